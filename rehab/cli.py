@@ -1,0 +1,58 @@
+"""``rehab`` — the one console script. Each subcommand lives in ``rehab.commands.<name>``.
+
+A subcommand module exposes ``register(subparsers)`` which adds its parser and sets
+``func`` (called with the parsed args, returns an exit status). Errors a user can fix
+are raised as :class:`UsageError` and printed as one line with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from rehab import __version__
+
+# Subcommand modules, in the order ``rehab --help`` lists them. A module missing from the
+# installed tree is a packaging bug, so import errors are not hidden.
+COMMANDS = ("demo", "sim", "replay")
+
+
+class UsageError(Exception):
+    """A problem the user can fix (bad file, bad flag). Printed as one line, exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rehab", description="Home physiotherapy kiosk: sensors, reps, clinic link."
+    )
+    parser.add_argument("--version", action="version", version=f"rehab {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (repeat for debug)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"rehab.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"rehab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

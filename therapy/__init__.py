@@ -1,0 +1,1 @@
+"""Plans, the exercise catalogue, sessions and the SQLite store."""
