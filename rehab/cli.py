@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import pkgutil
 import sys
 
-from rehab import __version__
+from rehab import __version__, commands
 
-# Subcommand modules, in the order ``rehab --help`` lists them. A module missing from the
-# installed tree is a packaging bug, so import errors are not hidden.
-COMMANDS = ("demo", "sim", "replay")
+# Every module in ``rehab.commands`` with a ``register`` function is a subcommand, listed in
+# ``rehab --help`` in name order. Import errors are packaging bugs and are not hidden.
 
 
 class UsageError(Exception):
@@ -32,8 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more logging (repeat for debug)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"rehab.commands.{name}").register(sub)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"rehab.commands.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
     return parser
 
 

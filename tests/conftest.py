@@ -1,0 +1,21 @@
+"""Shared fixtures. Real recordings are read from ../shared/data (never copied in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared recordings folder; a missing folder fails the test with what to do."""
+    if not (SHARED_DATA / "uci-pt").is_dir():
+        pytest.fail(
+            f"shared recordings not found at {SHARED_DATA}: the project expects the "
+            "workplace's shared/data folder beside the repository (see README, 'Data')"
+        )
+    return SHARED_DATA
