@@ -10,11 +10,11 @@ need_run=(
   "python3-venv:python3-venv-probe"
 )
 need_test=()
-# Later parts add their packages here (mosquitto, gcc-arm-none-eabi, Kivy's GL libraries).
-if [ -f "$(dirname "$0")/system-deps.d/$target" ]; then
+# Each part adds its packages in scripts/system-deps.d/{run,test} (need_run+=/need_test+=).
+for part in run "$target"; do [ -f "$(dirname "$0")/system-deps.d/$part" ] || continue
   # shellcheck disable=SC1090
-  source "$(dirname "$0")/system-deps.d/$target"
-fi
+  source "$(dirname "$0")/system-deps.d/$part"
+done
 
 missing=()
 probe_ok() {
