@@ -1,0 +1,200 @@
+"""Delimited numeric text to a float array: a fast bulk path and a careful one that names lines.
+
+Well-formed files go through ``numpy.loadtxt`` (C parser, ~2.6 M rows/s for 7 columns
+here; ``np.fromstring`` took twice as long and row-by-row Python ten times). Only when that
+fails, or when a row holds NaN/empty values, do we walk the lines in Python to skip NaN rows
+and to name the first bad line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from sensors.replay.errors import ReplayError
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+HEADER_LINE = 1  # data rows start on line 2
+NAN_WORDS = frozenset({"", "nan", "-nan", "+nan", "na", "null"})
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Table:
+    """Selected numeric columns of a file, NaN rows already removed.
+
+    ``values`` is (n, len(columns)); ``lines[i]`` is the 1-based file line of row i.
+    """
+
+    header: str
+    names: tuple[str, ...]
+    values: np.ndarray
+    lines: np.ndarray
+    nan_rows: int
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is gzip; a missing or unreadable file is a ReplayError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ReplayError(path, None, "file not found; check the path") from exc
+    except IsADirectoryError as exc:
+        raise ReplayError(path, None, "is a folder, not a recording file; name a file") from exc
+    except OSError as exc:
+        raise ReplayError(
+            path, None, f"cannot read the file ({exc.strerror or exc}); check its permissions"
+        ) from exc
+    if data.startswith(GZIP_MAGIC):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ReplayError(
+                path, None, f"gzip data is damaged ({exc}); re-copy or re-export the file"
+            ) from exc
+    return data.removeprefix(UTF8_BOM)
+
+
+def split_header(path: Path, data: bytes) -> tuple[str, bytes]:
+    """The first line (decoded, stripped) and the rest; an empty file is a ReplayError."""
+    if not data.strip():
+        raise ReplayError(path, None, "file is empty; expected a header line and data rows")
+    end = data.find(b"\n")
+    head, body = (data, b"") if end < 0 else (data[:end], data[end + 1 :])
+    try:
+        header = head.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise ReplayError(path, 1, "header is not text; is this a recording file?") from exc
+    return header, body
+
+
+def parse_table(
+    path: Path,
+    header: str,
+    body: bytes,
+    delimiter: str,
+    names: Sequence[str],
+    usecols: Sequence[int],
+    ncols: int,
+) -> Table:
+    """Parse ``body`` (all lines after the header) keeping columns ``usecols`` named ``names``.
+
+    ``ncols`` is how many fields every data row must have.
+    """
+    body = body.rstrip()
+    if not body:
+        raise ReplayError(path, HEADER_LINE, "header only, no data rows; record some samples")
+    try:
+        values = np.loadtxt(
+            io.BytesIO(body),
+            delimiter=delimiter,
+            usecols=tuple(usecols),
+            comments=None,
+            quotechar=None,
+            ndmin=2,
+            dtype=np.float64,
+        )
+    except ValueError:
+        return _parse_careful(path, header, body, delimiter, names, usecols, ncols)
+    # loadtxt skips blank lines (which would shift our line numbers) and, given a subset
+    # of columns, does not check the others: count lines, and delimiters in that case.
+    nrows = body.count(b"\n") + 1
+    if values.shape[0] != nrows or (
+        len(usecols) != ncols and body.count(delimiter.encode()) != nrows * (ncols - 1)
+    ):
+        return _parse_careful(path, header, body, delimiter, names, usecols, ncols)
+    finite = np.isfinite(values)
+    if not finite.all():
+        bad = ~finite.all(axis=1)
+        if np.isinf(values).any():
+            return _parse_careful(path, header, body, delimiter, names, usecols, ncols)
+        keep = ~bad
+        lines = np.flatnonzero(keep) + HEADER_LINE + 1
+        return Table(header, tuple(names), values[keep], lines, int(bad.sum()))
+    lines = np.arange(HEADER_LINE + 1, HEADER_LINE + 1 + nrows)
+    return Table(header, tuple(names), values, lines, 0)
+
+
+def _parse_careful(
+    path: Path,
+    header: str,
+    body: bytes,
+    delimiter: str,
+    names: Sequence[str],
+    usecols: Sequence[int],
+    ncols: int,
+) -> Table:
+    """Line by line: skip NaN/empty rows, raise on the first malformed one, naming it."""
+    rows: list[list[float]] = []
+    lines: list[int] = []
+    nan_rows = 0
+    text = body.decode("utf-8", errors="replace")
+    for lineno, raw in enumerate(text.split("\n"), start=HEADER_LINE + 1):
+        line = raw.strip()
+        if not line or not line.replace(delimiter, "").strip():
+            nan_rows += 1
+            continue
+        fields = line.split(delimiter)
+        if len(fields) != ncols:
+            raise ReplayError(
+                path,
+                lineno,
+                f"row has {len(fields)} fields, the header has {ncols}; "
+                "fix or delete this line",
+            )
+        row: list[float] = []
+        has_nan = False
+        for col, name in zip(usecols, names):
+            field = fields[col].strip()
+            if field.lower() in NAN_WORDS:
+                has_nan = True
+                continue
+            try:
+                value = float(field)
+            except ValueError:
+                raise ReplayError(
+                    path,
+                    lineno,
+                    f"value {field[:20]!r} in column {name!r} is not a number; "
+                    "fix or delete this line",
+                ) from None
+            if math.isinf(value):
+                raise ReplayError(
+                    path, lineno, f"value {field!r} in column {name!r} is not finite; "
+                    "fix or delete this line"
+                )
+            row.append(value)
+        if has_nan:
+            nan_rows += 1
+            continue
+        rows.append(row)
+        lines.append(lineno)
+    if not rows:
+        raise ReplayError(
+            path, HEADER_LINE, "no usable data rows (all empty or NaN); record some samples"
+        )
+    values = np.array(rows, dtype=np.float64).reshape(-1, len(names))
+    return Table(header, tuple(names), values, np.array(lines, dtype=np.int64), nan_rows)
+
+
+def first_line(path: Path, limit: int = 4096) -> str:
+    """The file's first line (gunzipped if needed), for format detection."""
+    try:
+        with path.open("rb") as raw:
+            magic = raw.read(2)
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if magic == GZIP_MAGIC else raw
+            head = stream.readline(limit)
+    except FileNotFoundError as exc:
+        raise ReplayError(path, None, "file not found; check the path") from exc
+    except (OSError, EOFError) as exc:
+        raise ReplayError(
+            path, None, f"cannot read the file ({exc}); check it and its permissions"
+        ) from exc
+    return head.removeprefix(UTF8_BOM).decode("utf-8", errors="replace").strip()
