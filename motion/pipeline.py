@@ -1,0 +1,232 @@
+"""The whole streaming path from IMU chunks to reps — the code the kiosk and replay share.
+
+bias (still periods) → imufusion orientation → exercise angle (one segment or a joint)
+→ causal median despike → rep detector → quality flags. Everything is causal: a rep is
+emitted once, when its last sample arrives, and later samples never change it, so
+cutting a stream short keeps every rep detected before the cut.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from motion.angle import JointAngle, SegmentAngle
+from motion.bias import GyroBiasEstimator
+from motion.despike import CausalMedian
+from motion.fusion import OrientationTracker
+from motion.quality import QualityJudge, QualityRules
+from motion.reps import RepDetector, RepShape
+from motion.types import Rep
+from sensors.types import ImuChunk
+
+_LOG = logging.getLogger(__name__)
+
+GAP_MIN_S = 0.1  # a hole in the data shorter than this (a dropped sample or two) is not a gap
+
+
+class MotionError(Exception):
+    """Root of the motion core's errors (bad input a caller must fix)."""
+
+
+class _Imu:
+    """Bias + fusion for one sensor."""
+
+    def __init__(self, rate_hz: float) -> None:
+        self.bias = GyroBiasEstimator(rate_hz)
+        self.fusion = OrientationTracker(rate_hz)
+
+    def up(self, chunk: ImuChunk) -> tuple[np.ndarray, np.ndarray]:
+        gyro = chunk.gyro_rad_s - self.bias.process(chunk.gyro_rad_s, chunk.accel_m_s2)
+        q = self.fusion.update(chunk.t_s, gyro, chunk.accel_m_s2)
+        return gyro, self.fusion.gravity(q)
+
+
+class SetAnalyzer:
+    """Feed IMU chunks of one set; get :class:`~motion.types.Rep` s as they complete.
+
+    Results live in attributes ending in ``_``: ``reps_``, ``angle_deg_`` (latest angle),
+    ``samples_``, ``gaps_`` and ``gap_s_`` (holes longer than 0.1 s and their total
+    length), ``rejected_`` (samples with non-finite values or time not moving forward,
+    skipped and counted).
+    """
+
+    def __init__(
+        self,
+        rate_hz: float,
+        *,
+        target_rom_deg: float | None = None,
+        target_hold_s: float | None = None,
+        target_tempo_s: float | None = None,
+        two_imu: bool = False,
+        rules: QualityRules = QualityRules(),
+    ) -> None:
+        if not (rate_hz > 0 and np.isfinite(rate_hz)):
+            raise MotionError(f"rate_hz must be a positive number, got {rate_hz!r}")
+        self.rate_hz = float(rate_hz)
+        self.two_imu = two_imu
+        self._distal = _Imu(rate_hz)
+        self._proximal = _Imu(rate_hz) if two_imu else None
+        self._angle = JointAngle(rate_hz) if two_imu else SegmentAngle(rate_hz)
+        self._median = CausalMedian(5)
+        self._detector = RepDetector(rate_hz, reference_rom_deg=target_rom_deg)
+        self._judge = QualityJudge(
+            target_rom_deg=target_rom_deg,
+            target_hold_s=target_hold_s,
+            target_tempo_s=target_tempo_s,
+            rules=rules,
+        )
+        self._gap_min_s = max(GAP_MIN_S, 2.5 / self.rate_hz)
+        self._last_t: float | None = None
+        self.reps_: list[Rep] = []
+        self.angle_deg_ = 0.0
+        self.angle_t_s_: np.ndarray = np.empty(0)
+        self.angle_trace_deg_: np.ndarray = np.empty(0)
+        self.samples_ = 0
+        self.gaps_ = 0
+        self.gap_s_ = 0.0
+        self.rejected_ = 0
+
+    def feed(self, chunk: ImuChunk, proximal: ImuChunk | None = None) -> list[Rep]:
+        """Process one chunk (and its sample-aligned proximal chunk in two-IMU mode)."""
+        if self.two_imu:
+            if proximal is None or len(proximal) != len(chunk):
+                raise MotionError("two-IMU mode needs a proximal chunk aligned to each chunk")
+        chunk, proximal = self._clean(chunk, proximal)
+        n = len(chunk)
+        if n == 0:
+            return []
+        self._count_gaps(chunk.t_s)
+        self.samples_ += n
+        gyro_d, up_d = self._distal.up(chunk)
+        if self._proximal is not None and proximal is not None:
+            gyro_p, up_p = self._proximal.up(proximal)
+            t, angle = self._angle.process(chunk.t_s, gyro_d, up_d, gyro_p, up_p)
+        else:
+            t, angle = self._angle.process(chunk.t_s, gyro_d, up_d)  # type: ignore[call-arg]
+        return self._detect(t, angle, now_s=float(chunk.t_s[-1]))
+
+    def finish(self) -> list[Rep]:
+        """End of the stream: a rep already most of the way down is emitted."""
+        now = self._last_t
+        return self._emit(self._detector.finish(now))
+
+    def _detect(self, t: np.ndarray, angle: np.ndarray, now_s: float) -> list[Rep]:
+        if t.shape[0] == 0:
+            return []
+        smooth = self._median.process(angle)
+        self.angle_t_s_, self.angle_trace_deg_ = t, smooth
+        self.angle_deg_ = float(smooth[-1])
+        # Reps found in samples released late (held until the axis was known) are
+        # detected now, not at their sample time.
+        late = now_s if t[-1] < now_s else None
+        return self._emit(self._detector.process(t, smooth, now_s=late))
+
+    def _emit(self, shapes: list[RepShape]) -> list[Rep]:
+        new: list[Rep] = []
+        for s in shapes:
+            rep = Rep(
+                n=len(self.reps_) + 1,
+                t_start=s.t_start,
+                t_peak=s.t_peak,
+                t_end=s.t_end,
+                t_detected=s.t_detected,
+                rom_deg=s.rom_deg,
+                hold_s=s.hold_s,
+                up_s=s.up_s,
+                down_s=s.down_s,
+                peak_deg=s.peak_deg,
+                flags=self._judge.judge(s),
+                gap_s=s.gap_s,
+                extra={"start_deg": s.start_deg, "end_deg": s.end_deg},
+            )
+            self.reps_.append(rep)
+            new.append(rep)
+            _LOG.debug("rep %d: rom %.1f° hold %.1fs flags %s", rep.n, rep.rom_deg, rep.hold_s,
+                       ",".join(rep.flags) or "-")
+        return new
+
+    def _clean(self, chunk: ImuChunk, proximal: ImuChunk | None):
+        """Drop samples with non-finite values or time not moving forward (counted)."""
+        t = chunk.t_s
+        ok = np.isfinite(t) & np.isfinite(chunk.accel_m_s2).all(1) & np.isfinite(chunk.gyro_rad_s).all(1)
+        if proximal is not None:
+            ok &= np.isfinite(proximal.accel_m_s2).all(1) & np.isfinite(proximal.gyro_rad_s).all(1)
+        if ok.all():
+            prev = self._last_t
+            if prev is None or t[0] > prev:
+                if t.shape[0] < 2 or bool(np.all(np.diff(t) > 0)):
+                    return chunk, proximal
+        # Slow path: keep a strictly increasing, finite subsequence.
+        keep = np.zeros(len(chunk), bool)
+        last = -np.inf if self._last_t is None else self._last_t
+        for i in np.flatnonzero(ok).tolist():
+            if t[i] > last:
+                keep[i], last = True, float(t[i])
+        self.rejected_ += int(len(chunk) - keep.sum())
+        idx = np.flatnonzero(keep)
+        return _take(chunk, idx), (_take(proximal, idx) if proximal is not None else None)
+
+    def _count_gaps(self, t: np.ndarray) -> None:
+        prev = self._last_t if self._last_t is not None else t[0]
+        dt = np.diff(t, prepend=prev)
+        big = dt[dt > self._gap_min_s]
+        if big.size:
+            self.gaps_ += int(big.size)
+            self.gap_s_ += float(np.sum(big - 1.0 / self.rate_hz))
+        self._last_t = float(t[-1])
+
+
+def _take(chunk: ImuChunk, idx: np.ndarray) -> ImuChunk:
+    mag = chunk.mag[idx] if chunk.mag is not None else None
+    return ImuChunk(chunk.t_s[idx], chunk.accel_m_s2[idx], chunk.gyro_rad_s[idx], mag)
+
+
+class PairAligner:
+    """Puts a proximal stream onto the distal stream's sample times (two-IMU mode).
+
+    Push chunks from either sensor as they arrive; :meth:`pop` returns the distal samples
+    the proximal stream already covers, with the proximal linearly interpolated onto
+    their times. Distal samples before the first proximal sample take its first value.
+    """
+
+    def __init__(self) -> None:
+        self._d: list[ImuChunk] = []
+        self._p: ImuChunk | None = None
+
+    def push_distal(self, chunk: ImuChunk) -> None:
+        self._d.append(chunk)
+
+    def push_proximal(self, chunk: ImuChunk) -> None:
+        self._p = chunk if self._p is None else ImuChunk.concat([self._p, chunk])
+
+    def pop(self, *, flush: bool = False) -> tuple[ImuChunk, ImuChunk] | None:
+        if not self._d or self._p is None or len(self._p) == 0:
+            return None
+        d = ImuChunk.concat(self._d)
+        p = self._p
+        upto = len(d) if flush else int(np.searchsorted(d.t_s, p.t_s[-1], side="right"))
+        if upto == 0:
+            self._d = [d]
+            return None
+        out_d = d.slice(0, upto)
+        self._d = [d.slice(upto, len(d))] if upto < len(d) else []
+        tp = out_d.t_s
+        acc = np.column_stack([np.interp(tp, p.t_s, p.accel_m_s2[:, k]) for k in range(3)])
+        gyr = np.column_stack([np.interp(tp, p.t_s, p.gyro_rad_s[:, k]) for k in range(3)])
+        # Keep the proximal samples still needed for the next interpolation.
+        keep_from = max(int(np.searchsorted(p.t_s, tp[-1], side="right")) - 1, 0)
+        self._p = p.slice(keep_from, len(p))
+        return out_d, ImuChunk(tp.copy(), acc, gyr)
+
+
+def align_pair(distal: ImuChunk, proximal: ImuChunk) -> tuple[ImuChunk, ImuChunk]:
+    """Whole-recording version of :class:`PairAligner` (replay of two files)."""
+    aligner = PairAligner()
+    aligner.push_distal(distal)
+    aligner.push_proximal(proximal)
+    got = aligner.pop(flush=True)
+    if got is None:
+        raise MotionError("the proximal recording holds no samples")
+    return got

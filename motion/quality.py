@@ -1,0 +1,93 @@
+"""Execution-quality flags for each rep: ``too_fast``, ``short_hold``, ``incomplete_rom``.
+
+Rule (also in the README):
+- With a prescription, each rep is judged against it: ``incomplete_rom`` when the ROM is
+  more than max(5°, 10 %) short of the target ROM; ``short_hold`` when the hold is more
+  than max(0.5 s, 25 %) short of the target hold; ``too_fast`` when the movement time
+  (up + down) is under 60 % of the prescribed tempo.
+- Without one, the set calibrates from its own first ``calibration_reps`` reps (median
+  of ROM, hold and movement time of the reps so far, frozen after the third): a rep is
+  ``incomplete_rom`` below 70 % of the reference ROM, ``short_hold`` below 50 % of the
+  reference hold (only when the reference hold is at least 1 s), ``too_fast`` when its
+  movement time is under 60 % of the reference. The first rep sets the reference and is
+  never flagged by it.
+- ``gap``: the rep spans a hole in the data longer than ``gap_flag_s`` (1 s).
+Flags are decided when the rep is emitted and never change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from motion.reps import RepShape
+from motion.types import QualityFlag
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRules:
+    calibration_reps: int = 3
+    rom_frac: float = 0.7
+    hold_frac: float = 0.5
+    min_ref_hold_s: float = 1.0
+    fast_frac: float = 0.6
+    target_rom_tol_frac: float = 0.10
+    target_rom_tol_deg: float = 5.0
+    target_hold_tol_frac: float = 0.25
+    target_hold_tol_s: float = 0.5
+    gap_flag_s: float = 1.0
+
+
+class QualityJudge:
+    """Decides the flags of each rep in order; keeps the set's reference."""
+
+    def __init__(
+        self,
+        *,
+        target_rom_deg: float | None = None,
+        target_hold_s: float | None = None,
+        target_tempo_s: float | None = None,
+        rules: QualityRules = QualityRules(),
+    ) -> None:
+        self.target_rom_deg = target_rom_deg
+        self.target_hold_s = target_hold_s
+        self.target_tempo_s = target_tempo_s
+        self.rules = rules
+        self._seen: list[RepShape] = []
+        self.reference_: tuple[float, float, float] | None = None  # rom, hold, move
+
+    def judge(self, rep: RepShape) -> tuple[QualityFlag, ...]:
+        r = self.rules
+        if len(self._seen) < r.calibration_reps:
+            self._seen.append(rep)
+            self.reference_ = (
+                median(s.rom_deg for s in self._seen),
+                median(s.hold_s for s in self._seen),
+                median(s.up_s + s.down_s for s in self._seen),
+            )
+        ref_rom, ref_hold, ref_move = self.reference_  # type: ignore[misc]
+        flags: list[QualityFlag] = []
+        move = rep.up_s + rep.down_s
+        if self.target_tempo_s is not None:
+            fast = move < r.fast_frac * self.target_tempo_s
+        else:
+            fast = move < r.fast_frac * ref_move
+        if fast:
+            flags.append(QualityFlag.TOO_FAST)
+        if self.target_hold_s is not None:
+            tol = max(r.target_hold_tol_s, r.target_hold_tol_frac * self.target_hold_s)
+            short = self.target_hold_s > 0 and rep.hold_s < self.target_hold_s - tol
+        else:
+            short = ref_hold >= r.min_ref_hold_s and rep.hold_s < r.hold_frac * ref_hold
+        if short:
+            flags.append(QualityFlag.SHORT_HOLD)
+        if self.target_rom_deg is not None:
+            tol = max(r.target_rom_tol_deg, r.target_rom_tol_frac * self.target_rom_deg)
+            low = rep.rom_deg < self.target_rom_deg - tol
+        else:
+            low = rep.rom_deg < r.rom_frac * ref_rom
+        if low:
+            flags.append(QualityFlag.INCOMPLETE_ROM)
+        if rep.max_gap_s > r.gap_flag_s:
+            flags.append(QualityFlag.GAP)
+        return tuple(flags)
