@@ -113,3 +113,16 @@ def test_live_view_shows_angle_and_each_rep(
     assert "3 reps counted, 3 simulated" in text
     if not terminal:
         assert text.count("rep ") >= 3 and "angle" in text
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("two_segment", [False, True])
+def test_live_mode_runs_through_the_motion_core(
+    two_segment: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["sim", "--exercise", "knee_extension_seated", "--reps", "3", "--speed", "0"]
+    assert main(argv + (["--two-segment"] if two_segment else [])) == 0
+    out = capsys.readouterr().out
+    assert "3 simulated" in out and "angle" in out
+    if not two_segment:  # one segment: the core's count is the simulated one
+        assert "3 reps counted, 3 simulated" in out
