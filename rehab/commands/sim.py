@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import numpy as np
 from rich.console import Console, Group
@@ -177,7 +177,7 @@ class _LiveView:
         self._next_line_s = 0.0
         self._live = Live(console=console, refresh_per_second=8) if console.is_terminal else None
 
-    def __enter__(self) -> _LiveView:
+    def __enter__(self) -> Self:
         if self._live is not None:
             self._live.__enter__()
         return self

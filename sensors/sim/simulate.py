@@ -88,13 +88,13 @@ def _add_noise(
 def _keep_mask(t: np.ndarray, cfg: SimConfig, rng: np.random.Generator) -> np.ndarray:
     """Which samples arrive: isolated random drops (never first/last), plus the optional gap."""
     n = t.shape[0]
-    drop = rng.random(n) < cfg.drop_prob
+    drop: np.ndarray = np.asarray(rng.random(n) < cfg.drop_prob)
     drop[1:] &= ~drop[:-1]  # isolated: never two in a row
     drop[0] = drop[-1] = False
     if cfg.gap_s > 0.0:
         mid = 0.5 * (t[0] + t[-1])
         drop |= (t >= mid - cfg.gap_s / 2.0) & (t < mid + cfg.gap_s / 2.0)
-    return ~drop
+    return np.logical_not(drop)
 
 
 def simulate(cfg: SimConfig) -> SimResult:

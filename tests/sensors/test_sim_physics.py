@@ -12,10 +12,10 @@ from sensors.sim.rotations import exp_so3, twist_angle
 from sensors.types import STANDARD_GRAVITY_M_S2
 from therapy.catalogue import CATALOGUE
 
-NOISE_FREE = dict(
-    gyro_noise_rad_s=0.0, gyro_bias_rad_s=0.0, gyro_bias_drift_rad_s_sqrt_s=0.0,
-    accel_noise_m_s2=0.0, accel_bias_m_s2=0.0, drop_prob=0.0,
-)
+NOISE_FREE: dict[str, float] = {
+    "gyro_noise_rad_s": 0.0, "gyro_bias_rad_s": 0.0, "gyro_bias_drift_rad_s_sqrt_s": 0.0,
+    "accel_noise_m_s2": 0.0, "accel_bias_m_s2": 0.0, "drop_prob": 0.0,
+}
 G_UP = np.array([0.0, 0.0, STANDARD_GRAVITY_M_S2])
 
 
@@ -198,8 +198,8 @@ def test_rep_kinds_tempo_rom_and_truth_json() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(exercise_id="no_such"), dict(reps=0), dict(reps=2, rep_kinds=("correct",)),
-     dict(reps=1, rep_kinds=("sloppy",)), dict(mounting="glued"), dict(rate_hz=0.0)],
+    [{"exercise_id": "no_such"}, {"reps": 0}, {"reps": 2, "rep_kinds": ("correct",)},
+     {"reps": 1, "rep_kinds": ("sloppy",)}, {"mounting": "glued"}, {"rate_hz": 0.0}],
 )
 def test_bad_config_raises_sim_error(kwargs: dict[str, object]) -> None:
     with pytest.raises(SimError):
