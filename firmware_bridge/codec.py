@@ -1,4 +1,4 @@
-"""Framing: ``0x00 COBS(type u8 | seq u16 LE | payload | CRC-16 BE) 0x00`` and the decoder.
+"""Framing: ``0x00 COBS(type u8 | seq u16 LE | len u8 | payload | CRC-16 BE) 0x00``, decoder.
 
 The decoder owns no port (pyserial's ``serial.threaded`` split): feed it whatever bytes
 arrived, get back the valid frames. A 0x00 byte always ends a frame, so after garbage or
@@ -21,11 +21,16 @@ from firmware_bridge.errors import PayloadError
 from firmware_bridge.messages import MAX_PAYLOAD, Message, MsgType, decode_payload, encode_payload
 
 DELIMITER = 0
-HEADER = struct.Struct("<BH")  # type, seq
-CRC = struct.Struct(">H")  # big-endian: the CRC over body + CRC is then 0 (non-reflected CRC)
-FRAME_MIN_LEN = HEADER.size + CRC.size  # 5: type(1) + seq(2) + crc(2)
-FRAME_MAX_LEN = FRAME_MIN_LEN + MAX_PAYLOAD  # 245 decoded bytes
-ENCODED_MAX_LEN = FRAME_MAX_LEN + FRAME_MAX_LEN // 254 + 1  # 246 COBS bytes (+ delimiter)
+# CRC-16/CCITT-FALSE has no final XOR, so crc(M + C_hi) == C_lo << 8: a valid frame plus
+# one 0x00 byte is again a valid frame, and COBS makes exactly that likely (a delimiter
+# turned into 0x01 decodes as an appended zero; Hypothesis found it). The explicit payload
+# length in the header rules it out for every message type, known or future.
+HEADER = struct.Struct("<BHB")  # type, seq, payload length
+CRC = struct.Struct(">H")  # big-endian, as this CRC is conventionally sent
+FRAME_MIN_LEN = HEADER.size + CRC.size  # 6: type(1) + seq(2) + len(1) + crc(2)
+FRAME_MAX_LEN = FRAME_MIN_LEN + MAX_PAYLOAD  # 246 decoded bytes
+ENCODED_MAX_LEN = FRAME_MAX_LEN + FRAME_MAX_LEN // 254 + 1  # 247 COBS bytes
+WIRE_MAX_LEN = ENCODED_MAX_LEN + 2  # 249 with both delimiters
 SEQ_MOD = 0x10000
 DUPLICATE_WINDOW = 64  # a number at most this far behind is a repeat; further is a restart
 
@@ -43,7 +48,7 @@ class DecoderStats:
 
     frames: int = 0  # valid frames returned
     crc_errors: int = 0  # COBS-valid, right length, wrong CRC
-    framing_errors: int = 0  # not COBS, or shorter than a frame header + CRC
+    framing_errors: int = 0  # not COBS, shorter than header + CRC, or length byte wrong
     overruns: int = 0  # longer than the longest frame before a delimiter
     bad_payload: int = 0  # CRC fine, but unknown type or a payload that does not parse
     lost: int = 0  # frames missing by sequence number
@@ -65,7 +70,7 @@ def encode_raw(msg_type: int, seq: int, payload: bytes) -> bytes:
     """Frame arbitrary payload bytes (for tests and vectors of malformed payloads)."""
     if len(payload) > MAX_PAYLOAD:
         raise ValueError(f"payload of {len(payload)} bytes > {MAX_PAYLOAD}")
-    body = HEADER.pack(msg_type, seq % SEQ_MOD) + payload
+    body = HEADER.pack(msg_type, seq % SEQ_MOD, len(payload)) + payload
     body += CRC.pack(crc16(body))
     return b"\x00" + cobs_encode(body) + b"\x00"
 
@@ -113,13 +118,13 @@ class FrameDecoder:
         except CobsError:
             st.framing_errors += 1
             return None
-        if len(body) < FRAME_MIN_LEN:
+        if len(body) < FRAME_MIN_LEN or body[3] != len(body) - FRAME_MIN_LEN:
             st.framing_errors += 1
             return None
-        if crc16(body) != 0:
+        if crc16(body[: -CRC.size]) != CRC.unpack_from(body, len(body) - CRC.size)[0]:
             st.crc_errors += 1
             return None
-        msg_type, seq = HEADER.unpack_from(body)
+        msg_type, seq, _ = HEADER.unpack_from(body)
         if not self._sequence(msg_type, seq):
             return None
         try:

@@ -41,6 +41,11 @@ static uint16_t get_u16(const uint8_t *p)
     return (uint16_t)((uint16_t)p[0] | (uint16_t)((uint16_t)p[1] << 8));
 }
 
+static uint16_t get_u16_be(const uint8_t *p)
+{
+    return (uint16_t)((uint16_t)((uint16_t)p[0] << 8) | (uint16_t)p[1]);
+}
+
 static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)get_u16(p) | ((uint32_t)get_u16(p + 2) << 16);
@@ -330,11 +335,12 @@ size_t proto_frame_raw(uint8_t type, uint16_t seq, const uint8_t *payload, size_
     if (len > PROTO_MAX_PAYLOAD) return 0;
     body[0] = type;
     put_u16(body + 1, seq);
-    copy_bytes(body + 3, payload, len);
-    crc = proto_crc16(body, 3u + len, 0xFFFFu);
-    body[3u + len] = (uint8_t)(crc >> 8); /* big-endian: CRC over body + CRC is 0 */
-    body[4u + len] = (uint8_t)(crc & 0xFFu);
-    n = 5u + len;
+    body[3] = (uint8_t)len;
+    copy_bytes(body + PROTO_HEADER_LEN, payload, len);
+    n = PROTO_HEADER_LEN + len;
+    crc = proto_crc16(body, n, 0xFFFFu);
+    body[n++] = (uint8_t)(crc >> 8); /* big-endian, as this CRC is conventionally sent */
+    body[n++] = (uint8_t)(crc & 0xFFu);
     if (cap < n + n / 254u + 3u) return 0;
     out[0] = 0u;
     n = 1u + proto_cobs_encode(body, n, out + 1);
@@ -393,17 +399,19 @@ static bool end_of_frame(proto_decoder_t *d, proto_frame_t *out)
     uint8_t body[PROTO_ENCODED_MAX_LEN];
     int n = proto_cobs_decode(d->buf, d->len, body);
     uint16_t seq;
-    if (n < (int)PROTO_FRAME_MIN_LEN) {
+    /* The length byte matters: with no final XOR in this CRC, a valid frame plus one 0x00
+     * (a delimiter corrupted to 0x01) is again CRC-valid. */
+    if (n < (int)PROTO_FRAME_MIN_LEN || body[3] != (uint8_t)(n - (int)PROTO_FRAME_MIN_LEN)) {
         d->stats.framing_errors++;
         return false;
     }
-    if (proto_crc16(body, (size_t)n, 0xFFFFu) != 0u) {
+    if (proto_crc16(body, (size_t)n - 2u, 0xFFFFu) != get_u16_be(body + n - 2)) {
         d->stats.crc_errors++;
         return false;
     }
     seq = get_u16(body + 1);
     if (!track_sequence(d, body[0], seq)) return false;
-    if (proto_decode_payload(body[0], body + 3, (size_t)n - PROTO_FRAME_MIN_LEN, &out->msg) != 0) {
+    if (proto_decode_payload(body[0], body + PROTO_HEADER_LEN, body[3], &out->msg) != 0) {
         d->stats.bad_payload++;
         return false;
     }

@@ -6,7 +6,7 @@
  * The Python twin is firmware_bridge/ (messages.py, codec.py); both must reproduce
  * hw/protocol/vectors.json byte for byte.
  *
- * Frame on the wire: 0x00 | COBS(type u8, seq u16 LE, payload, CRC-16/CCITT-FALSE BE) | 0x00
+ * Frame on the wire: 0x00 | COBS(type u8, seq u16 LE, len u8, payload, CRC-16/CCITT-FALSE BE) | 0x00
  */
 #ifndef REHAB_PROTOCOL_H
 #define REHAB_PROTOCOL_H
@@ -21,9 +21,10 @@
 #define PROTO_MAX_SENSORS 8u
 #define PROTO_BATCH_HEADER_LEN 22u
 #define PROTO_SAMPLE_LEN 12u
-#define PROTO_FRAME_MIN_LEN 5u /* type(1) + seq(2) + crc(2) */
-#define PROTO_FRAME_MAX_LEN (PROTO_FRAME_MIN_LEN + PROTO_MAX_PAYLOAD)                /* 245 */
-#define PROTO_ENCODED_MAX_LEN (PROTO_FRAME_MAX_LEN + PROTO_FRAME_MAX_LEN / 254u + 1u) /* 246 */
+#define PROTO_HEADER_LEN 4u    /* type(1) + seq(2) + len(1) */
+#define PROTO_FRAME_MIN_LEN 6u /* header(4) + crc(2) */
+#define PROTO_FRAME_MAX_LEN (PROTO_FRAME_MIN_LEN + PROTO_MAX_PAYLOAD)                /* 246 */
+#define PROTO_ENCODED_MAX_LEN (PROTO_FRAME_MAX_LEN + PROTO_FRAME_MAX_LEN / 254u + 1u) /* 247 */
 #define PROTO_WIRE_MAX_LEN (PROTO_ENCODED_MAX_LEN + 2u) /* leading and trailing 0x00 */
 #define PROTO_DUPLICATE_WINDOW 64u
 

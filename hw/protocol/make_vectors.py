@@ -92,6 +92,8 @@ def _decoder_cases() -> list[tuple[str, str, bytes]]:
          a + encode_raw(0x7F, 2, b"\x01\x02") + c),
         ("wrong_length", "STOP with a payload byte: bad payload",
          a + encode_raw(MsgType.STOP, 2, b"\x00") + c),
+        ("zero_appended", "delimiter turned 0x01: CRC still valid, length byte catches it",
+         a + b[:-1] + bytes([0x01]) + c),
         ("too_short", "a 3-byte body is a framing error",
          a + bytes([0x00, 0x04, 0x01, 0x02, 0x03, 0x00]) + b),
         ("invalid_cobs", "a COBS code past the end is a framing error",
@@ -122,7 +124,7 @@ def build() -> dict[str, object]:
         "protocol_version": PROTOCOL_VERSION,
         "crc": {"name": "CRC-16/CCITT-FALSE", "check_ascii": "123456789",
                 "check": f"{CRC_CHECK:04x}"},
-        "framing": "00 | COBS(type u8, seq u16 LE, payload, crc16 BE) | 00",
+        "framing": "00 | COBS(type u8, seq u16 LE, len u8, payload, crc16 BE) | 00",
         "encode": encode,
         "decode": decode,
     }
