@@ -1,0 +1,214 @@
+"""FHIR R4 JSON for what the device sends to the clinic. Pure: plain dicts, no FHIR library.
+
+- a session -> a ``Bundle`` (type ``collection``) of ``Observation`` resources: one summary
+  (timing in ``effectivePeriod``, reps done, sets, mean ROM) and one per rep (SNOMED
+  364564000 "Range of joint movement", UCUM ``deg``, body site and laterality);
+- a pain report -> an ``Observation`` with LOINC 72514-3 (0-10 numeric rating);
+- questionnaire answers -> a ``QuestionnaireResponse``.
+
+Every resource carries an ``identifier`` made from the record's UUID; the clinic drops a
+resource whose identifier it already holds. Laterality is an extension on ``bodySite``
+(R4 has no laterality element); its URL is :data:`LATERALITY_EXT`.
+The tests validate every resource built here with ``fhir.resources`` (R4B).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from therapy.catalogue import Joint
+from therapy.records import PainReport, QuestionnaireAnswers, RepRecord, SessionRecord
+
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+URI_ID = "urn:ietf:rfc:3986"  # identifier system for urn:uuid values
+DEVICE_ID_SYSTEM = "urn:rehab-kiosk:device"
+SESSION_ID_SYSTEM = "urn:rehab-kiosk:session"
+CODES = "https://rehab-kiosk.github.io/fhir/CodeSystem/rehab"  # our own small code system
+LATERALITY_EXT = "https://rehab-kiosk.github.io/fhir/StructureDefinition/laterality"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+ROM_CODE = {"system": SNOMED, "code": "364564000", "display": "Range of joint movement"}
+PAIN_CODE = {"system": LOINC, "code": "72514-3",
+             "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
+EXERCISE_CODE = {"system": SNOMED, "code": "229065009", "display": "Exercise therapy"}
+
+JOINT_SITE: dict[str, tuple[str, str]] = {
+    Joint.KNEE: ("72696002", "Knee joint structure"),
+    Joint.HIP: ("24136001", "Hip joint structure"),
+    Joint.ELBOW: ("16953009", "Elbow joint structure"),
+    Joint.SHOULDER: ("16982005", "Shoulder region structure"),
+    Joint.TRUNK: ("22943007", "Trunk structure"),
+}
+LATERALITY: dict[str, tuple[str, str]] = {
+    "left": ("7771000", "Left"),
+    "right": ("24028007", "Right"),
+    "both": ("51440002", "Right and left"),
+}
+
+
+def ts(t: datetime) -> str:
+    """FHIR dateTime/instant text (UTC, milliseconds)."""
+    return t.isoformat(timespec="milliseconds")
+
+
+def record_identifier(record_id: str) -> dict[str, str]:
+    return {"system": URI_ID, "value": f"urn:uuid:{record_id}"}
+
+
+def subject(device_id: str) -> dict[str, Any]:
+    return {"identifier": {"system": DEVICE_ID_SYSTEM, "value": device_id}}
+
+
+def body_site(joint: str, side: str) -> dict[str, Any]:
+    code, display = JOINT_SITE.get(joint, ("", joint))
+    site: dict[str, Any] = {"text": f"{side} {display}".strip() if side in LATERALITY else display}
+    if code:
+        site["coding"] = [{"system": SNOMED, "code": code, "display": display}]
+    if side in LATERALITY:
+        lcode, ldisp = LATERALITY[side]
+        site["extension"] = [{"url": LATERALITY_EXT, "valueCodeableConcept": {
+            "coding": [{"system": SNOMED, "code": lcode, "display": ldisp}]}}]
+    return site
+
+
+def _qty(value: float, unit: str, code: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": code}
+
+
+def _own(code: str, display: str) -> dict[str, Any]:
+    return {"coding": [{"system": CODES, "code": code, "display": display}], "text": display}
+
+
+def session_bundle(rec: SessionRecord, device_id: str) -> dict[str, Any]:
+    """The FHIR Bundle for one session (summary Observation + one per rep)."""
+    subj = subject(device_id)
+    site = body_site(rec.joint, rec.side)
+    summary: dict[str, Any] = {
+        "resourceType": "Observation",
+        "identifier": [{"system": URI_ID, "value": f"urn:uuid:{rec.id}"}],
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "activity"}]}],
+        "code": {"coding": [EXERCISE_CODE], "text": f"Exercise session: {rec.exercise_id}"},
+        "subject": subj,
+        "effectivePeriod": {"start": ts(rec.started_at), "end": ts(rec.ended_at)},
+        "bodySite": site,
+        "method": _own(rec.exercise_id, rec.exercise_id),
+        "component": [
+            {"code": _own("reps-completed", "Repetitions completed"),
+             "valueQuantity": _qty(rec.rep_count, "{repetitions}", "{repetitions}")},
+            {"code": _own("reps-target", "Repetitions prescribed per set"),
+             "valueQuantity": _qty(rec.target_reps, "{repetitions}", "{repetitions}")},
+            {"code": _own("sets-completed", "Sets completed"),
+             "valueQuantity": _qty(rec.sets_done, "{sets}", "{sets}")},
+            {"code": _own("rom-target", "Target range of movement"),
+             "valueQuantity": _qty(rec.target_rom_deg, "deg", "deg")},
+            {"code": _own("session-completed", "Session completed as prescribed"),
+             "valueBoolean": rec.completed},
+        ],
+    }
+    if rec.mean_rom_deg is not None:
+        summary["valueQuantity"] = _qty(round(rec.mean_rom_deg, 2), "deg", "deg")
+    if rec.plan_version is not None:
+        summary["component"].append({"code": _own("plan-version", "Plan version"),
+                                     "valueInteger": rec.plan_version})
+    entries = [summary] + [_rep_obs(rec, r, subj, site) for r in rec.reps]
+    return {
+        "resourceType": "Bundle",
+        "identifier": record_identifier(rec.id),
+        "type": "collection",
+        "timestamp": ts(rec.ended_at),
+        "entry": [{"fullUrl": f"urn:uuid:{_entry_uuid(rec.id, i)}", "resource": res}
+                  for i, res in enumerate(entries)],
+    }
+
+
+def _entry_uuid(record_id: str, i: int) -> str:
+    # Deterministic per entry so a resend is byte-identical: the last 12 hex digits of the
+    # record UUID are replaced by the entry index.
+    return f"{record_id[:24]}{i:012x}"
+
+
+def _rep_obs(rec: SessionRecord, r: RepRecord, subj: dict[str, Any],
+             site: dict[str, Any]) -> dict[str, Any]:
+    comps: list[dict[str, Any]] = [
+        {"code": _own("rep-hold", "Hold time at the top of the rep"),
+         "valueQuantity": _qty(r.hold_s, "s", "s")},
+        {"code": _own("rep-up", "Time to raise"), "valueQuantity": _qty(r.up_s, "s", "s")},
+        {"code": _own("rep-down", "Time to lower"), "valueQuantity": _qty(r.down_s, "s", "s")},
+        {"code": _own("rep-number", "Set and repetition number"),
+         "valueString": f"set {r.set_no} rep {r.n}"},
+    ]
+    comps += [{"code": _own("quality-flag", "Execution quality flag"),
+               "valueCodeableConcept": _own(f, f)} for f in r.flags]
+    start = rec.started_at + timedelta(seconds=max(r.t_start_s, 0.0))
+    end = rec.started_at + timedelta(seconds=max(r.t_end_s, r.t_start_s, 0.0))
+    return {
+        "resourceType": "Observation",
+        "identifier": [{"system": URI_ID, "value": f"urn:uuid:{rec.id}"},
+                       {"system": SESSION_ID_SYSTEM, "value": f"{rec.id}/{r.set_no}/{r.n}"}],
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "exam"}]}],
+        "code": {"coding": [ROM_CODE], "text": "Range of joint movement"},
+        "subject": subj,
+        "effectivePeriod": {"start": ts(start), "end": ts(end)},
+        "valueQuantity": _qty(r.rom_deg, "deg", "deg"),
+        "bodySite": site,
+        "component": comps,
+    }
+
+
+def pain_observation(p: PainReport, device_id: str) -> dict[str, Any]:
+    """A pain report as a FHIR Observation (LOINC 72514-3, valueInteger 0..10)."""
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "identifier": [record_identifier(p.id)],
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "survey"}]},
+                     _own(f"pain-{p.phase}", f"Pain {p.phase} session")],
+        "code": {"coding": [PAIN_CODE], "text": "Pain 0-10"},
+        "subject": subject(device_id),
+        "effectiveDateTime": ts(p.at),
+        "valueInteger": p.rating,
+    }
+    if p.session_id:
+        obs["identifier"].append({"system": SESSION_ID_SYSTEM, "value": p.session_id})
+    if p.note:
+        obs["note"] = [{"text": p.note}]
+    return obs
+
+
+def questionnaire_response(q: QuestionnaireAnswers, device_id: str) -> dict[str, Any]:
+    """Intake or check-in answers as a FHIR QuestionnaireResponse."""
+    items = []
+    for link_id, value in q.answers:
+        if isinstance(value, bool):
+            ans: dict[str, Any] = {"valueBoolean": value}
+        elif isinstance(value, int):
+            ans = {"valueInteger": value}
+        elif isinstance(value, float):
+            ans = {"valueDecimal": value}
+        else:
+            ans = {"valueString": str(value)}
+        items.append({"linkId": link_id, "answer": [ans]})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "identifier": record_identifier(q.id),
+        "questionnaire": q.questionnaire,
+        "status": "completed",
+        "subject": subject(device_id),
+        "authored": ts(q.at),
+        "item": items,
+    }
+
+
+def resource_identifier(resource: dict[str, Any]) -> str | None:
+    """The record UUID identifier value of a resource this module built (or None)."""
+    ident = resource.get("identifier")
+    if isinstance(ident, list):
+        ident = ident[0] if ident else None
+    if isinstance(ident, dict) and isinstance(ident.get("value"), str):
+        return ident["value"]
+    return None

@@ -1,0 +1,88 @@
+"""Ordered schema migrations of the device store. Append only: never edit a shipped step.
+
+``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE plans (
+        version INTEGER PRIMARY KEY,
+        plan_id TEXT NOT NULL,
+        plan_text TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_until TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        exercise_id TEXT NOT NULL,
+        side TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        rep_count INTEGER NOT NULL,
+        sets_done INTEGER NOT NULL,
+        completed INTEGER NOT NULL,
+        plan_version INTEGER,
+        appointment_id TEXT,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX sessions_started ON sessions(started_at);
+    CREATE TABLE reps (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        set_no INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        rom_deg REAL NOT NULL,
+        hold_s REAL NOT NULL,
+        up_s REAL NOT NULL,
+        down_s REAL NOT NULL,
+        t_start_s REAL NOT NULL,
+        t_end_s REAL NOT NULL,
+        flags TEXT NOT NULL,
+        PRIMARY KEY (session_id, set_no, n)
+    );
+    CREATE TABLE pain_reports (
+        id TEXT PRIMARY KEY,
+        session_id TEXT,
+        phase TEXT NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 0 AND 10),
+        note TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE feedback (
+        id TEXT PRIMARY KEY,
+        session_id TEXT,
+        rating INTEGER,
+        text TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        direction TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at TEXT NOT NULL,
+        acked_at TEXT
+    );
+    CREATE TABLE appointments (
+        id TEXT PRIMARY KEY,
+        start_at TEXT NOT NULL,
+        minutes INTEGER NOT NULL,
+        started_at TEXT
+    );
+    CREATE TABLE questionnaires (
+        id TEXT PRIMARY KEY,
+        questionnaire TEXT NOT NULL,
+        at TEXT NOT NULL,
+        answers TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
+)

@@ -1,0 +1,211 @@
+"""The session controller: runs the sets of one exercise and produces the session record.
+
+The same object drives the kiosk UI and ``rehab session --sim``::
+
+    ctl = SessionController(plan_exercise, sink=store, encoder=FhirEncoder(device_id))
+    ctl.add_listener(live_feed)           # SessionEvent for each rep, pause, set end ...
+    ctl.set_pain_before(3)
+    await ctl.run_set(distal_source)      # async for over the source; one set
+    await ctl.run_set(distal_source2)     # next set, after the rest the UI shows
+    record = ctl.finish(pain_after=2, note="knee felt fine")   # stored + outbox, one tx
+
+``pause()`` drops incoming samples until ``resume()`` (a live wearable keeps streaming;
+the analyzer sees a gap); ``stop()`` ends the current set at the next chunk and marks the
+session incomplete. A new analyzer (``analyzer_factory``) is made for each set.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any, AsyncIterator
+
+from motion.types import Rep
+from sensors.source import SampleSource
+from sensors.types import ImuChunk
+from therapy.errors import TherapyError
+from therapy.plan import PlanExercise
+from therapy.ports import (AnalyzerFactory, Clock, Encoder, EventKind, RecordSink,
+                           SessionEvent, SessionListener, SystemClock, set_analyzer_factory)
+from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
+
+log = logging.getLogger(__name__)
+
+
+class SessionState(StrEnum):
+    READY = "ready"
+    RUNNING = "running"
+    PAUSED = "paused"
+    BETWEEN_SETS = "between_sets"
+    FINISHED = "finished"
+
+
+class SessionController:
+    """Runs one exercise session (see module doc). Not thread-safe: use from one loop."""
+
+    def __init__(self, exercise: PlanExercise, *, sink: RecordSink, encoder: Encoder,
+                 clock: Clock | None = None,
+                 analyzer_factory: AnalyzerFactory = set_analyzer_factory,
+                 plan_version: int | None = None, appointment_id: str | None = None) -> None:
+        self.exercise = exercise
+        self.sink = sink
+        self.encoder = encoder
+        self.clock: Clock = clock or SystemClock()
+        self.analyzer_factory = analyzer_factory
+        self.plan_version = plan_version
+        self.appointment_id = appointment_id
+        self.session_id = new_id()
+        self.state = SessionState.READY
+        self.set_no = 0
+        self.reps_: list[RepRecord] = []
+        self.record_: SessionRecord | None = None
+        self._listeners: list[SessionListener] = []
+        self._pains: list[PainReport] = []
+        self._stopped = False
+        self._started_at = self.clock.now()
+
+    # --- listeners -------------------------------------------------------------------
+    def add_listener(self, listener: SessionListener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, kind: EventKind, rep: Rep | None = None, rep_t0: float = 0.0,
+              **extra: Any) -> None:
+        ev = SessionEvent(kind, self.session_id, self.exercise.exercise_id, self.set_no,
+                          self.clock.now(), rep, rep_t0, extra)
+        for listener in self._listeners:
+            try:
+                listener(ev)
+            except Exception:  # a broken listener (UI, live feed) must not end the session
+                log.exception("session listener %r failed on %s", listener, kind)
+
+    # --- control ---------------------------------------------------------------------
+    def set_pain_before(self, rating: int, note: str = "") -> None:
+        self._pains = [p for p in self._pains if p.phase != PainPhase.BEFORE]
+        self._pains.append(PainReport(new_id(), rating, PainPhase.BEFORE, self.clock.now(),
+                                      self.session_id, note))
+
+    def pause(self) -> None:
+        if self.state == SessionState.RUNNING:
+            self.state = SessionState.PAUSED
+            self._emit(EventKind.PAUSED)
+
+    def resume(self) -> None:
+        if self.state == SessionState.PAUSED:
+            self.state = SessionState.RUNNING
+            self._emit(EventKind.RESUMED)
+
+    def stop(self) -> None:
+        """End the current set at the next chunk; no further sets run."""
+        self._stopped = True
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    # --- running ---------------------------------------------------------------------
+    async def run_set(self, source: SampleSource,
+                      proximal: SampleSource | None = None) -> list[Rep]:
+        """Run one set to the end of the source (or stop()); returns its reps."""
+        if self.state == SessionState.FINISHED:
+            raise TherapyError("session already finished")
+        if self._stopped:
+            return []
+        if self.set_no == 0:
+            self._started_at = self.clock.now()
+            self._emit(EventKind.SESSION_STARTED, target_reps=self.exercise.reps,
+                       target_sets=self.exercise.sets)
+        self.set_no += 1
+        self.state = SessionState.RUNNING
+        set_offset_s = (self.clock.now() - self._started_at).total_seconds()
+        ex = self.exercise
+        analyzer = self.analyzer_factory(source.info.rate_hz, ex.target_rom_deg, ex.hold_s,
+                                         proximal is not None)
+        self._emit(EventKind.SET_STARTED)
+        t0: float | None = None
+        reps: list[Rep] = []
+
+        def take(new: list[Rep]) -> None:
+            for rep in new:
+                reps.append(rep)
+                rec = RepRecord.from_rep(self.set_no, rep, (t0 or 0.0) - set_offset_s)
+                self.reps_.append(rec)
+                self._emit(EventKind.REP, rep, t0 or 0.0)
+
+        try:
+            async for chunk, prox in _pairs(source, proximal):
+                if t0 is None:
+                    t0 = float(chunk.t_s[0])
+                if self.state == SessionState.PAUSED:
+                    continue
+                take(analyzer.feed(chunk, prox))
+                if self._stopped:
+                    break
+            take(analyzer.finish())
+        finally:
+            await source.aclose()
+            if proximal is not None:
+                await proximal.aclose()
+        self.state = SessionState.BETWEEN_SETS
+        self._emit(EventKind.SET_ENDED, reps=len(reps))
+        return reps
+
+    def finish(self, pain_after: int | None = None, note: str = "") -> SessionRecord:
+        """Close the session: build the record and store it with its outbox rows."""
+        if self.record_ is not None:
+            return self.record_
+        now = self.clock.now()
+        if pain_after is not None:
+            self._pains.append(PainReport(new_id(), pain_after, PainPhase.AFTER, now,
+                                          self.session_id, note))
+        ex = self.exercise
+        completed = (not self._stopped and self.set_no >= ex.sets
+                     and len(self.reps_) >= ex.sets * ex.reps)
+        rec = SessionRecord(
+            id=self.session_id, exercise_id=ex.exercise_id, side=str(ex.side),
+            joint=str(ex.exercise.joint), started_at=self._started_at, ended_at=now,
+            target_sets=ex.sets, target_reps=ex.reps, target_rom_deg=ex.target_rom_deg,
+            target_hold_s=ex.hold_s, reps=tuple(self.reps_), sets_done=self.set_no,
+            completed=completed, plan_version=self.plan_version,
+            appointment_id=self.appointment_id, pains=tuple(self._pains))
+        self.sink.save_session(rec, self.encoder.session_items(rec))
+        self.record_ = rec
+        self.state = SessionState.FINISHED
+        self._emit(EventKind.SESSION_ENDED, reps=rec.rep_count, completed=completed)
+        return rec
+
+
+async def _pairs(source: SampleSource,
+                 proximal: SampleSource | None) -> AsyncIterator[tuple[ImuChunk, ImuChunk | None]]:
+    """Chunks of the distal source, paired sample-for-sample with the proximal one.
+
+    Both sources must run on the same clock and rate (the simulator, a two-IMU bridge);
+    samples are paired by position and buffered until both sides have them.
+    """
+    if proximal is None:
+        async for chunk in source:
+            yield chunk, None
+        return
+    dist_it, prox_it = source.__aiter__(), proximal.__aiter__()
+    buf_d: list[ImuChunk] = []
+    buf_p: list[ImuChunk] = []
+    n_d = n_p = 0
+    while True:
+        try:
+            if n_d <= n_p:
+                c = await dist_it.__anext__()
+                buf_d.append(c)
+                n_d += len(c)
+            else:
+                c = await prox_it.__anext__()
+                buf_p.append(c)
+                n_p += len(c)
+        except StopAsyncIteration:
+            return
+        n = min(n_d, n_p)
+        if n:
+            d, p = ImuChunk.concat(buf_d), ImuChunk.concat(buf_p)
+            yield d.slice(0, n), p.slice(0, n)
+            buf_d = [d.slice(n, n_d)] if n_d > n else []
+            buf_p = [p.slice(n, n_p)] if n_p > n else []
+            n_d -= n
+            n_p -= n

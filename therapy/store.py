@@ -1,0 +1,245 @@
+"""The device's SQLite store: plans, sessions, reps, pain, feedback, messages, the outbox.
+
+One file (``<data-dir>/rehab.db``), WAL journal with ``synchronous=FULL`` so a committed
+transaction survives power loss. The schema is versioned (``schema_version``) and brought
+up to date by :data:`therapy.migrations.MIGRATIONS` on open. Every record that must reach
+the clinic is written with its outbox rows in ONE transaction (``save_*`` methods take the
+outbox items). The outbox is read oldest first and a row is deleted only by
+:meth:`TherapyStore.outbox_delete`, which the link calls after a successful PUBACK.
+
+Safe to share between threads (the paho network thread and asyncio): one connection
+behind a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from therapy.errors import StoreError
+from therapy.migrations import MIGRATIONS
+from therapy.plan import Plan, parse_plan_bytes
+from therapy.records import (Appointment, Direction, Feedback, Message, PainReport,
+                             QuestionnaireAnswers, SessionRecord)
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Channel(StrEnum):
+    """Where an outbox row goes (the link maps it to a topic)."""
+
+    RECORDS = "records"
+    MESSAGES_OUT = "messages/out"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    channel: Channel
+    record_id: str
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    channel: Channel
+    record_id: str
+    payload: bytes
+
+
+def _t(t: datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+class TherapyStore:
+    """The device store. ``TherapyStore(path)`` opens (creating and migrating) the file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None,
+                                       check_same_thread=False, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+
+    # --- plumbing -------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+                row = self._db.execute("SELECT version FROM schema_version").fetchone()
+                version = row[0] if row else 0
+                if version > SCHEMA_VERSION:
+                    raise StoreError(f"{self.path} has schema {version}, newer than this "
+                                     f"program's {SCHEMA_VERSION}: upgrade rehab-kiosk")
+                for i in range(version, SCHEMA_VERSION):
+                    log.info("migrating %s to schema %d", self.path, i + 1)
+                    for stmt in MIGRATIONS[i].split(";"):
+                        if stmt.strip():
+                            self._db.execute(stmt)
+                if row is None:
+                    self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                else:
+                    self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _tx(self, statements: Iterable[tuple[str, Sequence[Any]]],
+            outbox: Sequence[OutboxItem] = ()) -> None:
+        now = datetime.now().astimezone().isoformat()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    self._db.execute(sql, params)
+                self._db.executemany(
+                    "INSERT INTO outbox (channel, record_id, payload, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(str(o.channel), o.record_id, o.payload, now) for o in outbox])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def schema_version(self) -> int:
+        return int(self._query("SELECT version FROM schema_version")[0][0])
+
+    def integrity_check(self) -> str:
+        return str(self._query("PRAGMA integrity_check")[0][0])
+
+    # --- records (each with its outbox rows, one transaction) -------------------------
+    def save_session(self, rec: SessionRecord, outbox: Sequence[OutboxItem] = ()) -> None:
+        """The session, its reps and its pain reports, plus the outbox rows, atomically."""
+        data = {"target_sets": rec.target_sets, "target_reps": rec.target_reps,
+                "target_rom_deg": rec.target_rom_deg, "target_hold_s": rec.target_hold_s,
+                "joint": rec.joint}
+        stmts: list[tuple[str, Sequence[Any]]] = [(
+            "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (rec.id, rec.exercise_id, rec.side, _t(rec.started_at), _t(rec.ended_at),
+             rec.rep_count, rec.sets_done, int(rec.completed), rec.plan_version,
+             rec.appointment_id, json.dumps(data)))]
+        stmts += [("INSERT INTO reps VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (rec.id, r.set_no, r.n, r.rom_deg, r.hold_s, r.up_s, r.down_s,
+                    r.t_start_s, r.t_end_s, ",".join(r.flags))) for r in rec.reps]
+        stmts += [self._pain_stmt(p) for p in rec.pains]
+        self._tx(stmts, outbox)
+
+    @staticmethod
+    def _pain_stmt(p: PainReport) -> tuple[str, Sequence[Any]]:
+        return ("INSERT INTO pain_reports VALUES (?,?,?,?,?,?)",
+                (p.id, p.session_id, str(p.phase), p.rating, p.note, _t(p.at)))
+
+    def save_pain(self, p: PainReport, outbox: Sequence[OutboxItem] = ()) -> None:
+        self._tx([self._pain_stmt(p)], outbox)
+
+    def save_feedback(self, f: Feedback, outbox: Sequence[OutboxItem] = ()) -> None:
+        self._tx([("INSERT INTO feedback VALUES (?,?,?,?,?)",
+                   (f.id, f.session_id, f.rating, f.text, _t(f.at)))], outbox)
+
+    def save_questionnaire(self, q: QuestionnaireAnswers,
+                           outbox: Sequence[OutboxItem] = ()) -> None:
+        self._tx([("INSERT INTO questionnaires VALUES (?,?,?,?)",
+                   (q.id, q.questionnaire, _t(q.at), json.dumps(list(q.answers))))], outbox)
+
+    def save_message(self, m: Message, outbox: Sequence[OutboxItem] = ()) -> bool:
+        """Store a message once (a resent one is ignored); True when it was new."""
+        with self._lock:
+            if self._query("SELECT 1 FROM messages WHERE id = ?", (m.id,)):
+                return False
+            self._tx([("INSERT INTO messages VALUES (?,?,?,?,?)",
+                       (m.id, str(m.direction), m.text, _t(m.at), _t(m.acked_at)))], outbox)
+            return True
+
+    def ack_message(self, message_id: str, at: datetime) -> None:
+        self._tx([("UPDATE messages SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
+                   (_t(at), message_id))])
+
+    def messages(self) -> list[Message]:
+        rows = self._query("SELECT id, direction, text, at, acked_at FROM messages ORDER BY at")
+        return [Message(r[0], Direction(r[1]), r[2], datetime.fromisoformat(r[3]),
+                        datetime.fromisoformat(r[4]) if r[4] else None) for r in rows]
+
+    def save_appointment(self, a: Appointment) -> None:
+        self._tx([("INSERT INTO appointments (id, start_at, minutes) VALUES (?,?,?) "
+                   "ON CONFLICT(id) DO UPDATE SET start_at = excluded.start_at, "
+                   "minutes = excluded.minutes", (a.id, _t(a.start_at), a.minutes))])
+
+    def start_appointment(self, appointment_id: str, at: datetime,
+                          outbox: Sequence[OutboxItem] = ()) -> None:
+        self._tx([("UPDATE appointments SET started_at = ? WHERE id = ?",
+                   (_t(at), appointment_id))], outbox)
+
+    def appointments(self) -> list[Appointment]:
+        rows = self._query("SELECT id, start_at, minutes, started_at FROM appointments "
+                           "ORDER BY start_at")
+        return [Appointment(r[0], datetime.fromisoformat(r[1]), r[2],
+                            datetime.fromisoformat(r[3]) if r[3] else None) for r in rows]
+
+    def session_ids(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT id FROM sessions ORDER BY started_at")]
+
+    def record_ids(self) -> set[str]:
+        """Ids of every committed record that is sent to the clinic."""
+        rows = self._query("SELECT id FROM sessions UNION ALL SELECT id FROM pain_reports "
+                           "UNION ALL SELECT id FROM questionnaires")
+        return {r[0] for r in rows}
+
+    # --- plans ---------------------------------------------------------------------
+    def save_plan(self, plan: Plan, text: str, received_at: datetime) -> None:
+        self._tx([("INSERT OR REPLACE INTO plans VALUES (?,?,?,?,?,?)",
+                   (plan.version, plan.plan_id, text, _t(plan.valid_from),
+                    _t(plan.valid_until), _t(received_at)))])
+
+    def current_plan(self) -> tuple[Plan, str] | None:
+        """The newest stored plan and its signed text, or None."""
+        rows = self._query("SELECT plan_text FROM plans ORDER BY version DESC LIMIT 1")
+        return (parse_plan_bytes(rows[0][0]), rows[0][0]) if rows else None
+
+    # --- outbox --------------------------------------------------------------------
+    def enqueue(self, outbox: Sequence[OutboxItem]) -> None:
+        self._tx([], outbox)
+
+    def outbox_batch(self, after_id: int = 0, limit: int = 100) -> list[OutboxRow]:
+        rows = self._query("SELECT id, channel, record_id, payload FROM outbox WHERE id > ? "
+                           "ORDER BY id LIMIT ?", (after_id, limit))
+        return [OutboxRow(r[0], Channel(r[1]), r[2], bytes(r[3])) for r in rows]
+
+    def outbox_delete(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def outbox_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM outbox")[0][0])
