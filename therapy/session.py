@@ -135,11 +135,11 @@ class SessionController:
             async for chunk, prox in _pairs(source, proximal):
                 if t0 is None:
                     t0 = float(chunk.t_s[0])
+                if self._stopped:
+                    break
                 if self.state == SessionState.PAUSED:
                     continue
                 take(analyzer.feed(chunk, prox))
-                if self._stopped:
-                    break
             take(analyzer.finish())
         finally:
             await source.aclose()

@@ -1,0 +1,122 @@
+"""The session controller: events, pause/stop, the record and its outbox rows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from fake_motion import FakeAnalyzer, ListSource
+
+from therapy.plan import exercise_from_catalogue
+from therapy.ports import EventKind, FakeClock, FhirEncoder, SessionEvent
+from therapy.records import PainPhase
+from therapy.session import SessionController, SessionState
+from therapy.store import Channel, TherapyStore
+
+
+def make(tmp_path: Path, **kw: object) -> tuple[SessionController, TherapyStore, list]:
+    store = TherapyStore(tmp_path / "rehab.db")
+    ex = exercise_from_catalogue("knee_extension_seated")
+    ctl = SessionController(ex, sink=store, encoder=FhirEncoder("dev-1"), clock=FakeClock(),
+                            analyzer_factory=lambda r, rom, h, two: FakeAnalyzer(r, rom, h, two),
+                            **kw)  # type: ignore[arg-type]
+    events: list[SessionEvent] = []
+    ctl.add_listener(events.append)
+    return ctl, store, events
+
+
+async def test_two_sets_make_one_record_with_outbox_rows(tmp_path: Path) -> None:
+    ctl, store, events = make(tmp_path, plan_version=4)
+    ctl.set_pain_before(4, "stiff")
+    reps1 = await ctl.run_set(ListSource([7, 13, 50, 130, 100]))   # 300 samples -> 3 reps
+    ctl.clock.advance(60)  # type: ignore[attr-defined]
+    reps2 = await ctl.run_set(ListSource([250]))
+    rec = ctl.finish(pain_after=2, note="better")
+    assert (len(reps1), len(reps2)) == (3, 2)
+    assert [(r.set_no, r.n) for r in rec.reps] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)]
+    assert rec.reps[3].t_end_s == pytest.approx(60 + 0.99, abs=0.02)  # set 2 starts at +60 s
+    assert rec.rep_count == 5 and rec.sets_done == 2 and not rec.completed
+    assert rec.pain(PainPhase.BEFORE).rating == 4  # type: ignore[union-attr]
+    assert rec.pain(PainPhase.AFTER).note == "better"  # type: ignore[union-attr]
+    assert ctl.state == SessionState.FINISHED
+    kinds = [e.kind for e in events]
+    assert kinds[0] == EventKind.SESSION_STARTED and kinds[-1] == EventKind.SESSION_ENDED
+    assert kinds.count(EventKind.REP) == 5 and kinds.count(EventKind.SET_ENDED) == 2
+    live = [e.to_json() for e in events if e.kind == EventKind.REP]
+    assert live[0]["rep"] == {"n": 1, "rom_deg": 69.0, "hold_s": 0.4, "flags": []}
+    rows = store.outbox_batch(0, 10)
+    assert [r.channel for r in rows] == [Channel.RECORDS] * 3
+    assert [json.loads(r.payload)["resourceType"] for r in rows] == [
+        "Bundle", "Observation", "Observation"]
+    assert store.record_ids() == {rec.id} | {p.id for p in rec.pains}
+    assert ctl.finish() is rec  # idempotent
+
+
+async def test_pause_drops_samples_and_stop_ends_the_set(tmp_path: Path) -> None:
+    ctl, store, events = make(tmp_path)
+    src = ListSource([50] * 40, pause_s=0.005)  # 2000 samples would make 20 reps
+
+    def control(ev: SessionEvent) -> None:
+        if ev.kind == EventKind.REP and ev.rep and ev.rep.n == 1:
+            ctl.pause()
+
+    ctl.add_listener(control)
+    task = asyncio.create_task(ctl.run_set(src))
+    while ctl.state != SessionState.PAUSED:
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.05)  # ~10 chunks arrive while paused and are dropped
+    ctl.resume()
+    while len(ctl.reps_) < 2:
+        await asyncio.sleep(0.001)
+    ctl.stop()
+    reps = await task
+    kinds = [e.kind for e in events]
+    assert kinds.index(EventKind.PAUSED) < kinds.index(EventKind.RESUMED)
+    assert 2 <= len(reps) < 10
+    assert src.closed
+    rec = ctl.finish()
+    assert not rec.completed and rec.rep_count == len(reps)
+    assert store.session_ids() == [rec.id]
+
+
+async def test_two_sources_are_paired_sample_for_sample(tmp_path: Path) -> None:
+    made: list[FakeAnalyzer] = []
+
+    def factory(r: float, rom: float, h: float, two: bool) -> FakeAnalyzer:
+        made.append(FakeAnalyzer(r, rom, h, two))
+        return made[-1]
+
+    store = TherapyStore(tmp_path / "rehab.db")
+    ctl = SessionController(exercise_from_catalogue("elbow_flexion"), sink=store,
+                            encoder=FhirEncoder("dev-1"), analyzer_factory=factory)
+    reps = await ctl.run_set(ListSource([10, 30, 5, 155]), ListSource([25, 25, 100, 50]))
+    assert made[0].two and sum(a for a, _ in made[0].pairs) == 200
+    assert len(reps) == 2
+
+
+async def test_a_failing_listener_does_not_stop_the_session(tmp_path: Path) -> None:
+    ctl, _store, events = make(tmp_path)
+
+    def broken(_ev: SessionEvent) -> None:
+        raise RuntimeError("ui gone")
+
+    ctl.add_listener(broken)
+    assert len(await ctl.run_set(ListSource([200]))) == 2
+    assert ctl.finish().rep_count == 2
+
+
+async def test_real_simulator_through_real_set_analyzer(tmp_path: Path) -> None:
+    from sensors.sim import SimConfig, sim_sources
+    from therapy.ports import set_analyzer_factory
+
+    store = TherapyStore(tmp_path / "rehab.db")
+    ex = exercise_from_catalogue("knee_extension_seated")
+    ctl = SessionController(ex, sink=store, encoder=FhirEncoder("dev-1"),
+                            analyzer_factory=set_analyzer_factory)
+    distal, proximal = sim_sources(SimConfig(reps=6, seed=3), realtime=False, chunk_size=25)
+    reps = await ctl.run_set(distal, proximal)
+    rec = ctl.finish(pain_after=1)
+    assert len(reps) == 6 and rec.rep_count == 6
+    assert rec.mean_rom_deg == pytest.approx(ex.target_rom_deg, abs=10)
