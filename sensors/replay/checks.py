@@ -44,7 +44,7 @@ def check_time_increasing(path: Path, t_s: np.ndarray, lines: np.ndarray, what: 
 def stillest_magnitude(accel: np.ndarray, rate_hz: float) -> float:
     """Median |accel| over the stillest whole second of the file (the whole file if shorter)."""
     mag = np.sqrt(np.einsum("ij,ij->i", accel, accel))
-    win = max(1, int(round(rate_hz)))
+    win = max(1, round(rate_hz))
     n = (mag.size // win) * win
     if n == 0:
         return float(np.median(mag))
@@ -62,7 +62,9 @@ def check_accel_unit(path: Path, accel: np.ndarray, rate_hz: float, unit: str) -
     if STILL_G_MIN * g <= still <= STILL_G_MAX * g:
         return
     if unit == "m/s^2" and STILL_G_MIN <= still <= STILL_G_MAX:
-        hint = f"looks like g, expected m/s^2: multiply the accelerometer by {STANDARD_GRAVITY_M_S2}"
+        hint = (
+            f"looks like g, expected m/s^2: multiply the accelerometer by {STANDARD_GRAVITY_M_S2}"
+        )
     elif unit == "g" and STILL_G_MIN * STANDARD_GRAVITY_M_S2 <= still <= STILL_G_MAX * (
         STANDARD_GRAVITY_M_S2
     ):

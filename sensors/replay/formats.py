@@ -93,11 +93,10 @@ def median_rate_hz(path: Path, t_s: np.ndarray) -> float:
 
 
 def _chunk(table: Table, t_s: np.ndarray) -> ImuChunk:
+    """Column views into the parsed table (copying 360k rows costs ~5 ms for nothing)."""
     v = table.values
-    mag = np.ascontiguousarray(v[:, 7:10]) if v.shape[1] >= 10 else None
-    return ImuChunk(
-        t_s, np.ascontiguousarray(v[:, 1:4]), np.ascontiguousarray(v[:, 4:7]), mag
-    )
+    mag = v[:, 7:10] if v.shape[1] >= 10 else None
+    return ImuChunk(t_s, v[:, 1:4], v[:, 4:7], mag)
 
 
 def load_csv(path: Path, rate_hz: float | None = None) -> Loaded:
@@ -107,7 +106,7 @@ def load_csv(path: Path, rate_hz: float | None = None) -> Loaded:
         path, header, ",", CSV_COLUMNS, CSV_MAG, ReplayFormat.CSV, CSV_EXPECTED
     )
     table = parse_table(path, header, body, ",", names, usecols, ncols)
-    t_s = np.ascontiguousarray(table.values[:, 0])
+    t_s = table.values[:, 0]
     check_time_increasing(path, t_s, table.lines)
     rate = rate_hz if rate_hz is not None else median_rate_hz(path, t_s)
     chunk = _chunk(table, t_s)

@@ -147,8 +147,12 @@ def read_sensor_file(path: Path, sensor: str) -> SensorFile:
     m = NAME_RE.match(path.name)
     rate = float(m["rate"]) if m and float(m["rate"]) > 0 else None
     return SensorFile(
-        path, epoch_ms, table.values[:, 1], np.ascontiguousarray(table.values[:, 2:5]),
-        table.lines, rate,
+        path,
+        epoch_ms,
+        table.values[:, 1],
+        np.ascontiguousarray(table.values[:, 2:5]),
+        table.lines,
+        rate,
         table.nan_rows,
     )
 

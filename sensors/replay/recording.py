@@ -55,7 +55,7 @@ def detect_format(path: Path | str) -> ReplayFormat:
     header = first_line(path)
     low = header.lower()
     names = {n.strip() for n in low.split(",")}
-    if low.startswith("time index;") or low.startswith("acc_x;"):
+    if low.startswith(("time index;", "acc_x;")):
         return ReplayFormat.UCI_PT
     if low.startswith("epoch (ms),"):
         return ReplayFormat.METAWEAR
@@ -106,6 +106,11 @@ def load_recording(
         raise ReplayError(path, None, f"rate {rate_hz!r} Hz is not a positive number")
     loaded: Loaded = LOADERS[kind](path, rate_hz)
     return Recording(
-        loaded.chunk, loaded.rate_hz, kind, path, loaded.nan_rows, _sensor_id(path, kind),
+        loaded.chunk,
+        loaded.rate_hz,
+        kind,
+        path,
+        loaded.nan_rows,
+        _sensor_id(path, kind),
         loaded.notes,
     )

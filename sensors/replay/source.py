@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from sensors.replay.recording import Recording
 from sensors.types import BodySegment, ImuChunk, SourceInfo
@@ -37,7 +37,9 @@ class ReplaySource:
         self.chunk_size = chunk_size
         self.realtime = realtime
         self.speed = speed
-        self.info = SourceInfo(recording.sensor_id, segment, recording.rate_hz, label=str(recording.path))
+        self.info = SourceInfo(
+            recording.sensor_id, segment, recording.rate_hz, label=str(recording.path)
+        )
         self._clock = clock
         self._sleep = sleep
         self._pos = 0

@@ -26,8 +26,10 @@ def write_csv(path: Path | str, chunk: ImuChunk) -> Path:
     table = np.hstack(cols)
     try:
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "wb") as out:  # type: ignore[operator]
+        with opener(path, "wb") as out:
             np.savetxt(out, table, fmt=VALUE_FORMAT, delimiter=",", header=header, comments="")
     except OSError as exc:
-        raise ReplayError(path, None, f"cannot write ({exc.strerror or exc}); check the folder") from exc
+        raise ReplayError(
+            path, None, f"cannot write ({exc.strerror or exc}); check the folder"
+        ) from exc
     return path

@@ -82,7 +82,9 @@ def test_unknown_format_name(tmp_path: Path) -> None:
 
 
 def test_header_not_the_formats(tmp_path: Path) -> None:
-    uci = "time index;acc_x;acc_y;acc_z;gyr_x;gyr_y;gyr_z;mag_x;mag_y;mag_z\n1;0;0;9.8;0;0;0;1;0;0\n"
+    uci = (
+        "time index;acc_x;acc_y;acc_z;gyr_x;gyr_y;gyr_z;mag_x;mag_y;mag_z\n1;0;0;9.8;0;0;0;1;0;0\n"
+    )
     path = write(tmp_path, uci, "u.txt")
     expect(path, 1, r"header 'time index;acc_x.*' is not the csv format's \(expected", fmt="csv")
     csv = write(tmp_path, "\n".join([HEADER, *rows(3)]), "c.csv")

@@ -27,18 +27,25 @@ def gyr_x_dps(t: np.ndarray) -> np.ndarray:
 
 
 def write_sensor(
-    path: Path, sensor: str, rate_hz: float, start_s: float, dur_s: float, shift_ms: int = 0,
+    path: Path,
+    sensor: str,
+    rate_hz: float,
+    start_s: float,
+    dur_s: float,
+    shift_ms: int = 0,
     scale: float = 1.0,
 ) -> None:
     """A MetaBase-style file: true time start_s.., epoch shifted by ``shift_ms``."""
-    n = int(round(dur_s * rate_hz))
+    n = round(dur_s * rate_hz)
     t = start_s + np.arange(n) / rate_hz
     epoch = EPOCH0_MS + np.round(t * 1000).astype(np.int64) + shift_ms
     if sensor == "Accelerometer":
         unit, xyz = "g", np.column_stack([acc_x_g(t), 0.1 + 0 * t, 1.0 + 0 * t]) * scale
     else:
         unit, xyz = "deg/s", np.column_stack([gyr_x_dps(t), -5.0 + 0 * t, 0 * t])
-    lines = [f"epoch (ms),time (-13:00),elapsed (s),x-axis ({unit}),y-axis ({unit}),z-axis ({unit})"]
+    lines = [
+        f"epoch (ms),time (-13:00),elapsed (s),x-axis ({unit}),y-axis ({unit}),z-axis ({unit})"
+    ]
     for e, x in zip(epoch, xyz):
         lines.append(
             f"{e},2019-09-14T13.41.{(e // 1000) % 60:02d}.{e % 1000:03d},{(e - epoch[0]) / 1000:.3f},"
@@ -102,7 +109,7 @@ def test_faster_and_slower_gyro(tmp_path: Path, gyro_hz: float) -> None:
     c = rec.chunk
     assert rec.rate_hz == gyro_hz
     # overlap is 0.5 .. 5.0 - 1/gyro_hz: gyro samples in there
-    t_gyro = np.arange(int(round(5.0 * gyro_hz))) / gyro_hz
+    t_gyro = np.arange(round(5.0 * gyro_hz)) / gyro_hz
     expected_t = t_gyro[t_gyro >= 0.5 - 1e-9]
     assert len(c) == expected_t.size
     np.testing.assert_allclose(c.t_s, expected_t - expected_t[0], atol=1e-9)

@@ -105,7 +105,9 @@ class FakeClock:
 async def test_realtime_paces_chunks_by_their_last_sample(speed: float) -> None:
     clock = FakeClock()
     rec = recording(n=250, rate_hz=50.0)
-    src = ReplaySource(rec, chunk_size=25, realtime=True, speed=speed, clock=clock, sleep=clock.sleep)
+    src = ReplaySource(
+        rec, chunk_size=25, realtime=True, speed=speed, clock=clock, sleep=clock.sleep
+    )
     delivered: list[float] = []
     async for chunk in src:
         delivered.append(clock.now - 100.0)
@@ -116,7 +118,9 @@ async def test_realtime_paces_chunks_by_their_last_sample(speed: float) -> None:
 
 async def test_realtime_does_not_sleep_when_consumer_is_late() -> None:
     clock = FakeClock()
-    src = ReplaySource(recording(n=100), chunk_size=10, realtime=True, clock=clock, sleep=clock.sleep)
+    src = ReplaySource(
+        recording(n=100), chunk_size=10, realtime=True, clock=clock, sleep=clock.sleep
+    )
     async for _ in src:
         clock.now += 5.0  # a slow consumer
     # only the first chunk waits (for its 10 samples to be "measured"); then it is behind
