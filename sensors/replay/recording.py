@@ -8,7 +8,13 @@ from pathlib import Path
 
 from sensors.replay.errors import ReplayError
 from sensors.replay.formats import Loaded, ReplayFormat, load_csv, load_uci
-from sensors.replay.metawear import DEVICE_RE, NAME_RE, is_metawear_name, load_metawear
+from sensors.replay.metawear import (
+    DEVICE_RE,
+    NAME_RE,
+    find_pair,
+    is_metawear_name,
+    load_metawear,
+)
 from sensors.replay.table import HEADER_LINE, first_line
 from sensors.types import ImuChunk
 
@@ -75,8 +81,10 @@ def detect_format(path: Path | str) -> ReplayFormat:
 
 def _sensor_id(path: Path, fmt: ReplayFormat) -> str:
     if fmt is ReplayFormat.METAWEAR:
+        if path.is_dir():
+            path = find_pair(path)[0]
         m = NAME_RE.match(path.name)
-        if m is None:  # a folder
+        if m is None:
             return path.name
         device = DEVICE_RE.search(m["prefix"])
         return device.group(1).upper() if device else m["prefix"]

@@ -98,6 +98,7 @@ def test_either_file_or_folder_gives_the_same(pair: tuple[Path, Path]) -> None:
         np.testing.assert_array_equal(a.chunk.t_s, other.chunk.t_s)
         np.testing.assert_array_equal(a.chunk.accel_m_s2, other.chunk.accel_m_s2)
     assert detect_format(acc.parent) == "metawear"
+    assert a.sensor_id == g.sensor_id == d.sensor_id == DEVICE
 
 
 @pytest.mark.parametrize("gyro_hz", [12.5, 200.0])
