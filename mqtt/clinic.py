@@ -1,0 +1,189 @@
+"""Clinic-side link: the watcher (persistent MQTT 5 session) and one-shot publishers.
+
+:class:`ClinicWatcher` subscribes to every device of a clinic with ``clean_start=False``
+and a session expiry, so QoS 1 records published while it was away are delivered when it
+comes back. Records are stored in :class:`~mqtt.clinic_store.ClinicStore`, deduplicated
+by identifier; live events and device states are kept in memory for the watch table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import paho.mqtt.client as paho
+from paho.mqtt.reasoncodes import ReasonCode
+
+from mqtt.client import RECONNECT_MAX_S, connect, make_client
+from mqtt.clinic_store import ClinicStore
+from mqtt.config import BrokerConfig
+from mqtt.errors import BrokerRefused, LinkError
+from mqtt.topics import Leaf, Topics, clinic_filter, parse_topic
+
+log = logging.getLogger(__name__)
+SESSION_EXPIRY_S = 7 * 24 * 3600
+
+# validate(resource) raises ValueError for a resource that is not valid FHIR
+Validator = Callable[[dict[str, Any]], None]
+
+
+def fhir_validator(resource: dict[str, Any]) -> None:
+    """Validate with fhir.resources (R4B); raises ValueError (pydantic's) when invalid."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+@dataclass(slots=True)
+class DeviceView:
+    """What the watch table shows for one device."""
+
+    state: str = "?"
+    session: str = ""
+    exercise: str = ""
+    reps: int = 0
+    last_rom_deg: float | None = None
+    records: int = 0
+    duplicates: int = 0
+    events: deque[str] = field(default_factory=lambda: deque(maxlen=5))
+
+
+class ClinicWatcher:
+    def __init__(self, broker: BrokerConfig, clinic: str, store: ClinicStore, *,
+                 client_name: str = "watch", validate: Validator | None = fhir_validator,
+                 on_event: Callable[[str, str, dict[str, Any]], None] | None = None,
+                 reconnect_max_s: float = RECONNECT_MAX_S) -> None:
+        self.clinic = clinic
+        self.store = store
+        self.validate = validate
+        self.on_event = on_event
+        self.views: dict[str, DeviceView] = {}
+        self.invalid = 0
+        self.received = 0
+        self.connected = threading.Event()
+        self.last_error: str | None = None
+        self._broker = broker
+        self.client = make_client(broker, f"rehab-clinic-{clinic}-{client_name}",
+                                  reconnect_max_s=reconnect_max_s)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *a: self.connected.clear()
+        self.client.on_message = self._on_message
+
+    def start(self) -> None:
+        connect(self.client, self._broker, clean_start=False, session_expiry_s=SESSION_EXPIRY_S)
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def view(self, device: str) -> DeviceView:
+        return self.views.setdefault(device, DeviceView())
+
+    def _on_connect(self, client: paho.Client, _ud: Any, flags: Any, rc: ReasonCode,
+                    _props: Any) -> None:
+        if rc.is_failure:
+            self.last_error = f"broker refused the connection: {rc} ({rc.value})"
+            log.error("%s", self.last_error)
+            return
+        client.subscribe(clinic_filter(self.clinic), qos=1)
+        self.connected.set()
+
+    def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
+        parsed = parse_topic(msg.topic)
+        if parsed is None or parsed[0] != self.clinic:
+            return
+        _, device, leaf = parsed
+        try:
+            body = json.loads(msg.payload) if msg.payload else {}
+            if not isinstance(body, dict):
+                raise ValueError("payload is not a JSON object")
+            self._handle(device, leaf, body)
+        except (ValueError, KeyError, TypeError, LinkError) as exc:
+            self.invalid += 1
+            log.warning("bad %s payload from %s: %s", leaf, device, exc)
+
+    def _handle(self, device: str, leaf: str, body: dict[str, Any]) -> None:
+        v = self.view(device)
+        if leaf == Leaf.RECORDS:
+            if self.validate is not None:
+                self.validate(body)
+            self.received += 1
+            if self.store.add_resource(device, body):
+                v.records += 1
+                v.events.append(f"record {body.get('resourceType')}")
+            else:
+                v.duplicates += 1
+        elif leaf == Leaf.LIVE:
+            kind = body.get("type")
+            if kind == "session_started":
+                v.session, v.exercise, v.reps = body.get("session", ""), body.get(
+                    "exercise", ""), 0
+            elif kind == "rep":
+                v.reps += 1
+                v.last_rom_deg = body.get("rep", {}).get("rom_deg")
+            v.events.append(str(kind))
+        elif leaf == Leaf.STATUS:
+            if "state" in body and "event" not in body:
+                v.state = str(body["state"])
+                self.store.set_device_state(device, v.state)
+            if "event" in body:
+                v.events.append(str(body["event"]))
+        elif leaf == Leaf.MESSAGES_OUT:
+            self._handle_message_out(device, body)
+        if self.on_event is not None:
+            self.on_event(device, leaf, body)
+
+    def _handle_message_out(self, device: str, body: dict[str, Any]) -> None:
+        kind, ident = body.get("type"), str(body.get("id", ""))
+        at = str(body.get("at", datetime.now(timezone.utc).isoformat()))
+        if kind == "message":
+            self.store.add_message(device, ident, "to_therapist", str(body.get("text", "")), at)
+            ack = json.dumps({"type": "ack", "id": ident})
+            self.client.publish(Topics(self.clinic, device).topic(Leaf.MESSAGES_IN), ack, qos=1)
+        elif kind == "ack":
+            self.store.ack_message(ident)
+        elif kind == "appointment_started":
+            self.store.appointment_started(ident, at, body.get("session"))
+        self.view(device).events.append(str(kind))
+
+
+def publish_once(broker: BrokerConfig, client_id: str, topic: str, payload: bytes | str, *,
+                 retain: bool = False, timeout_s: float = 10.0) -> None:
+    """Connect, publish one QoS 1 message, wait for a successful PUBACK, disconnect.
+
+    Raises BrokerRefused when the broker refuses the connection or the message.
+    """
+    client = make_client(broker, client_id)
+    done = threading.Event()
+    result: dict[str, Any] = {}
+
+    def on_connect(c: paho.Client, _u: Any, _f: Any, rc: ReasonCode, _p: Any) -> None:
+        if rc.is_failure:
+            result["refused"] = rc
+            done.set()
+            return
+        result["mid"] = c.publish(topic, payload, qos=1, retain=retain).mid
+
+    def on_publish(_c: paho.Client, _u: Any, mid: int, rc: ReasonCode, _p: Any) -> None:
+        result["puback"] = rc
+        done.set()
+
+    client.on_connect = on_connect
+    client.on_publish = on_publish
+    connect(client, broker)
+    try:
+        if not done.wait(timeout_s):
+            raise LinkError(f"no answer from {broker.url} within {timeout_s:g} s")
+        rc = result.get("refused") or result.get("puback")
+        if rc is not None and rc.is_failure:
+            raise BrokerRefused(str(rc), rc.value)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    time.sleep(0)  # let paho's thread finish

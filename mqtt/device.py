@@ -1,0 +1,179 @@
+"""The device side of the clinic link: one paho client, the outbox drainer, the downlink.
+
+::
+
+    link = DeviceLink(config, store)
+    link.start()                                   # connect_async; never blocks
+    ctl.add_listener(link.live_listener)           # QoS 0 per-rep feed
+    store.save_session(rec, items); link.notify_outbox()
+    link.wait_drained(10.0)                        # True when the outbox is empty
+    link.stop()                                    # "offline" status, disconnect
+
+Birth ``{"state": "online"}`` is published retained on connect and the same topic carries
+the last will ``{"state": "offline"}``. Live events are dropped while disconnected;
+records wait in the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any, Sequence
+
+import paho.mqtt.client as paho
+from paho.mqtt.reasoncodes import ReasonCode
+
+from mqtt.client import RECONNECT_MAX_S, connect, make_client, receive_maximum
+from mqtt.config import LinkConfig
+from mqtt.downlink import Downlink, out_item
+from mqtt.outbox import OutboxDrainer
+from mqtt.topics import Leaf, Topics
+from therapy.ports import Clock, SessionEvent, SystemClock
+from therapy.records import Direction, Message, new_id
+from therapy.signing import public_key_from_b64
+from therapy.store import OutboxItem, OutboxRow, TherapyStore
+
+log = logging.getLogger(__name__)
+
+
+def reason_name(code: int) -> str:
+    """The MQTT 5 name of a PUBACK reason code (e.g. 135 -> "Not authorized")."""
+    try:
+        return str(ReasonCode(paho.PacketTypes.PUBACK, identifier=code))
+    except Exception:  # paho raises a bare Exception for unknown codes
+        return f"reason {code}"
+
+
+class DeviceLink:
+    def __init__(self, cfg: LinkConfig, store: TherapyStore, *, clock: Clock | None = None,
+                 max_inflight: int = 100, reconnect_max_s: float = RECONNECT_MAX_S) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.topics = Topics(cfg.clinic, cfg.device)
+        self.connected = threading.Event()
+        self.last_error: str | None = None
+        self.client = make_client(cfg.broker, f"rehab-dev-{cfg.device}",
+                                  reconnect_max_s=reconnect_max_s)
+        self.client.max_inflight_messages_set(max_inflight)
+        self.client.will_set(self.topics.topic(Leaf.STATUS), self._status("offline"), qos=1,
+                             retain=True)
+        self.drainer = OutboxDrainer(store, self._publish_row, max_inflight=max_inflight,
+                                     reason_names=reason_name)
+        key = public_key_from_b64(cfg.clinic_public_key) if cfg.clinic_public_key else None
+        self.downlink = Downlink(store, key, self.clock, report=self.report_status,
+                                 enqueue=lambda _items: self.drainer.notify())
+        c = self.client
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_publish = self._on_publish
+        c.on_message = self._on_message
+
+    # --- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self.drainer.start()
+        connect(self.client, self.cfg.broker)
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        if self.connected.is_set():
+            info = self.client.publish(self.topics.topic(Leaf.STATUS), self._status("offline"),
+                                       qos=1, retain=True)
+            try:
+                info.wait_for_publish(timeout_s)
+            except (RuntimeError, ValueError):
+                pass
+        self.drainer.stop()
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        return self.connected.wait(timeout_s)
+
+    def wait_drained(self, timeout_s: float) -> bool:
+        """Block until the outbox holds only rows the broker refused (True) or timeout."""
+        return self.drainer.wait_idle(timeout_s)
+
+    # --- uplink ----------------------------------------------------------------------
+    def notify_outbox(self) -> None:
+        """Call after committing rows to the outbox (store.save_* with items)."""
+        self.drainer.notify()
+
+    def enqueue(self, items: Sequence[OutboxItem]) -> None:
+        self.store.enqueue(items)
+        self.drainer.notify()
+
+    def live_listener(self, event: SessionEvent) -> None:
+        """A SessionController listener: each event as small JSON, QoS 0, when connected."""
+        if self.connected.is_set():
+            self.client.publish(self.topics.topic(Leaf.LIVE),
+                                json.dumps(event.to_json(), separators=(",", ":")), qos=0)
+
+    def report_status(self, event: dict[str, Any]) -> None:
+        """A non-retained status event (plan rejected/applied, appointment started)."""
+        if self.connected.is_set():
+            body = {"state": "online", "at": self.clock.now().isoformat(), **event}
+            self.client.publish(self.topics.topic(Leaf.STATUS), json.dumps(body), qos=1)
+
+    def send_message(self, text: str) -> Message:
+        """A patient -> therapist message, stored and queued in one transaction."""
+        m = Message(new_id(), Direction.TO_THERAPIST, text, self.clock.now())
+        self.store.save_message(m, [out_item(m.id, {"type": "message", "id": m.id,
+                                                    "text": text, "at": m.at.isoformat()})])
+        self.drainer.notify()
+        return m
+
+    def start_appointment(self, appointment_id: str, session_id: str) -> None:
+        """Tell the clinic the patient started a scheduled live session."""
+        now = self.clock.now()
+        body = {"type": "appointment_started", "id": appointment_id, "session": session_id,
+                "at": now.isoformat()}
+        self.store.start_appointment(appointment_id, now,
+                                     [out_item(f"start-{appointment_id}", body)])
+        self.report_status({"event": "appointment_started", "appointment": appointment_id,
+                            "session": session_id})
+        self.drainer.notify()
+
+    # --- paho callbacks (network thread) ---------------------------------------------
+    def _status(self, state: str) -> str:
+        return json.dumps({"state": state, "device": self.cfg.device})
+
+    def _publish_row(self, row: OutboxRow) -> int | None:
+        info = self.client.publish(self.topics.topic(row.channel), row.payload, qos=1)
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            log.warning("paho refused outbox row %d: %s", row.id, paho.error_string(info.rc))
+            return None
+        return info.mid
+
+    def _on_connect(self, client: paho.Client, _ud: Any, _flags: Any, rc: ReasonCode,
+                    props: Any) -> None:
+        if rc.is_failure:
+            self.last_error = f"broker refused the connection: {rc} (reason code {rc.value})"
+            log.error("%s", self.last_error)
+            return
+        self.last_error = None
+        log.info("connected to %s", self.cfg.broker.url)
+        client.publish(self.topics.topic(Leaf.STATUS), self._status("online"), qos=1,
+                       retain=True)
+        client.subscribe([(self.topics.topic(Leaf.PLAN), 1),
+                          (self.topics.topic(Leaf.MESSAGES_IN), 1)])
+        self.connected.set()
+        self.drainer.set_connected(True, receive_maximum(props))
+
+    def _on_disconnect(self, _c: paho.Client, _ud: Any, _flags: Any, rc: ReasonCode,
+                       _props: Any) -> None:
+        if self.connected.is_set():
+            (log.warning if rc.is_failure else log.info)("disconnected from %s: %s",
+                                                          self.cfg.broker.url, rc)
+        self.connected.clear()
+        self.drainer.set_connected(False)
+
+    def _on_publish(self, _c: paho.Client, _ud: Any, mid: int, rc: ReasonCode,
+                    _props: Any) -> None:
+        self.drainer.on_publish(mid, rc.value)
+
+    def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
+        if msg.topic == self.topics.topic(Leaf.PLAN):
+            self.downlink.on_plan(msg.payload)
+        elif msg.topic == self.topics.topic(Leaf.MESSAGES_IN):
+            self.downlink.on_message_in(msg.payload)

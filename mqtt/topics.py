@@ -1,0 +1,66 @@
+"""MQTT topic names. Pure. Topics carry opaque ids only: never a name or health data.
+
+``rehab/v1/<clinic>/<device>/<leaf>`` with leaf one of:
+
+=================  =========  =====  ======  ==============================================
+leaf               direction  QoS    retain  payload
+=================  =========  =====  ======  ==============================================
+``status``         up         1      yes     ``{"state": "online"|"offline"}`` birth/will;
+                                             non-retained events (``plan_rejected`` ...)
+``live``           up         0      no      per-rep JSON while a session runs
+``records``        up         1      no      FHIR R4 JSON from the durable outbox
+``plan``           down       1      yes     Ed25519-signed plan envelope
+``messages/in``    down       1      no      therapist message or appointment (JSON)
+``messages/out``   up         1      no      patient message, acks, appointment started
+=================  =========  =====  ======  ==============================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+PREFIX = "rehab/v1"
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Leaf(StrEnum):
+    STATUS = "status"
+    LIVE = "live"
+    RECORDS = "records"
+    PLAN = "plan"
+    MESSAGES_IN = "messages/in"
+    MESSAGES_OUT = "messages/out"
+
+
+def valid_id(value: str) -> bool:
+    """Ids are 1-64 of ``A-Z a-z 0-9 _ . -`` (no MQTT wildcards or separators)."""
+    return bool(_ID.match(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    clinic: str
+    device: str
+
+    def __post_init__(self) -> None:
+        for what, value in (("clinic", self.clinic), ("device", self.device)):
+            if not valid_id(value):
+                raise ValueError(f"{what} id {value!r} must be 1-64 of A-Z a-z 0-9 _ . -")
+
+    def topic(self, leaf: Leaf | str) -> str:
+        return f"{PREFIX}/{self.clinic}/{self.device}/{leaf}"
+
+
+def clinic_filter(clinic: str) -> str:
+    """Every topic of every device of a clinic (what ``rehab clinic watch`` subscribes)."""
+    return f"{PREFIX}/{clinic}/+/#"
+
+
+def parse_topic(topic: str) -> tuple[str, str, str] | None:
+    """(clinic, device, leaf) of a topic of ours, or None."""
+    parts = topic.split("/", 4)
+    if len(parts) != 5 or f"{parts[0]}/{parts[1]}" != PREFIX:
+        return None
+    return parts[2], parts[3], parts[4]

@@ -1,0 +1,260 @@
+"""``rehab clinic ...``: the clinic-side tools (keys, plans, watch, report, messages).
+
+All read ``rehab.toml`` in ``--data-dir`` (broker, username/password, clinic) and keep
+their state there: ``clinic_ed25519.key`` (private, 0600), ``clinic_ed25519.pub`` and
+``clinic.db`` (records received by ``watch``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rehab.cli import UsageError
+
+KEY_FILE = "clinic_ed25519.key"
+PUB_FILE = "clinic_ed25519.pub"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("clinic", help="clinic-side tools: keygen, plan push, watch, report, "
+                       "message, appoint")
+    csub = p.add_subparsers(dest="clinic_cmd", metavar="ACTION", required=True)
+
+    def common(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--broker", help="mqtt://host[:port] or mqtts://user:pass@host[:port]")
+        q.add_argument("--clinic", help="the clinic's opaque id")
+        q.add_argument("--data-dir", help="clinic state folder (keys, clinic.db, rehab.toml)")
+
+    q = csub.add_parser("keygen", help="make the clinic's Ed25519 plan-signing key pair")
+    q.add_argument("--data-dir")
+    q.add_argument("--force", action="store_true", help="replace an existing key")
+    q.set_defaults(func=keygen)
+
+    q = csub.add_parser("plan", help="plans: push")
+    psub = q.add_subparsers(dest="plan_cmd", metavar="ACTION", required=True)
+    q = psub.add_parser("push", help="validate, sign and publish a plan (retained)")
+    q.add_argument("--device", required=True)
+    q.add_argument("plan", type=Path, metavar="PLAN.json")
+    common(q)
+    q.set_defaults(func=plan_push)
+
+    q = csub.add_parser("watch", help="live table of devices, sessions and reps; stores records")
+    q.add_argument("--duration", type=float, default=0.0, help="stop after S seconds")
+    q.add_argument("--plain", action="store_true", help="log lines instead of a live table")
+    q.add_argument("--no-validate", action="store_true", help="skip FHIR validation")
+    common(q)
+    q.set_defaults(func=watch)
+
+    q = csub.add_parser("report", help="per-patient progress chart (.png or .html)")
+    q.add_argument("--device", required=True)
+    q.add_argument("--out", required=True, type=Path)
+    q.add_argument("--data-dir")
+    q.set_defaults(func=report)
+
+    q = csub.add_parser("message", help="send a message to the patient")
+    q.add_argument("--device", required=True)
+    q.add_argument("text")
+    common(q)
+    q.set_defaults(func=message)
+
+    q = csub.add_parser("appoint", help="schedule a live session")
+    q.add_argument("--device", required=True)
+    q.add_argument("--at", required=True, help="ISO 8601 start time with time zone")
+    q.add_argument("--minutes", type=int, required=True)
+    common(q)
+    q.set_defaults(func=appoint)
+
+
+def _cfg(args: argparse.Namespace) -> Any:
+    from mqtt.config import load_config
+    from mqtt.errors import ConfigError
+
+    try:
+        return load_config(getattr(args, "data_dir", None), broker=getattr(args, "broker", None),
+                           clinic=getattr(args, "clinic", None), require_device=False)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _device(device: str) -> str:
+    from mqtt.topics import valid_id
+
+    if not valid_id(device):
+        raise UsageError(f"device id {device!r} must be 1-64 of A-Z a-z 0-9 _ . -")
+    return device
+
+
+def _publish(cfg: Any, device: str, leaf: str, payload: bytes | str,
+             retain: bool = False) -> None:
+    from mqtt.clinic import publish_once
+    from mqtt.errors import LinkError
+    from mqtt.topics import Topics
+
+    topic = Topics(cfg.clinic, _device(device)).topic(leaf)
+    try:
+        publish_once(cfg.broker, f"rehab-clinic-{cfg.clinic}-tool-{time.time_ns() % 10**9}",
+                     topic, payload, retain=retain)
+    except LinkError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def keygen(args: argparse.Namespace) -> int:
+    from therapy.signing import new_private_key, private_key_to_b64, public_key_to_b64
+
+    ddir = _cfg(args).data_dir
+    ddir.mkdir(parents=True, exist_ok=True)
+    key_path = ddir / KEY_FILE
+    if key_path.exists() and not args.force:
+        raise UsageError(f"{key_path} exists; pass --force to replace it (devices then need "
+                         "the new public key)")
+    key = new_private_key()
+    key_path.touch(mode=0o600)
+    key_path.chmod(0o600)
+    key_path.write_text(private_key_to_b64(key) + "\n")
+    pub = public_key_to_b64(key.public_key())
+    (ddir / PUB_FILE).write_text(pub + "\n")
+    print(f"private key: {key_path}")
+    print(f'put this line in each device\'s rehab.toml:\nclinic_public_key = "{pub}"')
+    return 0
+
+
+def plan_push(args: argparse.Namespace) -> int:
+    from mqtt.clinic_store import ClinicStore
+    from therapy.errors import PlanError
+    from therapy.plan import parse_plan_bytes
+    from therapy.signing import private_key_from_b64, seal
+
+    cfg = _cfg(args)
+    try:
+        text = args.plan.read_text()
+        plan = parse_plan_bytes(text.encode())
+        key = private_key_from_b64((cfg.data_dir / KEY_FILE).read_text())
+    except OSError as exc:
+        raise UsageError(f"{exc.filename}: {exc.strerror} (run `rehab clinic keygen` first "
+                         "for the key)") from exc
+    except PlanError as exc:
+        raise UsageError(f"{args.plan}: {exc}") from exc
+    if plan.valid_until <= datetime.now(timezone.utc):
+        raise UsageError(f"{args.plan}: valid_until {plan.valid_until.isoformat()} has passed")
+    _publish(cfg, args.device, "plan", seal(text, key), retain=True)
+    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store.add_plan(args.device, plan.version, text)
+    store.close()
+    print(f"plan {plan.plan_id} version {plan.version} signed and published to {args.device}")
+    return 0
+
+
+def message(args: argparse.Namespace) -> int:
+    from mqtt.clinic_store import ClinicStore
+    from therapy.records import new_id
+
+    cfg = _cfg(args)
+    ident, at = new_id(), datetime.now(timezone.utc).isoformat()
+    _publish(cfg, args.device, "messages/in",
+             json.dumps({"type": "message", "id": ident, "text": args.text, "at": at}))
+    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store.add_message(args.device, ident, "to_patient", args.text, at)
+    store.close()
+    print(f"message {ident} sent to {args.device}")
+    return 0
+
+
+def appoint(args: argparse.Namespace) -> int:
+    from mqtt.clinic_store import ClinicStore
+    from therapy.records import new_id
+
+    try:
+        start = datetime.fromisoformat(args.at)
+    except ValueError as exc:
+        raise UsageError(f"--at {args.at!r} is not an ISO 8601 time") from exc
+    if start.tzinfo is None:
+        raise UsageError("--at needs a time zone, e.g. 2026-02-01T10:00:00+01:00")
+    if not 1 <= args.minutes <= 600:
+        raise UsageError("--minutes must be 1..600")
+    cfg = _cfg(args)
+    ident = new_id()
+    _publish(cfg, args.device, "messages/in", json.dumps(
+        {"type": "appointment", "id": ident, "start_at": start.isoformat(),
+         "minutes": args.minutes}))
+    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store.add_appointment(ident, args.device, start.isoformat(), args.minutes)
+    store.close()
+    print(f"appointment {ident} at {start.isoformat()} for {args.minutes} min sent to "
+          f"{args.device}")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from mqtt.clinic_store import ClinicStore
+    from mqtt.errors import LinkError
+    from mqtt.report import gather, write_report
+
+    cfg = _cfg(args)
+    store = ClinicStore(cfg.data_dir / "clinic.db")
+    try:
+        data = gather(store, _device(args.device))
+        write_report(data, args.out)
+    except LinkError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        store.close()
+    print(f"report for {args.device}: {len(data.sessions)} sessions -> {args.out}")
+    return 0
+
+
+def watch(args: argparse.Namespace) -> int:
+    from mqtt.clinic import ClinicWatcher, fhir_validator
+    from mqtt.clinic_store import ClinicStore
+
+    cfg = _cfg(args)
+    store = ClinicStore(cfg.data_dir / "clinic.db")
+
+    def plain(device: str, leaf: str, body: dict[str, Any]) -> None:
+        kind = body.get("type") or body.get("event") or body.get("resourceType") \
+            or body.get("state")
+        print(f"{datetime.now():%H:%M:%S} {device} {leaf} {kind}", flush=True)
+
+    watcher = ClinicWatcher(cfg.broker, cfg.clinic, store,
+                            validate=None if args.no_validate else fhir_validator,
+                            on_event=plain if args.plain else None)
+    watcher.start()
+    end = time.monotonic() + args.duration if args.duration > 0 else float("inf")
+    try:
+        if args.plain:
+            while time.monotonic() < end:
+                time.sleep(0.2)
+        else:
+            _live_table(watcher, end)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        store.close()
+    return 0
+
+
+def _live_table(watcher: Any, end: float) -> None:
+    from rich.live import Live
+    from rich.table import Table
+
+    def table() -> Table:
+        t = Table(title=f"clinic {watcher.clinic}: "
+                  f"{'connected' if watcher.connected.is_set() else 'connecting...'}")
+        for col in ("device", "state", "session", "exercise", "reps", "last ROM (deg)",
+                    "records", "dupes", "recent"):
+            t.add_column(col)
+        for dev, v in sorted(watcher.views.items()):
+            t.add_row(dev, v.state, v.session[:8], v.exercise, str(v.reps),
+                      "-" if v.last_rom_deg is None else f"{v.last_rom_deg:.1f}",
+                      str(v.records), str(v.duplicates), ", ".join(v.events))
+        return t
+
+    with Live(table(), refresh_per_second=4) as live:
+        while time.monotonic() < end:
+            time.sleep(0.25)
+            live.update(table())

@@ -1,0 +1,43 @@
+"""Helpers for the clinic-link tests: configs, a watcher, waiting for conditions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from mqtt.clinic import ClinicWatcher
+from mqtt.clinic_store import ClinicStore
+from mqtt.config import LinkConfig, load_config
+
+
+def wait_for(cond: Callable[[], Any], timeout_s: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def write_toml(data_dir: Path, **values: str) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "rehab.toml").write_text(
+        "".join(f'{k} = "{v}"\n' for k, v in values.items()))
+
+
+def device_config(data_dir: Path, url: str, device: str = "dev-1",
+                  clinic: str = "c1") -> LinkConfig:
+    return load_config(data_dir, broker=url, device=device, clinic=clinic)
+
+
+def start_watcher(tmp: Path, url: str, clinic: str = "c1", name: str = "t",
+                  **kw: Any) -> ClinicWatcher:
+    cfg = load_config(tmp, broker=url, clinic=clinic, require_device=False)
+    watcher = ClinicWatcher(cfg.broker, clinic, ClinicStore(tmp / "clinic.db"),
+                            client_name=name, **kw)
+    watcher.start()
+    wait_for(watcher.connected.is_set, 10, "the watcher to connect")
+    time.sleep(0.1)  # SUBACK
+    return watcher
