@@ -17,7 +17,7 @@ import numpy as np
 
 from sensors.replay import load_recording, write_csv
 from sensors.replay.formats import CSV_COLUMNS
-from sensors.replay.table import parse_table, read_bytes, split_header
+from sensors.replay.table import parse_table, read_header_body
 from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
 
 
@@ -71,16 +71,15 @@ def main() -> None:
         print(f"{n} rows, {size_mb:.1f} MB csv, {gz.stat().st_size / 1e6:.1f} MB gz")
         print(f"write_csv:            {t_write:.3f} s  ({n / t_write / 1e6:.2f} M rows/s)")
 
-        data = csv.read_bytes()
-        header, body = split_header(csv, data)
+        header, body = read_header_body(csv)
         cols = list(range(len(CSV_COLUMNS)))
         t_parse = best_of(
             args.repeats,
             lambda: parse_table(csv, header, body, ",", CSV_COLUMNS, cols, len(cols)),
         )
         print(f"parse_table (bytes):  {t_parse:.3f} s  ({n / t_parse / 1e6:.2f} M rows/s)")
-        t_read = best_of(args.repeats, lambda: read_bytes(csv))
-        print(f"read_bytes:           {t_read:.3f} s")
+        t_read = best_of(args.repeats, lambda: read_header_body(csv))
+        print(f"read_header_body:     {t_read:.3f} s")
         t_load = best_of(args.repeats, lambda: load_recording(csv))
         print(f"load_recording csv:   {t_load:.3f} s  ({n / t_load / 1e6:.2f} M rows/s)")
         t_gz = best_of(args.repeats, lambda: load_recording(gz))

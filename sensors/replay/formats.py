@@ -19,7 +19,7 @@ import numpy as np
 
 from sensors.replay.checks import check_accel_unit, check_gyro_rad_s, check_time_increasing
 from sensors.replay.errors import ReplayError
-from sensors.replay.table import HEADER_LINE, Table, parse_table, read_bytes, split_header
+from sensors.replay.table import HEADER_LINE, Table, parse_table, read_header_body
 from sensors.types import ImuChunk
 
 
@@ -101,7 +101,7 @@ def _chunk(table: Table, t_s: np.ndarray) -> ImuChunk:
 
 def load_csv(path: Path, rate_hz: float | None = None) -> Loaded:
     """Read a project CSV file; see the module docstring for the layout."""
-    header, body = split_header(path, read_bytes(path))
+    header, body = read_header_body(path)
     usecols, names, ncols = select_columns(
         path, header, ",", CSV_COLUMNS, CSV_MAG, ReplayFormat.CSV, CSV_EXPECTED
     )
@@ -117,7 +117,7 @@ def load_csv(path: Path, rate_hz: float | None = None) -> Loaded:
 
 def load_uci(path: Path, rate_hz: float | None = None) -> Loaded:
     """Read a UCI Physical Therapy file; ``rate_hz`` overrides its 25 Hz time base."""
-    header, body = split_header(path, read_bytes(path))
+    header, body = read_header_body(path)
     usecols, names, ncols = select_columns(
         path, header, ";", UCI_COLUMNS, UCI_MAG, ReplayFormat.UCI_PT, UCI_EXPECTED
     )

@@ -24,7 +24,7 @@ import numpy as np
 from sensors.replay.checks import check_accel_unit, check_time_increasing
 from sensors.replay.errors import ReplayError
 from sensors.replay.formats import Loaded, ReplayFormat, median_rate_hz
-from sensors.replay.table import HEADER_LINE, Table, parse_table, read_bytes, split_header
+from sensors.replay.table import HEADER_LINE, Table, parse_table, read_header_body
 from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def _columns(path: Path, header: str, sensor: str) -> tuple[list[int], int]:
 
 
 def read_sensor_file(path: Path, sensor: str) -> SensorFile:
-    header, body = split_header(path, read_bytes(path))
+    header, body = read_header_body(path)
     usecols, ncols = _columns(path, header, sensor)
     names = ["epoch (ms)", "elapsed (s)", "x", "y", "z"]
     table: Table = parse_table(path, header, body, ",", names, usecols, ncols)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +43,22 @@ class Table:
     nan_rows: int
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is gzip; a missing or unreadable file is a ReplayError."""
+def read_header_body(path: Path) -> tuple[str, bytes]:
+    """The first line (decoded, stripped) and the bytes after it, gunzipped if needed.
+
+    A plain file is read as readline() + read() so the 25 MB body is never copied to cut
+    the header off. A missing, unreadable or empty file is a ReplayError.
+    """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as raw:
+            if raw.read(2) == GZIP_MAGIC:
+                raw.seek(0)
+                head, body = _split(_gunzip(path, raw.read()))
+            else:
+                raw.seek(0)
+                head = raw.readline()
+                # a sized read lands in one preallocated buffer; read() grows and copies
+                body = raw.read(max(0, os.fstat(raw.fileno()).st_size - raw.tell()))
     except FileNotFoundError as exc:
         raise ReplayError(path, None, "file not found; check the path") from exc
     except IsADirectoryError as exc:
@@ -54,27 +67,28 @@ def read_bytes(path: Path) -> bytes:
         raise ReplayError(
             path, None, f"cannot read the file ({exc.strerror or exc}); check its permissions"
         ) from exc
-    if data.startswith(GZIP_MAGIC):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ReplayError(
-                path, None, f"gzip data is damaged ({exc}); re-copy or re-export the file"
-            ) from exc
-    return data.removeprefix(UTF8_BOM)
-
-
-def split_header(path: Path, data: bytes) -> tuple[str, bytes]:
-    """The first line (decoded, stripped) and the rest; an empty file is a ReplayError."""
-    if not data or data.isspace():  # isspace stops at the first other byte; strip copies
+    head = head.removeprefix(UTF8_BOM)
+    if (not head or head.isspace()) and (not body or body.isspace()):
         raise ReplayError(path, None, "file is empty; expected a header line and data rows")
-    end = data.find(b"\n")
-    head, body = (data, b"") if end < 0 else (data[:end], data[end + 1 :])
     try:
         header = head.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
         raise ReplayError(path, 1, "header is not text; is this a recording file?") from exc
     return header, body
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError) as exc:
+        raise ReplayError(
+            path, None, f"gzip data is damaged ({exc}); re-copy or re-export the file"
+        ) from exc
+
+
+def _split(data: bytes) -> tuple[bytes, bytes]:
+    end = data.find(b"\n")
+    return (data, b"") if end < 0 else (data[: end + 1], data[end + 1 :])
 
 
 def parse_table(
