@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensors.replay import ReplayError, load_recording
+from sensors.replay import ReplayError, load_recording, write_csv
+from sensors.replay.fastparse import parse_fixed_decimals
 from sensors.source import SensorError
+from sensors.types import ImuChunk
 
 HEADER = "t,ax,ay,az,gx,gy,gz"
 
@@ -229,3 +231,15 @@ def test_crlf_and_bom_are_fine(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([HEADER, *rows(10)]).encode() + b"\r\n")
     rec = load_recording(path)
     assert len(rec.chunk) == 10 and rec.nan_rows == 0
+
+
+def test_fast_path_names_the_line_too(tmp_path: Path) -> None:
+    # write_csv output takes the fixed-decimal fast path; row 123 (line 125) jumps back
+    n = 300
+    t = np.arange(n) * 0.01
+    t[123] = 0.5
+    chunk = ImuChunk(t, np.tile([0.0, 0.0, 9.81], (n, 1)), np.zeros((n, 3)))
+    path = write_csv(tmp_path / "fast.csv", chunk)
+    body = path.read_bytes().split(b"\n", 1)[1]
+    assert parse_fixed_decimals(body, ",", 7) is not None  # really the fast path
+    expect(path, 125, r"time goes backwards \(t=0.5 after 1.22 on line 124\)")
