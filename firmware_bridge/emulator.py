@@ -5,7 +5,8 @@ HELLO_REQ and TIME_REQ, streams IMU batches after START (ACK first, ERROR for ra
 and ranges it cannot do), reports the battery, and can misbehave on purpose: garbage
 bytes between frames, flipped bits after the CRC, dropped frames and an unplug (the pty
 closes, the stable link name disappears, and after ``unplug_s`` a new pty appears under
-it — as udev's /dev/rehab-* symlink would — with the device rebooted).
+it — as udev's /dev/rehab-* symlink would — with the device rebooted). When the host
+closes the port the emulator stops streaming, as the firmware does when DTR drops.
 
 The samples are a simulated exercise (``sensors.sim``), streamed at the device's rate on
 the emulator's clock: pass a :class:`~.clock.ScaledClock` to run faster than real time
@@ -87,7 +88,7 @@ class FirmwareEmulator:
         self.spoilt_batches: set[int] = set()  # sample_seq of batches dropped or corrupted
         self.unplugged = threading.Event()
         self.replugged = threading.Event()
-        self._fds: tuple[int, int] | None = None
+        self._master: int | None = None
         self._slave_name = ""
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -129,9 +130,10 @@ class FirmwareEmulator:
     def _plug(self) -> None:
         master, slave = pty.openpty()
         tty.setraw(slave)  # no echo, no line editing: a CDC-ACM port is a byte pipe
-        os.set_blocking(master, False)
-        self._fds = (master, slave)
         self._slave_name = os.ttyname(slave)
+        os.close(slave)  # the settings stay with the pty; master reads EIO until the host opens
+        os.set_blocking(master, False)
+        self._master: int | None = master
         if self.link_path:
             tmp = self.link_path.with_name(self.link_path.name + ".new")
             tmp.unlink(missing_ok=True)
@@ -141,10 +143,9 @@ class FirmwareEmulator:
     def _unplug(self) -> None:
         if self.link_path:
             self.link_path.unlink(missing_ok=True)
-        if self._fds:
-            for fd in self._fds:
-                os.close(fd)
-            self._fds = None
+        if self._master is not None:
+            os.close(self._master)
+            self._master = None
 
     # ---- device behaviour ----
 
@@ -174,9 +175,9 @@ class FirmwareEmulator:
         return intact
 
     def _write(self, data: bytes) -> None:
-        assert self._fds is not None
+        assert self._master is not None
         try:
-            os.write(self._fds[0], data)
+            os.write(self._master, data)
         except BlockingIOError:  # nobody reading: the firmware's TX queue overflows too
             log.debug("emulator TX buffer full; %d bytes dropped", len(data))
 
@@ -239,7 +240,7 @@ class FirmwareEmulator:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            assert self._fds is not None
+            assert self._master is not None
             now = self.clock.now()
             f = self.faults
             if (f.unplug_at_s is not None and self._exercise_t0 is not None
@@ -247,12 +248,16 @@ class FirmwareEmulator:
                 self._do_unplug()
                 continue
             try:
-                ready, _, _ = select.select([self._fds[0]], [], [], 0.002)
-                data = os.read(self._fds[0], 4096) if ready else b""
-            except OSError as exc:
-                if exc.errno not in (errno.EIO, errno.EAGAIN):
-                    raise
+                ready, _, _ = select.select([self._master], [], [], 0.002)
+                data = os.read(self._master, 4096) if ready else b""
+            except BlockingIOError:
                 data = b""
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                self._host_gone()  # no process has the port open
+                self._stop.wait(0.01)
+                continue
             for frame in self._decoder.feed(data):
                 self._command(frame.msg, frame.seq)
             now = self.clock.now()
@@ -261,6 +266,12 @@ class FirmwareEmulator:
                 if now >= self._next_battery:
                     self._send(Battery(3900, 80, 0x02), faulty=True)
                     self._next_battery = now + self.battery_interval_s
+
+    def _host_gone(self) -> None:
+        if self._streaming:
+            log.info("emulator: host closed the port; streaming stops")
+        self._streaming = False
+        self._decoder = FrameDecoder()
 
     def _do_unplug(self) -> None:
         log.info("emulator: unplugged for %.1f s", self.faults.unplug_s)
