@@ -54,6 +54,7 @@ class DeviceLink:
         self.topics = Topics(cfg.clinic, cfg.device)
         self.connected = threading.Event()
         self.last_error: str | None = None
+        self._status_mids: set[int] = set()
         self.client = make_client(cfg.broker, f"rehab-dev-{cfg.device}",
                                   reconnect_max_s=reconnect_max_s)
         self.client.max_inflight_messages_set(max_inflight)
@@ -153,8 +154,10 @@ class DeviceLink:
             return
         self.last_error = None
         log.info("connected to %s", self.cfg.broker.url)
-        client.publish(self.topics.topic(Leaf.STATUS), self._status("online"), qos=1,
-                       retain=True)
+        # on the network thread: its PUBACK cannot be handled before the mid is recorded
+        info = client.publish(self.topics.topic(Leaf.STATUS), self._status("online"), qos=1,
+                              retain=True)
+        self._status_mids.add(info.mid)
         client.subscribe([(self.topics.topic(Leaf.PLAN), 1),
                           (self.topics.topic(Leaf.MESSAGES_IN), 1)])
         self.connected.set()
@@ -170,6 +173,13 @@ class DeviceLink:
 
     def _on_publish(self, _c: paho.Client, _ud: Any, mid: int, rc: ReasonCode,
                     _props: Any) -> None:
+        if mid in self._status_mids:
+            self._status_mids.discard(mid)
+            if rc.is_failure:
+                self.last_error = (f"broker refused the status message: {rc} "
+                                   f"(reason code {rc.value})")
+                log.error("%s; check this device's ACL", self.last_error)
+            return
         self.drainer.on_publish(mid, rc.value)
 
     def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:

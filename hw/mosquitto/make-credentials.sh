@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Make broker credentials for one device (or a clinic account) on a Mosquitto broker.
+#
+#   make-credentials.sh device --clinic CLINIC --device DEVICE [--passwd FILE] [--acl FILE]
+#   make-credentials.sh clinic --clinic CLINIC [--user NAME] [--passwd FILE] [--acl FILE]
+#
+# Adds a user with a random password to the password file (mosquitto_passwd), appends an
+# ACL block that lets a device reach only rehab/v1/CLINIC/DEVICE/... (publish status, live,
+# records, messages/out; subscribe plan, messages/in) and a clinic account read its clinic
+# only (and write plans and messages/in), then prints the lines for the device's
+# rehab.toml. Reload the broker afterwards: `systemctl reload mosquitto` (SIGHUP).
+# Ids are opaque: 1-64 of A-Z a-z 0-9 _ . - (never a patient's name).
+set -euo pipefail
+kind="${1:-}"; shift || true
+clinic="" device="" user=""
+passwd="/etc/mosquitto/rehab.passwd" acl="/etc/mosquitto/rehab.acl"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --clinic) clinic="$2"; shift 2 ;;
+    --device) device="$2"; shift 2 ;;
+    --user) user="$2"; shift 2 ;;
+    --passwd) passwd="$2"; shift 2 ;;
+    --acl) acl="$2"; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+valid_id() { [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ ]]; }
+valid_id "$clinic" || { echo "--clinic: 1-64 of A-Z a-z 0-9 _ . - required" >&2; exit 2; }
+case "$kind" in
+  device)
+    valid_id "$device" || { echo "--device: 1-64 of A-Z a-z 0-9 _ . - required" >&2; exit 2; }
+    user="$device" ;;
+  clinic)
+    user="${user:-clinic-$clinic}"
+    valid_id "$user" || { echo "--user: 1-64 of A-Z a-z 0-9 _ . -" >&2; exit 2; } ;;
+  *) echo "usage: $0 device|clinic --clinic C [--device D] [--passwd F] [--acl F]" >&2; exit 2 ;;
+esac
+if grep -qs "^user $user\$" "$acl"; then
+  echo "$user already has an ACL block in $acl" >&2; exit 1
+fi
+password="$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
+touch "$passwd"
+mosquitto_passwd -b "$passwd" "$user" "$password"
+base="rehab/v1/$clinic"
+{
+  echo ""
+  echo "user $user"
+  if [ "$kind" = device ]; then
+    for leaf in status live records messages/out; do echo "topic write $base/$device/$leaf"; done
+    for leaf in plan messages/in; do echo "topic read $base/$device/$leaf"; done
+  else
+    echo "topic read $base/#"
+    echo "topic write $base/+/plan"
+    echo "topic write $base/+/messages/in"
+  fi
+} >> "$acl"
+# The broker drops to user mosquitto: it must be able to read both files.
+chmod 0640 "$passwd" "$acl" 2>/dev/null || true
+chgrp mosquitto "$passwd" "$acl" 2>/dev/null || true
+echo "username = \"$user\""
+echo "password = \"$password\""
+[ "$kind" = device ] && { echo "device = \"$device\""; echo "clinic = \"$clinic\""; }
+exit 0
