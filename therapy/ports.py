@@ -18,8 +18,10 @@ from typing import Any, Callable, Protocol, Sequence
 from motion.types import Rep
 from sensors.types import ImuChunk
 from therapy import fhir
-from therapy.records import PainReport, QuestionnaireAnswers, SessionRecord
+from therapy.records import Feedback, PainReport, QuestionnaireAnswers, SessionRecord
 from therapy.store import Channel, OutboxItem
+
+FEEDBACK_QUESTIONNAIRE = "urn:rehab-kiosk:questionnaire:session-feedback"
 
 
 class Clock(Protocol):
@@ -90,6 +92,16 @@ class FhirEncoder:
 
     def questionnaire_item(self, q: QuestionnaireAnswers) -> OutboxItem:
         return _item(q.id, fhir.questionnaire_response(q, self.device_id))
+
+    def feedback_item(self, f: Feedback) -> OutboxItem:
+        """Session feedback travels as a QuestionnaireResponse (FEEDBACK_QUESTIONNAIRE)."""
+        answers: list[tuple[str, str | int | float | bool]] = [("text", f.text)]
+        if f.rating is not None:
+            answers.append(("rating", f.rating))
+        if f.session_id:
+            answers.append(("session", f.session_id))
+        q = QuestionnaireAnswers(f.id, FEEDBACK_QUESTIONNAIRE, f.at, tuple(answers))
+        return self.questionnaire_item(q)
 
 
 def _item(record_id: str, resource: dict[str, Any]) -> OutboxItem:
