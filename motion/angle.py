@@ -16,9 +16,14 @@ magnetometer needed). The joint axis is found in each sensor from its data; its 
 in the two sensors is matched by the wearing rule (both sensors on the same side of the
 limb, face out: the axis points along each sensor's +z within ±60°).
 
-Both hold their output back until the axis is found (within the first rep's rise), then
-release the held samples computed with that axis: causal, and no jump in the angle.
-The polarity is chosen so that the first movement away from rest is positive.
+Polarity: positive is the movement that lifts the segment against gravity (or lowers it,
+for exercises marked ``lifts=False`` such as a forward trunk bend), read from where the
+sensor sits relative to the centre of rotation (:mod:`motion.lever`). This holds whether
+the recording starts at rest, mid-movement or after a posture change. If the lever arm
+stays unclear for ``POLARITY_WAIT_S``, the first large excursion is taken as positive.
+
+Both hold their output back until axis and polarity are known (within the first rep's
+rise), then release the held samples computed with them: causal, no jump in the angle.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from __future__ import annotations
 import numpy as np
 
 from motion.axis import AxisEstimator
+from motion.lever import LeverArmEstimator, lift_direction
 from motion.vectors import signed_angle_about, unsigned_angle
 
 DEG_PER_RAD = 57.29577951308232
 VERTICAL_AXIS_DEG = 25.0
-MAX_HELD_S = 20.0
+MAX_HELD_S = 20.0  # longest wait for the axis before releasing samples unsigned
+POLARITY_WAIT_S = 12.0  # longest wait for clear lift evidence before the fallback
 SENSOR_FACE_AXIS = np.array([0.0, 0.0, 1.0])
 
 
@@ -50,7 +57,7 @@ class _Unwrap:
 
 
 class _Held:
-    """Samples waiting for the axis, as lists of arrays (released in order)."""
+    """Samples waiting for axis and polarity, as lists of arrays (released in order)."""
 
     def __init__(self) -> None:
         self.parts: list[tuple[np.ndarray, ...]] = []
@@ -60,70 +67,100 @@ class _Held:
         self.parts.append(arrays)
         self.n += arrays[0].shape[0]
 
-    def pop_all(self) -> tuple[np.ndarray, ...]:
-        cols = list(zip(*self.parts))
+    def peek(self) -> tuple[np.ndarray, ...]:
+        cols = tuple(np.concatenate(c) for c in zip(*self.parts))
+        self.parts = [cols]
+        return cols
+
+    def pop(self) -> tuple[np.ndarray, ...]:
+        cols = self.peek()
         self.parts, self.n = [], 0
-        return tuple(np.concatenate(c) for c in cols)
+        return cols
+
+
+class _Polarity:
+    """Decides the sign of the angle once the axis is known (see module doc)."""
+
+    def __init__(self, rate_hz: float, lifts: bool) -> None:
+        self.lever = LeverArmEstimator(rate_hz)
+        self.lift_sign = 1 if lifts else -1
+        self.sign: float | None = None
+        self.how_ = ""
+
+    def decide(self, raw_deg: np.ndarray, up: np.ndarray, give_up: bool) -> bool:
+        d = lift_direction(raw_deg, up, self.lever)
+        if d != 0:
+            self.sign, self.how_ = float(d * self.lift_sign), "lift"
+        elif give_up:
+            k = int(np.argmax(np.abs(raw_deg)))
+            self.sign, self.how_ = (1.0 if raw_deg[k] >= 0 else -1.0), "first-excursion"
+        return self.sign is not None
 
 
 class SegmentAngle:
     """One IMU: rotation of the segment about its main axis, degrees, streamed.
 
     ``process`` returns (t_s, angle_deg) for the samples whose angle is known now; until
-    the axis locks this is empty (at most ``MAX_HELD_S`` are held; older held samples are
-    released with the unsigned tilt angle, which is what a still sensor shows).
+    axis and polarity are known this is empty (at most ``MAX_HELD_S`` are held while no
+    axis is found; older held samples are released with the unsigned tilt angle, which is
+    what a still sensor shows).
     """
 
-    def __init__(self, rate_hz: float, *, lock_deg: float = 15.0) -> None:
+    def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, lifts: bool = True) -> None:
         self.rate_hz = float(rate_hz)
         self.dt_s = 1.0 / self.rate_hz
         self.axis = AxisEstimator(rate_hz, lock_deg=lock_deg)
+        self.polarity = _Polarity(rate_hz, lifts)
         self._held = _Held()
         self._v_ref: np.ndarray | None = None
-        self._sign = 1.0
         self._use_gyro = False
         self._gyro_angle = 0.0
         self._unwrap = _Unwrap()
         self.locked_at_s_: float | None = None
 
-    def process(self, t_s: np.ndarray, gyro_rad_s: np.ndarray, up: np.ndarray):
+    def process(self, t_s, gyro_rad_s, up, accel_m_s2):
         if t_s.shape[0] == 0:
             return t_s, np.empty(0)
+        if self.polarity.sign is not None:
+            return t_s, self._angle(gyro_rad_s, up)
         if self._v_ref is None:
             self._v_ref = up[0].copy()
+        self.polarity.lever.add(gyro_rad_s, accel_m_s2, up)
+        self._held.push(t_s, gyro_rad_s, up)
         if self.axis.axis_ is None:
             self.axis.add(gyro_rad_s, up)
-            self._held.push(t_s, gyro_rad_s, up)
             if not self.axis.try_lock():
                 return self._spill()
             self.locked_at_s_ = float(t_s[-1])
-            t_s, gyro_rad_s, up = self._held.pop_all()
-            self._choose_method(up)
-            angle = self._angle(t_s, gyro_rad_s, up)
-            if angle[-1] < 0:
-                self._sign = -1.0
-                self._gyro_angle = -self._gyro_angle
-                angle = -angle
-            return t_s, angle
-        return t_s, self._angle(t_s, gyro_rad_s, up)
+            a = self.axis.axis_
+            tilt = np.degrees(np.arccos(min(1.0, abs(float(a @ self._v_ref)))))
+            self._use_gyro = bool(tilt < VERTICAL_AXIS_DEG)
+        t_h, g_h, up_h = self._held.peek()
+        raw = self._raw(g_h, up_h)
+        if not self.polarity.decide(raw, up_h, self._held.n * self.dt_s > POLARITY_WAIT_S):
+            return np.empty(0), np.empty(0)
+        t_h, g_h, up_h = self._held.pop()
+        return t_h, self._angle(g_h, up_h)
 
     def _spill(self):
         """Release held samples beyond MAX_HELD_S with the unsigned tilt (still sensor)."""
         if self._held.n * self.dt_s <= MAX_HELD_S:
             return np.empty(0), np.empty(0)
-        t_s, _, up = self._held.pop_all()
+        t_s, _, up = self._held.pop()
         return t_s, unsigned_angle(up, self._v_ref) * DEG_PER_RAD
 
-    def _choose_method(self, up: np.ndarray) -> None:
+    def _raw(self, gyro_rad_s, up) -> np.ndarray:
+        """Angle with the axis' arbitrary sign, from the first held sample (stateless)."""
         a = self.axis.axis_
-        tilt = float(np.degrees(np.arccos(min(1.0, abs(float(a @ self._v_ref))))))
-        self._use_gyro = tilt < VERTICAL_AXIS_DEG
+        if self._use_gyro:
+            return np.cumsum(gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
+        return np.unwrap(signed_angle_about(up, self._v_ref, a)) * DEG_PER_RAD
 
-    def _angle(self, t_s, gyro_rad_s, up) -> np.ndarray:
-        a = self.axis.axis_
+    def _angle(self, gyro_rad_s, up) -> np.ndarray:
+        a, sign = self.axis.axis_, self.polarity.sign
         if not self._use_gyro:
-            return self._sign * self._unwrap(signed_angle_about(up, self._v_ref, a)) * DEG_PER_RAD
-        rate = self._sign * (gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
+            return sign * self._unwrap(signed_angle_about(up, self._v_ref, a)) * DEG_PER_RAD
+        rate = sign * (gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
         out = self._gyro_angle + np.cumsum(rate)
         self._gyro_angle = float(out[-1])
         return out
@@ -132,7 +169,8 @@ class SegmentAngle:
 class JointAngle:
     """Two IMUs: flexion of the joint between a proximal and a distal segment, degrees."""
 
-    def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, prior_weight_s: float = 0.5):
+    def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, prior_weight_s: float = 0.02,
+                 lifts: bool = True):
         self.rate_hz = float(rate_hz)
         self.dt_s = 1.0 / self.rate_hz
         # The prior (the wearing rule) weighs like ``prior_weight_s`` of turning at 1 rad/s:
@@ -143,38 +181,40 @@ class JointAngle:
         self.axis_p = AxisEstimator(
             rate_hz, lock_deg=lock_deg, prior_axis=SENSOR_FACE_AXIS, prior_weight=prior_weight_s
         )
+        self.polarity = _Polarity(rate_hz, lifts)
         self._held = _Held()
         self._vd_ref: np.ndarray | None = None
         self._vp_ref: np.ndarray | None = None
-        self._sign = 1.0
         self._unwrap = _Unwrap()
         self.locked_at_s_: float | None = None
 
-    def process(self, t_s, gyro_d, up_d, gyro_p, up_p):
+    def process(self, t_s, gyro_d, up_d, accel_d, gyro_p, up_p):
         if t_s.shape[0] == 0:
             return t_s, np.empty(0)
+        if self.polarity.sign is not None:
+            return t_s, self.polarity.sign * self._unwrap(self._raw_rad(up_d, up_p)) * DEG_PER_RAD
         if self._vd_ref is None:
             self._vd_ref, self._vp_ref = up_d[0].copy(), up_p[0].copy()
+        self.polarity.lever.add(gyro_d, accel_d, up_d)
+        self._held.push(t_s, up_d, up_p)
         if self.axis_d.axis_ is None:
             self.axis_d.add(gyro_d, up_d)
             self.axis_p.add(gyro_p, up_p)
-            self._held.push(t_s, up_d, up_p)
             if not self.axis_d.try_lock():
                 if self._held.n * self.dt_s <= MAX_HELD_S:
                     return np.empty(0), np.empty(0)
-                t_s, up_d, up_p = self._held.pop_all()
+                t_s, up_d, up_p = self._held.pop()
                 return t_s, unsigned_angle(up_d, self._vd_ref) * DEG_PER_RAD
             self.axis_p.axis_, _ = self.axis_p.current()
             self.locked_at_s_ = float(t_s[-1])
-            t_s, up_d, up_p = self._held.pop_all()
-            angle = self._angle(up_d, up_p)
-            if angle[-1] < 0:
-                self._sign = -1.0
-                angle = -angle
-            return t_s, angle
-        return t_s, self._angle(up_d, up_p)
+        t_h, ud_h, up_h = self._held.peek()
+        raw = np.unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
+        if not self.polarity.decide(raw, ud_h, self._held.n * self.dt_s > POLARITY_WAIT_S):
+            return np.empty(0), np.empty(0)
+        t_h, ud_h, up_h = self._held.pop()
+        return t_h, self.polarity.sign * self._unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
 
-    def _angle(self, up_d, up_p) -> np.ndarray:
+    def _raw_rad(self, up_d, up_p) -> np.ndarray:
         phi_d = signed_angle_about(up_d, self._vd_ref, self.axis_d.axis_)
         phi_p = signed_angle_about(up_p, self._vp_ref, self.axis_p.axis_)
-        return self._sign * self._unwrap(phi_d - phi_p) * DEG_PER_RAD
+        return phi_d - phi_p

@@ -28,21 +28,26 @@ class GyroBiasEstimator:
         self,
         rate_hz: float,
         *,
-        min_still_s: float = 0.4,
-        gyro_still_rad_s: float = 0.15,
-        gyro_jitter_rad_s: float = 0.05,
+        min_still_s: float = 0.5,
+        gyro_still_rad_s: float = 0.08,
+        gyro_steady_rad_s: float = 0.015,
+        steady_window_s: float = 0.2,
         accel_still_m_s2: float = 0.5,
     ) -> None:
         self.rate_hz = float(rate_hz)
         self.min_still_n = max(3, int(round(min_still_s * rate_hz)))
+        # Still: the gyro reads little (a bias is at most a few °/s) and reads the same in
+        # two consecutive windows — a limb slowing down at the end of a movement reads
+        # little too, but its reading is still changing.
         self.gyro_still_rad_s = gyro_still_rad_s
-        self.gyro_jitter_rad_s = gyro_jitter_rad_s
+        self.gyro_steady_rad_s = gyro_steady_rad_s
+        self.window_n = max(2, int(round(steady_window_s * rate_hz)))
         self.accel_still_m_s2 = accel_still_m_s2
         self.bias_rad_s_ = np.zeros(3)
         self.still_runs_ = 0
         self._run_n = 0
         self._run_sum = np.zeros(3)
-        self._prev_gyro: np.ndarray | None = None
+        self._tail = np.zeros((0, 3))
 
     def process(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray) -> np.ndarray:
         """Bias to subtract from each row of ``gyro_rad_s``: shape (n, 3)."""
@@ -50,14 +55,23 @@ class GyroBiasEstimator:
         out = np.empty((n, 3))
         if n == 0:
             return out
-        prev = self._prev_gyro if self._prev_gyro is not None else gyro_rad_s[0]
-        jitter = np.linalg.norm(np.diff(gyro_rad_s, axis=0, prepend=prev[None, :]), axis=1)
+        L = self.window_n
+        buf = np.vstack((self._tail, gyro_rad_s))
+        csum = np.vstack((np.zeros((1, 3)), np.cumsum(buf, axis=0)))
+        m = buf.shape[0]
+        idx = np.arange(m - n, m) + 1  # window ends (exclusive) for this chunk's samples
+        lo1, lo0 = np.maximum(idx - L, 0), np.maximum(idx - 2 * L, 0)
+        mean1 = (csum[idx] - csum[lo1]) / np.maximum(idx - lo1, 1)[:, None]
+        mean0 = (csum[lo1] - csum[lo0]) / np.maximum(lo1 - lo0, 1)[:, None]
+        full = (idx - lo0) == 2 * L
         still = (
-            (np.linalg.norm(gyro_rad_s, axis=1) < self.gyro_still_rad_s)
-            & (jitter < self.gyro_jitter_rad_s)
+            full
+            & (np.linalg.norm(mean1, axis=1) < self.gyro_still_rad_s)
+            & (np.linalg.norm(mean1 - mean0, axis=1) < self.gyro_steady_rad_s)
             & (np.abs(np.linalg.norm(accel_m_s2, axis=1) - STANDARD_GRAVITY_M_S2)
                < self.accel_still_m_s2)
         )
+        self._tail = buf[-2 * L :]
         # Boundaries of still runs inside the chunk; the first run may continue the carry.
         edges = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
         starts = np.concatenate(([0], edges))
@@ -86,5 +100,4 @@ class GyroBiasEstimator:
             self._run_n = int(counts[-1])
             self._run_sum = csum[-1]
         self.bias_rad_s_ = bias
-        self._prev_gyro = gyro_rad_s[-1].copy()
         return out

@@ -60,6 +60,7 @@ class SetAnalyzer:
         target_hold_s: float | None = None,
         target_tempo_s: float | None = None,
         two_imu: bool = False,
+        lifts: bool = True,
         rules: QualityRules = QualityRules(),
     ) -> None:
         if not (rate_hz > 0 and np.isfinite(rate_hz)):
@@ -68,7 +69,9 @@ class SetAnalyzer:
         self.two_imu = two_imu
         self._distal = _Imu(rate_hz)
         self._proximal = _Imu(rate_hz) if two_imu else None
-        self._angle = JointAngle(rate_hz) if two_imu else SegmentAngle(rate_hz)
+        # ``lifts``: the exercise raises the measured segment (False: a forward trunk bend).
+        self._angle = (JointAngle(rate_hz, lifts=lifts) if two_imu
+                       else SegmentAngle(rate_hz, lifts=lifts))
         self._median = CausalMedian(5)
         self._detector = RepDetector(rate_hz, reference_rom_deg=target_rom_deg)
         self._judge = QualityJudge(
@@ -102,9 +105,11 @@ class SetAnalyzer:
         gyro_d, up_d = self._distal.up(chunk)
         if self._proximal is not None and proximal is not None:
             gyro_p, up_p = self._proximal.up(proximal)
-            t, angle = self._angle.process(chunk.t_s, gyro_d, up_d, gyro_p, up_p)
+            t, angle = self._angle.process(  # type: ignore[call-arg]
+                chunk.t_s, gyro_d, up_d, chunk.accel_m_s2, gyro_p, up_p)
         else:
-            t, angle = self._angle.process(chunk.t_s, gyro_d, up_d)  # type: ignore[call-arg]
+            t, angle = self._angle.process(  # type: ignore[call-arg]
+                chunk.t_s, gyro_d, up_d, chunk.accel_m_s2)
         return self._detect(t, angle, now_s=float(chunk.t_s[-1]))
 
     def finish(self) -> list[Rep]:

@@ -3,14 +3,16 @@
 Rule (also in the README):
 - With a prescription, each rep is judged against it: ``incomplete_rom`` when the ROM is
   more than max(5°, 10 %) short of the target ROM; ``short_hold`` when the hold is more
-  than max(0.5 s, 25 %) short of the target hold; ``too_fast`` when the movement time
-  (up + down) is under 60 % of the prescribed tempo.
+  than max(0.5 s, 25 %) short of the target hold; ``too_fast`` when the rep moves faster
+  than the prescribed tempo allows (ROM over up + down time above 1.5 x target ROM over
+  the prescribed up + down time).
 - Without one, the set calibrates from its own first ``calibration_reps`` reps (median
   of ROM, hold and movement time of the reps so far, frozen after the third): a rep is
-  ``incomplete_rom`` below 70 % of the reference ROM, ``short_hold`` below 50 % of the
+  ``incomplete_rom`` below 80 % of the reference ROM, ``short_hold`` below 50 % of the
   reference hold (only when the reference hold is at least 1 s), ``too_fast`` when its
-  movement time is under 60 % of the reference. The first rep sets the reference and is
-  never flagged by it.
+  mean angular speed (ROM / (up + down)) is over 1.5 x the reference. Speed, not time:
+  a small rep takes less time without being rushed. The first rep sets the reference
+  and is never flagged by it.
 - ``gap``: the rep spans a hole in the data longer than ``gap_flag_s`` (1 s).
 Flags are decided when the rep is emitted and never change.
 """
@@ -27,15 +29,20 @@ from motion.types import QualityFlag
 @dataclass(frozen=True, slots=True)
 class QualityRules:
     calibration_reps: int = 3
-    rom_frac: float = 0.7
+    rom_frac: float = 0.8
     hold_frac: float = 0.5
     min_ref_hold_s: float = 1.0
-    fast_frac: float = 0.6
+    fast_ratio: float = 1.5
     target_rom_tol_frac: float = 0.10
     target_rom_tol_deg: float = 5.0
     target_hold_tol_frac: float = 0.25
     target_hold_tol_s: float = 0.5
     gap_flag_s: float = 1.0
+
+
+def _speed(rep: RepShape) -> float:
+    """Mean angular speed of the movement phases (°/s)."""
+    return rep.rom_deg / max(rep.up_s + rep.down_s, 1e-3)
 
 
 class QualityJudge:
@@ -54,7 +61,7 @@ class QualityJudge:
         self.target_tempo_s = target_tempo_s
         self.rules = rules
         self._seen: list[RepShape] = []
-        self.reference_: tuple[float, float, float] | None = None  # rom, hold, move
+        self.reference_: tuple[float, float, float] | None = None  # rom, hold, speed
 
     def judge(self, rep: RepShape) -> tuple[QualityFlag, ...]:
         r = self.rules
@@ -63,15 +70,13 @@ class QualityJudge:
             self.reference_ = (
                 median(s.rom_deg for s in self._seen),
                 median(s.hold_s for s in self._seen),
-                median(s.up_s + s.down_s for s in self._seen),
+                median(_speed(s) for s in self._seen),
             )
-        ref_rom, ref_hold, ref_move = self.reference_  # type: ignore[misc]
+        ref_rom, ref_hold, ref_speed = self.reference_  # type: ignore[misc]
         flags: list[QualityFlag] = []
-        move = rep.up_s + rep.down_s
-        if self.target_tempo_s is not None:
-            fast = move < r.fast_frac * self.target_tempo_s
-        else:
-            fast = move < r.fast_frac * ref_move
+        if self.target_tempo_s is not None and self.target_rom_deg is not None:
+            ref_speed = self.target_rom_deg / max(self.target_tempo_s, 1e-3)
+        fast = _speed(rep) > r.fast_ratio * ref_speed
         if fast:
             flags.append(QualityFlag.TOO_FAST)
         if self.target_hold_s is not None:

@@ -42,26 +42,69 @@ class RepShape:
     gap_s: float
 
 
+def _speed(t: np.ndarray, a: np.ndarray, width_s: float) -> np.ndarray:
+    """Angular speed (°/s), centred difference over about ``width_s``."""
+    n = a.shape[0]
+    dt = float(np.median(np.diff(t))) if n > 1 else 1.0
+    k = max(1, int(round(width_s / dt / 2)))
+    if n <= 2 * k:
+        return np.abs(np.gradient(a, t)) if n > 1 else np.zeros(n)
+    sp = np.empty(n)
+    sp[k:-k] = np.abs(a[2 * k :] - a[: -2 * k]) / np.maximum(t[2 * k :] - t[: -2 * k], 1e-9)
+    sp[:k], sp[-k:] = sp[k], sp[-k - 1]
+    return sp
+
+
 def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low: int,
-                t_detected: float, *, onset_frac: float = 0.05, top_frac: float = 0.08,
-                nominal_dt_s: float) -> RepShape:
-    """Times and sizes of a rep from its samples (valley .. low after the peak)."""
+                t_detected: float, *, nominal_dt_s: float, onset_frac: float = 0.05,
+                still_frac: float = 0.1, speed_window_s: float = 0.2,
+                level_window_s: float = 0.5) -> RepShape:
+    """Times and sizes of a rep from its samples (valley .. low after the peak).
+
+    Start and end are where the angle leaves and regains (within ``onset_frac`` of the
+    excursion) the rest levels. The hold is the time in the upper half of the rep
+    between the end of the lift and the start of the lowering, each found where the
+    angular speed falls below ``still_frac`` of that phase's top speed — so a limb that
+    sags slowly while holding still counts as holding.
+    """
     v, p, e = float(a[i_valley]), float(a[i_peak]), float(a[i_low])
     exc = p - v
     rise = a[i_valley : i_peak + 1]
     below = np.flatnonzero(rise <= v + onset_frac * exc)
     i_start = i_valley + int(below[-1]) if below.size else i_valley
-    thr = p - top_frac * max(exc, p - e)
-    top = np.flatnonzero(a[i_start : i_low + 1] >= thr) + i_start
-    i_in, i_out = int(top[0]), int(top[-1])
-    fall = a[i_out : i_low + 1]
+    fall = a[i_peak : i_low + 1]
     back = np.flatnonzero(fall <= e + onset_frac * (p - e))
-    i_end = i_out + int(back[0]) if back.size else i_low
+    i_end = i_peak + int(back[0]) if back.size else i_low
+    # Upper half of the rep: from the first crossing on the way up to the last on the way down.
+    upper = np.flatnonzero(a[i_start : i_end + 1] >= v + 0.5 * exc) + i_start
+    i_hi0, i_hi1 = int(upper[0]), int(upper[-1])
+    sp = _speed(t[i_start : i_end + 1], a[i_start : i_end + 1], speed_window_s)
+    sp_up = sp[: i_hi0 - i_start + 1]
+    sp_dn = sp[i_hi1 - i_start :]
+    top = sp[i_hi0 - i_start : i_hi1 - i_start + 1]
+    up_thr = still_frac * float(sp_up.max()) if sp_up.size else 0.0
+    dn_thr = still_frac * float(sp_dn.max()) if sp_dn.size else 0.0
+    slow_up = np.flatnonzero(top < up_thr)
+    slow_dn = np.flatnonzero(top < dn_thr)
+    if slow_up.size and slow_dn.size and slow_dn[-1] >= slow_up[0]:
+        i_in, i_out = i_hi0 + int(slow_up[0]), i_hi0 + int(slow_dn[-1])
+    else:  # no still moment at the top: it turned straight round at the peak
+        i_in = i_out = i_peak
     dts = np.diff(t[i_start : i_end + 1])
     gaps = dts[dts > 1.5 * nominal_dt_s]
+    # Rest level: the still samples before the lift gets going (speed under the same
+    # threshold that ends the lift), over up to ``level_window_s``.
+    moving = np.flatnonzero(sp[: i_hi0 - i_start + 1] >= up_thr)
+    i_move = i_start + int(moving[0]) if moving.size else i_start
+    rest = np.flatnonzero(t[: i_move + 1] >= t[i_move] - level_window_s)
+    base = a[rest[0] : i_move + 1]
+    base = base[base <= v + onset_frac * exc]
+    start_level = float(np.median(base)) if base.size else v
+    top_level = float(np.median(a[i_in : i_out + 1])) if i_out > i_in else p
     return RepShape(
         t_start=float(t[i_start]), t_peak=float(t[i_peak]), t_end=float(t[i_end]),
-        t_detected=t_detected, start_deg=v, peak_deg=p, end_deg=e, rom_deg=exc,
+        t_detected=t_detected, start_deg=start_level, peak_deg=p, end_deg=e,
+        rom_deg=top_level - start_level,
         hold_s=float(t[i_out] - t[i_in]), up_s=float(t[i_in] - t[i_start]),
         down_s=float(t[i_end] - t[i_out]),
         max_gap_s=float(dts.max()) if dts.size else 0.0,
@@ -77,10 +120,12 @@ class RepDetector:
         rate_hz: float,
         *,
         reference_rom_deg: float | None = None,
-        min_prominence_deg: float = 4.0,
-        initial_prominence_deg: float = 8.0,
+        min_prominence_deg: float = 2.5,
+        initial_prominence_deg: float = 6.0,
         prominence_frac: float = 0.3,
         settle_s: float = 0.2,
+        valley_window_s: float = 5.0,
+        max_rep_s: float = 60.0,
     ) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reference_rom_deg = reference_rom_deg
@@ -88,18 +133,25 @@ class RepDetector:
         self.initial_prominence_deg = initial_prominence_deg
         self.prominence_frac = prominence_frac
         self.settle_s = settle_s
+        # The start of a rep is the lowest point of the last few seconds, not of all time
+        # since the last rep: a patient who shifts on the chair moves the rest level.
+        self.valley_window_n = max(2, int(round(valley_window_s * rate_hz)))
+        # A "rise" with no way down for this long is a posture change, not a rep.
+        self.max_rep_s = max_rep_s
+        self.keep_n = int(round(1.0 * rate_hz))
         self._roms: list[float] = []
         self._t: list[float] = []
         self._a: list[float] = []
         self._state = _BASE
         self._iv = self._ip = self._il = 0
         self._last_low_t = 0.0
+        self._anchor = 0.0
         self.prominence_deg_ = self._prominence()
 
     def _prominence(self) -> float:
         ref = self.reference_rom_deg
         if ref is None and self._roms:
-            ref = median(self._roms[-5:])
+            ref = median(self._roms[-3:])
         if ref is None:
             return max(self.min_prominence_deg, self.initial_prominence_deg)
         return max(self.min_prominence_deg, self.prominence_frac * ref)
@@ -113,7 +165,7 @@ class RepDetector:
         al.extend(angle_deg.tolist())
         P = self.prominence_deg_
         state, iv, ip, il = self._state, self._iv, self._ip, self._il
-        last_low_t = self._last_low_t
+        last_low_t, anchor = self._last_low_t, self._anchor
         for i in range(base, len(al)):
             x = al[i]
             if state == _BASE:
@@ -121,19 +173,25 @@ class RepDetector:
                     iv = i
                 elif x >= al[iv] + P:
                     state, ip = _RISE, i
+                elif i - iv >= self.valley_window_n:
+                    iv = self._recent_low(i)
             elif state == _RISE:
                 if x > al[ip]:
                     ip = i
                 elif x <= al[ip] - P:
-                    state, il, last_low_t = _DESC, i, tl[i]
+                    state, il, last_low_t, anchor = _DESC, i, tl[i], x
+                elif tl[i] - tl[iv] > self.max_rep_s:
+                    state, iv = _BASE, self._recent_low(i)
             else:
                 v, p, e = al[iv], al[ip], al[il]
                 exc = p - v
-                if x < e - max(0.2, 0.02 * exc):
-                    il, last_low_t = i, tl[i]
-                    continue
                 if x < e:
                     il = i
+                # Still coming down while it keeps falling by more than ``tol`` per
+                # ``settle_s``: ``anchor`` is the level it last fell from.
+                if x < anchor - max(0.2, 0.02 * exc):
+                    anchor, last_low_t = x, tl[i]
+                    continue
                 half_done = e <= v + 0.5 * exc
                 if not half_done:
                     if x >= e + P:  # climbed again before coming down: same rep
@@ -143,8 +201,9 @@ class RepDetector:
                     continue
                 if x >= e + max(1.0, 0.08 * exc) or tl[i] - last_low_t >= self.settle_s:
                     t_det = tl[i] if now_s is None else max(tl[i], now_s)
-                    shape = measure_rep(np.asarray(tl[iv : i + 1]), np.asarray(al[iv : i + 1]),
-                                        0, ip - iv, il - iv, t_det, nominal_dt_s=self.dt_s)
+                    lo = max(0, iv - self.keep_n)
+                    shape = measure_rep(np.asarray(tl[lo : i + 1]), np.asarray(al[lo : i + 1]),
+                                        iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
                     out.append(shape)
                     self._roms.append(shape.rom_deg)
                     P = self.prominence_deg_ = self._prominence()
@@ -153,14 +212,20 @@ class RepDetector:
                     # Re-check this sample against the new valley.
                     if x >= al[iv] + P:
                         state, ip = _RISE, i
-        # Drop history no open rep can need (everything before the current valley).
-        if iv > 0:
-            del tl[:iv], al[:iv]
-            ip, il = max(ip - iv, 0), max(il - iv, 0)
-            iv = 0
+        # Drop history no open rep can need (all but a second before the current valley).
+        cut = iv - self.keep_n
+        if cut > 0:
+            del tl[:cut], al[:cut]
+            iv, ip, il = iv - cut, max(ip - cut, 0), max(il - cut, 0)
         self._state, self._iv, self._ip, self._il = state, iv, ip, il
-        self._last_low_t = last_low_t
+        self._last_low_t, self._anchor = last_low_t, anchor
         return out
+
+    def _recent_low(self, i: int) -> int:
+        """Index of the lowest sample in the last ``valley_window_n`` up to ``i``."""
+        lo = max(0, i - self.valley_window_n + 1)
+        seg = self._a[lo : i + 1]
+        return lo + min(range(len(seg)), key=seg.__getitem__)
 
     def finish(self, now_s: float | None = None) -> list[RepShape]:
         """End of stream: a rep that came down at least half way is emitted as it stands."""
