@@ -7,6 +7,9 @@ World frame for the geometry: x forward (anterior), y to the patient's left, z u
 ``*_axis_long`` is the direction the segment points from its proximal joint at rest;
 ``move_axis`` is the world axis the segment turns about when the exercise angle grows
 (right-hand rule), so a positive angle is the movement the patient is asked to make.
+``lifts`` says whether that movement raises the measured segment against gravity (most
+exercises) or lowers it (a forward trunk bend); the motion core uses it to tell rest from
+the top of a rep whatever way round the sensor is worn.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Exercise:
     rest_s: float
     reps: int = 10
     sets: int = 2
+    lifts: bool = True
     # Simulation geometry (world frame, see module doc).
     distal_axis_long: Vec3 = (0.0, 0.0, -1.0)
     move_axis: Vec3 = (0.0, 1.0, 0.0)
@@ -95,7 +99,9 @@ CATALOGUE: dict[str, Exercise] = {
             up_s=2.0,
             down_s=2.0,
             rest_s=1.5,
-            distal_axis_long=_X_FWD,  # lying: the leg points along the bed
+            # The shank pivots about the heel resting on the bed: from the heel it points
+            # back towards the knee, and the knee rises as the heel slides in.
+            distal_axis_long=(-1.0, 0.0, 0.0),
             move_axis=_Y_LEFT,
             distal_length_m=0.42,
             proximal_axis_long=_X_FWD,
@@ -221,6 +227,7 @@ CATALOGUE: dict[str, Exercise] = {
             distal_axis_long=_UP,
             move_axis=_Y_LEFT,  # top of the trunk moves forward
             distal_length_m=0.5,
+            lifts=False,
             proximal_axis_long=_UP,
         ),
     )

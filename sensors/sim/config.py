@@ -40,7 +40,10 @@ class SimConfig:
 
     Noise defaults are those of a consumer MEMS IMU (gyro bias up to ~1.5 °/s, white noise
     ~0.2 °/s, accel bias up to 0.05 m/s²). ``mounting="random"`` turns the sensor on its
-    segment by a seeded uniformly random rotation; ``"identity"`` aligns it with the segment.
+    segment by a seeded uniformly random rotation; ``"strapped"`` follows the wearing rule
+    for two sensors (face out on the same side of the limb, tilted up to 25°, strap at any
+    angle); ``"identity"`` aligns it with the segment; ``"auto"`` (default) is strapped
+    for two segments and random for one.
     """
 
     exercise_id: str = "knee_extension_seated"
@@ -60,7 +63,7 @@ class SimConfig:
     final_still_s: float = 2.0
     sensor_distance_m: float = 0.3
     proximal_sensor_distance_m: float | None = None  # None -> half the proximal segment
-    mounting: str = "random"
+    mounting: str = "auto"
     off_axis_wobble_deg: float = 1.5
     gyro_noise_rad_s: float = 0.004
     gyro_bias_rad_s: float = 0.026
@@ -81,6 +84,11 @@ class SimConfig:
             known = ", ".join(sorted(CATALOGUE))
             raise SimError(f"unknown exercise {self.exercise_id!r}; known: {known}") from None
 
+    def mounting_mode(self) -> str:
+        if self.mounting == "auto":
+            return "strapped" if self.two_segment else "random"
+        return self.mounting
+
     def kinds(self) -> tuple[RepKind, ...]:
         """The kind of each rep (all correct unless ``rep_kinds`` says otherwise)."""
         if self.rep_kinds is None:
@@ -99,8 +107,10 @@ class SimConfig:
             raise SimError(f"reps must be >= 1, got {self.reps}")
         if not 1.0 <= self.rate_hz <= 1000.0:
             raise SimError(f"rate_hz must be within 1..1000, got {self.rate_hz}")
-        if self.mounting not in ("random", "identity"):
-            raise SimError(f"mounting must be 'random' or 'identity', got {self.mounting!r}")
+        if self.mounting not in ("auto", "random", "identity", "strapped"):
+            raise SimError(
+                f"mounting must be 'auto', 'random', 'strapped' or 'identity', got {self.mounting!r}"
+            )
         if not 0.0 <= self.drop_prob < 0.5:
             raise SimError(f"drop_prob must be within [0, 0.5), got {self.drop_prob}")
         if self.gap_s < 0.0 or self.initial_still_s < 0.0 or self.final_still_s < 0.0:

@@ -72,6 +72,32 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
     )
 
 
+def strapped_rotation(rng: np.random.Generator, face_axis: np.ndarray,
+                      max_tilt_deg: float = 25.0) -> np.ndarray:
+    """A sensor strapped on a segment by the wearing rule: face out along ``face_axis``.
+
+    The sensor's +z points along ``face_axis`` (in the segment frame) tilted by up to
+    ``max_tilt_deg`` in a random direction, and it is turned by a uniformly random angle
+    about its own z (the strap sits at any angle on the limb).
+    """
+    n = np.asarray(face_axis, float)
+    n = n / np.linalg.norm(n)
+    u, v = perpendicular_basis(n)
+    spin = rng.uniform(0.0, 2.0 * np.pi)
+    # Columns: the sensor's x, y, z axes in the segment frame before tilting.
+    x = np.cos(spin) * u + np.sin(spin) * v
+    y = np.cross(n, x)
+    base = np.column_stack((x, y, n))
+    tilt_axis = rng.normal(size=3)
+    tilt_axis -= (tilt_axis @ n) * n
+    tilt_axis /= np.linalg.norm(tilt_axis) + _EPS
+    tilt = np.deg2rad(rng.uniform(0.0, max_tilt_deg))
+    k = np.array([[0, -tilt_axis[2], tilt_axis[1]], [tilt_axis[2], 0, -tilt_axis[0]],
+                  [-tilt_axis[1], tilt_axis[0], 0]])
+    r_tilt = np.eye(3) + np.sin(tilt) * k + (1 - np.cos(tilt)) * (k @ k)
+    return r_tilt @ base
+
+
 def perpendicular_basis(axis: np.ndarray | tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Two unit vectors completing ``axis`` to a right-handed orthonormal basis."""
     n = np.asarray(axis, float)

@@ -11,7 +11,7 @@ import numpy as np
 from sensors.sim.config import SimConfig
 from sensors.sim.kinematics import LimbMotion, ideal_imu
 from sensors.sim.profile import RepTruth, plan_reps
-from sensors.sim.rotations import random_rotation
+from sensors.sim.rotations import random_rotation, strapped_rotation
 from sensors.types import ImuChunk, SourceInfo
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,12 @@ def simulate(cfg: SimConfig) -> SimResult:
     t = cfg.t0_s + np.arange(int(np.floor(duration * cfg.rate_hz)) + 1) * dt
 
     def mounting() -> np.ndarray:
+        mode = cfg.mounting_mode()
+        if mode == "strapped":
+            # Both sensors face out along the same side of the limb (the joint axis).
+            return strapped_rotation(rng["mounting"], np.asarray(ex.move_axis, float))
         r = random_rotation(rng["mounting"])
-        return r if cfg.mounting == "random" else np.eye(3)
+        return r if mode == "random" else np.eye(3)
 
     m_d, m_p = mounting(), mounting()
     accel, gyro = ideal_imu(motion, t, m_d)
