@@ -19,7 +19,7 @@ from motion.types import Rep
 from sensors.types import ImuChunk
 from therapy import fhir
 from therapy.records import Feedback, PainReport, QuestionnaireAnswers, SessionRecord
-from therapy.store import Channel, OutboxItem
+from therapy.outbox import Channel, OutboxItem
 
 FEEDBACK_QUESTIONNAIRE = "urn:rehab-kiosk:questionnaire:session-feedback"
 

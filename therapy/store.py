@@ -17,42 +17,19 @@ import json
 import logging
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from therapy.errors import StoreError
 from therapy.migrations import MIGRATIONS
+from therapy.outbox import Channel, OutboxItem, OutboxRow
 from therapy.plan import Plan, parse_plan_bytes
 from therapy.records import (Appointment, Direction, Feedback, Message, PainReport,
                              QuestionnaireAnswers, SessionRecord)
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class Channel(StrEnum):
-    """Where an outbox row goes (the link maps it to a topic)."""
-
-    RECORDS = "records"
-    MESSAGES_OUT = "messages/out"
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    channel: Channel
-    record_id: str
-    payload: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    channel: Channel
-    record_id: str
-    payload: bytes
 
 
 def _t(t: datetime | None) -> str | None:

@@ -215,7 +215,7 @@ def watch(args: argparse.Namespace) -> int:
     store = ClinicStore(cfg.data_dir / "clinic.db")
 
     def plain(device: str, leaf: str, body: dict[str, Any]) -> None:
-        kind = body.get("type") or body.get("event") or body.get("resourceType") \
+        kind = body.get("resourceType") or body.get("type") or body.get("event") \
             or body.get("state")
         print(f"{datetime.now():%H:%M:%S} {device} {leaf} {kind}", flush=True)
 

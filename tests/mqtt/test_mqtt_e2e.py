@@ -105,3 +105,33 @@ def test_config_file_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixt
     write_toml(tmp_path / "x", broker="mqtts://u:p@broker.example.org", device="bad/id")
     assert main(["sync", "--data-dir", str(tmp_path / "x")]) == 2
     assert "device id" in capsys.readouterr().err
+
+
+def test_watch_command_and_persistent_session(broker: Broker, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+
+    from link_helpers import write_toml
+
+    from mqtt.clinic_store import ClinicStore
+
+    clinic_dir = tmp_path / "clinic"
+    write_toml(clinic_dir, broker=broker.url, clinic="c1")
+    dev = ["--device", "dev-3", "--clinic", "c1", "--broker", broker.url, "--data-dir",
+           str(tmp_path / "dev")]
+    # first run registers the persistent session; the live table renders without a tty
+    assert main(["clinic", "watch", "--duration", "0.5", "--data-dir", str(clinic_dir)]) == 0
+    assert "clinic c1" in capsys.readouterr().out
+    # a session while no watcher runs: the broker queues it for the clinic's session
+    assert main(["session", "--sim", "heel_slide", "--reps", "2", *dev]) == 0
+    result: list[int] = []
+    t = threading.Thread(target=lambda: result.append(main(
+        ["clinic", "watch", "--plain", "--duration", "3", "--data-dir", str(clinic_dir)])))
+    t.start()
+    t.join(20)
+    assert result == [0]
+    out = capsys.readouterr().out
+    assert "dev-3 records Bundle" in out
+    store = ClinicStore(clinic_dir / "clinic.db")
+    assert len(store.sessions("dev-3")) == 1
+    store.close()

@@ -108,7 +108,7 @@ def _mutated_plan(draw: st.DrawFn) -> dict:
 plans = st.one_of(json_values, st.composite(_mutated_plan)())
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(plans)
 def test_plan_parser_never_raises_anything_but_plan_error(obj: object) -> None:
     try:
