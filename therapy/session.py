@@ -176,36 +176,38 @@ class SessionController:
 
 async def _pairs(source: SampleSource,
                  proximal: SampleSource | None) -> AsyncIterator[tuple[ImuChunk, ImuChunk | None]]:
-    """Chunks of the distal source, paired sample-for-sample with the proximal one.
+    """Chunks of the distal source, each with the proximal stream on the same sample times.
 
-    Both sources must run on the same clock and rate (the simulator, a two-IMU bridge);
-    samples are paired by position and buffered until both sides have them.
+    Uses the motion core's ``PairAligner`` (proximal interpolated onto distal times), so two
+    wearables with their own clocks, rates or dropped samples pair up correctly.
     """
     if proximal is None:
         async for chunk in source:
             yield chunk, None
         return
+    from motion.pipeline import PairAligner
+
+    aligner = PairAligner()
     dist_it, prox_it = source.__aiter__(), proximal.__aiter__()
-    buf_d: list[ImuChunk] = []
-    buf_p: list[ImuChunk] = []
-    n_d = n_p = 0
+    prox_done = False
+    prox_last = float("-inf")
     while True:
         try:
-            if n_d <= n_p:
-                c = await dist_it.__anext__()
-                buf_d.append(c)
-                n_d += len(c)
-            else:
-                c = await prox_it.__anext__()
-                buf_p.append(c)
-                n_p += len(c)
+            chunk = await dist_it.__anext__()
         except StopAsyncIteration:
-            return
-        n = min(n_d, n_p)
-        if n:
-            d, p = ImuChunk.concat(buf_d), ImuChunk.concat(buf_p)
-            yield d.slice(0, n), p.slice(0, n)
-            buf_d = [d.slice(n, n_d)] if n_d > n else []
-            buf_p = [p.slice(n, n_p)] if n_p > n else []
-            n_d -= n
-            n_p -= n
+            break
+        aligner.push_distal(chunk)
+        while not prox_done and prox_last < float(chunk.t_s[-1]):
+            try:
+                p = await prox_it.__anext__()
+            except StopAsyncIteration:
+                prox_done = True
+                break
+            aligner.push_proximal(p)
+            prox_last = float(p.t_s[-1])
+        got = aligner.pop(flush=prox_done)
+        if got is not None:
+            yield got
+    got = aligner.pop(flush=True)
+    if got is not None:
+        yield got

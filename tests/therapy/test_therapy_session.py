@@ -107,7 +107,8 @@ async def test_a_failing_listener_does_not_stop_the_session(tmp_path: Path) -> N
     assert ctl.finish().rep_count == 2
 
 
-async def test_real_simulator_through_real_set_analyzer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("two", [False, True])
+async def test_real_simulator_through_real_set_analyzer(tmp_path: Path, two: bool) -> None:
     from sensors.sim import SimConfig, sim_sources
     from therapy.ports import set_analyzer_factory
 
@@ -115,7 +116,9 @@ async def test_real_simulator_through_real_set_analyzer(tmp_path: Path) -> None:
     ex = exercise_from_catalogue("knee_extension_seated")
     ctl = SessionController(ex, sink=store, encoder=FhirEncoder("dev-1"),
                             analyzer_factory=set_analyzer_factory)
-    distal, proximal = sim_sources(SimConfig(reps=6, seed=3), realtime=False, chunk_size=25)
+    distal, proximal = sim_sources(SimConfig(reps=6, seed=3, two_segment=two), realtime=False,
+                                   chunk_size=25)
+    assert (proximal is not None) == two
     reps = await ctl.run_set(distal, proximal)
     rec = ctl.finish(pain_after=1)
     assert len(reps) == 6 and rec.rep_count == 6
