@@ -36,16 +36,19 @@ def require_mosquitto() -> str:
 
 
 class Broker:
-    """One mosquitto process. ``extra`` lines go into the listener config."""
+    """One mosquitto process. ``extra`` lines go into the listener config.
+
+    ``tls_ca``: the listener speaks TLS; readiness is a CONNACK over TLS verified with it.
+    """
 
     def __init__(self, workdir: Path, extra: str = "", port: int | None = None,
-                 tls: bool = False) -> None:
+                 tls_ca: Path | None = None) -> None:
         self.exe = require_mosquitto()
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.dir.chmod(0o755)
         self.port = port or free_port()
-        self.tls = tls
+        self.tls_ca = tls_ca
         self.conf = self.dir / "mosquitto.conf"
         self.log = self.dir / "mosquitto.log"
         (self.dir / "persist").mkdir(exist_ok=True)
@@ -68,22 +71,17 @@ class Broker:
         return self
 
     def wait_ready(self, timeout_s: float) -> bool:
-        if self.tls:  # TLS brokers: a TCP accept plus the log line is enough here
-            deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline:
-                if "running" in self.log.read_text():
-                    return True
-                time.sleep(0.02)
-            return False
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             ok = threading.Event()
             c = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-            c.on_connect = lambda *a: ok.set()
+            c.on_connect = lambda *a: ok.set()  # any CONNACK (even "not authorized")
+            if self.tls_ca is not None:
+                c.tls_set(ca_certs=str(self.tls_ca))
             try:
                 c.connect("127.0.0.1", self.port, keepalive=5)
                 c.loop_start()
-                if ok.wait(1.0):
+                if ok.wait(0.3):
                     return True
             except OSError:
                 time.sleep(0.02)

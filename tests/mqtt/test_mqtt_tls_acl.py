@@ -53,7 +53,7 @@ def tls_broker(tmp_path: Path):  # type: ignore[no-untyped-def]
              f"listener {cert_port} 127.0.0.1\ncertfile {certs}/server.crt\n"
              f"keyfile {certs}/server.key\ncafile {certs}/ca.crt\nrequire_certificate true\n"
              f"use_identity_as_username true\n")
-    b = Broker(conf, extra=extra, tls=True).start()
+    b = Broker(conf, extra=extra, tls_ca=pki["ca"]).start()
     b.cert_port = cert_port  # type: ignore[attr-defined]
     yield b, users, pki
     b.stop()
