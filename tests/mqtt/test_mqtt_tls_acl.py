@@ -136,13 +136,21 @@ def test_wrong_password_is_refused(tls_broker, tmp_path: Path) -> None:
 def test_plain_tcp_and_unknown_ca_are_not_accepted(tls_broker, tmp_path: Path) -> None:
     b, users, pki = tls_broker
     other = make_pki(tmp_path / "other")
-    link, store = _link(tmp_path, b, other["ca"], "dev-a", "dev-a", users["a"]["password"])
-    link.start()
+    wrong_ca, _s1 = _link(tmp_path / "ca", b, other["ca"], "dev-a", "dev-a",
+                          users["a"]["password"])
+    write_toml(tmp_path / "plain", broker=f"mqtt://127.0.0.1:{b.port}", username="dev-a",
+               password=users["a"]["password"], device="dev-a", clinic="c1")
+    plain = DeviceLink(load_config(tmp_path / "plain"), TherapyStore(tmp_path / "p.db"),
+                       reconnect_max_s=1)
+    wrong_ca.start()
+    plain.start()
     try:
         time.sleep(1.5)
-        assert not link.connected.is_set()  # certificate verify failed: paho keeps retrying
+        # certificate verify failed / no TLS handshake: paho keeps retrying, never connected
+        assert not wrong_ca.connected.is_set() and not plain.connected.is_set()
     finally:
-        link.stop()
+        wrong_ca.stop()
+        plain.stop()
 
 
 def test_clinic_account_reaches_its_clinic_only_and_cert_login(tls_broker,
