@@ -3,9 +3,10 @@
 It speaks protocol version 1 exactly as hw/firmware/rehab_wearable does: answers
 HELLO_REQ and TIME_REQ, streams IMU batches after START (ACK first, ERROR for rates
 and ranges it cannot do), reports the battery, and can misbehave on purpose: garbage
-bytes between frames, flipped bits after the CRC, dropped frames and an unplug (the pty
-closes, the stable link name disappears, and after ``unplug_s`` a new pty appears under
-it — as udev's /dev/rehab-* symlink would — with the device rebooted). When the host
+bytes between frames, flipped bits after the CRC, truncated and dropped frames, and an
+unplug (the pty closes, the stable link name disappears, and after ``unplug_s`` a new
+pty appears under it — as udev's /dev/rehab-* symlink would — with the device
+rebooted). When the host
 closes the port the emulator stops streaming, as the firmware does when DTR drops.
 
 The samples are a simulated exercise (``sensors.sim``), streamed at the device's rate on
@@ -32,8 +33,23 @@ import numpy as np
 from firmware_bridge.clock import ScaledClock
 from firmware_bridge.codec import FrameDecoder, encode_frame
 from firmware_bridge.messages import (
-    COUNTS_FULL_SCALE, MAX_BATCH_SAMPLES, PROTOCOL_VERSION, Ack, Battery, Error, ErrorCode,
-    Hello, HelloReq, ImuBatch, Message, SensorDesc, SensorKind, Start, Stop, TimeReq, TimeResp,
+    COUNTS_FULL_SCALE,
+    MAX_BATCH_SAMPLES,
+    PROTOCOL_VERSION,
+    Ack,
+    Battery,
+    Error,
+    ErrorCode,
+    Hello,
+    HelloReq,
+    ImuBatch,
+    Message,
+    SensorDesc,
+    SensorKind,
+    Start,
+    Stop,
+    TimeReq,
+    TimeResp,
 )
 from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
 
@@ -49,6 +65,7 @@ class Faults:
     noise_prob: float = 0.0  # per frame: 1..16 garbage bytes before it
     crc_prob: float = 0.0  # per frame: one bit flipped after the CRC was computed
     drop_prob: float = 0.0  # per frame: never sent (its sequence number is used up)
+    truncate_prob: float = 0.0  # per frame: cut short, trailing delimiter and all
     unplug_at_s: float | None = None  # seconds after the first START
     unplug_s: float = 2.0
     seed: int = 0
@@ -133,7 +150,7 @@ class FirmwareEmulator:
         self._slave_name = os.ttyname(slave)
         os.close(slave)  # the settings stay with the pty; master reads EIO until the host opens
         os.set_blocking(master, False)
-        self._master: int | None = master
+        self._master = master
         if self.link_path:
             tmp = self.link_path.with_name(self.link_path.name + ".new")
             tmp.unlink(missing_ok=True)
@@ -167,6 +184,9 @@ class FirmwareEmulator:
             i = self.rng.randrange(2, len(bad) - 1)
             bad[i] ^= 1 << self.rng.randrange(8)
             frame = bytes(bad)
+            intact = False
+        if faulty and self.rng.random() < f.truncate_prob:
+            frame = frame[: self.rng.randrange(1, len(frame) - 1)]
             intact = False
         if faulty and self.rng.random() < f.noise_prob:
             frame = bytes(self.rng.randrange(256) for _ in range(self.rng.randint(1, 16))) + frame

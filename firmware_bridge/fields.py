@@ -8,8 +8,19 @@ from typing import Any
 import numpy as np
 
 from firmware_bridge.messages import (
-    Ack, Battery, Error, Hello, HelloReq, ImuBatch, Message, MsgType, SensorDesc, Start, Stop,
-    TimeReq, TimeResp,
+    Ack,
+    Battery,
+    Error,
+    Hello,
+    HelloReq,
+    ImuBatch,
+    Message,
+    MsgType,
+    SensorDesc,
+    Start,
+    Stop,
+    TimeReq,
+    TimeResp,
 )
 
 CLASSES: dict[MsgType, type] = {
@@ -30,7 +41,7 @@ def to_fields(msg: Message) -> dict[str, Any]:
             v = [{g.name: getattr(s, g.name) for g in dc_fields(s)} for s in v]
         elif isinstance(v, tuple):
             v = list(v)
-        out[f.name] = int(v) if isinstance(v, (int, np.integer)) else v
+        out[f.name] = int(v) if isinstance(v, int | np.integer) else v
     return out
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Callable, Union
 
 import numpy as np
 
@@ -158,13 +158,16 @@ class Error:
     detail: int = 0
 
 
-Message = Union[HelloReq, Hello, Start, Stop, ImuBatch, Battery, TimeReq, TimeResp, Ack, Error]
+Message = (
+    HelloReq | Hello | Start | Stop | ImuBatch | Battery | TimeReq | TimeResp | Ack | Error
+)
 
 _HELLO_REQ = struct.Struct("<B")
 _HELLO_HEAD = struct.Struct("<BBBBQB")  # version, fw major/minor/patch, device id, n sensors
 _SENSOR = struct.Struct("<BBBHH")  # index, kind, accel fs (g), gyro fs (dps), max rate (Hz)
 _START = struct.Struct("<HBHBB")  # rate, accel fs, gyro fs, sensor mask, batch length
-_BATCH_HEAD = struct.Struct("<IQIHBBBB")  # seq, t_first_us, period, gyro fs, accel fs, sensor, n, flags
+# sample_seq, t_first_us, period_us, gyro fs, accel fs, sensor, n, flags
+_BATCH_HEAD = struct.Struct("<IQIHBBBB")
 _BATTERY = struct.Struct("<HBB")
 _TIME_REQ = struct.Struct("<I")
 _TIME_RESP = struct.Struct("<IQ")

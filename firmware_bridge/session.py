@@ -16,8 +16,8 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -26,8 +26,19 @@ from firmware_bridge.clock import Clock, ClockMapper, MonotonicClock
 from firmware_bridge.codec import DecoderStats, Frame, FrameDecoder, encode_frame
 from firmware_bridge.errors import BridgeError, HandshakeError, PortError
 from firmware_bridge.messages import (
-    PROTOCOL_VERSION, Ack, Battery, Error, ErrorCode, Hello, HelloReq, ImuBatch, Message,
-    MsgType, Start, TimeReq, TimeResp,
+    PROTOCOL_VERSION,
+    Ack,
+    Battery,
+    Error,
+    ErrorCode,
+    Hello,
+    HelloReq,
+    ImuBatch,
+    Message,
+    MsgType,
+    Start,
+    TimeReq,
+    TimeResp,
 )
 from firmware_bridge.serial_link import ByteLink, SerialLink
 from sensors.types import ImuChunk
@@ -196,7 +207,8 @@ class BridgeSession:
                              stop, "ACK of START").msg
         assert isinstance(ack, Ack)
         if ack.status != ErrorCode.OK:
-            raise HandshakeError(f"device refused START: {ErrorCode(ack.status).name}")
+            raise HandshakeError(f"device refused START: {_code_name(ack.status)}")
+        self._expected_sample = 0  # sample_seq counts from START: a lost first batch shows
         self.stats.connected = True
         self.stats.connects += 1
         log.info("streaming from %s (device %016x, firmware %s)", self.port,

@@ -20,8 +20,22 @@ from firmware_bridge.codec import FrameDecoder, encode_frame, encode_raw  # noqa
 from firmware_bridge.crc import CRC_CHECK  # noqa: E402
 from firmware_bridge.fields import to_fields  # noqa: E402
 from firmware_bridge.messages import (  # noqa: E402
-    PROTOCOL_VERSION, Ack, Battery, Error, ErrorCode, Hello, HelloReq, ImuBatch, Message,
-    MsgType, SensorDesc, Start, Stop, TimeReq, TimeResp, encode_payload,
+    PROTOCOL_VERSION,
+    Ack,
+    Battery,
+    Error,
+    ErrorCode,
+    Hello,
+    HelloReq,
+    ImuBatch,
+    Message,
+    MsgType,
+    SensorDesc,
+    Start,
+    Stop,
+    TimeReq,
+    TimeResp,
+    encode_payload,
 )
 
 XIAO_IMU = SensorDesc(index=0, kind=1, accel_fs_g=8, gyro_fs_dps=1000, max_rate_hz=416)

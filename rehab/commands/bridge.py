@@ -30,11 +30,13 @@ def register(sub: Any) -> None:
     q.add_argument("--reps", type=int, default=10)
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--rate", type=int, default=100, help="sample rate (Hz)")
-    q.add_argument("--link", default=DEFAULT_LINK, help=f"stable port name (default {DEFAULT_LINK})")
+    q.add_argument("--link", default=DEFAULT_LINK,
+                   help=f"stable port name, a symlink to the pty (default {DEFAULT_LINK})")
     q.add_argument("--speed", type=float, default=1.0, help="time runs this many times faster")
     q.add_argument("--noise", type=float, default=0.0, help="chance of garbage before a frame")
     q.add_argument("--crc", type=float, default=0.0, help="chance of a flipped bit in a frame")
     q.add_argument("--drop", type=float, default=0.0, help="chance a frame is never sent")
+    q.add_argument("--truncate", type=float, default=0.0, help="chance a frame is cut short")
     q.add_argument("--unplug-at", type=float, default=None, metavar="S",
                    help="unplug S seconds after streaming starts")
     q.add_argument("--unplug-s", type=float, default=2.0, help="how long the unplug lasts")
@@ -66,6 +68,7 @@ def emulate(args: argparse.Namespace) -> int:
     faults = Faults(noise_prob=_probability("noise", args.noise),
                     crc_prob=_probability("crc", args.crc),
                     drop_prob=_probability("drop", args.drop),
+                    truncate_prob=_probability("truncate", args.truncate),
                     unplug_at_s=args.unplug_at, unplug_s=args.unplug_s, seed=args.seed)
     try:
         res = simulate(SimConfig(exercise_id=args.exercise, reps=args.reps, seed=args.seed,

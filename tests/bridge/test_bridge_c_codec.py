@@ -16,7 +16,17 @@ import pytest
 
 from firmware_bridge.codec import FrameDecoder, encode_frame
 from firmware_bridge.messages import (
-    Ack, Battery, Error, Hello, HelloReq, ImuBatch, Message, SensorDesc, Start, Stop, TimeReq,
+    Ack,
+    Battery,
+    Error,
+    Hello,
+    HelloReq,
+    ImuBatch,
+    Message,
+    SensorDesc,
+    Start,
+    Stop,
+    TimeReq,
     TimeResp,
 )
 
@@ -63,8 +73,9 @@ def _random_messages(n: int, seed: int) -> list[Message]:
                                 rng.integers(-32768, 32768, (int(rng.integers(1, 19)), 6))
                                 .astype(np.int16), u(8)))
         elif k == 1:
-            out.append(Hello(u(8), (u(8), u(8), u(8)), u(64), tuple(
-                SensorDesc(u(8), u(8), u(8), u(16), u(16)) for _ in range(int(rng.integers(0, 9))))))
+            n_sensors = int(rng.integers(0, 9))
+            sensors = tuple(SensorDesc(u(8), u(8), u(8), u(16), u(16)) for _ in range(n_sensors))
+            out.append(Hello(u(8), (u(8), u(8), u(8)), u(64), sensors))
         else:
             out.append([HelloReq(u(8)), Start(u(16), u(8), u(16), u(8), u(8)), Stop(),
                         Battery(u(16), u(8), u(8)), TimeReq(u(32)), TimeResp(u(32), u(64)),

@@ -34,10 +34,10 @@ def test_two_devices_line_up_within_5_ms(seed: int) -> None:
     devices = [FakeDevice(1234.5, +40.0, seed), FakeDevice(-7.25, -35.0, seed + 100)]
     mappers = [ClockMapper(), ClockMapper()]
     for k in range(60):  # one exchange per second for a minute
-        for dev, mapper in zip(devices, mappers):
+        for dev, mapper in zip(devices, mappers, strict=False):
             mapper.add_sync(*dev.exchange(10.0 + k + 0.01 * seed))
     for true_s in (10.0, 40.0, 69.5, 75.0):  # inside and just past the synced span
-        host = [m.to_host(d.device_us(true_s)) for d, m in zip(devices, mappers)]
+        host = [m.to_host(d.device_us(true_s)) for d, m in zip(devices, mappers, strict=False)]
         assert abs(host[0] - host[1]) < 0.005
         assert abs(host[0] - true_s) < 0.005
     assert mappers[0].drift_ppm_ == pytest.approx(-40.0, abs=30.0)  # host s per device s, -1

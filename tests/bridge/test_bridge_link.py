@@ -80,11 +80,11 @@ async def test_emulated_set_reaches_the_rep_counter(knee_set: SimResult, tmp_pat
 
 
 @pytest.mark.timeout(60)
-async def test_garbage_crc_errors_and_drops_cost_only_the_spoilt_frames(
+async def test_garbage_crc_errors_truncation_and_drops_cost_only_the_spoilt_frames(
     knee_set: SimResult, tmp_path: Path
 ) -> None:
     clock = ScaledClock(SPEED)
-    faults = Faults(noise_prob=0.2, crc_prob=0.05, drop_prob=0.05, seed=3)
+    faults = Faults(noise_prob=0.2, crc_prob=0.05, drop_prob=0.05, truncate_prob=0.05, seed=3)
     with FirmwareEmulator(knee_set.distal, clock=clock, link_path=tmp_path / "rehab-imu0",
                           faults=faults) as emu:
         seen: list[int] = []

@@ -34,7 +34,7 @@ def _assignments(kind: str, fields: dict) -> list[str]:
     lines = []
     for key, value in fields.items():
         if key == "fw_version":
-            for part, v in zip(("fw_major", "fw_minor", "fw_patch"), value):
+            for part, v in zip(("fw_major", "fw_minor", "fw_patch"), value, strict=False):
                 lines.append(f"{u}.{part} = {v}u;")
         elif key == "sensors":
             lines.append(f"{u}.n_sensors = {len(value)}u;")
@@ -54,7 +54,8 @@ def generate(vectors: dict) -> str:
     enc_rows, dec_rows = [], []
     for i, v in enumerate(vectors["encode"]):
         out.append(_bytes(f"enc{i}_frame", v["frame_hex"]))
-        body = "\n    ".join([f"m->type = {v['type_code']}u;"] + _assignments(v["type"], v["fields"]))
+        lines = [f"m->type = {v['type_code']}u;"] + _assignments(v["type"], v["fields"])
+        body = "\n    ".join(lines)
         out.append(f"static void enc{i}_msg(proto_msg_t *m)\n{{\n    {body}\n}}\n")
         enc_rows.append(f'{{"{v["name"]}", {v["seq"]}u, enc{i}_msg, enc{i}_frame, '
                         f'sizeof(enc{i}_frame)}}')
@@ -65,7 +66,8 @@ def generate(vectors: dict) -> str:
             out.append(_bytes(f"dec{i}_p{j}", f["payload_hex"]))
             n = len(bytes.fromhex(f["payload_hex"]))
             frames.append(f"{{{f['type_code']}u, {f['seq']}u, dec{i}_p{j}, {n}u}}")
-        out.append(f"static const dec_frame_t dec{i}_frames[] = {{{', '.join(frames) or '{0}'}}};\n")
+        rows = ", ".join(frames) or "{0}"
+        out.append(f"static const dec_frame_t dec{i}_frames[] = {{{rows}}};\n")
         stats = ", ".join(f"{v['stats'][k]}u" for k in STATS)
         dec_rows.append(f'{{"{v["name"]}", dec{i}_stream, sizeof(dec{i}_stream), dec{i}_frames, '
                         f'{len(v["frames"])}u, {{{stats}}}}}')
