@@ -184,6 +184,6 @@ class DeviceLink:
 
     def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
         if msg.topic == self.topics.topic(Leaf.PLAN):
-            self.downlink.on_plan(msg.payload)
+            self.downlink.on_plan(bytes(msg.payload))
         elif msg.topic == self.topics.topic(Leaf.MESSAGES_IN):
-            self.downlink.on_message_in(msg.payload)
+            self.downlink.on_message_in(bytes(msg.payload))

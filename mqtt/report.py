@@ -120,7 +120,7 @@ def render_html(data: ReportData) -> str:
     s = data.sessions
     rom = [x.mean_rom_deg for x in s]
     best = [max(x.rom_deg) if x.rom_deg else None for x in s]
-    reps = [float(x.reps) for x in s]
+    reps: list[float | None] = [float(x.reps) for x in s]
     target = [float(x.target_reps) if x.target_reps else None for x in s]
     pb = [_f(data.pain_before.get(x.identifier)) for x in s]
     pa = [_f(data.pain_after.get(x.identifier)) for x in s]
@@ -160,7 +160,7 @@ def render_png(data: ReportData, out: Path) -> None:
     x = list(range(1, len(s) + 1))
     fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
     axes[0].plot(x, [v.mean_rom_deg for v in s], "o-", label="mean ROM")
-    for i, v in zip(x, s):
+    for i, v in zip(x, s, strict=True):
         axes[0].scatter([i] * len(v.rom_deg), v.rom_deg, s=8, color="grey", alpha=0.5)
     axes[0].set_ylabel("ROM (deg)")
     axes[0].legend()

@@ -75,7 +75,7 @@ class Broker:
         while time.monotonic() < deadline:
             ok = threading.Event()
             c = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-            c.on_connect = lambda *a: ok.set()  # any CONNACK (even "not authorized")
+            c.on_connect = lambda *a, ok=ok: ok.set()  # any CONNACK (even "not authorized")
             if self.tls_ca is not None:
                 c.tls_set(ca_certs=str(self.tls_ca))
             try:

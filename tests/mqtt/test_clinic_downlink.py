@@ -77,8 +77,8 @@ def test_signed_plans_applied_and_bad_ones_rejected(setup, tmp_path: Path) -> No
              (older, "older_version"), (invalid, "invalid"), (b"not json", "malformed")]
     for payload, code in cases:
         send(payload)
-        wait_for(lambda: any(b.get("code") == code for _d, leaf, b in events
-                             if leaf == "status"), 10, f"rejection {code}")
+        wait_for(lambda c=code: any(b.get("code") == c for _d, leaf, b in events
+                                    if leaf == "status"), 10, f"rejection {code}")
         assert store.current_plan()[0].version == 2  # type: ignore[index]
     rejected = [b for _d, leaf, b in events if b.get("event") == "plan_rejected"]
     assert [b["code"] for b in rejected] == [c for _p, c in cases]
