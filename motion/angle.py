@@ -167,10 +167,21 @@ class SegmentAngle:
 
 
 class JointAngle:
-    """Two IMUs: flexion of the joint between a proximal and a distal segment, degrees."""
+    """Two IMUs: flexion of the joint between a proximal and a distal segment, degrees.
+
+    After the axes lock they keep being refined from all the data seen: at whole seconds
+    of the stream (so the result does not depend on chunking), when both sensors are
+    still at rest (the angle in the lowest ``rest_frac`` of its range so far, so never
+    between a rep's start and top), the axes move to the new estimate and an offset keeps
+    the angle continuous.
+    The proximal segment may barely have turned when the distal axis locked, so its axis
+    is the one that gains most.
+    """
 
     def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, prior_weight_s: float = 0.02,
-                 lifts: bool = True):
+                 lifts: bool = True, refine_every_s: float = 1.0,
+                 still_rad_s: float = 0.1, min_change_deg: float = 0.2,
+                 rest_frac: float = 0.15):
         self.rate_hz = float(rate_hz)
         self.dt_s = 1.0 / self.rate_hz
         # The prior (the wearing rule) weighs like ``prior_weight_s`` of turning at 1 rad/s:
@@ -185,36 +196,92 @@ class JointAngle:
         self._held = _Held()
         self._vd_ref: np.ndarray | None = None
         self._vp_ref: np.ndarray | None = None
+        self._jd: np.ndarray | None = None
+        self._jp: np.ndarray | None = None
+        self._offset_rad = 0.0
         self._unwrap = _Unwrap()
+        self._block_n = max(1, int(round(refine_every_s * rate_hz)))
+        self._seen = 0
+        self._still_rad_s = still_rad_s
+        self._min_change = np.radians(min_change_deg)
+        self._rest_frac = rest_frac
+        self._lo = np.inf
+        self._hi = -np.inf
         self.locked_at_s_: float | None = None
+        self.refinements_ = 0
 
     def process(self, t_s, gyro_d, up_d, accel_d, gyro_p, up_p):
         if t_s.shape[0] == 0:
             return t_s, np.empty(0)
         if self.polarity.sign is not None:
-            return t_s, self.polarity.sign * self._unwrap(self._raw_rad(up_d, up_p)) * DEG_PER_RAD
+            return t_s, self._stream(gyro_d, up_d, gyro_p, up_p)
         if self._vd_ref is None:
             self._vd_ref, self._vp_ref = up_d[0].copy(), up_p[0].copy()
         self.polarity.lever.add(gyro_d, accel_d, up_d)
-        self._held.push(t_s, up_d, up_p)
+        self._held.push(t_s, gyro_d, up_d, gyro_p, up_p)
         if self.axis_d.axis_ is None:
             self.axis_d.add(gyro_d, up_d)
             self.axis_p.add(gyro_p, up_p)
+            self._seen += t_s.shape[0]
             if not self.axis_d.try_lock():
                 if self._held.n * self.dt_s <= MAX_HELD_S:
                     return np.empty(0), np.empty(0)
-                t_s, up_d, up_p = self._held.pop()
+                t_s, _, up_d, _, _ = self._held.pop()
                 return t_s, unsigned_angle(up_d, self._vd_ref) * DEG_PER_RAD
             self.axis_p.axis_, _ = self.axis_p.current()
+            self._jd, self._jp = self.axis_d.axis_, self.axis_p.axis_
             self.locked_at_s_ = float(t_s[-1])
-        t_h, ud_h, up_h = self._held.peek()
+        else:
+            self.axis_d.add(gyro_d, up_d)
+            self.axis_p.add(gyro_p, up_p)
+            self._seen += t_s.shape[0]
+        t_h, gd_h, ud_h, gp_h, up_h = self._held.peek()
         raw = np.unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
         if not self.polarity.decide(raw, ud_h, self._held.n * self.dt_s > POLARITY_WAIT_S):
             return np.empty(0), np.empty(0)
-        t_h, ud_h, up_h = self._held.pop()
+        t_h, gd_h, ud_h, gp_h, up_h = self._held.pop()
         return t_h, self.polarity.sign * self._unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
 
+    def _stream(self, gyro_d, up_d, gyro_p, up_p) -> np.ndarray:
+        """Angles after the polarity is known, refining the axes at block boundaries."""
+        n = gyro_d.shape[0]
+        out = np.empty(n)
+        start = 0
+        first_seen = self._seen
+        while start < n:
+            to_boundary = self._block_n - (first_seen + start) % self._block_n
+            stop = min(n, start + to_boundary)
+            sl = slice(start, stop)
+            self.axis_d.add(gyro_d[sl], up_d[sl])
+            self.axis_p.add(gyro_p[sl], up_p[sl])
+            out[sl] = self.polarity.sign * self._unwrap(self._raw_rad(up_d[sl], up_p[sl]))
+            self._lo = min(self._lo, float(out[sl].min()))
+            self._hi = max(self._hi, float(out[sl].max()))
+            at_rest = out[stop - 1] <= self._lo + self._rest_frac * (self._hi - self._lo)
+            if stop - start == to_boundary and at_rest:
+                self._maybe_refine(gyro_d[stop - 1], gyro_p[stop - 1], up_d[stop - 1], up_p[stop - 1])
+            start = stop
+        self._seen += n
+        return out * DEG_PER_RAD
+
+    def _maybe_refine(self, gd, gp, ud, up) -> None:
+        if max(float(np.linalg.norm(gd)), float(np.linalg.norm(gp))) > self._still_rad_s:
+            return
+        new_d, _ = self.axis_d.current()
+        new_p, _ = self.axis_p.current()
+        new_d = new_d if float(new_d @ self._jd) >= 0 else -new_d
+        new_p = new_p if float(new_p @ self._jp) >= 0 else -new_p
+        change = max(np.arccos(min(1.0, float(new_d @ self._jd))),
+                     np.arccos(min(1.0, float(new_p @ self._jp))))
+        if change < self._min_change:
+            return
+        before = self._raw_rad(ud[None, :], up[None, :])[0]
+        self._jd, self._jp = new_d, new_p
+        after = self._raw_rad(ud[None, :], up[None, :])[0]
+        self._offset_rad += float(np.angle(np.exp(1j * (before - after))))
+        self.refinements_ += 1
+
     def _raw_rad(self, up_d, up_p) -> np.ndarray:
-        phi_d = signed_angle_about(up_d, self._vd_ref, self.axis_d.axis_)
-        phi_p = signed_angle_about(up_p, self._vp_ref, self.axis_p.axis_)
-        return phi_d - phi_p
+        phi_d = signed_angle_about(up_d, self._vd_ref, self._jd)
+        phi_p = signed_angle_about(up_p, self._vp_ref, self._jp)
+        return phi_d - phi_p + self._offset_rad

@@ -49,6 +49,11 @@ class GyroBiasEstimator:
         self._run_sum = np.zeros(3)
         self._tail = np.zeros((0, 3))
 
+    @property
+    def in_still_run(self) -> bool:
+        """The bias is being measured right now (a still run long enough is going on)."""
+        return self._run_n >= self.min_still_n
+
     def process(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray) -> np.ndarray:
         """Bias to subtract from each row of ``gyro_rad_s``: shape (n, 3)."""
         n = gyro_rad_s.shape[0]
@@ -101,3 +106,47 @@ class GyroBiasEstimator:
             self._run_sum = csum[-1]
         self.bias_rad_s_ = bias
         return out
+
+
+class TiltBiasObserver:
+    """Bias of a sensor that is never still, seen through the fusion's own correction.
+
+    imufusion pulls its estimate towards the accelerometer with a proportional gain, so a
+    constant gyro bias ``b`` leaves a standing tilt error where ``gain * (up × accel_dir)``
+    cancels the bias component perpendicular to gravity. Averaged over a block of samples
+    while the sensor moves slowly (limb acceleration negligible), that term *is* the
+    remaining bias; feeding a share of it back (an integral term the filter lacks) removes
+    the tilt error of, e.g., a thigh that sways the whole set and never rests. The part of
+    the bias along gravity cannot be seen this way and does not affect tilt.
+    """
+
+    def __init__(self, gain: float, *, share: float = 0.3, max_rate_rad_s: float = 0.3,
+                 max_accel_dev_m_s2: float = 0.5, limit_rad_s: float = 0.1) -> None:
+        self.gain = gain
+        self.share = share
+        self.max_rate_rad_s = max_rate_rad_s
+        self.max_accel_dev_m_s2 = max_accel_dev_m_s2
+        self.limit_rad_s = limit_rad_s
+        self.correction_rad_s_ = np.zeros(3)
+        self.updates_ = 0
+
+    def reset(self) -> None:
+        """A still period measured the bias directly: start again from zero."""
+        self.correction_rad_s_ = np.zeros(3)
+
+    def update(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray, up: np.ndarray) -> None:
+        """One block of bias-corrected gyro, raw accelerometer and fused up vectors."""
+        if gyro_rad_s.shape[0] == 0:
+            return
+        if float(np.max(np.linalg.norm(gyro_rad_s, axis=1))) > self.max_rate_rad_s:
+            return
+        norm = np.linalg.norm(accel_m_s2, axis=1)
+        if float(np.max(np.abs(norm - STANDARD_GRAVITY_M_S2))) > self.max_accel_dev_m_s2:
+            return
+        resid = self.gain * np.cross(up, accel_m_s2 / norm[:, None]).mean(axis=0)
+        c = self.correction_rad_s_ + self.share * resid
+        mag = float(np.linalg.norm(c))
+        if mag > self.limit_rad_s:
+            c *= self.limit_rad_s / mag
+        self.correction_rad_s_ = c
+        self.updates_ += 1

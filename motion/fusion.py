@@ -37,6 +37,7 @@ class OrientationTracker:
     def __init__(self, rate_hz: float, *, gain: float = FUSION_GAIN, max_dt_s: float = 0.25):
         self.rate_hz = float(rate_hz)
         self.dt_s = 1.0 / self.rate_hz
+        self.gain = gain
         self.max_dt_s = max_dt_s
         self._ahrs = imufusion.Ahrs()
         self._ahrs.set_settings(

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 
 from motion.angle import JointAngle, SegmentAngle
-from motion.bias import GyroBiasEstimator
+from motion.bias import GyroBiasEstimator, TiltBiasObserver
 from motion.despike import CausalMedian
 from motion.fusion import OrientationTracker
 from motion.quality import QualityJudge, QualityRules
@@ -31,16 +31,40 @@ class MotionError(Exception):
 
 
 class _Imu:
-    """Bias + fusion for one sensor."""
+    """Bias + fusion for one sensor: still-period bias, then the tilt observer on top.
 
-    def __init__(self, rate_hz: float) -> None:
+    The observer works in blocks of ``block_s`` counted from the first sample, so the
+    result does not depend on how the stream is chunked.
+    """
+
+    def __init__(self, rate_hz: float, *, block_s: float = 0.5) -> None:
         self.bias = GyroBiasEstimator(rate_hz)
         self.fusion = OrientationTracker(rate_hz)
+        self.observer = TiltBiasObserver(self.fusion.gain)
+        self._block_n = max(1, int(round(block_s * rate_hz)))
+        self._seen = 0
+        self._still_runs = 0
 
     def up(self, chunk: ImuChunk) -> tuple[np.ndarray, np.ndarray]:
+        n = len(chunk)
         gyro = chunk.gyro_rad_s - self.bias.process(chunk.gyro_rad_s, chunk.accel_m_s2)
-        q = self.fusion.update(chunk.t_s, gyro, chunk.accel_m_s2)
-        return gyro, self.fusion.gravity(q)
+        if self.bias.still_runs_ != self._still_runs or self.bias.in_still_run:
+            self._still_runs = self.bias.still_runs_
+            self.observer.reset()
+        up = np.empty((n, 3))
+        start = 0
+        while start < n:
+            stop = min(n, start + self._block_n - (self._seen + start) % self._block_n)
+            sl = slice(start, stop)
+            gyro[sl] -= self.observer.correction_rad_s_
+            q = self.fusion.update(chunk.t_s[sl], gyro[sl], chunk.accel_m_s2[sl])
+            up[sl] = self.fusion.gravity(q)
+            if (self._seen + stop) % self._block_n == 0:
+                lo = max(0, stop - self._block_n)
+                self.observer.update(gyro[lo:stop], chunk.accel_m_s2[lo:stop], up[lo:stop])
+            start = stop
+        self._seen += n
+        return gyro, up
 
 
 class SetAnalyzer:

@@ -208,6 +208,8 @@ CATALOGUE: dict[str, Exercise] = {
             move_axis=(-1.0, 0.0, 0.0),  # right arm out to the side
             distal_length_m=0.3,
             proximal_axis_long=_UP,
+            # Patients compensate by leaning the trunk sideways: about the same axis.
+            proximal_move_axis=(-1.0, 0.0, 0.0),
         ),
         Exercise(
             id="trunk_flexion_seated",
