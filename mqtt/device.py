@@ -29,8 +29,9 @@ from mqtt.config import LinkConfig
 from mqtt.downlink import Downlink, out_item
 from mqtt.outbox import OutboxDrainer
 from mqtt.topics import Leaf, Topics
-from therapy.ports import Clock, SessionEvent, SystemClock
-from therapy.records import Direction, Message, new_id
+from therapy.ports import Clock, FhirEncoder, SessionEvent, SystemClock
+from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,
+                             new_id)
 from therapy.signing import public_key_from_b64
 from therapy.store import OutboxItem, OutboxRow, TherapyStore
 
@@ -52,6 +53,7 @@ class DeviceLink:
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.topics = Topics(cfg.clinic, cfg.device)
+        self.encoder = FhirEncoder(cfg.device)
         self.connected = threading.Event()
         self.last_error: str | None = None
         self._status_mids: set[int] = set()
@@ -123,6 +125,21 @@ class DeviceLink:
                                                     "text": text, "at": m.at.isoformat()})])
         self.drainer.notify()
         return m
+
+    def submit_questionnaire(self, q: QuestionnaireAnswers) -> None:
+        """Store intake/check-in answers and queue their QuestionnaireResponse (one tx)."""
+        self.store.save_questionnaire(q, [self.encoder.questionnaire_item(q)])
+        self.drainer.notify()
+
+    def submit_feedback(self, f: Feedback) -> None:
+        """Store session feedback and queue it (as a QuestionnaireResponse)."""
+        self.store.save_feedback(f, [self.encoder.feedback_item(f)])
+        self.drainer.notify()
+
+    def submit_pain(self, p: PainReport) -> None:
+        """A pain report outside a session (LOINC 72514-3 Observation)."""
+        self.store.save_pain(p, [self.encoder.pain_item(p)])
+        self.drainer.notify()
 
     def start_appointment(self, appointment_id: str, session_id: str) -> None:
         """Tell the clinic the patient started a scheduled live session."""

@@ -141,18 +141,20 @@ def test_questionnaire_and_feedback_travel_as_questionnaire_responses(setup) -> 
     from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
     from therapy.ports import FhirEncoder
-    from therapy.records import Feedback, QuestionnaireAnswers, new_id
+    from therapy.records import Feedback, PainPhase, PainReport, QuestionnaireAnswers, new_id
 
     _b, _c, _d, store, link, watcher, _events = setup
     enc = FhirEncoder("dev-1")
     now = datetime.now(timezone.utc)
     q = QuestionnaireAnswers(new_id(), "urn:rehab-kiosk:questionnaire:intake", now,
                              (("age-band", "60-69"), ("surgery-weeks", 6), ("walks", True)))
-    store.save_questionnaire(q, [enc.questionnaire_item(q)])
-    f = Feedback(new_id(), now, "Easier than last week", None, 4)
-    store.save_feedback(f, [enc.feedback_item(f)])
+    link.submit_questionnaire(q)
+    link.submit_feedback(Feedback(new_id(), now, "Easier than last week", None, 4))
+    pain = PainReport(new_id(), 6, PainPhase.BEFORE, now, None, "flare-up")
+    store.save_pain(pain, [enc.pain_item(pain)])  # the same as link.submit_pain(pain)
     link.notify_outbox()
     wait_for(lambda: len(watcher.store.resources("QuestionnaireResponse")) == 2, 10, "2 QRs")
+    wait_for(lambda: watcher.store.pain("dev-1"), 10, "the pain report")
     qrs = [QuestionnaireResponse.model_validate(r)
            for r in watcher.store.resources("QuestionnaireResponse")]
     assert {qr.questionnaire for qr in qrs} == {"urn:rehab-kiosk:questionnaire:intake",
