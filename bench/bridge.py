@@ -66,7 +66,7 @@ async def latency(seconds: float) -> list[float]:
         with FirmwareEmulator(res.distal, clock=clock, link_path=link) as emu:
             order: list[int] = []
             session = BridgeSession(str(link), clock=clock, config=StreamConfig(batch_len=10),
-                                    tap=lambda b: order.append(b.sample_seq))
+                                    tap=lambda b, c: order.append(b.sample_seq))
             src = BridgeSource(session, SourceInfo("bench", BodySegment.SHANK, 100.0))
             analyzer = SetAnalyzer(100.0)
             end = time.monotonic() + seconds

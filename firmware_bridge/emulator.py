@@ -103,6 +103,7 @@ class FirmwareEmulator:
         self.frames_sent = 0
         self.frames_dropped = 0
         self.spoilt_batches: set[int] = set()  # sample_seq of batches dropped or corrupted
+        self.true_first_s: dict[int, float] = {}  # sample_seq -> when it was really sampled
         self.unplugged = threading.Event()
         self.replugged = threading.Event()
         self._master: int | None = None
@@ -237,21 +238,26 @@ class FirmwareEmulator:
         self._stream_e0 = int(round((now - self._exercise_t0) * self.rate_hz))
         self._k = 0  # next sample_seq
 
+    def true_time(self, device_us: int) -> float:
+        """When (on the emulator's clock) the device clock read ``device_us``."""
+        return self._t_boot + device_us * 1e-6 / (1.0 + self.drift_ppm * 1e-6)
+
     def _emit_due_batches(self, now: float) -> None:
         cfg = self._cfg
         period_us = int(round(1e6 / cfg.rate_hz))
         while self._streaming:
             n = cfg.batch_len
-            last_t = self._stream_t0 + (self._k + n - 1) / cfg.rate_hz
-            if last_t > now:
-                return
+            t_first_us = self._stream_dev0 + self._k * period_us
+            if self.true_time(t_first_us + (n - 1) * period_us) > now:
+                return  # the device samples on its own (drifting) clock
             idx = np.minimum(self._stream_e0 + self._k + np.arange(n), len(self.exercise) - 1)
             acc = self.exercise.accel_m_s2[idx] / STANDARD_GRAVITY_M_S2
             gyr = np.degrees(self.exercise.gyro_rad_s[idx])
             counts = np.hstack([to_counts(acc, cfg.accel_fs_g), to_counts(gyr, cfg.gyro_fs_dps)])
-            batch = ImuBatch(self._k, self._stream_dev0 + self._k * period_us, period_us,
-                             cfg.gyro_fs_dps, cfg.accel_fs_g, 0, counts)
+            batch = ImuBatch(self._k, t_first_us, period_us, cfg.gyro_fs_dps, cfg.accel_fs_g, 0,
+                             counts)
             self.write_times[self._k] = time.monotonic()
+            self.true_first_s[self._k] = self.true_time(t_first_us)
             if not self._send(batch, faulty=True):
                 self.spoilt_batches.add(self._k)
             self._k += n

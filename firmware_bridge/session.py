@@ -103,7 +103,7 @@ class BridgeSession:
         silence_timeout_s: float = 1.0,
         sync_interval_s: float = 1.0,
         sync_burst: int = 5,
-        tap: Callable[[ImuBatch], None] | None = None,
+        tap: Callable[[ImuBatch, ImuChunk], None] | None = None,
     ) -> None:
         self.port = port
         self.config = config
@@ -114,7 +114,7 @@ class BridgeSession:
         self.silence_timeout_s = silence_timeout_s
         self.sync_interval_s = sync_interval_s
         self.sync_burst = sync_burst
-        self.tap = tap  # sees every accepted batch as it came off the wire (monitor, tests)
+        self.tap = tap  # every accepted batch as it came off the wire, and its chunk (tests)
         self.stats = LinkStats(port=port)
         self.mapper = ClockMapper()
         self._decoder = FrameDecoder()
@@ -273,8 +273,6 @@ class BridgeSession:
                 st.sample_gaps += 1
                 st.samples_lost += ahead
         self._expected_sample = (b.sample_seq + n) % SAMPLE_SEQ_MOD
-        if self.tap is not None:
-            self.tap(b)
         t = np.asarray(self.mapper.to_host(b.t_first_us + b.period_us * np.arange(n)))
         if t[0] <= self._last_t:  # a fresh clock fit stepped back: keep time increasing
             t = t + (self._last_t - t[0]) + 1e-4
@@ -287,4 +285,7 @@ class BridgeSession:
         t0, s0 = self._rate_window[0]
         if host_rx > t0:
             st.rate_hz = (st.samples - s0) / (host_rx - t0)
-        self._on_chunk(ImuChunk(t, b.accel_m_s2(), b.gyro_rad_s()))
+        chunk = ImuChunk(t, b.accel_m_s2(), b.gyro_rad_s())
+        if self.tap is not None:
+            self.tap(b, chunk)
+        self._on_chunk(chunk)

@@ -18,6 +18,7 @@ import pytest
 
 from firmware_bridge.clock import ScaledClock
 from firmware_bridge.emulator import Faults, FirmwareEmulator
+from firmware_bridge.messages import ImuBatch
 from firmware_bridge.serial_link import SerialLink
 from firmware_bridge.session import BridgeSession, StreamConfig
 from firmware_bridge.source import BridgeSource
@@ -88,7 +89,7 @@ async def test_garbage_crc_errors_truncation_and_drops_cost_only_the_spoilt_fram
     with FirmwareEmulator(knee_set.distal, clock=clock, link_path=tmp_path / "rehab-imu0",
                           faults=faults) as emu:
         seen: list[int] = []
-        session = BridgeSession(emu.port, clock=clock, tap=lambda b: seen.append(b.sample_seq))
+        session = BridgeSession(emu.port, clock=clock, tap=lambda b, c: seen.append(b.sample_seq))
         chunks = await _collect(BridgeSource(session, _info()), 3000, timeout_s=40)
     st = session.stats
     dec = st.decoder
@@ -157,3 +158,36 @@ def test_device_refusing_start_is_retried_without_escaping(
     assert not th.is_alive()
     assert session.stats.connects == 0 and session.stats.reconnects >= 1
     assert "UNSUPPORTED_RATE" in session.stats.last_error
+
+
+@pytest.mark.timeout(60)
+async def test_two_drifting_devices_line_up_within_5_ms(
+    knee_set: SimResult, tmp_path: Path
+) -> None:
+    """Two emulated boards, crystals off by +80 and -60 ppm, booted at different times."""
+    clock = ScaledClock(5.0)
+    errors: list[list[float]] = [[], []]
+    emus = [
+        FirmwareEmulator(knee_set.distal, clock=clock, link_path=tmp_path / "imu-a",
+                         drift_ppm=80.0, device_id=1),
+        FirmwareEmulator(knee_set.distal, clock=clock, link_path=tmp_path / "imu-b",
+                         drift_ppm=-60.0, device_id=2),
+    ]
+    emus[0].start()
+    time.sleep(0.3)  # a different boot instant: a different device clock offset
+    emus[1].start()
+    try:
+        sources = []
+        for i, emu in enumerate(emus):
+            def tap(b: ImuBatch, c: ImuChunk, i: int = i, emu: FirmwareEmulator = emu) -> None:
+                errors[i].append(float(c.t_s[0]) - emu.true_first_s[b.sample_seq])
+
+            sources.append(BridgeSource(BridgeSession(emu.port, clock=clock, tap=tap), _info()))
+        await asyncio.gather(*(_collect(s, 2000, timeout_s=30) for s in sources))  # 20 s each
+    finally:
+        for emu in emus:
+            emu.stop()
+    for err in errors:
+        assert len(err) >= 190
+        # within 2.5 ms of the true instant each, so within 5 ms of each other
+        assert max(abs(e) for e in err) < 0.0025, max(abs(e) for e in err)
