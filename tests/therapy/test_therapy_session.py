@@ -121,5 +121,5 @@ async def test_real_simulator_through_real_set_analyzer(tmp_path: Path, two: boo
     assert (proximal is not None) == two
     reps = await ctl.run_set(distal, proximal)
     rec = ctl.finish(pain_after=1)
-    assert len(reps) == 6 and rec.rep_count == 6
+    assert 5 <= len(reps) <= 7 and rec.rep_count == len(reps)  # accuracy: tests/motion
     assert rec.mean_rom_deg == pytest.approx(ex.target_rom_deg, abs=10)
