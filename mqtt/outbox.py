@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 DELETE_BATCH = 500
 DELETE_DELAY_S = 0.05
 IDLE_POLL_S = 0.5
+STATUS_HEADROOM = 2
 
 
 @dataclass(slots=True)
@@ -82,7 +83,8 @@ class OutboxDrainer:
         self._flush_deletes(force=True)
 
     def set_connected(self, connected: bool, receive_maximum: int = 65535) -> None:
-        self.window = max(1, min(self.max_inflight, receive_maximum))
+        # keep two of the broker's Receive Maximum for the link's own QoS 1 status messages
+        self.window = max(1, min(self.max_inflight, receive_maximum - STATUS_HEADROOM))
         self._connected = connected
         self._wake.set()
 
