@@ -138,12 +138,17 @@ class TiltBiasObserver:
         """One block of bias-corrected gyro, raw accelerometer and fused up vectors."""
         if gyro_rad_s.shape[0] == 0:
             return
-        if float(np.max(np.linalg.norm(gyro_rad_s, axis=1))) > self.max_rate_rad_s:
+        if float(np.max(np.einsum("ij,ij->i", gyro_rad_s, gyro_rad_s))) > self.max_rate_rad_s**2:
             return
-        norm = np.linalg.norm(accel_m_s2, axis=1)
+        norm = np.sqrt(np.einsum("ij,ij->i", accel_m_s2, accel_m_s2))
         if float(np.max(np.abs(norm - STANDARD_GRAVITY_M_S2))) > self.max_accel_dev_m_s2:
             return
-        resid = self.gain * np.cross(up, accel_m_s2 / norm[:, None]).mean(axis=0)
+        a = accel_m_s2 / norm[:, None]
+        u = up
+        cross = np.column_stack((u[:, 1] * a[:, 2] - u[:, 2] * a[:, 1],
+                                 u[:, 2] * a[:, 0] - u[:, 0] * a[:, 2],
+                                 u[:, 0] * a[:, 1] - u[:, 1] * a[:, 0]))
+        resid = self.gain * cross.mean(axis=0)
         c = self.correction_rad_s_ + self.share * resid
         mag = float(np.linalg.norm(c))
         if mag > self.limit_rad_s:

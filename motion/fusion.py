@@ -74,18 +74,16 @@ class OrientationTracker:
         if odd.size == 0:
             qs = [upd(g, a).get_quaternion() for g, a in zip(gyro_deg, accel_g)]
             return np.array(qs)
-        out = np.empty((n, 4))
+        parts = []
         start = 0
         for i in odd.tolist():
-            for j in range(start, i):
-                out[j] = upd(gyro_deg[j], accel_g[j]).get_quaternion()
+            parts.extend(upd(g, a).get_quaternion() for g, a in zip(gyro_deg[start:i], accel_g[start:i]))
             ahrs.set_sample_period(float(min(max(dt[i], 1e-4), self.max_dt_s)))
-            out[i] = upd(gyro_deg[i], accel_g[i]).get_quaternion()
+            parts.append(upd(gyro_deg[i], accel_g[i]).get_quaternion())
             ahrs.set_sample_period(self.dt_s)
             start = i + 1
-        for j in range(start, n):
-            out[j] = upd(gyro_deg[j], accel_g[j]).get_quaternion()
-        return out
+        parts.extend(upd(g, a).get_quaternion() for g, a in zip(gyro_deg[start:], accel_g[start:]))
+        return np.array(parts)
 
     @staticmethod
     def gravity(q: np.ndarray) -> np.ndarray:

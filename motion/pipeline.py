@@ -24,6 +24,10 @@ from sensors.types import ImuChunk
 _LOG = logging.getLogger(__name__)
 
 GAP_MIN_S = 0.1  # a hole in the data shorter than this (a dropped sample or two) is not a gap
+# Human joint motion lies below ~5 Hz: above this rate, groups of samples are merged before
+# fusion (gyro averaged = the same integrated rotation, accel averaged = anti-aliased), so
+# a 200 Hz wearable costs what a 50 Hz one does. Rep times are then 20 ms apart at most.
+MAX_PROCESS_HZ = 50.0
 
 
 class MotionError(Exception):
@@ -37,7 +41,7 @@ class _Imu:
     result does not depend on how the stream is chunked.
     """
 
-    def __init__(self, rate_hz: float, *, block_s: float = 0.5) -> None:
+    def __init__(self, rate_hz: float, *, block_s: float = 2.0) -> None:
         self.bias = GyroBiasEstimator(rate_hz)
         self.fusion = OrientationTracker(rate_hz)
         self.observer = TiltBiasObserver(self.fusion.gain)
@@ -91,13 +95,17 @@ class SetAnalyzer:
             raise MotionError(f"rate_hz must be a positive number, got {rate_hz!r}")
         self.rate_hz = float(rate_hz)
         self.two_imu = two_imu
-        self._distal = _Imu(rate_hz)
-        self._proximal = _Imu(rate_hz) if two_imu else None
+        self.decimation = max(1, int(self.rate_hz // MAX_PROCESS_HZ))
+        self.process_rate_hz = self.rate_hz / self.decimation
+        prate = self.process_rate_hz
+        self._distal = _Imu(prate)
+        self._proximal = _Imu(prate) if two_imu else None
+        self._pending: list[ImuChunk] = []
         # ``lifts``: the exercise raises the measured segment (False: a forward trunk bend).
-        self._angle = (JointAngle(rate_hz, lifts=lifts) if two_imu
-                       else SegmentAngle(rate_hz, lifts=lifts))
+        self._angle = (JointAngle(prate, lifts=lifts) if two_imu
+                       else SegmentAngle(prate, lifts=lifts))
         self._median = CausalMedian(5)
-        self._detector = RepDetector(rate_hz, reference_rom_deg=target_rom_deg)
+        self._detector = RepDetector(prate, reference_rom_deg=target_rom_deg)
         self._judge = QualityJudge(
             target_rom_deg=target_rom_deg,
             target_hold_s=target_hold_s,
@@ -126,6 +134,10 @@ class SetAnalyzer:
             return []
         self._count_gaps(chunk.t_s)
         self.samples_ += n
+        if self.decimation > 1:
+            chunk, proximal = self._merge(chunk, proximal)
+            if len(chunk) == 0:
+                return []
         gyro_d, up_d = self._distal.up(chunk)
         if self._proximal is not None and proximal is not None:
             gyro_p, up_p = self._proximal.up(proximal)
@@ -176,6 +188,22 @@ class SetAnalyzer:
                        ",".join(rep.flags) or "-")
         return new
 
+    def _merge(self, chunk: ImuChunk, proximal: ImuChunk | None):
+        """Merge groups of ``decimation`` samples, counted from the first sample."""
+        k = self.decimation
+        if self._pending:
+            chunk = ImuChunk.concat([self._pending[0], chunk])
+            if proximal is not None:
+                proximal = ImuChunk.concat([self._pending[1], proximal])
+        m = len(chunk) - len(chunk) % k
+        self._pending = [chunk.slice(m, len(chunk))]
+        if proximal is not None:
+            self._pending.append(proximal.slice(m, len(proximal)))
+        if len(self._pending[0]) == 0:
+            self._pending = []
+        return _group(chunk.slice(0, m), k), (
+            _group(proximal.slice(0, m), k) if proximal is not None else None)
+
     def _clean(self, chunk: ImuChunk, proximal: ImuChunk | None):
         """Drop samples with non-finite values or time not moving forward (counted)."""
         t = chunk.t_s
@@ -205,6 +233,16 @@ class SetAnalyzer:
             self.gaps_ += int(big.size)
             self.gap_s_ += float(np.sum(big - 1.0 / self.rate_hz))
         self._last_t = float(t[-1])
+
+
+def _group(chunk: ImuChunk, k: int) -> ImuChunk:
+    """Average consecutive groups of ``k`` samples; each group takes its last time."""
+    n = len(chunk) // k
+    return ImuChunk(
+        chunk.t_s[k - 1 :: k][:n].copy(),
+        chunk.accel_m_s2[: n * k].reshape(n, k, 3).mean(axis=1),
+        chunk.gyro_rad_s[: n * k].reshape(n, k, 3).mean(axis=1),
+    )
 
 
 def _take(chunk: ImuChunk, idx: np.ndarray) -> ImuChunk:

@@ -15,15 +15,22 @@ import sys
 
 from rehab import __version__, commands
 
-# Every module in ``rehab.commands`` with a ``register`` function is a subcommand, listed in
-# ``rehab --help`` in name order. Import errors are packaging bugs and are not hidden.
+# Every module in ``rehab.commands`` with a ``register`` function is a subcommand named like
+# the module, listed in ``rehab --help`` in name order. Import errors are packaging bugs and
+# are not hidden.
 
 
 class UsageError(Exception):
     """A problem the user can fix (bad file, bad flag). Printed as one line, exit 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_names() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv`` naming a command, only that command's module is imported
+    (start-up of ``rehab replay`` does not pay for the clinic link's imports)."""
     parser = argparse.ArgumentParser(
         prog="rehab", description="Home physiotherapy kiosk: sensors, reps, clinic link."
     )
@@ -32,15 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more logging (repeat for debug)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"rehab.commands.{info.name}")
+    names = _command_names()
+    chosen = next((a for a in (argv or []) if not a.startswith("-")), None)
+    for name in [chosen] if chosen in names else names:
+        module = importlib.import_module(f"rehab.commands.{name}")
         if hasattr(module, "register"):
             module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
