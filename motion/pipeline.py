@@ -148,6 +148,29 @@ class SetAnalyzer:
                 chunk.t_s, gyro_d, up_d, chunk.accel_m_s2)
         return self._detect(t, angle, now_s=float(chunk.t_s[-1]))
 
+    def feed_angle(self, t_s: np.ndarray, angle_deg: np.ndarray) -> list[Rep]:
+        """Feed an exercise angle measured elsewhere (a camera, a goniometer), degrees.
+
+        The same despike, rep detector and quality rules as for IMU chunks: one detector
+        for every sensor. Positive must be the movement the patient is asked to make.
+        Non-finite angles (landmarks not visible) are skipped and counted in ``rejected_``.
+        """
+        t_s = np.asarray(t_s, float)
+        angle_deg = np.asarray(angle_deg, float)
+        ok = np.isfinite(t_s) & np.isfinite(angle_deg)
+        if self._last_t is not None:
+            ok &= t_s > self._last_t
+        if not ok.all():
+            keep = np.flatnonzero(ok)
+            keep = keep[np.concatenate(([True], np.diff(t_s[keep]) > 0))] if keep.size else keep
+            self.rejected_ += int(t_s.shape[0] - keep.size)
+            t_s, angle_deg = t_s[keep], angle_deg[keep]
+        if t_s.shape[0] == 0:
+            return []
+        self._count_gaps(t_s)
+        self.samples_ += int(t_s.shape[0])
+        return self._detect(t_s, angle_deg, now_s=float(t_s[-1]))
+
     def finish(self) -> list[Rep]:
         """End of the stream: a rep already most of the way down is emitted."""
         now = self._last_t
