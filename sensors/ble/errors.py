@@ -1,0 +1,29 @@
+"""The BLE wearables' exceptions: one root, subclasses carrying what a caller needs."""
+
+from __future__ import annotations
+
+from sensors.source import SensorError
+
+
+class BleError(SensorError):
+    """Root of every BLE wearable error (bad notification, wearable gone, no adapter)."""
+
+
+class BlePayloadError(BleError):
+    """A notification whose bytes do not fit its characteristic's layout (counted, skipped)."""
+
+    def __init__(self, what: str, length: int, reason: str) -> None:
+        super().__init__(f"{what}, {length} bytes: {reason}")
+        self.what = what
+        self.length = length
+
+
+class WearableGone(BleError):
+    """A wearable stayed away longer than the set allows; the set ends cleanly."""
+
+    def __init__(self, sensor_id: str, away_s: float, reason: str) -> None:
+        super().__init__(f"wearable {sensor_id} away for {away_s:.1f} s ({reason}): "
+                         "check it is charged and within 2 m of the kiosk")
+        self.sensor_id = sensor_id
+        self.away_s = away_s
+        self.reason = reason

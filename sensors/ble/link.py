@@ -1,0 +1,182 @@
+"""One wearable, kept connected: connect, start the driver, watch, reconnect with back-off.
+
+``run()`` is the supervised task of one wearable. It emits :class:`LinkEvent` (CONNECTED,
+LOST with the reason, BACK with the outage, GONE when away longer than
+``policy.max_away_s``, BATTERY_LOW once below ``policy.battery_low_pct``) and puts every
+chunk on ``queue``; :class:`~sensors.ble.source.BleSource` reads it. A wearable that is
+silent for ``silence_timeout_s`` is treated as dropped (BlueZ can take 20 s to notice a
+supervision timeout on its own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from bleak import BleakClient
+from bleak.exc import BleakError
+from bleak_retry_connector import BleakNotFoundError
+
+from firmware_bridge.backoff import backoff_s
+from firmware_bridge.clock import Clock, MonotonicClock
+from sensors.ble.connector import Connector
+from sensors.ble.drivers import Driver
+from sensors.ble.errors import BleError
+from sensors.ble.events import LinkEvent, LinkEventKind, LinkPolicy
+from sensors.ble.ports import Wearable
+from sensors.types import ImuChunk
+
+log = logging.getLogger(__name__)
+END = None  # queue sentinel: the link has ended
+LINK_ERRORS = (BleakError, BleError, asyncio.TimeoutError, OSError, EOFError)
+
+
+async def clock_sleep(clock: Clock, seconds: float) -> None:
+    await asyncio.sleep(max(0.0, seconds) / float(getattr(clock, "speed", 1.0)))
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for the UI (bleak-retry-connector's messages are long)."""
+    if isinstance(exc, BleakNotFoundError) or "not found" in str(exc):
+        return "not found: out of range or switched off"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "no answer"
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class WearableLink:
+    def __init__(self, wearable: Wearable, driver: Driver, connector: Connector, *,
+                 clock: Clock | None = None, policy: LinkPolicy = LinkPolicy()) -> None:
+        self.wearable = wearable
+        self.driver = driver
+        self.connector = connector
+        self.clock = clock or MonotonicClock()
+        self.policy = policy
+        self.queue: asyncio.Queue[ImuChunk | None] = asyncio.Queue()
+        self.listeners: list[Callable[[LinkEvent], None]] = []
+        self.events_: list[LinkEvent] = []
+        self.battery_pct: int | None = None
+        self.connected = False
+        self.connects = 0
+        self._battery_warned = False
+        self._stop = asyncio.Event()
+        self._dropped = asyncio.Event()
+        self._client: BleakClient | None = None
+
+    @property
+    def counters(self):  # type: ignore[no-untyped-def]
+        return self.driver.counters
+
+    # ---- sink for the driver ----
+    def chunk(self, chunk: ImuChunk) -> None:
+        self.queue.put_nowait(chunk)
+
+    def battery(self, pct: int) -> None:
+        self.battery_pct = pct
+        if pct < self.policy.battery_low_pct and not self._battery_warned:
+            self._battery_warned = True
+            self._emit(LinkEventKind.BATTERY_LOW, battery_pct=pct)
+        elif pct >= self.policy.battery_low_pct + 5:
+            self._battery_warned = False
+
+    def _emit(self, kind: LinkEventKind, reason: str = "", away_s: float = 0.0,
+              battery_pct: int | None = None) -> None:
+        ev = LinkEvent(self.wearable.sensor_id, str(self.wearable.segment), kind,
+                       self.clock.now(), reason, away_s, battery_pct)
+        self.events_.append(ev)
+        log.info("%s", ev.message())
+        for listener in self.listeners:
+            listener(ev)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _on_disconnect(self, _client: BleakClient) -> None:
+        self._dropped.set()
+
+    async def _connect(self) -> BleakClient:
+        w = self.wearable
+        self._dropped.clear()
+        client = await self.connector.connect(w.address, w.name, self._on_disconnect)
+        try:
+            await self.driver.start(client, self)
+        except BaseException:
+            await self._disconnect(client)
+            raise
+        return client
+
+    async def _disconnect(self, client: BleakClient) -> None:
+        try:
+            await client.disconnect()
+        except LINK_ERRORS as exc:
+            log.debug("disconnect %s: %r", self.wearable.address, exc)
+
+    async def _watch(self, client: BleakClient) -> str:
+        """Stream until stop (returns "") or a drop (returns the reason)."""
+        p = self.policy
+        while True:
+            if self._stop.is_set():
+                return ""
+            if self._dropped.is_set() or not client.is_connected:
+                return "disconnected"
+            if self.clock.now() - self.driver.last_rx_s > p.silence_timeout_s:
+                return f"no data for {p.silence_timeout_s:.0f} s"
+            try:
+                await self.driver.tick(client)
+            except LINK_ERRORS as exc:
+                return f"link error: {exc}"
+            stop = asyncio.ensure_future(self._stop.wait())
+            drop = asyncio.ensure_future(self._dropped.wait())
+            wait_s = min(p.sync_interval_s, p.silence_timeout_s / 2)
+            await asyncio.wait([stop, drop], timeout=wait_s / float(
+                getattr(self.clock, "speed", 1.0)), return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            drop.cancel()
+
+    async def run(self) -> None:
+        """Keep the wearable streaming until :meth:`stop` or it stays away too long."""
+        away_since: float | None = None
+        reason = ""
+        attempt = 0
+        try:
+            while not self._stop.is_set():
+                try:
+                    client = await self._connect()
+                except LINK_ERRORS as exc:
+                    reason = _reason(exc)
+                    now = self.clock.now()
+                    if away_since is None:
+                        away_since = now
+                        self._emit(LinkEventKind.LOST, reason)
+                    if now - away_since > self.policy.max_away_s:
+                        self._emit(LinkEventKind.GONE, reason, now - away_since)
+                        return
+                    await asyncio.sleep(backoff_s(self.policy.backoff, attempt))
+                    attempt += 1
+                    continue
+                attempt = 0
+                self._client = client
+                self.connected = True
+                self.connects += 1
+                if away_since is None:
+                    self._emit(LinkEventKind.CONNECTED)
+                else:
+                    self._emit(LinkEventKind.BACK, reason, self.clock.now() - away_since)
+                    away_since = None
+                reason = await self._watch(client)
+                self.connected = False
+                self._client = None
+                if not reason:
+                    try:
+                        await self.driver.stop(client)
+                    except LINK_ERRORS as exc:
+                        log.debug("stop %s: %r", self.wearable.address, exc)
+                    await self._disconnect(client)
+                    return
+                away_since = self.clock.now()
+                self._emit(LinkEventKind.LOST, reason)
+                await self._disconnect(client)
+        finally:
+            self.queue.put_nowait(END)

@@ -1,0 +1,311 @@
+"""Virtual wearables on a :class:`VirtualAir`: our firmware's GATT profile and a WitMotion.
+
+Both play back a simulated motion (an :class:`~sensors.types.ImuChunk` starting at 0 s)
+on a shared, possibly faster-than-real-time, host clock: the sample a wearable sends for
+an instant is the one the simulated limb produced then, so a wearable that drops out and
+comes back resumes where the limb is now. Faults for tests: :meth:`drop` (disconnect and
+stay silent), :meth:`inject` (raw bytes on the data characteristic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+
+import numpy as np
+from bumble.core import AdvertisingData, UUID
+from bumble.device import Connection, Device
+from bumble.gatt import Characteristic, CharacteristicValue, Service
+
+from firmware_bridge.clock import Clock
+from firmware_bridge.messages import (
+    COUNTS_FULL_SCALE,
+    Ack,
+    Battery,
+    ErrorCode,
+    Hello,
+    HelloReq,
+    ImuBatch,
+    MsgType,
+    SensorDesc,
+    SensorKind,
+    Start,
+    Stop,
+    TimeReq,
+    TimeResp,
+)
+from sensors.ble import gatt, witmotion
+from sensors.ble.errors import BlePayloadError
+from sensors.ble.virtual.air import VirtualAir
+from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
+
+log = logging.getLogger(__name__)
+R = Characteristic.Properties
+RW = Characteristic.READABLE | Characteristic.WRITEABLE
+ADV_INTERVAL_MS = 20.0  # real time: scans and reconnects find a wearable quickly
+
+
+async def clock_sleep(clock: Clock, seconds: float) -> None:
+    """Sleep ``seconds`` of ``clock`` time (a ScaledClock runs ``speed`` times faster)."""
+    await asyncio.sleep(max(0.0, seconds) / float(getattr(clock, "speed", 1.0)))
+
+
+class _Peripheral:
+    def __init__(self, air: VirtualAir, address: str, name: str, motion: ImuChunk,
+                 clock: Clock) -> None:
+        self.air = air
+        self.address = address
+        self.name = name
+        self.motion = motion
+        self.clock = clock
+        self.rate_hz = 1.0 / float(np.median(np.diff(motion.t_s[:100])))
+        self.device: Device = air.new_device(name, address)
+        self.conn: Connection | None = None
+        self.notified = 0
+        self.away = False
+        self._t0 = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.device.on(self.device.EVENT_CONNECTION, self._on_connection)
+
+    def _on_connection(self, conn: Connection) -> None:
+        self.conn = conn
+        conn.on(conn.EVENT_DISCONNECTION, lambda *_: self._on_disconnection())
+
+    def _on_disconnection(self) -> None:
+        self.conn = None
+        self.on_disconnected()
+
+    def on_disconnected(self) -> None:
+        """Subclasses stop streaming here."""
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def advertising_data(self) -> bytes:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        """Power on and advertise; the motion starts now on the host clock."""
+        await self.air.start()
+        await self.device.power_on()
+        self._t0 = self.clock.now()
+        await self.device.start_advertising(
+            auto_restart=True, advertising_data=self.advertising_data(),
+            advertising_interval_min=ADV_INTERVAL_MS, advertising_interval_max=ADV_INTERVAL_MS)
+
+    def sample_at(self, host_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """(accel m/s², gyro rad/s) the limb produced at ``host_s`` (the last one after it)."""
+        i = int(round((host_s - self._t0) * self.rate_hz))
+        i = min(max(i, 0), len(self.motion) - 1)
+        return self.motion.accel_m_s2[i], self.motion.gyro_rad_s[i]
+
+    async def drop(self, for_s: float) -> None:
+        """Disconnect and stay away (no advertising) for ``for_s`` clock seconds."""
+        self.away = True
+        await self.device.stop_advertising()
+        if self.conn is not None:
+            await self.conn.disconnect()
+        await clock_sleep(self.clock, for_s)
+        self.away = False
+        await self.device.start_advertising(
+            auto_restart=True, advertising_data=self.advertising_data(),
+            advertising_interval_min=ADV_INTERVAL_MS, advertising_interval_max=ADV_INTERVAL_MS)
+
+    async def close(self) -> None:
+        for t in list(self._tasks):
+            t.cancel()
+        if self.conn is not None:
+            await self.conn.disconnect()
+        await self.device.stop_advertising()
+
+
+class VirtualRehabImu(_Peripheral):
+    """Our firmware's GATT profile (PROTOCOL.md section 5) plus Battery and Device Information."""
+
+    def __init__(self, air: VirtualAir, address: str, motion: ImuChunk, clock: Clock, *,
+                 device_id: int = 0x1234_5678_9ABC_0001, battery_pct: int = 80,
+                 drift_ppm: float = 0.0, boot_s: float = -12.5) -> None:
+        super().__init__(air, address, gatt.device_name(device_id), motion, clock)
+        self.device_id = device_id
+        self.battery_pct = battery_pct
+        self.drift = drift_ppm * 1e-6
+        self.boot_s = boot_s  # host time at which the device clock read 0
+        self.start_cfg: Start | None = None
+        self._stream: asyncio.Task[None] | None = None
+        self.hello = Hello(1, (1, 0, 0), device_id,
+                           (SensorDesc(0, SensorKind.IMU6, 8, 1000, 400),))
+        self.batch_char = Characteristic(gatt.IMU_BATCH_UUID, R.NOTIFY, 0, b"")
+        self.control_char = Characteristic(gatt.CONTROL_UUID, R.WRITE | R.NOTIFY, RW,
+                                           CharacteristicValue(write=self._on_control))
+        self.battery_char = Characteristic(gatt.BATTERY_LEVEL_UUID, R.READ | R.NOTIFY,
+                                           Characteristic.READABLE,
+                                           CharacteristicValue(read=lambda c: bytes(
+                                               [self.battery_pct])))
+        info = Characteristic(gatt.DEVICE_INFO_UUID, R.READ, Characteristic.READABLE,
+                              gatt.encode_control(self.hello)[1:])
+        dis = [Characteristic(u, R.READ, Characteristic.READABLE, v.encode()) for u, v in (
+            (gatt.MANUFACTURER_NAME_UUID, "rehab-kiosk"),
+            (gatt.MODEL_NUMBER_UUID, "XIAO nRF52840 Sense (virtual)"),
+            (gatt.FIRMWARE_REVISION_UUID, "1.0.0"))]
+        self.device.add_services([
+            Service(gatt.IMU_SERVICE_UUID, [self.batch_char, self.control_char, info]),
+            Service(gatt.BATTERY_SERVICE_UUID, [self.battery_char]),
+            Service(gatt.DIS_SERVICE_UUID, dis),
+        ])
+
+    def advertising_data(self) -> bytes:
+        return bytes(AdvertisingData([
+            (AdvertisingData.FLAGS, bytes([0x06])),
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+            (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
+             UUID(gatt.IMU_SERVICE_UUID).to_bytes()),
+        ]))
+
+    def device_us(self, host_s: float | None = None) -> int:
+        h = self.clock.now() if host_s is None else host_s
+        return int((h - self.boot_s) * (1.0 + self.drift) * 1e6)
+
+    def host_s(self, device_us: float) -> float:
+        return device_us * 1e-6 / (1.0 + self.drift) + self.boot_s
+
+    async def _notify(self, char: Characteristic, value: bytes) -> None:
+        if self.conn is not None:
+            await self.device.notify_subscribers(char, value)
+            self.notified += 1
+
+    async def _on_control(self, conn: Connection, value: bytes) -> None:
+        try:
+            msg = gatt.parse_control(value)
+        except BlePayloadError as exc:
+            log.warning("virtual %s: bad control write: %s", self.name, exc)
+            return
+        if isinstance(msg, HelloReq):
+            self._spawn(self._notify(self.control_char, gatt.encode_control(self.hello)))
+        elif isinstance(msg, TimeReq):
+            reply = TimeResp(msg.request_id, self.device_us())
+            self._spawn(self._notify(self.control_char, gatt.encode_control(reply)))
+        elif isinstance(msg, Start):
+            self.start_cfg = msg
+            self._stop_stream()
+            self._stream = asyncio.ensure_future(self._run_stream(msg))
+            self._spawn(self._notify(self.control_char,
+                                     gatt.encode_control(Ack(MsgType.START, 0, ErrorCode.OK))))
+        elif isinstance(msg, Stop):
+            self._stop_stream()
+            self._spawn(self._notify(self.control_char,
+                                     gatt.encode_control(Ack(MsgType.STOP, 0, ErrorCode.OK))))
+
+    def _stop_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.cancel()
+            self._stream = None
+
+    def on_disconnected(self) -> None:
+        self._stop_stream()
+
+    def make_batch(self, seq: int, t_first_us: int, period_us: int, n: int,
+                   cfg: Start) -> ImuBatch:
+        counts = np.empty((n, 6), np.int16)
+        ka = COUNTS_FULL_SCALE / (cfg.accel_fs_g * STANDARD_GRAVITY_M_S2)
+        kg = COUNTS_FULL_SCALE / (cfg.gyro_fs_dps * math.pi / 180.0)
+        for i in range(n):
+            acc, gyr = self.sample_at(self.host_s(t_first_us + i * period_us))
+            counts[i, :3] = np.clip(np.round(acc * ka), -32768, 32767)
+            counts[i, 3:] = np.clip(np.round(gyr * kg), -32768, 32767)
+        return ImuBatch(seq, t_first_us, period_us, cfg.gyro_fs_dps, cfg.accel_fs_g, 0, counts)
+
+    async def _run_stream(self, cfg: Start) -> None:
+        period_us = int(round(1e6 / cfg.rate_hz))
+        t0_us = self.device_us()
+        seq = 0
+        while self.conn is not None:
+            n = cfg.batch_len
+            due = self.host_s(t0_us + (seq + n - 1) * period_us)
+            await clock_sleep(self.clock, due - self.clock.now())
+            batch = self.make_batch(seq, t0_us + seq * period_us, period_us, n, cfg)
+            await self._notify(self.batch_char, gatt.encode_control(batch)[1:])
+            seq += n
+            if seq % (10 * n) == 0:
+                await self._notify(self.control_char, gatt.encode_control(
+                    Battery(3600 + 6 * self.battery_pct, self.battery_pct, 0)))
+
+    async def inject(self, value: bytes) -> None:
+        """Send raw bytes as an IMU-batch notification (corruption tests)."""
+        await self._notify(self.batch_char, value)
+
+    async def set_battery(self, pct: int) -> None:
+        self.battery_pct = pct
+        await self._notify(self.battery_char, bytes([pct]))
+
+
+class VirtualWitMotion(_Peripheral):
+    """A WT901BLE: service 0xFFE5, 0x55 0x61 packets on 0xFFE4, commands on 0xFFE9."""
+
+    def __init__(self, air: VirtualAir, address: str, motion: ImuChunk, clock: Clock, *,
+                 name: str = "WT901BLE68", battery_cv: int = 395) -> None:
+        super().__init__(air, address, name, motion, clock)
+        self.out_rate_hz = 10.0  # the sensor's factory default
+        self.battery_cv = battery_cv  # register 0x64, 0.01 V
+        self.unlocked = False
+        self.calibrating = False
+        self.commands: list[tuple[int, int]] = []
+        self._stream: asyncio.Task[None] | None = None
+        self.notify_char = Characteristic(witmotion.WIT_NOTIFY_UUID, R.NOTIFY, 0, b"")
+        self.write_char = Characteristic(witmotion.WIT_WRITE_UUID,
+                                         R.WRITE_WITHOUT_RESPONSE | R.WRITE, RW,
+                                         CharacteristicValue(write=self._on_write))
+        self.device.add_service(Service(witmotion.WIT_SERVICE_UUID,
+                                        [self.notify_char, self.write_char]))
+        self.notify_char.on(self.notify_char.EVENT_SUBSCRIPTION, self._on_subscription)
+
+    def advertising_data(self) -> bytes:
+        return bytes(AdvertisingData([
+            (AdvertisingData.FLAGS, bytes([0x06])),
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+        ]))
+
+    def _on_subscription(self, conn: Connection, notify: bool, indicate: bool) -> None:
+        if notify and self._stream is None:
+            self._stream = asyncio.ensure_future(self._run_stream())
+
+    def on_disconnected(self) -> None:
+        if self._stream is not None:
+            self._stream.cancel()
+            self._stream = None
+
+    def _on_write(self, conn: Connection, value: bytes) -> None:
+        if bytes(value) == witmotion.UNLOCK:
+            self.unlocked = True
+            return
+        reg, val = witmotion.parse_command(value)
+        self.commands.append((reg, val))
+        if reg == witmotion.REG_RRATE and self.unlocked:
+            self.out_rate_hz = witmotion.rate_from_code(val)
+        elif reg == witmotion.REG_CALSW and self.unlocked:
+            self.calibrating = bool(val)
+        elif reg == witmotion.REG_READ and val == witmotion.REG_BATTERY_V:
+            self._spawn(self._notify(witmotion.encode_registers(val, (self.battery_cv,))))
+
+    async def _notify(self, value: bytes) -> None:
+        if self.conn is not None:
+            await self.device.notify_subscribers(self.notify_char, value)
+            self.notified += 1
+
+    async def _run_stream(self) -> None:
+        k = 0
+        t0 = self.clock.now()
+        while self.conn is not None:
+            period = 1.0 / self.out_rate_hz
+            due = t0 + (k + 1) * period
+            await clock_sleep(self.clock, due - self.clock.now())
+            acc, gyr = self.sample_at(due)
+            g = STANDARD_GRAVITY_M_S2
+            await self._notify(witmotion.encode_imu(
+                (acc[0] / g, acc[1] / g, acc[2] / g),
+                tuple(math.degrees(x) for x in gyr)))  # type: ignore[arg-type]
+            k += 1
+            if self.out_rate_hz != 1.0 / period:  # rate changed: restart the grid
+                k, t0 = 0, self.clock.now()
