@@ -97,57 +97,108 @@ class _Polarity:
         return self.sign is not None
 
 
-class SegmentAngle:
+class _HeldStream:
+    """Streaming frame shared by both angle trackers.
+
+    Until axis and polarity are known, samples are held. Decisions are taken only at
+    whole ``CHECK_S`` steps counted from the first sample, and the axis locks on an exact
+    sample, so the output does not depend on how the stream is chunked.
+    """
+
+    CHECK_S = 0.5
+
+    def __init__(self, rate_hz: float, lifts: bool) -> None:
+        self.rate_hz = float(rate_hz)
+        self.dt_s = 1.0 / self.rate_hz
+        self.polarity = _Polarity(rate_hz, lifts)
+        self._held = _Held()
+        self._seen = 0
+        self._check_n = max(1, int(round(self.CHECK_S * rate_hz)))
+        self.locked_at_s_: float | None = None
+
+    def _process(self, t_s: np.ndarray, cols: tuple[np.ndarray, ...]):
+        n = t_s.shape[0]
+        if n == 0:
+            return t_s, np.empty(0)
+        if self.polarity.sign is not None:
+            out = self._decided(self._seen, cols)
+            self._seen += n
+            return t_s, out
+        parts_t: list[np.ndarray] = []
+        parts_a: list[np.ndarray] = []
+        start = 0
+        while start < n:
+            stop = min(n, start + self._check_n - self._seen % self._check_n)
+            self._seen += stop - start
+            got = self._undecided(t_s[start:stop], tuple(c[start:stop] for c in cols),
+                                  self._seen % self._check_n == 0)
+            if got is not None:
+                parts_t.append(got[0])
+                parts_a.append(got[1])
+            start = stop
+            if self.polarity.sign is not None and start < n:
+                parts_t.append(t_s[start:])
+                parts_a.append(self._decided(self._seen, tuple(c[start:] for c in cols)))
+                self._seen += n - start
+                break
+        if not parts_t:
+            return np.empty(0), np.empty(0)
+        return np.concatenate(parts_t), np.concatenate(parts_a)
+
+    def _too_long(self, limit_s: float) -> bool:
+        return self._held.n * self.dt_s > limit_s
+
+    def _undecided(self, t_s, cols, boundary: bool):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _decided(self, first_index: int, cols) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SegmentAngle(_HeldStream):
     """One IMU: rotation of the segment about its main axis, degrees, streamed.
 
     ``process`` returns (t_s, angle_deg) for the samples whose angle is known now; until
-    axis and polarity are known this is empty (at most ``MAX_HELD_S`` are held while no
-    axis is found; older held samples are released with the unsigned tilt angle, which is
-    what a still sensor shows).
+    axis and polarity are known this is empty (if no axis shows within ``MAX_HELD_S``,
+    the held samples are released with the unsigned tilt angle, which is what a still
+    sensor shows).
     """
 
     def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, lifts: bool = True) -> None:
-        self.rate_hz = float(rate_hz)
-        self.dt_s = 1.0 / self.rate_hz
+        super().__init__(rate_hz, lifts)
         self.axis = AxisEstimator(rate_hz, lock_deg=lock_deg)
-        self.polarity = _Polarity(rate_hz, lifts)
-        self._held = _Held()
         self._v_ref: np.ndarray | None = None
         self._use_gyro = False
         self._gyro_angle = 0.0
         self._unwrap = _Unwrap()
-        self.locked_at_s_: float | None = None
 
     def process(self, t_s, gyro_rad_s, up, accel_m_s2):
-        if t_s.shape[0] == 0:
-            return t_s, np.empty(0)
-        if self.polarity.sign is not None:
-            return t_s, self._angle(gyro_rad_s, up)
+        return self._process(t_s, (gyro_rad_s, up, accel_m_s2))
+
+    def _undecided(self, t_s, cols, boundary):
+        gyro, up, accel = cols
         if self._v_ref is None:
             self._v_ref = up[0].copy()
-        self.polarity.lever.add(gyro_rad_s, accel_m_s2, up)
-        self._held.push(t_s, gyro_rad_s, up)
+        self.polarity.lever.add(gyro, accel, up)
+        self._held.push(t_s, gyro, up)
         if self.axis.axis_ is None:
-            self.axis.add(gyro_rad_s, up)
-            if not self.axis.try_lock():
-                return self._spill()
-            self.locked_at_s_ = float(t_s[-1])
+            i = self.axis.add_until_lock(gyro, up)
+            if i is None:
+                if boundary and self._too_long(MAX_HELD_S):
+                    t_h, _, up_h = self._held.pop()
+                    return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
+                return None
+            self.locked_at_s_ = float(t_s[i])
             a = self.axis.axis_
             tilt = np.degrees(np.arccos(min(1.0, abs(float(a @ self._v_ref)))))
             self._use_gyro = bool(tilt < VERTICAL_AXIS_DEG)
-        t_h, g_h, up_h = self._held.peek()
-        raw = self._raw(g_h, up_h)
-        if not self.polarity.decide(raw, up_h, self._held.n * self.dt_s > POLARITY_WAIT_S):
-            return np.empty(0), np.empty(0)
+        if not boundary:
+            return None
+        _, g_h, up_h = self._held.peek()
+        if not self.polarity.decide(self._raw(g_h, up_h), up_h, self._too_long(POLARITY_WAIT_S)):
+            return None
         t_h, g_h, up_h = self._held.pop()
-        return t_h, self._angle(g_h, up_h)
-
-    def _spill(self):
-        """Release held samples beyond MAX_HELD_S with the unsigned tilt (still sensor)."""
-        if self._held.n * self.dt_s <= MAX_HELD_S:
-            return np.empty(0), np.empty(0)
-        t_s, _, up = self._held.pop()
-        return t_s, unsigned_angle(up, self._v_ref) * DEG_PER_RAD
+        return t_h, self._decided(0, (g_h, up_h, None))
 
     def _raw(self, gyro_rad_s, up) -> np.ndarray:
         """Angle with the axis' arbitrary sign, from the first held sample (stateless)."""
@@ -156,7 +207,8 @@ class SegmentAngle:
             return np.cumsum(gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
         return np.unwrap(signed_angle_about(up, self._v_ref, a)) * DEG_PER_RAD
 
-    def _angle(self, gyro_rad_s, up) -> np.ndarray:
+    def _decided(self, first_index, cols) -> np.ndarray:
+        gyro_rad_s, up = cols[0], cols[1]
         a, sign = self.axis.axis_, self.polarity.sign
         if not self._use_gyro:
             return sign * self._unwrap(signed_angle_about(up, self._v_ref, a)) * DEG_PER_RAD
@@ -166,24 +218,22 @@ class SegmentAngle:
         return out
 
 
-class JointAngle:
+class JointAngle(_HeldStream):
     """Two IMUs: flexion of the joint between a proximal and a distal segment, degrees.
 
     After the axes lock they keep being refined from all the data seen: at whole seconds
     of the stream (so the result does not depend on chunking), when both sensors are
     still at rest (the angle in the lowest ``rest_frac`` of its range so far, so never
     between a rep's start and top), the axes move to the new estimate and an offset keeps
-    the angle continuous.
-    The proximal segment may barely have turned when the distal axis locked, so its axis
-    is the one that gains most.
+    the angle continuous. The proximal segment may barely have turned when the distal
+    axis locked, so its axis is the one that gains most.
     """
 
     def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, prior_weight_s: float = 0.02,
                  lifts: bool = True, refine_every_s: float = 1.0,
                  still_rad_s: float = 0.1, min_change_deg: float = 0.2,
                  rest_frac: float = 0.15):
-        self.rate_hz = float(rate_hz)
-        self.dt_s = 1.0 / self.rate_hz
+        super().__init__(rate_hz, lifts)
         # The prior (the wearing rule) weighs like ``prior_weight_s`` of turning at 1 rad/s:
         # it decides only when a segment barely turns, and fixes the axis' sign.
         self.axis_d = AxisEstimator(
@@ -192,8 +242,6 @@ class JointAngle:
         self.axis_p = AxisEstimator(
             rate_hz, lock_deg=lock_deg, prior_axis=SENSOR_FACE_AXIS, prior_weight=prior_weight_s
         )
-        self.polarity = _Polarity(rate_hz, lifts)
-        self._held = _Held()
         self._vd_ref: np.ndarray | None = None
         self._vp_ref: np.ndarray | None = None
         self._jd: np.ndarray | None = None
@@ -201,55 +249,56 @@ class JointAngle:
         self._offset_rad = 0.0
         self._unwrap = _Unwrap()
         self._block_n = max(1, int(round(refine_every_s * rate_hz)))
-        self._seen = 0
         self._still_rad_s = still_rad_s
         self._min_change = np.radians(min_change_deg)
         self._rest_frac = rest_frac
         self._lo = np.inf
         self._hi = -np.inf
-        self.locked_at_s_: float | None = None
         self.refinements_ = 0
 
     def process(self, t_s, gyro_d, up_d, accel_d, gyro_p, up_p):
-        if t_s.shape[0] == 0:
-            return t_s, np.empty(0)
-        if self.polarity.sign is not None:
-            return t_s, self._stream(gyro_d, up_d, gyro_p, up_p)
+        return self._process(t_s, (gyro_d, up_d, accel_d, gyro_p, up_p))
+
+    def _undecided(self, t_s, cols, boundary):
+        gyro_d, up_d, accel_d, gyro_p, up_p = cols
         if self._vd_ref is None:
             self._vd_ref, self._vp_ref = up_d[0].copy(), up_p[0].copy()
         self.polarity.lever.add(gyro_d, accel_d, up_d)
-        self._held.push(t_s, gyro_d, up_d, gyro_p, up_p)
-        if self.axis_d.axis_ is None:
-            self.axis_d.add(gyro_d, up_d)
-            self.axis_p.add(gyro_p, up_p)
-            self._seen += t_s.shape[0]
-            if not self.axis_d.try_lock():
-                if self._held.n * self.dt_s <= MAX_HELD_S:
-                    return np.empty(0), np.empty(0)
-                t_s, _, up_d, _, _ = self._held.pop()
-                return t_s, unsigned_angle(up_d, self._vd_ref) * DEG_PER_RAD
+        self._held.push(t_s, up_d, up_p)
+        if self._jd is None:
+            i = self.axis_d.add_until_lock(gyro_d, up_d)
+            if i is None:
+                self.axis_p.add(gyro_p, up_p)
+                if boundary and self._too_long(MAX_HELD_S):
+                    t_h, ud_h, _ = self._held.pop()
+                    return t_h, unsigned_angle(ud_h, self._vd_ref) * DEG_PER_RAD
+                return None
+            self.axis_p.add(gyro_p[: i + 1], up_p[: i + 1])
             self.axis_p.axis_, _ = self.axis_p.current()
             self._jd, self._jp = self.axis_d.axis_, self.axis_p.axis_
-            self.locked_at_s_ = float(t_s[-1])
+            self.locked_at_s_ = float(t_s[i])
+            self.axis_d.add(gyro_d[i + 1 :], up_d[i + 1 :])
+            self.axis_p.add(gyro_p[i + 1 :], up_p[i + 1 :])
         else:
             self.axis_d.add(gyro_d, up_d)
             self.axis_p.add(gyro_p, up_p)
-            self._seen += t_s.shape[0]
-        t_h, gd_h, ud_h, gp_h, up_h = self._held.peek()
+        if not boundary:
+            return None
+        _, ud_h, up_h = self._held.peek()
         raw = np.unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
-        if not self.polarity.decide(raw, ud_h, self._held.n * self.dt_s > POLARITY_WAIT_S):
-            return np.empty(0), np.empty(0)
-        t_h, gd_h, ud_h, gp_h, up_h = self._held.pop()
+        if not self.polarity.decide(raw, ud_h, self._too_long(POLARITY_WAIT_S)):
+            return None
+        t_h, ud_h, up_h = self._held.pop()
         return t_h, self.polarity.sign * self._unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
 
-    def _stream(self, gyro_d, up_d, gyro_p, up_p) -> np.ndarray:
+    def _decided(self, first_index, cols) -> np.ndarray:
         """Angles after the polarity is known, refining the axes at block boundaries."""
+        gyro_d, up_d, _, gyro_p, up_p = cols
         n = gyro_d.shape[0]
         out = np.empty(n)
         start = 0
-        first_seen = self._seen
         while start < n:
-            to_boundary = self._block_n - (first_seen + start) % self._block_n
+            to_boundary = self._block_n - (first_index + start) % self._block_n
             stop = min(n, start + to_boundary)
             sl = slice(start, stop)
             self.axis_d.add(gyro_d[sl], up_d[sl])
@@ -261,7 +310,6 @@ class JointAngle:
             if stop - start == to_boundary and at_rest:
                 self._maybe_refine(gyro_d[stop - 1], gyro_p[stop - 1], up_d[stop - 1], up_p[stop - 1])
             start = stop
-        self._seen += n
         return out * DEG_PER_RAD
 
     def _maybe_refine(self, gd, gp, ud, up) -> None:

@@ -51,22 +51,42 @@ class AxisEstimator:
 
     def current(self) -> tuple[np.ndarray, float]:
         """Principal axis now and its dominance (share of the covariance it holds)."""
-        vals, vecs = np.linalg.eigh(self._cov)
-        axis = vecs[:, -1]
-        if self.prior_axis is not None and float(axis @ self.prior_axis) < 0:
-            axis = -axis
-        total = float(vals.sum())
-        return axis, (float(vals[-1]) / total if total > 0 else 0.0)
+        return _principal(self._cov, self.prior_axis)
 
-    def try_lock(self) -> bool:
-        """Lock when enough rotation is seen about a dominant axis (or twice as much)."""
+    def add_until_lock(self, gyro_rad_s: np.ndarray, up: np.ndarray) -> int | None:
+        """Accumulate until the axis locks; return the index of the sample it locked on.
+
+        The lock happens at the exact sample where the turned angle crosses ``lock_deg``
+        (dominant axis) or twice that (any axis), whatever the chunking; samples after it
+        are not added (a locked axis is fixed).
+        """
         if self.axis_ is not None:
-            return True
-        if self._turned_rad < self.lock_rad:
-            return False
-        axis, dom = self.current()
-        if dom >= self.min_dominance or self._turned_rad >= 2 * self.lock_rad:
-            self.axis_ = axis
-            self.dominance_ = dom
-            return True
-        return False
+            return None
+        w_h = gyro_rad_s - np.sum(gyro_rad_s * up, axis=1)[:, None] * up
+        turned = self._turned_rad + np.cumsum(np.linalg.norm(w_h, axis=1)) * self.dt_s
+        for limit, need_dominance in ((self.lock_rad, True), (2 * self.lock_rad, False)):
+            if self._turned_rad >= limit:
+                continue
+            hit = np.flatnonzero(turned >= limit)
+            if hit.size == 0:
+                break
+            i = int(hit[0])
+            cov = self._cov + w_h[: i + 1].T @ w_h[: i + 1] * self.dt_s
+            axis, dom = _principal(cov, self.prior_axis)
+            if need_dominance and dom < self.min_dominance:
+                continue
+            self._cov, self._turned_rad = cov, float(turned[i])
+            self.axis_, self.dominance_ = axis, dom
+            return i
+        self._cov += w_h.T @ w_h * self.dt_s
+        self._turned_rad = float(turned[-1]) if turned.size else self._turned_rad
+        return None
+
+
+def _principal(cov: np.ndarray, prior: np.ndarray | None) -> tuple[np.ndarray, float]:
+    vals, vecs = np.linalg.eigh(cov)
+    axis = vecs[:, -1]
+    if prior is not None and float(axis @ prior) < 0:
+        axis = -axis
+    total = float(vals.sum())
+    return axis, (float(vals[-1]) / total if total > 0 else 0.0)

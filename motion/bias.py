@@ -48,16 +48,13 @@ class GyroBiasEstimator:
         self._run_n = 0
         self._run_sum = np.zeros(3)
         self._tail = np.zeros((0, 3))
-
-    @property
-    def in_still_run(self) -> bool:
-        """The bias is being measured right now (a still run long enough is going on)."""
-        return self._run_n >= self.min_still_n
+        self.measuring_ = np.zeros(0, bool)  # per sample of the last chunk: bias being measured
 
     def process(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray) -> np.ndarray:
         """Bias to subtract from each row of ``gyro_rad_s``: shape (n, 3)."""
         n = gyro_rad_s.shape[0]
         out = np.empty((n, 3))
+        self.measuring_ = np.zeros(n, bool)
         if n == 0:
             return out
         L = self.window_n
@@ -99,6 +96,7 @@ class GyroBiasEstimator:
             prev_counts = np.concatenate(([self._run_n], counts[:-1]))
             use = prev_counts >= self.min_still_n
             out[a:b] = np.where(use[:, None], prev_means, bias)
+            self.measuring_[a:b] = counts >= self.min_still_n
             # The estimate after the run so far:
             if counts[-1] >= self.min_still_n:
                 bias = means[-1].copy()
@@ -129,27 +127,43 @@ class TiltBiasObserver:
         self.limit_rad_s = limit_rad_s
         self.correction_rad_s_ = np.zeros(3)
         self.updates_ = 0
+        self._quiet = True
+        self._sum = np.zeros(3)
+        self._n = 0
+        self._measured = False
 
-    def reset(self) -> None:
-        """A still period measured the bias directly: start again from zero."""
-        self.correction_rad_s_ = np.zeros(3)
-
-    def update(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray, up: np.ndarray) -> None:
-        """One block of bias-corrected gyro, raw accelerometer and fused up vectors."""
+    def add(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray, up: np.ndarray) -> None:
+        """Accumulate samples of the current block (bias-corrected gyro, raw accel, fused up)."""
         if gyro_rad_s.shape[0] == 0:
             return
-        if float(np.max(np.einsum("ij,ij->i", gyro_rad_s, gyro_rad_s))) > self.max_rate_rad_s**2:
-            return
+        rate2 = float(np.max(np.einsum("ij,ij->i", gyro_rad_s, gyro_rad_s)))
         norm = np.sqrt(np.einsum("ij,ij->i", accel_m_s2, accel_m_s2))
-        if float(np.max(np.abs(norm - STANDARD_GRAVITY_M_S2))) > self.max_accel_dev_m_s2:
-            return
+        dev = float(np.max(np.abs(norm - STANDARD_GRAVITY_M_S2)))
+        self._quiet = (self._quiet and rate2 <= self.max_rate_rad_s**2
+                       and dev <= self.max_accel_dev_m_s2)
         a = accel_m_s2 / norm[:, None]
         u = up
         cross = np.column_stack((u[:, 1] * a[:, 2] - u[:, 2] * a[:, 1],
                                  u[:, 2] * a[:, 0] - u[:, 0] * a[:, 2],
                                  u[:, 0] * a[:, 1] - u[:, 1] * a[:, 0]))
-        resid = self.gain * cross.mean(axis=0)
-        c = self.correction_rad_s_ + self.share * resid
+        self._sum += cross.sum(axis=0)
+        self._n += gyro_rad_s.shape[0]
+
+    def mark_measured(self) -> None:
+        """The still-period estimator measured the bias during this block."""
+        self._measured = True
+
+    def close_block(self) -> None:
+        """End of a block: if it was slow throughout, feed a share of its residual back."""
+        quiet, total, n = self._quiet, self._sum, self._n
+        measured = self._measured
+        self._quiet, self._sum, self._n, self._measured = True, np.zeros(3), 0, False
+        if measured:
+            self.correction_rad_s_ = np.zeros(3)
+            return
+        if not quiet or n == 0:
+            return
+        c = self.correction_rad_s_ + self.share * self.gain * total / n
         mag = float(np.linalg.norm(c))
         if mag > self.limit_rad_s:
             c *= self.limit_rad_s / mag

@@ -47,14 +47,11 @@ class _Imu:
         self.observer = TiltBiasObserver(self.fusion.gain)
         self._block_n = max(1, int(round(block_s * rate_hz)))
         self._seen = 0
-        self._still_runs = 0
 
     def up(self, chunk: ImuChunk) -> tuple[np.ndarray, np.ndarray]:
         n = len(chunk)
         gyro = chunk.gyro_rad_s - self.bias.process(chunk.gyro_rad_s, chunk.accel_m_s2)
-        if self.bias.still_runs_ != self._still_runs or self.bias.in_still_run:
-            self._still_runs = self.bias.still_runs_
-            self.observer.reset()
+        measuring = self.bias.measuring_
         up = np.empty((n, 3))
         start = 0
         while start < n:
@@ -63,9 +60,11 @@ class _Imu:
             gyro[sl] -= self.observer.correction_rad_s_
             q = self.fusion.update(chunk.t_s[sl], gyro[sl], chunk.accel_m_s2[sl])
             up[sl] = self.fusion.gravity(q)
+            self.observer.add(gyro[sl], chunk.accel_m_s2[sl], up[sl])
+            if measuring[sl].any():
+                self.observer.mark_measured()
             if (self._seen + stop) % self._block_n == 0:
-                lo = max(0, stop - self._block_n)
-                self.observer.update(gyro[lo:stop], chunk.accel_m_s2[lo:stop], up[lo:stop])
+                self.observer.close_block()
             start = stop
         self._seen += n
         return gyro, up
