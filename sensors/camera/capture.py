@@ -1,0 +1,131 @@
+"""OpenCV capture from a camera index, a V4L2 device path or a video file.
+
+``OpenCvCapture.read()`` blocks for the next frame; for a live camera the
+:class:`~sensors.camera.worker.CameraWorker` calls it from its own thread, so the UI never
+waits. A video file is read frame by frame with times from the file (frame index / fps),
+so a replay gives the same times on every run; a live camera stamps each frame with the
+host's monotonic clock when it is grabbed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from sensors.camera.errors import CameraError, CameraMissing, PoseModelMissing
+
+_LOG = logging.getLogger(__name__)
+
+
+class FrameSource(Protocol):
+    """Frames with their capture times (s); ``read`` returns None at the end of a file."""
+
+    fps: float
+
+    def read(self) -> tuple[float, np.ndarray] | None: ...
+
+    def close(self) -> None: ...
+
+
+def _cv2():
+    try:
+        import cv2
+    except ImportError as exc:
+        raise PoseModelMissing(exc) from exc
+    return cv2
+
+
+class OpenCvCapture:
+    """``source``: an int (camera index), a ``/dev/video*`` path, or a video file."""
+
+    def __init__(self, source: int | str | Path, *, width: int = 640, height: int = 480,
+                 fps: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        cv2 = _cv2()
+        self.source = source
+        self._clock = clock
+        path = Path(source) if not isinstance(source, int) else None
+        self.is_file = path is not None and path.is_file() and not str(path).startswith("/dev/")
+        if isinstance(source, int):
+            cap = cv2.VideoCapture(source, cv2.CAP_V4L2)
+        elif not self.is_file and str(source).startswith("/dev/"):
+            cap = cv2.VideoCapture(str(source), cv2.CAP_V4L2)
+        else:
+            if path is None or not path.is_file():
+                raise CameraMissing(source, "no such file")
+            cap = cv2.VideoCapture(str(source))
+        if not cap.isOpened():
+            raise CameraMissing(source)
+        if not self.is_file:
+            # MJPG lets a USB 2 webcam deliver 640x480 at 30 fps; one buffered frame keeps
+            # the newest frame the one we get (no queue of stale frames behind inference).
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+            cap.set(cv2.CAP_PROP_FPS, fps)
+            cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        got = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = got if got > 0 else fps
+        self.width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        self.height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self._cap = cap
+        self._n = 0
+        _LOG.info("camera %r open: %dx%d at %.1f fps", source, self.width, self.height, self.fps)
+
+    def read(self) -> tuple[float, np.ndarray] | None:
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            if self.is_file:
+                return None
+            raise CameraMissing(self.source, "no frame (camera unplugged?)")
+        t = self._n / self.fps if self.is_file else self._clock()
+        self._n += 1
+        return t, image
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class ArrayCapture:
+    """Fake source: frames from memory, at ``fps`` (times index / fps)."""
+
+    def __init__(self, images: Iterable[np.ndarray], fps: float = 30.0) -> None:
+        self._images = list(images)
+        self.fps = fps
+        self._n = 0
+
+    def read(self) -> tuple[float, np.ndarray] | None:
+        if self._n >= len(self._images):
+            return None
+        image = self._images[self._n]
+        t = self._n / self.fps
+        self._n += 1
+        return t, image
+
+    def close(self) -> None:
+        pass
+
+
+def write_video(path: Path, images: Iterable[np.ndarray], fps: float = 30.0,
+                fourcc: str = "mp4v") -> int:
+    """Write BGR images to a video with OpenCV (mp4v or MJPG; H.264 is not available)."""
+    cv2 = _cv2()
+    writer = None
+    n = 0
+    try:
+        for image in images:
+            if writer is None:
+                h, w = image.shape[:2]
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
+                if not writer.isOpened():
+                    raise CameraError(f"OpenCV cannot write {fourcc} video to {path}")
+            writer.write(image)
+            n += 1
+    finally:
+        if writer is not None:
+            writer.release()
+    return n

@@ -1,0 +1,103 @@
+"""Pose estimators: the MediaPipe adapter (model shipped inside the wheel) and a fake.
+
+Only ``mediapipe==0.10.18``'s legacy ``solutions.pose`` *full* model (model_complexity=1)
+is used: it is bundled in the wheel and loads offline. The lite (0) and heavy (2) models
+are downloaded at first use, which fails on an offline kiosk, so they are not offered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
+
+from sensors.camera.errors import CameraError, PoseModelMissing
+from sensors.camera.landmarks import N_LANDMARKS, PoseFrame
+
+_LOG = logging.getLogger(__name__)
+FULL_MODEL = 1  # mediapipe model_complexity of the model shipped in the wheel
+
+
+class PoseEstimator(Protocol):
+    """Image (BGR, uint8, H×W×3) → landmarks, or None when nobody is found."""
+
+    def estimate(self, image_bgr: np.ndarray, t_s: float) -> PoseFrame | None: ...
+
+    def close(self) -> None: ...
+
+
+class MediaPipePose:
+    """MediaPipe Pose (BlazePose full). ``video=True`` tracks between frames (faster, and
+    what a camera stream wants); ``video=False`` detects afresh in every image.
+
+    MediaPipe's own landmark smoothing is off: the angle stream has its own causal filter,
+    and two filters in a row would add their lags.
+    """
+
+    def __init__(self, *, video: bool = True, min_detection_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5) -> None:
+        try:
+            from mediapipe.python.solutions import pose as mp_pose
+        except ImportError as exc:
+            raise PoseModelMissing(exc) from exc
+        try:
+            self._pose = mp_pose.Pose(
+                static_image_mode=not video,
+                model_complexity=FULL_MODEL,
+                smooth_landmarks=False,
+                enable_segmentation=False,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+        except (RuntimeError, FileNotFoundError, OSError) as exc:
+            raise CameraError(f"the pose model failed to load: {exc}") from exc
+
+    def estimate(self, image_bgr: np.ndarray, t_s: float) -> PoseFrame | None:
+        if image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
+            raise CameraError(f"expected a BGR image H×W×3, got shape {image_bgr.shape}")
+        h, w = image_bgr.shape[:2]
+        rgb = np.ascontiguousarray(image_bgr[:, :, ::-1])
+        rgb.flags.writeable = False  # lets MediaPipe use the buffer without a copy
+        result = self._pose.process(rgb)
+        if result.pose_landmarks is None:
+            return None
+        xyv = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], float)
+        if xyv.shape[0] != N_LANDMARKS:
+            raise CameraError(f"pose model gave {xyv.shape[0]} landmarks, expected {N_LANDMARKS}")
+        return PoseFrame.from_normalized(t_s, xyv, w, h)
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def __enter__(self) -> MediaPipePose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ScriptedPose:
+    """Fake estimator: returns prepared frames in order (then None), ignoring the image.
+
+    Frames are re-stamped with the time passed in, as the real estimator does.
+    """
+
+    def __init__(self, frames: Iterable[PoseFrame | None]) -> None:
+        self._frames = list(frames)
+        self._i = 0
+        self.calls_ = 0
+
+    def estimate(self, image_bgr: np.ndarray, t_s: float) -> PoseFrame | None:
+        self.calls_ += 1
+        if self._i >= len(self._frames):
+            return None
+        f = self._frames[self._i]
+        self._i += 1
+        if f is None:
+            return None
+        return PoseFrame(t_s, f.xy_px, f.visibility, f.width, f.height)
+
+    def close(self) -> None:
+        pass
