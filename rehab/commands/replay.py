@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK,
                    help=f"samples fed per step (default {DEFAULT_CHUNK})")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--camera", action="store_true",
+                   help="PATH is a video: count reps from the camera's pose landmarks")
+    p.add_argument("--joint", help="with --camera: joint and side, e.g. knee_right")
     p.set_defaults(func=run)
 
 
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
     if args.chunk < 1:
         raise UsageError("--chunk must be at least 1")
+    if args.camera:
+        return _run_camera(args)
     try:
         if args.path.is_dir() and session_units(args.path):
             rec = most_rotating(session_units(args.path), args.fmt, args.rate_hz)
@@ -81,6 +86,27 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(summary) + "\n")
         return 0
     _print_table(summary, str(rec.path))
+    return 0
+
+
+def _run_camera(args: argparse.Namespace) -> int:
+    """A video through the camera path (sensors.camera.replay); the same JSON."""
+    from sensors.camera import CameraError
+    from sensors.camera.replay import replay_video
+
+    if not args.joint:
+        raise UsageError("--camera needs --joint, e.g. --joint knee_right")
+    try:
+        analyzer = replay_video(args.path, args.joint, exercise_id=args.exercise,
+                                target_rom_deg=args.target_rom_deg, target_hold_s=args.hold_s)
+    except CameraError as exc:
+        raise UsageError(str(exc)) from exc
+    summary = set_summary(analyzer, 0.0)
+    summary["nan_rows"] = analyzer.rejected_  # frames where the joint was not seen
+    if args.json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return 0
+    _print_table(summary, str(args.path))
     return 0
 
 
