@@ -2,7 +2,10 @@
 
 MEMS gyros carry a bias of a few °/s that also drifts with temperature. imufusion has no
 online bias state, and an uncorrected 1.5 °/s bias tilts its estimate by ~3° at gain 0.5,
-so the bias is measured here: whenever the sensor has been still for ``min_still_s``, the
+so the bias is measured here. Still means: the gyro reads little and the same in two
+consecutive windows, and the accelerometer's direction has not turned by more than
+``max_turn_deg`` since the still run began (a limb swaying slowly reads little on the gyro
+too, but its gravity direction moves). Whenever the sensor has been still for ``min_still_s``, the
 bias becomes the mean gyro reading of the current still run (so each rest between reps
 re-measures it and slow drift is followed). Between still runs the last value holds.
 
@@ -33,6 +36,7 @@ class GyroBiasEstimator:
         gyro_steady_rad_s: float = 0.015,
         steady_window_s: float = 0.2,
         accel_still_m_s2: float = 0.5,
+        max_turn_deg: float = 0.5,
     ) -> None:
         self.rate_hz = float(rate_hz)
         self.min_still_n = max(3, int(round(min_still_s * rate_hz)))
@@ -43,6 +47,9 @@ class GyroBiasEstimator:
         self.gyro_steady_rad_s = gyro_steady_rad_s
         self.window_n = max(2, int(round(steady_window_s * rate_hz)))
         self.accel_still_m_s2 = accel_still_m_s2
+        self._cos_turn = float(np.cos(np.radians(max_turn_deg)))
+        self._run_ref = np.array([0.0, 0.0, 1.0])
+        self._acc_tail = np.zeros((0, 3))
         self.bias_rad_s_ = np.zeros(3)
         self.still_runs_ = 0
         self._run_n = 0
@@ -58,14 +65,9 @@ class GyroBiasEstimator:
         if n == 0:
             return out
         L = self.window_n
-        buf = np.vstack((self._tail, gyro_rad_s))
-        csum = np.vstack((np.zeros((1, 3)), np.cumsum(buf, axis=0)))
-        m = buf.shape[0]
-        idx = np.arange(m - n, m) + 1  # window ends (exclusive) for this chunk's samples
-        lo1, lo0 = np.maximum(idx - L, 0), np.maximum(idx - 2 * L, 0)
-        mean1 = (csum[idx] - csum[lo1]) / np.maximum(idx - lo1, 1)[:, None]
-        mean0 = (csum[lo1] - csum[lo0]) / np.maximum(lo1 - lo0, 1)[:, None]
-        full = (idx - lo0) == 2 * L
+        mean1, mean0, full = self._windows(gyro_rad_s, "_tail")
+        acc_mean, _, _ = self._windows(accel_m_s2, "_acc_tail")
+        acc_dir = acc_mean / np.maximum(np.linalg.norm(acc_mean, axis=1), 1e-9)[:, None]
         still = (
             full
             & (np.linalg.norm(mean1, axis=1) < self.gyro_still_rad_s)
@@ -73,37 +75,66 @@ class GyroBiasEstimator:
             & (np.abs(np.linalg.norm(accel_m_s2, axis=1) - STANDARD_GRAVITY_M_S2)
                < self.accel_still_m_s2)
         )
-        self._tail = buf[-2 * L :]
+        del L
         # Boundaries of still runs inside the chunk; the first run may continue the carry.
         edges = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
         starts = np.concatenate(([0], edges))
         stops = np.concatenate((edges, [n]))
-        bias = self.bias_rad_s_
+        self._out = out
         for a, b in zip(starts.tolist(), stops.tolist()):
             if not still[a]:
-                if self._run_n >= self.min_still_n:
-                    self.still_runs_ += 1
-                self._run_n = 0
-                self._run_sum = np.zeros(3)
-                out[a:b] = bias
+                self._end_run()
+                out[a:b] = self.bias_rad_s_
                 continue
-            csum = np.cumsum(gyro_rad_s[a:b], axis=0) + self._run_sum
-            counts = self._run_n + np.arange(1, b - a + 1)
-            means = csum / counts[:, None]
-            # Sample i is corrected with the estimate from the samples before it (when the
-            # run continues from the last chunk, ``bias`` already is that run's mean).
-            prev_means = np.vstack((bias[None, :], means[:-1]))
-            prev_counts = np.concatenate(([self._run_n], counts[:-1]))
-            use = prev_counts >= self.min_still_n
-            out[a:b] = np.where(use[:, None], prev_means, bias)
-            self.measuring_[a:b] = counts >= self.min_still_n
-            # The estimate after the run so far:
-            if counts[-1] >= self.min_still_n:
-                bias = means[-1].copy()
-            self._run_n = int(counts[-1])
-            self._run_sum = csum[-1]
-        self.bias_rad_s_ = bias
+            # A still sensor keeps its gravity direction: a run whose accelerometer turns by
+            # more than ``max_turn`` since it began is slow motion, not stillness.
+            while a < b:
+                if self._run_n == 0:
+                    self._run_ref = acc_dir[a].copy()
+                turned = np.flatnonzero(acc_dir[a:b] @ self._run_ref < self._cos_turn)
+                stop = a + int(turned[0]) if turned.size else b
+                if stop > a:
+                    self._extend_run(gyro_rad_s, a, stop)
+                if stop < b:
+                    self._end_run()
+                a = stop
         return out
+
+    def _windows(self, x: np.ndarray, tail_name: str):
+        """Means of the last ``window_n`` samples and of the ``window_n`` before, per sample."""
+        L, n = self.window_n, x.shape[0]
+        buf = np.vstack((getattr(self, tail_name), x))
+        csum = np.vstack((np.zeros((1, 3)), np.cumsum(buf, axis=0)))
+        m = buf.shape[0]
+        idx = np.arange(m - n, m) + 1  # window ends (exclusive) for this chunk's samples
+        lo1, lo0 = np.maximum(idx - L, 0), np.maximum(idx - 2 * L, 0)
+        mean1 = (csum[idx] - csum[lo1]) / np.maximum(idx - lo1, 1)[:, None]
+        mean0 = (csum[lo1] - csum[lo0]) / np.maximum(lo1 - lo0, 1)[:, None]
+        setattr(self, tail_name, buf[-2 * L :])
+        return mean1, mean0, (idx - lo0) == 2 * L
+
+    def _end_run(self) -> None:
+        if self._run_n >= self.min_still_n:
+            self.still_runs_ += 1
+        self._run_n = 0
+        self._run_sum = np.zeros(3)
+
+    def _extend_run(self, gyro_rad_s: np.ndarray, a: int, b: int) -> None:
+        out, bias = self._out, self.bias_rad_s_
+        csum = np.cumsum(gyro_rad_s[a:b], axis=0) + self._run_sum
+        counts = self._run_n + np.arange(1, b - a + 1)
+        means = csum / counts[:, None]
+        # Sample i is corrected with the estimate from the samples before it (when the
+        # run continues from the last chunk, ``bias`` already is that run's mean).
+        prev_means = np.vstack((bias[None, :], means[:-1]))
+        prev_counts = np.concatenate(([self._run_n], counts[:-1]))
+        use = prev_counts >= self.min_still_n
+        out[a:b] = np.where(use[:, None], prev_means, bias)
+        self.measuring_[a:b] = counts >= self.min_still_n
+        if counts[-1] >= self.min_still_n:
+            self.bias_rad_s_ = means[-1].copy()
+        self._run_n = int(counts[-1])
+        self._run_sum = csum[-1]
 
 
 class TiltBiasObserver:
