@@ -134,6 +134,8 @@ class VirtualRehabImu(_Peripheral):
         self.drift = drift_ppm * 1e-6
         self.boot_s = boot_s  # host time at which the device clock read 0
         self.start_cfg: Start | None = None
+        self.skip_batches = 0  # fault: batches taken but never sent (a sample_seq gap)
+        self.repeat_batches = 0  # fault: batches sent twice (duplicates)
         self._stream: asyncio.Task[None] | None = None
         self.hello = Hello(1, (1, 0, 0), device_id,
                            (SensorDesc(0, SensorKind.IMU6, 8, 1000, 400),))
@@ -226,7 +228,14 @@ class VirtualRehabImu(_Peripheral):
             due = self.host_s(t0_us + (seq + n - 1) * period_us)
             await clock_sleep(self.clock, due - self.clock.now())
             batch = self.make_batch(seq, t0_us + seq * period_us, period_us, n, cfg)
-            await self._notify(self.batch_char, gatt.encode_control(batch)[1:])
+            value = gatt.encode_control(batch)[1:]
+            if self.skip_batches > 0:
+                self.skip_batches -= 1
+            else:
+                await self._notify(self.batch_char, value)
+                if self.repeat_batches > 0:
+                    self.repeat_batches -= 1
+                    await self._notify(self.batch_char, value)
             seq += n
             if seq % (10 * n) == 0:
                 await self._notify(self.control_char, gatt.encode_control(
