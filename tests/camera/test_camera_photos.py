@@ -73,3 +73,17 @@ def test_video_mode_tracks_across_frames(estimator):
     assert [f.t_s for f in frames] == [0.0, 1 / 30, 2 / 30, 3 / 30]
     # The two photos are 1/30 s apart in one throw: the angle barely changes.
     assert max(angles) - min(angles) < 10.0
+
+
+def test_framing_check_on_real_photos(estimator):
+    from sensors.camera.framing import FramingProblem, check_framing
+
+    full = estimator.estimate(photo("basketball1.png"), 0.0)
+    check = check_framing(full, CameraJoint.KNEE_RIGHT)
+    # Whole body in the picture and near enough, but turned three-quarters to the camera.
+    assert check.problems == (FramingProblem.NOT_SIDE_ON,)
+    assert 0.3 < check.spread_ratio < 0.6
+    cropped = estimator.estimate(photo("basketball1.png")[:330].copy(), 0.0)  # feet cut off
+    check = check_framing(cropped, CameraJoint.KNEE_RIGHT)
+    assert FramingProblem.NOT_IN_FRAME in check.problems
+    assert L.RIGHT_ANKLE in check.missing

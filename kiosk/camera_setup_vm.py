@@ -1,0 +1,91 @@
+"""View-model of the camera set-up screen (pure: no Kivy, no OpenCV).
+
+Each camera result becomes what the screen shows: the skeleton (bones in image-normalised
+coordinates, the exercised joint highlighted), one instruction, and whether the exercise
+may start — only once the framing has been right for ``ready_after_s`` without a break,
+so a patient passing through the right pose for one frame does not start the set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sensors.camera.angles import JOINTS, MIN_VISIBILITY, CameraJoint
+from sensors.camera.framing import FramingCheck, FramingProblem, View, check_framing, view_for
+from sensors.camera.landmarks import SKELETON, PoseFrame
+
+READY_AFTER_S = 1.0
+
+MESSAGES: dict[FramingProblem, str] = {
+    FramingProblem.NO_PERSON: "Step into the picture so the camera can see you.",
+    FramingProblem.NOT_IN_FRAME: "Move back a little: your whole body must be in the picture.",
+    FramingProblem.NOT_SIDE_ON: "Turn sideways so the camera sees your {side} side.",
+    FramingProblem.NOT_FACING: "Turn to face the camera.",
+    FramingProblem.TOO_FAR: "Come a little closer to the camera.",
+}
+HOLD_STILL = "Good. Stay like this…"
+READY = "Ready. Press Start."
+
+
+@dataclass(frozen=True, slots=True)
+class Bone:
+    """A segment in image-normalised coordinates (x right, y down, 0..1)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    highlight: bool  # part of the exercised joint
+
+
+@dataclass(frozen=True, slots=True)
+class SetupView:
+    message: str
+    ready: bool
+    framed: bool  # right now (``ready`` needs it for READY_AFTER_S)
+    progress: float  # 0..1 of the wait before ready
+    bones: tuple[Bone, ...]
+    check: FramingCheck
+
+
+class CameraSetupVM:
+    def __init__(self, joint: CameraJoint, exercise_id: str | None = None, *,
+                 ready_after_s: float = READY_AFTER_S) -> None:
+        self.joint = joint
+        self.view: View = view_for(exercise_id)
+        self.ready_after_s = ready_after_s
+        self._ok_since: float | None = None
+        side = "right" if "RIGHT" in joint.name else "left"
+        self._messages = {k: v.format(side=side) for k, v in MESSAGES.items()}
+
+    def update(self, t_s: float, frame: PoseFrame | None) -> SetupView:
+        check = check_framing(frame, self.joint, self.view)
+        if check.ok:
+            if self._ok_since is None:
+                self._ok_since = t_s
+            waited = t_s - self._ok_since
+        else:
+            self._ok_since, waited = None, 0.0
+        progress = min(1.0, waited / self.ready_after_s) if self.ready_after_s > 0 else 1.0
+        ready = check.ok and progress >= 1.0
+        if check.ok:
+            message = READY if ready else HOLD_STILL
+        else:
+            message = self._messages[check.problems[0]]
+        return SetupView(message, ready, check.ok, progress, bones(frame, self.joint), check)
+
+
+def bones(frame: PoseFrame | None, joint: CameraJoint,
+          min_visibility: float = MIN_VISIBILITY) -> tuple[Bone, ...]:
+    """The visible bones of the skeleton; those of ``joint`` highlighted."""
+    if frame is None:
+        return ()
+    spec = JOINTS[joint]
+    mine = {(spec.a, spec.b), (spec.b, spec.c)}
+    out = []
+    for a, b in SKELETON:
+        if frame.visible(a, min_visibility) and frame.visible(b, min_visibility):
+            (x0, y0), (x1, y1) = frame.point(a), frame.point(b)
+            out.append(Bone(x0 / frame.width, y0 / frame.height, x1 / frame.width,
+                            y1 / frame.height, (a, b) in mine or (b, a) in mine))
+    return tuple(out)
