@@ -85,4 +85,25 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # 2: paired BLE wearables (sensors/ble, rehab pair) and wearable outages kept with sets
+    """
+    CREATE TABLE wearables (
+        address TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        paired_at TEXT NOT NULL,
+        battery_pct INTEGER
+    );
+    CREATE TABLE wearable_gaps (
+        session_id TEXT NOT NULL,
+        set_no INTEGER NOT NULL,
+        sensor_id TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX wearable_gaps_session ON wearable_gaps(session_id, set_no);
+    """,
 )
