@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Protocol, Self
 
 import numpy as np
 
@@ -71,7 +71,7 @@ class MediaPipePose:
     def close(self) -> None:
         self._pose.close()
 
-    def __enter__(self) -> MediaPipePose:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

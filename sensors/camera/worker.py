@@ -107,7 +107,7 @@ class CameraWorker:
                 if got is None:
                     break
                 self._process(got[0], got[1], t_read)
-        except Exception as exc:  # supervised boundary: logged and kept for the owner
+        except Exception as exc:  # noqa: BLE001 - supervised boundary: logged, kept for the owner
             self._fail(exc)
 
     def _grab(self) -> None:
@@ -124,7 +124,7 @@ class CameraWorker:
                         self.dropped_ += 1
                     self._pending = (got[0], got[1], t_read)
                     self._cond.notify_all()
-        except Exception as exc:  # supervised boundary: logged and kept for the owner
+        except Exception as exc:  # noqa: BLE001 - supervised boundary: logged, kept for the owner
             self._fail(exc)
 
     def _infer(self) -> None:
@@ -138,7 +138,7 @@ class CameraWorker:
                     item, self._pending = self._pending, None
                 assert item is not None
                 self._process(*item)
-        except Exception as exc:  # supervised boundary: logged and kept for the owner
+        except Exception as exc:  # noqa: BLE001 - supervised boundary: logged, kept for the owner
             self._fail(exc)
 
     def _fail(self, exc: BaseException) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.camera.landmarks import N_LANDMARKS, Landmark as L, PoseFrame
+from sensors.camera.landmarks import N_LANDMARKS, PoseFrame
+from sensors.camera.landmarks import Landmark as L
 
 W, H = 640, 480
 HIP = np.array([250.0, 260.0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from camera_synth import seated_frame
 
 from sensors.camera import CameraError
 from sensors.camera.angles import (
@@ -12,8 +13,8 @@ from sensors.camera.angles import (
     interior_angle_deg,
     joint_angle_deg,
 )
-from sensors.camera.landmarks import N_LANDMARKS, Landmark as L, PoseFrame
-from camera_synth import seated_frame
+from sensors.camera.landmarks import N_LANDMARKS, PoseFrame
+from sensors.camera.landmarks import Landmark as L
 
 
 @pytest.mark.parametrize(

@@ -50,10 +50,10 @@ def test_drift_removed_and_hidden_span_filled_by_the_imu():
         fusion.push_imu(t_imu[k:k + 25], imu[k:k + 25])
         sel = (t_cam >= t_imu[k] - 0.1) & (t_cam < t_imu[min(k + 25, t_imu.size - 1)] - 0.1)
         fusion.push_camera(t_cam[sel], cam[sel])
-        a, b, c = fusion.pop()
-        out_t.append(a), out_a.append(b), used.append(c)
-    a, b, c = fusion.pop(flush=True)
-    out_t.append(a), out_a.append(b), used.append(c)
+        for acc, got in zip((out_t, out_a, used), fusion.pop()):
+            acc.append(got)
+    for acc, got in zip((out_t, out_a, used), fusion.pop(flush=True)):
+        acc.append(got)
     t, fused, used_all = map(np.concatenate, (out_t, out_a, used))
     np.testing.assert_array_equal(t, t_imu)  # every IMU sample once, in order
     err = fused - (_reps_angle(t) - 90.0)
@@ -70,7 +70,7 @@ def test_a_stalled_camera_does_not_hold_the_imu_back():
     fusion = CameraImuFusion(max_wait_s=0.5)
     fusion.push_camera(np.array([0.0]), np.array([5.0]))
     fusion.push_imu(np.arange(0, 2, 0.01), np.zeros(200))
-    t, a, used = fusion.pop()
+    t, _, used = fusion.pop()
     assert t[-1] == pytest.approx(1.5, abs=0.011)  # released up to 0.5 s behind the newest
     assert used[0] and not used[1:].any()
 
@@ -86,10 +86,11 @@ def test_camera_imu_set_counts_reps_and_names_each_rom_source():
     rep2 = truth.reps[1]
     cam[(t_cam > rep2.t_start - 0.3) & (t_cam < rep2.t_end + 0.3)] = np.nan
     both = CameraImuSet(sim.config.rate_hz, target_rom_deg=70.0)
-    for k, part in enumerate(sim.distal.split(30)):
+    t_prev = -np.inf
+    for part in sim.distal.split(30):
         both.feed_imu(part)
         t_hi = float(part.t_s[-1]) - 0.05  # the camera lags the IMU a little
-        sel = (t_cam > (float(sim.distal.t_s[0]) - 1 if k == 0 else t_prev)) & (t_cam <= t_hi)
+        sel = (t_cam > t_prev) & (t_cam <= t_hi)
         both.feed_camera(t_cam[sel], cam[sel])
         t_prev = t_hi
     both.finish()

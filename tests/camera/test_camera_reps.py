@@ -13,7 +13,8 @@ from camera_synth import knee_extension_flex, seated_frame
 from motion.types import QualityFlag
 from sensors.camera.angles import CameraJoint
 from sensors.camera.capture import ArrayCapture
-from sensors.camera.landmarks import Landmark as L, PoseFrame
+from sensors.camera.landmarks import Landmark as L
+from sensors.camera.landmarks import PoseFrame
 from sensors.camera.pose import ScriptedPose
 from sensors.camera.replay import replay_frames
 from sensors.camera.stream import CameraSet
