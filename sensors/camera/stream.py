@@ -66,6 +66,9 @@ class CameraSet:
     """One set measured by the camera: frames in, :class:`~motion.types.Rep` s out.
 
     ``analyzer`` is the motion core's :class:`SetAnalyzer` (reps, gaps, counters).
+    ``fps`` is the rate frames reach it: a video's frame rate on replay, the pose model's
+    rate on a live camera (frames it had no time for are dropped by the worker), so the
+    gap rules do not count ordinary frame spacing as holes.
     """
 
     def __init__(self, joint: CameraJoint, *, fps: float = DEFAULT_FPS,
