@@ -42,10 +42,10 @@ class WearableRegistry:
         self.store._tx([
             ("DELETE FROM wearables WHERE segment = ? AND address != ?",
              (str(w.segment), w.address)),
-            ("INSERT INTO wearables (address, name, kind, segment, paired_at, battery_pct) "
+            (("INSERT INTO wearables (address, name, kind, segment, paired_at, battery_pct) "
              "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET name=excluded.name, "
              "kind=excluded.kind, segment=excluded.segment, paired_at=excluded.paired_at, "
-             "battery_pct=excluded.battery_pct",
+             "battery_pct=excluded.battery_pct"),
              (w.address, w.name, str(w.kind), str(w.segment), when, battery_pct)),
         ])
 
@@ -60,8 +60,8 @@ class WearableRegistry:
 
     def save_gaps(self, session_id: str, set_no: int, gaps: Sequence[GapLike]) -> None:
         self.store._tx([
-            ("INSERT INTO wearable_gaps (session_id, set_no, sensor_id, segment, start_s, "
-             "end_s, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (("INSERT INTO wearable_gaps (session_id, set_no, sensor_id, segment, start_s, "
+             "end_s, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"),
              (session_id, set_no, g.sensor_id, g.segment, g.start_s, g.end_s, g.reason))
             for g in gaps])
 

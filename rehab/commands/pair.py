@@ -133,8 +133,12 @@ async def _pair(args: argparse.Namespace, registry: Any, assign: dict[str, Any])
 
 async def _virtual(n: int) -> tuple[Any, Any, list[Any]]:
     try:
-        from sensors.ble.virtual import (BumbleBleakBackend, BumbleScanner, VirtualAir,
-                                         VirtualRehabImu)
+        from sensors.ble.virtual import (
+            BumbleBleakBackend,
+            BumbleScanner,
+            VirtualAir,
+            VirtualRehabImu,
+        )
     except ImportError as exc:
         raise UsageError("--virtual needs bumble: pip install -e '.[test]'") from exc
     from firmware_bridge.clock import MonotonicClock

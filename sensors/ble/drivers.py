@@ -37,6 +37,7 @@ from sensors.ble.tracking import LinkCounters, SeqTracker, Verdict
 from sensors.types import ImuChunk
 
 log = logging.getLogger(__name__)
+DEFAULT_STREAM = StreamConfig()  # 100 Hz, ±8 g, ±1000 °/s, 10 samples per batch
 REPLY_TIMEOUT_S = 2.0  # real seconds for an ACK or TIME_RESP (a few connection intervals)
 
 
@@ -75,7 +76,7 @@ class _Monotonic:
 class RehabImuDriver:
     kind = WearableKind.REHAB_IMU
 
-    def __init__(self, clock: Clock, config: StreamConfig = StreamConfig(), *,
+    def __init__(self, clock: Clock, config: StreamConfig = DEFAULT_STREAM, *,
                  sync_burst: int = 5, reply_timeout_s: float = REPLY_TIMEOUT_S) -> None:
         self.clock = clock
         self.config = config
@@ -259,9 +260,9 @@ class WitMotionDriver:
             return
         samples = [p for p in packets if isinstance(p, witmotion.WitSample)]
         for p in packets:
-            if isinstance(p, witmotion.WitRegisters) and p.start == witmotion.REG_BATTERY_V:
-                if self._sink is not None:
-                    self._sink.battery(witmotion.battery_percent(p.values[0]))
+            if (isinstance(p, witmotion.WitRegisters) and p.start == witmotion.REG_BATTERY_V
+                    and self._sink is not None):
+                self._sink.battery(witmotion.battery_percent(p.values[0]))
         if not samples:
             return
         self.last_rx_s = host_rx

@@ -8,6 +8,7 @@ from enum import StrEnum
 from firmware_bridge.backoff import BackoffPolicy
 
 BATTERY_LOW_PCT = 15
+BLE_BACKOFF = BackoffPolicy(initial_s=0.25, factor=2.0, max_s=2.0)
 
 
 class LinkEventKind(StrEnum):
@@ -48,7 +49,7 @@ class LinkEvent:
 class LinkPolicy:
     """Reconnect and liveness policy (host-clock seconds, except back-off: real seconds)."""
 
-    backoff: BackoffPolicy = BackoffPolicy(initial_s=0.25, factor=2.0, max_s=2.0)
+    backoff: BackoffPolicy = BLE_BACKOFF
     max_away_s: float = 20.0
     sync_interval_s: float = 1.0
     silence_timeout_s: float = 2.0

@@ -29,6 +29,7 @@ from sensors.types import ImuChunk
 
 log = logging.getLogger(__name__)
 END = None  # queue sentinel: the link has ended
+DEFAULT_POLICY = LinkPolicy()
 LINK_ERRORS = (BleakError, BleError, asyncio.TimeoutError, OSError, EOFError)
 
 
@@ -48,7 +49,7 @@ def _reason(exc: BaseException) -> str:
 
 class WearableLink:
     def __init__(self, wearable: Wearable, driver: Driver, connector: Connector, *,
-                 clock: Clock | None = None, policy: LinkPolicy = LinkPolicy()) -> None:
+                 clock: Clock | None = None, policy: LinkPolicy = DEFAULT_POLICY) -> None:
         self.wearable = wearable
         self.driver = driver
         self.connector = connector

@@ -46,6 +46,6 @@ class BleSource:
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, 5.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("link %s did not stop within 5 s", self.info.sensor_id)
                 self._task.cancel()

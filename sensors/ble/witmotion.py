@@ -170,7 +170,7 @@ def battery_percent(register_value: int) -> int:
     """Register 0x64 (0.01 V) to a rough percentage of a single Li-ion cell."""
     volts = register_value / 100.0
     frac = (volts - BATTERY_EMPTY_V) / (BATTERY_FULL_V - BATTERY_EMPTY_V)
-    return int(round(100 * min(1.0, max(0.0, frac))))
+    return round(100 * min(1.0, max(0.0, frac)))
 
 
 class ArrivalClock:

@@ -9,11 +9,10 @@ from firmware_bridge.clock import ScaledClock
 from sensors.ble.connector import BleakConnector, plain_resolve
 from sensors.ble.drivers import RehabImuDriver, WitMotionDriver
 from sensors.ble.events import LinkPolicy
-from sensors.ble.link import WearableLink
+from sensors.ble.link import DEFAULT_POLICY, WearableLink
 from sensors.ble.ports import Wearable, WearableKind
 from sensors.ble.source import BleSource
-from sensors.ble.virtual import (BumbleBleakBackend, VirtualAir, VirtualRehabImu,
-                                 VirtualWitMotion)
+from sensors.ble.virtual import BumbleBleakBackend, VirtualAir, VirtualRehabImu, VirtualWitMotion
 from sensors.types import BodySegment, ImuChunk
 
 
@@ -39,7 +38,7 @@ class World:
         return dev
 
     def source(self, dev: VirtualRehabImu | VirtualWitMotion, segment: BodySegment,
-               policy: LinkPolicy = LinkPolicy(), rate_hz: float = 100.0) -> BleSource:
+               policy: LinkPolicy = DEFAULT_POLICY, rate_hz: float = 100.0) -> BleSource:
         if isinstance(dev, VirtualRehabImu):
             kind, driver = WearableKind.REHAB_IMU, RehabImuDriver(self.clock)
         else:

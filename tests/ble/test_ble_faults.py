@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from ble_world import World
@@ -46,7 +47,7 @@ async def test_corrupt_short_jumps_and_duplicates_are_counted_and_skipped() -> N
     c = driver.counters
     assert (c.corrupt, c.gaps, c.lost, c.duplicates) == (6, 1, 20, 3)
     t = [x for chunk in got for x in chunk.t_s.tolist()]
-    assert all(b > a for a, b in zip(t, t[1:])), "every accepted sample once, in order"
+    assert all(b > a for a, b in itertools.pairwise(t)), "every accepted sample once, in order"
     assert c.samples >= len(t)
     assert not loop_errors
     assert [e.kind for e in source.link.events_] == ["connected"]

@@ -59,8 +59,8 @@ def test_every_protocol_vector_round_trips_as_a_control_value(vector: dict) -> N
 
 
 @pytest.mark.parametrize(("msg", "expected"), [
-    (Start(100, 8, 1000, 1, 10), "10" "6400" "08" "e803" "01" "0a"),
-    (TimeReq(7), "30" "07000000"),
+    (Start(100, 8, 1000, 1, 10), ("10" "6400" "08" "e803" "01" "0a")),
+    (TimeReq(7), ("30" "07000000")),
 ])
 def test_control_writes_encode_to_the_expected_bytes(msg: object, expected: str) -> None:
     assert gatt.encode_control(msg).hex() == expected  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ recorded; a wearable that stays away ends the set cleanly; a low battery warns."
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from ble_world import World
@@ -93,7 +94,7 @@ async def test_a_drop_mid_set_pauses_reconnects_resumes_and_records_the_gap() ->
     # the stream continued after the gap, in time order, with the outage as a time gap
     t = [float(c.t_s[0]) for c in got_thigh]
     assert t == sorted(t) and got_thigh[-1].t_s[-1] >= t0 + 12.0
-    steps = [b.t_s[0] - a.t_s[-1] for a, b in zip(got_thigh, got_thigh[1:])]
+    steps = [b.t_s[0] - a.t_s[-1] for a, b in itertools.pairwise(got_thigh)]
     assert max(steps) > 1.5
     assert shank.link.events_[0].kind == LinkEventKind.CONNECTED
     assert all(e.kind != LinkEventKind.LOST for e in shank.link.events_)

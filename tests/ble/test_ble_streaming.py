@@ -7,10 +7,9 @@ bench.ble`` does the same in real time and checks loss and alignment against the
 
 from __future__ import annotations
 
-import asyncio
-
 import numpy as np
 import pytest
+from ble_world import World
 
 from firmware_bridge.clock import ScaledClock
 from motion.pipeline import SetAnalyzer
@@ -18,7 +17,6 @@ from sensors.ble.drivers import RehabImuDriver
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment
 from therapy.session import _pairs
-from ble_world import World
 
 SPEED = 10.0
 ROM_TOLERANCE_DEG = 5.0  # the motion core's two-IMU knee ROM error, seen offline: <= 4.1°

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,7 +69,7 @@ def test_arrival_clock_keeps_the_grid_through_bursts_and_reports_gaps() -> None:
     clk = ArrivalClock(100.0)
     # notifications arrive in bursts of 3 every 30 ms (a 30 ms connection interval)
     stamps = [clk.stamp(0.03 * (i // 3)) for i in range(300)]
-    steps = [b - a for a, b in zip(stamps, stamps[1:])]
+    steps = [b - a for a, b in itertools.pairwise(stamps)]
     assert min(steps) > 0.004 and abs(sum(steps) / len(steps) - 0.01) < 0.001
     assert clk.gaps_ == 0
     t = clk.stamp(stamps[-1] + 0.2)  # 20 samples never arrived

@@ -7,7 +7,6 @@ to ``BleakClient``). Everything above this class is bleak's own code.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -69,7 +68,7 @@ class BumbleBleakBackend(BaseBleakClient):
             async with self._air.connect_lock:
                 conn = await self._air.central.connect(Address(self.address),
                                                        timeout=self._connect_timeout_s)
-        except (BaseBumbleError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, BaseBumbleError) as exc:
             raise BleakError(f"device {self.address} not found: {exc!r}") from exc
         self._conn = conn
         conn.on(conn.EVENT_DISCONNECTION, self._on_disconnection)
@@ -93,7 +92,7 @@ class BumbleBleakBackend(BaseBleakClient):
                         services.add_descriptor(BleakGATTDescriptor(d, d.handle, _uuid(d.type),
                                                                     bc))
             self.services = services
-        except (BaseBumbleError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, BaseBumbleError) as exc:
             await self.disconnect()
             raise BleakError(f"GATT discovery on {self.address} failed: {exc!r}") from exc
 
@@ -108,7 +107,7 @@ class BumbleBleakBackend(BaseBleakClient):
         if conn is not None:
             try:
                 await conn.disconnect()
-            except (BaseBumbleError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, BaseBumbleError) as exc:
                 log.debug("disconnect %s: %r", self.address, exc)
 
     async def pair(self, *args: Any, **kwargs: Any) -> None:

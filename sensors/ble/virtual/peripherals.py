@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Coroutine
+from typing import Any
 
 import numpy as np
-from bumble.core import AdvertisingData, UUID
+from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
@@ -42,7 +44,9 @@ from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
 
 log = logging.getLogger(__name__)
 R = Characteristic.Properties
-RW = Characteristic.READABLE | Characteristic.WRITEABLE
+RW = Characteristic.Permissions.READABLE | Characteristic.Permissions.WRITEABLE
+NONE = Characteristic.Permissions(0)
+RO = Characteristic.Permissions.READABLE
 ADV_INTERVAL_MS = 20.0  # real time: scans and reconnects find a wearable quickly
 
 
@@ -79,8 +83,8 @@ class _Peripheral:
     def on_disconnected(self) -> None:
         """Subclasses stop streaming here."""
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -98,7 +102,7 @@ class _Peripheral:
 
     def sample_at(self, host_s: float) -> tuple[np.ndarray, np.ndarray]:
         """(accel m/s², gyro rad/s) the limb produced at ``host_s`` (the last one after it)."""
-        i = int(round((host_s - self._t0) * self.rate_hz))
+        i = round((host_s - self._t0) * self.rate_hz)
         i = min(max(i, 0), len(self.motion) - 1)
         return self.motion.accel_m_s2[i], self.motion.gyro_rad_s[i]
 
@@ -139,16 +143,17 @@ class VirtualRehabImu(_Peripheral):
         self._stream: asyncio.Task[None] | None = None
         self.hello = Hello(1, (1, 0, 0), device_id,
                            (SensorDesc(0, SensorKind.IMU6, 8, 1000, 400),))
-        self.batch_char = Characteristic(gatt.IMU_BATCH_UUID, R.NOTIFY, 0, b"")
-        self.control_char = Characteristic(gatt.CONTROL_UUID, R.WRITE | R.NOTIFY, RW,
+        self.batch_char: Characteristic[bytes] = Characteristic(gatt.IMU_BATCH_UUID, R.NOTIFY, NONE,
+                                                               b"")
+        self.control_char: Characteristic[bytes] = Characteristic(gatt.CONTROL_UUID, R.WRITE | R.NOTIFY, RW,
                                            CharacteristicValue(write=self._on_control))
-        self.battery_char = Characteristic(gatt.BATTERY_LEVEL_UUID, R.READ | R.NOTIFY,
-                                           Characteristic.READABLE,
+        self.battery_char: Characteristic[bytes] = Characteristic(gatt.BATTERY_LEVEL_UUID, R.READ | R.NOTIFY,
+                                           RO,
                                            CharacteristicValue(read=lambda c: bytes(
                                                [self.battery_pct])))
-        info = Characteristic(gatt.DEVICE_INFO_UUID, R.READ, Characteristic.READABLE,
+        info = Characteristic(gatt.DEVICE_INFO_UUID, R.READ, RO,
                               gatt.encode_control(self.hello)[1:])
-        dis = [Characteristic(u, R.READ, Characteristic.READABLE, v.encode()) for u, v in (
+        dis = [Characteristic(u, R.READ, RO, v.encode()) for u, v in (
             (gatt.MANUFACTURER_NAME_UUID, "rehab-kiosk"),
             (gatt.MODEL_NUMBER_UUID, "XIAO nRF52840 Sense (virtual)"),
             (gatt.FIRMWARE_REVISION_UUID, "1.0.0"))]
@@ -220,7 +225,7 @@ class VirtualRehabImu(_Peripheral):
         return ImuBatch(seq, t_first_us, period_us, cfg.gyro_fs_dps, cfg.accel_fs_g, 0, counts)
 
     async def _run_stream(self, cfg: Start) -> None:
-        period_us = int(round(1e6 / cfg.rate_hz))
+        period_us = round(1e6 / cfg.rate_hz)
         t0_us = self.device_us()
         seq = 0
         while self.conn is not None:
@@ -262,8 +267,9 @@ class VirtualWitMotion(_Peripheral):
         self.calibrating = False
         self.commands: list[tuple[int, int]] = []
         self._stream: asyncio.Task[None] | None = None
-        self.notify_char = Characteristic(witmotion.WIT_NOTIFY_UUID, R.NOTIFY, 0, b"")
-        self.write_char = Characteristic(witmotion.WIT_WRITE_UUID,
+        self.notify_char: Characteristic[bytes] = Characteristic(witmotion.WIT_NOTIFY_UUID,
+                                                                R.NOTIFY, NONE, b"")
+        self.write_char: Characteristic[bytes] = Characteristic(witmotion.WIT_WRITE_UUID,
                                          R.WRITE_WITHOUT_RESPONSE | R.WRITE, RW,
                                          CharacteristicValue(write=self._on_write))
         self.device.add_service(Service(witmotion.WIT_SERVICE_UUID,

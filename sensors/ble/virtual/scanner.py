@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from bleak.uuids import normalize_uuid_str
 from bumble.core import AdvertisingData
 from bumble.device import Advertisement
-from bleak.uuids import normalize_uuid_str
 
 from sensors.ble.ports import Advert
 from sensors.ble.virtual.air import VirtualAir
