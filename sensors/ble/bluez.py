@@ -18,7 +18,7 @@ class BlueZScanner:
         self.adapter = adapter
 
     async def scan(self, timeout_s: float) -> list[Advert]:
-        kw = {"bluez": {"adapter": self.adapter}} if self.adapter else {}
+        kw = {"adapter": self.adapter} if self.adapter else {}
         try:
             found = await BleakScanner.discover(timeout=timeout_s, return_adv=True,
                                                 **kw)  # type: ignore[call-overload]
