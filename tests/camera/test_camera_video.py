@@ -99,7 +99,7 @@ def test_live_worker_drops_stale_frames_but_keeps_the_newest():
     worker.join(10)
     worker.stop()
     assert worker.error_ is None
-    assert worker.dropped_ > 20
+    assert worker.dropped_ > 10  # ~90 expected: 2 ms frames, 20 ms model
     assert worker.frames_ + worker.dropped_ == 100
     assert worker.latest().t_s == pytest.approx(100 / 500.0)
 
