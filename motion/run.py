@@ -41,7 +41,7 @@ def set_summary(analyzer: SetAnalyzer, t0_s: float) -> dict[str, Any]:
     """The ``rehab replay --json`` object for a finished analyzer (times from ``t0_s``)."""
     return {
         "count": len(analyzer.reps_),
-        "rate_hz": analyzer.rate_hz,
+        "rate_hz": round(analyzer.rate_hz, 6),
         "samples": analyzer.samples_,
         "gaps": analyzer.gaps_,
         "gap_s": round(analyzer.gap_s_, 3),

@@ -14,14 +14,13 @@ import pkgutil
 import sys
 
 from rehab import __version__, commands
+from rehab.errors import UsageError
+
+__all__ = ["UsageError", "build_parser", "main"]
 
 # Every module in ``rehab.commands`` with a ``register`` function is a subcommand named like
 # the module, listed in ``rehab --help`` in name order. Import errors are packaging bugs and
 # are not hidden.
-
-
-class UsageError(Exception):
-    """A problem the user can fix (bad file, bad flag). Printed as one line, exit 2."""
 
 
 def _command_names() -> list[str]:

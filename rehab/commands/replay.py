@@ -12,16 +12,16 @@ import logging
 import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
-from motion.run import DEFAULT_CHUNK, run_set, set_summary
+from motion.run import run_set, set_summary
 from rehab.cli import UsageError
 from sensors.replay import ReplayError, ReplayFormat, load_recording
 from sensors.replay.select import most_rotating, session_units
 from therapy.catalogue import CATALOGUE
 
 _LOG = logging.getLogger(__name__)
+# Samples per feed. Live wearables deliver 10-30 at a time; a file goes in steps of ~10 s at
+# 100 Hz to keep per-step overhead off the hour-long replay. Same reps either way (tested).
+REPLAY_CHUNK = 1024
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,17 +32,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("path", type=Path, help="recording (csv, UCI-PT .txt[.gz], MetaWear csv) "
                    "or a UCI-PT session folder")
-    p.add_argument("--format", dest="fmt", choices=[f.value for f in ReplayFormat],
+    p.add_argument("--format", dest="fmt", metavar="{" + ",".join(f.value for f in ReplayFormat) + "}",
                    help="file format (guessed from the file when left out)")
     p.add_argument("--rate-hz", type=float, help="sample rate, when the file's is wrong")
     p.add_argument("--proximal", type=Path,
                    help="recording of the proximal segment: measure the joint angle")
     p.add_argument("--hold-s", type=float, help="prescribed hold at the top (s)")
     p.add_argument("--target-rom-deg", type=float, help="prescribed range of motion (deg)")
-    p.add_argument("--exercise", choices=sorted(CATALOGUE),
-                   help="catalogue exercise (tells which way is up, e.g. a forward bend)")
-    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK,
-                   help=f"samples fed per step (default {DEFAULT_CHUNK})")
+    p.add_argument("--exercise", metavar="ID",
+                   help="catalogue exercise (tells which way is up, e.g. a forward bend); "
+                   "`rehab sim --list` lists them")
+    p.add_argument("--chunk", type=int, default=REPLAY_CHUNK,
+                   help=f"samples fed per step (default {REPLAY_CHUNK}; the reps do not "
+                   "depend on it: the pipeline is chunk-invariant)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--camera", action="store_true",
                    help="PATH is a video: count reps from the camera's pose landmarks")
@@ -57,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
     if args.chunk < 1:
         raise UsageError("--chunk must be at least 1")
+    if args.exercise is not None and args.exercise not in CATALOGUE:
+        raise UsageError(f"unknown exercise {args.exercise!r}; `rehab sim --list` lists them")
     if args.camera:
         return _run_camera(args)
     try:
@@ -111,6 +115,9 @@ def _run_camera(args: argparse.Namespace) -> int:
 
 
 def _print_table(summary: dict, name: str) -> None:
+    from rich.console import Console  # only the table needs rich: --json starts faster
+    from rich.table import Table
+
     console = Console()
     table = Table(title=f"{name}: {summary['count']} reps")
     for col in ("n", "start s", "peak s", "end s", "detected s", "ROM °", "hold s", "up s",

@@ -1,0 +1,117 @@
+"""Throughput and latency of the motion core: ``python -m bench.throughput``.
+
+1. ``rehab replay`` on an hour-long CSV (start-up and parsing included, a subprocess
+   timed from outside) against a bare imufusion update loop over the same samples, in the
+   same run, at 100 Hz and at 200 Hz. Target (issue 2): >= 40 % of the bare loop's rate.
+2. The pipeline alone, fed in chunks of 10 / 32 / 100 samples like live wearables:
+   samples per second and CPU per 100 Hz wearable.
+3. Rep confirmation delay at 100 Hz on simulated sets: time from the end of the rep (the
+   angle back at rest, the simulator's truth) to its confirmation. Target: median <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import imufusion
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from motion.run import run_set
+from sensors.replay import load_recording, write_csv
+from sensors.sim import SimConfig, simulate
+from therapy.catalogue import CATALOGUE
+
+HOUR_S = 3600.0
+REPEATS = 3
+
+
+def hour_csv(folder: Path, rate_hz: float) -> Path:
+    """About an hour of seated knee extensions at ``rate_hz`` (7.5 s per rep)."""
+    path = folder / f"hour_{int(rate_hz)}hz.csv"
+    res = simulate(SimConfig(exercise_id="knee_extension_seated", reps=int(HOUR_S / 7.5),
+                             rate_hz=rate_hz, seed=1))
+    write_csv(path, res.distal)
+    return path
+
+
+def bare_loop_s(path: Path) -> tuple[float, int]:
+    rec = load_recording(path)
+    gyro = np.degrees(rec.chunk.gyro_rad_s)
+    accel = rec.chunk.accel_m_s2 / 9.80665
+    best = np.inf
+    for _ in range(REPEATS):
+        ahrs = imufusion.Ahrs()
+        t = time.perf_counter()
+        for g, a in zip(gyro, accel):
+            ahrs.update_no_magnetometer(g, a)
+        best = min(best, time.perf_counter() - t)
+    return best, len(rec.chunk)
+
+
+def replay_s(path: Path) -> float:
+    rehab = shutil.which("rehab", path=str(Path(sys.executable).parent)) or "rehab"
+    best = np.inf
+    for _ in range(REPEATS):
+        t = time.perf_counter()
+        subprocess.run([rehab, "replay", str(path), "--json"], check=True,
+                       stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def chunked_rates() -> list[tuple[int, float]]:
+    res = simulate(SimConfig(exercise_id="elbow_flexion", reps=40, rate_hz=100.0, seed=2))
+    out = []
+    for size in (10, 32, 100):
+        t = time.perf_counter()
+        run_set(res.distal, 100.0, chunk_size=size)
+        out.append((size, len(res.distal) / (time.perf_counter() - t)))
+    return out
+
+
+def confirmation_delays() -> np.ndarray:
+    delays = []
+    for i, (ex_id, ex) in enumerate(CATALOGUE.items()):
+        for seed in range(3):
+            res = simulate(SimConfig(exercise_id=ex_id, reps=8, rate_hz=100.0, seed=seed + 10 * i))
+            an = run_set(res.distal, 100.0, chunk_size=10, lifts=ex.lifts)
+            if len(an.reps_) == len(res.truth.reps):
+                delays += [r.t_detected - t.t_end for r, t in zip(an.reps_, res.truth.reps)]
+    return np.array(delays)
+
+
+def main() -> None:
+    console = Console()
+    table = Table(title="rehab replay on an hour-long CSV vs a bare imufusion loop (best of 3)")
+    for col in ("rate", "samples", "bare loop s", "bare samples/s", "replay s", "replay samples/s",
+                "ratio (target 40 %)"):
+        table.add_column(col, justify="right")
+    with tempfile.TemporaryDirectory() as tmp:
+        for rate in (100.0, 200.0):
+            path = hour_csv(Path(tmp), rate)
+            bare, n = bare_loop_s(path)
+            rep = replay_s(path)
+            table.add_row(f"{rate:g} Hz", f"{n:,}", f"{bare:.3f}", f"{n / bare:,.0f}", f"{rep:.3f}",
+                          f"{n / rep:,.0f}", f"{bare / rep:.0%}")
+    console.print(table)
+    live = Table(title="Pipeline alone, fed like a live wearable (100 Hz)")
+    for col in ("chunk", "samples/s", "CPU per 100 Hz wearable"):
+        live.add_column(col, justify="right")
+    for size, rate in chunked_rates():
+        live.add_row(str(size), f"{rate:,.0f}", f"{100.0 / rate:.2%}")
+    console.print(live)
+    d = confirmation_delays()
+    console.print(f"rep confirmation after the rep's end at 100 Hz: median {np.median(d):.2f} s, "
+                  f"p90 {np.percentile(d, 90):.2f} s, max {d.max():.2f} s over {d.size} reps "
+                  f"(target: median <= 0.5 s)")
+
+
+if __name__ == "__main__":
+    main()
