@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	touch $(STAMP)
 
 run: install
-	$(BIN)/rehab demo
+	$(BIN)/rehab kiosk
 
 test: install
 	bash scripts/system-deps.sh test

@@ -1,0 +1,174 @@
+"""The kiosk's state outside any screen (no Kivy): store, plan, settings, clinic, history,
+and the view-models each screen asks for. The Kivy app holds one ``KioskModel``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from kiosk.adapters.clinic import Clinic, open_clinic
+from kiosk.adapters.history import History, SessionRow
+from kiosk.adapters.sources import SimSourceFactory, SourceFactory
+from kiosk.run import ExerciseRun
+from kiosk.settings import KioskSettings, load_settings, save_settings
+from kiosk.vm.intake import CHECKIN_ID, INTAKE_ID, IntakeVM
+from kiosk.vm.lock import LockVM
+from kiosk.vm.messages import MessagesVM, build_messages, unread_count
+from kiosk.vm.progress import ProgressVM, build_progress
+from kiosk.vm.reminders import AppointmentLine, appointment_lines, live_appointment
+from kiosk.vm.summary import SummaryVM, build_summary
+from kiosk.vm.today import TodayVM, build_today
+from therapy.plan import Plan, PlanExercise, Schedule, Weekday, exercise_from_catalogue
+from therapy.ports import Clock, SystemClock
+from therapy.records import SessionRecord
+from therapy.store import TherapyStore
+
+log = logging.getLogger(__name__)
+STATE_NAME = "kiosk_state.json"
+DEMO_EXERCISES = ("knee_extension_seated", "heel_slide", "elbow_flexion")
+
+
+def demo_plan() -> Plan:
+    """What a kiosk with no plan from a clinic offers: three catalogue exercises, daily."""
+    from therapy.catalogue import CATALOGUE
+
+    exs = tuple(exercise_from_catalogue(e) for e in DEMO_EXERCISES if e in CATALOGUE)
+    t0 = datetime(2020, 1, 1).astimezone()
+    return Plan("demo", 0, t0, t0 + timedelta(days=36500),
+                Schedule(tuple(Weekday), 1), exs)
+
+
+class KioskModel:
+    def __init__(self, data_dir: Path, *, sources: SourceFactory | None = None,
+                 clinic: Clinic | None = None, clock: Clock | None = None,
+                 monotonic: Callable[[], float] | None = None) -> None:
+        import time
+
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = TherapyStore(self.data_dir / "rehab.db")
+        self.history = History(self.store.path)
+        self.clinic = clinic or open_clinic(self.data_dir, self.store)
+        self.sources: SourceFactory = sources or SimSourceFactory()
+        self.clock = clock or SystemClock()
+        self.monotonic = monotonic or time.monotonic
+        self.settings = load_settings(self.data_dir)
+        self.lock = LockVM(self.settings.pin_hash, self.settings.lock_after_s)
+        self.run: ExerciseRun | None = None
+        self.last_record: SessionRecord | None = None
+        self._state = self._load_state()
+
+    # --- small persistent UI state (message read marker, last reminder) ----------------
+    def _load_state(self) -> dict[str, str]:
+        try:
+            return dict(json.loads((self.data_dir / STATE_NAME).read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def _save_state(self) -> None:
+        tmp = self.data_dir / (STATE_NAME + ".tmp")
+        tmp.write_text(json.dumps(self._state))
+        os.replace(tmp, self.data_dir / STATE_NAME)
+
+    def _time(self, key: str) -> datetime | None:
+        v = self._state.get(key)
+        return datetime.fromisoformat(v) if v else None
+
+    def close(self) -> None:
+        self.clinic.close()
+        self.history.close()
+        self.store.close()
+
+    # --- settings ----------------------------------------------------------------------
+    def update_settings(self, s: KioskSettings) -> None:
+        self.settings = s
+        self.lock.pin_hash, self.lock.lock_after_s = s.pin_hash, s.lock_after_s
+        save_settings(self.data_dir, s)
+
+    # --- plan and today ----------------------------------------------------------------
+    def plan(self) -> tuple[Plan, bool]:
+        cur = self.store.current_plan()
+        if cur is not None and cur[0].is_valid_at(self.clock.now()):
+            return cur[0], False
+        return demo_plan(), True
+
+    def sessions(self, days: int = 60) -> list[SessionRow]:
+        return self.history.sessions(since=self.clock.now() - timedelta(days=days))
+
+    def today(self) -> TodayVM:
+        plan, demo = self.plan()
+        return build_today(plan, self.sessions(), self.clock.now(), demo)
+
+    def progress(self) -> ProgressVM:
+        plan, _ = self.plan()
+        names = {e.exercise_id: e.name for e in plan.exercises}
+        return build_progress(self.sessions(), names, {str(d) for d in plan.schedule.days},
+                              self.clock.now())
+
+    def appointments(self) -> tuple[AppointmentLine, ...]:
+        return appointment_lines(self.store.appointments(), self.clock.now())
+
+    # --- messages ------------------------------------------------------------------------
+    def unread(self) -> int:
+        return unread_count(self.store.messages(), self._time("messages_read_until"))
+
+    def messages(self) -> MessagesVM:
+        return build_messages(self.store.messages(), self.clock.now(),
+                              self._time("messages_read_until"))
+
+    def mark_messages_read(self) -> None:
+        self._state["messages_read_until"] = self.clock.now().isoformat()
+        self._save_state()
+
+    def reply(self, text: str) -> None:
+        self.clinic.send_message(text)
+        self.clinic.notify_outbox()
+
+    def outbox_waiting(self) -> int:
+        return self.store.outbox_count()
+
+    # --- intake and daily check-in --------------------------------------------------------
+    def intake_needed(self) -> IntakeVM | None:
+        """The full intake on first run, the short check-in once a day, else None."""
+        if self.history.last_questionnaire(INTAKE_ID) is None:
+            return IntakeVM(first_run=True)
+        if self._checked_today() is None:
+            return IntakeVM(first_run=False)
+        return None
+
+    def _checked_today(self) -> dict[str, object] | None:
+        today = self.clock.now().astimezone().date()
+        found = [q for q in (self.history.last_questionnaire(INTAKE_ID),
+                             self.history.last_questionnaire(CHECKIN_ID))
+                 if q is not None and q[0].astimezone().date() == today]
+        return max(found, key=lambda q: q[0])[1] if found else None
+
+    def red_flag_today(self) -> bool:
+        answers = self._checked_today()
+        return bool(answers and answers.get("red_flag"))
+
+    def submit_intake(self, vm: IntakeVM) -> None:
+        self.clinic.submit_questionnaire(vm.answers(self.clock.now()))
+        self.clinic.notify_outbox()
+
+    # --- exercising ----------------------------------------------------------------------
+    def start_exercise(self, ex: PlanExercise) -> ExerciseRun:
+        plan, demo = self.plan()
+        appt = live_appointment(self.store.appointments(), self.clock.now())
+        self.run = ExerciseRun(ex, store=self.store, clinic=self.clinic, sources=self.sources,
+                               plan_version=None if demo else plan.version,
+                               appointment_id=appt, monotonic=self.monotonic)
+        return self.run
+
+    def finish_exercise(self) -> SummaryVM:
+        assert self.run is not None
+        run = self.run
+        previous = [s for s in self.history.sessions(exercise_id=run.ex.exercise_id)
+                    if s.id != run.ctl.session_id]
+        rec = run.finish()
+        self.last_record = rec
+        return build_summary(rec, run.ex.name, previous[-1] if previous else None)

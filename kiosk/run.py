@@ -1,0 +1,122 @@
+"""One exercise as the patient does it: pain before, sets (live), pain after, summary.
+
+Drives the therapy :class:`~therapy.session.SessionController` (the same controller the
+headless session, BLE, serial and camera use) and feeds a :class:`LiveSetVM`. No Kivy:
+the screen calls :meth:`ExerciseRun.start_set` (a task on the running asyncio loop),
+:meth:`poll` each frame, and :meth:`finish` at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable
+
+from kiosk.adapters.clinic import Clinic
+from kiosk.adapters.sources import SourceFactory
+from kiosk.vm.live import LiveSetVM
+from kiosk.vm.pain import PainStage, PainVM
+from therapy.plan import PlanExercise
+from therapy.ports import Analyzer, FhirEncoder, SessionEvent, set_analyzer_factory
+from therapy.records import PainPhase, PainReport, SessionRecord, new_id
+from therapy.session import SessionController, SessionState
+from therapy.store import TherapyStore
+
+log = logging.getLogger(__name__)
+
+
+class ExerciseRun:
+    def __init__(self, ex: PlanExercise, *, store: TherapyStore, clinic: Clinic,
+                 sources: SourceFactory, plan_version: int | None,
+                 appointment_id: str | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.ex = ex
+        self.store = store
+        self.clinic = clinic
+        self.sources = sources
+        self.monotonic = monotonic
+        self.analyzer: Analyzer | None = None
+        self.ctl = SessionController(ex, sink=store, encoder=FhirEncoder(clinic.device_id),
+                                     analyzer_factory=self._analyzer,
+                                     plan_version=plan_version, appointment_id=appointment_id)
+        self.live = LiveSetVM(ex, lifts=ex.exercise.lifts, watched=appointment_id is not None)
+        self.pain_before = PainVM(PainStage.BEFORE)
+        self.pain_after = PainVM(PainStage.AFTER)
+        self.task: asyncio.Task[Any] | None = None
+        self.error: str = ""
+        self.ctl.add_listener(self._on_event)
+        self.ctl.add_listener(clinic.live_listener)
+        if appointment_id is not None:
+            clinic.start_appointment(appointment_id, self.ctl.session_id)
+
+    def _analyzer(self, rate_hz: float, rom: float, hold: float, two: bool) -> Analyzer:
+        self.analyzer = set_analyzer_factory(rate_hz, rom, hold, two)
+        return self.analyzer
+
+    def _on_event(self, ev: SessionEvent) -> None:
+        self.live.on_event(ev, self.monotonic())
+
+    # --- pain before ---------------------------------------------------------------------
+    def confirm_pain_before(self) -> bool:
+        """Record the rating; False when the patient should not exercise (flagged)."""
+        vm = self.pain_before
+        if vm.rating is None:
+            return True
+        self.ctl.set_pain_before(vm.rating, vm.note_text)
+        if vm.flagged:
+            # not exercising: the report goes to the clinic on its own now
+            p = PainReport(new_id(), vm.rating, PainPhase.BEFORE, self.ctl.clock.now(),
+                           None, vm.note_text)
+            self.clinic.submit_pain(p)
+            self.clinic.notify_outbox()
+            return False
+        self.pain_after.before = vm.rating
+        return True
+
+    # --- sets ----------------------------------------------------------------------------
+    @property
+    def more_sets(self) -> bool:
+        return not self.ctl.stopped and self.ctl.set_no < self.ex.sets
+
+    @property
+    def set_running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start_set(self) -> None:
+        if self.set_running or not self.more_sets:
+            return
+        distal, proximal, status = self.sources.open(self.ex, self.ctl.set_no + 1)
+        self.live.sensors = status
+        self.task = asyncio.ensure_future(self._run_set(distal, proximal))
+
+    async def _run_set(self, distal: Any, proximal: Any) -> None:
+        try:
+            await self.ctl.run_set(distal, proximal)
+        except Exception as exc:  # supervised boundary: the UI shows it, the app goes on
+            log.exception("set failed")
+            self.error = f"The sensors stopped: {exc}"
+            self.live.running = False
+
+    def pause(self) -> None:
+        self.ctl.pause() if self.ctl.state != SessionState.PAUSED else self.ctl.resume()
+
+    def stop(self) -> None:
+        self.ctl.stop()
+        if self.ctl.state == SessionState.PAUSED:
+            self.ctl.resume()
+
+    def poll(self) -> None:
+        now = self.monotonic()
+        a = self.analyzer
+        samples = getattr(a, "samples_", None)
+        if a is not None and self.set_running and samples:
+            self.live.on_angle(float(getattr(a, "angle_deg_", 0.0)), now)
+        self.live.tick(now)
+
+    # --- end -----------------------------------------------------------------------------
+    def finish(self) -> SessionRecord:
+        vm = self.pain_after
+        rec = self.ctl.finish(pain_after=vm.rating, note=vm.note_text)
+        self.clinic.notify_outbox()
+        return rec

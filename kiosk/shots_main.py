@@ -1,0 +1,42 @@
+"""``python -m kiosk.shots_main OUT WxH SPEED``: one screenshot walk at one window size,
+on a throw-away demo data dir, offscreen. Started by ``rehab kiosk --screenshots``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    out, size_text, speed = Path(argv[0]), argv[1], float(argv[2])
+    w, h = (int(v) for v in size_text.split("x"))
+    from kiosk.headless import prepare_env
+
+    with tempfile.TemporaryDirectory(prefix="rehab-kiosk-shots-") as tmp:
+        prepare_env(Path(tmp) / "kivy", offscreen=True)
+        from kiosk.kivy_setup import configure_kivy
+
+        configure_kivy((w, h), fullscreen=False, pi=False)
+        from kiosk.adapters.audio import AudioCues
+        from kiosk.adapters.sources import SimSourceFactory
+        from kiosk.demo_data import seed
+        from kiosk.model import KioskModel
+        from kiosk.ui.app import KioskApp
+        from kiosk.ui.screenshots import SHOTS, run_with_screenshots
+
+        model = KioskModel(Path(tmp) / "data", sources=SimSourceFactory(speed))
+        seed(model.store, model.plan()[0], model.clock.now())
+        app = KioskApp(model, audio=AudioCues(enabled=False))
+        try:
+            files = asyncio.run(run_with_screenshots(app, out))
+        finally:
+            model.close()
+    for f in files:
+        print(f)
+    return 0 if len(files) == SHOTS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

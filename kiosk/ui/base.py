@@ -1,0 +1,95 @@
+"""Screen base class and the top bar shown on every screen but the lock screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kivy.graphics import Color, RoundedRectangle
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.ui import theme as T
+from kiosk.ui.widgets import Badge, BigButton, Txt, paint_bg
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+
+
+class KioskScreen(Screen):
+    title = ""
+
+    def __init__(self, app: KioskApp, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.app = app
+        paint_bg(self)
+
+    def refresh(self) -> None:
+        """Rebuild the content from the view-model (called on enter and when data change)."""
+
+    def on_pre_enter(self, *_: Any) -> None:
+        self.refresh()
+
+
+class TopBar(BoxLayout):
+    """Screen title and the navigation buttons (Messages carries the unread badge)."""
+
+    def __init__(self, app: KioskApp, **kw: Any) -> None:
+        super().__init__(orientation="horizontal", size_hint_y=None, height=T.touch_h(60),
+                         padding=(dp(8), dp(4)), spacing=dp(6), **kw)
+        self.app = app
+        paint_bg(self, T.PRIMARY_DARK)
+        self.title = Txt("", 22, T.WHITE, bold=True, fill=True, shorten=True,
+                         shorten_from="right", size_hint_x=1.3)
+        self.add_widget(self.title)
+        for label, name in (("Today", "today"), ("Progress", "progress")):
+            self.add_widget(self._btn(label, name))
+        msg = FloatLayout(size_hint_x=1.1)
+        self.msg_btn = self._btn("Messages", "messages")
+        self.msg_btn.pos_hint, self.msg_btn.size_hint = {"x": 0, "y": 0}, (1, 1)
+        self.badge = Badge(pos_hint={"right": 1.0, "top": 1.0})
+        msg.add_widget(self.msg_btn)
+        msg.add_widget(self.badge)
+        self.add_widget(msg)
+        self.add_widget(self._btn("Settings", "settings"))
+        self.add_widget(BigButton("Lock", app.lock_now, T.DANGER, size=17, height=52,
+                                  size_hint_x=0.7))
+
+    def _btn(self, label: str, name: str) -> BigButton:
+        return BigButton(label, lambda: self.app.go(name), T.PRIMARY, size=17, height=52,
+                         size_hint_x=1)
+
+    def update(self, title: str, unread: int) -> None:
+        self.title.text = title
+        self.badge.count = unread
+
+
+class StatusStrip(BoxLayout):
+    """A thin line at the bottom: demo sensors, clinic connection, records waiting."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(orientation="horizontal", size_hint_y=None, height=dp(30),
+                         padding=(dp(8), 0), spacing=dp(8), **kw)
+        paint_bg(self, (0.88, 0.90, 0.93, 1))
+        self.demo = Txt("", 15, T.TEXT, bold=True, halign="center", fill=True,
+                        size_hint_x=None, width=0)
+        with self.demo.canvas.before:
+            self._demo_col = Color(1.0, 0.78, 0.2, 0)
+            self._demo_bg = RoundedRectangle(radius=[dp(6)])
+        self.demo.bind(pos=self._upd, size=self._upd)
+        self.text = Txt("", 15, T.TEXT, fill=True, shorten=True, shorten_from="right")
+        self.add_widget(self.demo)
+        self.add_widget(self.text)
+
+    def _upd(self, *_: Any) -> None:
+        self._demo_bg.pos = (self.demo.x, self.demo.y + dp(3))
+        self._demo_bg.size = (self.demo.width, self.demo.height - dp(6))
+
+    def update(self, waiting: int, clinic: str, demo: bool) -> None:
+        send = f"{waiting} record{'s' if waiting != 1 else ''} waiting to be sent" if waiting \
+            else "all records sent"
+        self.text.text = f"{clinic}  ·  {send}"
+        self.demo.text = "DEMO SENSORS (simulated)" if demo else ""
+        self.demo.width = dp(220) if demo else 0
+        self._demo_col.a = 1 if demo else 0

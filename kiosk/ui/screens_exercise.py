@@ -1,0 +1,200 @@
+"""Pain before/after, instruction, live set and summary screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.gridlayout import GridLayout
+
+from kiosk.ui import theme as T
+from kiosk.ui.base import KioskScreen
+from kiosk.ui.widgets import BigButton, Card, Gauge, MovementAnim, Txt
+from kiosk.vm.pain import QUICK_NOTES, PainStage, PainVM
+
+
+class PainScreen(KioskScreen):
+    title = "Pain"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.vm = PainVM(PainStage.BEFORE)
+        self.box = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(10))
+        self.add_widget(self.box)
+
+    def start(self, vm: PainVM) -> None:
+        self.vm = vm
+        self.title = "Pain before" if vm.stage == PainStage.BEFORE else "Pain after"
+
+    def refresh(self) -> None:
+        vm, b = self.vm, self.box
+        b.clear_widgets()
+        b.add_widget(Txt(vm.question, 28, bold=True, fixed_h=dp(48)))
+        b.add_widget(Txt("0 = no pain      10 = worst pain imaginable", 19, T.MUTED,
+                         fixed_h=dp(30)))
+        row = GridLayout(cols=11, spacing=dp(5), size_hint_y=None, height=T.touch_h(84))
+        for r in range(11):
+            sel = vm.rating == r
+            row.add_widget(BigButton(str(r), lambda r=r: self.choose(r),
+                                     T.pain_colour(r) if sel or vm.rating is None else T.GREY,
+                                     size=30 if sel else 26, size_hint_y=1,
+                                     text_colour=T.WHITE if sel or vm.rating is None
+                                     else T.TEXT))
+        b.add_widget(row)
+        if vm.flagged:
+            c = Card(T.DANGER_LIGHT, size_hint_y=None, height=dp(118))
+            c.add_widget(Txt("Please stop", 24, T.DANGER, bold=True, fill=True))
+            c.add_widget(Txt(vm.advice, 19, fill=True))
+            b.add_widget(c)
+        else:
+            b.add_widget(Txt("Add a note if you like (optional):", 18, T.MUTED, fixed_h=dp(28)))
+            notes = GridLayout(cols=len(QUICK_NOTES), spacing=dp(6), size_hint_y=None,
+                               height=T.touch_h(60))
+            for n in QUICK_NOTES:
+                on = n in vm.notes
+                notes.add_widget(BigButton(n, lambda n=n: self.note(n),
+                                           T.PRIMARY if on else T.GREY, size=18, size_hint_y=1,
+                                           text_colour=T.WHITE if on else T.TEXT))
+            b.add_widget(notes)
+        b.add_widget(BoxLayout())  # spacer
+        nav = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(10))
+        if vm.flagged and vm.stage == PainStage.BEFORE:
+            nav.add_widget(BigButton("Back to Today", self.app.pain_stop, T.DANGER))
+        else:
+            ok = vm.rating is not None
+            nav.add_widget(BigButton("Continue" if ok else "Choose a number",
+                                     self.done if ok else None,
+                                     T.GOOD if ok else T.GREY,
+                                     text_colour=T.WHITE if ok else T.MUTED))
+        b.add_widget(nav)
+
+    def choose(self, r: int) -> None:
+        self.vm.choose(r)
+        self.refresh()
+
+    def note(self, n: str) -> None:
+        self.vm.toggle_note(n)
+        self.refresh()
+
+    def done(self) -> None:
+        self.app.pain_done(self.vm)
+
+
+class InstructionScreen(KioskScreen):
+    title = "How to do it"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.anim: MovementAnim | None = None
+
+    def refresh(self) -> None:
+        run = self.app.model.run
+        self.clear_widgets()
+        if run is None:
+            return
+        ex = run.ex
+        self.title = ex.name
+        row = BoxLayout(padding=dp(12), spacing=dp(12))
+        left = BoxLayout(orientation="vertical", spacing=dp(8))
+        left.add_widget(Txt(ex.name, 28, bold=True, fixed_h=dp(44)))
+        left.add_widget(Txt(ex.instructions, 22, fill=True))
+        hold = f", hold {ex.hold_s:g} s at the top" if ex.hold_s else ""
+        left.add_widget(Txt(f"{ex.sets} sets of {ex.reps}{hold}. Side: {ex.side}.", 20,
+                            T.MUTED, fixed_h=dp(56)))
+        left.add_widget(BigButton(f"Start set {run.ctl.set_no + 1}", self.app.begin_set,
+                                  T.GOOD, size=28, height=84))
+        row.add_widget(left)
+        card = Card(size_hint_x=0.8)
+        self.anim = MovementAnim(ex.target_rom_deg, ex.up_s, ex.hold_s, ex.down_s)
+        card.add_widget(self.anim)
+        card.add_widget(Txt("Move like the blue line, up to the green one.", 17, T.MUTED,
+                            halign="center", fixed_h=dp(48)))
+        row.add_widget(card)
+        self.add_widget(row)
+        self.anim.start()
+
+    def on_leave(self, *_: Any) -> None:
+        if self.anim is not None:
+            self.anim.stop()
+
+
+class LiveScreen(KioskScreen):
+    """The live set: hold countdown on top, gauge, big rep counter, cue, timers, sensors."""
+
+    title = "Exercise"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        root = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(6))
+        self.hold = Txt("", 34, T.PRIMARY, bold=True, halign="center", fixed_h=dp(52))
+        root.add_widget(self.hold)
+        mid = BoxLayout(spacing=dp(10))
+        gbox = FloatLayout()
+        self.gauge = Gauge(pos_hint={"x": 0, "y": 0}, size_hint=(1, 1))
+        self.angle = Txt("", 30, T.TEXT, bold=True, halign="center", size_hint=(1, 0.2),
+                         pos_hint={"x": 0, "y": 0.02}, fill=True)
+        gbox.add_widget(self.gauge)
+        gbox.add_widget(self.angle)
+        mid.add_widget(gbox)
+        right = BoxLayout(orientation="vertical", spacing=dp(4))
+        self.reps = Txt("0", 120, T.TEXT, bold=True, halign="center", fill=True)
+        self.reps.bind(height=lambda w, h: setattr(w, "font_size", min(T.fs(130), h * 0.8)))
+        self.of = Txt("", 26, T.MUTED, halign="center", fixed_h=dp(38))
+        self.cue = Txt("", 30, T.GOOD, bold=True, halign="center", fixed_h=dp(56))
+        self.timer = Txt("", 22, T.TEXT, halign="center", fixed_h=dp(34))
+        for w in (self.reps, self.of, self.cue, self.timer):
+            right.add_widget(w)
+        mid.add_widget(right)
+        root.add_widget(mid)
+        self.watch = Txt("", 18, T.GOOD, bold=True, halign="center", fixed_h=dp(26))
+        root.add_widget(self.watch)
+        self.sensors = Txt("", 15, T.MUTED, halign="center", fixed_h=dp(24), shorten=True)
+        root.add_widget(self.sensors)
+        self.buttons = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(10))
+        root.add_widget(self.buttons)
+        self.add_widget(root)
+        self._mode = ""
+
+    def _set_buttons(self, mode: str) -> None:
+        if mode == self._mode:
+            return
+        self._mode = mode
+        b = self.buttons
+        b.clear_widgets()
+        if mode == "rest":
+            b.add_widget(BigButton("Start next set", self.app.begin_set, T.GOOD))
+            b.add_widget(BigButton("Finish now", self.app.stop_set, T.DANGER, size_hint_x=0.6))
+        elif mode in ("run", "paused"):
+            b.add_widget(BigButton("Resume" if mode == "paused" else "Pause", self.app.pause_set,
+                                   T.PRIMARY))
+            b.add_widget(BigButton("Stop", self.app.stop_set, T.DANGER))
+
+    def refresh(self) -> None:
+        run = self.app.model.run
+        if run is None:
+            return
+        run.poll()
+        live = run.live
+        self.title = f"{run.ex.name} · {live.set_text}"
+        self.gauge.max_deg = live.gauge_max_deg
+        self.gauge.band = list(live.band_deg)
+        self.gauge.value = live.angle_deg
+        self.angle.text = f"{live.angle_deg:.0f}°"
+        self.reps.text = live.rep_text
+        self.of.text = f"{live.rep_target_text} reps  ·  {live.set_text}"
+        if live.resting:
+            self.hold.text = "Rest. Start the next set when ready."
+        elif live.paused:
+            self.hold.text = "Paused"
+        else:
+            self.hold.text = live.hold_text
+        self.cue.text = run.error or live.cue
+        self.cue.color = T.GOOD if live.cue == "Good rep!" else T.WARN
+        self.timer.text = live.timer_text
+        self.watch.text = ("Your therapist is watching the live feed" if live.watched
+                           else "")
+        self.sensors.text = live.status_text
+        self._set_buttons("rest" if live.resting else "paused" if live.paused else
+                          "run" if live.running else "")

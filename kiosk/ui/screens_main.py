@@ -1,0 +1,237 @@
+"""Lock, Today, Intake/check-in and Messages screens (thin: the view-models decide)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.ui import theme as T
+from kiosk.ui.base import KioskScreen
+from kiosk.ui.widgets import BigButton, Card, Txt
+from kiosk.vm.intake import CONDITION, GOALS, RED_FLAG_ADVICE, RED_FLAGS, IntakeVM
+from kiosk.vm.messages import QUICK_REPLIES
+
+
+def scroller(content: Any) -> ScrollView:
+    content.size_hint_y = None
+    content.bind(minimum_height=content.setter("height"))
+    sv = ScrollView(do_scroll_x=False, bar_width=dp(10), scroll_type=["bars", "content"])
+    sv.add_widget(content)
+    return sv
+
+
+class LockScreen(KioskScreen):
+    """PIN pad. Shows the time and, at most, that exercises are due: no health data."""
+
+    title = "Locked"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.purpose = "unlock"  # or "settings"
+        row = BoxLayout(orientation="horizontal", padding=dp(16), spacing=dp(16))
+        left = BoxLayout(orientation="vertical", spacing=dp(8))
+        self.clock = Txt("", 64, T.TEXT, bold=True, halign="center", fill=True)
+        self.date = Txt("", 24, T.MUTED, halign="center", fixed_h=dp(40))
+        self.notice = Txt("", 22, T.PRIMARY, bold=True, halign="center", fixed_h=dp(70))
+        self.msg = Txt("", 22, T.TEXT, halign="center", fixed_h=dp(60))
+        self.dots = Txt(" ", 40, T.TEXT, halign="center", fixed_h=dp(56),
+                        font_name="DejaVuSans")
+        for w in (self.clock, self.date, self.notice, self.msg, self.dots):
+            left.add_widget(w)
+        row.add_widget(left)
+        pad = GridLayout(cols=3, spacing=dp(8), size_hint_x=0.9)
+        for key in "123456789":
+            pad.add_widget(BigButton(key, lambda k=key: self.key(k), T.PRIMARY, size=30,
+                                     size_hint_y=1))
+        pad.add_widget(BigButton("⌫", self.erase, T.GREY, size=30, text_colour=T.TEXT,
+                                 size_hint_y=1, font_name="DejaVuSans"))
+        pad.add_widget(BigButton("0", lambda: self.key("0"), T.PRIMARY, size=30, size_hint_y=1))
+        pad.add_widget(BigButton("OK", self.submit, T.GOOD, size=30, size_hint_y=1))
+        row.add_widget(pad)
+        self.add_widget(row)
+
+    def refresh(self) -> None:
+        lock = self.app.model.lock
+        now = datetime.now().astimezone()
+        self.clock.text = now.strftime("%H:%M")
+        self.date.text = now.strftime("%A %d %B")
+        self.msg.text = ("Enter the settings PIN" if self.purpose == "settings"
+                         else lock.message)
+        self.dots.text = lock.dots
+        self.notice.text = self.app.reminder_notice
+
+    def key(self, k: str) -> None:
+        self.app.model.lock.press(k, self.app.now())
+        self.refresh()
+
+    def erase(self) -> None:
+        self.app.model.lock.erase()
+        self.refresh()
+
+    def submit(self) -> None:
+        if self.app.model.lock.submit(self.app.now()):
+            self.app.unlocked(self.purpose)
+        self.refresh()
+
+
+class TodayScreen(KioskScreen):
+    title = "Today"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.box = BoxLayout(orientation="vertical", spacing=dp(10), padding=dp(12))
+        self.add_widget(scroller(self.box))
+
+    def refresh(self) -> None:
+        vm = self.app.model.today()
+        b = self.box
+        b.clear_widgets()
+        head = BoxLayout(size_hint_y=None, height=dp(48))
+        head.add_widget(Txt(vm.headline, 26, T.TEXT, bold=True, fill=True))
+        head.add_widget(Txt(vm.streak_text, 22, T.GOOD, bold=True, halign="right", fill=True,
+                            size_hint_x=0.5))
+        b.add_widget(head)
+        if self.app.model.red_flag_today():
+            c = Card(T.DANGER_LIGHT, size_hint_y=None)
+            c.bind(minimum_height=c.setter("height"))
+            c.add_widget(Txt("Exercise is paused today", 24, T.DANGER, bold=True))
+            c.add_widget(Txt(RED_FLAG_ADVICE, 20))
+            b.add_widget(c)
+        if vm.demo_plan:
+            b.add_widget(Txt("Demo plan: your clinic has not sent a plan yet.", 18, T.MUTED))
+        for line in self.app.model.appointments():
+            b.add_widget(Txt(line.text, 20, T.GOOD if line.live_now else T.PRIMARY,
+                             bold=line.live_now))
+        for item in vm.items:
+            c = Card(T.NEXT if item.is_next else T.CARD, orientation="horizontal",
+                     size_hint_y=None, height=dp(104))
+            info = BoxLayout(orientation="vertical")
+            mark = "✓ " if item.done else ("Next: " if item.is_next else "")
+            info.add_widget(Txt(mark + item.exercise.name, 24, T.TEXT, bold=True, fill=True,
+                                font_name="DejaVuSans" if item.done else "Roboto"))
+            ex = item.exercise
+            info.add_widget(Txt(f"{ex.sets} sets × {ex.reps} reps  ·  {item.progress_text}",
+                                18, T.MUTED, fill=True, font_name="DejaVuSans"))
+            c.add_widget(info)
+            label = "Do again" if item.done else "Start"
+            c.add_widget(BigButton(label, lambda e=ex: self.app.start_exercise(e),
+                                   T.GOOD if item.is_next else T.PRIMARY, size=24,
+                                   size_hint=(None, None), width=dp(150), height=dp(76),
+                                   pos_hint={"center_y": 0.5}))
+            b.add_widget(c)
+
+
+class IntakeScreen(KioskScreen):
+    """First-run intake (goals, condition) or the daily safety check-in; red flags stop."""
+
+    title = "Check-in"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.vm = IntakeVM(first_run=True)
+        self.box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(12))
+        self.add_widget(scroller(self.box))
+
+    def start(self, vm: IntakeVM) -> None:
+        self.vm = vm
+        self.title = "Welcome" if vm.first_run else "Daily safety check"
+
+    def refresh(self) -> None:
+        vm, b = self.vm, self.box
+        b.clear_widgets()
+        if vm.first_run:
+            b.add_widget(Txt("Welcome! A few questions before you start.", 24, bold=True))
+            b.add_widget(Txt("What do you want to achieve? (choose any)", 20, T.MUTED))
+            b.add_widget(self._choices(GOALS, lambda g: g in vm.goals, self._goal))
+            b.add_widget(Txt("How is your condition?", 20, T.MUTED))
+            b.add_widget(self._choices(CONDITION, lambda c: c == vm.condition, self._cond))
+        else:
+            b.add_widget(Txt("A quick safety check before today's exercises.", 24, bold=True))
+        b.add_widget(Txt("Since your last exercises, have you had:", 20, T.MUTED))
+        for key, question in RED_FLAGS:
+            row = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
+            row.add_widget(Txt(question, 21, fill=True))
+            for yes in (True, False):
+                chosen = vm.flags[key] is yes
+                colour = (T.DANGER if yes else T.GOOD) if chosen else T.GREY
+                row.add_widget(BigButton("Yes" if yes else "No",
+                                         lambda k=key, y=yes: self._flag(k, y), colour,
+                                         size=22, text_colour=T.WHITE if chosen else T.TEXT,
+                                         size_hint=(None, 1), width=dp(96)))
+            b.add_widget(row)
+        b.add_widget(BigButton("Send answers" if vm.complete else "Please answer every question",
+                               self.submit, T.GOOD if vm.complete else T.GREY,
+                               text_colour=T.WHITE if vm.complete else T.MUTED))
+
+    def _choices(self, options: tuple[str, ...], on: Any, act: Any) -> GridLayout:
+        g = GridLayout(cols=3, spacing=dp(8), size_hint_y=None)
+        g.bind(minimum_height=g.setter("height"))
+        for o in options:
+            sel = on(o)
+            g.add_widget(BigButton(o, lambda o=o: act(o), T.PRIMARY if sel else T.GREY, size=19,
+                                   text_colour=T.WHITE if sel else T.TEXT, height=64))
+        return g
+
+    def _goal(self, g: str) -> None:
+        self.vm.toggle_goal(g)
+        self.refresh()
+
+    def _cond(self, c: str) -> None:
+        self.vm.condition = c
+        self.refresh()
+
+    def _flag(self, key: str, yes: bool) -> None:
+        self.vm.answer(key, yes)
+        self.refresh()
+
+    def submit(self) -> None:
+        if self.vm.complete:
+            self.app.intake_done(self.vm)
+
+
+class MessagesScreen(KioskScreen):
+    title = "Messages"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
+        self.box = BoxLayout(orientation="vertical", spacing=dp(8))
+        root.add_widget(scroller(self.box))
+        root.add_widget(Txt("Quick replies", 18, T.MUTED))
+        grid = GridLayout(cols=2, spacing=dp(8), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for r in QUICK_REPLIES:
+            grid.add_widget(BigButton(r, lambda r=r: self.reply(r), T.PRIMARY, size=19,
+                                      height=60))
+        root.add_widget(grid)
+        self.add_widget(root)
+
+    def refresh(self) -> None:
+        vm = self.app.model.messages()
+        self.box.clear_widgets()
+        if not vm.lines:
+            self.box.add_widget(Txt("No messages yet. Your therapist's messages appear here.",
+                                    22, T.MUTED))
+        for m in vm.lines:
+            c = Card(T.NEXT if m.mine else (T.GOOD_LIGHT if m.unread else T.CARD),
+                     size_hint_y=None)
+            c.bind(minimum_height=c.setter("height"))
+            who = "You" if m.mine else "Your therapist"
+            c.add_widget(Txt(f"{who} · {m.when}" + ("  · NEW" if m.unread else ""), 16,
+                             T.MUTED))
+            c.add_widget(Txt(m.text, 22))
+            self.box.add_widget(c)
+
+    def on_enter(self, *_: Any) -> None:
+        self.app.model.mark_messages_read()
+        self.app.update_bar()
+
+    def reply(self, text: str) -> None:
+        self.app.model.reply(text)
+        self.refresh()
+        self.app.update_bar()

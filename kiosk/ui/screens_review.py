@@ -1,0 +1,151 @@
+"""Summary, Progress and Settings screens."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
+
+from kiosk.settings import TEXT_SCALES
+from kiosk.ui import theme as T
+from kiosk.ui.base import KioskScreen
+from kiosk.ui.screens_main import scroller
+from kiosk.ui.widgets import BarPlot, BigButton, CalendarGrid, Card, LinePlot, Txt
+from kiosk.vm.summary import SummaryVM
+
+SERIES_COLOURS = (T.PRIMARY, T.WARN, T.GOOD, T.DANGER, T.MUTED)
+
+
+def _sq(colour: Any) -> str:
+    """A coloured square for a legend (Label markup)."""
+    hexc = "".join(f"{int(c * 255):02x}" for c in colour[:3])
+    return f"[color={hexc}]■[/color]"
+
+
+class SummaryScreen(KioskScreen):
+    title = "Summary"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.vm: SummaryVM | None = None
+
+    def show(self, vm: SummaryVM) -> None:
+        self.vm = vm
+
+    def refresh(self) -> None:
+        self.clear_widgets()
+        vm = self.vm
+        if vm is None:
+            return
+        self.title = f"Summary · {vm.name}"
+        root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
+        root.add_widget(Txt(vm.headline, 28, T.GOOD if vm.completed else T.TEXT, bold=True,
+                            fixed_h=dp(44)))
+        row = BoxLayout(spacing=dp(12))
+        plot = Card()
+        plot.add_widget(Txt("Movement per rep (green band = your target)", 17, T.MUTED,
+                            fixed_h=dp(26)))
+        lo, hi = vm.target_rom_deg * 0.85, vm.target_rom_deg * 1.15 + 5
+        plot.add_widget(BarPlot(values=list(vm.roms_deg), band=[lo, hi], top=hi * 1.15))
+        row.add_widget(plot)
+        info = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.8)
+        info.add_widget(Txt(vm.quality_text, 21, fill=True))
+        info.add_widget(Txt(vm.compare_text, 21, fill=True))
+        info.add_widget(Txt(vm.pain_text, 21, T.MUTED, fill=True))
+        row.add_widget(info)
+        root.add_widget(row)
+        root.add_widget(BigButton("Done", lambda: self.app.go("today"), T.GOOD))
+        self.add_widget(root)
+
+
+class ProgressScreen(KioskScreen):
+    title = "Progress"
+
+    def refresh(self) -> None:
+        self.clear_widgets()
+        vm = self.app.model.progress()
+        grid = GridLayout(cols=2, padding=dp(10), spacing=dp(10))
+
+        def panel(title: str, widget: Any, legend: str = "") -> Card:
+            c = Card()
+            c.add_widget(Txt(title, 19, T.TEXT, bold=True, fixed_h=dp(28)))
+            c.add_widget(widget)
+            if legend:
+                c.add_widget(Txt(legend, 15, T.MUTED, fixed_h=dp(24), shorten=True,
+                                 markup=True, font_name="DejaVuSans"))
+            return c
+
+        rom = LinePlot(x_max=vm.days - 1, y_max=max(
+            [p[1] for s in vm.rom for p in s.points] + [s.target or 0 for s in vm.rom] + [30])
+            * 1.15)
+        rom.set_data([(s.points, SERIES_COLOURS[i % 5]) for i, s in enumerate(vm.rom)],
+                     [(s.target, SERIES_COLOURS[i % 5]) for i, s in enumerate(vm.rom)
+                      if s.target])
+        legend = "   ".join(f"{_sq(SERIES_COLOURS[i % 5])} {s.label}"
+                              for i, s in enumerate(vm.rom) if s.points) or "No sessions yet"
+        grid.add_widget(panel("Movement (degrees), last 4 weeks", rom, legend))
+        reps = BarPlot(values=[float(r) for r in vm.reps_per_day],
+                       top=max(max(vm.reps_per_day, default=0), 10))
+        grid.add_widget(panel("Reps per day", reps, f"Today: {vm.reps_per_day[-1]} reps"))
+        pain = LinePlot(x_max=vm.days - 1, y_max=10)
+        pain.set_data([(vm.pain_before.points, T.PRIMARY), (vm.pain_after.points, T.DANGER)])
+        legend = f"{_sq(T.PRIMARY)} before   {_sq(T.DANGER)} after"
+        grid.add_widget(panel("Pain (0-10)", pain, legend))
+        cal = CalendarGrid()
+        cal.set_days([(planned, done) for _d, planned, done in vm.calendar])
+        grid.add_widget(panel("Exercise days", cal, vm.adherence_text))
+        self.add_widget(grid)
+
+
+class SettingsScreen(KioskScreen):
+    """Behind the PIN: wearables, clinic status, sound, text size, lock timeout."""
+
+    title = "Settings"
+
+    def refresh(self) -> None:
+        self.clear_widgets()
+        m = self.app.model
+        s = m.settings
+        root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
+
+        def row(label: str, *buttons: tuple[str, Any, bool]) -> None:
+            r = BoxLayout(size_hint_y=None, height=T.touch_h(60), spacing=dp(8))
+            r.add_widget(Txt(label, 20, fill=True))
+            for _ in range(3 - len(buttons)):
+                r.add_widget(Widget(size_hint_x=None, width=dp(130)))
+            for text, act, on in buttons:
+                r.add_widget(BigButton(text, act, T.PRIMARY if on else T.GREY, size=19,
+                                       size_hint=(None, 1), width=dp(130),
+                                       text_colour=T.WHITE if on else T.TEXT))
+            root.add_widget(r)
+
+        demo = m.sources.demo
+        root.add_widget(Txt("Wearables: " + ("none paired: using DEMO SENSORS (simulated)"
+                                             if demo else "paired"), 20, bold=True))
+        root.add_widget(Txt(f"Clinic: {m.clinic.status_text()} · {m.outbox_waiting()} "
+                            "records waiting to send", 20))
+        row("Spoken cues and beeps", ("On", lambda: self._set(audio=True), s.audio),
+            ("Off", lambda: self._set(audio=False), not s.audio))
+        row(f"Volume {round(s.volume * 100)}%",
+            ("Quieter", lambda: self._set(volume=max(0.0, round(s.volume - 0.2, 1))), False),
+            ("Louder", lambda: self._set(volume=min(1.0, round(s.volume + 0.2, 1))), False))
+        row("Text size", *[(name, lambda v=v: self._set(text_scale=v), s.text_scale == v)
+                           for name, v in zip(("Normal", "Large", "Largest"), TEXT_SCALES)])
+        row("Lock after", *[(f"{mins} min", lambda v=mins: self._set(lock_after_s=v * 60.0),
+                             s.lock_after_s == mins * 60.0) for mins in (1, 5, 15)])
+        root.add_widget(Txt("Pairing wearables: switch them on near the kiosk and run "
+                            "`rehab bridge` / BLE pairing (see hw/README.md).", 16, T.MUTED))
+        self.add_widget(scroller(root))
+
+    def _set(self, **changes: Any) -> None:
+        m = self.app.model
+        m.update_settings(dataclasses.replace(m.settings, **changes))
+        if "text_scale" in changes:
+            self.app.rebuild()
+        else:
+            self.refresh()
+        self.app.audio.configure(m.settings.audio, m.settings.volume)

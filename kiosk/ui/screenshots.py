@@ -1,0 +1,117 @@
+"""``rehab kiosk --screenshots DIR``: every screen, live screens mid-set on simulated
+sensors, at the window's size. Runs as a task beside the app, then stops it.
+
+One process per size: resizing SDL's offscreen window corrupts later read-backs (seen
+with Kivy 2.3.1 + Mesa here), so ``kiosk.shots_main`` is started once per size."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from kivy.core.window import Window
+
+from kiosk.ui.app import KioskApp
+from kiosk.vm.intake import IntakeVM
+
+log = logging.getLogger(__name__)
+SETTLE_S = 0.3
+SHOTS = 16
+
+
+async def _shoot(app: KioskApp, out: Path, name: str, files: list[Path]) -> None:
+    w, h = Window.size
+    app.screens[app.sm.current].refresh()
+    await asyncio.sleep(SETTLE_S)
+    final = out / f"{name}_{w}x{h}.png"
+    made = Path(Window.screenshot(name=str(final)))
+    os.replace(made, final)
+    files.append(final)
+
+
+async def _until(cond: Callable[[], bool], timeout_s: float) -> None:
+    t_end = asyncio.get_running_loop().time() + timeout_s
+    while not cond() and asyncio.get_running_loop().time() < t_end:
+        await asyncio.sleep(0.05)
+
+
+async def take_all(app: KioskApp, out: Path) -> list[Path]:
+    """Walk the app through every screen; returns the PNG paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    await asyncio.wait_for(app.first_frame.wait(), 30)
+    m = app.model
+    shot: Callable[[str], Awaitable[None]] = lambda n: _shoot(app, out, n, files)  # noqa: E731
+    await shot("01_lock")
+    for k in "1234":
+        app.screens["lock"].key(k)  # type: ignore[attr-defined]
+    await shot("02_lock_pin")
+    app.screens["lock"].submit()  # type: ignore[attr-defined]
+    intake: Any = app.screens["intake"]
+    intake.start(IntakeVM(first_run=True))
+    app.go("intake")
+    await shot("03_intake_first_run")
+    check = IntakeVM(first_run=False)
+    for key in check.flags:
+        check.answer(key, key == "fall")
+    intake.start(check)
+    app.go("intake")
+    await shot("04_checkin_red_flag")
+    app.go("today")
+    await shot("05_today")
+    plan, _ = m.plan()
+    app.start_exercise(plan.exercises[0])
+    pain: Any = app.screens["pain"]
+    pain.choose(3)
+    await shot("06_pain_before")
+    pain.done()
+    await shot("07_instruction")
+    app.begin_set()
+    run = m.run
+    assert run is not None
+    await _until(lambda: run.live.reps_in_set >= 2, 60)
+    await _until(lambda: run.live.hold_text.startswith("Hold"), 8)
+    await shot("08_live_set")
+    run.pause()
+    await asyncio.sleep(0.1)
+    await shot("09_live_paused")
+    run.pause()
+    await _until(lambda: run.live.resting or not run.set_running, 120)
+    await shot("10_rest_between_sets")
+    app.stop_set()
+    await _until(lambda: app.sm.current == "pain", 10)
+    pain.choose(8)
+    await shot("11_pain_after_flagged")
+    pain.choose(4)
+    pain.vm.toggle_note("Stiff")
+    app.screens["pain"].refresh()
+    await shot("12_pain_after")
+    pain.done()
+    await shot("13_summary")
+    app.go("progress")
+    await shot("14_progress")
+    app.go("messages")
+    await shot("15_messages")
+    app.go_direct("settings")
+    await shot("16_settings")
+    return files
+
+
+async def run_with_screenshots(app: KioskApp, out: Path) -> list[Path]:
+    result: list[Path] = []
+
+    async def driver() -> None:
+        try:
+            result.extend(await take_all(app, out))
+        except Exception:  # supervised: log, then stop the app so the command ends
+            log.exception("screenshots failed")
+        finally:
+            app.stop()
+
+    task = asyncio.ensure_future(driver())
+    await app.async_run(async_lib="asyncio")
+    await task
+    return result

@@ -1,0 +1,303 @@
+"""Reusable widgets: big buttons, text cards, the angle gauge, plots, calendar, badge,
+and the movement animation on the instruction screen. Canvas drawing only."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from kivy.clock import Clock
+from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle
+from kivy.metrics import dp
+from kivy.properties import ListProperty, NumericProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.ui import theme as T
+
+
+class Txt(Label):
+    """Wrapped text. Default: its height follows the text; ``fixed_h``: that height;
+    ``fill=True``: takes the space its layout gives it (text centred vertically)."""
+
+    def __init__(self, text: str = "", size: float = 20, color: Any = T.TEXT,
+                 bold: bool = False, halign: str = "left", fixed_h: float | None = None,
+                 fill: bool = False, **kw: Any) -> None:
+        super().__init__(text=text, font_size=T.fs(size), color=color, bold=bold,
+                         halign=halign, valign="middle", **kw)
+        if fill or fixed_h is not None:
+            if fixed_h is not None:
+                self.size_hint_y, self.height = None, fixed_h
+            self.bind(size=lambda *_: setattr(self, "text_size", self.size))
+        else:
+            self.size_hint_y = None
+            self.bind(width=lambda *_: setattr(self, "text_size", (self.width, None)),
+                      texture_size=lambda *_: setattr(
+                          self, "height", max(self.texture_size[1] + dp(6), dp(24))))
+
+
+class BigButton(Button):
+    def __init__(self, text: str, on_press: Any = None, colour: Any = T.PRIMARY,
+                 size: float = 24, height: float = 72, text_colour: Any = T.WHITE,
+                 **kw: Any) -> None:
+        kw.setdefault("size_hint_y", None)
+        super().__init__(text=text, font_size=T.fs(size), bold=True, color=text_colour,
+                         background_normal="", background_down="",
+                         background_color=colour, height=T.touch_h(height),
+                         halign="center", valign="middle", **kw)
+        self._colour = colour
+        self.bind(size=lambda *_: setattr(self, "text_size", (self.width - dp(12), None)))
+        self.bind(state=self._pressed)
+        if on_press is not None:
+            self.bind(on_release=lambda *_: on_press())
+
+    def _pressed(self, *_: Any) -> None:
+        c = self._colour
+        self.background_color = (c[0] * 0.7, c[1] * 0.7, c[2] * 0.7, 1) \
+            if self.state == "down" else c
+
+    def set_colour(self, colour: Any) -> None:
+        self._colour = colour
+        self.background_color = colour
+
+
+class Card(BoxLayout):
+    """A white rounded panel (optionally tinted) holding a vertical stack."""
+
+    def __init__(self, tint: Any = T.CARD, **kw: Any) -> None:
+        kw.setdefault("orientation", "vertical")
+        kw.setdefault("padding", dp(12))
+        kw.setdefault("spacing", dp(6))
+        super().__init__(**kw)
+        with self.canvas.before:
+            self._c = Color(*tint)
+            self._r = RoundedRectangle(radius=[dp(12)])
+        self.bind(pos=self._upd, size=self._upd)
+
+    def set_tint(self, tint: Any) -> None:
+        self._c.rgba = tint
+
+    def _upd(self, *_: Any) -> None:
+        self._r.pos, self._r.size = self.pos, self.size
+
+
+class Background(Widget):
+    pass
+
+
+def paint_bg(widget: Widget, colour: Any = T.BG) -> None:
+    with widget.canvas.before:
+        Color(*colour)
+        rect = Rectangle(pos=widget.pos, size=widget.size)
+    widget.bind(pos=lambda *_: setattr(rect, "pos", widget.pos),
+                size=lambda *_: setattr(rect, "size", widget.size))
+
+
+class Gauge(Widget):
+    """A 240-degree arc from 0 to ``max_deg`` with the target band in green and a needle."""
+
+    value = NumericProperty(0.0)
+    max_deg = NumericProperty(120.0)
+    band = ListProperty([60.0, 80.0])
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.bind(pos=self.redraw, size=self.redraw, value=self.redraw, band=self.redraw,
+                  max_deg=self.redraw)
+
+    def _a(self, deg: float) -> float:  # kivy Line circle angles: 0 = up, clockwise
+        return -120.0 + 240.0 * min(max(deg / self.max_deg, 0.0), 1.0)
+
+    def redraw(self, *_: Any) -> None:
+        cx, cy = self.center_x, self.center_y - self.height * 0.05
+        r = min(self.width, self.height * 1.15) * 0.42
+        w = max(dp(10), r * 0.16)
+        lo, hi = self.band
+        inside = lo <= self.value <= hi
+        self.canvas.clear()
+        with self.canvas:
+            Color(*T.GREY)
+            Line(circle=(cx, cy, r, -120, 120), width=w, cap="none")
+            Color(*T.GOOD)
+            Line(circle=(cx, cy, r, self._a(lo), self._a(hi)), width=w, cap="none")
+            Color(*(T.GOOD if inside else T.PRIMARY))
+            Line(circle=(cx, cy, r, -120, self._a(self.value)), width=w * 0.45, cap="none")
+            a = math.radians(self._a(self.value))
+            Color(*T.TEXT)
+            Line(points=[cx, cy, cx + math.sin(a) * r * 0.95, cy + math.cos(a) * r * 0.95],
+                 width=dp(3))
+            Ellipse(pos=(cx - dp(8), cy - dp(8)), size=(dp(16), dp(16)))
+
+
+class BarPlot(Widget):
+    """Bars (e.g. ROM per rep) against a target band; ``values`` in the plot's units."""
+
+    values = ListProperty([])
+    band = ListProperty([0.0, 0.0])
+    top = NumericProperty(100.0)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.bind(pos=self.redraw, size=self.redraw, values=self.redraw, band=self.redraw)
+
+    def redraw(self, *_: Any) -> None:
+        self.canvas.clear()
+        x0, y0, w, h = self.x + dp(4), self.y + dp(4), self.width - dp(8), self.height - dp(8)
+        top = max(self.top, max(self.values, default=0.0), 1.0)
+        with self.canvas:
+            Color(*T.GOOD_LIGHT)
+            lo, hi = self.band
+            Rectangle(pos=(x0, y0 + h * lo / top), size=(w, h * (min(hi, top) - lo) / top))
+            n = max(len(self.values), 1)
+            bw = w / n
+            for i, v in enumerate(self.values):
+                Color(*(T.PRIMARY if hi <= lo else T.GOOD if lo <= v <= hi else T.WARN))
+                Rectangle(pos=(x0 + i * bw + bw * 0.15, y0), size=(bw * 0.7, h * v / top))
+            Color(*T.MUTED)
+            Line(points=[x0, y0, x0 + w, y0], width=dp(1.2))
+
+
+class LinePlot(Widget):
+    """Several series of (x, y) points on shared axes; optional target line."""
+
+    def __init__(self, x_max: float, y_max: float, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.x_max, self.y_max = x_max, y_max
+        self.series: list[tuple[Sequence[tuple[float, float]], Any]] = []
+        self.targets: list[tuple[float, Any]] = []
+        self.bind(pos=self.redraw, size=self.redraw)
+
+    def set_data(self, series: list[tuple[Sequence[tuple[float, float]], Any]],
+                 targets: list[tuple[float, Any]] = ()) -> None:  # type: ignore[assignment]
+        self.series, self.targets = series, list(targets)
+        self.redraw()
+
+    def redraw(self, *_: Any) -> None:
+        self.canvas.clear()
+        x0, y0 = self.x + dp(6), self.y + dp(6)
+        w, h = self.width - dp(12), self.height - dp(12)
+
+        def xy(p: tuple[float, float]) -> tuple[float, float]:
+            return x0 + w * p[0] / max(self.x_max, 1e-9), y0 + h * min(p[1], self.y_max) / \
+                self.y_max
+
+        with self.canvas:
+            Color(*T.GREY)
+            Line(points=[x0, y0, x0 + w, y0], width=dp(1))
+            for y, colour in self.targets:
+                Color(*colour)
+                Line(points=[x0, xy((0, y))[1], x0 + w, xy((0, y))[1]], width=dp(1.2),
+                     dash_length=6, dash_offset=4)
+            for pts, colour in self.series:
+                Color(*colour)
+                flat = [c for p in pts for c in xy(p)]
+                if len(pts) > 1:
+                    Line(points=flat, width=dp(2))
+                for p in pts:
+                    px, py = xy(p)
+                    Ellipse(pos=(px - dp(4), py - dp(4)), size=(dp(8), dp(8)))
+
+
+class CalendarGrid(Widget):
+    """Adherence: 4 rows of 7 days; green done, grey planned-not-done, light rest days."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.days: list[tuple[bool, bool]] = []
+        self.bind(pos=self.redraw, size=self.redraw)
+
+    def set_days(self, days: list[tuple[bool, bool]]) -> None:
+        self.days = days
+        self.redraw()
+
+    def redraw(self, *_: Any) -> None:
+        self.canvas.clear()
+        cols, rows = 7, max(1, math.ceil(len(self.days) / 7))
+        cell = min(self.width / cols, self.height / rows)
+        x0 = self.x + (self.width - cell * cols) / 2
+        y_top = self.y + (self.height + cell * rows) / 2
+        with self.canvas:
+            for i, (planned, done) in enumerate(self.days):
+                r, c = divmod(i, cols)
+                Color(*(T.GOOD if done else T.GREY if planned else (0.92, 0.93, 0.95, 1)))
+                RoundedRectangle(pos=(x0 + c * cell + 2, y_top - (r + 1) * cell + 2),
+                                 size=(cell - 4, cell - 4), radius=[dp(4)])
+
+
+class Badge(Label):
+    """A red round count (hidden at zero)."""
+
+    count = NumericProperty(0)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(font_size=T.fs(16), bold=True, color=T.WHITE, size_hint=(None, None),
+                         size=(dp(30), dp(30)), **kw)
+        with self.canvas.before:
+            self._col = Color(*T.DANGER)
+            self._dot = Ellipse()
+        self.bind(pos=self._upd, size=self._upd, count=self._upd)
+        self._upd()
+
+    def _upd(self, *_: Any) -> None:
+        self.text = str(self.count) if self.count else ""
+        self._col.a = 1 if self.count else 0
+        self._dot.pos, self._dot.size = self.pos, self.size
+
+
+class MovementAnim(Widget):
+    """A stick drawing of the movement: the moving limb swings from rest to the target
+    angle and back, holding at the top, at the prescribed tempo."""
+
+    def __init__(self, target_deg: float, up_s: float, hold_s: float, down_s: float,
+                 **kw: Any) -> None:
+        super().__init__(**kw)
+        self.target, self.up, self.hold, self.down = target_deg, up_s, hold_s, down_s
+        self.t = 0.0
+        self._ev = None
+        self.bind(pos=self.redraw, size=self.redraw)
+
+    def start(self) -> None:
+        if self._ev is None:
+            self._ev = Clock.schedule_interval(self._step, 1 / 20)
+
+    def stop(self) -> None:
+        if self._ev is not None:
+            self._ev.cancel()
+            self._ev = None
+
+    def _step(self, dt: float) -> None:
+        self.t += dt
+        self.redraw()
+
+    def angle(self) -> float:
+        cycle = self.up + self.hold + self.down + 1.0
+        t = self.t % cycle
+        if t < self.up:
+            s = t / self.up
+        elif t < self.up + self.hold:
+            s = 1.0
+        elif t < self.up + self.hold + self.down:
+            s = 1 - (t - self.up - self.hold) / self.down
+        else:
+            s = 0.0
+        return self.target * (0.5 - 0.5 * math.cos(math.pi * s))
+
+    def redraw(self, *_: Any) -> None:
+        self.canvas.clear()
+        L = min(self.width, self.height) * 0.4
+        jx, jy = self.center_x - L * 0.3, self.center_y + L * 0.3
+        a = math.radians(self.angle())
+        with self.canvas:
+            Color(*T.GREY)  # the fixed segment
+            Line(points=[jx - L, jy, jx, jy], width=dp(9), cap="round")
+            Color(*T.GOOD_LIGHT)  # the target position
+            ta = math.radians(self.target)
+            Line(points=[jx, jy, jx + L * math.sin(ta), jy - L * math.cos(ta)],
+                 width=dp(9), cap="round")
+            Color(*T.PRIMARY)  # the moving segment
+            Line(points=[jx, jy, jx + L * math.sin(a), jy - L * math.cos(a)],
+                 width=dp(9), cap="round")
+            Color(*T.TEXT)
+            Ellipse(pos=(jx - dp(9), jy - dp(9)), size=(dp(18), dp(18)))

@@ -1,0 +1,193 @@
+"""The live set: rep counter, angle against the target band, hold countdown, cues, timers,
+sensor status. Fed by SessionController events and the analyzer's current angle."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from motion.types import QualityFlag, Rep
+from therapy.plan import PlanExercise
+from therapy.ports import EventKind, SessionEvent
+
+BAND_LOW = 0.85  # the target band: 85 % .. 115 % of the prescribed ROM (+ 5 deg)
+BAND_HIGH = 1.15
+CUE_SHOW_S = 3.5
+BASELINE_SAMPLES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SensorStatus:
+    label: str  # "Demo sensors" or the wearable's name
+    connected: bool
+    battery_pct: int | None = None
+    signal: str = "good"  # good | weak | lost
+    demo: bool = False
+
+    @property
+    def text(self) -> str:
+        if not self.connected:
+            return f"{self.label}: not connected"
+        batt = f"battery {self.battery_pct}%" if self.battery_pct is not None else "no battery"
+        return f"{self.label}: connected · {batt} · signal {self.signal}"
+
+
+def cue_for(rep: Rep, exercise: PlanExercise, lifts: bool) -> str:
+    """One short spoken/written cue for a finished rep (the most important flag first)."""
+    flags = set(rep.flags)
+    if QualityFlag.GAP in flags:
+        return "Sensor signal was lost for a moment"
+    if QualityFlag.INCOMPLETE_ROM in flags:
+        return "Lift higher" if lifts else "Go a little further"
+    if QualityFlag.SHORT_HOLD in flags:
+        more = max(1, math.ceil(exercise.hold_s - rep.hold_s))
+        return f"Hold {more} more second{'s' if more != 1 else ''}"
+    if QualityFlag.TOO_FAST in flags:
+        return "Slow down"
+    return "Good rep!"
+
+
+@dataclass(slots=True)
+class LiveSetVM:
+    exercise: PlanExercise
+    lifts: bool = True
+    sensors: tuple[SensorStatus, ...] = ()
+    watched: bool = False  # a therapist is watching (scheduled live session)
+    set_no: int = 0
+    reps_in_set: int = 0
+    reps_total: int = 0
+    paused: bool = False
+    running: bool = False
+    resting: bool = False
+    finished: bool = False
+    angle_deg: float = 0.0
+    cue: str = ""
+    flag_counts: dict[str, int] = field(default_factory=dict)
+    roms: list[float] = field(default_factory=list)
+    speech: list[str] = field(default_factory=list)
+    _cue_at: float = -1e9
+    _set_started: float = 0.0
+    _rest_started: float = 0.0
+    _in_band_since: float | None = None
+    _baseline: list[float] = field(default_factory=list)
+    _now: float = 0.0
+
+    # --- targets -----------------------------------------------------------------------
+    @property
+    def band_deg(self) -> tuple[float, float]:
+        t = self.exercise.target_rom_deg
+        return t * BAND_LOW, t * BAND_HIGH + 5.0
+
+    @property
+    def gauge_max_deg(self) -> float:
+        return max(self.band_deg[1] * 1.2, 30.0)
+
+    # --- inputs ------------------------------------------------------------------------
+    def on_event(self, ev: SessionEvent, now: float) -> None:
+        self._now = now
+        if ev.kind == EventKind.SET_STARTED:
+            self.set_no, self.reps_in_set = ev.set_no, 0
+            self.running, self.resting, self.paused = True, False, False
+            self._set_started, self._baseline, self._in_band_since = now, [], None
+            self.say(f"Set {ev.set_no}. Begin when ready.")
+        elif ev.kind == EventKind.REP and ev.rep is not None:
+            self.reps_in_set += 1
+            self.reps_total += 1
+            self.roms.append(ev.rep.rom_deg)
+            for f in ev.rep.flags:
+                self.flag_counts[str(f)] = self.flag_counts.get(str(f), 0) + 1
+            self.cue, self._cue_at = cue_for(ev.rep, self.exercise, self.lifts), now
+            self.say(f"{self.reps_in_set}. {self.cue}" if self.cue != "Good rep!"
+                     else str(self.reps_in_set))
+        elif ev.kind == EventKind.PAUSED:
+            self.paused = True
+        elif ev.kind == EventKind.RESUMED:
+            self.paused = False
+        elif ev.kind == EventKind.SET_ENDED:
+            self.running = False
+            self.resting = self.set_no < self.exercise.sets
+            self._rest_started = now
+            self.say("Set done. Rest now." if self.resting else "Well done. Exercise finished.")
+        elif ev.kind == EventKind.SESSION_ENDED:
+            self.running, self.resting, self.finished = False, False, True
+
+    def on_angle(self, raw_deg: float, now: float) -> None:
+        """The analyzer's current joint angle (absolute); shown relative to rest."""
+        self._now = now
+        if len(self._baseline) < BASELINE_SAMPLES:
+            self._baseline.append(raw_deg)
+        base = sorted(self._baseline)[len(self._baseline) // 2]
+        self.angle_deg = abs(raw_deg - base)
+        lo, _hi = self.band_deg
+        if self.angle_deg >= lo and self.running and not self.paused:
+            if self._in_band_since is None:
+                self._in_band_since = now
+        else:
+            self._in_band_since = None
+
+    def tick(self, now: float) -> None:
+        self._now = now
+        if self.cue and now - self._cue_at > CUE_SHOW_S:
+            self.cue = ""
+
+    def say(self, text: str) -> None:
+        self.speech.append(text)
+
+    def pop_speech(self) -> list[str]:
+        out, self.speech = self.speech, []
+        return out
+
+    # --- what the screen shows -----------------------------------------------------------
+    @property
+    def in_band(self) -> bool:
+        lo, hi = self.band_deg
+        return lo <= self.angle_deg <= hi
+
+    @property
+    def rep_text(self) -> str:
+        return f"{self.reps_in_set}"
+
+    @property
+    def rep_target_text(self) -> str:
+        return f"of {self.exercise.reps}"
+
+    @property
+    def hold_text(self) -> str:
+        if not self.running or self.paused:
+            return ""
+        if self._in_band_since is None:
+            return "Lift into the green band" if self.lifts else "Move into the green band"
+        if self.exercise.hold_s <= 0:
+            return "Now back down slowly"
+        left = self.exercise.hold_s - (self._now - self._in_band_since)
+        return f"Hold … {math.ceil(left)}" if left > 0 else "Now back down slowly"
+
+    @property
+    def set_text(self) -> str:
+        return f"Set {max(self.set_no, 1)} of {self.exercise.sets}"
+
+    @property
+    def timer_text(self) -> str:
+        if self.resting:
+            left = max(0.0, self.exercise.rest_s - (self._now - self._rest_started))
+            return f"Rest {_mmss(left)}"
+        if self.running:
+            return f"Time {_mmss(self._now - self._set_started)}"
+        return ""
+
+    @property
+    def rest_over(self) -> bool:
+        return self.resting and self._now - self._rest_started >= self.exercise.rest_s
+
+    @property
+    def status_text(self) -> str:
+        return "   ".join(s.text for s in self.sensors)
+
+    @property
+    def demo(self) -> bool:
+        return any(s.demo for s in self.sensors)
+
+
+def _mmss(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 60}:{s % 60:02d}"

@@ -1,0 +1,58 @@
+"""Messages from the therapist, quick replies, the unread badge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from therapy.records import Direction, Message
+
+QUICK_REPLIES = ("Thank you!", "OK, I will do that", "I have a question, please call me",
+                 "The exercises are too hard")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageLine:
+    id: str
+    mine: bool
+    text: str
+    when: str
+    unread: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesVM:
+    lines: tuple[MessageLine, ...]
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for m in self.lines if m.unread)
+
+    @property
+    def unread_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.lines if m.unread)
+
+
+def _unread(m: Message, read_until: datetime | None) -> bool:
+    """Therapist messages newer than the patient's last look at the Messages screen
+    (``acked_at`` is the delivery ack to the clinic, not "read")."""
+    return m.direction == Direction.TO_PATIENT and (read_until is None or m.at > read_until)
+
+
+def unread_count(messages: Sequence[Message], read_until: datetime | None) -> int:
+    return sum(1 for m in messages if _unread(m, read_until))
+
+
+def build_messages(messages: Sequence[Message], now: datetime, read_until: datetime | None,
+                   last: int = 30) -> MessagesVM:
+    def when(t: datetime) -> str:
+        local = t.astimezone()
+        if local.date() == now.astimezone().date():
+            return local.strftime("today %H:%M")
+        return local.strftime("%a %d %b %H:%M")
+
+    return MessagesVM(tuple(
+        MessageLine(m.id, m.direction == Direction.TO_THERAPIST, m.text, when(m.at),
+                    _unread(m, read_until))
+        for m in list(messages)[-last:]))

@@ -1,0 +1,57 @@
+"""Reminders at the plan's exercise times and scheduled live sessions with a countdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Sequence
+
+from therapy.records import Appointment
+
+EARLY = timedelta(minutes=10)  # a live session can be joined 10 min before its start
+
+
+def due_reminder(times: Sequence[str], sessions_per_day: int, exercise_day: bool,
+                 now: datetime, last_fired: datetime | None, done_today: bool) -> str | None:
+    """The HH:MM reminder that fires now (once), or None."""
+    if not exercise_day or done_today:
+        return None
+    local = now.astimezone()
+    for hhmm in list(times)[:sessions_per_day]:
+        h, m = (int(x) for x in hhmm.split(":"))
+        at = local.replace(hour=h, minute=m, second=0, microsecond=0)
+        if at <= local < at + timedelta(minutes=30) and (last_fired is None or last_fired < at):
+            return hhmm
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentLine:
+    id: str
+    text: str
+    live_now: bool
+
+
+def appointment_lines(appts: Sequence[Appointment], now: datetime) -> tuple[AppointmentLine, ...]:
+    out = []
+    for a in appts:
+        end = a.start_at + timedelta(minutes=a.minutes)
+        if end < now:
+            continue
+        live = a.start_at - EARLY <= now <= end
+        if live:
+            text = "Live session with your therapist: now"
+        else:
+            left = a.start_at - now
+            h, rem = divmod(int(left.total_seconds()), 3600)
+            d, h = divmod(h, 24)
+            when = a.start_at.astimezone().strftime("%a %H:%M")
+            cd = f"{d} d {h} h" if d else f"{h} h {rem // 60} min" if h else f"{rem // 60} min"
+            text = f"Live session {when}  (in {cd})"
+        out.append(AppointmentLine(a.id, text, live))
+    return tuple(out)
+
+
+def live_appointment(appts: Sequence[Appointment], now: datetime) -> str | None:
+    return next((a.id for a in appts if a.start_at - EARLY <= now
+                 <= a.start_at + timedelta(minutes=a.minutes)), None)

@@ -1,0 +1,74 @@
+"""Summary after a session: reps, ROM per rep against the target, quality, last time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.adapters.history import SessionRow
+from therapy.records import PainPhase, SessionRecord
+
+FLAG_TEXT = {"too_fast": "too fast", "short_hold": "hold too short",
+             "incomplete_rom": "not far enough", "gap": "signal gap"}
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryVM:
+    name: str
+    reps: int
+    target_reps: int
+    roms_deg: tuple[float, ...]
+    target_rom_deg: float
+    good_reps: int
+    flag_counts: tuple[tuple[str, int], ...]
+    mean_rom_deg: float | None
+    last_mean_rom_deg: float | None
+    last_reps: int | None
+    pain_before: int | None
+    pain_after: int | None
+    completed: bool
+
+    @property
+    def headline(self) -> str:
+        if self.completed:
+            return f"Well done! {self.reps} reps of {self.target_reps}."
+        return f"{self.reps} reps of {self.target_reps}. Every bit counts."
+
+    @property
+    def quality_text(self) -> str:
+        parts = [f"{self.good_reps} good"]
+        parts += [f"{n} {FLAG_TEXT.get(f, f)}" for f, n in self.flag_counts]
+        return "  ·  ".join(parts)
+
+    @property
+    def compare_text(self) -> str:
+        if self.mean_rom_deg is None:
+            return "No reps were counted this time."
+        now = f"Average movement {self.mean_rom_deg:.0f}° (target {self.target_rom_deg:.0f}°)"
+        if self.last_mean_rom_deg is None:
+            return now + ". First time: well started!"
+        d = self.mean_rom_deg - self.last_mean_rom_deg
+        trend = "more than" if d > 1 else "less than" if d < -1 else "about the same as"
+        return f"{now}, {trend} last time ({self.last_mean_rom_deg:.0f}°)."
+
+    @property
+    def pain_text(self) -> str:
+        if self.pain_before is None and self.pain_after is None:
+            return ""
+        b = "-" if self.pain_before is None else str(self.pain_before)
+        a = "-" if self.pain_after is None else str(self.pain_after)
+        return f"Pain before {b} / after {a} (0-10)"
+
+
+def build_summary(rec: SessionRecord, name: str, previous: SessionRow | None) -> SummaryVM:
+    counts: dict[str, int] = {}
+    for r in rec.reps:
+        for f in r.flags:
+            counts[f] = counts.get(f, 0) + 1
+    pb, pa = rec.pain(PainPhase.BEFORE), rec.pain(PainPhase.AFTER)
+    return SummaryVM(
+        name, rec.rep_count, rec.target_reps * rec.target_sets,
+        tuple(r.rom_deg for r in rec.reps), rec.target_rom_deg,
+        sum(1 for r in rec.reps if not r.flags), tuple(sorted(counts.items())),
+        rec.mean_rom_deg, previous.mean_rom_deg if previous else None,
+        previous.rep_count if previous else None,
+        pb.rating if pb else None, pa.rating if pa else None, rec.completed)

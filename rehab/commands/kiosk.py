@@ -1,0 +1,110 @@
+"""``rehab kiosk``: the touchscreen app (Kivy) on this device's data.
+
+With no wearables paired it runs on simulated wearables ("DEMO SENSORS"); with no clinic
+configured (no ``rehab.toml``) it works offline and shows how many records wait.
+``--screenshots DIR`` renders every screen at 800x480 and 1280x800 on a throw-away
+demo data dir, offscreen, and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rehab.cli import UsageError
+
+log = logging.getLogger(__name__)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    return w, h
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("kiosk", help="run the touchscreen kiosk (simulated sensors if none)")
+    p.add_argument("--data-dir", help="state folder (default: per-user data dir; "
+                   "/var/lib/rehab under systemd)")
+    p.add_argument("--screenshots", metavar="DIR",
+                   help="render every screen at 800x480 and 1280x800 to PNG files and exit")
+    p.add_argument("--size", type=_size, default=None, metavar="WxH",
+                   help="window size (default: full screen on a kiosk, 800x480 in a window)")
+    p.add_argument("--windowed", action="store_true", help="not full screen")
+    p.add_argument("--sim-speed", type=float, default=1.0,
+                   help="simulated wearables at this many times real time (default 1)")
+    p.set_defaults(func=run)
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("SDL_VIDEODRIVER"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.headless import prepare_env
+    from mqtt.config import default_data_dir
+
+    if args.sim_speed <= 0:
+        raise UsageError("--sim-speed must be > 0")
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    if args.screenshots:
+        return _screenshots(Path(args.screenshots), args)
+    kivy_home = Path(os.environ.get("KIVY_HOME") or data_dir / "kivy")
+    kiosk_dev = Path("/dev/dri").exists() and os.geteuid() == 0
+    offscreen = not _has_display() and not kiosk_dev
+    if offscreen:
+        print("rehab kiosk: no display found: rendering offscreen (set DISPLAY or run on "
+              "the Pi's screen to see it)", file=sys.stderr)
+    prepare_env(kivy_home, offscreen=offscreen)
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    from kiosk.kivy_setup import configure_kivy, on_raspberry_pi
+
+    pi = on_raspberry_pi()
+    configure_kivy(args.size or ((800, 480) if args.windowed or not pi else None),
+                   fullscreen=pi and not args.windowed, pi=pi)
+    from kiosk.adapters.sources import SimSourceFactory
+    from kiosk.model import KioskModel
+    from kiosk.ui.app import KioskApp, run_app
+
+    model = KioskModel(data_dir, sources=SimSourceFactory(args.sim_speed))
+    print(f"rehab kiosk: data in {data_dir}; sensors: "
+          f"{'DEMO (simulated)' if model.sources.demo else 'paired'}; "
+          f"clinic: {model.clinic.status_text()}; {model.outbox_waiting()} records waiting",
+          file=sys.stderr)
+    try:
+        asyncio.run(run_app(KioskApp(model)))
+    finally:
+        model.close()
+    return 0
+
+
+SHOT_SIZES = ((800, 480), (1280, 800))
+
+
+def _screenshots(out: Path, args: argparse.Namespace) -> int:
+    """One offscreen process per size (see kiosk.ui.screenshots), run side by side: they
+    mostly wait for the simulated wearables."""
+    import subprocess
+
+    out.mkdir(parents=True, exist_ok=True)
+    speed = str(max(args.sim_speed, 4.0))
+    procs = [subprocess.Popen([sys.executable, "-m", "kiosk.shots_main", str(out),
+                               f"{w}x{h}", speed], stdout=subprocess.PIPE, text=True)
+             for w, h in SHOT_SIZES]
+    status = 0
+    for p, (w, h) in zip(procs, SHOT_SIZES):
+        stdout, _ = p.communicate(timeout=300)
+        print(stdout, end="")
+        if p.returncode != 0:
+            print(f"rehab kiosk: screenshots at {w}x{h} failed (exit {p.returncode})",
+                  file=sys.stderr)
+            status = 1
+    return status

@@ -1,0 +1,88 @@
+"""Helpers for driving the running kiosk with real touches (Kivy's UnitTestTouch goes
+through the event loop's input dispatch, as a finger on the screen would)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+
+def _parents(w: Widget) -> list[Widget]:
+    out = []
+    while w.parent is not None and w.parent is not w.get_root_window():
+        w = w.parent
+        out.append(w)
+    return out
+
+
+def buttons(app: Any, text: str) -> list[Button]:
+    return [w for w in app.root.walk() if isinstance(w, Button) and w.text == text
+            and not w.disabled and w.get_root_window() is not None]
+
+
+def texts(app: Any) -> list[str]:
+    return [w.text for w in app.root.walk() if isinstance(w, Label) and w.text]
+
+
+def _on_screen(w: Widget) -> bool:
+    """The widget's centre is inside the window and inside every enclosing ScrollView."""
+    x, y = w.to_window(*w.center)
+    win = w.get_root_window()
+    if not (0 < x < win.width and 0 < y < win.height):
+        return False
+    p = w.parent
+    while p is not None and p is not win:
+        if isinstance(p, ScrollView):
+            px, py = p.to_window(p.x, p.y)
+            if not (px <= x <= px + p.width and py <= y <= py + p.height):
+                return False
+        p = p.parent
+    return True
+
+
+async def swipe(x: float, y: float, dy: float) -> None:
+    """A finger drag by ``dy`` pixels (negative: content moves down)."""
+    t = UnitTestTouch(x, y)
+    t.touch_down()
+    for i in range(1, 9):
+        await asyncio.sleep(0.02)
+        t.touch_move(x, y + dy * i / 8)
+    t.touch_up()
+    await asyncio.sleep(0.3)  # let the scroll settle
+
+
+async def tap(app: Any, text: str, index: int = 0, settle_s: float = 0.08) -> None:
+    """Press and release the ``index``-th button labelled ``text``, scrolling to it with a
+    finger drag first if it is off screen (a tap never lands on a hidden widget)."""
+    for _ in range(12):
+        found = buttons(app, text)
+        assert len(found) > index, f"no button {text!r} on {app.sm.current}: {texts(app)}"
+        b = found[index]
+        if _on_screen(b):
+            break
+        sv = next(p for p in _parents(b) if isinstance(p, ScrollView))
+        sx, sy = sv.to_window(*sv.center)
+        bx, by = b.to_window(*b.center)
+        await swipe(sx, sy, 150 if by < sy else -150)
+    else:
+        raise AssertionError(f"could not scroll to {text!r}")
+    x, y = b.to_window(*b.center)
+    t = UnitTestTouch(x, y)
+    t.touch_down()
+    await asyncio.sleep(0.03)
+    t.touch_up()
+    await asyncio.sleep(settle_s)
+
+
+async def until(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout_s
+    while not cond():
+        assert loop.time() < end, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)

@@ -1,0 +1,121 @@
+"""A whole day on the kiosk, driven by real touches on simulated wearables, offscreen:
+unlock, first-run intake, start an exercise, pain before, two live sets, pain after,
+summary, lock — ending with the records (and their outbox rows) in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from kiosk.headless import prepare_env
+
+prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
+from kiosk.kivy_setup import configure_kivy  # noqa: E402
+
+configure_kivy((800, 480), fullscreen=False, pi=False)
+
+from kiosk.adapters.audio import AudioCues  # noqa: E402
+from kiosk.adapters.history import History  # noqa: E402
+from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
+from kiosk.model import KioskModel  # noqa: E402
+from kiosk.ui.app import KioskApp  # noqa: E402
+from kiosk.vm.intake import INTAKE_ID  # noqa: E402
+from kiosk_touch import tap, texts, until  # noqa: E402
+from therapy.plan import parse_plan  # noqa: E402
+from therapy.records import Direction, Message  # noqa: E402
+
+REPS = 4
+PLAN = {"plan_id": "p-day", "version": 3, "valid_from": "2026-01-01T00:00:00Z",
+        "valid_until": "2099-01-01T00:00:00Z",
+        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                     "sessions_per_day": 1},
+        "exercises": [{"exercise_id": "knee_extension_seated", "side": "right", "sets": 2,
+                       "reps": REPS, "target_rom_deg": 65, "hold_s": 2, "rest_s": 30}]}
+
+
+@pytest.mark.timeout(120)
+async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
+    text = json.dumps(PLAN)
+    model.store.save_plan(parse_plan(PLAN), text, datetime.now(timezone.utc))
+    model.store.save_message(Message("m1", Direction.TO_PATIENT, "Keep the holds slow.",
+                                     datetime.now(timezone.utc)))
+    audio = AudioCues(enabled=True)
+    audio.espeak = audio.aplay = None  # record the cues, play nothing
+    app = KioskApp(model, audio=audio)
+    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
+    try:
+        await asyncio.wait_for(app.first_frame.wait(), 30)
+        assert app.sm.current == "lock"
+        assert not any("knee" in t.lower() for t in texts(app)), "health data on lock screen"
+        for d in "9999":
+            await tap(app, d)
+        await tap(app, "OK")
+        assert app.sm.current == "lock" and "not right" in " ".join(texts(app))
+        for d in "1234":
+            await tap(app, d)
+        await tap(app, "OK")
+        assert app.sm.current == "intake"  # first run
+        assert app.bar.badge.count == 1  # the therapist's unread message
+        await tap(app, "About the same")
+        await tap(app, "Climb stairs")
+        for i in range(5):  # each red-flag question: No
+            await tap(app, "No", index=i)
+        await tap(app, "Send answers")
+        assert app.sm.current == "today", texts(app)
+
+        await tap(app, "Start")
+        assert app.sm.current == "pain"
+        await tap(app, "2")
+        await tap(app, "Continue")
+        assert app.sm.current == "instruction"
+        await tap(app, "Start set 1")
+        assert app.sm.current == "live"
+        run = model.run
+        assert run is not None
+        await until(lambda: run.live.reps_in_set >= 1, 30, "a rep")
+        assert "Demo sensor" in run.live.status_text
+        await until(lambda: run.live.resting, 40, "the end of set 1")
+        await tap(app, "Start next set")
+        await until(lambda: run.live.set_no == 2 and run.live.running, 10, "set 2")
+        await until(lambda: app.sm.current == "pain", 40, "pain after")
+        await tap(app, "3")
+        await tap(app, "Stiff")
+        await tap(app, "Continue")
+        assert app.sm.current == "summary"
+        shown = " ".join(texts(app))
+        assert f"of {2 * REPS}" in shown and "Pain before 2 / after 3" in shown
+        await tap(app, "Done")
+        assert app.sm.current == "today"
+        assert any(t.startswith("✓") for t in texts(app))
+        await tap(app, "Messages")
+        await tap(app, "Thank you!")
+        assert app.bar.badge.count == 0
+        await tap(app, "Lock")
+        assert app.sm.current == "lock"
+        assert any(s.isdigit() or s.startswith("Set") for s in audio.spoken)
+    finally:
+        app.stop()
+        await asyncio.wait_for(run_task, 10)
+
+    hist = History(model.store.path)
+    (row,) = hist.sessions()
+    assert row.exercise_id == "knee_extension_seated" and row.sets_done == 2
+    assert REPS <= row.rep_count <= 2 * REPS  # the motion core's count (tests/motion owns it)
+    assert (row.pain_before, row.pain_after) == (2, 3)
+    intake = hist.last_questionnaire(INTAKE_ID)
+    assert intake is not None and intake[1]["red_flag"] is False
+    assert intake[1]["condition"] == "About the same"
+    hist.close()
+    ids = model.store.record_ids()
+    assert row.id in ids
+    replies = [m for m in model.store.messages() if m.direction == Direction.TO_THERAPIST]
+    assert [m.text for m in replies] == ["Thank you!"]
+    # offline: session bundle + 2 pain observations + intake + reply all wait to be sent
+    assert model.store.outbox_count() == 5
+    model.close()

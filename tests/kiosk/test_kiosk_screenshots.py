@@ -1,0 +1,40 @@
+"""``rehab kiosk --screenshots DIR`` renders every screen at 800x480 and 1280x800 (live
+screens mid-set on simulated wearables) to non-blank PNGs of the right size."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCREENS = ("01_lock", "02_lock_pin", "03_intake_first_run", "04_checkin_red_flag", "05_today",
+           "06_pain_before", "07_instruction", "08_live_set", "09_live_paused",
+           "10_rest_between_sets", "11_pain_after_flagged", "12_pain_after", "13_summary",
+           "14_progress", "15_messages", "16_settings")
+SIZES = ((800, 480), (1280, 800))
+
+
+@pytest.mark.timeout(240)
+def test_kiosk_screenshots_every_screen_both_sizes(tmp_path: Path) -> None:
+    from PIL import Image
+
+    out = tmp_path / "shots"
+    proc = subprocess.run([sys.executable, "-m", "rehab.cli", "kiosk", "--screenshots",
+                           str(out)], capture_output=True, text=True, timeout=220)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    expected = {f"{s}_{w}x{h}.png" for s in SCREENS for w, h in SIZES}
+    assert {p.name for p in out.iterdir()} == expected
+    for w, h in SIZES:
+        for s in SCREENS:
+            with Image.open(out / f"{s}_{w}x{h}.png") as im:
+                assert im.size == (w, h), s
+                rgb = im.convert("RGB")
+                colours = rgb.getcolors(maxcolors=1 << 16)
+                n_colours = len(colours) if colours is not None else 1 << 16
+                assert n_colours > 20, f"{s} at {w}x{h} looks blank ({n_colours} colours)"
+                lo, hi = rgb.convert("L").getextrema()
+                assert hi - lo > 150, f"{s} at {w}x{h} has no contrast"
+    printed = [line for line in proc.stdout.splitlines() if line.endswith(".png")]
+    assert len(printed) == len(expected)
