@@ -50,7 +50,7 @@ def _timed(fn: Callable[..., Any], acc: list[float]) -> Callable[..., Any]:
 
 
 async def run(seconds: float) -> dict[str, float]:
-    reps = max(2, int(seconds / 7.5))
+    reps = max(2, int(np.ceil(seconds / 7.5)))  # a knee rep with rest takes ~7.5 s
     sim = simulate(SimConfig(exercise_id="knee_extension_seated", reps=reps, two_segment=True,
                              seed=5, drop_prob=0.0))
     assert sim.proximal is not None
@@ -78,7 +78,8 @@ async def run(seconds: float) -> dict[str, float]:
     pipe_s = [0.0]
     align_ms: list[float] = []
     wall0, proc0 = time.perf_counter(), time.process_time()
-    t_end = clock.now() + seconds
+    # at least ``seconds``, and to the end of the simulated set so every rep can finish
+    t_end = clock.now() + max(seconds, float(sim.distal.t_s[-1] - sim.distal.t_s[0]) + 1.0)
     next_check = clock.now() + 5.0
     async for chunk, prox in _pairs(sources[0], sources[1]):
         t = time.perf_counter()
