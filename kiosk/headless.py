@@ -12,6 +12,8 @@ def prepare_env(kivy_home: str | Path, *, offscreen: bool = True,
                 size: tuple[int, int] | None = None) -> None:
     """Set Kivy's and SDL's environment; call before the first ``import kivy``."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    # Kivy logs through Python logging (our levels and handlers), no stderr hijack
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")

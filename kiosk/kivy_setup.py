@@ -4,6 +4,7 @@ Raspberry Pi the shipped single-touch-provider input section (``config/kivy_inpu
 from __future__ import annotations
 
 import configparser
+import logging
 import os
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def configure_kivy(size: tuple[int, int] | None, fullscreen: bool, pi: bool) -> 
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     Config.set("graphics", "resizable", "1")
     Config.set("kivy", "exit_on_escape", "0")
-    Config.set("kivy", "log_level", os.environ.get("REHAB_KIVY_LOG", "warning"))
+    level = os.environ.get("REHAB_KIVY_LOG", "warning")
+    Config.set("kivy", "log_level", level)
+    logging.getLogger("kivy").setLevel(level.upper())
     if pi:
         for option in list(Config.options("input")):
             Config.remove_option("input", option)

@@ -34,7 +34,8 @@ class SimSourceFactory:
                         two_segment=ex.two_imu, rom_deg=ex.target_rom_deg, hold_s=ex.hold_s,
                         up_s=ex.up_s, down_s=ex.down_s, initial_still_s=1.5,
                         final_still_s=1.0)
-        distal, proximal = sim_sources(cfg, realtime=True, speed=self.speed)
+        # 4 samples at 100 Hz: 25 updates a second, about what a BLE wearable notifies
+        distal, proximal = sim_sources(cfg, realtime=True, chunk_size=4, speed=self.speed)
         names = [f"Demo sensor ({seg})" for seg in ex.sensors]
         status = tuple(SensorStatus(n, True, None, "good", demo=True) for n in names)
         return distal, proximal, status

@@ -8,6 +8,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
 
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
@@ -133,14 +134,14 @@ class LiveScreen(KioskScreen):
         mid = BoxLayout(spacing=dp(10))
         gbox = FloatLayout()
         self.gauge = Gauge(pos_hint={"x": 0, "y": 0}, size_hint=(1, 1))
-        self.angle = Txt("", 30, T.TEXT, bold=True, halign="center", size_hint=(1, 0.2),
-                         pos_hint={"x": 0, "y": 0.02}, fill=True)
+        # plain Labels (texture as small as the text): they change many times a second
+        self.angle = Label(text="", font_size=T.fs(30), color=T.TEXT, bold=True,
+                           size_hint=(1, 0.2), pos_hint={"x": 0, "y": 0.02})
         gbox.add_widget(self.gauge)
         gbox.add_widget(self.angle)
         mid.add_widget(gbox)
         right = BoxLayout(orientation="vertical", spacing=dp(4))
-        self.reps = Txt("0", 120, T.TEXT, bold=True, halign="center", fill=True)
-        self.reps.bind(height=lambda w, h: setattr(w, "font_size", min(T.fs(130), h * 0.8)))
+        self.reps = Label(text="0", font_size=T.fs(120), color=T.TEXT, bold=True)
         self.of = Txt("", 26, T.MUTED, halign="center", fixed_h=dp(38))
         self.cue = Txt("", 30, T.GOOD, bold=True, halign="center", fixed_h=dp(56))
         self.timer = Txt("", 22, T.TEXT, halign="center", fixed_h=dp(34))
@@ -156,6 +157,7 @@ class LiveScreen(KioskScreen):
         root.add_widget(self.buttons)
         self.add_widget(root)
         self._mode = ""
+        self._angle_at = 0.0
 
     def _set_buttons(self, mode: str) -> None:
         if mode == self._mode:
@@ -180,9 +182,15 @@ class LiveScreen(KioskScreen):
         self.title = f"{run.ex.name} · {live.set_text}"
         self.gauge.max_deg = live.gauge_max_deg
         self.gauge.band = list(live.band_deg)
-        self.gauge.value = live.angle_deg
-        self.angle.text = f"{live.angle_deg:.0f}°"
+        # the needle eases toward the measured angle: smooth between sensor updates
+        shown = self.gauge.value + (live.angle_deg - self.gauge.value) * 0.5
+        self.gauge.value = live.angle_deg if abs(live.angle_deg - shown) < 0.3 else shown
+        now = self.app.now()
+        if now - self._angle_at >= 0.2:  # a new text is a new texture: 5 a second is plenty
+            self._angle_at = now
+            self.angle.text = f"{live.angle_deg:.0f}°"
         self.reps.text = live.rep_text
+        self.reps.font_size = max(T.fs(40), min(T.fs(130), self.reps.height * 0.85))
         self.of.text = f"{live.rep_target_text} reps  ·  {live.set_text}"
         if live.resting:
             self.hold.text = "Rest. Start the next set when ready."

@@ -96,7 +96,8 @@ class TodayScreen(KioskScreen):
         head.add_widget(Txt(vm.streak_text, 22, T.GOOD, bold=True, halign="right", fill=True,
                             size_hint_x=0.5))
         b.add_widget(head)
-        if self.app.model.red_flag_today():
+        paused = self.app.model.red_flag_today()
+        if paused:
             c = Card(T.DANGER_LIGHT, size_hint_y=None)
             c.bind(minimum_height=c.setter("height"))
             c.add_widget(Txt("Exercise is paused today", 24, T.DANGER, bold=True))
@@ -118,9 +119,10 @@ class TodayScreen(KioskScreen):
             info.add_widget(Txt(f"{ex.sets} sets × {ex.reps} reps  ·  {item.progress_text}",
                                 18, T.MUTED, fill=True, font_name="DejaVuSans"))
             c.add_widget(info)
-            label = "Do again" if item.done else "Start"
-            c.add_widget(BigButton(label, lambda e=ex: self.app.start_exercise(e),
-                                   T.GOOD if item.is_next else T.PRIMARY, size=24,
+            label = "Paused" if paused else "Do again" if item.done else "Start"
+            act = None if paused else (lambda e=ex: self.app.start_exercise(e))
+            colour = T.GREY if paused else T.GOOD if item.is_next else T.PRIMARY
+            c.add_widget(BigButton(label, act, colour, size=24,
                                    size_hint=(None, None), width=dp(150), height=dp(76),
                                    pos_hint={"center_y": 0.5}))
             b.add_widget(c)

@@ -113,7 +113,8 @@ class SettingsScreen(KioskScreen):
         root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
 
         def row(label: str, *buttons: tuple[str, Any, bool]) -> None:
-            r = BoxLayout(size_hint_y=None, height=T.touch_h(60), spacing=dp(8))
+            r = BoxLayout(size_hint_y=None, height=T.touch_h(68), spacing=dp(8),
+                          padding=(0, dp(4)))
             r.add_widget(Txt(label, 20, fill=True))
             for _ in range(3 - len(buttons)):
                 r.add_widget(Widget(size_hint_x=None, width=dp(130)))

@@ -1,0 +1,172 @@
+"""Kiosk figures: ``python -m bench.kiosk``.
+
+1. cold start to first frame (new process, offscreen 800x480; target <= 2 s here);
+2. frame time during a live two-sensor set on simulated wearables in real time, on the
+   live screen (interval between buffer flips: median and p99; target >= 30 fps, i.e.
+   p99 <= 33 ms);
+3. RSS after the set (peak VmHWM; target <= 200 MB).
+
+Each figure comes from a fresh child process (``--child``) so nothing is warm. Here
+rendering is Mesa's software rasteriser (llvmpipe) on the CPU; a Pi renders on its GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+COLD_TARGET_S = 2.0
+FPS_TARGET = 30.0
+RSS_TARGET_MB = 200.0
+PLAN = {"plan_id": "bench", "version": 1, "valid_from": "2026-01-01T00:00:00Z",
+        "valid_until": "2099-01-01T00:00:00Z",
+        "exercises": [{"exercise_id": "knee_extension_seated", "sets": 1, "reps": 4,
+                       "sensors": ["thigh", "shank"], "hold_s": 2}]}
+
+
+def _rss_mb() -> tuple[float, float, float, float]:
+    """(RSS, peak RSS, private anonymous, file-backed) in MB. File-backed pages are mostly
+    shared libraries (Mesa's llvmpipe maps libLLVM here; a Pi's GPU driver does not)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
+                  .splitlines() if ":" in line)
+
+    def mb(key: str) -> float:
+        return int(fields[key].split()[0]) / 1024
+
+    return mb("VmRSS"), mb("VmHWM"), mb("RssAnon"), mb("RssFile")
+
+
+def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
+    t_start = time.perf_counter()
+    from kiosk.headless import prepare_env
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-kiosk-"))
+    prepare_env(tmp / "kivy", offscreen=True)
+    from kiosk.kivy_setup import configure_kivy
+
+    w, h = (int(v) for v in size.split("x"))
+    configure_kivy((w, h), fullscreen=False, pi=False)
+    from datetime import datetime, timezone
+
+    from kivy.core.window import Window
+
+    from kiosk.adapters.audio import AudioCues
+    from kiosk.adapters.sources import SimSourceFactory
+    from kiosk.model import KioskModel
+    from kiosk.ui.app import KioskApp
+    from therapy.plan import parse_plan
+
+    model = KioskModel(tmp / "data", sources=SimSourceFactory(speed=1.0))
+    model.store.save_plan(parse_plan(PLAN), json.dumps(PLAN), datetime.now(timezone.utc))
+    app = KioskApp(model, audio=AudioCues(enabled=False))
+    out: dict[str, Any] = {}
+
+    async def drive() -> None:
+        await app.first_frame.wait()
+        out["first_frame_s"] = time.perf_counter() - t_start
+        if mode == "live":
+            model.lock.locked = False
+            app.go("today")
+            app.start_exercise(model.plan()[0].exercises[0])
+            app.screens["pain"].choose(2)  # type: ignore[attr-defined]
+            app.screens["pain"].done()  # type: ignore[attr-defined]
+            app.begin_set()
+            await asyncio.sleep(1.0)  # settle
+            flips: list[float] = []
+            draws: list[float] = []
+            costs: list[float] = []
+
+            from kivy.graphics.opengl import glFinish
+
+            def drawn(*_: Any) -> None:
+                glFinish()  # software GL renders asynchronously: count the real work
+                flips.append(time.perf_counter())
+                if draws:
+                    costs.append((flips[-1] - draws[-1]) * 1000)
+
+            Window.bind(on_draw=lambda *_: draws.append(time.perf_counter()))
+            # redraw every frame (as while the limb moves), so intervals measure the work
+            # and not idle moments when nothing on screen changed
+            from kivy.clock import Clock
+
+            Clock.schedule_interval(lambda _dt: Window.canvas.ask_update(), 0)
+            Window.bind(on_flip=drawn)
+            await asyncio.sleep(set_s)
+            run = model.run
+            assert run is not None and run.live.sensors and len(run.live.sensors) == 2
+            dts = [(b - a) * 1000 for a, b in zip(flips, flips[1:])]
+            out.update(frames=len(dts), median_ms=statistics.median(dts),
+                       p99_ms=sorted(dts)[int(0.99 * (len(dts) - 1))],
+                       draw_median_ms=statistics.median(costs),
+                       draw_p99_ms=sorted(costs)[int(0.99 * (len(costs) - 1))],
+                       reps=run.live.reps_total)
+            out["rss_mb"], out["peak_mb"], out["anon_mb"], out["file_mb"] = _rss_mb()
+        app.stop()
+
+    async def main() -> None:
+        task = asyncio.ensure_future(drive())
+        await app.async_run(async_lib="asyncio")
+        await task
+
+    asyncio.run(main())
+    model.close()
+    return out
+
+
+def _run_child(mode: str, size: str, set_s: float) -> dict[str, Any]:
+    p = subprocess.run([sys.executable, "-m", "bench.kiosk", "--child", mode, "--size", size,
+                        "--set-s", str(set_s)], capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise SystemExit(f"bench child failed:\n{p.stderr[-2000:]}")
+    return dict(json.loads(p.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.kiosk")
+    ap.add_argument("--child", choices=("cold", "live"))
+    ap.add_argument("--size", default="800x480")
+    ap.add_argument("--set-s", type=float, default=12.0, help="seconds of live set measured")
+    ap.add_argument("--runs", type=int, default=3, help="cold starts to take the median of")
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.size, args.set_s)))
+        return 0
+    colds = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        _run_child("cold", args.size, 0)
+        colds.append((time.perf_counter() - t0))
+    cold = statistics.median(colds)
+    ok = cold <= COLD_TARGET_S
+    print(f"cold start to first frame (process start to first flip, {args.size}): "
+          f"median {cold:.2f} s of {args.runs} (target <= {COLD_TARGET_S} s) "
+          f"{'OK' if ok else 'MISSED'}")
+    for size in dict.fromkeys((args.size, "1280x800")):
+        live = _run_child("live", size, args.set_s)
+        fps = 1000.0 / live["p99_ms"] if live["p99_ms"] else float("inf")
+        good = fps >= FPS_TARGET
+        ok &= good
+        print(f"live two-sensor set at {size}, {args.set_s:g} s: {live['frames']} frames, "
+              f"frame interval median {live['median_ms']:.1f} ms, p99 {live['p99_ms']:.1f} ms "
+              f"({fps:.0f} fps at p99; target >= {FPS_TARGET:.0f}) {'OK' if good else 'MISSED'}"
+              f"; draw+render median {live['draw_median_ms']:.1f} ms, p99 "
+              f"{live['draw_p99_ms']:.1f} ms; {live['reps']} reps seen")
+        rss_ok = live["peak_mb"] <= RSS_TARGET_MB
+        ok &= rss_ok
+        print(f"  RSS {live['rss_mb']:.0f} MB, peak {live['peak_mb']:.0f} MB "
+              f"(target <= {RSS_TARGET_MB:.0f} MB) {'OK' if rss_ok else 'MISSED'}: "
+              f"{live['anon_mb']:.0f} MB private, {live['file_mb']:.0f} MB mapped files "
+              "(shared libraries, Mesa's libLLVM among them)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
