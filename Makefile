@@ -24,9 +24,11 @@ test: install
 	bash scripts/system-deps.sh test
 	$(BIN)/python -m pytest -q
 
+# Benchmarks print figures and ratios against the issues' targets (not run by `make test`).
+BENCHES := accuracy throughput replay_parse outbox bridge ble camera kiosk
+
 bench: install
-	$(BIN)/python -m bench.accuracy
-	$(BIN)/python -m bench.throughput
+	@for b in $(BENCHES); do echo "== python -m bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -35,10 +35,13 @@ async def test_two_wearables_stream_a_knee_set_through_the_motion_core() -> None
     shank = world.source(shank_dev, BodySegment.SHANK)
     thigh = world.source(thigh_dev, BodySegment.THIGH)
     analyzer = SetAnalyzer(100.0, two_imu=True)
-    end_s = world.clock.now() + duration_s + 1.0
+    # Stop when the data (not the clock) has covered the set: on a loaded machine the
+    # connections take longer to come up, and a clock deadline then cut the stream short.
+    first_t: float | None = None
     async for chunk, prox in _pairs(shank, thigh):
         analyzer.feed(chunk, prox)
-        if chunk.t_s[-1] > end_s:
+        first_t = float(chunk.t_s[0]) if first_t is None else first_t
+        if chunk.t_s[-1] - first_t >= duration_s:
             break
     analyzer.finish()
     # host-clock alignment: each wearable's device->host mapping against the true instant
@@ -60,7 +63,7 @@ async def test_two_wearables_stream_a_knee_set_through_the_motion_core() -> None
     assert rom_err.max() <= ROM_TOLERANCE_DEG, rom_err
     for c in counters:
         assert c.lost == 0 and c.corrupt == 0 and c.duplicates == 0
-        assert c.samples >= 100 * duration_s
+        assert c.samples >= 100 * duration_s - 50  # the last batch may still be in flight
     # both on one host clock: the bench's 5 ms target, doubled because at SPEED x the
     # link's real round trip counts SPEED times more (1.6 ms seen here)
     assert abs(errors_ms[0] - errors_ms[1]) < 10.0, errors_ms
