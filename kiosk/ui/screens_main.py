@@ -20,7 +20,7 @@ from kiosk.vm.messages import QUICK_REPLIES
 def scroller(content: Any) -> ScrollView:
     content.size_hint_y = None
     content.bind(minimum_height=content.setter("height"))
-    sv = ScrollView(do_scroll_x=False, bar_width=dp(10), scroll_type=["bars", "content"])
+    sv = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"])
     sv.add_widget(content)
     return sv
 

@@ -74,9 +74,8 @@ class ProgressScreen(KioskScreen):
             c = Card()
             c.add_widget(Txt(title, 19, T.TEXT, bold=True, fixed_h=dp(28)))
             c.add_widget(widget)
-            if legend:
-                c.add_widget(Txt(legend, 15, T.MUTED, fixed_h=dp(24), shorten=True,
-                                 markup=True, font_name="DejaVuSans"))
+            if legend:  # wraps onto a second line on a small screen
+                c.add_widget(Txt(legend, 15, T.MUTED, markup=True, font_name="DejaVuSans"))
             return c
 
         rom = LinePlot(x_max=vm.days - 1, y_max=max(
@@ -87,14 +86,14 @@ class ProgressScreen(KioskScreen):
                       if s.target])
         legend = "   ".join(f"{_sq(SERIES_COLOURS[i % 5])} {s.label}"
                               for i, s in enumerate(vm.rom) if s.points) or "No sessions yet"
-        grid.add_widget(panel("Movement (degrees), last 4 weeks", rom, legend))
+        grid.add_widget(panel("Movement (°) and targets", rom, legend))
         reps = BarPlot(values=[float(r) for r in vm.reps_per_day],
                        top=max(max(vm.reps_per_day, default=0), 10))
         grid.add_widget(panel("Reps per day", reps, f"Today: {vm.reps_per_day[-1]} reps"))
         pain = LinePlot(x_max=vm.days - 1, y_max=10)
         pain.set_data([(vm.pain_before.points, T.PRIMARY), (vm.pain_after.points, T.DANGER)])
         legend = f"{_sq(T.PRIMARY)} before   {_sq(T.DANGER)} after"
-        grid.add_widget(panel("Pain (0-10)", pain, legend))
+        grid.add_widget(panel("Pain (0-10), daily mean", pain, legend))
         cal = CalendarGrid()
         cal.set_days([(planned, done) for _d, planned, done in vm.calendar])
         grid.add_widget(panel("Exercise days", cal, vm.adherence_text))

@@ -34,7 +34,7 @@ class ProgressVM:
         done = sum(1 for c in planned if c[2])
         if not planned:
             return "No exercise days planned yet"
-        return f"{done} of {len(planned)} exercise days done in the last 4 weeks"
+        return f"{done} of {len(planned)} exercise days done (4 weeks)"
 
     @property
     def empty(self) -> bool:
@@ -59,12 +59,19 @@ def build_progress(sessions: Sequence[SessionRow], names: dict[str, str],
     reps = [0] * CALENDAR_DAYS
     for s in recent:
         reps[int(idx(s))] += s.rep_count
-    pb = Series("before", tuple((idx(s), float(s.pain_before)) for s in recent
-                                if s.pain_before is not None))
-    pa = Series("after", tuple((idx(s), float(s.pain_after)) for s in recent
-                               if s.pain_after is not None))
+    pb = Series("before", _daily_mean([(idx(s), s.pain_before) for s in recent]))
+    pa = Series("after", _daily_mean([(idx(s), s.pain_after) for s in recent]))
     wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     done_days = {s.started_at.astimezone().date() for s in recent}
     cal = tuple((d, wd[d.weekday()] in plan_days, d in done_days)
                 for d in (first + timedelta(days=i) for i in range(CALENDAR_DAYS)))
     return ProgressVM(tuple(names.values()), tuple(rom), tuple(reps), pb, pa, cal)
+
+
+def _daily_mean(points: Sequence[tuple[float, int | None]]) -> tuple[tuple[float, float], ...]:
+    """One point per day: the mean of that day's ratings (several sessions a day)."""
+    days: dict[float, list[int]] = {}
+    for day, v in points:
+        if v is not None:
+            days.setdefault(day, []).append(v)
+    return tuple((d, sum(vs) / len(vs)) for d, vs in sorted(days.items()))

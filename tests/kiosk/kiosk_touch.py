@@ -60,6 +60,10 @@ async def swipe(x: float, y: float, dy: float) -> None:
 async def tap(app: Any, text: str, index: int = 0, settle_s: float = 0.08) -> None:
     """Press and release the ``index``-th button labelled ``text``, scrolling to it with a
     finger drag first if it is off screen (a tap never lands on a hidden widget)."""
+    for _ in range(40):  # the screen may still be catching up with the state (a frame)
+        if len(buttons(app, text)) > index:
+            break
+        await asyncio.sleep(0.05)
     for _ in range(12):
         found = buttons(app, text)
         assert len(found) > index, f"no button {text!r} on {app.sm.current}: {texts(app)}"

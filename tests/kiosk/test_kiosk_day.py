@@ -96,8 +96,24 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
         await tap(app, "Messages")
         await tap(app, "Thank you!")
         assert app.bar.badge.count == 0
+        await tap(app, "Settings")  # behind the PIN again
+        assert app.sm.current == "lock" and "settings PIN" in " ".join(texts(app))
+        for d in "1234":
+            await tap(app, d)
+        await tap(app, "OK")
+        assert app.sm.current == "settings"
+        await tap(app, "Large")
+        assert model.settings.text_scale == 1.2 and app.sm.current == "settings"
+        await tap(app, "Today")
+        assert app.sm.current == "today"
         await tap(app, "Lock")
         assert app.sm.current == "lock"
+        for d in "1234":
+            await tap(app, d)
+        await tap(app, "OK")
+        model.lock.lock_after_s = 1.0  # inactivity lock
+        await until(lambda: app.sm.current == "lock", 5, "the inactivity lock")
+        assert not any("knee" in t.lower() for t in texts(app))
         assert any(s.isdigit() or s.startswith("Set") for s in audio.spoken)
     finally:
         app.stop()
