@@ -17,7 +17,7 @@ from sensors.ble.supervision import ActionKind, SetGap
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment
 
-SPEED = 5.0
+SPEED = 2.0  # slow enough that a loaded machine does not fake a silent link
 FAST = LinkPolicy(backoff=BackoffPolicy(initial_s=0.05, factor=2.0, max_s=0.2),
                   max_away_s=6.0, silence_timeout_s=1.0)
 

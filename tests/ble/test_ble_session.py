@@ -20,7 +20,7 @@ from therapy.ports import EventKind, FakeClock, FhirEncoder, SessionEvent
 from therapy.session import SessionController
 from therapy.store import TherapyStore
 
-SPEED = 5.0
+SPEED = 2.0  # slow enough that a loaded machine does not fake a silent link
 POLICY = LinkPolicy(backoff=BackoffPolicy(initial_s=0.05, factor=2.0, max_s=0.2),
                     max_away_s=8.0, silence_timeout_s=1.0)
 
