@@ -26,6 +26,8 @@ def pi_input_options() -> dict[str, str]:
 
 def configure_kivy(size: tuple[int, int] | None, fullscreen: bool, pi: bool) -> None:
     """Import kivy.config (not the window) and set graphics and input options."""
+    level = os.environ.get("REHAB_KIVY_LOG", "warning")
+    logging.getLogger("kivy").setLevel(level.upper())  # before Kivy's import-time banner
     from kivy.config import Config
 
     if size is not None:
@@ -34,7 +36,6 @@ def configure_kivy(size: tuple[int, int] | None, fullscreen: bool, pi: bool) -> 
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     Config.set("graphics", "resizable", "1")
     Config.set("kivy", "exit_on_escape", "0")
-    level = os.environ.get("REHAB_KIVY_LOG", "warning")
     Config.set("kivy", "log_level", level)
     logging.getLogger("kivy").setLevel(level.upper())
     if pi:

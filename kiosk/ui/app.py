@@ -49,6 +49,7 @@ class KioskApp(App):
         self.first_frame = asyncio.Event()
         self._last_reminder: datetime | None = None
         self._after_run = False
+        self._finishing = False
         self._events: list[Any] = []
 
     def now(self) -> float:
@@ -167,7 +168,18 @@ class KioskApp(App):
             if run.confirm_pain_before():
                 self.go("instruction")
             return
-        summary = self.model.finish_exercise()
+        if self._finishing:
+            return  # a second tap while the record is being written
+        self._finishing = True
+        asyncio.ensure_future(self._finish())
+
+    async def _finish(self) -> None:
+        """Write the session (one SQLite transaction with fsync) off the UI thread."""
+        try:
+            loop = asyncio.get_running_loop()
+            summary = await loop.run_in_executor(None, self.model.finish_exercise)
+        finally:
+            self._finishing = False
         self.screens["summary"].show(summary)  # type: ignore[attr-defined]
         self.model.run = None
         self.go("summary")

@@ -90,6 +90,7 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     app.screens["pain"].refresh()
     await shot("12_pain_after")
     pain.done()
+    await _until(lambda: app.sm.current == "summary", 10)
     await shot("13_summary")
     app.go("progress")
     await shot("14_progress")

@@ -86,8 +86,8 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
         await until(lambda: app.sm.current == "pain", 40, "pain after")
         await tap(app, "3")
         await tap(app, "Stiff")
-        await tap(app, "Continue")
-        assert app.sm.current == "summary"
+        await tap(app, "Continue")  # the record is written off the UI thread
+        await until(lambda: app.sm.current == "summary", 5, "the summary")
         shown = " ".join(texts(app))
         assert f"of {2 * REPS}" in shown and "Pain before 2 / after 3" in shown
         await tap(app, "Done")
