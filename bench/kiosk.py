@@ -139,16 +139,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.size, args.set_s)))
         return 0
-    colds = []
+    colds, inside = [], []
     for _ in range(args.runs):
         t0 = time.perf_counter()
-        _run_child("cold", args.size, 0)
-        colds.append((time.perf_counter() - t0))
+        inside.append(_run_child("cold", args.size, 0)["first_frame_s"])
+        colds.append((time.perf_counter() - t0))  # spawn, imports, first frame, exit
     cold = statistics.median(colds)
     ok = cold <= COLD_TARGET_S
-    print(f"cold start to first frame (process start to first flip, {args.size}): "
-          f"median {cold:.2f} s of {args.runs} (target <= {COLD_TARGET_S} s) "
-          f"{'OK' if ok else 'MISSED'}")
+    print(f"cold start to first frame ({args.size}): whole child process (spawn to exit "
+          f"after the first flip) median {cold:.2f} s of {args.runs}; from the child's first "
+          f"line to the first flip {statistics.median(inside):.2f} s "
+          f"(target <= {COLD_TARGET_S} s) {'OK' if ok else 'MISSED'}")
     for size in dict.fromkeys((args.size, "1280x800")):
         live = _run_child("live", size, args.set_s)
         fps = 1000.0 / live["p99_ms"] if live["p99_ms"] else float("inf")
