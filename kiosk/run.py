@@ -9,6 +9,7 @@ the screen calls :meth:`ExerciseRun.start_set` (a task on the running asyncio lo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from typing import Any, Callable
@@ -24,6 +25,7 @@ from therapy.session import SessionController, SessionState
 from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
+SIGNAL_WEAK_S = 5.0  # "signal weak" shows this long after a gap in the stream
 
 
 class ExerciseRun:
@@ -44,6 +46,8 @@ class ExerciseRun:
         self.pain_before = PainVM(PainStage.BEFORE)
         self.pain_after = PainVM(PainStage.AFTER)
         self.task: asyncio.Task[Any] | None = None
+        self._gaps_seen = 0
+        self._weak_until = 0.0
         self.error: str = ""
         self.ctl.add_listener(self._on_event)
         self.ctl.add_listener(clinic.live_listener)
@@ -88,6 +92,7 @@ class ExerciseRun:
             return
         distal, proximal, status = self.sources.open(self.ex, self.ctl.set_no + 1)
         self.live.sensors = status
+        self._gaps_seen = 0
         self.task = asyncio.ensure_future(self._run_set(distal, proximal))
 
     async def _run_set(self, distal: Any, proximal: Any) -> None:
@@ -112,6 +117,13 @@ class ExerciseRun:
         samples = getattr(a, "samples_", None)
         if a is not None and self.set_running and samples:
             self.live.on_angle(float(getattr(a, "angle_deg_", 0.0)), now)
+            gaps = int(getattr(a, "gaps_", 0))
+            if gaps > self._gaps_seen:  # the motion core saw a hole in the stream
+                self._gaps_seen, self._weak_until = gaps, now + SIGNAL_WEAK_S
+            signal = "weak" if now < self._weak_until else "good"
+            if any(st.signal != signal for st in self.live.sensors):
+                self.live.sensors = tuple(dataclasses.replace(st, signal=signal)
+                                          for st in self.live.sensors)
         self.live.tick(now)
 
     # --- end -----------------------------------------------------------------------------

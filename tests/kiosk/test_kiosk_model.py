@@ -95,3 +95,26 @@ def test_settings_and_read_marker_persist(tmp_path: Path) -> None:
     assert m2.outbox_waiting() == 1
     m2.close()
     assert IntakeVM(first_run=False).questionnaire.endswith("daily-checkin")
+
+
+async def test_signal_shows_weak_after_a_gap(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from kiosk.run import SIGNAL_WEAK_S
+
+    t = [100.0]
+    m = KioskModel(tmp_path / "d", sources=SimSourceFactory(speed=60.0),
+                   monotonic=lambda: t[0])
+    run = m.start_exercise(m.plan()[0].exercises[0])
+    run.start_set()
+    assert "signal good" in run.live.status_text
+    run.analyzer = SimpleNamespace(samples_=50, gaps_=1, angle_deg_=3.0)  # type: ignore[assignment]
+    run.poll()
+    assert "signal weak" in run.live.status_text
+    t[0] += SIGNAL_WEAK_S + 0.1
+    run.poll()
+    assert "signal good" in run.live.status_text
+    run.stop()
+    assert run.task is not None
+    await run.task
+    m.close()
