@@ -1,7 +1,3 @@
 """The touchscreen kiosk: Kivy screens (``kiosk.ui``) over plain-Python view-models
 (``kiosk.vm``), fed by the therapy session controller. ``kiosk.vm`` and ``kiosk.model``
-import no Kivy; only ``kiosk.ui`` does."""
-
-
-class KioskError(Exception):
-    """Root error of the kiosk package."""
+import no Kivy; only ``kiosk.ui`` does. The root exception is ``kiosk.errors.KioskError``."""

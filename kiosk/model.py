@@ -42,10 +42,19 @@ def demo_plan() -> Plan:
                 Schedule(tuple(Weekday), 1), exs)
 
 
+def default_sources(store: TherapyStore, sim_speed: float = 1.0) -> SourceFactory:
+    """Paired wearables when there are any (``rehab pair``), else simulated ones."""
+    from kiosk.adapters.ble_sources import BleSourceFactory, paired_rows
+
+    rows = paired_rows(store)
+    return BleSourceFactory(rows) if rows else SimSourceFactory(sim_speed)
+
+
 class KioskModel:
     def __init__(self, data_dir: Path, *, sources: SourceFactory | None = None,
                  clinic: Clinic | None = None, clock: Clock | None = None,
-                 monotonic: Callable[[], float] | None = None) -> None:
+                 monotonic: Callable[[], float] | None = None,
+                 sim_speed: float = 1.0) -> None:
         import time
 
         self.data_dir = Path(data_dir)
@@ -53,7 +62,7 @@ class KioskModel:
         self.store = TherapyStore(self.data_dir / "rehab.db")
         self.history = History(self.store.path)
         self.clinic = clinic or open_clinic(self.data_dir, self.store)
-        self.sources: SourceFactory = sources or SimSourceFactory()
+        self.sources: SourceFactory = sources or default_sources(self.store, sim_speed)
         self.clock = clock or SystemClock()
         self.monotonic = monotonic or time.monotonic
         self.settings = load_settings(self.data_dir)

@@ -15,7 +15,8 @@ import time
 from typing import Any, Callable
 
 from kiosk.adapters.clinic import Clinic
-from kiosk.adapters.sources import SourceFactory
+from kiosk.errors import KioskError
+from kiosk.adapters.sources import SourceFactory, StatusFn
 from kiosk.vm.live import LiveSetVM
 from kiosk.vm.pain import PainStage, PainVM
 from therapy.plan import PlanExercise
@@ -26,6 +27,7 @@ from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
 SIGNAL_WEAK_S = 5.0  # "signal weak" shows this long after a gap in the stream
+SET_END_GRACE_S = 2.0  # live wearables: the set ends this long after the target rep
 
 
 class ExerciseRun:
@@ -48,6 +50,10 @@ class ExerciseRun:
         self.task: asyncio.Task[Any] | None = None
         self._gaps_seen = 0
         self._weak_until = 0.0
+        self._status: StatusFn = lambda: ()
+        self._open: list[Any] = []
+        self._ending = False
+        self._target_at: float | None = None
         self.error: str = ""
         self.ctl.add_listener(self._on_event)
         self.ctl.add_listener(clinic.live_listener)
@@ -90,10 +96,25 @@ class ExerciseRun:
     def start_set(self) -> None:
         if self.set_running or not self.more_sets:
             return
-        distal, proximal, status = self.sources.open(self.ex, self.ctl.set_no + 1)
-        self.live.sensors = status
+        try:
+            distal, proximal, self._status = self.sources.open(self.ex, self.ctl.set_no + 1)
+        except KioskError as exc:
+            self.error = str(exc)
+            return
+        self.error = ""
+        self.live.sensors = self._status()
         self._gaps_seen = 0
+        self._open = [s for s in (distal, proximal) if s is not None]
+        self._ending = False
         self.task = asyncio.ensure_future(self._run_set(distal, proximal))
+
+    def end_set(self) -> None:
+        """End the running set now (live wearables stream until told; the simulator ends
+        by itself): closing the sources ends the controller's loop normally."""
+        if self.set_running and not self._ending:
+            self._ending = True
+            for src in self._open:
+                asyncio.ensure_future(src.aclose())
 
     async def _run_set(self, distal: Any, proximal: Any) -> None:
         try:
@@ -121,9 +142,17 @@ class ExerciseRun:
             if gaps > self._gaps_seen:  # the motion core saw a hole in the stream
                 self._gaps_seen, self._weak_until = gaps, now + SIGNAL_WEAK_S
             signal = "weak" if now < self._weak_until else "good"
-            if any(st.signal != signal for st in self.live.sensors):
-                self.live.sensors = tuple(dataclasses.replace(st, signal=signal)
-                                          for st in self.live.sensors)
+            self.live.sensors = tuple(dataclasses.replace(st, signal=signal)
+                                      if st.connected else st for st in self._status())
+            if (not self.sources.demo and self.live.reps_in_set >= self.ex.reps
+                    and not self._ending):
+                # target reached on live wearables: end the set after the last rep settles
+                if self._target_at is None:
+                    self._target_at = now
+                elif now - self._target_at >= SET_END_GRACE_S:
+                    self.end_set()
+            else:
+                self._target_at = None
         self.live.tick(now)
 
     # --- end -----------------------------------------------------------------------------

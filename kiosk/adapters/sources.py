@@ -3,6 +3,7 @@ labelled "Demo sensors" everywhere it shows. BLE/serial/camera factories plug in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from kiosk.vm.live import SensorStatus
@@ -10,11 +11,17 @@ from sensors.source import SampleSource
 from therapy.plan import PlanExercise
 
 
+StatusFn = Callable[[], tuple[SensorStatus, ...]]
+
+
 class SourceFactory(Protocol):
+    """Opens one set's sources: (distal, proximal or None, a function giving the sensors'
+    current status for the live screen)."""
+
     demo: bool
 
     def open(self, ex: PlanExercise, set_no: int) -> tuple[
-        SampleSource, SampleSource | None, tuple[SensorStatus, ...]]: ...
+        SampleSource, SampleSource | None, StatusFn]: ...
 
 
 class SimSourceFactory:
@@ -27,7 +34,7 @@ class SimSourceFactory:
         self.seed = seed
 
     def open(self, ex: PlanExercise, set_no: int) -> tuple[
-            SampleSource, SampleSource | None, tuple[SensorStatus, ...]]:
+            SampleSource, SampleSource | None, StatusFn]:
         from sensors.sim import SimConfig, sim_sources
 
         cfg = SimConfig(exercise_id=ex.exercise_id, reps=ex.reps, seed=self.seed + set_no,
@@ -38,4 +45,4 @@ class SimSourceFactory:
         distal, proximal = sim_sources(cfg, realtime=True, chunk_size=4, speed=self.speed)
         names = [f"Demo sensor ({seg})" for seg in ex.sensors]
         status = tuple(SensorStatus(n, True, None, "good", demo=True) for n in names)
-        return distal, proximal, status
+        return distal, proximal, lambda: status

@@ -123,9 +123,10 @@ class SettingsScreen(KioskScreen):
                                        text_colour=T.WHITE if on else T.TEXT))
             root.add_widget(r)
 
-        demo = m.sources.demo
-        root.add_widget(Txt("Wearables: " + ("none paired: using DEMO SENSORS (simulated)"
-                                             if demo else "paired"), 20, bold=True))
+        placed = getattr(m.sources, "wearables", {})
+        paired = ", ".join(f"{name} on the {seg}" for seg, (_a, name, _k) in placed.items())
+        root.add_widget(Txt("Wearables: " + (paired or "none paired: using DEMO SENSORS "
+                                             "(simulated)"), 20, bold=True))
         root.add_widget(Txt(f"Clinic: {m.clinic.status_text()} · {m.outbox_waiting()} "
                             "records waiting to send", 20))
         row("Spoken cues and beeps", ("On", lambda: self._set(audio=True), s.audio),

@@ -40,6 +40,8 @@ def register(sub: Any) -> None:
     p.add_argument("--windowed", action="store_true", help="not full screen")
     p.add_argument("--sim-speed", type=float, default=1.0,
                    help="simulated wearables at this many times real time (default 1)")
+    p.add_argument("--demo-sensors", action="store_true",
+                   help="use simulated wearables even when some are paired")
     p.set_defaults(func=run)
 
 
@@ -74,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.model import KioskModel
     from kiosk.ui.app import KioskApp, run_app
 
-    model = KioskModel(data_dir, sources=SimSourceFactory(args.sim_speed))
+    model = KioskModel(data_dir, sim_speed=args.sim_speed,
+                       sources=SimSourceFactory(args.sim_speed) if args.demo_sensors else None)
     print(f"rehab kiosk: data in {data_dir}; sensors: "
-          f"{'DEMO (simulated)' if model.sources.demo else 'paired'}; "
+          f"{'DEMO (simulated)' if model.sources.demo else 'paired wearables'}; "
           f"clinic: {model.clinic.status_text()}; {model.outbox_waiting()} records waiting",
           file=sys.stderr)
     try:
