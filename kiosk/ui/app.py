@@ -195,7 +195,10 @@ class KioskApp(App):
         run = self.model.run
         if run is not None:
             run.start_set()
-            self.go("live")
+            if run.set_running:
+                self.go("live")
+            else:  # e.g. no wearable on the needed placement: say so where the patient is
+                self.screens[self.sm.current].refresh()
 
     def pause_set(self) -> None:
         if self.model.run is not None:

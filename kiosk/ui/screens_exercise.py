@@ -102,8 +102,9 @@ class InstructionScreen(KioskScreen):
         left.add_widget(Txt(ex.name, 28, bold=True, fixed_h=dp(44)))
         left.add_widget(Txt(ex.instructions, 22, fill=True))
         hold = f", hold {ex.hold_s:g} s at the top" if ex.hold_s else ""
-        left.add_widget(Txt(f"{ex.sets} sets of {ex.reps}{hold}. Side: {ex.side}.", 20,
-                            T.MUTED, fixed_h=dp(56)))
+        left.add_widget(Txt(run.error or f"{ex.sets} sets of {ex.reps}{hold}. "
+                            f"Side: {ex.side}.", 20, T.DANGER if run.error else T.MUTED,
+                            fixed_h=dp(56)))
         left.add_widget(BigButton(f"Start set {run.ctl.set_no + 1}", self.app.begin_set,
                                   T.GOOD, size=28, height=84))
         row.add_widget(left)
