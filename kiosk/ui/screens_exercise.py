@@ -100,7 +100,9 @@ class InstructionScreen(KioskScreen):
         row = BoxLayout(padding=dp(12), spacing=dp(12))
         left = BoxLayout(orientation="vertical", spacing=dp(8))
         left.add_widget(Txt(ex.name, 28, bold=True, fixed_h=dp(44)))
-        left.add_widget(Txt(ex.instructions, 22, fill=True))
+        how = Txt(ex.instructions, 22, fill=True)
+        how.valign = "top"  # read from the top, under the name
+        left.add_widget(how)
         hold = f", hold {ex.hold_s:g} s at the top" if ex.hold_s else ""
         left.add_widget(Txt(run.error or f"{ex.sets} sets of {ex.reps}{hold}. "
                             f"Side: {ex.side}.", 20, T.DANGER if run.error else T.MUTED,

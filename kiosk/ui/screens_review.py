@@ -138,8 +138,9 @@ class SettingsScreen(KioskScreen):
                            for name, v in zip(("Normal", "Large", "Largest"), TEXT_SCALES)])
         row("Lock after", *[(f"{mins} min", lambda v=mins: self._set(lock_after_s=v * 60.0),
                              s.lock_after_s == mins * 60.0) for mins in (1, 5, 15)])
-        root.add_widget(Txt("Pairing wearables: switch them on near the kiosk and run "
-                            "`rehab bridge` / BLE pairing (see hw/README.md).", 16, T.MUTED))
+        root.add_widget(Txt("To pair and place wearables: switch them on near the kiosk and "
+                            "run `rehab pair` (see hw/README.md); the next set uses them.",
+                            16, T.MUTED))
         self.add_widget(scroller(root))
 
     def _set(self, **changes: Any) -> None:
