@@ -50,7 +50,8 @@ class SummaryScreen(KioskScreen):
         plot.add_widget(Txt("Movement per rep (green band = your target)", 17, T.MUTED,
                             fixed_h=dp(26)))
         lo, hi = vm.target_rom_deg * 0.85, vm.target_rom_deg * 1.15 + 5
-        plot.add_widget(BarPlot(values=list(vm.roms_deg), band=[lo, hi], top=hi * 1.15))
+        plot.add_widget(BarPlot(values=list(vm.roms_deg), band=[lo, hi], top=hi * 1.15,
+                                unit="°", x_labels=("rep 1", f"rep {len(vm.roms_deg)}")))
         row.add_widget(plot)
         info = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.8)
         info.add_widget(Txt(vm.quality_text, 21, fill=True))
@@ -78,7 +79,8 @@ class ProgressScreen(KioskScreen):
                 c.add_widget(Txt(legend, 15, T.MUTED, markup=True, font_name="DejaVuSans"))
             return c
 
-        rom = LinePlot(x_max=vm.days - 1, y_max=max(
+        days = (f"{vm.days - 1} days ago", "today")
+        rom = LinePlot(x_max=vm.days - 1, unit="°", x_labels=days, y_max=max(
             [p[1] for s in vm.rom for p in s.points] + [s.target or 0 for s in vm.rom] + [30])
             * 1.15)
         rom.set_data([(s.points, SERIES_COLOURS[i % 5]) for i, s in enumerate(vm.rom)],
@@ -87,10 +89,10 @@ class ProgressScreen(KioskScreen):
         legend = "   ".join(f"{_sq(SERIES_COLOURS[i % 5])} {s.label}"
                               for i, s in enumerate(vm.rom) if s.points) or "No sessions yet"
         grid.add_widget(panel("Movement (°) and targets", rom, legend))
-        reps = BarPlot(values=[float(r) for r in vm.reps_per_day],
+        reps = BarPlot(values=[float(r) for r in vm.reps_per_day], x_labels=days,
                        top=max(max(vm.reps_per_day, default=0), 10))
         grid.add_widget(panel("Reps per day", reps, f"Today: {vm.reps_per_day[-1]} reps"))
-        pain = LinePlot(x_max=vm.days - 1, y_max=10)
+        pain = LinePlot(x_max=vm.days - 1, y_max=10, x_labels=days)
         pain.set_data([(vm.pain_before.points, T.PRIMARY), (vm.pain_after.points, T.DANGER)])
         legend = f"{_sq(T.PRIMARY)} before   {_sq(T.DANGER)} after"
         grid.add_widget(panel("Pain (0-10), daily mean", pain, legend))

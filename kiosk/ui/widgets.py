@@ -7,6 +7,7 @@ import math
 from typing import Any, Sequence
 
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle
 from kivy.metrics import dp
 from kivy.properties import ListProperty, NumericProperty
@@ -131,6 +132,43 @@ class Gauge(Widget):
             Ellipse(pos=(cx - dp(8), cy - dp(8)), size=(dp(16), dp(16)))
 
 
+AXIS_W = 40  # dp: room left of a plot for its scale
+AXIS_H = 20  # dp: room below a plot for its first/last labels
+
+
+def nice_step(top: float) -> float:
+    """A round tick step (1, 2, 2.5 or 5 x 10^k) giving 2-4 ticks up to ``top``."""
+    raw = max(top, 1e-9) / 3.0
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+
+
+def _text(canvas: Any, text: str, x: float, y: float, anchor: str = "right") -> None:
+    """Draw ``text`` with its right (or left) edge at x, vertically centred on y."""
+    lab = CoreLabel(text=text, font_size=dp(13), color=T.MUTED)
+    lab.refresh()
+    tex = lab.texture
+    left = x - tex.width if anchor == "right" else x if anchor == "left" else x - tex.width / 2
+    with canvas:
+        Color(1, 1, 1, 1)
+        Rectangle(texture=tex, pos=(left, y - tex.height / 2), size=tex.size)
+
+
+def draw_y_scale(canvas: Any, x0: float, y0: float, w: float, h: float, top: float,
+                 unit: str = "") -> None:
+    """Faint grid lines with round values on the left: a plot a patient can read."""
+    step = nice_step(top)
+    v = 0.0
+    while v <= top + 1e-9:
+        y = y0 + h * v / top
+        with canvas:
+            Color(*T.GREY[:3], 0.35)
+            Line(points=[x0, y, x0 + w, y], width=dp(0.8))
+        label = f"{v:g}{unit}"
+        _text(canvas, label, x0 - dp(6), y)
+        v += step
+
+
 class BarPlot(Widget):
     """Bars (e.g. ROM per rep) against a target band; ``values`` in the plot's units."""
 
@@ -138,14 +176,23 @@ class BarPlot(Widget):
     band = ListProperty([0.0, 0.0])
     top = NumericProperty(100.0)
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(self, unit: str = "", x_labels: tuple[str, str] = ("", ""), **kw: Any) -> None:
         super().__init__(**kw)
+        self.unit, self.x_labels = unit, x_labels
         self.bind(pos=self.redraw, size=self.redraw, values=self.redraw, band=self.redraw)
 
     def redraw(self, *_: Any) -> None:
         self.canvas.clear()
-        x0, y0, w, h = self.x + dp(4), self.y + dp(4), self.width - dp(8), self.height - dp(8)
+        bottom = dp(AXIS_H) if any(self.x_labels) else dp(4)
+        x0, y0 = self.x + dp(AXIS_W), self.y + bottom + dp(4)
+        w, h = self.width - dp(AXIS_W) - dp(6), self.height - bottom - dp(12)
+        if w <= 0 or h <= 0:
+            return
         top = max(self.top, max(self.values, default=0.0), 1.0)
+        draw_y_scale(self.canvas, x0, y0, w, h, top, self.unit)
+        if any(self.x_labels):
+            _text(self.canvas, self.x_labels[0], x0, self.y + bottom / 2, "left")
+            _text(self.canvas, self.x_labels[1], x0 + w, self.y + bottom / 2)
         with self.canvas:
             Color(*T.GOOD_LIGHT)
             lo, hi = self.band
@@ -162,9 +209,11 @@ class BarPlot(Widget):
 class LinePlot(Widget):
     """Several series of (x, y) points on shared axes; optional target line."""
 
-    def __init__(self, x_max: float, y_max: float, **kw: Any) -> None:
+    def __init__(self, x_max: float, y_max: float, unit: str = "",
+                 x_labels: tuple[str, str] = ("", ""), **kw: Any) -> None:
         super().__init__(**kw)
         self.x_max, self.y_max = x_max, y_max
+        self.unit, self.x_labels = unit, x_labels
         self.series: list[tuple[Sequence[tuple[float, float]], Any]] = []
         self.targets: list[tuple[float, Any]] = []
         self.bind(pos=self.redraw, size=self.redraw)
@@ -176,8 +225,15 @@ class LinePlot(Widget):
 
     def redraw(self, *_: Any) -> None:
         self.canvas.clear()
-        x0, y0 = self.x + dp(6), self.y + dp(6)
-        w, h = self.width - dp(12), self.height - dp(12)
+        bottom = dp(AXIS_H) if any(self.x_labels) else dp(4)
+        x0, y0 = self.x + dp(AXIS_W), self.y + bottom + dp(4)
+        w, h = self.width - dp(AXIS_W) - dp(10), self.height - bottom - dp(12)
+        if w <= 0 or h <= 0:
+            return
+        draw_y_scale(self.canvas, x0, y0, w, h, self.y_max, self.unit)
+        if any(self.x_labels):
+            _text(self.canvas, self.x_labels[0], x0, self.y + bottom / 2, "left")
+            _text(self.canvas, self.x_labels[1], x0 + w, self.y + bottom / 2)
 
         def xy(p: tuple[float, float]) -> tuple[float, float]:
             return x0 + w * p[0] / max(self.x_max, 1e-9), y0 + h * min(p[1], self.y_max) / \
