@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
+from kiosk.adapters.camera import CameraOpener, open_camera
 from kiosk.adapters.clinic import Clinic, open_clinic
 from kiosk.adapters.history import History, SessionRow
 from kiosk.adapters.sources import SimSourceFactory, SourceFactory
@@ -18,6 +19,7 @@ from kiosk.settings import KioskSettings, load_settings, save_settings
 from kiosk.vm.intake import CHECKIN_ID, INTAKE_ID, IntakeVM
 from kiosk.vm.lock import LockVM
 from kiosk.vm.messages import MessagesVM, build_messages, unread_count
+from kiosk.vm.pairing import SCAN_S, PairingVM, Ports
 from kiosk.vm.progress import ProgressVM, build_progress
 from kiosk.vm.reminders import AppointmentLine, appointment_lines, live_appointment
 from kiosk.vm.summary import SummaryVM, build_summary
@@ -50,11 +52,20 @@ def default_sources(store: TherapyStore, sim_speed: float = 1.0) -> SourceFactor
     return BleSourceFactory(rows) if rows else SimSourceFactory(sim_speed)
 
 
+def bluez_ports() -> tuple[object, object]:
+    """The Pi's radio: BlueZ scanner and bleak connector (what ``rehab pair`` uses)."""
+    from sensors.ble.bluez import BlueZScanner
+    from sensors.ble.connector import BleakConnector
+
+    return BlueZScanner(None), BleakConnector()
+
+
 class KioskModel:
     def __init__(self, data_dir: Path, *, sources: SourceFactory | None = None,
                  clinic: Clinic | None = None, clock: Clock | None = None,
                  monotonic: Callable[[], float] | None = None,
-                 sim_speed: float = 1.0) -> None:
+                 sim_speed: float = 1.0, pairing_ports: Ports | None = None,
+                 camera: CameraOpener | None = None) -> None:
         import time
 
         self.data_dir = Path(data_dir)
@@ -63,6 +74,10 @@ class KioskModel:
         self.history = History(self.store.path)
         self.clinic = clinic or open_clinic(self.data_dir, self.store)
         self.sources: SourceFactory = sources or default_sources(self.store, sim_speed)
+        self._own_sources, self._sim_speed = sources is None, sim_speed
+        self.pairing_ports: Ports = pairing_ports or bluez_ports
+        self.pairing_scan_s = SCAN_S
+        self.camera: CameraOpener = camera or open_camera
         self.clock = clock or SystemClock()
         self.monotonic = monotonic or time.monotonic
         self.settings = load_settings(self.data_dir)
@@ -97,6 +112,18 @@ class KioskModel:
         self.settings = s
         self.lock.pin_hash, self.lock.lock_after_s = s.pin_hash, s.lock_after_s
         save_settings(self.data_dir, s)
+
+    # --- wearables (Settings: pairing) --------------------------------------------------
+    def pairing(self) -> PairingVM:
+        from therapy.devices import WearableRegistry
+
+        return PairingVM(WearableRegistry(self.store), self.pairing_ports,
+                         scan_s=self.pairing_scan_s, on_change=self.wearables_changed)
+
+    def wearables_changed(self) -> None:
+        """Paired or forgot one: the next set uses the wearables now remembered."""
+        if self._own_sources:
+            self.sources = default_sources(self.store, self._sim_speed)
 
     # --- plan and today ----------------------------------------------------------------
     def plan(self) -> tuple[Plan, bool]:

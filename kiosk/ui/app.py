@@ -25,6 +25,7 @@ from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen, StatusStrip, TopBar
 from kiosk.ui.screens_exercise import InstructionScreen, LiveScreen, PainScreen
 from kiosk.ui.screens_main import IntakeScreen, LockScreen, MessagesScreen, TodayScreen
+from kiosk.ui.screens_pairing import PairingScreen
 from kiosk.ui.screens_review import ProgressScreen, SettingsScreen, SummaryScreen
 from kiosk.vm.intake import IntakeVM
 from kiosk.vm.pain import PainStage, PainVM
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
            "messages": MessagesScreen, "pain": PainScreen, "instruction": InstructionScreen,
            "live": LiveScreen, "summary": SummaryScreen, "progress": ProgressScreen,
-           "settings": SettingsScreen}
+           "settings": SettingsScreen, "pairing": PairingScreen}
+CAMERA_SCREEN = "camera_setup"
 
 
 class KioskApp(App):
@@ -51,6 +53,8 @@ class KioskApp(App):
         self._after_run = False
         self._finishing = False
         self._events: list[Any] = []
+        self.camera_message = ""
+        self.camera_worker: Any = None
 
     def now(self) -> float:
         return self.model.monotonic()
@@ -99,6 +103,8 @@ class KioskApp(App):
 
     # --- navigation ----------------------------------------------------------------------
     def go(self, name: str) -> None:
+        if CAMERA_SCREEN in self.screens:
+            self._drop_camera()  # left the preview any way (top bar, lock): camera off
         if name == "settings" and self.sm.current != "lock":
             self.screens["lock"].purpose = "settings"  # type: ignore[attr-defined]
             name = "lock"
@@ -138,10 +144,57 @@ class KioskApp(App):
     _resume_screen = ""
 
     def go_direct(self, name: str) -> None:
+        if CAMERA_SCREEN in self.screens:
+            self._drop_camera()
         self.sm.current = name
         self.screens[name].refresh()
         self.bar.opacity, self.bar.disabled, self.bar.height = 1, False, T.touch_h(60)
         self.update_bar()
+
+    # --- Settings tools (reached only from Settings, so already behind the PIN) ---------
+    def open_pairing(self) -> None:
+        self.go_direct("pairing")
+        self.screens["pairing"].start()  # type: ignore[attr-defined]
+
+    def open_camera_setup(self) -> None:
+        """The camera preview with a live worker, or "No camera found" on Settings."""
+        from kiosk.adapters.camera import NoCamera
+        from kiosk.camera_setup import CameraSetupScreen
+        from kiosk.camera_setup_vm import CameraSetupVM
+        from sensors.camera.angles import CameraJoint
+
+        try:
+            worker = self.model.camera()
+        except NoCamera as exc:
+            self.camera_message = str(exc)
+            self.go_direct("settings")
+            return
+        self.camera_message = ""
+        self.camera_worker = worker
+        screen = CameraSetupScreen(CameraSetupVM(CameraJoint.KNEE_RIGHT,
+                                                 "knee_extension_seated"),
+                                   worker.latest, self.model.monotonic,
+                                   on_start=self.close_camera_setup,
+                                   on_back=self.close_camera_setup, name=CAMERA_SCREEN)
+        screen.title = "Camera set-up"
+        screen.start_button.text = "Done"
+        self.screens[CAMERA_SCREEN] = screen  # type: ignore[assignment]
+        self.sm.add_widget(screen)
+        self.sm.current = CAMERA_SCREEN
+        self.update_bar()
+
+    def close_camera_setup(self) -> None:
+        self.go_direct("settings")
+
+    def _drop_camera(self) -> None:
+        screen = self.screens.pop(CAMERA_SCREEN, None)
+        if screen is not None:
+            if self.sm.current == CAMERA_SCREEN:
+                self.sm.current = "settings"
+            self.sm.remove_widget(screen)
+        worker, self.camera_worker = self.camera_worker, None
+        if worker is not None:  # stopping joins its threads: not on the UI thread
+            asyncio.get_running_loop().run_in_executor(None, worker.stop)
 
     def _on_any_touch(self, *_: Any) -> None:
         self.model.lock.touch(self.now())

@@ -125,10 +125,21 @@ class SettingsScreen(KioskScreen):
                                        text_colour=T.WHITE if on else T.TEXT))
             root.add_widget(r)
 
-        placed = getattr(m.sources, "wearables", {})
-        paired = ", ".join(f"{name} on the {seg}" for seg, (_a, name, _k) in placed.items())
+        from therapy.devices import WearableRegistry
+
+        rows = WearableRegistry(m.store).all()
+        paired = ", ".join(f"{name} on the {seg.replace('_', ' ')}"
+                           for _a, name, _k, seg, _t, _b in rows)
         root.add_widget(Txt("Wearables: " + (paired or "none paired: using DEMO SENSORS "
                                              "(simulated)"), 20, bold=True))
+        tools = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
+        tools.add_widget(BigButton("Find wearables", self.app.open_pairing, T.PRIMARY,
+                                   size=20, size_hint_y=1))
+        tools.add_widget(BigButton("Camera set-up", self.app.open_camera_setup, T.PRIMARY,
+                                   size=20, size_hint_y=1))
+        root.add_widget(tools)
+        if self.app.camera_message:
+            root.add_widget(Txt(self.app.camera_message, 20, T.DANGER, bold=True))
         root.add_widget(Txt(f"Clinic: {m.clinic.status_text()} · {m.outbox_waiting()} "
                             "records waiting to send", 20))
         row("Spoken cues and beeps", ("On", lambda: self._set(audio=True), s.audio),
@@ -140,9 +151,8 @@ class SettingsScreen(KioskScreen):
                            for name, v in zip(("Normal", "Large", "Largest"), TEXT_SCALES)])
         row("Lock after", *[(f"{mins} min", lambda v=mins: self._set(lock_after_s=v * 60.0),
                              s.lock_after_s == mins * 60.0) for mins in (1, 5, 15)])
-        root.add_widget(Txt("To pair and place wearables: switch them on near the kiosk and "
-                            "run `rehab pair` (see hw/README.md); the next set uses them.",
-                            16, T.MUTED))
+        root.add_widget(Txt("Or from a terminal: `rehab pair` (see hw/README.md). The next "
+                            "set uses the wearables paired here.", 16, T.MUTED))
         self.add_widget(scroller(root))
 
     def _set(self, **changes: Any) -> None:

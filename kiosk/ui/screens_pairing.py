@@ -1,0 +1,118 @@
+"""Settings > Find wearables (behind the PIN): scan, choose, place on the body, forget.
+
+Thin: :class:`kiosk.vm.pairing.PairingVM` decides. The scan runs as an asyncio task on the
+app's loop; a 4 Hz tick redraws only when the view changed. Every target is >= 64 dp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+
+from kiosk.ui import theme as T
+from kiosk.ui.base import KioskScreen
+from kiosk.ui.screens_main import scroller
+from kiosk.ui.widgets import BigButton, Card, Txt
+from kiosk.vm.pairing import PLACEMENTS, PairingView, PairingVM, ScanState, placement_label
+
+TICK_S = 0.25
+
+
+class PairingScreen(KioskScreen):
+    title = "Wearables"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.vm: PairingVM | None = None
+        self.task: asyncio.Future[None] | None = None
+        self._shown: PairingView | None = None
+        self._event: Any = None
+        self.box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(12))
+        self.add_widget(scroller(self.box))
+
+    def start(self) -> None:
+        """Open with a fresh view-model and start a scan straight away."""
+        self.vm = self.app.model.pairing()
+        self.scan()
+
+    def scan(self) -> None:
+        if self.vm is None or (self.task is not None and not self.task.done()):
+            return
+        self.task = asyncio.ensure_future(self.vm.scan())
+        self.refresh()
+
+    def on_enter(self, *_: Any) -> None:
+        self._event = Clock.schedule_interval(self._tick, TICK_S)
+
+    def on_leave(self, *_: Any) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+
+    def _tick(self, _dt: float) -> None:
+        if self.vm is not None and self.vm.view() != self._shown:
+            self.refresh()
+
+    def refresh(self) -> None:
+        b = self.box
+        b.clear_widgets()
+        if self.vm is None:
+            return
+        v = self.vm.view()
+        self._shown = v
+        scanning = v.state == ScanState.SCANNING
+        head = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
+        head.add_widget(Txt(v.message, 21, T.DANGER if v.state == ScanState.FAILED else T.TEXT,
+                            bold=True, fill=True))
+        head.add_widget(BigButton("Searching…" if scanning else "Search again",
+                                  None if scanning else self.scan,
+                                  T.GREY if scanning else T.PRIMARY, size=19,
+                                  text_colour=T.MUTED if scanning else T.WHITE,
+                                  size_hint=(None, 1), width=dp(180)))
+        b.add_widget(head)
+        for f in v.found:
+            label = f.text + (f"\n(now on the {placement_label(f.placed_on).lower()})"
+                              if f.placed_on else "")
+            b.add_widget(BigButton(label, lambda a=f.address: self._select(a),
+                                   T.PRIMARY if f.selected else T.CARD, size=19,
+                                   text_colour=T.WHITE if f.selected else
+                                   (T.DANGER if f.low_battery else T.TEXT), height=76))
+        if v.choosing:
+            grid = GridLayout(cols=4, spacing=dp(8), size_hint_y=None)
+            grid.bind(minimum_height=grid.setter("height"))
+            for seg in PLACEMENTS:
+                grid.add_widget(BigButton(placement_label(seg), lambda s=seg: self._place(s),
+                                          T.GOOD, size=20, height=72))
+            b.add_widget(grid)
+        b.add_widget(Txt("Paired wearables", 20, T.MUTED, bold=True))
+        if not v.paired:
+            b.add_widget(Txt("None yet: the exercises use DEMO SENSORS (simulated).", 19,
+                             T.MUTED))
+        for p in v.paired:
+            c = Card(orientation="horizontal", size_hint_y=None, height=T.touch_h(80))
+            c.add_widget(Txt(p.text, 20, fill=True))
+            c.add_widget(BigButton("Forget", lambda a=p.address: self._forget(a), T.DANGER,
+                                   size=19, size_hint=(None, 1), width=dp(130)))
+            b.add_widget(c)
+        b.add_widget(BigButton("Back to Settings", lambda: self.app.go_direct("settings"),
+                               T.GREY, size=20, text_colour=T.TEXT))
+
+    def _select(self, address: str) -> None:
+        assert self.vm is not None
+        self.vm.select(address)
+        self.refresh()
+
+    def _place(self, segment: Any) -> None:
+        assert self.vm is not None
+        self.vm.place(segment)
+        self.refresh()
+
+    def _forget(self, address: str) -> None:
+        assert self.vm is not None
+        self.vm.forget(address)
+        self.refresh()

@@ -1,0 +1,115 @@
+"""Settings > Find wearables by real touches, offscreen: behind the PIN, the scan runs on
+the app's loop (the UI keeps drawing) over bumble virtual wearables through bleak, the
+found wearable gets a body placement with a big button, is remembered, and the next set
+uses it; Forget takes it away again."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiosk.headless import prepare_env
+
+prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
+from kiosk.kivy_setup import configure_kivy
+
+configure_kivy((800, 480), fullscreen=False, pi=False)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ble"))
+from ble_world import World
+from kiosk_touch import buttons, tap, texts, until
+from kivy.core.window import Window
+from kivy.metrics import dp
+from kivy.uix.button import Button
+
+from firmware_bridge.clock import ScaledClock
+from kiosk.adapters.audio import AudioCues
+from kiosk.adapters.sources import SimSourceFactory
+from kiosk.model import KioskModel
+from kiosk.ui.app import KioskApp
+from kiosk.vm.pairing import ScanState
+from sensors.ble.virtual import BumbleScanner
+from sensors.sim import SimConfig, simulate
+from therapy.devices import WearableRegistry
+
+
+async def to_settings(app: KioskApp) -> None:
+    """Unlock, then Settings behind the PIN again (as a carer would)."""
+    for d in "1234":
+        await tap(app, d)
+    await tap(app, "OK")
+    await tap(app, "Settings")
+    assert app.sm.current == "lock" and "settings PIN" in " ".join(texts(app))
+    for d in "1234":
+        await tap(app, d)
+    await tap(app, "OK")
+    assert app.sm.current == "settings"
+
+
+@pytest.mark.timeout(90)
+async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
+    world = World(ScaledClock(1.0))
+    motion = simulate(SimConfig(reps=1, drop_prob=0.0)).distal
+    dev = await world.rehab_imu(1, motion, battery_pct=72)
+    model = KioskModel(tmp_path / "data", sources=None,
+                       pairing_ports=lambda: (BumbleScanner(world.air), world.connector()))
+    model.pairing_scan_s = 1.0
+    assert isinstance(model.sources, SimSourceFactory)
+    app = KioskApp(model, audio=AudioCues(enabled=False))
+    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
+    try:
+        await asyncio.wait_for(app.first_frame.wait(), 30)
+        await to_settings(app)
+        assert any(t.startswith("Wearables: none paired") for t in texts(app))
+
+        frames = [0]
+        count = lambda *_: frames.__setitem__(0, frames[0] + 1)
+        Window.bind(on_flip=count)
+        await tap(app, "Find wearables")
+        assert app.sm.current == "pairing"
+        screen = app.screens["pairing"]
+        vm = screen.vm  # type: ignore[attr-defined]
+        assert vm.state == ScanState.SCANNING and buttons(app, "Searching…") == []
+        await until(lambda: vm.state != ScanState.SCANNING, 30, "the scan")
+        Window.unbind(on_flip=count)
+        assert frames[0] >= 10, f"only {frames[0]} frames drawn during a 1 s scan"
+        assert vm.state == ScanState.DONE, vm.error
+
+        def found_buttons() -> list[Button]:
+            return [b for b in app.root.walk() if isinstance(b, Button)
+                    and b.text.startswith(dev.name) and "battery 72%" in b.text]
+
+        await until(lambda: len(found_buttons()) == 1, 2, f"the wearable listed: {texts(app)}")
+        found = found_buttons()
+        assert found[0].height >= dp(48)
+        await tap(app, found[0].text)
+        assert "Where is" in " ".join(texts(app))
+        shank = buttons(app, "Shank")
+        assert shank and all(b.height >= dp(48) and b.width >= dp(48) for b in shank)
+        await tap(app, "Shank")
+        assert [r[:4] for r in WearableRegistry(model.store).all()] == [
+            (dev.address, dev.name, "rehab_imu", "shank")]
+        assert not model.sources.demo  # the next set uses it
+        assert any(f"Shank: {dev.name} · battery 72%" == t for t in texts(app))
+
+        await tap(app, "Back to Settings")
+        assert app.sm.current == "settings"
+        assert any(t == f"Wearables: {dev.name} on the shank" for t in texts(app))
+
+        await tap(app, "Find wearables")  # a second visit scans afresh; forget from there
+        await until(lambda: screen.vm.state == ScanState.DONE, 30,  # type: ignore[attr-defined]
+                    "the second scan")
+        await tap(app, "Forget")
+        assert WearableRegistry(model.store).all() == []
+        assert model.sources.demo
+        await tap(app, "Back to Settings")
+        assert any(t.startswith("Wearables: none paired") for t in texts(app))
+    finally:
+        app.stop()
+        await asyncio.wait_for(run_task, 10)
+        await dev.close()
+        model.close()
