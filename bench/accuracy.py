@@ -21,7 +21,7 @@ from rich.table import Table
 from bench._data import shared_data
 from motion.evaluate import Label, type_accuracy
 from motion.run import run_set
-from sensors.replay.labels import load_uci_labels
+from sensors.replay.labels import load_uci_labels, uci_lifts
 from sensors.replay.select import most_rotating, session_units
 from sensors.sim import SimConfig, simulate
 from therapy.catalogue import CATALOGUE
@@ -34,8 +34,6 @@ NOISE = {
     "high": dict(gyro_noise_rad_s=0.008, gyro_bias_rad_s=0.05, accel_noise_m_s2=0.06,
                  accel_bias_m_s2=0.1, drop_prob=0.01, gyro_bias_drift_rad_s_sqrt_s=0.001),
 }
-# UCI-PT exercise numbers whose movement lowers the measured segment (2: trunk bend forward).
-UCI_LOWERING = {2}
 
 
 def simulated(seeds: int, reps: int) -> tuple[Table, dict]:
@@ -89,8 +87,7 @@ def real() -> tuple[Table, dict]:
                 continue
             rec = most_rotating(units)
             labels = [Label(*x) for x in load_uci_labels(ex / "test_times.csv")]
-            an = run_set(rec.chunk, rec.rate_hz, chunk_size=8,
-                         lifts=int(ex.name[1:]) not in UCI_LOWERING)
+            an = run_set(rec.chunk, rec.rate_hz, chunk_size=8, lifts=bool(uci_lifts(ex)))
             ok, n = type_accuracy(labels, an.reps_, float(rec.chunk.t_s[0]))
             n_sessions += 1
             n_thirty += len(an.reps_) == len(labels)

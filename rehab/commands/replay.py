@@ -15,6 +15,7 @@ from pathlib import Path
 from motion.run import run_set, set_summary
 from rehab.cli import UsageError
 from sensors.replay import ReplayError, ReplayFormat, load_recording
+from sensors.replay.labels import uci_lifts
 from sensors.replay.select import most_rotating, session_units
 from therapy.catalogue import CATALOGUE
 
@@ -74,7 +75,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if len(rec.chunk) == 0:
         raise UsageError(f"{rec.path}: no samples")
-    lifts = CATALOGUE[args.exercise].lifts if args.exercise else True
+    if args.exercise:
+        lifts = CATALOGUE[args.exercise].lifts
+    elif rec.fmt == ReplayFormat.UCI_PT and uci_lifts(rec.path) is not None:
+        lifts = bool(uci_lifts(rec.path))  # the layout names the exercise (eN)
+    else:
+        lifts = True
     analyzer = run_set(
         rec.chunk,
         rec.rate_hz,

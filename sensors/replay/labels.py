@@ -8,12 +8,43 @@ execution type 1 correct, 2 fast, 3 low amplitude.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from sensors.replay.errors import ReplayError
 
 UCI_RATE_HZ = 25.0
 HEADER = ["rep.number", "execution.type", "start", "end"]
+# The dataset's eight exercises (../shared/data/README.md) by the catalogue entry they match
+# (None: no catalogue twin). Only what the motion core needs follows from it: exercise 2,
+# bending the trunk forward, lowers the measured segment; the others lift it.
+UCI_EXERCISES: dict[int, str | None] = {
+    1: None,  # seated, raise the straight leg (hip flexion)
+    2: "trunk_flexion_seated",
+    3: "straight_leg_raise",
+    4: "hip_abduction_side_lying",
+    5: None,  # prone, raise the straight leg (hip extension)
+    6: "elbow_flexion",
+    7: "shoulder_abduction_standing",
+    8: None,  # prone, forearm hanging: straighten the elbow
+}
+UCI_LOWERING = frozenset({2})
+_EXERCISE_DIR = re.compile(r"^e([1-8])$")
+
+
+def uci_exercise_number(path: Path | str) -> int | None:
+    """The exercise number of a file or folder in the UCI-PT layout (``…/eN/uK/…``)."""
+    for part in reversed(Path(path).parts):
+        m = _EXERCISE_DIR.match(part)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def uci_lifts(path: Path | str) -> bool | None:
+    """Whether the exercise a UCI-PT path belongs to lifts the segment (None: not UCI)."""
+    n = uci_exercise_number(path)
+    return None if n is None else n not in UCI_LOWERING
 
 
 def load_uci_labels(path: Path | str, rate_hz: float = UCI_RATE_HZ

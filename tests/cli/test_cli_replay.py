@@ -141,3 +141,11 @@ def test_bad_input_is_one_line_exit_2_and_no_traceback(tmp_path):
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], (args, proc.stderr)
         assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_uci_layout_names_the_exercise_so_a_forward_bend_counts_down_as_up(capsys, shared_data):
+    """e2 bends the trunk forward: replayed as the dataset lays it out, it needs no --exercise."""
+    by_path = replay_json(capsys, shared_data / "uci-pt/s1/e2/u4/test.txt.gz")
+    told = replay_json(capsys, shared_data / "uci-pt/s1/e2/u4/test.txt.gz",
+                       "--exercise", "trunk_flexion_seated")
+    assert by_path["reps"] == told["reps"] and by_path["count"] >= 29

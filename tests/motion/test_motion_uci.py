@@ -6,10 +6,8 @@ import pytest
 
 from motion.evaluate import Label, execution_type, match_one_to_one, type_accuracy
 from motion.run import run_set
-from sensors.replay.labels import load_uci_labels
+from sensors.replay.labels import load_uci_labels, uci_lifts
 from sensors.replay.select import most_rotating, session_units
-
-LOWERING = {2}  # exercise 2 bends the trunk forward: the movement lowers the sensor
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +17,7 @@ def sessions(shared_data):
         folder = shared_data / "uci-pt" / "s1" / f"e{n}"
         rec = most_rotating(session_units(folder))
         labels = [Label(*x) for x in load_uci_labels(folder / "test_times.csv")]
-        an = run_set(rec.chunk, rec.rate_hz, chunk_size=8, lifts=n not in LOWERING)
+        an = run_set(rec.chunk, rec.rate_hz, chunk_size=8, lifts=bool(uci_lifts(folder)))
         out[n] = (labels, an.reps_, float(rec.chunk.t_s[0]))
     return out
 
