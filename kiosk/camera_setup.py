@@ -15,13 +15,14 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.graphics import Color, Line
 from kivy.graphics.texture import Texture
+from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.button import Button
 from kivy.uix.image import Image
-from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.camera_setup_vm import CameraSetupVM, SetupView
+from kiosk.ui import theme as T
+from kiosk.ui.widgets import BigButton, Txt, paint_bg
 from sensors.camera.worker import CameraResult
 
 _LOG = logging.getLogger(__name__)
@@ -34,9 +35,12 @@ class CameraSetupScreen(Screen):
     """``latest``: the newest camera result or None; ``clock``: seconds (monotonic);
     ``on_start``: called when the patient presses Start (enabled only when ready)."""
 
+    title = "Camera set-up"  # what the kiosk's top bar shows
+
     def __init__(self, vm: CameraSetupVM, latest: Callable[[], CameraResult | None],
                  clock: Callable[[], float], on_start: Callable[[], None],
-                 on_back: Callable[[], None] | None = None, **kw: Any) -> None:
+                 on_back: Callable[[], None] | None = None, *, start_text: str = "Start",
+                 **kw: Any) -> None:
         kw.setdefault("name", "camera_setup")
         super().__init__(**kw)
         self.vm = vm
@@ -47,19 +51,23 @@ class CameraSetupScreen(Screen):
         self._texture: Texture | None = None
         self._shown_t: float | None = None
         self.view_: SetupView | None = None
-        box = BoxLayout(orientation="vertical", padding=12, spacing=8)
-        self.preview = Image(fit_mode="contain")
-        self.message = Label(text="Starting the camera…", font_size="24sp", size_hint_y=None,
-                             height=64)
-        buttons = BoxLayout(size_hint_y=None, height=88, spacing=12)
-        self.back_button = Button(text="Back", font_size="22sp")
-        self.back_button.bind(on_release=lambda *_: on_back() if on_back else None)
-        self.start_button = Button(text="Start", font_size="22sp", disabled=True)
-        self.start_button.bind(on_release=lambda *_: self._start())
-        buttons.add_widget(self.back_button)
-        buttons.add_widget(self.start_button)
-        for w in (self.preview, self.message, buttons):
-            box.add_widget(w)
+        paint_bg(self)
+        # Side by side (kiosk screens are landscape): the preview as large as the height
+        # allows, the instruction in large dark type and two big buttons beside it.
+        box = BoxLayout(orientation="horizontal", padding=dp(10), spacing=dp(12))
+        self.preview = Image(fit_mode="contain", size_hint_x=0.62)
+        side = BoxLayout(orientation="vertical", spacing=dp(10), size_hint_x=0.38)
+        self.message = Txt("Starting the camera…", 24, T.TEXT, bold=True, fill=True)
+        self.back_button = BigButton("Back", on_back, T.GREY, size=22, height=76,
+                                     text_colour=T.TEXT)
+        self.start_button = BigButton(start_text, self._start, T.GREY, size=22, height=76,
+                                      text_colour=T.MUTED, disabled=True,
+                                      background_disabled_normal="",
+                                      disabled_color=T.MUTED)
+        for w in (self.message, self.start_button, self.back_button):
+            side.add_widget(w)
+        box.add_widget(self.preview)
+        box.add_widget(side)
         self.add_widget(box)
 
     def on_enter(self, *_: Any) -> None:
@@ -69,6 +77,10 @@ class CameraSetupScreen(Screen):
         if self._event is not None:
             self._event.cancel()
             self._event = None
+
+    def refresh(self) -> None:
+        """What every kiosk screen offers: draw the newest result now."""
+        self.tick()
 
     def tick(self) -> SetupView | None:
         """One refresh: show the newest frame and its skeleton, update the check."""
@@ -81,7 +93,10 @@ class CameraSetupScreen(Screen):
         view = self.vm.update(self._clock(), result.pose)
         self.view_ = view
         self.message.text = view.message
-        self.start_button.disabled = not view.ready
+        if self.start_button.disabled == view.ready:
+            self.start_button.disabled = not view.ready
+            self.start_button.set_colour(T.GOOD if view.ready else T.GREY)
+            self.start_button.color = T.WHITE if view.ready else T.MUTED
         self._draw_bones(view)
         return view
 

@@ -50,10 +50,11 @@ class SetupView:
 
 class CameraSetupVM:
     def __init__(self, joint: CameraJoint, exercise_id: str | None = None, *,
-                 ready_after_s: float = READY_AFTER_S) -> None:
+                 ready_after_s: float = READY_AFTER_S, ready_message: str = READY) -> None:
         self.joint = joint
         self.view: View = view_for(exercise_id)
         self.ready_after_s = ready_after_s
+        self.ready_message = ready_message
         self._ok_since: float | None = None
         side = "right" if "RIGHT" in joint.name else "left"
         self._messages = {k: v.format(side=side) for k, v in MESSAGES.items()}
@@ -69,7 +70,7 @@ class CameraSetupVM:
         progress = min(1.0, waited / self.ready_after_s) if self.ready_after_s > 0 else 1.0
         ready = check.ok and progress >= 1.0
         if check.ok:
-            message = READY if ready else HOLD_STILL
+            message = self.ready_message if ready else HOLD_STILL
         else:
             message = self._messages[check.problems[0]]
         return SetupView(message, ready, check.ok, progress, bones(frame, self.joint), check)

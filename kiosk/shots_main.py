@@ -22,11 +22,13 @@ def main(argv: list[str]) -> int:
         from kiosk.adapters.audio import AudioCues
         from kiosk.adapters.sources import SimSourceFactory
         from kiosk.demo_data import seed
+        from kiosk.demo_devices import demo_camera
         from kiosk.model import KioskModel
         from kiosk.ui.app import KioskApp
         from kiosk.ui.screenshots import SHOTS, run_with_screenshots
 
-        model = KioskModel(Path(tmp) / "data", sources=SimSourceFactory(speed))
+        model = KioskModel(Path(tmp) / "data", sources=SimSourceFactory(speed),
+                           camera=demo_camera)
         seed(model.store, model.plan()[0], model.clock.now())
         app = KioskApp(model, audio=AudioCues(enabled=False))
         try:

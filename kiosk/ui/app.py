@@ -38,6 +38,7 @@ SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
            "live": LiveScreen, "summary": SummaryScreen, "progress": ProgressScreen,
            "settings": SettingsScreen, "pairing": PairingScreen}
 CAMERA_SCREEN = "camera_setup"
+CAMERA_READY = "Good: the camera sees you well. Press Done."
 
 
 class KioskApp(App):
@@ -171,13 +172,12 @@ class KioskApp(App):
             return
         self.camera_message = ""
         self.camera_worker = worker
-        screen = CameraSetupScreen(CameraSetupVM(CameraJoint.KNEE_RIGHT,
-                                                 "knee_extension_seated"),
-                                   worker.latest, self.model.monotonic,
+        vm = CameraSetupVM(CameraJoint.KNEE_RIGHT, "knee_extension_seated",
+                           ready_message=CAMERA_READY)
+        screen = CameraSetupScreen(vm, worker.latest, self.model.monotonic,
                                    on_start=self.close_camera_setup,
-                                   on_back=self.close_camera_setup, name=CAMERA_SCREEN)
-        screen.title = "Camera set-up"
-        screen.start_button.text = "Done"
+                                   on_back=self.close_camera_setup, start_text="Done",
+                                   name=CAMERA_SCREEN)
         self.screens[CAMERA_SCREEN] = screen  # type: ignore[assignment]
         self.sm.add_widget(screen)
         self.sm.current = CAMERA_SCREEN

@@ -75,6 +75,13 @@ class PairingScreen(KioskScreen):
                                   text_colour=T.MUTED if scanning else T.WHITE,
                                   size_hint=(None, 1), width=dp(180)))
         b.add_widget(head)
+        if v.choosing:  # right under the question, so no scrolling is needed to answer
+            grid = GridLayout(cols=4, spacing=dp(8), size_hint_y=None)
+            grid.bind(minimum_height=grid.setter("height"))
+            for seg in PLACEMENTS:
+                grid.add_widget(BigButton(placement_label(seg), lambda s=seg: self._place(s),
+                                          T.GOOD, size=20, height=68))
+            b.add_widget(grid)
         for f in v.found:
             label = f.text + (f"\n(now on the {placement_label(f.placed_on).lower()})"
                               if f.placed_on else "")
@@ -82,13 +89,6 @@ class PairingScreen(KioskScreen):
                                    T.PRIMARY if f.selected else T.CARD, size=19,
                                    text_colour=T.WHITE if f.selected else
                                    (T.DANGER if f.low_battery else T.TEXT), height=76))
-        if v.choosing:
-            grid = GridLayout(cols=4, spacing=dp(8), size_hint_y=None)
-            grid.bind(minimum_height=grid.setter("height"))
-            for seg in PLACEMENTS:
-                grid.add_widget(BigButton(placement_label(seg), lambda s=seg: self._place(s),
-                                          T.GOOD, size=20, height=72))
-            b.add_widget(grid)
         b.add_widget(Txt("Paired wearables", 20, T.MUTED, bold=True))
         if not v.paired:
             b.add_widget(Txt("None yet: the exercises use DEMO SENSORS (simulated).", 19,

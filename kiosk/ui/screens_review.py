@@ -125,10 +125,11 @@ class SettingsScreen(KioskScreen):
                                        text_colour=T.WHITE if on else T.TEXT))
             root.add_widget(r)
 
+        from kiosk.vm.pairing import placement_label
         from therapy.devices import WearableRegistry
 
         rows = WearableRegistry(m.store).all()
-        paired = ", ".join(f"{name} on the {seg.replace('_', ' ')}"
+        paired = ", ".join(f"{name} on the {placement_label(seg).lower()}"
                            for _a, name, _k, seg, _t, _b in rows)
         root.add_widget(Txt("Wearables: " + (paired or "none paired: using DEMO SENSORS "
                                              "(simulated)"), 20, bold=True))

@@ -19,7 +19,7 @@ from kiosk.vm.intake import IntakeVM
 
 log = logging.getLogger(__name__)
 SETTLE_S = 0.3
-SHOTS = 16
+SHOTS = 18
 
 
 async def _shoot(app: KioskApp, out: Path, name: str, files: list[Path]) -> None:
@@ -98,7 +98,31 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await shot("15_messages")
     app.go_direct("settings")
     await shot("16_settings")
+    await _devices(app, shot)
     return files
+
+
+async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> None:
+    """Settings > Find wearables (one paired, one chosen) and Settings > Camera set-up,
+    on the stand-ins of ``kiosk.demo_devices`` (no radio, no camera)."""
+    from kiosk.demo_devices import DEMO_FOUND, demo_discover
+    from kiosk.vm.pairing import PairingVM
+    from therapy.devices import WearableRegistry
+
+    pairing: Any = app.screens["pairing"]
+    pairing.vm = PairingVM(WearableRegistry(app.model.store), lambda: (None, None),
+                           scan_s=0.0, discover=demo_discover)
+    app.go_direct("pairing")
+    await pairing.vm.scan()
+    pairing.vm.select(DEMO_FOUND[0].advert.address)
+    pairing.vm.place("shank")
+    pairing.vm.select(DEMO_FOUND[1].advert.address)
+    await shot("17_pairing")
+    app.go_direct("settings")
+    app.open_camera_setup()
+    cam: Any = app.screens["camera_setup"]
+    await _until(lambda: cam.view_ is not None and cam.view_.ready, 5)
+    await shot("18_camera_setup")
 
 
 async def run_with_screenshots(app: KioskApp, out: Path) -> list[Path]:

@@ -34,9 +34,13 @@ class ScanState(StrEnum):
     FAILED = "failed"
 
 
+# Words a patient knows (the stored value stays the BodySegment's).
+LABELS = {"shank": "Lower leg", "pelvis": "Hips", "trunk": "Chest"}
+
+
 def placement_label(segment: str) -> str:
-    """'upper_arm' -> 'Upper arm'."""
-    return segment.replace("_", " ").capitalize()
+    """'upper_arm' -> 'Upper arm', 'shank' -> 'Lower leg'."""
+    return LABELS.get(str(segment), str(segment).replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True, slots=True)

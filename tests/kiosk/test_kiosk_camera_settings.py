@@ -28,9 +28,8 @@ from kiosk_touch import buttons, tap, texts, until
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.camera import NoCamera, open_camera
 from kiosk.adapters.sources import SimSourceFactory
-from kiosk.camera_setup_vm import READY
 from kiosk.model import KioskModel
-from kiosk.ui.app import CAMERA_SCREEN, KioskApp
+from kiosk.ui.app import CAMERA_READY, CAMERA_SCREEN, KioskApp
 from sensors.camera.capture import ArrayCapture
 from sensors.camera.pose import ScriptedPose
 from sensors.camera.worker import CameraWorker
@@ -98,7 +97,7 @@ async def test_camera_set_up_from_settings_by_touch(tmp_path: Path) -> None:
         assert app.sm.current == CAMERA_SCREEN and app.bar.title.text == "Camera set-up"
         assert not any(t.startswith("No camera found") for t in texts(app))
         screen = app.screens[CAMERA_SCREEN]
-        await until(lambda: READY in texts(app), 5, "ready after 1 s side-on")
+        await until(lambda: CAMERA_READY in texts(app), 5, "ready after 1 s side-on")
         assert buttons(app, "Done"), "Done stays disabled until the framing is right"
         assert screen.preview.texture is not None  # type: ignore[attr-defined]
         assert screen.preview.texture.size == (W, H)  # type: ignore[attr-defined]

@@ -88,17 +88,17 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
         assert found[0].height >= dp(48)
         await tap(app, found[0].text)
         assert "Where is" in " ".join(texts(app))
-        shank = buttons(app, "Shank")
+        shank = buttons(app, "Lower leg")
         assert shank and all(b.height >= dp(48) and b.width >= dp(48) for b in shank)
-        await tap(app, "Shank")
+        await tap(app, "Lower leg")
         assert [r[:4] for r in WearableRegistry(model.store).all()] == [
             (dev.address, dev.name, "rehab_imu", "shank")]
         assert not model.sources.demo  # the next set uses it
-        assert any(f"Shank: {dev.name} · battery 72%" == t for t in texts(app))
+        assert any(f"Lower leg: {dev.name} · battery 72%" == t for t in texts(app))
 
         await tap(app, "Back to Settings")
         assert app.sm.current == "settings"
-        assert any(t == f"Wearables: {dev.name} on the shank" for t in texts(app))
+        assert any(t == f"Wearables: {dev.name} on the lower leg" for t in texts(app))
 
         await tap(app, "Find wearables")  # a second visit scans afresh; forget from there
         await until(lambda: screen.vm.state == ScanState.DONE, 30,  # type: ignore[attr-defined]

@@ -54,12 +54,12 @@ async def test_scan_place_and_forget_on_virtual_wearables(tmp_path: Path) -> Non
         vm.select(strong.address)
         assert vm.view().choosing and "Where is" in vm.view().message
         done = vm.place(BodySegment.SHANK)
-        assert done.endswith("is now on the shank.")
+        assert done.endswith("is now on the lower leg.")
         assert [r[0] for r in WearableRegistry(m.store).all()] == [strong.address]
         assert not m.sources.demo  # the next set uses the paired wearable
         assert m.sources.wearables["shank"][0] == strong.address  # type: ignore[attr-defined]
         v = vm.view()
-        assert [p.text for p in v.paired] == [f"Shank: {strong.name} · battery 80%"]
+        assert [p.text for p in v.paired] == [f"Lower leg: {strong.name} · battery 80%"]
         assert next(f for f in v.found if f.address == strong.address).placed_on == "shank"
 
         # one placement holds one wearable: placing the other on the shank replaces it
@@ -105,6 +105,7 @@ async def test_nothing_in_range_says_what_to_do(tmp_path: Path) -> None:
 
 def test_labels() -> None:
     assert placement_label("upper_arm") == "Upper arm"
+    assert placement_label(BodySegment.SHANK) == "Lower leg"
     assert BodySegment.UNKNOWN not in PLACEMENTS and len(PLACEMENTS) == 8
     assert signal_text(-50) == "signal strong (-50 dBm)"
     assert signal_text(-80) == "signal weak (-80 dBm)"

@@ -1,0 +1,76 @@
+"""Stand-ins for the radio and the camera in ``rehab kiosk --screenshots`` (no hardware):
+wearables "found" by a scan, and a camera worker showing a seated patient side-on with
+their skeleton (the real ``CameraWorker`` threads over in-memory frames and poses)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sensors.ble.pairing import Found
+from sensors.ble.ports import Advert, WearableKind
+
+DEMO_FOUND = (
+    Found(Advert("F1:00:00:00:00:01", "RehabIMU-01", -52), WearableKind.REHAB_IMU, 86),
+    Found(Advert("F1:00:00:00:00:02", "RehabIMU-02", -67), WearableKind.REHAB_IMU, 11),
+    Found(Advert("F2:00:00:00:00:01", "WT901BLE68", -81), WearableKind.WITMOTION, None),
+)
+IMAGE_W, IMAGE_H = 640, 480
+
+
+async def demo_discover(_scanner: Any, _timeout_s: float, _connector: Any) -> list[Found]:
+    return list(DEMO_FOUND)
+
+
+def _seated_right_side() -> np.ndarray:
+    """33 landmarks (pixels) of a patient seated side-on, seen from the right."""
+    from sensors.camera.landmarks import N_LANDMARKS
+    from sensors.camera.landmarks import Landmark as L
+
+    hip = np.array([260.0, 280.0])
+    knee, shoulder = hip + [130.0, 0.0], hip + [0.0, -150.0]
+    ankle = knee + [0.0, 120.0]
+    xy = np.zeros((N_LANDMARKS, 2))
+    for left, right, p in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, shoulder),
+                           (L.LEFT_HIP, L.RIGHT_HIP, hip), (L.LEFT_KNEE, L.RIGHT_KNEE, knee),
+                           (L.LEFT_ANKLE, L.RIGHT_ANKLE, ankle),
+                           (L.LEFT_HEEL, L.RIGHT_HEEL, ankle + [-8.0, 6.0]),
+                           (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX, ankle + [18.0, 6.0]),
+                           (L.LEFT_ELBOW, L.RIGHT_ELBOW, shoulder + [20.0, 80.0]),
+                           (L.LEFT_WRIST, L.RIGHT_WRIST, shoulder + [80.0, 110.0])):
+        xy[left], xy[right] = p - [3.0, 0.0], p + [3.0, 0.0]
+    xy[L.NOSE] = shoulder + [25.0, -45.0]
+    for i in range(1, 11):
+        xy[i] = xy[L.NOSE] + [(-1) ** i * 6.0, -4.0]
+    for i in range(17, 23):
+        xy[i] = xy[L.LEFT_WRIST if i % 2 else L.RIGHT_WRIST] + [6.0, 4.0]
+    return xy
+
+
+def _image(xy: np.ndarray) -> np.ndarray:
+    """A plain room: wall, floor, a chair and the patient's silhouette (blocks, no OpenCV)."""
+    img = np.full((IMAGE_H, IMAGE_W, 3), (200, 214, 222), np.uint8)  # BGR wall
+    img[400:] = (120, 150, 170)  # floor
+    img[285:300, 200:330] = (60, 80, 110)  # seat
+    img[300:400, 205:215] = img[300:400, 315:325] = (60, 80, 110)  # chair legs
+    for (x0, y0), (x1, y1) in ((xy[12], xy[24]), (xy[24], xy[26]), (xy[26], xy[28])):
+        xs, ys = sorted((int(x0), int(x1))), sorted((int(y0), int(y1)))
+        img[ys[0] - 14:ys[1] + 14, xs[0] - 14:xs[1] + 14] = (150, 110, 80)
+    nx, ny = int(xy[0][0]), int(xy[0][1])
+    img[ny - 25:ny + 25, nx - 40:nx + 5] = (140, 170, 210)  # head
+    return img
+
+
+def demo_camera() -> Any:
+    """A started CameraWorker showing the seated patient (ready after the 1 s check)."""
+    from sensors.camera.capture import ArrayCapture
+    from sensors.camera.landmarks import N_LANDMARKS, PoseFrame
+    from sensors.camera.pose import ScriptedPose
+    from sensors.camera.worker import CameraWorker
+
+    xy = _seated_right_side()
+    frame = PoseFrame(0.0, xy, np.full(N_LANDMARKS, 0.98), IMAGE_W, IMAGE_H)
+    worker = CameraWorker(ArrayCapture([_image(xy)], 30.0), ScriptedPose([frame]))
+    worker.start()
+    return worker
