@@ -124,3 +124,19 @@ def test_two_imu_mode_needs_an_aligned_proximal_chunk():
     an = SetAnalyzer(100.0, two_imu=True)
     with pytest.raises(MotionError, match="proximal"):
         an.feed(res.distal.slice(0, 10))
+
+
+@pytest.mark.parametrize("exercise", ["knee_extension_seated", "shoulder_abduction_standing",
+                                      "trunk_flexion_seated", "hip_abduction_side_lying"])
+@pytest.mark.parametrize("frac", [0.3, 0.6, 0.9])
+def test_a_recording_that_starts_mid_rep_counts_the_following_reps(exercise, frac):
+    """Started during the first rep's rise, hold or descent: rest and top are not swapped."""
+    res = simulate(SimConfig(exercise_id=exercise, reps=6, rate_hz=50.0, seed=4))
+    first = res.truth.reps[0]
+    t_cut = first.t_start + frac * (first.t_end - first.t_start)
+    i = int(np.searchsorted(res.distal.t_s, t_cut))
+    an = run_set(res.distal.slice(i, len(res.distal)), 50.0, lifts=CATALOGUE[exercise].lifts)
+    after = [t for t in res.truth.reps if t.t_start >= t_cut]
+    assert len(an.reps_) == len(after)
+    err = [a.rom_deg - t.rom_deg for a, t in zip(an.reps_, after)]
+    assert max(abs(e) for e in err) < 4.0, err
