@@ -39,10 +39,6 @@ class AxisEstimator:
         self.axis_: np.ndarray | None = None
         self.dominance_ = 0.0
 
-    @property
-    def turned_deg(self) -> float:
-        return self._turned_rad * DEG_PER_RAD
-
     def add(self, gyro_rad_s: np.ndarray, up: np.ndarray) -> None:
         """Accumulate samples (gyro bias-corrected, ``up`` = fused up vector per sample)."""
         w_h = gyro_rad_s - np.sum(gyro_rad_s * up, axis=1)[:, None] * up

@@ -64,7 +64,6 @@ class GyroBiasEstimator:
         self.measuring_ = np.zeros(n, bool)
         if n == 0:
             return out
-        L = self.window_n
         mean1, mean0, full = self._windows(gyro_rad_s, "_tail")
         acc_mean, _, _ = self._windows(accel_m_s2, "_acc_tail")
         acc_dir = acc_mean / np.maximum(np.linalg.norm(acc_mean, axis=1), 1e-9)[:, None]
@@ -75,12 +74,10 @@ class GyroBiasEstimator:
             & (np.abs(np.linalg.norm(accel_m_s2, axis=1) - STANDARD_GRAVITY_M_S2)
                < self.accel_still_m_s2)
         )
-        del L
         # Boundaries of still runs inside the chunk; the first run may continue the carry.
         edges = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
         starts = np.concatenate(([0], edges))
         stops = np.concatenate((edges, [n]))
-        self._out = out
         for a, b in zip(starts.tolist(), stops.tolist()):
             if not still[a]:
                 self._end_run()
@@ -94,7 +91,7 @@ class GyroBiasEstimator:
                 turned = np.flatnonzero(acc_dir[a:b] @ self._run_ref < self._cos_turn)
                 stop = a + int(turned[0]) if turned.size else b
                 if stop > a:
-                    self._extend_run(gyro_rad_s, a, stop)
+                    self._extend_run(gyro_rad_s, out, a, stop)
                 if stop < b:
                     self._end_run()
                 a = stop
@@ -119,8 +116,9 @@ class GyroBiasEstimator:
         self._run_n = 0
         self._run_sum = np.zeros(3)
 
-    def _extend_run(self, gyro_rad_s: np.ndarray, a: int, b: int) -> None:
-        out, bias = self._out, self.bias_rad_s_
+    def _extend_run(self, gyro_rad_s: np.ndarray, out: np.ndarray, a: int, b: int) -> None:
+        """Samples ``a:b`` continue the current still run; write their bias into ``out``."""
+        bias = self.bias_rad_s_
         csum = np.cumsum(gyro_rad_s[a:b], axis=0) + self._run_sum
         counts = self._run_n + np.arange(1, b - a + 1)
         means = csum / counts[:, None]
