@@ -51,7 +51,13 @@ class _Unwrap:
         if rad.shape[0] == 0:
             return rad
         prev = rad[0] if self._last is None else self._last
-        out = np.unwrap(np.concatenate(([prev], rad)))[1:]
+        step = np.empty(rad.shape[0])
+        step[0] = rad[0] - prev
+        np.subtract(rad[1:], rad[:-1], out=step[1:])
+        if np.abs(step).max() < np.pi:  # nothing to unwrap (np.unwrap would return it as is)
+            out = rad
+        else:
+            out = np.unwrap(np.concatenate(([prev], rad)))[1:]
         self._last = float(out[-1])
         return out
 

@@ -49,12 +49,11 @@ class GyroBiasEstimator:
         self.accel_still_m_s2 = accel_still_m_s2
         self._cos_turn = float(np.cos(np.radians(max_turn_deg)))
         self._run_ref = np.array([0.0, 0.0, 1.0])
-        self._acc_tail = np.zeros((0, 3))
         self.bias_rad_s_ = np.zeros(3)
         self.still_runs_ = 0
         self._run_n = 0
         self._run_sum = np.zeros(3)
-        self._tail = np.zeros((0, 3))
+        self._tail = np.zeros((0, 6))  # last 2 windows of [gyro, accel]
         self.measuring_ = np.zeros(0, bool)  # per sample of the last chunk: bias being measured
 
     def process(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray) -> np.ndarray:
@@ -64,31 +63,36 @@ class GyroBiasEstimator:
         self.measuring_ = np.zeros(n, bool)
         if n == 0:
             return out
-        mean1, mean0, full = self._windows(gyro_rad_s, "_tail")
-        acc_mean, _, _ = self._windows(accel_m_s2, "_acc_tail")
-        acc_dir = acc_mean / np.maximum(np.linalg.norm(acc_mean, axis=1), 1e-9)[:, None]
+        mean1, mean0, full = self._windows(np.concatenate((gyro_rad_s, accel_m_s2), axis=1))
+        g1, acc_mean = mean1[:, :3], mean1[:, 3:]
+        dg = g1 - mean0[:, :3]
+        acc_norm = np.sqrt(np.einsum("ij,ij->i", accel_m_s2, accel_m_s2))
         still = (
             full
-            & (np.linalg.norm(mean1, axis=1) < self.gyro_still_rad_s)
-            & (np.linalg.norm(mean1 - mean0, axis=1) < self.gyro_steady_rad_s)
-            & (np.abs(np.linalg.norm(accel_m_s2, axis=1) - STANDARD_GRAVITY_M_S2)
-               < self.accel_still_m_s2)
+            & (np.einsum("ij,ij->i", g1, g1) < self.gyro_still_rad_s**2)
+            & (np.einsum("ij,ij->i", dg, dg) < self.gyro_steady_rad_s**2)
+            & (np.abs(acc_norm - STANDARD_GRAVITY_M_S2) < self.accel_still_m_s2)
         )
+        if not still.any():
+            self._end_run()
+            out[:] = self.bias_rad_s_
+            return out
         # Boundaries of still runs inside the chunk; the first run may continue the carry.
-        edges = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
-        starts = np.concatenate(([0], edges))
-        stops = np.concatenate((edges, [n]))
-        for a, b in zip(starts.tolist(), stops.tolist()):
+        edges = np.flatnonzero(still[1:] != still[:-1]) + 1
+        bounds = [0, *edges.tolist(), n]
+        for a, b in zip(bounds[:-1], bounds[1:]):
             if not still[a]:
                 self._end_run()
                 out[a:b] = self.bias_rad_s_
                 continue
             # A still sensor keeps its gravity direction: a run whose accelerometer turns by
             # more than ``max_turn`` since it began is slow motion, not stillness.
+            a0, acc = a, acc_mean[a:b]
+            acc_dir = acc / np.maximum(np.sqrt(np.einsum("ij,ij->i", acc, acc)), 1e-9)[:, None]
             while a < b:
                 if self._run_n == 0:
-                    self._run_ref = acc_dir[a].copy()
-                turned = np.flatnonzero(acc_dir[a:b] @ self._run_ref < self._cos_turn)
+                    self._run_ref = acc_dir[a - a0].copy()
+                turned = np.flatnonzero(acc_dir[a - a0 :] @ self._run_ref < self._cos_turn)
                 stop = a + int(turned[0]) if turned.size else b
                 if stop > a:
                     self._extend_run(gyro_rad_s, out, a, stop)
@@ -97,17 +101,24 @@ class GyroBiasEstimator:
                 a = stop
         return out
 
-    def _windows(self, x: np.ndarray, tail_name: str):
+    def _windows(self, x: np.ndarray):
         """Means of the last ``window_n`` samples and of the ``window_n`` before, per sample."""
         L, n = self.window_n, x.shape[0]
-        buf = np.vstack((getattr(self, tail_name), x))
-        csum = np.vstack((np.zeros((1, 3)), np.cumsum(buf, axis=0)))
+        buf = np.concatenate((self._tail, x))
         m = buf.shape[0]
+        csum = np.empty((m + 1, buf.shape[1]))
+        csum[0] = 0.0
+        np.cumsum(buf, axis=0, out=csum[1:])
+        self._tail = buf[-2 * L :]
+        if m - n >= 2 * L:  # the usual case: both windows are full for every sample
+            c = csum[m - n + 1 :]
+            c1 = csum[m - n + 1 - L : m + 1 - L]
+            c0 = csum[m - n + 1 - 2 * L : m + 1 - 2 * L]
+            return (c - c1) / L, (c1 - c0) / L, np.ones(n, bool)
         idx = np.arange(m - n, m) + 1  # window ends (exclusive) for this chunk's samples
         lo1, lo0 = np.maximum(idx - L, 0), np.maximum(idx - 2 * L, 0)
         mean1 = (csum[idx] - csum[lo1]) / np.maximum(idx - lo1, 1)[:, None]
         mean0 = (csum[lo1] - csum[lo0]) / np.maximum(lo1 - lo0, 1)[:, None]
-        setattr(self, tail_name, buf[-2 * L :])
         return mean1, mean0, (idx - lo0) == 2 * L
 
     def _end_run(self) -> None:
@@ -118,20 +129,21 @@ class GyroBiasEstimator:
 
     def _extend_run(self, gyro_rad_s: np.ndarray, out: np.ndarray, a: int, b: int) -> None:
         """Samples ``a:b`` continue the current still run; write their bias into ``out``."""
-        bias = self.bias_rad_s_
-        csum = np.cumsum(gyro_rad_s[a:b], axis=0) + self._run_sum
-        counts = self._run_n + np.arange(1, b - a + 1)
-        means = csum / counts[:, None]
-        # Sample i is corrected with the estimate from the samples before it (when the
-        # run continues from the last chunk, ``bias`` already is that run's mean).
-        prev_means = np.vstack((bias[None, :], means[:-1]))
-        prev_counts = np.concatenate(([self._run_n], counts[:-1]))
-        use = prev_counts >= self.min_still_n
-        out[a:b] = np.where(use[:, None], prev_means, bias)
-        self.measuring_[a:b] = counts >= self.min_still_n
-        if counts[-1] >= self.min_still_n:
+        m, n0 = b - a, self._run_n
+        csum = np.cumsum(gyro_rad_s[a:b], axis=0)
+        csum += self._run_sum
+        means = csum / np.arange(n0 + 1, n0 + m + 1, dtype=float)[:, None]
+        # Sample i is corrected with the estimate from the samples before it: the previous
+        # estimate for the first one (when the run continues from the last chunk, it is
+        # already this run's mean), then the run's mean once it holds ``min_still_n``.
+        use_from = max(1, self.min_still_n - n0)
+        out[a : a + min(use_from, m)] = self.bias_rad_s_
+        if use_from < m:
+            out[a + use_from : b] = means[use_from - 1 : m - 1]
+        self.measuring_[a + max(0, self.min_still_n - n0 - 1) : b] = True
+        if n0 + m >= self.min_still_n:
             self.bias_rad_s_ = means[-1].copy()
-        self._run_n = int(counts[-1])
+        self._run_n = n0 + m
         self._run_sum = csum[-1]
 
 
@@ -161,15 +173,21 @@ class TiltBiasObserver:
         self._n = 0
         self._measured = False
 
+    @property
+    def listening(self) -> bool:
+        """The current block is slow so far and not measured: its samples still count."""
+        return self._quiet and not self._measured
+
     def add(self, gyro_rad_s: np.ndarray, accel_m_s2: np.ndarray, up: np.ndarray) -> None:
         """Accumulate samples of the current block (bias-corrected gyro, raw accel, fused up)."""
-        if gyro_rad_s.shape[0] == 0:
+        if gyro_rad_s.shape[0] == 0 or not self._quiet:
             return
         rate2 = float(np.max(np.einsum("ij,ij->i", gyro_rad_s, gyro_rad_s)))
         norm = np.sqrt(np.einsum("ij,ij->i", accel_m_s2, accel_m_s2))
         dev = float(np.max(np.abs(norm - STANDARD_GRAVITY_M_S2)))
-        self._quiet = (self._quiet and rate2 <= self.max_rate_rad_s**2
-                       and dev <= self.max_accel_dev_m_s2)
+        if rate2 > self.max_rate_rad_s**2 or dev > self.max_accel_dev_m_s2:
+            self._quiet = False
+            return
         a = accel_m_s2 / norm[:, None]
         u = up
         cross = np.column_stack((u[:, 1] * a[:, 2] - u[:, 2] * a[:, 1],

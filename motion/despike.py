@@ -27,7 +27,14 @@ class CausalMedian:
         # Until ``width`` samples exist, use the median of what there is.
         head = [float(np.median(buf[: i + 1])) for i in range(min(k - 1, buf.shape[0]))
                 if i >= self._tail.shape[0]]
-        out = np.median(sliding_window_view(buf, k), axis=1) if buf.shape[0] >= k else np.empty(0)
+        if k == self.width:
+            # buf is a fresh contiguous array: its windows as a strided view, built directly
+            # (sliding_window_view's checks cost more than the median of a short chunk)
+            step = buf.strides[0]
+            windows = np.ndarray((buf.shape[0] - k + 1, k), buf.dtype, buf, 0, (step, step))  # odd: the middle of each window after a partial sort
+            out = np.partition(windows, k // 2, axis=1)[:, k // 2]
+        else:  # fewer samples than the width so far
+            out = np.median(sliding_window_view(buf, k), axis=1)
         self._tail = buf[-(self.width - 1):]
         if head:
             return np.concatenate((np.array(head), out[len(out) - (x.shape[0] - len(head)):]))

@@ -67,7 +67,9 @@ class OrientationTracker:
         gyro_deg = gyro_rad_s * DEG_PER_RAD
         accel_g = accel_m_s2 * (1.0 / 9.80665)
         prev = self._last_t if self._last_t is not None else t_s[0] - self.dt_s
-        dt = np.diff(t_s, prepend=prev)
+        dt = np.empty(n)
+        dt[0] = t_s[0] - prev
+        np.subtract(t_s[1:], t_s[:-1], out=dt[1:])
         self._last_t = float(t_s[-1])
         odd = np.flatnonzero(np.abs(dt - self.dt_s) > 0.3 * self.dt_s)
         upd = ahrs.update_no_magnetometer

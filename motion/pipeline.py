@@ -49,25 +49,42 @@ class _Imu:
         self._seen = 0
 
     def up(self, chunk: ImuChunk) -> tuple[np.ndarray, np.ndarray]:
+        """Bias-corrected gyro and fused up vector for each sample of ``chunk``.
+
+        Fusion runs over as many samples at a time as it can: it has to stop at the end
+        of a block only when the observer may change its correction there, i.e. when the
+        block was slow throughout and not measured. Same numbers as block by block.
+        """
         n = len(chunk)
-        gyro = chunk.gyro_rad_s - self.bias.process(chunk.gyro_rad_s, chunk.accel_m_s2)
+        accel = chunk.accel_m_s2
+        gyro = chunk.gyro_rad_s - self.bias.process(chunk.gyro_rad_s, accel)
         measuring = self.bias.measuring_
+        obs, B = self.observer, self._block_n
         up = np.empty((n, 3))
+        fused = 0  # samples [0, fused) are fused
         start = 0
         while start < n:
-            stop = min(n, start + self._block_n - (self._seen + start) % self._block_n)
-            sl = slice(start, stop)
-            gyro[sl] -= self.observer.correction_rad_s_
-            q = self.fusion.update(chunk.t_s[sl], gyro[sl], chunk.accel_m_s2[sl])
-            up[sl] = self.fusion.gravity(q)
-            self.observer.add(gyro[sl], chunk.accel_m_s2[sl], up[sl])
-            if measuring[sl].any():
-                self.observer.mark_measured()
-            if (self._seen + stop) % self._block_n == 0:
-                self.observer.close_block()
+            stop = min(n, start + B - (self._seen + start) % B)
+            corr = obs.correction_rad_s_
+            if corr.any():
+                gyro[start:stop] -= corr
+            if measuring[start:stop].any():
+                obs.mark_measured()
+            if obs.listening:
+                self._fuse(chunk, gyro, up, fused, stop)
+                fused = stop
+                obs.add(gyro[start:stop], accel[start:stop], up[start:stop])
+            if (self._seen + stop) % B == 0:
+                obs.close_block()
             start = stop
+        self._fuse(chunk, gyro, up, fused, n)
         self._seen += n
         return gyro, up
+
+    def _fuse(self, chunk: ImuChunk, gyro: np.ndarray, up: np.ndarray, a: int, b: int) -> None:
+        if b > a:
+            q = self.fusion.update(chunk.t_s[a:b], gyro[a:b], chunk.accel_m_s2[a:b])
+            up[a:b] = self.fusion.gravity(q)
 
 
 class SetAnalyzer:
@@ -229,14 +246,18 @@ class SetAnalyzer:
     def _clean(self, chunk: ImuChunk, proximal: ImuChunk | None):
         """Drop samples with non-finite values or time not moving forward (counted)."""
         t = chunk.t_s
+        # Fast path: a finite sum means every value is finite (NaN and inf propagate).
+        total = t.sum() + chunk.accel_m_s2.sum() + chunk.gyro_rad_s.sum()
+        if proximal is not None:
+            total += proximal.accel_m_s2.sum() + proximal.gyro_rad_s.sum()
+        if np.isfinite(total):
+            prev = self._last_t
+            if prev is None or t[0] > prev:
+                if t.shape[0] < 2 or bool((t[1:] > t[:-1]).all()):
+                    return chunk, proximal
         ok = np.isfinite(t) & np.isfinite(chunk.accel_m_s2).all(1) & np.isfinite(chunk.gyro_rad_s).all(1)
         if proximal is not None:
             ok &= np.isfinite(proximal.accel_m_s2).all(1) & np.isfinite(proximal.gyro_rad_s).all(1)
-        if ok.all():
-            prev = self._last_t
-            if prev is None or t[0] > prev:
-                if t.shape[0] < 2 or bool(np.all(np.diff(t) > 0)):
-                    return chunk, proximal
         # Slow path: keep a strictly increasing, finite subsequence.
         keep = np.zeros(len(chunk), bool)
         last = -np.inf if self._last_t is None else self._last_t
@@ -249,7 +270,9 @@ class SetAnalyzer:
 
     def _count_gaps(self, t: np.ndarray) -> None:
         prev = self._last_t if self._last_t is not None else t[0]
-        dt = np.diff(t, prepend=prev)
+        dt = np.empty(t.shape[0])
+        dt[0] = t[0] - prev
+        np.subtract(t[1:], t[:-1], out=dt[1:])
         big = dt[dt > self._gap_min_s]
         if big.size:
             self.gaps_ += int(big.size)
@@ -262,8 +285,8 @@ def _group(chunk: ImuChunk, k: int) -> ImuChunk:
     n = len(chunk) // k
     return ImuChunk(
         chunk.t_s[k - 1 :: k][:n].copy(),
-        chunk.accel_m_s2[: n * k].reshape(n, k, 3).mean(axis=1),
-        chunk.gyro_rad_s[: n * k].reshape(n, k, 3).mean(axis=1),
+        chunk.accel_m_s2[: n * k].reshape(n, k, 3).sum(axis=1) / k,
+        chunk.gyro_rad_s[: n * k].reshape(n, k, 3).sum(axis=1) / k,
     )
 
 

@@ -47,11 +47,13 @@ def signed_angle_about(
     about ``axis`` by θ gives exactly θ whatever the axis' tilt, as long as the axis is
     not parallel to the vectors.
     """
-    a = axis / np.linalg.norm(axis)
-    r = v_ref - np.dot(v_ref, a) * a
+    a = axis / np.sqrt(axis @ axis)
+    r = v_ref - (v_ref @ a) * a
     # Orthonormal basis (r_hat, s_hat) of the plane; s_hat = a x r_hat.
-    r_hat = r / max(float(np.linalg.norm(r)), 1e-12)
-    s_hat = np.cross(a, r_hat)
+    r_hat = r / max(float(np.sqrt(r @ r)), 1e-12)
+    s_hat = np.array((a[1] * r_hat[2] - a[2] * r_hat[1],
+                      a[2] * r_hat[0] - a[0] * r_hat[2],
+                      a[0] * r_hat[1] - a[1] * r_hat[0]))
     return np.arctan2(v @ s_hat, v @ r_hat)
 
 
