@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -27,7 +26,7 @@ class ReplaySource:
         *,
         segment: BodySegment = BodySegment.UNKNOWN,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
@@ -41,6 +40,10 @@ class ReplaySource:
             recording.sensor_id, segment, recording.rate_hz, label=str(recording.path)
         )
         self._clock = clock
+        if sleep is None:
+            import asyncio  # here, not at the top: `rehab replay` never needs it (16 ms)
+
+            sleep = asyncio.sleep
         self._sleep = sleep
         self._pos = 0
         self._wall0: float | None = None
