@@ -6,10 +6,21 @@ A rep is rest → up → (hold) → down → rest:
 3. *end*: the angle keeps falling; once it is back below half of the excursion and has
    stopped making new lows for ``settle_s`` (or turns up again), the rep is confirmed and
    emitted with its measurements. A dip that stays above half way and climbs again by a
-   full prominence is part of the same rep (a patient re-lifting during the hold).
+   prominence is part of the same rep (a patient re-lifting during the hold, or a bounce
+   at the top of the lift) — unless the limb had held at the top for ``held_s`` and then
+   rested at the bottom of the dip for ``rest_s``: a lowering after a hold that stops and
+   rests is the end of a rep, even when the patient no longer goes all the way back down
+   (the rest level moved up, as when switching to small reps).
 
 The prominence adapts to the set: ``prominence_frac`` of the reference ROM (the target
-when prescribed, else the median of the reps so far), never below ``min_prominence_deg``.
+when prescribed, else the median of the last reps), never below ``min_prominence_deg``;
+the fall that starts the way down is at most ``prominence_frac`` of the rep's own
+excursion, so the first small rep after bigger ones is not held to their prominence.
+
+The start of a rep is the rest level it lifts from. A rise that pauses for
+``valley_window_s`` without getting higher and then climbs a full prominence above that
+pause began a new lift there: the pause was a rest (after a posture shift or a jolt that
+set a false low), not a hold, and the rep is measured from it.
 Each emitted rep is final: later samples never change it.
 """
 
@@ -124,6 +135,8 @@ class RepDetector:
         initial_prominence_deg: float = 6.0,
         prominence_frac: float = 0.3,
         settle_s: float = 0.2,
+        rest_s: float = 0.5,
+        held_s: float = 1.5,
         valley_window_s: float = 5.0,
         max_rep_s: float = 60.0,
     ) -> None:
@@ -133,6 +146,9 @@ class RepDetector:
         self.initial_prominence_deg = initial_prominence_deg
         self.prominence_frac = prominence_frac
         self.settle_s = settle_s
+        self.rest_s = rest_s
+        self.held_s = held_s
+        self.valley_window_s = valley_window_s
         # The start of a rep is the lowest point of the last few seconds, not of all time
         # since the last rep: a patient who shifts on the chair moves the rest level.
         self.valley_window_n = max(2, int(round(valley_window_s * rate_hz)))
@@ -144,7 +160,13 @@ class RepDetector:
         self._a: list[float] = []
         self._state = _BASE
         self._iv = self._ip = self._il = 0
+        # Rise: last sample that got higher by ``tol``, lowest sample since, and the low
+        # of a pause the rise has just climbed out of (-1: none) with the top before it.
+        self._iq = self._jl = self._jp = 0
+        self._jc = -1
         self._last_low_t = 0.0
+        self._near_t = 0.0
+        self._held = False
         self._anchor = 0.0
         self.prominence_deg_ = self._prominence()
 
@@ -156,6 +178,11 @@ class RepDetector:
             return max(self.min_prominence_deg, self.initial_prominence_deg)
         return max(self.min_prominence_deg, self.prominence_frac * ref)
 
+    def _fall(self, prominence_deg: float, exc_deg: float) -> float:
+        """The fall that starts the way down: the set's prominence, or less for a rep
+        smaller than the set's reference (``prominence_frac`` of its own excursion)."""
+        return max(self.min_prominence_deg, min(prominence_deg, self.prominence_frac * exc_deg))
+
     def process(self, t_s: np.ndarray, angle_deg: np.ndarray, now_s: float | None = None
                 ) -> list[RepShape]:
         out: list[RepShape] = []
@@ -165,21 +192,35 @@ class RepDetector:
         al.extend(angle_deg.tolist())
         P = self.prominence_deg_
         state, iv, ip, il = self._state, self._iv, self._ip, self._il
-        last_low_t, anchor = self._last_low_t, self._anchor
+        iq, jl, jc, jp = self._iq, self._jl, self._jc, self._jp
+        last_low_t, near_t, anchor = self._last_low_t, self._near_t, self._anchor
+        held = self._held
         for i in range(base, len(al)):
             x = al[i]
             if state == _BASE:
                 if x < al[iv]:
                     iv = i
                 elif x >= al[iv] + P:
-                    state, ip = _RISE, i
+                    state, ip, iq, jl, jc = _RISE, i, i, i, -1
                 elif i - iv >= self.valley_window_n:
                     iv = self._recent_low(i)
             elif state == _RISE:
+                exc = al[ip] - al[iv]
+                if x >= al[iq] + max(1.0, 0.08 * exc):  # got higher
+                    if tl[i] - tl[iq] >= self.valley_window_s:
+                        jc, jp = jl, ip  # ... after a pause: maybe a new lift from there
+                    iq = jl = i
+                elif x < al[jl]:
+                    jl = i
                 if x > al[ip]:
                     ip = i
-                elif x <= al[ip] - P:
-                    state, il, last_low_t, anchor = _DESC, i, tl[i], x
+                if jc >= 0 and x >= al[jp] + P:
+                    # A prominence above the top before the pause: a second lift, not a
+                    # jerk at the end of a hold. The pause was a rest, the rep starts there.
+                    iv, jc = jc, -1
+                elif x <= al[ip] - self._fall(P, exc):
+                    state, il, last_low_t, near_t, anchor = _DESC, i, tl[i], tl[i], x
+                    held = self._top_s(iv, ip, i) >= self.held_s
                 elif tl[i] - tl[iv] > self.max_rep_s:
                     state, iv = _BASE, self._recent_low(i)
             else:
@@ -190,36 +231,62 @@ class RepDetector:
                 # Still coming down while it keeps falling by more than ``tol`` per
                 # ``settle_s``: ``anchor`` is the level it last fell from.
                 if x < anchor - max(0.2, 0.02 * exc):
-                    anchor, last_low_t = x, tl[i]
+                    anchor, last_low_t, near_t = x, tl[i], tl[i]
                     continue
-                half_done = e <= v + 0.5 * exc
-                if not half_done:
-                    if x >= e + P:  # climbed again before coming down: same rep
-                        state = _RISE
+                up_tol = max(1.0, 0.08 * exc)
+                if x < e + up_tol:
+                    near_t = tl[i]  # still resting at the bottom
+                if e > v + 0.5 * exc:  # not half way down
+                    if x < e + self._fall(P, exc):
+                        continue
+                    if not held or near_t - last_low_t < self.rest_s:
+                        # A bounce after the lift, or a sag in the hold that did not
+                        # rest at the bottom before climbing again: same rep.
+                        state, iq, jl, jc = _RISE, i, i, -1
                         if x > p:
                             ip = i
+                        continue
+                    # Held at the top, came down, rested, lifts again: that lowering
+                    # ended the rep, and this is the next one.
+                elif not (x >= e + up_tol or tl[i] - last_low_t >= self.settle_s):
                     continue
-                if x >= e + max(1.0, 0.08 * exc) or tl[i] - last_low_t >= self.settle_s:
-                    t_det = tl[i] if now_s is None else max(tl[i], now_s)
-                    lo = max(0, iv - self.keep_n)
-                    shape = measure_rep(np.asarray(tl[lo : i + 1]), np.asarray(al[lo : i + 1]),
-                                        iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
-                    out.append(shape)
-                    self._roms.append(shape.rom_deg)
-                    P = self.prominence_deg_ = self._prominence()
-                    # The low after this rep is the valley candidate for the next one.
-                    state, iv = _BASE, il
-                    # Re-check this sample against the new valley.
-                    if x >= al[iv] + P:
-                        state, ip = _RISE, i
+                t_det = tl[i] if now_s is None else max(tl[i], now_s)
+                lo = max(0, iv - self.keep_n)
+                shape = measure_rep(np.asarray(tl[lo : i + 1]), np.asarray(al[lo : i + 1]),
+                                    iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
+                out.append(shape)
+                self._roms.append(shape.rom_deg)
+                P = self.prominence_deg_ = self._prominence()
+                # The low after this rep is the valley candidate for the next one.
+                state, iv = _BASE, il
+                # Re-check this sample against the new valley.
+                if x >= al[iv] + P:
+                    state, ip, iq, jl, jc = _RISE, i, i, i, -1
         # Drop history no open rep can need (all but a second before the current valley).
         cut = iv - self.keep_n
         if cut > 0:
             del tl[:cut], al[:cut]
             iv, ip, il = iv - cut, max(ip - cut, 0), max(il - cut, 0)
+            iq, jl, jp = max(iq - cut, 0), max(jl - cut, 0), max(jp - cut, 0)
+            jc = jc - cut if jc >= cut else -1
         self._state, self._iv, self._ip, self._il = state, iv, ip, il
-        self._last_low_t, self._anchor = last_low_t, anchor
+        self._iq, self._jl, self._jc, self._jp = iq, jl, jc, jp
+        self._last_low_t, self._near_t, self._anchor = last_low_t, near_t, anchor
+        self._held = held
         return out
+
+    def _top_s(self, iv: int, ip: int, i: int) -> float:
+        """How long the angle stayed in the top quarter of the rise around its peak ``ip``
+        (up to ``i``): a hold, or only an overshoot at the end of the lift."""
+        al, tl = self._a, self._t
+        level = al[ip] - 0.25 * (al[ip] - al[iv])
+        k0 = ip
+        while k0 > iv and al[k0 - 1] >= level:
+            k0 -= 1
+        k1 = ip
+        while k1 < i and al[k1 + 1] >= level:
+            k1 += 1
+        return tl[k1] - tl[k0]
 
     def _recent_low(self, i: int) -> int:
         """Index of the lowest sample in the last ``valley_window_n`` up to ``i``."""

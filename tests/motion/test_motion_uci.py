@@ -22,10 +22,11 @@ def sessions(shared_data):
     return out
 
 
-def test_every_session_has_its_thirty_reps_within_one(sessions):
+def test_every_session_has_its_thirty_reps(sessions):
+    # e2 and e4 used to give 29: the first low-amplitude rep swallowed the next one
+    # (tests/motion/test_reps_merge.py rebuilds both traps as crafted signals).
     counts = {n: len(reps) for n, (_, reps, _) in sessions.items()}
-    assert all(29 <= c <= 30 for c in counts.values()), counts
-    assert sum(c == 30 for c in counts.values()) >= 6, counts
+    assert all(c == 30 for c in counts.values()), counts
 
 
 def test_execution_type_from_the_flags_is_right_for_90_percent(sessions):
