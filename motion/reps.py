@@ -53,10 +53,20 @@ class RepShape:
     gap_s: float
 
 
+def _median(x: np.ndarray) -> float:
+    """``np.median`` of a short 1-D array, without its general-case overhead (same value)."""
+    n = x.shape[0]
+    k = n // 2
+    if n % 2:
+        return float(np.partition(x, k)[k])
+    part = np.partition(x, (k - 1, k))
+    return float((part[k - 1] + part[k]) / 2)
+
+
 def _speed(t: np.ndarray, a: np.ndarray, width_s: float) -> np.ndarray:
     """Angular speed (°/s), centred difference over about ``width_s``."""
     n = a.shape[0]
-    dt = float(np.median(np.diff(t))) if n > 1 else 1.0
+    dt = _median(t[1:] - t[:-1]) if n > 1 else 1.0
     k = max(1, int(round(width_s / dt / 2)))
     if n <= 2 * k:
         return np.abs(np.gradient(a, t)) if n > 1 else np.zeros(n)
@@ -110,8 +120,8 @@ def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low:
     rest = np.flatnonzero(t[: i_move + 1] >= t[i_move] - level_window_s)
     base = a[rest[0] : i_move + 1]
     base = base[base <= v + onset_frac * exc]
-    start_level = float(np.median(base)) if base.size else v
-    top_level = float(np.median(a[i_in : i_out + 1])) if i_out > i_in else p
+    start_level = _median(base) if base.size else v
+    top_level = _median(a[i_in : i_out + 1]) if i_out > i_in else p
     return RepShape(
         t_start=float(t[i_start]), t_peak=float(t[i_peak]), t_end=float(t[i_end]),
         t_detected=t_detected, start_deg=start_level, peak_deg=p, end_deg=e,
@@ -178,11 +188,6 @@ class RepDetector:
             return max(self.min_prominence_deg, self.initial_prominence_deg)
         return max(self.min_prominence_deg, self.prominence_frac * ref)
 
-    def _fall(self, prominence_deg: float, exc_deg: float) -> float:
-        """The fall that starts the way down: the set's prominence, or less for a rep
-        smaller than the set's reference (``prominence_frac`` of its own excursion)."""
-        return max(self.min_prominence_deg, min(prominence_deg, self.prominence_frac * exc_deg))
-
     def process(self, t_s: np.ndarray, angle_deg: np.ndarray, now_s: float | None = None
                 ) -> list[RepShape]:
         out: list[RepShape] = []
@@ -195,6 +200,11 @@ class RepDetector:
         iq, jl, jc, jp = self._iq, self._jl, self._jc, self._jp
         last_low_t, near_t, anchor = self._last_low_t, self._near_t, self._anchor
         held = self._held
+        # The fall that starts the way down is the set's prominence, or less for a rep
+        # smaller than the set's reference: ``prominence_frac`` of its own excursion (not
+        # under the minimum). Inlined below with the other tolerances: this loop runs once
+        # per sample, and calls cost more than the arithmetic.
+        frac, min_p = self.prominence_frac, self.min_prominence_deg
         for i in range(base, len(al)):
             x = al[i]
             if state == _BASE:
@@ -206,7 +216,10 @@ class RepDetector:
                     iv = self._recent_low(i)
             elif state == _RISE:
                 exc = al[ip] - al[iv]
-                if x >= al[iq] + max(1.0, 0.08 * exc):  # got higher
+                tol = 0.08 * exc
+                if tol < 1.0:
+                    tol = 1.0
+                if x >= al[iq] + tol:  # got higher
                     if tl[i] - tl[iq] >= self.valley_window_s:
                         jc, jp = jl, ip  # ... after a pause: maybe a new lift from there
                     iq = jl = i
@@ -218,7 +231,7 @@ class RepDetector:
                     # A prominence above the top before the pause: a second lift, not a
                     # jerk at the end of a hold. The pause was a rest, the rep starts there.
                     iv, jc = jc, -1
-                elif x <= al[ip] - self._fall(P, exc):
+                elif x <= al[ip] - (P if P < frac * exc else max(min_p, frac * exc)):
                     state, il, last_low_t, near_t, anchor = _DESC, i, tl[i], tl[i], x
                     held = self._top_s(iv, ip, i) >= self.held_s
                 elif tl[i] - tl[iv] > self.max_rep_s:
@@ -230,14 +243,17 @@ class RepDetector:
                     il = i
                 # Still coming down while it keeps falling by more than ``tol`` per
                 # ``settle_s``: ``anchor`` is the level it last fell from.
-                if x < anchor - max(0.2, 0.02 * exc):
+                fall_tol = 0.02 * exc
+                if x < anchor - (fall_tol if fall_tol > 0.2 else 0.2):
                     anchor, last_low_t, near_t = x, tl[i], tl[i]
                     continue
-                up_tol = max(1.0, 0.08 * exc)
+                up_tol = 0.08 * exc
+                if up_tol < 1.0:
+                    up_tol = 1.0
                 if x < e + up_tol:
                     near_t = tl[i]  # still resting at the bottom
                 if e > v + 0.5 * exc:  # not half way down
-                    if x < e + self._fall(P, exc):
+                    if x < e + (P if P < frac * exc else max(min_p, frac * exc)):
                         continue
                     if not held or near_t - last_low_t < self.rest_s:
                         # A bounce after the lift, or a sag in the hold that did not
