@@ -20,9 +20,9 @@ Flags are decided when the rep is emitted and never change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import median
 
 from motion.reps import RepShape
+from motion.stats import median_of
 from motion.types import QualityFlag
 
 
@@ -68,9 +68,9 @@ class QualityJudge:
         if len(self._seen) < r.calibration_reps:
             self._seen.append(rep)
             self.reference_ = (
-                median(s.rom_deg for s in self._seen),
-                median(s.hold_s for s in self._seen),
-                median(_speed(s) for s in self._seen),
+                median_of(s.rom_deg for s in self._seen),
+                median_of(s.hold_s for s in self._seen),
+                median_of(_speed(s) for s in self._seen),
             )
         ref_rom, ref_hold, ref_speed = self.reference_  # type: ignore[misc]
         flags: list[QualityFlag] = []

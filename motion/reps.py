@@ -27,9 +27,10 @@ Each emitted rep is final: later samples never change it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import median
 
 import numpy as np
+
+from motion.stats import median_array, median_of
 
 _BASE, _RISE, _DESC = 0, 1, 2
 
@@ -53,20 +54,10 @@ class RepShape:
     gap_s: float
 
 
-def _median(x: np.ndarray) -> float:
-    """``np.median`` of a short 1-D array, without its general-case overhead (same value)."""
-    n = x.shape[0]
-    k = n // 2
-    if n % 2:
-        return float(np.partition(x, k)[k])
-    part = np.partition(x, (k - 1, k))
-    return float((part[k - 1] + part[k]) / 2)
-
-
 def _speed(t: np.ndarray, a: np.ndarray, width_s: float) -> np.ndarray:
     """Angular speed (°/s), centred difference over about ``width_s``."""
     n = a.shape[0]
-    dt = _median(t[1:] - t[:-1]) if n > 1 else 1.0
+    dt = median_array(t[1:] - t[:-1]) if n > 1 else 1.0
     k = max(1, int(round(width_s / dt / 2)))
     if n <= 2 * k:
         return np.abs(np.gradient(a, t)) if n > 1 else np.zeros(n)
@@ -120,8 +111,8 @@ def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low:
     rest = np.flatnonzero(t[: i_move + 1] >= t[i_move] - level_window_s)
     base = a[rest[0] : i_move + 1]
     base = base[base <= v + onset_frac * exc]
-    start_level = _median(base) if base.size else v
-    top_level = _median(a[i_in : i_out + 1]) if i_out > i_in else p
+    start_level = median_array(base) if base.size else v
+    top_level = median_array(a[i_in : i_out + 1]) if i_out > i_in else p
     return RepShape(
         t_start=float(t[i_start]), t_peak=float(t[i_peak]), t_end=float(t[i_end]),
         t_detected=t_detected, start_deg=start_level, peak_deg=p, end_deg=e,
@@ -183,7 +174,7 @@ class RepDetector:
     def _prominence(self) -> float:
         ref = self.reference_rom_deg
         if ref is None and self._roms:
-            ref = median(self._roms[-3:])
+            ref = median_of(self._roms[-3:])
         if ref is None:
             return max(self.min_prominence_deg, self.initial_prominence_deg)
         return max(self.min_prominence_deg, self.prominence_frac * ref)
