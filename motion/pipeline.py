@@ -287,11 +287,18 @@ class SetAnalyzer:
 def _group(chunk: ImuChunk, k: int) -> ImuChunk:
     """Average consecutive groups of ``k`` samples; each group takes its last time."""
     n = len(chunk) // k
-    return ImuChunk(
-        chunk.t_s[k - 1 :: k][:n].copy(),
-        chunk.accel_m_s2[: n * k].reshape(n, k, 3).sum(axis=1) / k,
-        chunk.gyro_rad_s[: n * k].reshape(n, k, 3).sum(axis=1) / k,
-    )
+    return ImuChunk(chunk.t_s[k - 1 :: k][:n].copy(), _group_mean(chunk.accel_m_s2, n, k),
+                    _group_mean(chunk.gyro_rad_s, n, k))
+
+
+def _group_mean(x: np.ndarray, n: int, k: int) -> np.ndarray:
+    # Strided adds in sample order: the same sums as reshape(n, k, 3).sum(axis=1), at a
+    # third of the cost on the parser's column views.
+    out = x[0 : n * k : k].copy()
+    for j in range(1, k):
+        out += x[j : n * k : k]
+    out /= k
+    return out
 
 
 def _take(chunk: ImuChunk, idx: np.ndarray) -> ImuChunk:
