@@ -149,3 +149,12 @@ def test_uci_layout_names_the_exercise_so_a_forward_bend_counts_down_as_up(capsy
     told = replay_json(capsys, shared_data / "uci-pt/s1/e2/u4/test.txt.gz",
                        "--exercise", "trunk_flexion_seated")
     assert by_path["reps"] == told["reps"] and by_path["count"] >= 29
+
+
+def test_default_step_gives_the_reps_of_small_chunks(capsys, sim_csv):
+    """Replay feeds files in large steps for speed; a live wearable's 3-sample chunks agree."""
+    folder, _ = sim_csv
+    default = replay_json(capsys, folder / "forearm.csv")
+    small = replay_json(capsys, folder / "forearm.csv", "--chunk", 3)
+    assert default["count"] > 0
+    assert default == small
