@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PACKAGES := rehab sensors motion therapy firmware_bridge mqtt kiosk
 
 .PHONY: install run test bench clean
 
@@ -15,6 +16,9 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# Bytecode now, as pip does for wheels (an editable install has none, and environments
+	# with PYTHONDONTWRITEBYTECODE would compile every module on every start-up).
+	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null
 	touch $(STAMP)
 
 run: install
