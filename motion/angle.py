@@ -32,6 +32,7 @@ import numpy as np
 
 from motion.axis import AxisEstimator
 from motion.lever import LeverArmEstimator, lift_direction
+from motion.stats import steps
 from motion.vectors import signed_angle_about, unsigned_angle
 
 DEG_PER_RAD = 57.29577951308232
@@ -51,10 +52,7 @@ class _Unwrap:
         if rad.shape[0] == 0:
             return rad
         prev = rad[0] if self._last is None else self._last
-        step = np.empty(rad.shape[0])
-        step[0] = rad[0] - prev
-        np.subtract(rad[1:], rad[:-1], out=step[1:])
-        if np.abs(step).max() < np.pi:  # nothing to unwrap (np.unwrap would return it as is)
+        if np.abs(steps(rad, prev)).max() < np.pi:  # nothing to unwrap (np.unwrap would return it as is)
             out = rad
         else:
             out = np.unwrap(np.concatenate(([prev], rad)))[1:]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import imufusion
 import numpy as np
 
+from motion.stats import steps
 from motion.vectors import gravity_from_quaternions, quaternion_from_up
 
 DEG_PER_RAD = 57.29577951308232
@@ -67,9 +68,7 @@ class OrientationTracker:
         gyro_deg = gyro_rad_s * DEG_PER_RAD
         accel_g = accel_m_s2 * (1.0 / 9.80665)
         prev = self._last_t if self._last_t is not None else t_s[0] - self.dt_s
-        dt = np.empty(n)
-        dt[0] = t_s[0] - prev
-        np.subtract(t_s[1:], t_s[:-1], out=dt[1:])
+        dt = steps(t_s, prev)
         self._last_t = float(t_s[-1])
         odd = np.flatnonzero(np.abs(dt - self.dt_s) > 0.3 * self.dt_s)
         upd = ahrs.update_no_magnetometer

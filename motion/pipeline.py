@@ -18,6 +18,7 @@ from motion.despike import CausalMedian
 from motion.fusion import OrientationTracker
 from motion.quality import QualityJudge, QualityRules
 from motion.reps import RepDetector, RepShape
+from motion.stats import steps
 from motion.types import Rep
 from sensors.types import ImuChunk
 
@@ -274,9 +275,7 @@ class SetAnalyzer:
 
     def _count_gaps(self, t: np.ndarray) -> None:
         prev = self._last_t if self._last_t is not None else t[0]
-        dt = np.empty(t.shape[0])
-        dt[0] = t[0] - prev
-        np.subtract(t[1:], t[:-1], out=dt[1:])
+        dt = steps(t, prev)
         big = dt[dt > self._gap_min_s]
         if big.size:
             self.gaps_ += int(big.size)
