@@ -17,7 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import imufusion
 import numpy as np
@@ -42,48 +44,43 @@ def hour_csv(folder: Path, rate_hz: float) -> Path:
     return path
 
 
+def best_s(run: Callable[[Any], object], setup: Callable[[], Any] = lambda: None) -> float:
+    """Best of ``REPEATS`` wall times of ``run(setup())``; ``setup`` is not timed."""
+    best = np.inf
+    for _ in range(REPEATS):
+        arg = setup()
+        t = time.perf_counter()
+        run(arg)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def bare_loop_s(path: Path) -> tuple[float, int]:
     rec = load_recording(path)
     gyro = np.degrees(rec.chunk.gyro_rad_s)
     accel = rec.chunk.accel_m_s2 / 9.80665
-    best = np.inf
-    for _ in range(REPEATS):
-        ahrs = imufusion.Ahrs()
-        t = time.perf_counter()
+
+    def loop(ahrs: imufusion.Ahrs) -> None:
         for g, a in zip(gyro, accel):
             ahrs.update_no_magnetometer(g, a)
-        best = min(best, time.perf_counter() - t)
-    return best, len(rec.chunk)
+
+    return best_s(loop, imufusion.Ahrs), len(rec.chunk)
 
 
 def startup_s() -> float:
     """Python start-up plus the imports of ``rehab replay`` (what any run pays first)."""
-    best = np.inf
-    for _ in range(REPEATS):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import rehab.cli, rehab.commands.replay"], check=True)
-        best = min(best, time.perf_counter() - t)
-    return best
+    code = "import rehab.cli, rehab.commands.replay"
+    return best_s(lambda _: subprocess.run([sys.executable, "-c", code], check=True))
 
 
 def parse_s(path: Path) -> float:
-    best = np.inf
-    for _ in range(REPEATS):
-        t = time.perf_counter()
-        load_recording(path)
-        best = min(best, time.perf_counter() - t)
-    return best
+    return best_s(lambda _: load_recording(path))
 
 
 def replay_s(path: Path) -> float:
     rehab = shutil.which("rehab", path=str(Path(sys.executable).parent)) or "rehab"
-    best = np.inf
-    for _ in range(REPEATS):
-        t = time.perf_counter()
-        subprocess.run([rehab, "replay", str(path), "--json"], check=True,
-                       stdout=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - t)
-    return best
+    return best_s(lambda _: subprocess.run([rehab, "replay", str(path), "--json"], check=True,
+                                           stdout=subprocess.DEVNULL))
 
 
 def chunked_rates() -> list[tuple[int, float]]:
