@@ -27,3 +27,8 @@ class WearableGone(BleError):
         self.sensor_id = sensor_id
         self.away_s = away_s
         self.reason = reason
+
+
+class RequestCancelled(BleError):
+    """The BLE stack cancelled a request pending on a connection it tore down (a wearable
+    walking away mid-write): a lost link, not a cancellation of the task that waited."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bleak import BleakClient
 from bleak.exc import BleakError
@@ -22,7 +23,7 @@ from firmware_bridge.backoff import backoff_s
 from firmware_bridge.clock import Clock, MonotonicClock
 from sensors.ble.connector import Connector
 from sensors.ble.drivers import Driver
-from sensors.ble.errors import BleError
+from sensors.ble.errors import BleError, RequestCancelled
 from sensors.ble.events import LinkEvent, LinkEventKind, LinkPolicy
 from sensors.ble.ports import Wearable
 from sensors.types import ImuChunk
@@ -31,10 +32,24 @@ log = logging.getLogger(__name__)
 END = None  # queue sentinel: the link has ended
 DEFAULT_POLICY = LinkPolicy()
 LINK_ERRORS = (BleakError, BleError, asyncio.TimeoutError, OSError, EOFError)
+T = TypeVar("T")
 
 
 async def clock_sleep(clock: Clock, seconds: float) -> None:
     await asyncio.sleep(max(0.0, seconds) / float(getattr(clock, "speed", 1.0)))
+
+
+async def _request(awaitable: Awaitable[T]) -> T:
+    """Await a BLE request; a CancelledError that is not this task's own cancellation
+    (bumble/bleak cancel the requests pending on a dropped connection) becomes a
+    :class:`RequestCancelled`, which the link handles like any other lost connection."""
+    try:
+        return await awaitable
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is None or task.cancelling():
+            raise
+        raise RequestCancelled("request cancelled: connection lost") from None
 
 
 def _reason(exc: BaseException) -> str:
@@ -100,9 +115,9 @@ class WearableLink:
     async def _connect(self) -> BleakClient:
         w = self.wearable
         self._dropped.clear()
-        client = await self.connector.connect(w.address, w.name, self._on_disconnect)
+        client = await _request(self.connector.connect(w.address, w.name, self._on_disconnect))
         try:
-            await self.driver.start(client, self)
+            await _request(self.driver.start(client, self))
         except BaseException:
             await self._disconnect(client)
             raise
@@ -110,7 +125,7 @@ class WearableLink:
 
     async def _disconnect(self, client: BleakClient) -> None:
         try:
-            await client.disconnect()
+            await _request(client.disconnect())
         except LINK_ERRORS as exc:
             log.debug("disconnect %s: %r", self.wearable.address, exc)
 
@@ -125,7 +140,7 @@ class WearableLink:
             if self.clock.now() - self.driver.last_rx_s > p.silence_timeout_s:
                 return f"no data for {p.silence_timeout_s:.0f} s"
             try:
-                await self.driver.tick(client)
+                await _request(self.driver.tick(client))
             except LINK_ERRORS as exc:
                 return f"link error: {exc}"
             stop = asyncio.ensure_future(self._stop.wait())
@@ -171,7 +186,7 @@ class WearableLink:
                 self._client = None
                 if not reason:
                     try:
-                        await self.driver.stop(client)
+                        await _request(self.driver.stop(client))
                     except LINK_ERRORS as exc:
                         log.debug("stop %s: %r", self.wearable.address, exc)
                     await self._disconnect(client)

@@ -49,11 +49,3 @@ class BleSource:
             except TimeoutError:
                 log.warning("link %s did not stop within 5 s", self.info.sensor_id)
                 self._task.cancel()
-            except asyncio.CancelledError:
-                # The link task itself ended cancelled: the BLE stack cancelled a request
-                # pending on a connection it tore down (a wearable walking away). That is
-                # the end of the link, not a cancellation of whoever closes the source.
-                current = asyncio.current_task()
-                if not self._task.cancelled() or (current is not None and current.cancelling()):
-                    raise
-                log.debug("link %s ended cancelled by the BLE stack", self.info.sensor_id)
