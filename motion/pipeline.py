@@ -17,7 +17,8 @@ from motion.bias import GyroBiasEstimator, TiltBiasObserver
 from motion.despike import CausalMedian
 from motion.fusion import OrientationTracker
 from motion.quality import QualityJudge, QualityRules
-from motion.reps import RepDetector, RepShape
+from motion.measure import RepShape
+from motion.reps import RepDetector
 from motion.stats import steps
 from motion.types import Rep
 from sensors.types import ImuChunk

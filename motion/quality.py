@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from motion.reps import RepShape
+from motion.measure import RepShape
 from motion.stats import median_of
 from motion.types import QualityFlag
 

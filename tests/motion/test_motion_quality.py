@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from motion.quality import QualityJudge
-from motion.reps import RepShape
+from motion.measure import RepShape
 from motion.types import QualityFlag
 
 

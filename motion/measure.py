@@ -1,0 +1,100 @@
+"""Measurements of one rep from its samples: start, peak, end, ROM, hold, tempo.
+
+Pure functions over the samples the rep detector kept (valley .. low after the peak).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from motion.stats import median_array
+
+@dataclass(frozen=True, slots=True)
+class RepShape:
+    """Measurements of one rep, before quality rules are applied."""
+
+    t_start: float
+    t_peak: float
+    t_end: float
+    t_detected: float
+    start_deg: float
+    peak_deg: float
+    end_deg: float
+    rom_deg: float
+    hold_s: float
+    up_s: float
+    down_s: float
+    max_gap_s: float
+    gap_s: float
+
+
+def _speed(t: np.ndarray, a: np.ndarray, width_s: float) -> np.ndarray:
+    """Angular speed (°/s), centred difference over about ``width_s``."""
+    n = a.shape[0]
+    dt = median_array(t[1:] - t[:-1]) if n > 1 else 1.0
+    k = max(1, int(round(width_s / dt / 2)))
+    if n <= 2 * k:
+        return np.abs(np.gradient(a, t)) if n > 1 else np.zeros(n)
+    sp = np.empty(n)
+    sp[k:-k] = np.abs(a[2 * k :] - a[: -2 * k]) / np.maximum(t[2 * k :] - t[: -2 * k], 1e-9)
+    sp[:k], sp[-k:] = sp[k], sp[-k - 1]
+    return sp
+
+
+def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low: int,
+                t_detected: float, *, nominal_dt_s: float, onset_frac: float = 0.05,
+                still_frac: float = 0.1, speed_window_s: float = 0.2,
+                level_window_s: float = 0.5) -> RepShape:
+    """Times and sizes of a rep from its samples (valley .. low after the peak).
+
+    Start and end are where the angle leaves and regains (within ``onset_frac`` of the
+    excursion) the rest levels. The hold is the time in the upper half of the rep
+    between the end of the lift and the start of the lowering, each found where the
+    angular speed falls below ``still_frac`` of that phase's top speed — so a limb that
+    sags slowly while holding still counts as holding.
+    """
+    v, p, e = float(a[i_valley]), float(a[i_peak]), float(a[i_low])
+    exc = p - v
+    rise = a[i_valley : i_peak + 1]
+    below = np.flatnonzero(rise <= v + onset_frac * exc)
+    i_start = i_valley + int(below[-1]) if below.size else i_valley
+    fall = a[i_peak : i_low + 1]
+    back = np.flatnonzero(fall <= e + onset_frac * (p - e))
+    i_end = i_peak + int(back[0]) if back.size else i_low
+    # Upper half of the rep: from the first crossing on the way up to the last on the way down.
+    upper = np.flatnonzero(a[i_start : i_end + 1] >= v + 0.5 * exc) + i_start
+    i_hi0, i_hi1 = int(upper[0]), int(upper[-1])
+    sp = _speed(t[i_start : i_end + 1], a[i_start : i_end + 1], speed_window_s)
+    sp_up = sp[: i_hi0 - i_start + 1]
+    sp_dn = sp[i_hi1 - i_start :]
+    top = sp[i_hi0 - i_start : i_hi1 - i_start + 1]
+    up_thr = still_frac * float(sp_up.max()) if sp_up.size else 0.0
+    dn_thr = still_frac * float(sp_dn.max()) if sp_dn.size else 0.0
+    slow_up = np.flatnonzero(top < up_thr)
+    slow_dn = np.flatnonzero(top < dn_thr)
+    if slow_up.size and slow_dn.size and slow_dn[-1] >= slow_up[0]:
+        i_in, i_out = i_hi0 + int(slow_up[0]), i_hi0 + int(slow_dn[-1])
+    else:  # no still moment at the top: it turned straight round at the peak
+        i_in = i_out = i_peak
+    dts = np.diff(t[i_start : i_end + 1])
+    gaps = dts[dts > 1.5 * nominal_dt_s]
+    # Rest level: the still samples before the lift gets going (speed under the same
+    # threshold that ends the lift), over up to ``level_window_s``.
+    moving = np.flatnonzero(sp[: i_hi0 - i_start + 1] >= up_thr)
+    i_move = i_start + int(moving[0]) if moving.size else i_start
+    rest = np.flatnonzero(t[: i_move + 1] >= t[i_move] - level_window_s)
+    base = a[rest[0] : i_move + 1]
+    base = base[base <= v + onset_frac * exc]
+    start_level = median_array(base) if base.size else v
+    top_level = median_array(a[i_in : i_out + 1]) if i_out > i_in else p
+    return RepShape(
+        t_start=float(t[i_start]), t_peak=float(t[i_peak]), t_end=float(t[i_end]),
+        t_detected=t_detected, start_deg=start_level, peak_deg=p, end_deg=e,
+        rom_deg=top_level - start_level,
+        hold_s=float(t[i_out] - t[i_in]), up_s=float(t[i_in] - t[i_start]),
+        down_s=float(t[i_end] - t[i_out]),
+        max_gap_s=float(dts.max()) if dts.size else 0.0,
+        gap_s=float(np.sum(gaps - nominal_dt_s)) if gaps.size else 0.0,
+    )
