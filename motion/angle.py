@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from motion.axis import AxisEstimator
+from motion.axis_lock import StableAxisLock
 from motion.lever import LeverArmEstimator, lift_direction
 from motion.stats import steps
 from motion.vectors import signed_angle_about, unsigned_angle
@@ -38,6 +39,8 @@ from motion.vectors import signed_angle_about, unsigned_angle
 DEG_PER_RAD = 57.29577951308232
 VERTICAL_AXIS_DEG = 25.0
 MAX_HELD_S = 20.0  # longest wait for the axis before releasing samples unsigned
+AXIS_WAIT_S = 10.0  # no stable axis by then: lock on all the turning seen, if there was some
+AXIS_FALLBACK_TURN_DEG = 30.0
 POLARITY_WAIT_S = 12.0  # longest wait for clear lift evidence before the fallback
 SENSOR_FACE_AXIS = np.array([0.0, 0.0, 1.0])
 
@@ -168,13 +171,14 @@ class SegmentAngle(_HeldStream):
     sensor shows).
     """
 
-    def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, lifts: bool = True) -> None:
+    def __init__(self, rate_hz: float, *, lifts: bool = True) -> None:
         super().__init__(rate_hz, lifts)
-        self.axis = AxisEstimator(rate_hz, lock_deg=lock_deg)
+        self.axis = StableAxisLock(rate_hz, block_s=self.CHECK_S)
         self._v_ref: np.ndarray | None = None
         self._use_gyro = False
         self._gyro_angle = 0.0
         self._unwrap = _Unwrap()
+        self._turned_rad = 0.0
 
     def process(self, t_s, gyro_rad_s, up, accel_m_s2):
         return self._process(t_s, (gyro_rad_s, up, accel_m_s2))
@@ -186,15 +190,27 @@ class SegmentAngle(_HeldStream):
         self.polarity.lever.add(gyro, accel, up)
         self._held.push(t_s, gyro, up)
         if self.axis.axis_ is None:
-            i = self.axis.add_until_lock(gyro, up)
-            if i is None:
-                if boundary and self._too_long(MAX_HELD_S):
+            self.axis.add(gyro)
+            self._turned_rad += float(np.sum(np.linalg.norm(gyro, axis=1))) * self.dt_s
+            if not boundary:
+                return None
+            if not self.axis.close_block():
+                if not self._too_long(AXIS_WAIT_S):
+                    return None
+                if self._turned_rad * DEG_PER_RAD < AXIS_FALLBACK_TURN_DEG:
+                    if not self._too_long(MAX_HELD_S):
+                        return None
                     t_h, _, up_h = self._held.pop()
                     return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
-                return None
-            self.locked_at_s_ = float(t_s[i])
+                self.axis.lock_on_all()
+            self.locked_at_s_ = float(t_s[-1])
+            # Turning about the vertical: the up vector (in the sensor) stays on the axis
+            # while the segment moves, so compare with its mean over the held samples.
             a = self.axis.axis_
-            tilt = np.degrees(np.arccos(min(1.0, abs(float(a @ self._v_ref)))))
+            _, _, up_h = self._held.peek()
+            mean_up = up_h.mean(axis=0)
+            mean_up /= max(float(np.linalg.norm(mean_up)), 1e-9)
+            tilt = np.degrees(np.arccos(min(1.0, abs(float(a @ mean_up)))))
             self._use_gyro = bool(tilt < VERTICAL_AXIS_DEG)
         if not boundary:
             return None

@@ -26,9 +26,12 @@ Each emitted rep is final: later samples never change it.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from motion.measure import RepShape, measure_rep
+from motion.period import PeriodEstimator
 from motion.stats import median_of
 
 _BASE, _RISE, _DESC = 0, 1, 2
@@ -50,6 +53,8 @@ class RepDetector:
         held_s: float = 1.5,
         valley_window_s: float = 5.0,
         max_rep_s: float = 60.0,
+        reached_frac: float = 0.7,
+        merge_frac: float = 0.6,
     ) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reference_rom_deg = reference_rom_deg
@@ -60,6 +65,13 @@ class RepDetector:
         self.rest_s = rest_s
         self.held_s = held_s
         self.valley_window_s = valley_window_s
+        self.reached_frac = reached_frac
+        self.merge_frac = merge_frac
+        self._period = PeriodEstimator(rate_hz)
+        self._period_s: float | None = None
+        self._periods: deque[tuple[int, float | None]] = deque()
+        self._count = 0
+        self._last_confirm_t = -np.inf
         # The start of a rep is the lowest point of the last few seconds, not of all time
         # since the last rep: a patient who shifts on the chair moves the rest level.
         self.valley_window_n = max(2, int(round(valley_window_s * rate_hz)))
@@ -89,13 +101,23 @@ class RepDetector:
             return max(self.min_prominence_deg, self.initial_prominence_deg)
         return max(self.min_prominence_deg, self.prominence_frac * ref)
 
-    def process(self, t_s: np.ndarray, angle_deg: np.ndarray, now_s: float | None = None
-                ) -> list[RepShape]:
+    def process(self, t_s: np.ndarray, angle_deg: np.ndarray, now_s: float | None = None,
+                periods: list[tuple[int, float | None]] | None = None) -> list[RepShape]:
+        """Feed samples; ``periods``: the set's period refreshes as (sample index from
+        which it holds, period or None) from a multi-channel estimate of the same stream
+        (:class:`~motion.period.PeriodEstimator`); without it the angle's own is used."""
         out: list[RepShape] = []
         tl, al = self._t, self._a
         base = len(tl)
         tl.extend(t_s.tolist())
         al.extend(angle_deg.tolist())
+        # Period refreshes, each used from the sample it was made at (chunk-invariant).
+        queue = self._periods
+        queue.extend(self._period.add(angle_deg) if periods is None else periods)
+        g0 = self._count - base
+        self._count += angle_deg.shape[0]
+        period_s = self._period_s
+        last_confirm_t = self._last_confirm_t
         P = self.prominence_deg_
         state, iv, ip, il = self._state, self._iv, self._ip, self._il
         iq, jl, jc, jp = self._iq, self._jl, self._jc, self._jp
@@ -108,6 +130,8 @@ class RepDetector:
         frac, min_p = self.prominence_frac, self.min_prominence_deg
         for i in range(base, len(al)):
             x = al[i]
+            while queue and queue[0][0] <= g0 + i:
+                period_s = queue.popleft()[1]
             if state == _BASE:
                 if x < al[iv]:
                     iv = i
@@ -167,6 +191,12 @@ class RepDetector:
                     # ended the rep, and this is the next one.
                 elif not (x >= e + up_tol or tl[i] - last_low_t >= self.settle_s):
                     continue
+                if period_s is not None and tl[i] - last_confirm_t < self.merge_frac * period_s:
+                    # Far sooner than the set's period after the last rep: one bump of a
+                    # two-bump cycle (a row, a press). The rep goes on to the cycle's end.
+                    state, iq, jl, jc = _RISE, i, i, -1
+                    continue
+                last_confirm_t = tl[i]
                 t_det = tl[i] if now_s is None else max(tl[i], now_s)
                 lo = max(0, iv - self.keep_n)
                 shape = measure_rep(np.asarray(tl[lo : i + 1]), np.asarray(al[lo : i + 1]),
@@ -190,6 +220,7 @@ class RepDetector:
         self._iq, self._jl, self._jc, self._jp = iq, jl, jc, jp
         self._last_low_t, self._near_t, self._anchor = last_low_t, near_t, anchor
         self._held = held
+        self._period_s, self._last_confirm_t = period_s, last_confirm_t
         return out
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
@@ -212,15 +243,26 @@ class RepDetector:
         return lo + min(range(len(seg)), key=seg.__getitem__)
 
     def finish(self, now_s: float | None = None) -> list[RepShape]:
-        """End of stream: a rep that came down at least half way is emitted as it stands."""
-        if self._state != _DESC:
+        """End of stream: the open rep counts if it came down at least half way, or if it
+        reached the top (``reached_frac`` of the set's reference ROM) and turned back
+        (the same 8 % tolerance as a rise's) — a patient who stops there did that rep."""
+        if self._state == _BASE:
             return []
         al, tl = self._a, self._t
-        v, p, e = al[self._iv], al[self._ip], al[self._il]
-        if e > v + 0.5 * (p - v):
+        iv, ip = self._iv, self._ip
+        v, p = al[iv], al[ip]
+        il = ip + min(range(len(al) - ip), key=lambda k: al[ip + k])
+        e = al[il]
+        ref = self.reference_rom_deg
+        if ref is None and self._roms:
+            ref = median_of(self._roms[-3:])
+        down_half = self._state == _DESC and e <= v + 0.5 * (p - v)
+        turned = al[-1] <= p - max(1.0, 0.08 * (p - v))
+        reached = ref is not None and p - v >= self.reached_frac * ref and turned
+        if not (down_half or reached):
             return []
         t_det = tl[-1] if now_s is None else max(tl[-1], now_s)
-        shape = measure_rep(np.asarray(tl), np.asarray(al), self._iv, self._ip, self._il,
-                            t_det, nominal_dt_s=self.dt_s)
+        shape = measure_rep(np.asarray(tl), np.asarray(al), iv, ip, il, t_det,
+                            nominal_dt_s=self.dt_s)
         self._state = _BASE
         return [shape]

@@ -1,0 +1,95 @@
+"""The set's repetition period, from the autocorrelation of the recent movement.
+
+Some movements turn the sensor one way and back twice in one repetition (a row, a
+press: the wrist tilts as the weight rises and again as it comes down), so the angle
+shows two bumps per rep. The autocorrelation of a periodic signal peaks at its period;
+a two-bump cycle also peaks at half the period, lower when the bumps differ. The period
+is the first autocorrelation peak within ``peak_share`` of the highest one — summed
+over every channel fed (the sensor's six: the whole movement repeats only once per rep,
+even when one angle bumps twice) — and it is
+trusted only when that peak is strong (``min_strength``): a set with rests, holds or a
+change of tempo has no clear period and nothing is gated.
+
+Recomputed every ``hop_s`` of samples counted from the first one, over the last
+``window_s``, so the estimate does not depend on how the stream is chunked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class PeriodEstimator:
+    """Streaming autocorrelation period of a regularly sampled signal."""
+
+    def __init__(self, rate_hz: float, *, window_s: float = 10.0, hop_s: float = 1.0,
+                 min_lag_s: float = 0.5, max_lag_s: float = 4.0, min_strength: float = 0.5,
+                 peak_share: float = 0.9) -> None:
+        self.rate_hz = float(rate_hz)
+        self.window_n = max(8, int(round(window_s * rate_hz)))
+        self.hop_n = max(1, int(round(hop_s * rate_hz)))
+        self.min_lag = max(1, int(round(min_lag_s * rate_hz)))
+        self.max_lag = int(round(max_lag_s * rate_hz))
+        self.min_strength = min_strength
+        self.peak_share = peak_share
+        self._buf: np.ndarray | None = None
+        self._filled = 0
+        self._seen = 0
+        self.period_s_: float | None = None
+        self.strength_ = 0.0
+
+    def add(self, x: np.ndarray) -> list[tuple[int, float | None]]:
+        """Feed samples (n,) or (n, channels); the estimate is refreshed at every whole hop.
+
+        Returns the refreshes as (samples seen, period or None): a caller walking the
+        same samples uses each from that sample on, whatever the chunking.
+        """
+        out: list[tuple[int, float | None]] = []
+        x = x.reshape(x.shape[0], -1)
+        if self._buf is None:
+            self._buf = np.zeros((self.window_n, x.shape[1]))
+        start = 0
+        n = x.shape[0]
+        while start < n:
+            stop = min(n, start + self.hop_n - self._seen % self.hop_n)
+            part = x[start:stop]
+            k = part.shape[0]
+            self._buf = np.roll(self._buf, -k, axis=0) if k < self.window_n else self._buf
+            self._buf[-k:] = part[-self.window_n:]
+            self._filled = min(self.window_n, self._filled + k)
+            self._seen += k
+            if self._seen % self.hop_n == 0:
+                self._estimate()
+                out.append((self._seen, self.period_s_))
+            start = stop
+        return out
+
+    def _estimate(self) -> None:
+        n = self._filled
+        if n < 2 * self.min_lag or n < 2 * self.hop_n:
+            return
+        # Without its linear trend: a rest level that drifts is not a period.
+        y = self._buf[-n:]
+        r = (np.arange(n) - 0.5 * (n - 1))[:, None]
+        x = y - y.mean(axis=0) - r * ((r * y).sum(axis=0) / float((r * r).sum()))
+        var = float(np.sum(x * x))
+        max_lag = min(self.max_lag, n // 2)
+        if var <= 1e-9 * n or max_lag <= self.min_lag:
+            self.period_s_, self.strength_ = None, 0.0
+            return
+        f = np.fft.rfft(x, 2 * n, axis=0)
+        ac = np.fft.irfft(f * np.conj(f), axis=0)[: max_lag + 1].sum(axis=1)
+        # Unbiased, normalised: each lag's correlation over the samples it overlaps.
+        ac = ac / var * n / (n - np.arange(max_lag + 1))
+        lags = np.arange(self.min_lag, max_lag)
+        peaks = lags[(ac[lags] > ac[lags - 1]) & (ac[lags] >= ac[lags + 1])]
+        if peaks.size == 0:
+            self.period_s_, self.strength_ = None, 0.0
+            return
+        best = float(ac[peaks].max())
+        if not best > 0.0:  # no positive correlation (or a flat, numerically empty window)
+            self.period_s_, self.strength_ = None, 0.0
+            return
+        first = int(peaks[np.flatnonzero(ac[peaks] >= self.peak_share * best)[0]])
+        self.strength_ = float(ac[first])
+        self.period_s_ = first / self.rate_hz if self.strength_ >= self.min_strength else None
