@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sensors.replay.checks import check_accel_unit, check_gyro_rad_s, check_time_increasing
+from sensors.replay.checks import check_imu_units, check_time_increasing
 from sensors.replay.errors import ReplayError
 from sensors.replay.table import HEADER_LINE, Table, parse_table, read_header_body
 from sensors.types import ImuChunk
@@ -110,9 +110,8 @@ def load_csv(path: Path, rate_hz: float | None = None) -> Loaded:
     check_time_increasing(path, t_s, table.lines)
     rate = rate_hz if rate_hz is not None else median_rate_hz(path, t_s)
     chunk = _chunk(table, t_s)
-    check_accel_unit(path, chunk.accel_m_s2, rate, "m/s^2")
-    check_gyro_rad_s(path, chunk.gyro_rad_s)
-    return Loaded(chunk, rate, table.nan_rows)
+    notes = check_imu_units(path, chunk.accel_m_s2, chunk.gyro_rad_s, rate)
+    return Loaded(chunk, rate, table.nan_rows, notes)
 
 
 def load_uci(path: Path, rate_hz: float | None = None) -> Loaded:
@@ -127,6 +126,5 @@ def load_uci(path: Path, rate_hz: float | None = None) -> Loaded:
     rate = rate_hz if rate_hz is not None else UCI_RATE_HZ
     t_s = (index - 1.0) / rate
     chunk = _chunk(table, t_s)
-    check_accel_unit(path, chunk.accel_m_s2, rate, "m/s^2")
-    check_gyro_rad_s(path, chunk.gyro_rad_s)
-    return Loaded(chunk, rate, table.nan_rows)
+    notes = check_imu_units(path, chunk.accel_m_s2, chunk.gyro_rad_s, rate)
+    return Loaded(chunk, rate, table.nan_rows, notes)

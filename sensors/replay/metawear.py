@@ -14,7 +14,6 @@ interpolation of the accelerometer over the time both files cover.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,6 @@ from sensors.replay.errors import ReplayError
 from sensors.replay.formats import Loaded, ReplayFormat, median_rate_hz
 from sensors.replay.table import HEADER_LINE, Table, parse_table, read_header_body
 from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
-
-log = logging.getLogger(__name__)
 
 NAME_RE = re.compile(
     r"^(?P<prefix>.*)_(?P<sensor>Accelerometer|Gyroscope)_(?P<rate>\d+(?:\.\d+)?)Hz(?P<rest>.*)$"
@@ -90,8 +87,9 @@ def find_pair(path: Path) -> tuple[Path, Path]:
     candidates = sorted(
         p for p in path.parent.glob(f"*_{other}_*Hz*") if p.is_file() and is_metawear_name(p)
     )
-    same_prefix = [p for p in candidates if NAME_RE.match(p.name)["prefix"] == m["prefix"]]  # type: ignore[index]
-    partner = same_prefix
+    partner = exact_counterparts(m, candidates)
+    if not partner:
+        partner = [p for p in candidates if _match(p)["prefix"] == m["prefix"]]
     if not partner:
         device = DEVICE_RE.search(m["prefix"])
         partner = [p for p in candidates if device and device.group(1) in p.name]
@@ -104,6 +102,24 @@ def find_pair(path: Path) -> tuple[Path, Path]:
         )
     pair = (path, partner[0]) if other == GYRO else (partner[0], path)
     return pair
+
+
+def exact_counterparts(m: re.Match[str], candidates: list[Path]) -> list[Path]:
+    """Candidates named exactly like the file but for the sensor part (sensor and rate).
+
+    MetaBase names both files of one export alike (``X_Accelerometer_100.000Hz_1.4.4.csv``,
+    ``X_Gyroscope_50.000Hz_1.4.4.csv``); a re-export beside them differs in what follows
+    (``..._1.4.41.csv``), so the exact counterpart wins before any fuzzy match.
+    """
+    return [p for p in candidates
+            if (c := _match(p))["prefix"] == m["prefix"] and c["rest"] == m["rest"]]
+
+
+def _match(path: Path) -> re.Match[str]:
+    """NAME_RE's match of a name already known to be a MetaWear one."""
+    m = NAME_RE.match(path.name)
+    assert m is not None, path
+    return m
 
 
 def _sensor(path: Path) -> str | None:
@@ -165,6 +181,7 @@ def align(acc: SensorFile, gyr: SensorFile) -> tuple[np.ndarray, np.ndarray, np.
     """Accelerometer (g) on the gyroscope's sample times (s), over the time both cover.
 
     Returns (t_s, accel_g, gyro_deg_s, notes); ``t_s`` starts at 0 at the first common sample.
+    The notes are logged by ``load_recording`` with every other loading note.
     """
     notes: list[str] = []
     # Epochs are ~1.6e12 ms: subtract the gyro's first before scaling to seconds to keep
@@ -189,8 +206,6 @@ def align(acc: SensorFile, gyr: SensorFile) -> tuple[np.ndarray, np.ndarray, np.
         check_time_increasing(acc.path, a_t, acc.lines, what="elapsed s")
         check_time_increasing(gyr.path, g_t, gyr.lines, what="elapsed s")
         lo, hi = _overlap(a_t, g_t)
-    for note in notes:
-        log.warning("%s", note)
     keep = (g_t >= lo) & (g_t <= hi)
     if hi <= lo or not keep.any():
         raise ReplayError(
@@ -209,7 +224,7 @@ def load_metawear(path: Path, rate_hz: float | None = None) -> Loaded:
     acc = read_sensor_file(acc_path, ACCEL)
     gyr = read_sensor_file(gyr_path, GYRO)
     acc_rate = acc.rate_hz or median_rate_hz(acc.path, acc.epoch_ms / 1000.0)
-    check_accel_unit(acc.path, acc.xyz, acc_rate, "g")
+    unit_notes = check_accel_unit(acc.path, acc.xyz, acc_rate, "g")
     t_s, accel_g, gyro_deg_s, notes = align(acc, gyr)
     if rate_hz is None:
         rate_hz = gyr.rate_hz or median_rate_hz(gyr.path, gyr.epoch_ms / 1000.0)
@@ -218,7 +233,7 @@ def load_metawear(path: Path, rate_hz: float | None = None) -> Loaded:
         accel_g * STANDARD_GRAVITY_M_S2,
         np.ascontiguousarray(gyro_deg_s) * DEG_TO_RAD,
     )
-    return Loaded(chunk, float(rate_hz), acc.nan_rows + gyr.nan_rows, tuple(notes))
+    return Loaded(chunk, float(rate_hz), acc.nan_rows + gyr.nan_rows, (*unit_notes, *notes))
 
 
 __all__ = ["ReplayFormat", "find_pair", "is_metawear_name", "load_metawear"]

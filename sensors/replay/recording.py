@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from sensors.replay.metawear import (
 from sensors.replay.table import HEADER_LINE, first_line
 from sensors.types import ImuChunk
 
+log = logging.getLogger(__name__)
 GENERIC_STEMS = frozenset({"test", "train", "data", "imu"})
 LOADERS = {
     ReplayFormat.CSV: load_csv,
@@ -32,7 +34,9 @@ class Recording:
 
     ``rate_hz`` is nominal: the caller's override, else the format's known rate, else the
     median sample interval. ``nan_rows`` counts rows skipped for NaN or empty values.
-    ``notes`` are the warnings raised while loading (also logged).
+    ``notes`` are the warnings raised while loading (also logged): what the loader assumed
+    where the file left it unsure (a unit without a still period to prove it, alignment
+    of a MetaWear pair). ``rehab replay --json`` prints them as ``warnings``.
     """
 
     chunk: ImuChunk
@@ -113,6 +117,8 @@ def load_recording(
     if rate_hz is not None and not (math.isfinite(rate_hz) and rate_hz > 0):
         raise ReplayError(path, None, f"rate {rate_hz!r} Hz is not a positive number")
     loaded: Loaded = LOADERS[kind](path, rate_hz)
+    for note in loaded.notes:
+        log.warning("%s", note)
     return Recording(
         loaded.chunk,
         loaded.rate_hz,

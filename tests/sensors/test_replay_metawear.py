@@ -204,3 +204,38 @@ def test_metawear_nan_rows_counted(tmp_path: Path) -> None:
     acc.write_text("\n".join(lines))
     rec = load_recording(gyr)
     assert rec.nan_rows == 1
+
+
+# --- pairing: the exact counterpart first (issue 11) ------------------------------------
+
+STEM = f"knee_MetaWear_2019-09-14T13.41.43.335_{DEVICE}"
+
+
+def test_exact_counterpart_wins_over_a_re_export_beside_it(tmp_path: Path) -> None:
+    acc = tmp_path / f"{STEM}_Accelerometer_100.000Hz_1.4.4.csv"
+    gyr = tmp_path / f"{STEM}_Gyroscope_50.000Hz_1.4.4.csv"
+    again = tmp_path / f"{STEM}_Gyroscope_50.000Hz_1.4.41.csv"  # re-export, shorter
+    write_sensor(acc, "Accelerometer", 100.0, 0.0, 6.0)
+    write_sensor(gyr, "Gyroscope", 50.0, 0.0, 5.0)
+    write_sensor(again, "Gyroscope", 50.0, 0.0, 2.0)
+    assert len(load_recording(acc).chunk) == 250  # the 5 s gyroscope, not the 2 s one
+    assert len(load_recording(gyr).chunk) == 250
+    # the re-export has no exact counterpart: the one accelerometer of its prefix
+    assert len(load_recording(again).chunk) == 100
+
+
+def test_ambiguous_without_an_exact_counterpart_is_still_an_error(tmp_path: Path) -> None:
+    acc = tmp_path / f"{STEM}_Accelerometer_100.000Hz_1.4.5.csv"
+    write_sensor(acc, "Accelerometer", 100.0, 0.0, 3.0)
+    for version in ("1.4.4", "1.4.41"):
+        write_sensor(tmp_path / f"{STEM}_Gyroscope_50.000Hz_{version}.csv", "Gyroscope", 50.0,
+                     0.0, 3.0)
+    with pytest.raises(ReplayError, match="found 2 matching _Gyroscope_ files"):
+        load_recording(acc)
+
+
+def test_never_still_accelerometer_in_g_is_noted(pair: tuple[Path, Path]) -> None:
+    # the fixture's accelerometer swings 0.2 g all the time: the unit is assumed, and said so
+    notes = load_recording(pair[0]).notes
+    assert notes[0] == (f"{pair[0].name}: no still period found; assuming g from the median "
+                        "magnitude 1.01 g")
