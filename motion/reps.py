@@ -79,6 +79,7 @@ class RepDetector:
         self.max_rep_s = max_rep_s
         self.keep_n = int(round(1.0 * rate_hz))
         self._roms: list[float] = []
+        self._starts: list[float] = []
         self._t: list[float] = []
         self._a: list[float] = []
         self._state = _BASE
@@ -196,6 +197,11 @@ class RepDetector:
                     # two-bump cycle (a row, a press). The rep goes on to the cycle's end.
                     state, iq, jl, jc = _RISE, i, i, -1
                     continue
+                if self._starts and p < median_of(self._starts[-3:]) + P:
+                    # Its top stays below where the set's reps start: the limb went the
+                    # other way and came back (repositioning), not a lift.
+                    state, iv = _BASE, il
+                    continue
                 last_confirm_t = tl[i]
                 t_det = tl[i] if now_s is None else max(tl[i], now_s)
                 lo = max(0, iv - self.keep_n)
@@ -203,6 +209,7 @@ class RepDetector:
                                     iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
                 out.append(shape)
                 self._roms.append(shape.rom_deg)
+                self._starts.append(shape.start_deg)
                 P = self.prominence_deg_ = self._prominence()
                 # The low after this rep is the valley candidate for the next one.
                 state, iv = _BASE, il
