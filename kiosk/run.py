@@ -19,6 +19,7 @@ from kiosk.errors import KioskError
 from kiosk.adapters.sources import SourceFactory, StatusFn
 from kiosk.vm.live import LiveSetVM
 from kiosk.vm.pain import PainStage, PainVM
+from motion.params import SetParams
 from therapy.plan import PlanExercise
 from therapy.ports import Analyzer, FhirEncoder, SessionEvent, set_analyzer_factory
 from therapy.records import PainPhase, PainReport, SessionRecord, new_id
@@ -60,8 +61,9 @@ class ExerciseRun:
         if appointment_id is not None:
             clinic.start_appointment(appointment_id, self.ctl.session_id)
 
-    def _analyzer(self, rate_hz: float, rom: float, hold: float, two: bool) -> Analyzer:
-        self.analyzer = set_analyzer_factory(rate_hz, rom, hold, two)
+    def _analyzer(self, rate_hz: float, params: SetParams) -> Analyzer:
+        """The real analyzer, kept so :meth:`poll` can show its live angle."""
+        self.analyzer = set_analyzer_factory(rate_hz, params)
         return self.analyzer
 
     def _on_event(self, ev: SessionEvent) -> None:

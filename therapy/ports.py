@@ -13,13 +13,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from motion.types import Rep
 from sensors.types import ImuChunk
 from therapy import fhir
 from therapy.records import Feedback, PainReport, QuestionnaireAnswers, SessionRecord
 from therapy.outbox import Channel, OutboxItem
+
+if TYPE_CHECKING:
+    from motion.params import SetParams
 
 FEEDBACK_QUESTIONNAIRE = "urn:rehab-kiosk:questionnaire:session-feedback"
 
@@ -56,15 +59,17 @@ class Analyzer(Protocol):
     def finish(self) -> list[Rep]: ...
 
 
-# (rate_hz, target_rom_deg, target_hold_s, two_imu) -> a new analyzer for one set
-AnalyzerFactory = Callable[[float, float, float, bool], Analyzer]
+# (rate_hz, everything the exercise and plan say about the set) -> a new analyzer for one set.
+# One parameter object, not positional values: a positional factory dropped ``lifts`` and
+# the tempo on the live path while replay passed them.
+AnalyzerFactory = Callable[[float, "SetParams"], Analyzer]
 
 
-def set_analyzer_factory(rate_hz: float, rom: float, hold: float, two: bool) -> Analyzer:
-    """The real motion core (imported late so the therapy package stays importable alone)."""
-    from motion.pipeline import SetAnalyzer
+def set_analyzer_factory(rate_hz: float, params: SetParams) -> Analyzer:
+    """The real motion core, built by the one builder replay uses too."""
+    from motion.params import build_analyzer
 
-    return SetAnalyzer(rate_hz, target_rom_deg=rom, target_hold_s=hold, two_imu=two)
+    return build_analyzer(rate_hz, params)
 
 
 class RecordSink(Protocol):

@@ -24,6 +24,7 @@ from motion.types import Rep
 from sensors.source import SampleSource
 from sensors.types import ImuChunk
 from therapy.errors import TherapyError
+from therapy.params import plan_item_params
 from therapy.plan import PlanExercise
 from therapy.ports import (AnalyzerFactory, Clock, Encoder, EventKind, RecordSink,
                            SessionEvent, SessionListener, SystemClock, set_analyzer_factory)
@@ -117,9 +118,9 @@ class SessionController:
         self.set_no += 1
         self.state = SessionState.RUNNING
         set_offset_s = (self.clock.now() - self._started_at).total_seconds()
-        ex = self.exercise
-        analyzer = self.analyzer_factory(source.info.rate_hz, ex.target_rom_deg, ex.hold_s,
-                                         proximal is not None)
+        # two_imu follows the sources really streaming, whatever the plan lists
+        params = plan_item_params(self.exercise, two_imu=proximal is not None)
+        analyzer = self.analyzer_factory(source.info.rate_hz, params)
         self._emit(EventKind.SET_STARTED)
         t0: float | None = None
         reps: list[Rep] = []

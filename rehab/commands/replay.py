@@ -2,6 +2,11 @@
 
 Prints a table of the reps, or with ``--json`` exactly one JSON object on stdout. A UCI-PT
 session folder (``…/eN`` holding ``u1…u5``) replays the unit that rotates most.
+
+The analyzer is built from the same :class:`~motion.params.SetParams` the kiosk builds for
+the exercise (``--exercise``: which way is up) and its prescription (``--target-rom-deg``,
+``--hold-s``, ``--tempo-s``), by the same builder. What loading had to assume (a unit
+without a still period to prove it, ...) is logged and listed under ``warnings``.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from motion.params import SetParams
 from motion.run import run_set, set_summary
 from rehab.cli import UsageError
 from sensors.replay import Recording, ReplayError, ReplayFormat, load_recording
@@ -39,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="recording of the proximal segment: measure the joint angle")
     p.add_argument("--hold-s", type=float, help="prescribed hold at the top (s)")
     p.add_argument("--target-rom-deg", type=float, help="prescribed range of motion (deg)")
+    p.add_argument("--tempo-s", type=float,
+                   help="prescribed up + down time of one rep (s), as the plan's up_s + down_s")
     p.add_argument("--exercise", metavar="ID",
                    help="catalogue exercise (tells which way is up, e.g. a forward bend); "
                    "`rehab sim --list` lists them")
@@ -53,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for name in ("rate_hz", "hold_s", "target_rom_deg"):
+    for name in ("rate_hz", "hold_s", "target_rom_deg", "tempo_s"):
         value = getattr(args, name)
         if value is not None and not value > 0:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
@@ -70,17 +79,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if len(rec.chunk) == 0:
         raise UsageError(f"{rec.path}: no samples")
-    lifts = _lifts(args.exercise, rec)
     analyzer = run_set(
         rec.chunk,
         rec.rate_hz,
         proximal=prox.chunk if prox is not None else None,
         chunk_size=args.chunk,
-        target_rom_deg=args.target_rom_deg,
-        target_hold_s=args.hold_s,
-        lifts=lifts,
+        params=replay_params(args, rec, two_imu=prox is not None),
     )
-    summary = set_summary(analyzer, float(rec.chunk.t_s[0]))
+    warnings = [*rec.notes, *(prox.notes if prox is not None else ())]
+    summary = set_summary(analyzer, float(rec.chunk.t_s[0]), warnings)
     summary["nan_rows"] = rec.nan_rows + (prox.nan_rows if prox is not None else 0)
     if args.json:
         sys.stdout.write(json.dumps(summary) + "\n")
@@ -111,6 +118,20 @@ def _load(args: argparse.Namespace) -> Recording:
     return load_recording(args.path, args.fmt, args.rate_hz)
 
 
+def replay_params(args: argparse.Namespace, rec: Recording, two_imu: bool) -> SetParams:
+    """The SetParams the kiosk builds for ``--exercise`` (therapy.params.set_params), with
+    the prescription given on the command line; without ``--exercise`` the file's layout may
+    still say which way is up. Targets left out stay None: the set calibrates itself."""
+    if args.exercise:
+        from therapy.params import set_params
+
+        base = set_params(_catalogue()[args.exercise], two_imu=two_imu)
+    else:
+        base = SetParams(lifts=_lifts(None, rec), two_imu=two_imu)
+    return replace(base, target_rom_deg=args.target_rom_deg, target_hold_s=args.hold_s,
+                   target_tempo_s=args.tempo_s)
+
+
 def _lifts(exercise: str | None, rec: Recording) -> bool:
     """Whether the exercise lifts the measured segment (False: measured downwards)."""
     if exercise:
@@ -133,7 +154,8 @@ def _run_camera(args: argparse.Namespace) -> int:
         raise UsageError("--camera needs --joint, e.g. --joint knee_right")
     try:
         analyzer = replay_video(args.path, args.joint, exercise_id=args.exercise,
-                                target_rom_deg=args.target_rom_deg, target_hold_s=args.hold_s)
+                                target_rom_deg=args.target_rom_deg, target_hold_s=args.hold_s,
+                                target_tempo_s=args.tempo_s)
     except CameraError as exc:
         raise UsageError(str(exc)) from exc
     summary = set_summary(analyzer, 0.0)

@@ -117,15 +117,20 @@ def _write(path: Path, do: Any) -> None:
 
 
 def _make_analyzer(res: SimResult) -> Analyzer:
+    """The analyzer the kiosk would build for this exercise at the catalogue's prescription
+    (the simulation plays it), through the same SetParams and builder."""
+    from motion.params import build_analyzer
+    from therapy.params import plan_item_params
+    from therapy.plan import exercise_from_catalogue
+
+    item = exercise_from_catalogue(res.config.exercise.id)
+    params = plan_item_params(item, two_imu=res.proximal is not None)
     try:
-        from motion.pipeline import SetAnalyzer
+        return build_analyzer(res.config.rate_hz, params)
     except ModuleNotFoundError as exc:
         if exc.name not in ("motion.pipeline", "motion"):
             raise
         raise UsageError("live mode needs motion.pipeline (not installed); use --out") from exc
-    ex = res.config.exercise
-    return SetAnalyzer(res.config.rate_hz, target_rom_deg=ex.target_rom_deg,  # type: ignore[no-any-return]
-                       target_hold_s=ex.hold_s, two_imu=res.proximal is not None)
 
 
 def aligned_pair(res: SimResult) -> tuple[ImuChunk, ImuChunk | None]:

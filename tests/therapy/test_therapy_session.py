@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fake_motion import FakeAnalyzer, ListSource
 
+from motion.params import SetParams
 from therapy.plan import exercise_from_catalogue
 from therapy.ports import EventKind, FakeClock, FhirEncoder, SessionEvent
 from therapy.records import PainPhase
@@ -20,7 +21,8 @@ def make(tmp_path: Path, **kw: object) -> tuple[SessionController, TherapyStore,
     store = TherapyStore(tmp_path / "rehab.db")
     ex = exercise_from_catalogue("knee_extension_seated")
     ctl = SessionController(ex, sink=store, encoder=FhirEncoder("dev-1"), clock=FakeClock(),
-                            analyzer_factory=lambda r, rom, h, two: FakeAnalyzer(r, rom, h, two),
+                            analyzer_factory=lambda r, p: FakeAnalyzer(r, p.target_rom_deg,
+                                                                       p.target_hold_s, p.two_imu),
                             **kw)  # type: ignore[arg-type]
     events: list[SessionEvent] = []
     ctl.add_listener(events.append)
@@ -84,8 +86,8 @@ async def test_pause_drops_samples_and_stop_ends_the_set(tmp_path: Path) -> None
 async def test_two_sources_are_paired_sample_for_sample(tmp_path: Path) -> None:
     made: list[FakeAnalyzer] = []
 
-    def factory(r: float, rom: float, h: float, two: bool) -> FakeAnalyzer:
-        made.append(FakeAnalyzer(r, rom, h, two))
+    def factory(r: float, p: SetParams) -> FakeAnalyzer:
+        made.append(FakeAnalyzer(r, p.target_rom_deg, p.target_hold_s, p.two_imu))
         return made[-1]
 
     store = TherapyStore(tmp_path / "rehab.db")
