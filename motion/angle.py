@@ -7,14 +7,8 @@ whatever the axis' tilt, so the angle is drift-free and needs no heading. Only a
 within ``VERTICAL_AXIS_DEG`` of vertical (turning in a horizontal plane, no tilt to see)
 falls back to the bias-corrected gyro integrated about the axis.
 
-Two IMUs (:class:`JointAngle`): the joint's flexion, i.e. the distal segment's rotation
-relative to the proximal one about the joint axis. Gravity is the same physical vector
-in both sensor frames, so the difference of the two in-plane angles of the up vector,
-each about the joint axis as seen in that sensor, is exactly the relative rotation about
-the joint axis — however the proximal segment moves (no still period, no heading, no
-magnetometer needed). The joint axis is found in each sensor from its data; its sign
-in the two sensors is matched by the wearing rule (both sensors on the same side of the
-limb, face out: the axis points along each sensor's +z within ±60°).
+Two IMUs (:class:`JointAngle`, in :mod:`motion.joint`, re-exported here): the joint's
+flexion, the distal segment's rotation relative to the proximal one about the joint axis.
 
 Polarity: positive is the movement that lifts the segment against gravity (or lowers it,
 for exercises marked ``lifts=False`` such as a forward trunk bend), read from where the
@@ -238,118 +232,13 @@ class SegmentAngle(_HeldStream):
         return out
 
 
-class JointAngle(_HeldStream):
-    """Two IMUs: flexion of the joint between a proximal and a distal segment, degrees.
+def __getattr__(name: str):
+    """``JointAngle`` lives in :mod:`motion.joint` (built on this module's parts) and is
+    re-exported here lazily, so either module may be imported first."""
+    if name == "JointAngle":
+        from motion.joint import JointAngle
 
-    After the axes lock they keep being refined from all the data seen: at whole seconds
-    of the stream (so the result does not depend on chunking), when both sensors are
-    still at rest (the angle in the lowest ``rest_frac`` of its range so far, so never
-    between a rep's start and top), the axes move to the new estimate and an offset keeps
-    the angle continuous. The proximal segment may barely have turned when the distal
-    axis locked, so its axis is the one that gains most.
-    """
+        return JointAngle
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, prior_weight_s: float = 0.02,
-                 lifts: bool = True, refine_every_s: float = 1.0,
-                 still_rad_s: float = 0.1, min_change_deg: float = 0.2,
-                 rest_frac: float = 0.15):
-        super().__init__(rate_hz, lifts)
-        # The prior (the wearing rule) weighs like ``prior_weight_s`` of turning at 1 rad/s:
-        # it decides only when a segment barely turns, and fixes the axis' sign.
-        self.axis_d = AxisEstimator(
-            rate_hz, lock_deg=lock_deg, prior_axis=SENSOR_FACE_AXIS, prior_weight=prior_weight_s
-        )
-        self.axis_p = AxisEstimator(
-            rate_hz, lock_deg=lock_deg, prior_axis=SENSOR_FACE_AXIS, prior_weight=prior_weight_s
-        )
-        self._vd_ref: np.ndarray | None = None
-        self._vp_ref: np.ndarray | None = None
-        self._jd: np.ndarray | None = None
-        self._jp: np.ndarray | None = None
-        self._offset_rad = 0.0
-        self._unwrap = _Unwrap()
-        self._block_n = max(1, int(round(refine_every_s * rate_hz)))
-        self._still_rad_s = still_rad_s
-        self._min_change = np.radians(min_change_deg)
-        self._rest_frac = rest_frac
-        self._lo = np.inf
-        self._hi = -np.inf
-        self.refinements_ = 0
-
-    def process(self, t_s, gyro_d, up_d, accel_d, gyro_p, up_p):
-        return self._process(t_s, (gyro_d, up_d, accel_d, gyro_p, up_p))
-
-    def _undecided(self, t_s, cols, boundary):
-        gyro_d, up_d, accel_d, gyro_p, up_p = cols
-        if self._vd_ref is None:
-            self._vd_ref, self._vp_ref = up_d[0].copy(), up_p[0].copy()
-        self.polarity.lever.add(gyro_d, accel_d, up_d)
-        self._held.push(t_s, up_d, up_p)
-        if self._jd is None:
-            i = self.axis_d.add_until_lock(gyro_d, up_d)
-            if i is None:
-                self.axis_p.add(gyro_p, up_p)
-                if boundary and self._too_long(MAX_HELD_S):
-                    t_h, ud_h, _ = self._held.pop()
-                    return t_h, unsigned_angle(ud_h, self._vd_ref) * DEG_PER_RAD
-                return None
-            self.axis_p.add(gyro_p[: i + 1], up_p[: i + 1])
-            self.axis_p.axis_, _ = self.axis_p.current()
-            self._jd, self._jp = self.axis_d.axis_, self.axis_p.axis_
-            self.locked_at_s_ = float(t_s[i])
-            self.axis_d.add(gyro_d[i + 1 :], up_d[i + 1 :])
-            self.axis_p.add(gyro_p[i + 1 :], up_p[i + 1 :])
-        else:
-            self.axis_d.add(gyro_d, up_d)
-            self.axis_p.add(gyro_p, up_p)
-        if not boundary:
-            return None
-        _, ud_h, up_h = self._held.peek()
-        raw = np.unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
-        if not self.polarity.decide(raw, ud_h, self._too_long(POLARITY_WAIT_S)):
-            return None
-        t_h, ud_h, up_h = self._held.pop()
-        return t_h, self.polarity.sign * self._unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
-
-    def _decided(self, first_index, cols) -> np.ndarray:
-        """Angles after the polarity is known, refining the axes at block boundaries."""
-        gyro_d, up_d, _, gyro_p, up_p = cols
-        n = gyro_d.shape[0]
-        out = np.empty(n)
-        start = 0
-        while start < n:
-            to_boundary = self._block_n - (first_index + start) % self._block_n
-            stop = min(n, start + to_boundary)
-            sl = slice(start, stop)
-            self.axis_d.add(gyro_d[sl], up_d[sl])
-            self.axis_p.add(gyro_p[sl], up_p[sl])
-            out[sl] = self.polarity.sign * self._unwrap(self._raw_rad(up_d[sl], up_p[sl]))
-            self._lo = min(self._lo, float(out[sl].min()))
-            self._hi = max(self._hi, float(out[sl].max()))
-            at_rest = out[stop - 1] <= self._lo + self._rest_frac * (self._hi - self._lo)
-            if stop - start == to_boundary and at_rest:
-                self._maybe_refine(gyro_d[stop - 1], gyro_p[stop - 1], up_d[stop - 1], up_p[stop - 1])
-            start = stop
-        return out * DEG_PER_RAD
-
-    def _maybe_refine(self, gd, gp, ud, up) -> None:
-        if max(float(np.linalg.norm(gd)), float(np.linalg.norm(gp))) > self._still_rad_s:
-            return
-        new_d, _ = self.axis_d.current()
-        new_p, _ = self.axis_p.current()
-        new_d = new_d if float(new_d @ self._jd) >= 0 else -new_d
-        new_p = new_p if float(new_p @ self._jp) >= 0 else -new_p
-        change = max(np.arccos(min(1.0, float(new_d @ self._jd))),
-                     np.arccos(min(1.0, float(new_p @ self._jp))))
-        if change < self._min_change:
-            return
-        before = self._raw_rad(ud[None, :], up[None, :])[0]
-        self._jd, self._jp = new_d, new_p
-        after = self._raw_rad(ud[None, :], up[None, :])[0]
-        self._offset_rad += float(np.angle(np.exp(1j * (before - after))))
-        self.refinements_ += 1
-
-    def _raw_rad(self, up_d, up_p) -> np.ndarray:
-        phi_d = signed_angle_about(up_d, self._vd_ref, self._jd)
-        phi_p = signed_angle_about(up_p, self._vp_ref, self._jp)
-        return phi_d - phi_p + self._offset_rad
+__all__ = ["JointAngle", "SegmentAngle"]
