@@ -22,7 +22,7 @@ import numpy as np
 class PeriodEstimator:
     """Streaming autocorrelation period of a regularly sampled signal."""
 
-    def __init__(self, rate_hz: float, *, window_s: float = 10.0, hop_s: float = 1.0,
+    def __init__(self, rate_hz: float, *, window_s: float = 10.0, hop_s: float = 2.0,
                  min_lag_s: float = 0.5, max_lag_s: float = 4.0, min_strength: float = 0.5,
                  peak_share: float = 0.9) -> None:
         self.rate_hz = float(rate_hz)
@@ -37,6 +37,8 @@ class PeriodEstimator:
         self._seen = 0
         self.period_s_: float | None = None
         self.strength_ = 0.0
+        self._const_n = -1
+        self._const: tuple[np.ndarray, float, np.ndarray] = (np.empty(0), 0.0, np.empty(0))
 
     def add(self, x: np.ndarray) -> list[tuple[int, float | None]]:
         """Feed samples (n,) or (n, channels); the estimate is refreshed at every whole hop.
@@ -64,23 +66,32 @@ class PeriodEstimator:
             start = stop
         return out
 
+    def _consts(self, n: int) -> tuple[np.ndarray, float, np.ndarray]:
+        """Centred sample index, its square sum, and n / (n - lag) (cached per length)."""
+        if self._const_n != n:
+            r = (np.arange(n) - 0.5 * (n - 1))[:, None]
+            self._const = (r, float((r * r).sum()), n / (n - np.arange(n // 2 + 1)))
+            self._const_n = n
+        return self._const
+
     def _estimate(self) -> None:
         n = self._filled
         if n < 2 * self.min_lag or n < 2 * self.hop_n:
             return
         # Without its linear trend: a rest level that drifts is not a period.
         y = self._buf[-n:]
-        r = (np.arange(n) - 0.5 * (n - 1))[:, None]
-        x = y - y.mean(axis=0) - r * ((r * y).sum(axis=0) / float((r * r).sum()))
+        r, rr, unbias = self._consts(n)
+        x = y - y.mean(axis=0) - r * ((r * y).sum(axis=0) / rr)
         var = float(np.sum(x * x))
         max_lag = min(self.max_lag, n // 2)
         if var <= 1e-9 * n or max_lag <= self.min_lag:
             self.period_s_, self.strength_ = None, 0.0
             return
-        f = np.fft.rfft(x, 2 * n, axis=0)
-        ac = np.fft.irfft(f * np.conj(f), axis=0)[: max_lag + 1].sum(axis=1)
+        f = np.fft.rfft(x, 1 << (2 * n - 1).bit_length(), axis=0)
+        power = f.real * f.real + f.imag * f.imag
+        ac = np.fft.irfft(power.sum(axis=1))[: max_lag + 1]
         # Unbiased, normalised: each lag's correlation over the samples it overlaps.
-        ac = ac / var * n / (n - np.arange(max_lag + 1))
+        ac = ac * (unbias[: max_lag + 1] / var)
         lags = np.arange(self.min_lag, max_lag)
         peaks = lags[(ac[lags] > ac[lags - 1]) & (ac[lags] >= ac[lags + 1])]
         if peaks.size == 0:
