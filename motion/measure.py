@@ -1,6 +1,13 @@
 """Measurements of one rep from its samples: start, peak, end, ROM, hold, tempo.
 
 Pure functions over the samples the rep detector kept (valley .. low after the peak).
+
+The hold is measured as a patient experiences it: the time the limb stays near the
+level it holds at the top (no more than ``max(hold_band_deg, hold_band_frac x
+excursion)`` below it), so the settling after the lift, an overshoot, a wobble and the
+slow start of the lowering are all part of the hold, and so is a slow sag that stays
+near the level. A peak the limb turns straight round at has no plateau, and a hold of a
+few tenths of a second (the time the lift and the lowering take to cross the band).
 """
 
 from __future__ import annotations
@@ -43,17 +50,58 @@ def _speed(t: np.ndarray, a: np.ndarray, width_s: float) -> np.ndarray:
     return sp
 
 
+def _longest_run(ok: np.ndarray) -> tuple[int, int]:
+    """First and last index of the longest run of True in ``ok`` (the first if tied)."""
+    padded = np.zeros(ok.shape[0] + 2, np.bool_)  # (np.diff with prepend costs 3x this)
+    padded[1:-1] = ok
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    if edges.size == 0:
+        return 0, -1
+    starts, stops = edges[::2], edges[1::2]
+    k = int(np.argmax(stops - starts))
+    return int(starts[k]), int(stops[k]) - 1
+
+
+def hold_plateau(a: np.ndarray, band_deg: float, iterations: int = 3
+                 ) -> tuple[int, int, float]:
+    """The hold in the top part ``a`` of a rep: (first, last) index and its level.
+
+    The level starts at the median of ``a`` and becomes the median of the longest run of
+    samples no more than ``band_deg`` below it, up to ``iterations`` times: on a plateau
+    it stays the plateau's level (an overshoot or the edges of the lift and the lowering
+    do not move a median); on a peak turned straight round it climbs towards ``band_deg``
+    under the peak, so the run shrinks to the time the angle spends within about twice
+    the band of the peak. Everything above the level counts as holding: an overshoot at
+    the end of the lift is the patient arriving. A sag stays a hold while it loses no
+    more than about twice the band (the level is its middle).
+    """
+    level = median_array(a)
+    k0 = k1 = -1
+    for _ in range(iterations):
+        j0, j1 = _longest_run(a >= level - band_deg)
+        if j0 == k0 and j1 == k1:  # same run, same level: settled
+            break
+        k0, k1 = j0, j1
+        level = median_array(a[k0 : k1 + 1])
+    return k0, k1, level
+
+
 def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low: int,
                 t_detected: float, *, nominal_dt_s: float, onset_frac: float = 0.05,
                 still_frac: float = 0.1, speed_window_s: float = 0.2,
-                level_window_s: float = 0.5) -> RepShape:
+                level_window_s: float = 0.5, hold_band_deg: float = 2.0,
+                hold_band_frac: float = 0.1) -> RepShape:
     """Times and sizes of a rep from its samples (valley .. low after the peak).
 
     Start and end are where the angle leaves and regains (within ``onset_frac`` of the
-    excursion) the rest levels. The hold is the time in the upper half of the rep
-    between the end of the lift and the start of the lowering, each found where the
-    angular speed falls below ``still_frac`` of that phase's top speed — so a limb that
-    sags slowly while holding still counts as holding.
+    excursion) the rest levels. The hold is the longest stretch of the rep's upper half
+    that stays within ``max(hold_band_deg, hold_band_frac x excursion)`` below the level
+    held there (:func:`hold_plateau`) — 10 % is also how far short of a prescribed ROM a
+    rep still counts as reaching it. The top level is the median over the hold; the ROM
+    is that minus the rest level before the lift. The tempo (``up_s``, ``down_s``) runs
+    from the start to where the lift slows under ``still_frac`` of its top speed, and
+    from where the lowering passes ``still_frac`` of its top speed to the end: the
+    movement itself, without the slow approach to the top that the hold already counts.
     """
     v, p, e = float(a[i_valley]), float(a[i_peak]), float(a[i_low])
     exc = p - v
@@ -72,6 +120,8 @@ def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low:
     top = sp[i_hi0 - i_start : i_hi1 - i_start + 1]
     up_thr = still_frac * float(sp_up.max()) if sp_up.size else 0.0
     dn_thr = still_frac * float(sp_dn.max()) if sp_dn.size else 0.0
+    # Tempo: the lift ends where it slows under ``still_frac`` of its top speed, the
+    # lowering starts where it passes ``still_frac`` of its own.
     slow_up = np.flatnonzero(top < up_thr)
     slow_dn = np.flatnonzero(top < dn_thr)
     if slow_up.size and slow_dn.size and slow_dn[-1] >= slow_up[0]:
@@ -88,12 +138,16 @@ def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low:
     base = a[rest[0] : i_move + 1]
     base = base[base <= v + onset_frac * exc]
     start_level = median_array(base) if base.size else v
-    top_level = median_array(a[i_in : i_out + 1]) if i_out > i_in else p
+    # Hold and top level: the plateau of the upper half.
+    band = max(hold_band_deg, hold_band_frac * exc)
+    k0, k1, level = hold_plateau(a[i_hi0 : i_hi1 + 1], band)
+    h_in, h_out = i_hi0 + k0, i_hi0 + k1
+    top_level = level if h_out > h_in else p
     return RepShape(
         t_start=float(t[i_start]), t_peak=float(t[i_peak]), t_end=float(t[i_end]),
         t_detected=t_detected, start_deg=start_level, peak_deg=p, end_deg=e,
         rom_deg=top_level - start_level,
-        hold_s=float(t[i_out] - t[i_in]), up_s=float(t[i_in] - t[i_start]),
+        hold_s=float(t[h_out] - t[h_in]), up_s=float(t[i_in] - t[i_start]),
         down_s=float(t[i_end] - t[i_out]),
         max_gap_s=float(dts.max()) if dts.size else 0.0,
         gap_s=float(np.sum(gaps - nominal_dt_s)) if gaps.size else 0.0,
