@@ -141,6 +141,10 @@ class WearableLink:
                 return f"no data for {p.silence_timeout_s:.0f} s"
             try:
                 await _request(self.driver.tick(client))
+            except RequestCancelled:
+                # The stack cancelled the request because the connection went: that is
+                # the drop itself, whichever of the two the link happened to see first.
+                return "disconnected"
             except LINK_ERRORS as exc:
                 return f"link error: {exc}"
             stop = asyncio.ensure_future(self._stop.wait())
