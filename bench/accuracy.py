@@ -61,8 +61,8 @@ TARGET_SIM_EXACT = 0.99  # strapped simulator (issue 2); random mounting: every 
 TARGET_TYPES = 0.90  # execution type right on UCI s1 labels
 
 
-def _sim_rows(two: bool, seeds: int, reps: int) -> dict[str, dict]:
-    """Per exercise: sessions, exact counts, ROM errors of the exact ones (one IMU count)."""
+def _sim_rows(two: bool, seeds: int, reps: int, mounting: str = "auto") -> dict[str, dict]:
+    """Per exercise: sessions ``n``, exact counts, ROM errors of the exact ones."""
     rows: dict[str, dict] = {}
     for ex_id, ex in CATALOGUE.items():
         r = rows.setdefault(ex_id, {"n": 0, "exact": 0, "err": []})
@@ -70,7 +70,8 @@ def _sim_rows(two: bool, seeds: int, reps: int) -> dict[str, dict]:
             for kw in NOISE.values():
                 for seed in range(seeds):
                     cfg = SimConfig(exercise_id=ex_id, reps=reps, rate_hz=rate,
-                                    seed=1000 * seed + int(rate), two_segment=two, **kw)
+                                    seed=1000 * seed + int(rate), two_segment=two,
+                                    mounting=mounting, **kw)
                     res = simulate(cfg)
                     an = run_set(res.distal, rate, proximal=res.proximal, lifts=ex.lifts)
                     r["n"] += 1

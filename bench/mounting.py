@@ -16,10 +16,6 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from motion.run import run_set
-from sensors.sim import SimConfig, simulate
-from therapy.catalogue import CATALOGUE
-
 RATES = (25.0, 50.0, 100.0, 200.0)
 
 
@@ -29,26 +25,12 @@ def random_mounting(seeds: int, reps: int) -> dict:
     ``exact`` is the fraction of sessions counted exactly; ``rmse_deg`` the ROM RMSE over
     the reps of those sessions.
     """
-    from bench.accuracy import NOISE  # the same noise levels as the main benchmark
+    from bench.accuracy import _sim_rows  # the same sessions as the strapped table
 
     out: dict = {}
     for imus in (1, 2):
-        per: dict[str, dict] = {}
-        for ex_id, ex in CATALOGUE.items():
-            r = per.setdefault(ex_id, {"sessions": 0, "exact": 0, "err": []})
-            for rate in RATES:
-                for kw in NOISE.values():
-                    for seed in range(seeds):
-                        cfg = SimConfig(exercise_id=ex_id, reps=reps, rate_hz=rate,
-                                        seed=1000 * seed + int(rate), two_segment=imus == 2,
-                                        mounting="random", **kw)
-                        res = simulate(cfg)
-                        an = run_set(res.distal, rate, proximal=res.proximal, lifts=ex.lifts)
-                        r["sessions"] += 1
-                        if len(an.reps_) == len(res.truth.reps):
-                            r["exact"] += 1
-                            r["err"] += [a.rom_deg - t.rom_deg
-                                         for a, t in zip(an.reps_, res.truth.reps)]
+        per = {k: {"sessions": r["n"], "exact": r["exact"], "err": r["err"]}
+               for k, r in _sim_rows(imus == 2, seeds, reps, mounting="random").items()}
         errs = np.array([e for r in per.values() for e in r["err"]] or [np.nan])
         n = sum(r["sessions"] for r in per.values())
         out[imus] = {
