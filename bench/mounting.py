@@ -16,7 +16,6 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-RATES = (25.0, 50.0, 100.0, 200.0)
 
 
 def random_mounting(seeds: int, reps: int) -> dict:
