@@ -16,15 +16,15 @@ sensor sits relative to the centre of rotation (:mod:`motion.lever`). This holds
 the recording starts at rest, mid-movement or after a posture change. If the lever arm
 stays unclear for ``POLARITY_WAIT_S``, the first large excursion is taken as positive.
 
-Both hold their output back until axis and polarity are known (within the first rep's
-rise), then release the held samples computed with them: causal, no jump in the angle.
+Both hold their output back until axis and polarity are known (one IMU: once two windows
+of movement agree on the axis, :mod:`motion.axis_lock`), then release the held samples
+computed with them: causal, no jump in the angle.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from motion.axis import AxisEstimator
 from motion.axis_lock import StableAxisLock
 from motion.lever import LeverArmEstimator, lift_direction
 from motion.stats import steps
@@ -36,7 +36,6 @@ MAX_HELD_S = 20.0  # longest wait for the axis before releasing samples unsigned
 AXIS_WAIT_S = 10.0  # no stable axis by then: lock on all the turning seen, if there was some
 AXIS_FALLBACK_TURN_DEG = 30.0
 POLARITY_WAIT_S = 12.0  # longest wait for clear lift evidence before the fallback
-SENSOR_FACE_AXIS = np.array([0.0, 0.0, 1.0])
 
 
 class _Unwrap:
@@ -172,7 +171,6 @@ class SegmentAngle(_HeldStream):
         self._use_gyro = False
         self._gyro_angle = 0.0
         self._unwrap = _Unwrap()
-        self._turned_rad = 0.0
 
     def process(self, t_s, gyro_rad_s, up, accel_m_s2):
         return self._process(t_s, (gyro_rad_s, up, accel_m_s2))
@@ -185,13 +183,12 @@ class SegmentAngle(_HeldStream):
         self._held.push(t_s, gyro, up)
         if self.axis.axis_ is None:
             self.axis.add(gyro)
-            self._turned_rad += float(np.sum(np.linalg.norm(gyro, axis=1))) * self.dt_s
             if not boundary:
                 return None
             if not self.axis.close_block():
                 if not self._too_long(AXIS_WAIT_S):
                     return None
-                if self._turned_rad * DEG_PER_RAD < AXIS_FALLBACK_TURN_DEG:
+                if self.axis.turned_rad_ * DEG_PER_RAD < AXIS_FALLBACK_TURN_DEG:
                     if not self._too_long(MAX_HELD_S):
                         return None
                     t_h, _, up_h = self._held.pop()

@@ -35,7 +35,7 @@ class AxisEstimator:
         if self.prior_axis is not None and prior_weight > 0:
             p = self.prior_axis / np.linalg.norm(self.prior_axis)
             self._cov += prior_weight * np.outer(p, p)
-        self._turned_rad = 0.0
+        self.turned_rad_ = 0.0
         self.axis_: np.ndarray | None = None
         self.dominance_ = 0.0
 
@@ -43,7 +43,7 @@ class AxisEstimator:
         """Accumulate samples (gyro bias-corrected, ``up`` = fused up vector per sample)."""
         w_h = gyro_rad_s - np.sum(gyro_rad_s * up, axis=1)[:, None] * up
         self._cov += w_h.T @ w_h * self.dt_s
-        self._turned_rad += float(np.sum(np.linalg.norm(w_h, axis=1))) * self.dt_s
+        self.turned_rad_ += float(np.sum(np.linalg.norm(w_h, axis=1))) * self.dt_s
 
     def current(self) -> tuple[np.ndarray, float]:
         """Principal axis now and its dominance (share of the covariance it holds)."""
@@ -59,9 +59,9 @@ class AxisEstimator:
         if self.axis_ is not None:
             return None
         w_h = gyro_rad_s - np.sum(gyro_rad_s * up, axis=1)[:, None] * up
-        turned = self._turned_rad + np.cumsum(np.linalg.norm(w_h, axis=1)) * self.dt_s
+        turned = self.turned_rad_ + np.cumsum(np.linalg.norm(w_h, axis=1)) * self.dt_s
         for limit, need_dominance in ((self.lock_rad, True), (2 * self.lock_rad, False)):
-            if self._turned_rad >= limit:
+            if self.turned_rad_ >= limit:
                 continue
             hit = np.flatnonzero(turned >= limit)
             if hit.size == 0:
@@ -71,11 +71,11 @@ class AxisEstimator:
             axis, dom = _principal(cov, self.prior_axis)
             if need_dominance and dom < self.min_dominance:
                 continue
-            self._cov, self._turned_rad = cov, float(turned[i])
+            self._cov, self.turned_rad_ = cov, float(turned[i])
             self.axis_, self.dominance_ = axis, dom
             return i
         self._cov += w_h.T @ w_h * self.dt_s
-        self._turned_rad = float(turned[-1]) if turned.size else self._turned_rad
+        self.turned_rad_ = float(turned[-1]) if turned.size else self.turned_rad_
         return None
 
 

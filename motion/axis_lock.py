@@ -42,13 +42,16 @@ class StableAxisLock:
         self._cov = np.zeros((3, 3))
         self._turned = 0.0
         self._all_cov = np.zeros((3, 3))
+        self.turned_rad_ = 0.0  # all the turning seen before the lock
         self.axis_: np.ndarray | None = None
         self.dominance_ = 0.0
 
     def add(self, gyro_rad_s: np.ndarray) -> None:
         """Accumulate samples of the open block (gyro bias-corrected)."""
         self._cov += gyro_rad_s.T @ gyro_rad_s * self.dt_s
-        self._turned += float(np.sum(np.linalg.norm(gyro_rad_s, axis=1))) * self.dt_s
+        turned = float(np.sum(np.linalg.norm(gyro_rad_s, axis=1))) * self.dt_s
+        self._turned += turned
+        self.turned_rad_ += turned
 
     def close_block(self) -> bool:
         """End of a block: lock if the last two windows agree. True once locked."""

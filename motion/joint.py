@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from motion.angle import (DEG_PER_RAD, MAX_HELD_S, POLARITY_WAIT_S, SENSOR_FACE_AXIS,
-                          _HeldStream, _Unwrap)
+from motion.angle import DEG_PER_RAD, MAX_HELD_S, POLARITY_WAIT_S, _HeldStream, _Unwrap
 from motion.axis import AxisEstimator
 from motion.hinge import AxisPairing, gravity_constrained_axis
 from motion.vectors import signed_angle_about, unsigned_angle
 
+# The wearing rule's guess at the joint axis in each sensor: face out, axis along +z.
+SENSOR_FACE_AXIS = np.array([0.0, 0.0, 1.0])
 # Longest wait for the pairing before releasing held samples with the wearing rule's guess.
 PAIRING_WAIT_S = 16.0
 # The pairing is moot while the proximal has turned less than this about its axis (the two
@@ -151,7 +152,7 @@ class JointAngle(_HeldStream):
 
     def _proximal_axis(self, j_p: np.ndarray, ud: np.ndarray, up: np.ndarray) -> np.ndarray:
         """The proximal gyro axis, or its gravity-constrained version if it barely turned."""
-        if self.axis_p._turned_rad >= 2 * self._lock_rad:
+        if self.axis_p.turned_rad_ >= 2 * self._lock_rad:
             return j_p
         assert self._jd is not None
         return gravity_constrained_axis(j_p, up, float(ud @ self._jd))

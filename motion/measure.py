@@ -18,6 +18,7 @@ import numpy as np
 
 from motion.stats import median_array
 
+
 @dataclass(frozen=True, slots=True)
 class RepShape:
     """Measurements of one rep, before quality rules are applied."""

@@ -16,13 +16,13 @@ from motion.angle import JointAngle, SegmentAngle
 from motion.bias import GyroBiasEstimator, TiltBiasObserver
 from motion.despike import CausalMedian
 from motion.fusion import OrientationTracker
-from motion.quality import QualityJudge, QualityRules
 from motion.measure import RepShape
 from motion.period import PeriodEstimator
+from motion.quality import QualityJudge, QualityRules
 from motion.reps import RepDetector
 from motion.stats import steps
 from motion.types import Rep
-from sensors.types import ImuChunk
+from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
 
 _LOG = logging.getLogger(__name__)
 
@@ -131,14 +131,12 @@ class SetAnalyzer:
         self._detector = RepDetector(prate, reference_rom_deg=target_rom_deg)
         # The set's period from the distal sensor's six channels (the whole movement).
         self._period = PeriodEstimator(prate)
-        self._periods: list[tuple[int, float | None]] = []
         self._judge = QualityJudge(
             target_rom_deg=target_rom_deg,
             target_hold_s=target_hold_s,
             target_tempo_s=target_tempo_s,
             rules=rules,
         )
-        self._feeds_imu = False
         self._gap_min_s = max(GAP_MIN_S, 2.5 / self.rate_hz)
         self._last_t: float | None = None
         self.reps_: list[Rep] = []
@@ -155,7 +153,6 @@ class SetAnalyzer:
         if self.two_imu:
             if proximal is None or len(proximal) != len(chunk):
                 raise MotionError("two-IMU mode needs a proximal chunk aligned to each chunk")
-        self._feeds_imu = True
         chunk, proximal = self._clean(chunk, proximal)
         n = len(chunk)
         if n == 0:
@@ -167,7 +164,8 @@ class SetAnalyzer:
             if len(chunk) == 0:
                 return []
         gyro_d, up_d = self._distal.up(chunk)
-        self._periods += self._period.add(np.hstack((gyro_d, chunk.accel_m_s2 / 9.80665)))
+        self._detector.add_periods(self._period.add(
+            np.hstack((gyro_d, chunk.accel_m_s2 / STANDARD_GRAVITY_M_S2))))
         if self._proximal is not None and proximal is not None:
             gyro_p, up_p = self._proximal.up(proximal)
             t, angle = self._angle.process(  # type: ignore[call-arg]
@@ -214,8 +212,7 @@ class SetAnalyzer:
         # Reps found in samples released late (held until the axis was known) are
         # detected now, not at their sample time.
         late = now_s if t[-1] < now_s else None
-        periods, self._periods = (self._periods, []) if self._feeds_imu else (None, [])
-        return self._emit(self._detector.process(t, smooth, now_s=late, periods=periods))
+        return self._emit(self._detector.process(t, smooth, now_s=late))
 
     def _emit(self, shapes: list[RepShape]) -> list[Rep]:
         new: list[Rep] = []

@@ -67,7 +67,7 @@ class RepDetector:
         self.valley_window_s = valley_window_s
         self.reached_frac = reached_frac
         self.merge_frac = merge_frac
-        self._period = PeriodEstimator(rate_hz)
+        self._own_period: PeriodEstimator | None = PeriodEstimator(rate_hz)
         self._period_s: float | None = None
         self._periods: deque[tuple[int, float | None]] = deque()
         self._count = 0
@@ -94,19 +94,28 @@ class RepDetector:
         self._anchor = 0.0
         self.prominence_deg_ = self._prominence()
 
+    def _reference_rom(self) -> float | None:
+        """The target ROM, else the median of the last three reps' (None before any)."""
+        if self.reference_rom_deg is None and self._roms:
+            return median_of(self._roms[-3:])
+        return self.reference_rom_deg
+
     def _prominence(self) -> float:
-        ref = self.reference_rom_deg
-        if ref is None and self._roms:
-            ref = median_of(self._roms[-3:])
+        ref = self._reference_rom()
         if ref is None:
             return max(self.min_prominence_deg, self.initial_prominence_deg)
         return max(self.min_prominence_deg, self.prominence_frac * ref)
 
-    def process(self, t_s: np.ndarray, angle_deg: np.ndarray, now_s: float | None = None,
-                periods: list[tuple[int, float | None]] | None = None) -> list[RepShape]:
-        """Feed samples; ``periods``: the set's period refreshes as (sample index from
-        which it holds, period or None) from a multi-channel estimate of the same stream
-        (:class:`~motion.period.PeriodEstimator`); without it the angle's own is used."""
+    def add_periods(self, updates: list[tuple[int, float | None]]) -> None:
+        """The set's period from a better source than the angle (the sensor's six
+        channels, :class:`~motion.period.PeriodEstimator` on the same samples): refreshes
+        as (index of the sample from which it holds, period or None). Once given, the
+        angle's own estimate is no longer made."""
+        self._own_period = None
+        self._periods.extend(updates)
+
+    def process(self, t_s: np.ndarray, angle_deg: np.ndarray, now_s: float | None = None
+                ) -> list[RepShape]:
         out: list[RepShape] = []
         tl, al = self._t, self._a
         base = len(tl)
@@ -114,7 +123,8 @@ class RepDetector:
         al.extend(angle_deg.tolist())
         # Period refreshes, each used from the sample it was made at (chunk-invariant).
         queue = self._periods
-        queue.extend(self._period.add(angle_deg) if periods is None else periods)
+        if self._own_period is not None:
+            queue.extend(self._own_period.add(angle_deg))
         g0 = self._count - base
         self._count += angle_deg.shape[0]
         period_s = self._period_s
@@ -258,11 +268,9 @@ class RepDetector:
         al, tl = self._a, self._t
         iv, ip = self._iv, self._ip
         v, p = al[iv], al[ip]
-        il = ip + min(range(len(al) - ip), key=lambda k: al[ip + k])
+        il = ip + int(np.argmin(al[ip:]))
         e = al[il]
-        ref = self.reference_rom_deg
-        if ref is None and self._roms:
-            ref = median_of(self._roms[-3:])
+        ref = self._reference_rom()
         down_half = self._state == _DESC and e <= v + 0.5 * (p - v)
         turned = al[-1] <= p - max(1.0, 0.08 * (p - v))
         reached = ref is not None and p - v >= self.reached_frac * ref and turned
