@@ -127,15 +127,14 @@ def replay_params(args: argparse.Namespace, rec: Recording, two_imu: bool) -> Se
 
         base = set_params(_catalogue()[args.exercise], two_imu=two_imu)
     else:
-        base = SetParams(lifts=_lifts(None, rec), two_imu=two_imu)
+        base = SetParams(lifts=_layout_lifts(rec), two_imu=two_imu)
     return replace(base, target_rom_deg=args.target_rom_deg, target_hold_s=args.hold_s,
                    target_tempo_s=args.tempo_s)
 
 
-def _lifts(exercise: str | None, rec: Recording) -> bool:
-    """Whether the exercise lifts the measured segment (False: measured downwards)."""
-    if exercise:
-        return bool(_catalogue()[exercise].lifts)
+def _layout_lifts(rec: Recording) -> bool:
+    """Whether the recording's layout names an exercise measured downwards (False), as
+    UCI-PT's ``eN`` folders do; True when it names none."""
     if rec.fmt == ReplayFormat.UCI_PT:
         from sensors.replay.labels import uci_lifts
 
