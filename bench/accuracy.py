@@ -2,7 +2,7 @@
 
 Simulator: every catalogue exercise at 25, 50, 100 and 200 Hz, three noise levels, one IMU
 and two IMUs, strapped mounting: exact count, ROM RMSE against the simulator's truth; and
-random mounting when ``bench.mounting`` is there.
+random mounting (:mod:`bench.mounting`).
 Real (../shared/data, every subject found there; bench/datasets.py does the scoring):
 UCI-PT reps per session against 30 and execution type against the labels (self-calibrated
 and with the protocol's 5 s hold prescribed); SPAR reps per set against 20 (within ±1).
@@ -30,13 +30,13 @@ from bench.datasets import (
     SPAR_REPS,
     SPAR_TOLERANCE,
     UCI_REPS,
-    held_out,
     spar_counts,
     spar_subjects,
     uci_counts,
     uci_subjects,
     uci_types,
 )
+from bench.mounting import random_mounting
 from motion.run import run_set
 from sensors.sim import SimConfig, simulate
 from therapy.catalogue import CATALOGUE
@@ -108,20 +108,7 @@ def sim_table(per_two: dict[bool, dict[str, dict]]) -> tuple[Table, dict]:
     return table, totals
 
 
-def mounting(seeds: int, reps: int) -> dict | None:
-    """``bench.mounting.random_mounting`` when that module exists, else None."""
-    try:
-        from bench.mounting import random_mounting
-    except ModuleNotFoundError as exc:
-        if exc.name != "bench.mounting":
-            raise
-        return None
-    return random_mounting(seeds, reps)
-
-
-def mounting_table(result: dict | None) -> Table | str:
-    if result is None:
-        return "Simulator, random mounting: not available (no bench/mounting.py)"
+def mounting_table(result: dict) -> Table:
     table = Table(title="Simulator, random mounting: count and ROM against truth")
     for col in ("IMUs", "sessions", "count exact", "ROM RMSE °"):
         table.add_column(col, justify="right")
@@ -197,17 +184,16 @@ def spar_table(root: Path, spar: dict) -> Table:
     return table
 
 
-def loso_table(uci_root: Path, spar_root: Path) -> Table:
+def loso_table(uci: dict, spar: dict) -> Table:
+    """Each subject as the held-out one. The motion core learns no parameter from data, so
+    nothing is fitted on the others: a subject's own scores, already computed, are its
+    held-out figures (a learned parameter would be fitted on the others here)."""
     table = Table(title="Leave one subject out: each subject scored as a held-out subject")
     for col in ("data set", "held out", "trained on", "exact", "within ±1", "miscount"):
         table.add_column(col, justify="left" if col == "data set" else "right")
-    for name, counts, root, subjects in (
-        ("UCI-PT", uci_counts, uci_root, uci_subjects(uci_root)),
-        ("SPAR", spar_counts, spar_root, spar_subjects(spar_root)),
-    ):
-        for test in subjects:
-            train = [s for s in subjects if s != test]
-            sc = held_out(counts, root, train, [test])["total"]
+    for name, per_subject in (("UCI-PT", uci["subjects"]), ("SPAR", spar["subjects"])):
+        for test, sc in per_subject.items():
+            train = [s for s in per_subject if s != test]
             table.add_row(name, test, ",".join(train) or "-", _pct(sc), _pct(sc, "within"),
                           f"{sc['miscount']:.2%}")
     return table
@@ -219,8 +205,7 @@ def _line(figure: str, result: str, target: str, met: bool | None) -> tuple[str,
     return figure, result, target, status
 
 
-def summary(uci: dict, types: dict[str, dict], spar: dict, sim: dict,
-            mount: dict | None) -> Table:
+def summary(uci: dict, types: dict[str, dict], spar: dict, sim: dict, mount: dict) -> Table:
     table = Table(title="Summary against issue 11's targets")
     for col in ("figure", "result", "target", ""):
         table.add_column(col, justify="left")
@@ -241,15 +226,11 @@ def summary(uci: dict, types: dict[str, dict], spar: dict, sim: dict,
                          f"≤ {TARGET_SPAR_MISCOUNT:.0%}", t["miscount"] <= TARGET_SPAR_MISCOUNT))
     for imus in (1, 2):
         rmse_target = TARGET_RMSE_DEG[imus]
-        if mount is None:
-            table.add_row(*_line(f"random mount, {imus} IMU{'s' if imus > 1 else ''}: exact, RMSE",
-                                 "not available", f"100 %, ≤ {rmse_target}°", None))
-        else:
-            m = mount[imus]
-            table.add_row(*_line(f"random mount, {imus} IMU{'s' if imus > 1 else ''}: exact, RMSE",
-                                 f"{m['exact']:.1%}, {m['rmse_deg']:.2f}° (n={m['sessions']})",
-                                 f"100 %, ≤ {rmse_target}°",
-                                 m["exact"] >= 1.0 and m["rmse_deg"] <= rmse_target))
+        m = mount[imus]
+        table.add_row(*_line(f"random mount, {imus} IMU{'s' if imus > 1 else ''}: exact, RMSE",
+                             f"{m['exact']:.1%}, {m['rmse_deg']:.2f}° (n={m['sessions']})",
+                             f"100 %, ≤ {rmse_target}°",
+                             m["exact"] >= 1.0 and m["rmse_deg"] <= rmse_target))
         n, exact, rmse = sim[imus]
         table.add_row(*_line(f"strapped sim, {imus} IMU{'s' if imus > 1 else ''}: exact, RMSE",
                              f"{exact:.1%}, {rmse:.2f}° (n={n})",
@@ -294,7 +275,7 @@ def main() -> None:
                          "shared data there or set REHAB_SHARED_DATA (README, 'Data')")
     with ProcessPoolExecutor(max_workers=2) as pool:  # the simulator runs in the pool
         sim_futures = {two: pool.submit(_sim_rows, two, seeds, reps) for two in (False, True)}
-        mount_future = pool.submit(mounting, seeds, reps)  # while the real data runs here
+        mount_future = pool.submit(random_mounting, seeds, reps)  # while the real data runs
         uci = uci_counts(uci_root)
         types: dict[str, Any] = {"self-calibrated": uci_types(uci_root),
                                  f"{PROTOCOL_HOLD_S:g} s prescribed":
@@ -310,7 +291,7 @@ def main() -> None:
         if noted:
             console.print(f"SPAR: the loader noted something (a warning, not a refusal) on "
                           f"{len(noted)} of {len(spar['sets'])} sets, e.g. {noted[0]['notes'][0]}")
-        console.print(loso_table(uci_root, spar_root))
+        console.print(loso_table(uci, spar))
         console.print("The motion core learns no parameter from data, so nothing is fitted on "
                       "the other subjects: each row above is that subject held out.")
         table, sim = sim_table({two: f.result() for two, f in sim_futures.items()})

@@ -14,7 +14,7 @@ have are scored the same way. A file the replay loader refuses (a unit check) is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -192,18 +192,3 @@ def spar_counts(root: Path, subjects: Sequence[str] | None = None) -> dict[str, 
         "subjects": by("subject", sorted({s["subject"] for s in sets})),
         "total": score([s["count"] for s in sets], SPAR_REPS, SPAR_TOLERANCE),
     }
-
-
-# --- Leave one subject out ----------------------------------------------------------------
-
-
-def held_out(counts: Callable[..., dict[str, Any]], root: Path,
-             train: Sequence[str], test: Sequence[str]) -> dict[str, Any]:
-    """Score ``test`` subjects with whatever is learned from ``train`` subjects.
-
-    The motion core learns no parameter from data yet, so nothing is fitted and ``train``
-    is unused: this is ``counts(root, subjects=test)``. A learned parameter would be fitted
-    here on ``train`` and passed on to ``counts`` as analyzer keywords.
-    """
-    del train  # nothing to fit (see above)
-    return counts(root, subjects=test)

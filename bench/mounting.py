@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.table import Table
 
 
-
 def random_mounting(seeds: int, reps: int) -> dict:
     """``{imus: {"sessions", "exact", "rmse_deg", "per_exercise"}}`` for imus 1 and 2.
 
