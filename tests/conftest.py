@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,3 +21,18 @@ def shared_data() -> Path:
             "workplace's shared/data folder beside the repository (see README, 'Data')"
         )
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def modules_loaded_by():
+    """``modules_loaded_by(*names)``: every module a fresh interpreter has loaded after
+    importing ``names`` (layering checks: a pure package must not pull an I/O library)."""
+
+    def run(*names: str) -> set[str]:
+        code = (f"import sys\nfor m in {list(names)!r}: __import__(m)\n"
+                "print('\\n'.join(sys.modules))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout
+        return set(out.split())
+
+    return run

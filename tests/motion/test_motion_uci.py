@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bench.datasets import uci_replay
 from motion.evaluate import Label, execution_type, match_one_to_one, type_accuracy
-from motion.run import run_set
-from sensors.replay.labels import load_uci_labels, uci_lifts
-from sensors.replay.select import most_rotating, session_units
+from sensors.replay.labels import load_uci_labels
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +14,8 @@ def sessions(shared_data):
     out = {}
     for n in range(1, 9):
         folder = shared_data / "uci-pt" / "s1" / f"e{n}"
-        rec = most_rotating(session_units(folder))
         labels = [Label(*x) for x in load_uci_labels(folder / "test_times.csv")]
-        an = run_set(rec.chunk, rec.rate_hz, chunk_size=8, lifts=bool(uci_lifts(folder)))
+        rec, an = uci_replay(folder)  # as bench.accuracy replays it
         out[n] = (labels, an.reps_, float(rec.chunk.t_s[0]))
     return out
 

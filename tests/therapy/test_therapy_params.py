@@ -4,8 +4,6 @@ real analyzer by motion.params.build_analyzer; the session passes it whole."""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -76,13 +74,10 @@ async def test_session_hands_the_factory_the_plan_values(tmp_path: Path) -> None
                    (100.0, plan_item_params(trunk_item(), two_imu=True))]
 
 
-def test_motion_params_is_pure_and_light() -> None:
+def test_motion_params_is_pure_and_light(modules_loaded_by) -> None:
     """motion stays the pure core: no I/O library, no therapy, and SetParams alone does not
     load the pipeline (the therapy package holds it without the motion core)."""
-    code = ("import sys, motion.params\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('therapy', 'sqlite3', 'bleak', 'serial', 'kivy', 'paho', 'cv2', 'imufusion')"
-            " or m == 'motion.pipeline'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
+    banned = ("therapy", "sqlite3", "bleak", "serial", "kivy", "paho", "cv2", "imufusion")
+    loaded = modules_loaded_by("motion.params")
+    assert sorted(m for m in loaded
+                  if m.split(".")[0] in banned or m == "motion.pipeline") == []
