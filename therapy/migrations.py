@@ -106,4 +106,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX wearable_gaps_session ON wearable_gaps(session_id, set_no);
     """,
+    # 3: security audit trail (therapy/audit.py; kiosk unlocks, PIN/code changes, settings,
+    # pairing, plans applied/rejected); also the lockout counter that survives restarts
+    """
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_kind ON audit(kind, seq);
+    """,
 )
