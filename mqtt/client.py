@@ -35,11 +35,17 @@ def make_client(cfg: BrokerConfig, client_id: str, *,
 
 
 def connect(client: paho.Client, cfg: BrokerConfig, *, clean_start: bool = True,
-            session_expiry_s: int = 0) -> None:
-    """connect_async + loop_start: never raises when the broker is down; paho retries."""
+            session_expiry_s: int = 0, max_packet_bytes: int = 0) -> None:
+    """connect_async + loop_start: never raises when the broker is down; paho retries.
+
+    ``max_packet_bytes``: the MQTT 5 Maximum Packet Size this client accepts; the broker
+    drops a larger message for it instead of sending it (0: no limit declared).
+    """
     props = Properties(PacketTypes.CONNECT)
     if session_expiry_s:
         props.SessionExpiryInterval = session_expiry_s
+    if max_packet_bytes:
+        props.MaximumPacketSize = max_packet_bytes
     client.connect_async(cfg.host, cfg.port, keepalive=KEEPALIVE_S, clean_start=clean_start,
                          properties=props)
     client.loop_start()
