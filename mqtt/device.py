@@ -32,7 +32,6 @@ from mqtt.topics import Leaf, Topics
 from therapy.ports import Clock, FhirEncoder, SessionEvent, SystemClock
 from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,
                              new_id)
-from therapy.signing import public_key_from_b64
 from therapy.store import OutboxItem, OutboxRow, TherapyStore
 
 log = logging.getLogger(__name__)
@@ -64,8 +63,8 @@ class DeviceLink:
                              retain=True)
         self.drainer = OutboxDrainer(store, self._publish_row, max_inflight=max_inflight,
                                      reason_names=reason_name)
-        key = public_key_from_b64(cfg.clinic_public_key) if cfg.clinic_public_key else None
-        self.downlink = Downlink(store, key, self.clock, report=self.report_status,
+        self.downlink = Downlink(store, cfg.clinic_public_key, self.clock, clinic=cfg.clinic,
+                                 device=cfg.device, report=self.report_status,
                                  enqueue=lambda _items: self.drainer.notify())
         c = self.client
         c.on_connect = self._on_connect

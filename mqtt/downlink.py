@@ -3,31 +3,40 @@
 Called on paho's network thread; everything lands in the store. Replies (acks,
 rejections) go back through ``enqueue`` (the durable outbox) or ``report`` (status).
 
-``messages/in`` payloads (JSON objects)::
+Plans (``plan`` leaf), therapist messages and appointments (``messages/in``) travel in
+Ed25519-signed envelopes that name the clinic and this device (format in
+:mod:`therapy.signing`); anything else that would change what the patient sees is
+refused: counted in :attr:`Downlink.rejected` (``"<kind>:<code>"``), logged, and reported
+on the status topic as ``{"event": "plan_rejected" | "message_rejected", "code", ...}``.
+The clinic's delivery receipt for a patient message, ``{"type": "ack", "id": "<uuid>"}``,
+is not signed: it only marks that message as delivered and shows nothing new.
 
-    {"type": "message", "id": "<uuid>", "text": "...", "at": "<ISO time>"}
-    {"type": "appointment", "id": "<uuid>", "start_at": "<ISO time>", "minutes": 30}
-    {"type": "ack", "id": "<uuid of a patient message>"}
+A malformed ``clinic_public_key`` does not stop the device: the link runs, records flow,
+and every plan, message and appointment is refused with ``key_invalid``;
+:attr:`Downlink.key_error` says so for the kiosk ("clinic key invalid: plans cannot be
+verified").
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from therapy.errors import PlanError, PlanRejected
+from therapy.clinic_items import MESSAGE_MAX_BYTES, open_clinic_item
+from therapy.errors import PlanRejected
 from therapy.ports import Clock
-from therapy.records import Appointment, Direction, Message
-from therapy.signing import open_envelope
+from therapy.records import Appointment, Message
+from therapy.signing import (KEY_INVALID_TEXT, ClinicKeyError, Kind, RejectCode, clinic_key,
+                             open_envelope, peek_plan_text)
 from therapy.store import Channel, OutboxItem, TherapyStore
 
 log = logging.getLogger(__name__)
-MAX_TEXT = 4000
-MAX_MINUTES = 600
+ACK_ID_MAX = 64
 
 
 def out_item(record_id: str, body: dict[str, Any]) -> OutboxItem:
@@ -35,14 +44,40 @@ def out_item(record_id: str, body: dict[str, Any]) -> OutboxItem:
 
 
 class Downlink:
-    def __init__(self, store: TherapyStore, public_key: Ed25519PublicKey | None, clock: Clock,
-                 *, report: Callable[[dict[str, Any]], None],
+    """``public_key`` is the key or the ``clinic_public_key`` text (empty: none)."""
+
+    def __init__(self, store: TherapyStore, public_key: Ed25519PublicKey | str | None,
+                 clock: Clock, *, clinic: str, device: str,
+                 report: Callable[[dict[str, Any]], None],
                  enqueue: Callable[[Sequence[OutboxItem]], None]) -> None:
         self.store = store
-        self.public_key = public_key
         self.clock = clock
+        self.clinic = clinic
+        self.device = device
         self.report = report
         self.notify_outbox = enqueue
+        self.key_error: str | None = None
+        self.rejected: Counter[str] = Counter()
+        if isinstance(public_key, str):
+            try:
+                public_key = clinic_key(public_key)
+            except ClinicKeyError as exc:
+                log.error("%s; the link runs but %s", exc, KEY_INVALID_TEXT)
+                self.key_error = KEY_INVALID_TEXT
+                public_key = None
+        self.public_key = public_key
+
+    def _key(self) -> Ed25519PublicKey:
+        if self.public_key is not None:
+            return self.public_key
+        if self.key_error:
+            raise PlanRejected(RejectCode.KEY_INVALID, self.key_error)
+        raise PlanRejected(RejectCode.NO_KEY, "no clinic_public_key configured on the device")
+
+    def _reject(self, kind: str, exc: PlanRejected, event: dict[str, Any]) -> None:
+        self.rejected[f"{kind}:{exc.code}"] += 1
+        log.warning("%s rejected (%s): %s", kind, exc.code, exc)
+        self.report({**event, "code": exc.code, "reason": str(exc)})
 
     # --- plan ------------------------------------------------------------------------
     def on_plan(self, payload: bytes) -> str:
@@ -50,77 +85,62 @@ class Downlink:
         if not payload:
             return "unchanged"  # retained plan cleared
         current = self.store.current_plan()
-        if current is not None:
-            try:
-                if json.loads(payload).get("plan") == current[1]:
-                    return "unchanged"  # the retained plan, delivered again on reconnect
-            except (ValueError, AttributeError, UnicodeDecodeError, RecursionError):
-                pass
+        if current is not None and peek_plan_text(payload) == current[1]:
+            return "unchanged"  # the retained plan, delivered again on reconnect
+        now = self.clock.now()
         try:
-            if self.public_key is None:
-                raise PlanRejected("no_key", "no clinic_public_key configured on the device")
-            plan, text = open_envelope(payload, self.public_key, now=self.clock.now(),
+            plan, text = open_envelope(payload, self._key(), now=now, clinic=self.clinic,
+                                       device=self.device,
                                        current=current[0] if current else None)
         except PlanRejected as exc:
-            log.warning("plan rejected (%s): %s; keeping version %s", exc.code, exc,
-                        current[0].version if current else "none")
-            self.report({"event": "plan_rejected", "code": exc.code, "reason": str(exc),
-                         "version": exc.version,
-                         "current_version": current[0].version if current else None})
+            cur = current[0].version if current else None
+            self._reject(Kind.PLAN, exc, {"event": "plan_rejected", "version": exc.version,
+                                          "current_version": cur})
             return "rejected"
-        self.store.save_plan(plan, text, self.clock.now())
+        self.store.save_plan(plan, text, now)
         log.info("plan %s version %d applied", plan.plan_id, plan.version)
         self.report({"event": "plan_applied", "version": plan.version})
         return "applied"
 
     # --- messages and appointments ------------------------------------------------
     def on_message_in(self, payload: bytes) -> str:
-        """Store a therapist message / appointment and acknowledge it; returns its type."""
+        """Store a signed therapist message / appointment and acknowledge it, or mark a
+        patient message delivered; returns "message", "appointment", "ack", "rejected"."""
+        now = self.clock.now()
+        if (ident := _ack_id(payload)) is not None:
+            self.store.ack_message(ident, now)
+            return "ack"
         try:
-            body = json.loads(payload)
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-            kind = body.get("type")
-            ident = body.get("id")
-            if not isinstance(ident, str) or not 0 < len(ident) <= 64:
-                raise ValueError("missing id")
-            now = self.clock.now()
-            if kind == "message":
-                text = body.get("text")
-                if not isinstance(text, str) or len(text) > MAX_TEXT:
-                    raise ValueError("text must be a string")
-                msg = Message(ident, Direction.TO_PATIENT, text, _time(body.get("at"), now),
-                              acked_at=now)
-                self.store.save_message(msg, [self._ack(ident, now)])
-            elif kind == "appointment":
-                minutes = body.get("minutes")
-                if isinstance(minutes, bool) or not isinstance(minutes, int) \
-                        or not 0 < minutes <= MAX_MINUTES:
-                    raise ValueError("minutes must be 1..600")
-                start = _time(body.get("start_at"), None)
-                self.store.save_appointment(Appointment(ident, start, minutes))
-                self.store.enqueue([self._ack(ident, now)])
-            elif kind == "ack":
-                self.store.ack_message(ident, now)
-                return "ack"
-            else:
-                raise ValueError(f"unknown type {kind!r}")
-        except (ValueError, TypeError, UnicodeDecodeError, RecursionError, PlanError) as exc:
-            log.warning("ignoring a bad messages/in payload: %s", exc)
-            return "bad"
+            if len(payload) > MESSAGE_MAX_BYTES:
+                raise PlanRejected(RejectCode.MALFORMED,
+                                   f"messages/in payload is {len(payload)} bytes, too large")
+            item = open_clinic_item(payload, self._key(), clinic=self.clinic,
+                                    device=self.device, now=now)
+        except PlanRejected as exc:
+            self._reject("message", exc, {"event": "message_rejected"})
+            return "rejected"
+        if isinstance(item, Message):
+            self.store.save_message(item, [self._ack(item.id, now)])
+        else:
+            assert isinstance(item, Appointment)
+            self.store.save_appointment(item)
+            self.store.enqueue([self._ack(item.id, now)])
         self.notify_outbox(())
-        return str(kind)
+        return "message" if isinstance(item, Message) else "appointment"
 
     def _ack(self, ident: str, now: datetime) -> OutboxItem:
         return out_item(f"ack-{ident}", {"type": "ack", "id": ident, "at": now.isoformat()})
 
 
-def _time(value: Any, default: datetime | None) -> datetime:
-    if value is None and default is not None:
-        return default
-    if not isinstance(value, str):
-        raise ValueError("time must be an ISO 8601 string")
-    t = datetime.fromisoformat(value)
-    if t.tzinfo is None:
-        raise ValueError("time needs a time zone")
-    return t
+def _ack_id(payload: bytes) -> str | None:
+    """The id of a clinic receipt ``{"type": "ack", "id": ...}``, else None."""
+    if len(payload) > 256:
+        return None
+    try:
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(body, dict) or body.get("type") != "ack":
+        return None
+    ident = body.get("id")
+    return ident if isinstance(ident, str) and 0 < len(ident) <= ACK_ID_MAX else None

@@ -20,12 +20,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Mapping
 
 from sensors.types import BodySegment
 from therapy.catalogue import CATALOGUE, Exercise
+from therapy.dates import parse_time
 from therapy.errors import PlanError
 
 MAX_PLAN_BYTES = 64 * 1024
@@ -38,6 +39,8 @@ MAX_TEMPO_S = 30.0
 MAX_REST_S = 600.0
 MAX_TEXT = 2000
 ID_MAX = 64
+# 2**31 - 1 itself is refused: a plan at the top version could never be replaced
+MAX_PLAN_VERSION = 2**31 - 2
 
 
 class Side(StrEnum):
@@ -137,7 +140,7 @@ def parse_plan(obj: Any) -> Plan:
     plan_id = _text(obj, "plan_id", "", ID_MAX)
     if not plan_id:
         raise PlanError("must not be empty", "plan_id")
-    version = _int(obj, "version", "", 1, 2**31 - 1)
+    version = _int(obj, "version", "", 1, MAX_PLAN_VERSION)
     valid_from = _time(obj, "valid_from", "")
     valid_until = _time(obj, "valid_until", "")
     if valid_until <= valid_from:
@@ -247,17 +250,7 @@ def _text(obj: Mapping[str, Any], key: str, prefix: str, max_len: int,
 
 
 def _time(obj: Mapping[str, Any], key: str, prefix: str) -> datetime:
-    v = _get(obj, key, prefix, _MISSING)
-    if not isinstance(v, str) or len(v) > 40:
-        raise PlanError("must be an ISO 8601 time with a time zone", prefix + key)
-    try:
-        t = datetime.fromisoformat(v)
-    except ValueError:
-        raise PlanError(f"must be an ISO 8601 time with a time zone, got {v!r}",
-                        prefix + key) from None
-    if t.tzinfo is None:
-        raise PlanError("needs a time zone (e.g. 2026-01-05T00:00:00Z)", prefix + key)
-    return t.astimezone(timezone.utc)
+    return parse_time(_get(obj, key, prefix, _MISSING), prefix + key)
 
 
 def _enum(kind: Any, value: Any, path: str) -> Any:

@@ -42,6 +42,7 @@ class TherapyStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self.quarantined_plans: set[int] = set()  # stored plans this version refuses
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None,
@@ -193,9 +194,23 @@ class TherapyStore:
                     _t(plan.valid_until), _t(received_at)))])
 
     def current_plan(self) -> tuple[Plan, str] | None:
-        """The newest stored plan and its signed text, or None."""
-        rows = self._query("SELECT plan_text FROM plans ORDER BY version DESC LIMIT 1")
-        return (parse_plan_bytes(rows[0][0]), rows[0][0]) if rows else None
+        """The newest stored plan that this version accepts, and its signed text, or None.
+
+        A row an older version stored but this one refuses (year 9999, version 2**31 - 1)
+        is skipped, logged once (quarantined), so it neither crashes a screen nor blocks
+        the next plan."""
+        from therapy.errors import PlanError
+
+        for version, text in self._query("SELECT version, plan_text FROM plans "
+                                         "ORDER BY version DESC"):
+            try:
+                return parse_plan_bytes(text), text
+            except PlanError as exc:
+                if version not in self.quarantined_plans:
+                    self.quarantined_plans.add(version)
+                    log.warning("stored plan version %s skipped (quarantined): %s", version,
+                                exc)
+        return None
 
     # --- outbox --------------------------------------------------------------------
     def enqueue(self, outbox: Sequence[OutboxItem]) -> None:

@@ -96,10 +96,12 @@ class LinkClinic:
         self.link.start_appointment(appointment_id, session_id)
 
     def status_text(self) -> str:
+        key = self.link.downlink.key_error  # a bad clinic_public_key: plans are refused
+        key_note = f" · {key}" if key else ""
         if self.link.connected.is_set():
-            return "Clinic connected"
+            return f"Clinic connected{key_note}"
         err = f" ({self.link.last_error})" if self.link.last_error else ""
-        return f"Clinic not reachable{err}"
+        return f"Clinic not reachable{err}{key_note}"
 
     def close(self) -> None:
         self.link.stop()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
+from kiosk.vm.quarantine import QUARANTINE, Quarantine
+from therapy.dates import is_sane
 from therapy.records import Direction, Message
 
 QUICK_REPLIES = ("Thank you!", "OK, I will do that", "I have a question, please call me",
@@ -40,12 +42,24 @@ def _unread(m: Message, read_until: datetime | None) -> bool:
     return m.direction == Direction.TO_PATIENT and (read_until is None or m.at > read_until)
 
 
-def unread_count(messages: Sequence[Message], read_until: datetime | None) -> int:
-    return sum(1 for m in messages if _unread(m, read_until))
+def showable(messages: Sequence[Message], q: Quarantine = QUARANTINE) -> list[Message]:
+    """The messages a screen can show; the others are quarantined (see quarantine)."""
+    out = []
+    for m in messages:
+        if is_sane(m.at):
+            out.append(m)
+        else:
+            q.skip("message", m.id, f"dated {m.at!r:.60}")
+    return out
+
+
+def unread_count(messages: Sequence[Message], read_until: datetime | None,
+                 q: Quarantine = QUARANTINE) -> int:
+    return sum(1 for m in showable(messages, q) if _unread(m, read_until))
 
 
 def build_messages(messages: Sequence[Message], now: datetime, read_until: datetime | None,
-                   last: int = 30) -> MessagesVM:
+                   last: int = 30, q: Quarantine = QUARANTINE) -> MessagesVM:
     def when(t: datetime) -> str:
         local = t.astimezone()
         if local.date() == now.astimezone().date():
@@ -55,4 +69,4 @@ def build_messages(messages: Sequence[Message], now: datetime, read_until: datet
     return MessagesVM(tuple(
         MessageLine(m.id, m.direction == Direction.TO_THERAPIST, m.text, when(m.at),
                     _unread(m, read_until))
-        for m in list(messages)[-last:]))
+        for m in showable(messages, q)[-last:]))

@@ -6,9 +6,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
 
+from kiosk.vm.quarantine import QUARANTINE, Quarantine
+from therapy.dates import is_sane
 from therapy.records import Appointment
 
 EARLY = timedelta(minutes=10)  # a live session can be joined 10 min before its start
+MAX_MINUTES = 600
+
+
+def showable(appts: Sequence[Appointment], q: Quarantine = QUARANTINE) -> list[Appointment]:
+    """The appointments a screen can show; the others are quarantined (see quarantine)."""
+    out = []
+    for a in appts:
+        ok_minutes = isinstance(a.minutes, int) and not isinstance(a.minutes, bool) \
+            and 1 <= a.minutes <= MAX_MINUTES
+        if is_sane(a.start_at) and ok_minutes \
+                and (a.started_at is None or is_sane(a.started_at)):
+            out.append(a)
+        else:
+            q.skip("appointment", a.id, f"start {a.start_at!r:.60}, {a.minutes!r:.12} min")
+    return out
 
 
 def due_reminder(times: Sequence[str], sessions_per_day: int, exercise_day: bool,
@@ -32,9 +49,10 @@ class AppointmentLine:
     live_now: bool
 
 
-def appointment_lines(appts: Sequence[Appointment], now: datetime) -> tuple[AppointmentLine, ...]:
+def appointment_lines(appts: Sequence[Appointment], now: datetime,
+                      q: Quarantine = QUARANTINE) -> tuple[AppointmentLine, ...]:
     out = []
-    for a in appts:
+    for a in showable(appts, q):
         end = a.start_at + timedelta(minutes=a.minutes)
         if end < now:
             continue
@@ -52,6 +70,7 @@ def appointment_lines(appts: Sequence[Appointment], now: datetime) -> tuple[Appo
     return tuple(out)
 
 
-def live_appointment(appts: Sequence[Appointment], now: datetime) -> str | None:
-    return next((a.id for a in appts if a.start_at - EARLY <= now
+def live_appointment(appts: Sequence[Appointment], now: datetime,
+                     q: Quarantine = QUARANTINE) -> str | None:
+    return next((a.id for a in showable(appts, q) if a.start_at - EARLY <= now
                  <= a.start_at + timedelta(minutes=a.minutes)), None)

@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Sequence
 
 from kiosk.adapters.history import SessionRow
+from kiosk.vm.quarantine import QUARANTINE, Quarantine
+from therapy.dates import is_sane
 from therapy.plan import Plan, PlanExercise
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -60,9 +62,21 @@ class TodayVM:
         return f"{d}-day streak" if d else "Start your streak today"
 
 
+def showable(sessions: Sequence[SessionRow], q: Quarantine = QUARANTINE) -> list[SessionRow]:
+    """Sessions with a time a screen can show; the others are quarantined."""
+    out = []
+    for s in sessions:
+        if is_sane(s.started_at):
+            out.append(s)
+        else:
+            q.skip("session", s.id, f"started {s.started_at!r:.60}")
+    return out
+
+
 def build_today(plan: Plan, sessions: Sequence[SessionRow], now: datetime,
-                demo_plan: bool = False) -> TodayVM:
+                demo_plan: bool = False, q: Quarantine = QUARANTINE) -> TodayVM:
     today = now.astimezone().date()
+    sessions = showable(sessions, q)
     todays = [s for s in sessions if s.started_at.astimezone().date() == today]
     items: list[TodayItem] = []
     next_given = False

@@ -8,7 +8,6 @@ their state there: ``clinic_ed25519.key`` (private, 0600), ``clinic_ed25519.pub`
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,7 +29,8 @@ def register(sub: Any) -> None:
         q.add_argument("--clinic", help="the clinic's opaque id")
         q.add_argument("--data-dir", help="clinic state folder (keys, clinic.db, rehab.toml)")
 
-    q = csub.add_parser("keygen", help="make the clinic's Ed25519 plan-signing key pair")
+    q = csub.add_parser("keygen", help="make the clinic's Ed25519 signing key pair (plans, "
+                        "messages, appointments)")
     q.add_argument("--data-dir")
     q.add_argument("--force", action="store_true", help="replace an existing key")
     q.set_defaults(func=keygen)
@@ -123,69 +123,113 @@ def keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signing_key(cfg: Any) -> Any:
+    from therapy.errors import PlanError
+    from therapy.signing import private_key_from_b64
+
+    path = cfg.data_dir / KEY_FILE
+    try:
+        return private_key_from_b64(path.read_text())
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror} (run `rehab clinic keygen` first)") from exc
+    except (PlanError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not a clinic signing key (make one with `rehab clinic "
+                         "keygen --force`)") from exc
+
+
+def _version_step(store: Any, device: str, version: int) -> None:
+    """Refuse what the device would refuse as a version jump (therapy.signing)."""
+    from therapy.errors import PlanError
+    from therapy.plan import parse_plan_bytes
+    from therapy.signing import MAX_VERSION_STEP
+
+    last_text = store.latest_plan(device)
+    try:
+        last = parse_plan_bytes(last_text).version if last_text else 0
+    except PlanError:  # an old row this version refuses: the device skips it too
+        last = 0
+    if version - last > MAX_VERSION_STEP:
+        raise UsageError(f"version {version} is more than {MAX_VERSION_STEP} above the last "
+                         f"version pushed to {device} ({last}); devices refuse such a jump")
+
+
 def plan_push(args: argparse.Namespace) -> int:
     from mqtt.clinic_store import ClinicStore
     from therapy.errors import PlanError
     from therapy.plan import parse_plan_bytes
-    from therapy.signing import private_key_from_b64, seal
+    from therapy.signing import seal
 
     cfg = _cfg(args)
+    device = _device(args.device)
     try:
         text = args.plan.read_text()
         plan = parse_plan_bytes(text.encode())
-        key = private_key_from_b64((cfg.data_dir / KEY_FILE).read_text())
     except OSError as exc:
-        raise UsageError(f"{exc.filename}: {exc.strerror} (run `rehab clinic keygen` first "
-                         "for the key)") from exc
-    except PlanError as exc:
+        raise UsageError(f"{args.plan}: {exc.strerror}") from exc
+    except (PlanError, UnicodeDecodeError) as exc:
         raise UsageError(f"{args.plan}: {exc}") from exc
-    if plan.valid_until <= datetime.now(timezone.utc):
+    now = datetime.now(timezone.utc)
+    if plan.valid_until <= now:
         raise UsageError(f"{args.plan}: valid_until {plan.valid_until.isoformat()} has passed")
-    _publish(cfg, args.device, "plan", seal(text, key), retain=True)
+    key = _signing_key(cfg)
     store = ClinicStore(cfg.data_dir / "clinic.db")
-    store.add_plan(args.device, plan.version, text)
-    store.close()
-    print(f"plan {plan.plan_id} version {plan.version} signed and published to {args.device}")
+    try:
+        _version_step(store, device, plan.version)
+        _publish(cfg, device, "plan",
+                 seal(text, key, clinic=cfg.clinic, device=device, issued_at=now), retain=True)
+        store.add_plan(device, plan.version, text)
+    finally:
+        store.close()
+    print(f"plan {plan.plan_id} version {plan.version} signed for {cfg.clinic}/{device} "
+          "and published")
     return 0
 
 
 def message(args: argparse.Namespace) -> int:
     from mqtt.clinic_store import ClinicStore
+    from therapy.clinic_items import MAX_MESSAGE_TEXT, seal_message
     from therapy.records import new_id
 
+    if not 0 < len(args.text) <= MAX_MESSAGE_TEXT:
+        raise UsageError(f"the message must be 1..{MAX_MESSAGE_TEXT} characters")
     cfg = _cfg(args)
-    ident, at = new_id(), datetime.now(timezone.utc).isoformat()
-    _publish(cfg, args.device, "messages/in",
-             json.dumps({"type": "message", "id": ident, "text": args.text, "at": at}))
+    device = _device(args.device)
+    key = _signing_key(cfg)
+    ident, now = new_id(), datetime.now(timezone.utc)
+    _publish(cfg, device, "messages/in",
+             seal_message(ident, args.text, now, key, clinic=cfg.clinic, device=device))
     store = ClinicStore(cfg.data_dir / "clinic.db")
-    store.add_message(args.device, ident, "to_patient", args.text, at)
+    store.add_message(device, ident, "to_patient", args.text, now.isoformat())
     store.close()
-    print(f"message {ident} sent to {args.device}")
+    print(f"message {ident} signed and sent to {device}")
     return 0
 
 
 def appoint(args: argparse.Namespace) -> int:
     from mqtt.clinic_store import ClinicStore
+    from therapy.clinic_items import MAX_MINUTES, seal_appointment
+    from therapy.dates import parse_time
+    from therapy.errors import PlanError
     from therapy.records import new_id
 
     try:
-        start = datetime.fromisoformat(args.at)
-    except ValueError as exc:
-        raise UsageError(f"--at {args.at!r} is not an ISO 8601 time") from exc
-    if start.tzinfo is None:
-        raise UsageError("--at needs a time zone, e.g. 2026-02-01T10:00:00+01:00")
-    if not 1 <= args.minutes <= 600:
-        raise UsageError("--minutes must be 1..600")
+        start = parse_time(args.at, "--at")
+    except PlanError as exc:
+        raise UsageError(f"{exc} (e.g. 2026-02-01T10:00:00+01:00)") from exc
+    if not 1 <= args.minutes <= MAX_MINUTES:
+        raise UsageError(f"--minutes must be 1..{MAX_MINUTES}")
     cfg = _cfg(args)
+    device = _device(args.device)
+    key = _signing_key(cfg)
     ident = new_id()
-    _publish(cfg, args.device, "messages/in", json.dumps(
-        {"type": "appointment", "id": ident, "start_at": start.isoformat(),
-         "minutes": args.minutes}))
+    _publish(cfg, device, "messages/in",
+             seal_appointment(ident, start, args.minutes, key, clinic=cfg.clinic,
+                              device=device, issued_at=datetime.now(timezone.utc)))
     store = ClinicStore(cfg.data_dir / "clinic.db")
-    store.add_appointment(ident, args.device, start.isoformat(), args.minutes)
+    store.add_appointment(ident, device, start.isoformat(), args.minutes)
     store.close()
-    print(f"appointment {ident} at {start.isoformat()} for {args.minutes} min sent to "
-          f"{args.device}")
+    print(f"appointment {ident} at {start.isoformat()} for {args.minutes} min signed and "
+          f"sent to {device}")
     return 0
 
 

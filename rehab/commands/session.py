@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from mqtt.config import load_config
     from mqtt.errors import ConfigError
     from therapy.errors import PlanError
+    from therapy.signing import clinic_key
 
     for name in ("pain_before", "pain_after"):
         v = getattr(args, name)
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.data_dir, broker=args.broker, device=args.device,
                           clinic=args.clinic)
+        clinic_key(cfg.clinic_public_key)  # a malformed key: one line naming it, exit 2
         return asyncio.run(_session(args, cfg))
     except (ConfigError, PlanError) as exc:
         raise UsageError(str(exc)) from exc

@@ -21,12 +21,15 @@ def run(args: argparse.Namespace) -> int:
     from mqtt.config import load_config
     from mqtt.device import DeviceLink
     from mqtt.errors import ConfigError
+    from therapy.errors import PlanError
+    from therapy.signing import clinic_key
     from therapy.store import TherapyStore
 
     try:
         cfg = load_config(args.data_dir, broker=args.broker, device=args.device,
                           clinic=args.clinic)
-    except ConfigError as exc:
+        clinic_key(cfg.clinic_public_key)  # a malformed key: one line naming it, exit 2
+    except (ConfigError, PlanError) as exc:
         raise UsageError(str(exc)) from exc
     store = TherapyStore(cfg.data_dir / "rehab.db")
     before = store.outbox_count()

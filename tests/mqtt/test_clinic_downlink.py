@@ -16,7 +16,8 @@ from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from rehab.cli import main
 from therapy.records import Direction
-from therapy.signing import private_key_from_b64, seal
+from therapy.signing import private_key_from_b64
+from therapy.signing import seal as seal_for
 from therapy.store import TherapyStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "therapy"))
@@ -65,9 +66,13 @@ def test_signed_plans_applied_and_bad_ones_rejected(setup, tmp_path: Path) -> No
     def send(payload: bytes) -> None:
         publish_once(cfg.broker, "tool", topic, payload, retain=True)
 
+    def seal(text: str, key: object) -> bytes:
+        return seal_for(text, key, clinic="c1", device="dev-1",  # type: ignore[arg-type]
+                        issued_at=datetime.now(timezone.utc))
+
     good3 = seal(json.dumps(valid_plan(version=3)), key)
     tampered = json.loads(good3)
-    tampered["plan"] = tampered["plan"].replace('"reps": 8', '"reps": 99')
+    tampered["body"] = tampered["body"].replace('\\"reps\\": 8', '\\"reps\\": 99')
     unsigned = {k: v for k, v in json.loads(good3).items() if k != "sig"}
     expired = seal(json.dumps(valid_plan(version=4, valid_until="2026-01-02T00:00:00Z")), key)
     older = seal(json.dumps(valid_plan(version=1)), key)

@@ -13,10 +13,16 @@ from plan_samples import valid_plan
 from sensors.types import BodySegment
 from therapy.errors import PlanError, PlanRejected
 from therapy.plan import Side, Weekday, parse_plan, parse_plan_bytes, plan_to_json
-from therapy.signing import RejectCode, new_private_key, open_envelope, seal
+from therapy.signing import RejectCode, new_private_key, open_envelope
+from therapy.signing import seal as seal_for
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 KEY = new_private_key()
+BOUND = {"clinic": "c1", "device": "dev-1"}
+
+
+def seal(text: str, key: object) -> bytes:
+    return seal_for(text, key, issued_at=NOW, **BOUND)  # type: ignore[arg-type]
 
 
 def test_valid_plan_parses_with_catalogue_defaults() -> None:
@@ -63,16 +69,17 @@ def test_invalid_exercise_field(field: str, value: object) -> None:
 def test_signed_plan_opens_and_rejections_have_codes() -> None:
     text = json.dumps(valid_plan(version=2))
     env = seal(text, KEY)
-    plan, got = open_envelope(env, KEY.public_key(), now=NOW)
+    plan, got = open_envelope(env, KEY.public_key(), now=NOW, **BOUND)
     assert plan.version == 2 and got == text
 
     def code(raw: bytes, current=None) -> str:
         with pytest.raises(PlanRejected) as err:
-            open_envelope(raw, KEY.public_key(), now=NOW, current=current)
+            open_envelope(raw, KEY.public_key(), now=NOW, current=current, **BOUND)
         return err.value.code
 
     tampered = json.loads(env)
-    tampered["plan"] = tampered["plan"].replace('"reps": 8', '"reps": 80')
+    tampered["body"] = tampered["body"].replace('\\"reps\\": 8', '\\"reps\\": 80')
+    assert tampered["body"] != json.loads(env)["body"]
     unsigned = {k: v for k, v in json.loads(env).items() if k != "sig"}
     assert code(json.dumps(tampered).encode()) == RejectCode.BAD_SIGNATURE
     assert code(json.dumps(unsigned).encode()) == RejectCode.UNSIGNED
@@ -124,7 +131,7 @@ def test_plan_parser_never_raises_anything_but_plan_error(obj: object) -> None:
                  plans.map(lambda o: seal(json.dumps(o), KEY))))
 def test_envelope_and_bytes_parsers_never_crash(raw: bytes) -> None:
     for parse in (parse_plan_bytes,
-                  lambda r: open_envelope(r, KEY.public_key(), now=NOW)):
+                  lambda r: open_envelope(r, KEY.public_key(), now=NOW, **BOUND)):
         try:
             parse(raw)
         except PlanError as exc:

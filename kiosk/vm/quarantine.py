@@ -1,0 +1,36 @@
+"""Stored rows a screen cannot show: skipped, logged once, counted.
+
+An older version stored what it should have refused (an appointment at 9999-12-31 or
+0001-01-01, a message dated year 1 at +14:00). Date arithmetic on such a row raises
+``OverflowError``, and since the row stays stored, the screen crashed on every start. The
+view-models now pass each row through :func:`therapy.dates.is_sane` first: a row that
+fails is quarantined here (one log line per row, a count per kind) and the rest shows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+log = logging.getLogger(__name__)
+
+
+class Quarantine:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._seen: set[tuple[str, str]] = set()
+
+    def skip(self, kind: str, ident: str, why: str) -> None:
+        """Record that row ``ident`` of ``kind`` cannot be shown (logged the first time)."""
+        if (kind, ident) in self._seen:
+            return
+        self._seen.add((kind, ident))
+        self.counts[kind] += 1
+        log.warning("stored %s %.64s cannot be shown and is skipped: %s", kind, ident, why)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+QUARANTINE = Quarantine()  # the kiosk's: shared by its view-models
