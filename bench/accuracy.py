@@ -39,6 +39,7 @@ from bench.datasets import (
 from bench.mounting import random_mounting
 from motion.run import run_set
 from sensors.sim import SimConfig, simulate
+from sensors.sim.rest import standing_sway
 from therapy.catalogue import CATALOGUE
 
 RATES = (25.0, 50.0, 100.0, 200.0)
@@ -116,6 +117,17 @@ def mounting_table(result: dict) -> Table:
         r = result[imus]
         table.add_row(str(imus), str(r["sessions"]), f"{r['exact']:.1%}", f"{r['rmse_deg']:.2f}")
     return table
+
+
+REST_AMPS_DEG = (2.0, 3.0, 5.0)
+REST_SEEDS = 8
+
+
+def rest_counts() -> dict[float, list[int]]:
+    """Reps counted in a minute of standing sway at each amplitude (synthetic: the barbell
+    rest recordings of the held-out check are not here). Target: 0."""
+    return {amp: [len(run_set(standing_sway(seed, amp), 50.0).reps_)
+                  for seed in range(REST_SEEDS)] for amp in REST_AMPS_DEG}
 
 
 def _pct(score: dict, key: str = "exact") -> str:
@@ -205,7 +217,8 @@ def _line(figure: str, result: str, target: str, met: bool | None) -> tuple[str,
     return figure, result, target, status
 
 
-def summary(uci: dict, types: dict[str, dict], spar: dict, sim: dict, mount: dict) -> Table:
+def summary(uci: dict, types: dict[str, dict], spar: dict, sim: dict, mount: dict,
+            rest: dict[float, list[int]]) -> Table:
     table = Table(title="Summary against issue 11's targets")
     for col in ("figure", "result", "target", ""):
         table.add_column(col, justify="left")
@@ -236,6 +249,11 @@ def summary(uci: dict, types: dict[str, dict], spar: dict, sim: dict, mount: dic
                              f"{exact:.1%}, {rmse:.2f}° (n={n})",
                              f"≥ {TARGET_SIM_EXACT:.0%}, ≤ {rmse_target}° (issue 2)",
                              exact >= TARGET_SIM_EXACT and rmse <= rmse_target))
+    for amp, counts in rest.items():
+        zero = sum(c == 0 for c in counts)
+        table.add_row(*_line(f"rest: a minute of standing sway ±{amp:g}°",
+                             f"{zero}/{len(counts)} count 0 (counts {counts})", "count 0",
+                             zero == len(counts)))
     for hold, r in types.items():
         label = ", ".join(r["subjects"]) or "no labels"
         table.add_row(*_line(f"type ({label}), hold {hold}",
@@ -298,7 +316,7 @@ def main() -> None:
         mount = mount_future.result()
     console.print(table)
     console.print(mounting_table(mount))
-    console.print(summary(uci, types, spar, sim, mount))
+    console.print(summary(uci, types, spar, sim, mount, rest_counts()))
     console.print(f"{_measured_on()}; {time.perf_counter() - t0:.0f} s")
 
 

@@ -27,6 +27,7 @@ Each emitted rep is final: later samples never change it.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 import numpy as np
 
@@ -55,6 +56,8 @@ class RepDetector:
         max_rep_s: float = 60.0,
         reached_frac: float = 0.7,
         merge_frac: float = 0.6,
+        open_rom_deg: float | None = 8.0,
+        alike_ratio: float = 3.0,
     ) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reference_rom_deg = reference_rom_deg
@@ -67,6 +70,9 @@ class RepDetector:
         self.valley_window_s = valley_window_s
         self.reached_frac = reached_frac
         self.merge_frac = merge_frac
+        self.open_rom_deg = open_rom_deg
+        self.alike_ratio = alike_ratio
+        self._first: RepShape | None = None
         self._own_period: PeriodEstimator | None = PeriodEstimator(rate_hz)
         self._period_s: float | None = None
         self._periods: deque[tuple[int, float | None]] = deque()
@@ -217,9 +223,10 @@ class RepDetector:
                 lo = max(0, iv - self.keep_n)
                 shape = measure_rep(np.asarray(tl[lo : i + 1]), np.asarray(al[lo : i + 1]),
                                     iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
-                out.append(shape)
-                self._roms.append(shape.rom_deg)
-                self._starts.append(shape.start_deg)
+                for rep in self._open_set(shape):
+                    out.append(rep)
+                    self._roms.append(rep.rom_deg)
+                    self._starts.append(rep.start_deg)
                 P = self.prominence_deg_ = self._prominence()
                 # The low after this rep is the valley candidate for the next one.
                 state, iv = _BASE, il
@@ -239,6 +246,24 @@ class RepDetector:
         self._held = held
         self._period_s, self._last_confirm_t = period_s, last_confirm_t
         return out
+
+    def _open_set(self, shape: RepShape) -> list[RepShape]:
+        """The reps to emit for a confirmed ``shape``. With no prescribed ROM a set opens
+        with two alike reps: a first rep of at least ``open_rom_deg`` waits, unemitted, for
+        a second of at least as much whose ROM is within a factor ``alike_ratio`` of its
+        own; then both are emitted. Sway, fidgeting and a lone shift of posture never open a set; once it is
+        open every rep counts. With a prescribed ROM the prominence already keeps sway
+        out, and every rep is emitted at once."""
+        if self._roms or self.reference_rom_deg is not None or self.open_rom_deg is None:
+            return [shape]
+        first, self._first = self._first, None
+        if shape.rom_deg < self.open_rom_deg:
+            return []
+        r = self.alike_ratio
+        if first is not None and first.rom_deg / r <= shape.rom_deg <= first.rom_deg * r:
+            return [replace(first, t_detected=shape.t_detected), shape]
+        self._first = shape
+        return []
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
         """How long the angle stayed in the top quarter of the rise around its peak ``ip``
@@ -280,4 +305,4 @@ class RepDetector:
         shape = measure_rep(np.asarray(tl), np.asarray(al), iv, ip, il, t_det,
                             nominal_dt_s=self.dt_s)
         self._state = _BASE
-        return [shape]
+        return self._open_set(shape)

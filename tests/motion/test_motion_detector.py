@@ -32,8 +32,8 @@ def trapezoid_set(roms, *, up_s=1.0, hold_s=2.0, down_s=1.0, rest_s=1.5, lead_s=
     return np.arange(a.shape[0]) * dt, a, truth
 
 
-def detect(t, a, chunk=7):
-    det, med = RepDetector(RATE), CausalMedian(5)
+def detect(t, a, chunk=7, open_rom_deg=8.0):
+    det, med = RepDetector(RATE, open_rom_deg=open_rom_deg), CausalMedian(5)
     out = []
     for i in range(0, t.shape[0], chunk):
         out += det.process(t[i : i + chunk], med.process(a[i : i + chunk]))
@@ -49,7 +49,10 @@ def test_counts_and_measures_clean_reps():
         assert rep.hold_s == pytest.approx(2.0, abs=0.5)
         assert rep.t_start == pytest.approx(tr["t_start"], abs=0.3)
         assert rep.t_end == pytest.approx(tr["t_end"], abs=0.3)
-        # Confirmed soon after the angle is back at rest, never before the end.
+    # Confirmed soon after the angle is back at rest, never before the end; the first
+    # rep waits for the second, alike one that opens the set.
+    assert reps[0].t_detected == reps[1].t_detected
+    for rep, tr in zip(reps[1:], truth[1:]):
         assert tr["t_end"] <= rep.t_detected <= tr["t_end"] + 0.5
 
 
@@ -71,7 +74,7 @@ def test_a_dip_during_the_hold_is_part_of_the_same_rep():
     a = a.copy()
     hold = (t > 3.5) & (t < 4.5)
     a[hold] -= 20.0 * np.sin(np.pi * (t[hold] - 3.5))  # sags a third, then lifts again
-    assert len(detect(t, a)) == 1
+    assert len(detect(t, a, open_rom_deg=None)) == 1  # one rep alone: no set-opening rule
 
 
 def test_low_amplitude_reps_after_normal_ones_are_counted():

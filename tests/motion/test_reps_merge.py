@@ -40,8 +40,8 @@ def rep(base, top, *, up_s=1.0, hold_s=5.0, down_s=1.0, rest_s=1.5, end=None):
     return [(top, up_s, hold_s), (base if end is None else end, down_s, rest_s)]
 
 
-def detect(t, a, chunk=8):
-    det, med, out = RepDetector(RATE), CausalMedian(5), []
+def detect(t, a, chunk=8, open_rom_deg=8.0):
+    det, med, out = RepDetector(RATE, open_rom_deg=open_rom_deg), CausalMedian(5), []
     for i in range(0, t.shape[0], chunk):
         out += det.process(t[i : i + chunk], med.process(a[i : i + chunk]))
     return out + det.finish()
@@ -99,7 +99,8 @@ def test_a_bounce_at_the_top_then_a_lower_hold_is_one_rep():
     for _ in range(5):
         moves += [(10.2, 0.8, 0.1), (7.0, 0.3, 0.2), (8.2, 5.0, 0.0), (10.5, 0.4, 0.0),
                   (2.0, 0.5, 0.8)]
-    reps = detect(*path(2.0, moves, noise_deg=0.08))
+    # e5's low-amplitude reps come after its correct ones: the set is already open.
+    reps = detect(*path(2.0, moves, noise_deg=0.08), open_rom_deg=None)
     assert len(reps) == 5
     assert all(r.hold_s > 4.0 for r in reps)
 
@@ -113,7 +114,8 @@ def test_a_jerk_at_the_end_of_a_long_hold_keeps_the_rep_start():
     for _ in range(4):
         moves += [(10.5, 0.8, 0.1), (8.8, 0.3, 0.2), (9.6, 5.0, 0.0), (11.8, 0.4, 0.0),
                   (2.0, 0.5, 0.8)]
-    reps = detect(*path(2.0, moves, noise_deg=0.08))
+    # e5's low-amplitude reps come after its correct ones: the set is already open.
+    reps = detect(*path(2.0, moves, noise_deg=0.08), open_rom_deg=None)
     assert len(reps) == 4
     assert all(r.up_s < 1.5 for r in reps)
     assert all(r.rom_deg > 6.0 and r.hold_s > 4.0 for r in reps)
