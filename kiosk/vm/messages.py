@@ -49,7 +49,7 @@ def showable(messages: Sequence[Message], q: Quarantine = QUARANTINE) -> list[Me
         if is_sane(m.at):
             out.append(m)
         else:
-            q.skip("message", m.id, f"dated {m.at!r:.60}")
+            q.skip("message", m.id, f"dated {str(m.at):.40}")
     return out
 
 

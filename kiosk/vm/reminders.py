@@ -24,7 +24,7 @@ def showable(appts: Sequence[Appointment], q: Quarantine = QUARANTINE) -> list[A
                 and (a.started_at is None or is_sane(a.started_at)):
             out.append(a)
         else:
-            q.skip("appointment", a.id, f"start {a.start_at!r:.60}, {a.minutes!r:.12} min")
+            q.skip("appointment", a.id, f"start {str(a.start_at):.40}, {a.minutes!r:.12} min")
     return out
 
 

@@ -69,7 +69,7 @@ def showable(sessions: Sequence[SessionRow], q: Quarantine = QUARANTINE) -> list
         if is_sane(s.started_at):
             out.append(s)
         else:
-            q.skip("session", s.id, f"started {s.started_at!r:.60}")
+            q.skip("session", s.id, f"started {str(s.started_at):.40}")
     return out
 
 
