@@ -174,3 +174,10 @@ def test_a_stored_plan_an_older_version_accepted_is_quarantined(tmp_path: Path) 
     assert dev.down.on_plan(plan_env(1, "dev-1")) == "applied"
     assert dev.version() == 1
     assert dev.store.quarantined_plans == {2**31 - 1}
+
+
+def test_dates_plans_and_envelopes_are_pure(modules_loaded_by) -> None:  # type: ignore[no-untyped-def]
+    loaded = modules_loaded_by("therapy.dates", "therapy.plan", "therapy.signing",
+                               "therapy.clinic_items", "kiosk.vm.quarantine")
+    io = ("sqlite3", "paho", "kivy", "bleak", "serial", "cv2")
+    assert sorted(m for m in loaded if m.split(".")[0] in io) == []
