@@ -11,6 +11,7 @@ from motion.run import run_set
 from sensors.sim.rest import standing_sway
 from tests.motion.test_motion_detector import RATE, trapezoid_set
 
+
 @pytest.mark.parametrize("amp_deg", [2.0, 3.0])
 def test_standing_still_with_sway_counts_nothing(amp_deg):
     counts = [len(run_set(standing_sway(seed, amp_deg), 50.0).reps_) for seed in range(8)]
