@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable
 
 from kiosk.adapters.clinic import Clinic
-from kiosk.errors import KioskError
+from kiosk.errors import STORAGE_PROBLEM_TEXT, KioskError, StorageProblem
 from kiosk.adapters.sources import SourceFactory, StatusFn
 from kiosk.vm.live import LiveSetVM
 from kiosk.vm.pain import PainStage, PainVM
@@ -23,6 +23,7 @@ from motion.params import SetParams
 from therapy.plan import PlanExercise
 from therapy.ports import Analyzer, FhirEncoder, SessionEvent, set_analyzer_factory
 from therapy.records import PainPhase, PainReport, SessionRecord, new_id
+from therapy.errors import StorageError
 from therapy.session import SessionController, SessionState
 from therapy.store import TherapyStore
 
@@ -56,6 +57,7 @@ class ExerciseRun:
         self._ending = False
         self._target_at: float | None = None
         self.error: str = ""
+        self._flag_id = ""  # id of the flagged pain-before report, once made
         self.ctl.add_listener(self._on_event)
         self.ctl.add_listener(clinic.live_listener)
         if appointment_id is not None:
@@ -77,10 +79,17 @@ class ExerciseRun:
             return True
         self.ctl.set_pain_before(vm.rating, vm.note_text)
         if vm.flagged:
-            # not exercising: the report goes to the clinic on its own now
-            p = PainReport(new_id(), vm.rating, PainPhase.BEFORE, self.ctl.clock.now(),
+            # not exercising: the report goes to the clinic on its own now, under one id
+            # however often it is confirmed (the store keeps the first)
+            self._flag_id = self._flag_id or new_id()
+            p = PainReport(self._flag_id, vm.rating, PainPhase.BEFORE, self.ctl.clock.now(),
                            None, vm.note_text)
-            self.clinic.submit_pain(p)
+            try:
+                self.clinic.submit_pain(p)
+            except StorageError as exc:
+                log.error("pain report %s not saved: %s", p.id, exc)
+                self.error = vm.problem = STORAGE_PROBLEM_TEXT
+                return False
             self.clinic.notify_outbox()
             return False
         self.pain_after.before = vm.rating
@@ -159,7 +168,16 @@ class ExerciseRun:
 
     # --- end -----------------------------------------------------------------------------
     def finish(self) -> SessionRecord:
+        """Store the session. A store fault raises :class:`StorageProblem` and leaves the
+        patient's text in ``error`` and ``pain_after.problem``; finishing again after it
+        stores the session and its pain-after report once."""
         vm = self.pain_after
-        rec = self.ctl.finish(pain_after=vm.rating, note=vm.note_text)
+        try:
+            rec = self.ctl.finish(pain_after=vm.rating, note=vm.note_text)
+        except StorageError as exc:
+            log.error("session %s not saved: %s", self.ctl.session_id, exc)
+            self.error = vm.problem = STORAGE_PROBLEM_TEXT
+            raise StorageProblem(exc) from exc
+        self.error = vm.problem = ""
         self.clinic.notify_outbox()
         return rec

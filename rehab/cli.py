@@ -2,7 +2,9 @@
 
 A subcommand module exposes ``register(subparsers)`` which adds its parser and sets
 ``func`` (called with the parsed args, returns an exit status). Errors a user can fix
-are raised as :class:`UsageError` and printed as one line with exit status 2.
+are raised as :class:`UsageError` and printed as one line with exit status 2; so is a
+:class:`~therapy.errors.StorageError` from any command (disk full, damaged database, a
+``--data-dir`` that is a file), whose message says what to do.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 
 from rehab import __version__, commands
 from rehab.errors import UsageError
+from therapy.errors import StorageError  # any command that opens the store (tiny module)
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -59,8 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except UsageError as exc:
-        print(f"rehab {args.command}: error: {exc}", file=sys.stderr)
+    except (UsageError, StorageError) as exc:
+        # one line whatever the message holds (a path with a newline, SQLite's text)
+        line = " ".join(str(exc).split())
+        print(f"rehab {args.command}: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class TherapyError(Exception):
     """Root of every therapy-side error (plans, records, the store)."""
@@ -28,5 +30,30 @@ class PlanRejected(PlanError):
         self.version = version
 
 
-class StoreError(TherapyError):
-    """The SQLite store could not be opened or migrated (path in the message)."""
+class StorageError(TherapyError):
+    """The device store cannot be used (path in the message, with what to do).
+
+    Raised for faults of the storage itself, never for a bad record: those stay
+    ``sqlite3`` constraint errors (a bug to fix, not a fault to report to the patient).
+    ``path`` is the database file (or the folder that was to hold it).
+    """
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        super().__init__(message)
+        self.path = Path(path) if path is not None else None
+
+
+StoreError = StorageError  # the first name of the class; kept for existing callers
+
+
+class StorageFull(StorageError):
+    """The disk (or the store's size quota) is full: nothing was saved this time."""
+
+
+class StorageCorrupt(StorageError):
+    """The database file is damaged (or is not a database): keep it, call the clinic."""
+
+
+class StorageUnavailable(StorageError):
+    """The data folder or database cannot be reached: missing, a file, no permission,
+    read-only, or held by another process."""

@@ -156,8 +156,12 @@ class SessionController:
             return self.record_
         now = self.clock.now()
         if pain_after is not None:
-            self._pains.append(PainReport(new_id(), pain_after, PainPhase.AFTER, now,
-                                          self.session_id, note))
+            # a retry after a failed save replaces the report under the same id, never adds
+            # a second one (tapping Done again after "storage full")
+            old = next((p for p in self._pains if p.phase == PainPhase.AFTER), None)
+            self._pains = [p for p in self._pains if p.phase != PainPhase.AFTER]
+            self._pains.append(PainReport(old.id if old else new_id(), pain_after,
+                                          PainPhase.AFTER, now, self.session_id, note))
         ex = self.exercise
         completed = (not self._stopped and self.set_no >= ex.sets
                      and len(self.reps_) >= ex.sets * ex.reps)

@@ -17,16 +17,18 @@ import json
 import logging
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from therapy.errors import StoreError
+from therapy.errors import StorageError
 from therapy.migrations import MIGRATIONS
 from therapy.outbox import Channel, OutboxItem, OutboxRow
 from therapy.plan import Plan, parse_plan_bytes
 from therapy.records import (Appointment, Direction, Feedback, Message, PainReport,
                              QuestionnaireAnswers, SessionRecord)
+from therapy.store_faults import folder_fault, storage_fault
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -39,66 +41,114 @@ def _t(t: datetime | None) -> str | None:
 class TherapyStore:
     """The device store. ``TherapyStore(path)`` opens (creating and migrating) the file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, max_bytes: int | None = None) -> None:
+        """Open ``path``; ``max_bytes`` caps the file (SQLite ``max_page_count``), a quota
+        that keeps the card from filling up: past it a save raises StorageFull."""
         self.path = Path(path)
         self._lock = threading.RLock()
         self.quarantined_plans: set[int] = set()  # stored plans this version refuses
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise folder_fault(exc, self.path.parent) from exc
+        try:
             self._db = sqlite3.connect(self.path, isolation_level=None,
                                        check_same_thread=False, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise self._fault(exc, "cannot open store") from exc
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            if max_bytes is not None:
+                self.limit_size(max_bytes)
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._fault(exc, "cannot open store") from exc
+            raise
+
+    def limit_size(self, max_bytes: int) -> int:
+        """Cap the file at ``max_bytes`` (never below its current size); returns the cap in
+        bytes. Past it a save raises StorageFull, as on a full disk."""
+        with self._lock:
+            page = int(self._query("PRAGMA page_size")[0][0])
+            pages = int(self._query(f"PRAGMA max_page_count = {max(1, int(max_bytes) // page)}")
+                        [0][0])
+            return pages * page
 
     # --- plumbing -------------------------------------------------------------------
-    def _migrate(self) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
-                row = self._db.execute("SELECT version FROM schema_version").fetchone()
-                version = row[0] if row else 0
-                if version > SCHEMA_VERSION:
-                    raise StoreError(f"{self.path} has schema {version}, newer than this "
-                                     f"program's {SCHEMA_VERSION}: upgrade rehab-kiosk")
-                for i in range(version, SCHEMA_VERSION):
-                    log.info("migrating %s to schema %d", self.path, i + 1)
-                    for stmt in MIGRATIONS[i].split(";"):
-                        if stmt.strip():
-                            self._db.execute(stmt)
-                if row is None:
-                    self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-                else:
-                    self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
-                self._db.execute("COMMIT")
-            except BaseException:
+    def _fault(self, exc: sqlite3.Error, doing: str) -> StorageError:
+        """The StorageError for ``exc`` (a generic one naming ``doing`` when SQLite's code
+        says nothing about the storage, e.g. on open)."""
+        return storage_fault(exc, self.path) or StorageError(
+            f"{doing} {self.path}: {exc}", self.path)
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open: SQLite has already rolled back by
+        itself after SQLITE_FULL, and a failing ROLLBACK must not hide the first error."""
+        try:
+            if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("rollback of %s failed after an earlier error", self.path)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` .. ``COMMIT`` under the lock; on any error roll back and
+        raise the original, as a StorageError subclass when the storage is at fault."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                fault = storage_fault(exc, self.path) if isinstance(exc, sqlite3.Error) \
+                    else None
+                if fault is not None:
+                    raise fault from exc
                 raise
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+            row = db.execute("SELECT version FROM schema_version").fetchone()
+            version = row[0] if row else 0
+            if version > SCHEMA_VERSION:
+                raise StorageError(f"{self.path} has schema {version}, newer than this "
+                                   f"program's {SCHEMA_VERSION}: upgrade rehab-kiosk", self.path)
+            for i in range(version, SCHEMA_VERSION):
+                log.info("migrating %s to schema %d", self.path, i + 1)
+                for stmt in MIGRATIONS[i].split(";"):
+                    if stmt.strip():
+                        db.execute(stmt)
+            if row is None:
+                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            else:
+                db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     def _tx(self, statements: Iterable[tuple[str, Sequence[Any]]],
             outbox: Sequence[OutboxItem] = ()) -> None:
         now = datetime.now().astimezone().isoformat()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, params in statements:
-                    self._db.execute(sql, params)
-                self._db.executemany(
-                    "INSERT INTO outbox (channel, record_id, payload, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(str(o.channel), o.record_id, o.payload, now) for o in outbox])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            for sql, params in statements:
+                db.execute(sql, params)
+            db.executemany(
+                "INSERT INTO outbox (channel, record_id, payload, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(str(o.channel), o.record_id, o.payload, now) for o in outbox])
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                fault = storage_fault(exc, self.path)
+                if fault is not None:
+                    raise fault from exc
+                raise
 
     def close(self) -> None:
         with self._lock:
@@ -125,7 +175,19 @@ class TherapyStore:
                    (rec.id, r.set_no, r.n, r.rom_deg, r.hold_s, r.up_s, r.down_s,
                     r.t_start_s, r.t_end_s, ",".join(r.flags))) for r in rec.reps]
         stmts += [self._pain_stmt(p) for p in rec.pains]
-        self._tx(stmts, outbox)
+        self._save_once("sessions", rec.id, stmts, outbox)
+
+    def _save_once(self, table: str, record_id: str,
+                   stmts: Sequence[tuple[str, Sequence[Any]]],
+                   outbox: Sequence[OutboxItem]) -> bool:
+        """Write a record unless one with its id is stored (a retry after an error that
+        came after COMMIT is then harmless); True when it was written."""
+        with self._lock:
+            if self._query(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)):
+                log.info("%s %s is already stored; not stored twice", table, record_id)
+                return False
+            self._tx(stmts, outbox)
+            return True
 
     @staticmethod
     def _pain_stmt(p: PainReport) -> tuple[str, Sequence[Any]]:
@@ -133,7 +195,7 @@ class TherapyStore:
                 (p.id, p.session_id, str(p.phase), p.rating, p.note, _t(p.at)))
 
     def save_pain(self, p: PainReport, outbox: Sequence[OutboxItem] = ()) -> None:
-        self._tx([self._pain_stmt(p)], outbox)
+        self._save_once("pain_reports", p.id, [self._pain_stmt(p)], outbox)
 
     def save_feedback(self, f: Feedback, outbox: Sequence[OutboxItem] = ()) -> None:
         self._tx([("INSERT INTO feedback VALUES (?,?,?,?,?)",
@@ -224,14 +286,9 @@ class TherapyStore:
     def outbox_delete(self, ids: Sequence[int]) -> None:
         if not ids:
             return
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
     def outbox_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM outbox")[0][0])
+

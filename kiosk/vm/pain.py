@@ -24,9 +24,13 @@ class PainVM:
     before: int | None = None
     rating: int | None = None
     notes: tuple[str, ...] = ()
+    problem: str = ""  # set when the answer could not be saved (storage problem)
 
     @property
     def question(self) -> str:
+        """The screen's headline: the question, or what went wrong saving the answer."""
+        if self.problem:
+            return self.problem
         when = "right now" if self.stage == PainStage.BEFORE else "after the exercise"
         return f"How much pain do you feel {when}?"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from datetime import datetime, timezone
@@ -56,9 +57,14 @@ def test_record_and_outbox_are_one_transaction(tmp_path: Path) -> None:
     store = TherapyStore(tmp_path / "rehab.db")
     rec = session()
     store.save_session(rec, [OutboxItem(Channel.RECORDS, rec.id, b"{}")])
-    # the same record again fails on its primary key: neither row nor outbox item is added
+    # the same record again is not stored twice (a retry after a failed save)
+    store.save_session(rec, [OutboxItem(Channel.RECORDS, rec.id, b"{}")])
+    assert store.outbox_count() == 1 and store.session_ids() == [rec.id]
+    # a new session whose pain report clashes on its key: neither its row nor its outbox
+    # item is added (one transaction)
+    other = dataclasses.replace(session(), pains=rec.pains)
     with pytest.raises(sqlite3.IntegrityError):
-        store.save_session(rec, [OutboxItem(Channel.RECORDS, rec.id, b"{}")])
+        store.save_session(other, [OutboxItem(Channel.RECORDS, other.id, b"{}")])
     assert store.outbox_count() == 1 and store.session_ids() == [rec.id]
     bad = PainReport.__new__(PainReport)
     object.__setattr__(bad, "id", new_id())
