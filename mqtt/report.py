@@ -9,7 +9,9 @@ The HTML path needs no plotting library; PNG needs matplotlib (``pip install
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import logging
+import math
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from therapy.errors import PlanError
 from therapy.plan import Plan, parse_plan_bytes
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_COUNT = 10_000  # reps in one session; beyond is not a count
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,7 @@ class ReportData:
     plan: Plan | None
     scheduled_days: int
     days_done: int
+    unreadable: int = 0  # stored values that were not numbers, left out (and logged)
 
     @property
     def adherence(self) -> float | None:
@@ -54,21 +59,56 @@ def adherence(plan: Plan | None, sessions: tuple[SessionRow, ...],
     return scheduled, done
 
 
+def _number(v: object) -> float | None:
+    """A stored value as a finite number, or None (SQLite keeps a text where a REAL was
+    meant: a resource whose value was "abc" is stored as "abc")."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+def _count(v: object) -> int | None:
+    n = _number(v)
+    return int(n) if n is not None and n == int(n) and 0 <= n <= MAX_COUNT else None
+
+
+def _clean(row: SessionRow) -> tuple[SessionRow, int]:
+    """The row with every value that is not a number left out, and how many were."""
+    roms = tuple(r for r in (_number(x) for x in row.rom_deg) if r is not None)
+    mean, reps, target = _number(row.mean_rom_deg), _count(row.reps), _count(row.target_reps)
+    bad = (len(row.rom_deg) - len(roms) + (mean is None and row.mean_rom_deg is not None)
+           + (reps is None) + (target is None and row.target_reps is not None))
+    return replace(row, rom_deg=roms, mean_rom_deg=mean, reps=reps or 0,
+                   target_reps=target), bad
+
+
 def gather(store: ClinicStore, device: str, today: date | None = None) -> ReportData:
-    sessions = tuple(store.sessions(device))
+    sessions: list[SessionRow] = []
+    unreadable = 0
+    for raw in store.sessions(device):
+        row, bad = _clean(raw)
+        sessions.append(row)
+        unreadable += bad
     before: dict[str, int] = {}
     after: dict[str, int] = {}
     for session, phase, rating, _at in store.pain(device):
+        score = _count(rating)
+        if score is None or score > 10:
+            unreadable += 1
+            continue
         if session:
-            (before if phase == "before" else after)[f"urn:uuid:{session}"] = rating
+            (before if phase == "before" else after)[f"urn:uuid:{session}"] = score
+    if unreadable:
+        log.warning("report for %s: %d stored value(s) that are not numbers left out",
+                    device, unreadable)
     plan = None
     if text := store.latest_plan(device):
         try:
             plan = parse_plan_bytes(text)
         except PlanError:
             plan = None
-    sched, done = adherence(plan, sessions, today or datetime.now(timezone.utc).date())
-    return ReportData(device, sessions, before, after, plan, sched, done)
+    sched, done = adherence(plan, tuple(sessions), today or datetime.now(timezone.utc).date())
+    return ReportData(device, tuple(sessions), before, after, plan, sched, done, unreadable)
 
 
 def write_report(data: ReportData, out: Path) -> None:
@@ -137,6 +177,8 @@ def render_html(data: ReportData) -> str:
         f"<title>Progress {html.escape(data.device)}</title></head><body>"
         f"<h1>Progress of device {html.escape(data.device)}</h1>"
         f"<p>{len(s)} sessions; adherence to the plan: {adh}</p>"
+        + (f"<p>{data.unreadable} stored value(s) were not numbers and are left out.</p>"
+           if data.unreadable else "")
         + _line_svg("Range of movement per session", [("mean ROM", "#1f77b4", rom),
                                                        ("best rep", "#2ca02c", best)], "deg")
         + _line_svg("Repetitions", [("done", "#ff7f0e", reps),

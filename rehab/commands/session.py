@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import math
 import time
 from typing import Any
 
 from rehab.cli import UsageError
+
+MAX_SEED = 2**63 - 1  # the simulator's seed range (numpy refuses negative seeds)
+MAX_SEND_TIMEOUT_S = 3600.0
 
 
 def add_link_flags(p: argparse.ArgumentParser) -> None:
@@ -57,6 +61,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be 0..10, got {v}")
     if not 1 <= args.reps <= 100:
         raise UsageError(f"--reps must be 1..100, got {args.reps}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UsageError(f"--seed must be 0..{MAX_SEED}, got {args.seed}")
+    if not (math.isfinite(args.realtime) and args.realtime >= 0):
+        raise UsageError(f"--realtime must be a number >= 0, got {args.realtime}")
+    if not (math.isfinite(args.send_timeout) and 0 <= args.send_timeout <= MAX_SEND_TIMEOUT_S):
+        raise UsageError(f"--send-timeout must be 0..{MAX_SEND_TIMEOUT_S:g} s, "
+                         f"got {args.send_timeout}")
     try:
         cfg = load_config(args.data_dir, broker=args.broker, device=args.device,
                           clinic=args.clinic)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 from pathlib import Path
 from typing import Any, Protocol, Self
 
@@ -26,6 +27,10 @@ from sensors.types import ImuChunk
 from therapy.catalogue import CATALOGUE
 
 ANGLE_LINE_EVERY_S = 1.0  # plain (non-terminal) output: one angle line per stream second
+# Checked before anything is allocated: 1000 reps of the slowest exercise (~10 s a rep) is
+# under 3 hours, ~1 M samples at 100 Hz; 10**9 reps asked for terabytes (MemoryError).
+MAX_SIM_REPS = 1000
+MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any non-negative int; keep it an int64
 BAR_WIDTH = 40
 
 
@@ -71,8 +76,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown exercise {args.exercise!r}; known: {', '.join(CATALOGUE)}")
     if args.out_proximal is not None and not (args.two_segment and args.out is not None):
         raise UsageError("--out-proximal needs --two-segment and --out")
-    if args.speed < 0:
-        raise UsageError(f"--speed must be >= 0, got {args.speed}")
+    if not (math.isfinite(args.speed) and args.speed >= 0):
+        raise UsageError(f"--speed must be a number >= 0, got {args.speed}")
+    check_seed(args.seed)
+    if args.reps is not None and not 1 <= args.reps <= MAX_SIM_REPS:
+        raise UsageError(f"--reps must be 1..{MAX_SIM_REPS}, got {args.reps}")
     reps = args.reps if args.reps is not None else CATALOGUE[args.exercise].reps
     cfg = SimConfig(exercise_id=args.exercise, reps=reps, rate_hz=args.rate_hz, seed=args.seed,
                     two_segment=args.two_segment)
@@ -86,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
         return run_live(res, _make_analyzer(res), args.speed)
     write_outputs(res, args.out, args.out_proximal)
     return 0
+
+
+def check_seed(seed: int) -> None:
+    """A simulation seed must be 0..2**63-1 (numpy refuses negative seeds with a traceback)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed must be 0..{MAX_SEED}, got {seed}")
 
 
 def proximal_path(out: Path) -> Path:

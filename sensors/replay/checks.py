@@ -43,6 +43,45 @@ DEG_PER_RAD = 57.29577951308232
 GYRO_STILL_MAX_RAD_S = 0.5
 
 
+# Sample rates replay accepts, given (--rate-hz) or found from the times: no body-worn IMU
+# logs below 1 Hz (a rep would be one sample) or above 2 kHz (MetaWear: 1.6 kHz max).
+MIN_RATE_HZ = 1.0
+MAX_RATE_HZ = 2000.0
+# The longest stretch without samples inside one recording. Longer is two recordings (or
+# times that are not seconds): 1e12 s between rows gave a 0.0 Hz rate and an 89 deg "rep".
+MAX_GAP_S = 3600.0
+
+
+def check_rate_hz(path: Path, rate_hz: float, given: bool) -> None:
+    """A sample rate within MIN_RATE_HZ..MAX_RATE_HZ; ``given`` says it came from the user."""
+    if MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:  # False for NaN too
+        return
+    if given:
+        what = ("is not a positive number" if not rate_hz > 0 else
+                f"is outside {MIN_RATE_HZ:g}..{MAX_RATE_HZ:g} Hz")
+        raise ReplayError(path, None, f"rate {rate_hz!r} Hz {what}; pass a real sample rate")
+    raise ReplayError(
+        path, None,
+        f"sample rate {rate_hz:.3g} Hz (from the times in the file) is outside "
+        f"{MIN_RATE_HZ:g}..{MAX_RATE_HZ:g} Hz: are the times in seconds? fix the times or "
+        "pass --rate-hz")
+
+
+def check_sample_gaps(path: Path, t_s: np.ndarray) -> None:
+    """No two consecutive samples more than MAX_GAP_S apart."""
+    if t_s.size < 2:
+        return
+    dt = np.diff(t_s)
+    i = int(np.argmax(dt))
+    if dt[i] <= MAX_GAP_S:  # also False for NaN: times are checked finite and increasing
+        return
+    raise ReplayError(
+        path, None,
+        f"no samples for {dt[i]:.3g} s between t={t_s[i]:.6g} s and t={t_s[i + 1]:.6g} s "
+        f"(sample {i + 2}); more than {MAX_GAP_S:g} s is not one recording: cut the file "
+        "there or fix its times")
+
+
 def check_time_increasing(path: Path, t_s: np.ndarray, lines: np.ndarray, what: str = "t") -> None:
     """Every time after the first must be larger than the one before it."""
     if t_s.size < 2:

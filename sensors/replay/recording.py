@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from sensors.replay.checks import check_rate_hz, check_sample_gaps
 from sensors.replay.errors import ReplayError
 from sensors.replay.formats import Loaded, ReplayFormat, load_csv, load_uci
 from sensors.replay.metawear import (
@@ -114,9 +114,12 @@ def load_recording(
         except ValueError:
             choices = ", ".join(f.value for f in ReplayFormat)
             raise ReplayError(path, None, f"unknown format {fmt!r}; use one of {choices}") from None
-    if rate_hz is not None and not (math.isfinite(rate_hz) and rate_hz > 0):
-        raise ReplayError(path, None, f"rate {rate_hz!r} Hz is not a positive number")
+    if rate_hz is not None:
+        check_rate_hz(path, rate_hz, given=True)
     loaded: Loaded = LOADERS[kind](path, rate_hz)
+    if rate_hz is None:
+        check_rate_hz(path, loaded.rate_hz, given=False)
+    check_sample_gaps(path, loaded.chunk.t_s)
     for note in loaded.notes:
         log.warning("%s", note)
     return Recording(

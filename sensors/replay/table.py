@@ -131,9 +131,9 @@ def parse_table(
         return _parse_careful(path, header, body, delimiter, names, usecols, ncols)
     # loadtxt skips blank lines (which would shift our line numbers) and, given a subset
     # of columns, does not check the others: count lines, and delimiters in that case.
-    if values.shape[0] != nrows or (
+    if values.shape[0] != nrows or values.shape[1] != len(usecols) or (
         len(usecols) != ncols and body.count(delimiter.encode()) != nrows * (ncols - 1)
-    ):
+    ):  # (with every column kept, loadtxt takes its width from the rows, not the header)
         return _parse_careful(path, header, body, delimiter, names, usecols, ncols)
     finite = np.isfinite(values)
     if not finite.all():
