@@ -46,50 +46,61 @@ class PeriodEstimator:
         Returns the refreshes as (samples seen, period or None): a caller walking the
         same samples uses each from that sample on, whatever the chunking.
         """
-        out: list[tuple[int, float | None]] = []
         x = x.reshape(x.shape[0], -1)
+        w = self.window_n
         if self._buf is None:
-            self._buf = np.zeros((self.window_n, x.shape[1]))
-        start = 0
-        n = x.shape[0]
-        while start < n:
-            stop = min(n, start + self.hop_n - self._seen % self.hop_n)
-            part = x[start:stop]
-            k = part.shape[0]
-            self._buf = np.roll(self._buf, -k, axis=0) if k < self.window_n else self._buf
-            self._buf[-k:] = part[-self.window_n:]
-            self._filled = min(self.window_n, self._filled + k)
-            self._seen += k
-            if self._seen % self.hop_n == 0:
-                self._estimate()
-                out.append((self._seen, self.period_s_))
-            start = stop
-        return out
+            self._buf = np.zeros((w, x.shape[1]))
+        n, seen0, filled0 = x.shape[0], self._seen, self._filled
+        hist = np.concatenate([self._buf, x]) if n else self._buf
+        # Every whole hop in this chunk: the window ending there, as far as it is filled.
+        hops = np.arange((seen0 // self.hop_n + 1) * self.hop_n, seen0 + n + 1, self.hop_n)
+        periods: list[float | None] = []
+        if hops.size:
+            ends = hops - seen0 + w  # exclusive end of each window in ``hist``
+            filled = np.minimum(w, filled0 + hops - seen0)
+            full = filled == w
+            for end, k in zip(ends[~full], filled[~full]):  # the first window_s only
+                periods += self._estimate_all(hist[None, end - k : end])
+            if full.any():
+                windows = np.lib.stride_tricks.sliding_window_view(hist, w, axis=0)
+                periods += self._estimate_all(windows[ends[full] - w].transpose(0, 2, 1))
+        self._buf = hist[-w:]
+        self._filled = min(w, filled0 + n)
+        self._seen = seen0 + n
+        return [(int(s), p) for s, p in zip(hops, periods)]
 
     def _consts(self, n: int) -> tuple[np.ndarray, float, np.ndarray]:
         """Centred sample index, its square sum, and n / (n - lag) (cached per length)."""
         if self._const_n != n:
-            r = (np.arange(n) - 0.5 * (n - 1))[:, None]
+            r = (np.arange(n) - 0.5 * (n - 1))[None, :, None]
             self._const = (r, float((r * r).sum()), n / (n - np.arange(n // 2 + 1)))
             self._const_n = n
         return self._const
 
-    def _estimate(self) -> None:
-        n = self._filled
+    def _estimate_all(self, y: np.ndarray) -> list[float | None]:
+        """Estimates for windows ``y`` (m, n, channels) of one length n, in one batch."""
+        m, n = y.shape[0], y.shape[1]
         if n < 2 * self.min_lag or n < 2 * self.hop_n:
-            return
+            return [self.period_s_] * m
         # Without its linear trend: a rest level that drifts is not a period.
-        y = self._buf[-n:]
         r, rr, unbias = self._consts(n)
-        x = y - y.mean(axis=0) - r * ((r * y).sum(axis=0) / rr)
-        var = float(np.sum(x * x))
+        x = y - y.mean(axis=1, keepdims=True) - r * ((r * y).sum(axis=1, keepdims=True) / rr)
+        var = (x * x).sum(axis=(1, 2))
         max_lag = min(self.max_lag, n // 2)
+        f = np.fft.rfft(x, 1 << (2 * n - 1).bit_length(), axis=1)
+        power = (f.real * f.real + f.imag * f.imag).sum(axis=2)
+        acs = np.fft.irfft(power, axis=1)[:, : max_lag + 1]
+        out: list[float | None] = []
+        for ac, v in zip(acs, var):
+            self._pick(ac, float(v), n, max_lag, unbias)
+            out.append(self.period_s_)
+        return out
+
+    def _pick(self, ac: np.ndarray, var: float, n: int, max_lag: int,
+              unbias: np.ndarray) -> None:
         if var <= 1e-9 * n or max_lag <= self.min_lag:
             self.period_s_, self.strength_ = None, 0.0
             return
-        f = np.fft.rfft(x, 1 << (2 * n - 1).bit_length(), axis=0)
-        power = f.real * f.real + f.imag * f.imag
-        ac = np.fft.irfft(power.sum(axis=1))[: max_lag + 1]
         # Unbiased, normalised: each lag's correlation over the samples it overlaps.
         ac = ac * (unbias[: max_lag + 1] / var)
         lags = np.arange(self.min_lag, max_lag)
