@@ -14,6 +14,7 @@ import importlib
 import logging
 import pkgutil
 import sys
+from pathlib import Path
 
 from rehab import __version__, commands
 from rehab.errors import UsageError
@@ -50,6 +51,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _check_data_dir(args: argparse.Namespace) -> None:
+    """``--data-dir`` naming a file is the same mistake for every command: say so before
+    one of them tries to create it (``rehab doctor`` explains it as one of its checks)."""
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir and not getattr(args, "explains_data_dir", False):
+        path = Path(data_dir)
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--data-dir {path} is a file, not a folder: name a folder "
+                             "(it is created when missing)")
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -61,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _check_data_dir(args)
         return int(args.func(args) or 0)
     except (UsageError, StorageError) as exc:
         # one line whatever the message holds (a path with a newline, SQLite's text)

@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("doctor", help="check the data folder (space, database, config)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", type=Path, help="state folder (default: as rehab kiosk)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, explains_data_dir=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -101,14 +101,16 @@ def test_corrupt_database(capsys: pytest.CaptureFixture[str], tmp_path: Path,
     assert "database damaged" in err and "call the clinic" in err
 
 
-@pytest.mark.parametrize("command", [["session", "--sim", "heel_slide", "--reps", "2"],
-                                     ["sync"]])
+@pytest.mark.parametrize("command", [
+    ["session", "--sim", "heel_slide", "--reps", "2", "--device", "d1"],
+    ["sync", "--device", "d1"], ["clinic", "keygen"], ["kiosk"], ["pair"],
+    ["clinic", "report", "--device", "d1", "--out", "r.html"]])
 def test_data_dir_that_is_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                  command: list[str]) -> None:
     (tmp_path / "afile").write_text("x")
-    err = one_line_error(capsys, *command, "--device", "d1", "--broker",
-                         "mqtt://127.0.0.1:9", "--data-dir", tmp_path / "afile")
+    err = one_line_error(capsys, *command, "--data-dir", tmp_path / "afile")
     assert "is a file, not a folder" in err
+    assert (tmp_path / "afile").read_text() == "x"
 
 
 def test_corrupt_database_through_the_console_script(tmp_path: Path) -> None:
