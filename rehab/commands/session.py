@@ -137,8 +137,11 @@ def _due_appointment(store: Any, now: Any) -> str | None:
     """An appointment running now that has not been started yet."""
     from datetime import timedelta
 
-    for a in store.appointments():
-        if a.started_at is None and a.start_at - timedelta(minutes=10) <= now \
+    from therapy.dates import is_sane
+
+    for a in store.appointments():  # a row of year 1 or 9999 an old version stored: skip
+        if a.started_at is None and is_sane(a.start_at) \
+                and a.start_at - timedelta(minutes=10) <= now \
                 <= a.start_at + timedelta(minutes=a.minutes):
             return str(a.id)
     return None

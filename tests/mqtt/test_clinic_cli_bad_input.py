@@ -72,3 +72,24 @@ def test_malformed_clinic_key_is_one_line_naming_the_setting(
     assert main([*command, "--data-dir", str(tmp_path)]) == 2
     err = _one_line_error(capsys, "clinic_public_key", "rehab.toml", "rehab clinic keygen")
     assert "c2VjcmV0" not in err
+
+
+def test_session_start_skips_poison_appointments(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Appointments an older version stored at 0001-01-01 / 9999-12-31 do not crash
+    ``rehab session`` when it looks for a live appointment to join."""
+    from datetime import datetime, timezone
+
+    from therapy.records import Appointment
+    from therapy.store import TherapyStore
+
+    write_toml(tmp_path, broker="mqtt://127.0.0.1:9", device="dev-1", clinic="c1")
+    store = TherapyStore(tmp_path / "rehab.db")
+    for ident, year in (("a-first", 1), ("a-last", 9999)):
+        store.save_appointment(Appointment(ident, datetime(year, 12 if year > 1 else 1,
+                                                           31 if year > 1 else 1,
+                                                           tzinfo=timezone.utc), 30))
+    store.close()
+    assert main(["session", "--sim", "heel_slide", "--reps", "2", "--send-timeout", "0",
+                 "--data-dir", str(tmp_path)]) == 0
+    assert "stored" in capsys.readouterr().out
