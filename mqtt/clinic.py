@@ -24,10 +24,15 @@ from mqtt.client import RECONNECT_MAX_S, connect, make_client
 from mqtt.clinic_store import ClinicStore
 from mqtt.config import BrokerConfig
 from mqtt.errors import BrokerRefused, LinkError
-from mqtt.topics import Leaf, Topics, clinic_filter, parse_topic
+from mqtt.guard import CallbackGuard, install
+from mqtt.inbound import (CLINIC_RULES, RECORD_MAX_BYTES, InboundRejected, InboundStats,
+                          Reject, accept, safe_prefix, should_log)
+from mqtt.topics import Leaf, Topics, clinic_filter, parse_topic, valid_id
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 7 * 24 * 3600
+# MQTT 5 Maximum Packet Size declared in CONNECT: the broker drops anything larger for us
+MAX_PACKET_BYTES = RECORD_MAX_BYTES + 4096
 
 # validate(resource) raises ValueError for a resource that is not valid FHIR
 Validator = Callable[[dict[str, Any]], None]
@@ -64,19 +69,26 @@ class ClinicWatcher:
         self.validate = validate
         self.on_event = on_event
         self.views: dict[str, DeviceView] = {}
-        self.invalid = 0
         self.received = 0
+        # inbound payloads accepted per leaf and refused per reason (the watch view shows it)
+        self.stats = InboundStats()
+        self.guard = CallbackGuard(f"clinic watcher {clinic}", self._callback_failed)
         self.connected = threading.Event()
         self.last_error: str | None = None
         self._broker = broker
         self.client = make_client(broker, f"rehab-clinic-{clinic}-{client_name}",
                                   reconnect_max_s=reconnect_max_s)
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = lambda *a: self.connected.clear()
-        self.client.on_message = self._on_message
+        install(self.client, self.guard, on_connect=self._on_connect,
+                on_disconnect=self._on_disconnect, on_message=self._on_message)
+
+    @property
+    def invalid(self) -> int:
+        """Inbound payloads refused, whatever the reason (``stats.rejected`` per reason)."""
+        return self.stats.rejected_total
 
     def start(self) -> None:
-        connect(self.client, self._broker, clean_start=False, session_expiry_s=SESSION_EXPIRY_S)
+        connect(self.client, self._broker, clean_start=False, session_expiry_s=SESSION_EXPIRY_S,
+                max_packet_bytes=MAX_PACKET_BYTES)
 
     def stop(self) -> None:
         self.client.disconnect()
@@ -94,19 +106,44 @@ class ClinicWatcher:
         client.subscribe(clinic_filter(self.clinic), qos=1)
         self.connected.set()
 
+    def _on_disconnect(self, *_args: Any) -> None:
+        self.connected.clear()
+
     def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
+        """Size first, then the inbound checks, then the handler; guarded by install()."""
         parsed = parse_topic(msg.topic)
         if parsed is None or parsed[0] != self.clinic:
             return
         _, device, leaf = parsed
+        if leaf in (Leaf.PLAN, Leaf.MESSAGES_IN):
+            return  # what the clinic itself publishes
+        payload: bytes = msg.payload
         try:
-            body = json.loads(msg.payload) if msg.payload else {}
-            if not isinstance(body, dict):
-                raise ValueError("payload is not a JSON object")
-            self._handle(device, leaf, body)
-        except (ValueError, KeyError, TypeError, LinkError) as exc:
-            self.invalid += 1
-            log.warning("bad %s payload from %s: %s", leaf, device, exc)
+            if not valid_id(device):
+                raise InboundRejected(Reject.UNKNOWN_TOPIC, "device id is not 1-64 of A-Z a-z "
+                                      "0-9 _ . -")
+            body = accept(leaf, payload, CLINIC_RULES)
+            try:
+                self._handle(device, leaf, body)
+            except (ValueError, KeyError, TypeError) as exc:  # the FHIR validator's verdict
+                raise InboundRejected(Reject.NOT_FHIR if leaf == Leaf.RECORDS
+                                      else Reject.BAD_FIELD, type(exc).__name__) from None
+            except LinkError as exc:  # e.g. a record without an identifier
+                raise InboundRejected(Reject.BAD_FIELD, str(exc)) from None
+            self.stats.accepted[leaf] += 1
+        except InboundRejected as exc:
+            n = self.stats.reject(exc.reason)
+            if should_log(n):
+                log.warning("refused a %s payload from %s (%d so far for %s): %s; %d bytes "
+                            "starting %s", leaf, device, n, exc.reason, exc.detail,
+                            len(payload), safe_prefix(payload))
+
+    def _callback_failed(self, callback: str, _exc: BaseException) -> None:
+        """An unexpected exception in a paho callback (CallbackGuard): count, show, go on."""
+        if callback == "on_message":
+            self.stats.reject(Reject.HANDLER_ERROR)
+        elif callback == "on_connect" and not self.connected.is_set():
+            self.last_error = "the connect handler failed (see the log)"
 
     def _handle(self, device: str, leaf: str, body: dict[str, Any]) -> None:
         v = self.view(device)

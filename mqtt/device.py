@@ -27,14 +27,22 @@ from paho.mqtt.reasoncodes import ReasonCode
 from mqtt.client import RECONNECT_MAX_S, connect, make_client, receive_maximum
 from mqtt.config import LinkConfig
 from mqtt.downlink import Downlink, out_item
+from mqtt.guard import CallbackGuard, install
+from mqtt.inbound import (DEVICE_RULES, InboundRejected, InboundStats, Reject, accept,
+                          safe_prefix, should_log)
 from mqtt.outbox import OutboxDrainer
 from mqtt.topics import Leaf, Topics
 from therapy.ports import Clock, FhirEncoder, SessionEvent, SystemClock
 from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,
                              new_id)
+from therapy.signing import ENVELOPE_MAX_BYTES
 from therapy.store import OutboxItem, OutboxRow, TherapyStore
 
 log = logging.getLogger(__name__)
+PLAN_MAX_BYTES = ENVELOPE_MAX_BYTES  # checked before a byte of a plan is parsed
+PACKET_OVERHEAD_BYTES = 4096  # fixed header, topic, properties
+# MQTT 5 Maximum Packet Size declared in CONNECT: the broker drops anything larger for us
+MAX_PACKET_BYTES = PLAN_MAX_BYTES + PACKET_OVERHEAD_BYTES
 
 
 def reason_name(code: int) -> str:
@@ -66,16 +74,17 @@ class DeviceLink:
         self.downlink = Downlink(store, cfg.clinic_public_key, self.clock, clinic=cfg.clinic,
                                  device=cfg.device, report=self.report_status,
                                  enqueue=lambda _items: self.drainer.notify())
-        c = self.client
-        c.on_connect = self._on_connect
-        c.on_disconnect = self._on_disconnect
-        c.on_publish = self._on_publish
-        c.on_message = self._on_message
+        # inbound payloads accepted per leaf and refused per reason (kiosk, rehab sync)
+        self.stats = InboundStats()
+        self.guard = CallbackGuard(f"device link {cfg.device}", self._callback_failed)
+        install(self.client, self.guard, on_connect=self._on_connect,
+                on_disconnect=self._on_disconnect, on_publish=self._on_publish,
+                on_message=self._on_message)
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
         self.drainer.start()
-        connect(self.client, self.cfg.broker)
+        connect(self.client, self.cfg.broker, max_packet_bytes=MAX_PACKET_BYTES)
 
     def stop(self, timeout_s: float = 2.0) -> None:
         if self.connected.is_set():
@@ -199,7 +208,44 @@ class DeviceLink:
         self.drainer.on_publish(mid, rc.value)
 
     def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
-        if msg.topic == self.topics.topic(Leaf.PLAN):
-            self.downlink.on_plan(bytes(msg.payload))
-        elif msg.topic == self.topics.topic(Leaf.MESSAGES_IN):
-            self.downlink.on_message_in(bytes(msg.payload))
+        """Size first, then the inbound checks, then the downlink; guarded by install()."""
+        payload: bytes = msg.payload
+        prefix = f"{self.topics.topic('')}"
+        leaf = msg.topic[len(prefix):] if msg.topic.startswith(prefix) else ""
+        try:
+            if leaf == Leaf.PLAN:
+                self._on_plan(payload)
+                return
+            accept(leaf, payload, DEVICE_RULES)
+            if leaf != Leaf.MESSAGES_IN:
+                raise InboundRejected(Reject.UNKNOWN_TOPIC, "no handler on this device")
+            if self.downlink.on_message_in(payload) in ("bad", "rejected"):
+                self.stats.reject(Reject.BAD_FIELD)  # the downlink logged and reported it
+                return
+            self.stats.accepted[leaf] += 1
+        except InboundRejected as exc:
+            self._rejected(leaf or "?", payload, exc)
+
+    def _on_plan(self, payload: bytes) -> None:
+        if len(payload) > PLAN_MAX_BYTES:  # before any parsing (issue 12, finding 11)
+            reason = f"envelope is {len(payload)} bytes, the limit is {PLAN_MAX_BYTES}"
+            self.report_status({"event": "plan_rejected", "code": "malformed",
+                                "reason": reason})
+            raise InboundRejected(Reject.OVERSIZE, reason)
+        if self.downlink.on_plan(payload) == "rejected":
+            self.stats.reject(Reject.PLAN_REJECTED)  # the downlink logged and reported it
+        else:
+            self.stats.accepted[Leaf.PLAN.value] += 1
+
+    def _rejected(self, leaf: str, payload: bytes, exc: InboundRejected) -> None:
+        n = self.stats.reject(exc.reason)
+        if should_log(n):
+            log.warning("refused a %s payload (%d so far for %s): %s; %d bytes starting %s",
+                        leaf, n, exc.reason, exc.detail, len(payload), safe_prefix(payload))
+
+    def _callback_failed(self, callback: str, _exc: BaseException) -> None:
+        """An unexpected exception in a paho callback (CallbackGuard): count, show, go on."""
+        if callback == "on_message":
+            self.stats.reject(Reject.HANDLER_ERROR)
+        elif callback == "on_connect" and not self.connected.is_set():
+            self.last_error = "the connect handler failed (see the log)"
