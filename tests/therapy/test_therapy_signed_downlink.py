@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from plan_samples import valid_plan
 
 from mqtt.downlink import Downlink
-from therapy.clinic_items import seal_appointment, seal_message
-from therapy.errors import PlanError
+from therapy.clinic_items import open_clinic_item, seal_appointment, seal_message
+from therapy.errors import PlanError, PlanRejected
 from therapy.plan import parse_plan
 from therapy.ports import FakeClock
 from therapy.signing import (KEY_INVALID_TEXT, MAX_VERSION_STEP, Kind, RejectCode,
@@ -24,6 +26,8 @@ from therapy.store import TherapyStore
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
 KEY = new_private_key()
+EXTREME_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                 "2026-06-01T10:00:00", "2026-06-01T10:00:00+00:00"]
 
 
 class Device:
@@ -176,8 +180,34 @@ def test_a_stored_plan_an_older_version_accepted_is_quarantined(tmp_path: Path) 
     assert dev.store.quarantined_plans == {2**31 - 1}
 
 
-def test_dates_plans_and_envelopes_are_pure(modules_loaded_by) -> None:  # type: ignore[no-untyped-def]
+def test_dates_plans_and_envelopes_are_pure(modules_loaded_by: Any) -> None:
     loaded = modules_loaded_by("therapy.dates", "therapy.plan", "therapy.signing",
                                "therapy.clinic_items", "kiosk.vm.quarantine")
     io = ("sqlite3", "paho", "kivy", "bleak", "serial", "cv2")
     assert sorted(m for m in loaded if m.split(".")[0] in io) == []
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=10), kids,
+                                                               max_size=4), max_leaves=12)
+item_fields = st.fixed_dictionaries({}, optional={
+    "id": json_values | st.text(max_size=70), "text": json_values,
+    "at": json_values | st.sampled_from(EXTREME_TIMES), "minutes": json_values,
+    "start_at": json_values | st.sampled_from(EXTREME_TIMES)})
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from([Kind.MESSAGE, Kind.APPOINTMENT, Kind.PLAN]), item_fields,
+       st.sampled_from(["dev-1", "dev-2"]))
+def test_signed_item_parser_refuses_with_codes_only(kind: Kind, fields: dict[str, Any],
+                                                    device: str) -> None:
+    raw = seal_body(kind, fields, KEY, clinic="c1", device=device, issued_at=NOW)
+    try:
+        item = open_clinic_item(raw, KEY.public_key(), clinic="c1", device="dev-1", now=NOW)
+    except PlanRejected as exc:
+        assert exc.code in {"invalid", "wrong_kind", "wrong_device"}
+    else:
+        assert device == "dev-1" and kind != Kind.PLAN
+        times = [getattr(item, "at", None), getattr(item, "start_at", None)]
+        assert all(t is None or 2000 <= t.year <= 2100 for t in times)
