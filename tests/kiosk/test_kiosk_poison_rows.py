@@ -31,7 +31,8 @@ def test_poison_rows_are_quarantined_and_the_rest_shows(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     m = _model(tmp_path)
     ids = {k: f"{k}-{new_id()}" for k in ("far", "year1", "soon", "live", "msg1", "msg")}
-    m.store.save_appointment(Appointment(ids["far"], datetime(9999, 12, 31, tzinfo=timezone.utc),
+    m.store.save_appointment(Appointment(ids["far"],
+                                         datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc),
                                          30))
     m.store.save_appointment(Appointment(ids["year1"], datetime(1, 1, 1, tzinfo=timezone.utc),
                                          30))
