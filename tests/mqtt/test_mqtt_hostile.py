@@ -8,6 +8,7 @@ ends with normal traffic that must still arrive, and asserts the per-reason coun
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections import Counter
@@ -51,7 +52,7 @@ GENERIC: list[tuple[bytes, Reject]] = [
 ]
 LIVE = {"type": "rep", "session": "s-1", "exercise": "heel_slide", "set": 1, "at": NOW,
         "rep": {"n": 1, "rom_deg": 60.0, "hold_s": 1.0, "flags": []}}
-OUT = {"type": "message", "id": "m-1", "text": "hello", "at": NOW}
+OUT = {"type": "message", "id": "m-1", "text": "my knee PRIVATE-NOTE", "at": NOW}
 CLINIC_SPECIFIC: dict[str, list[tuple[object, Reject]]] = {
     "live": [({"type": "rep", "rep": [1]}, Reject.BAD_FIELD),  # the finding's own payload
              ({**LIVE, "rep": [1]}, Reject.BAD_FIELD),
@@ -115,7 +116,9 @@ def _fault(db: Path, table: str) -> sqlite3.Connection:
 
 
 def test_clinic_ingest_survives_hostile_payloads_on_every_topic(
-        broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
     clinic_dir = tmp_path / "clinic"
     watcher = start_watcher(clinic_dir, broker.url)
     attacker = Attacker(broker.port)
@@ -131,6 +134,10 @@ def test_clinic_ingest_survives_hostile_payloads_on_every_topic(
             for body, reason in cases:
                 attacker.send(f"rehab/v1/c1/dev-evil/{leaf}", json.dumps(body).encode())
                 expected[reason] += 1
+        # a device id that is not one (the topic filter's + matches anything)
+        for bad_device in ("dev evil!", "d" * 65):
+            attacker.send(f"rehab/v1/c1/{bad_device}/live", json.dumps(LIVE).encode())
+            expected[Reject.UNKNOWN_TOPIC] += 1
         # larger than the Maximum Packet Size the watcher declared: the broker drops it
         attacker.send("rehab/v1/c1/dev-evil/records", b" " * (CLINIC_MAX_PACKET + 1))
         # a real SQLite error inside a handler: caught at the callback, counted
@@ -143,6 +150,9 @@ def test_clinic_ingest_survives_hostile_payloads_on_every_topic(
         con.close()
         assert watcher.stats.rejected == expected
         assert watcher.guard.errors == {"on_message": 1}
+        # every refusal and the handler error were logged, none with the patient's words
+        assert caplog.text.count("refused a ") == total - 1 and "IntegrityError" in caplog.text
+        assert "PRIVATE-NOTE" not in caplog.text and "injected fault" not in caplog.text
         assert watcher.connected.is_set()
         assert "Dropping too large outgoing PUBLISH for rehab-clinic-c1-t" \
             in broker.log.read_text()
