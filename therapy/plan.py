@@ -11,8 +11,10 @@ A plan is JSON written by the clinic (``rehab clinic plan push``)::
 
 Each exercise refers to the catalogue (:mod:`therapy.catalogue`) by id; fields left out
 take the catalogue's values. ``name``, ``instructions`` and ``sensors`` (body segments the
-wearables sit on) may be overridden. :func:`parse_plan` returns a frozen :class:`Plan` or
-raises :class:`~therapy.errors.PlanError` whose message names the offending field.
+wearables sit on) may be overridden. Times are ISO 8601 with a time zone in the years
+2000..2100 (:mod:`therapy.dates`); ``version`` is 1..2**31 - 2 (a plan at 2**31 - 1 could
+never be replaced). :func:`parse_plan` returns a frozen :class:`Plan` or raises
+:class:`~therapy.errors.PlanError` whose message names the offending field.
 """
 
 from __future__ import annotations
