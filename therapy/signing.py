@@ -145,8 +145,8 @@ def clinic_key(text: str) -> Ed25519PublicKey | None:
 def seal_body(kind: Kind, fields: Mapping[str, Any], key: Ed25519PrivateKey, *, clinic: str,
               device: str, issued_at: datetime) -> bytes:
     """The signed envelope of ``fields`` for one device of one clinic."""
-    body = {"kind": str(kind), "clinic": clinic, "device": device,
-            "issued_at": check_time(issued_at, "issued_at").isoformat(), **fields}
+    body = {**fields, "kind": str(kind), "clinic": clinic, "device": device,  # cannot be
+            "issued_at": check_time(issued_at, "issued_at").isoformat()}  # overridden
     text = json.dumps(body, ensure_ascii=False)
     sig = base64.b64encode(key.sign(text.encode())).decode()
     return json.dumps({"format": ENVELOPE_FORMAT, "body": text, "sig": sig},

@@ -121,11 +121,14 @@ def test_messages_and_appointments_must_be_signed_for_this_device(tmp_path: Path
     year1 = seal_body(Kind.MESSAGE, {"id": "m3", "text": "old",  # what an old clinic sent
                                      "at": "0001-01-01T00:00:00+14:00"},
                       KEY, clinic="c1", device="dev-1", issued_at=NOW)
-    for env in (other, forged, year1):
+    smuggled = seal_body(Kind.MESSAGE, {"id": "m5", "text": "x", "device": "dev-1",
+                                        "clinic": "c1"}, KEY, clinic="c1", device="dev-2",
+                         issued_at=NOW)  # fields cannot override the binding
+    for env in (other, forged, year1, smuggled):
         assert dev.down.on_message_in(env) == "rejected"
     assert dev.codes() == ["unsigned", "unsigned", "wrong_device", "bad_signature",
-                           "invalid"]
-    assert "2000..2100" in dev.events[-1]["reason"]
+                           "invalid", "wrong_device"]
+    assert "2000..2100" in dev.events[-2]["reason"]
     assert all(e["event"] == "message_rejected" for e in dev.events)
     assert dev.store.messages() == [] and dev.store.appointments() == []
 
@@ -137,7 +140,7 @@ def test_messages_and_appointments_must_be_signed_for_this_device(tmp_path: Path
     assert [m.text for m in dev.store.messages()] == ["Slow on the way down"]
     assert [(a.id, a.minutes) for a in dev.store.appointments()] == [("a1", 30)]
     assert dev.down.on_message_in(b'{"type": "ack", "id": "m4"}') == "ack"
-    assert dev.down.rejected == {"message:unsigned": 2, "message:wrong_device": 1,
+    assert dev.down.rejected == {"message:unsigned": 2, "message:wrong_device": 2,
                                  "message:bad_signature": 1, "message:invalid": 1}
 
 
