@@ -187,3 +187,39 @@ def test_guard_keeps_exceptions_from_paho_counts_and_logs_no_message(
 def test_inbound_checks_and_guard_are_pure(modules_loaded_by) -> None:  # type: ignore[no-untyped-def]
     loaded = modules_loaded_by("mqtt.inbound", "mqtt.guard")
     assert [m for m in ("paho", "sqlite3", "socket", "ssl") if m in loaded] == []
+
+
+# --- property: whatever arrives, the checks answer with a body or an InboundRejected -------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LEAVES = ["records", "live", "status", "messages/out", "messages/in", "plan", "nope"]
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
+    | st.sampled_from([NOW, "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "rep",
+                       "message", "online", "Bundle"]),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(
+        st.sampled_from(["type", "id", "at", "rep", "n", "rom_deg", "state", "event", "text",
+                         "resourceType", "identifier", "start", "session", "set", "x"]),
+        kids, max_size=6), max_leaves=30)
+
+
+def _only_rejections(leaf: str, payload: bytes) -> None:
+    rules = DEVICE_RULES if leaf == "messages/in" else CLINIC_RULES
+    try:
+        assert isinstance(accept(leaf, payload, rules), dict)
+    except InboundRejected:
+        pass
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_LEAVES), st.binary(max_size=200))
+def test_any_bytes_give_a_body_or_a_rejection(leaf: str, payload: bytes) -> None:
+    _only_rejections(leaf, payload)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(_LEAVES), _json)
+def test_any_json_gives_a_body_or_a_rejection(leaf: str, value: object) -> None:
+    _only_rejections(leaf, json.dumps(value).encode())
+    _only_rejections(leaf, json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
