@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := rehab sensors motion therapy firmware_bridge mqtt kiosk
+PACKAGES := rehab exercises sensors motion therapy firmware_bridge mqtt kiosk
 
 .PHONY: install run test bench clean
 

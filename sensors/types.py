@@ -8,28 +8,15 @@ motion core does not use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Iterator, Sequence
 
 import numpy as np
 
+from exercises.body import BodySegment  # where a wearable sits (body vocabulary)
+
 STANDARD_GRAVITY_M_S2 = 9.80665
 
 Vec3 = tuple[float, float, float]
-
-
-class BodySegment(StrEnum):
-    """Where a wearable sits. Values reach payloads and the UI, so they never change."""
-
-    THIGH = "thigh"
-    SHANK = "shank"
-    FOOT = "foot"
-    PELVIS = "pelvis"
-    TRUNK = "trunk"
-    UPPER_ARM = "upper_arm"
-    FOREARM = "forearm"
-    HAND = "hand"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)

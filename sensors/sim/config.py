@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from exercises.body import Joint
+from exercises.catalogue import CATALOGUE, Exercise
+from sensors.sim.geometry import GEOMETRY, LimbGeometry
 from sensors.source import SensorError
-from therapy.catalogue import CATALOGUE, Exercise, Joint
 
 
 class SimError(SensorError):
@@ -84,6 +86,16 @@ class SimConfig:
             known = ", ".join(sorted(CATALOGUE))
             raise SimError(f"unknown exercise {self.exercise_id!r}; known: {known}") from None
 
+    @property
+    def geometry(self) -> LimbGeometry:
+        """The simulated limb for this exercise (:mod:`sensors.sim.geometry`)."""
+        _ = self.exercise
+        try:
+            return GEOMETRY[self.exercise_id]
+        except KeyError:
+            raise SimError(f"the simulator has no limb geometry for {self.exercise_id!r}: "
+                           "add it to sensors/sim/geometry.py") from None
+
     def mounting_mode(self) -> str:
         if self.mounting == "auto":
             return "strapped" if self.two_segment else "random"
@@ -102,7 +114,7 @@ class SimConfig:
 
     def validate(self) -> None:
         """Raise :class:`SimError` saying what to change when the config cannot run."""
-        _ = self.exercise
+        _ = self.geometry
         if self.reps < 1:
             raise SimError(f"reps must be >= 1, got {self.reps}")
         if not 1.0 <= self.rate_hz <= 1000.0:

@@ -46,16 +46,16 @@ class LimbMotion:
     """The simulated limb: call :meth:`poses` at any times (deterministic once built)."""
 
     def __init__(self, cfg: SimConfig, reps: list[RepTruth], rng: np.random.Generator) -> None:
-        ex = cfg.exercise
+        geo = cfg.geometry
         self.reps = reps
         self.two_segment = cfg.two_segment
-        self.move_axis = _unit(ex.move_axis)
-        self.distal_offset = _unit(ex.distal_axis_long) * cfg.sensor_distance_m
-        self.proximal_move_axis = _unit(ex.proximal_move_axis)
-        self.proximal_end = _unit(ex.proximal_axis_long) * ex.proximal_length_m
+        self.move_axis = _unit(geo.move_axis)
+        self.distal_offset = _unit(geo.distal_axis_long) * cfg.sensor_distance_m
+        self.proximal_move_axis = _unit(geo.proximal_move_axis)
+        self.proximal_end = _unit(geo.proximal_axis_long) * geo.proximal_length_m
         r_p = cfg.proximal_sensor_distance_m
-        self.proximal_offset = _unit(ex.proximal_axis_long) * (
-            r_p if r_p is not None else ex.proximal_length_m / 2.0
+        self.proximal_offset = _unit(geo.proximal_axis_long) * (
+            r_p if r_p is not None else geo.proximal_length_m / 2.0
         )
         self.coupling = cfg.coupling
         self.wobble_deg = cfg.off_axis_wobble_deg

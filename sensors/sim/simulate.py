@@ -111,7 +111,8 @@ def simulate(cfg: SimConfig) -> SimResult:
         mode = cfg.mounting_mode()
         if mode == "strapped":
             # Both sensors face out along the same side of the limb (the joint axis).
-            return strapped_rotation(rng["mounting"], np.asarray(ex.move_axis, float))
+            return strapped_rotation(rng["mounting"],
+                                     np.asarray(cfg.geometry.move_axis, float))
         r = random_rotation(rng["mounting"])
         return r if mode == "random" else np.eye(3)
 

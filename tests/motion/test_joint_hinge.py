@@ -9,6 +9,7 @@ from motion.hinge import AxisPairing, gravity_constrained_axis
 from motion.joint import JointAngle
 from motion.pipeline import _group, _Imu, align_pair
 from sensors.sim import SimConfig, simulate
+from sensors.sim.geometry import GEOMETRY
 from therapy.catalogue import CATALOGUE
 
 RATE = 25.0
@@ -22,7 +23,7 @@ def _streams(exercise: str, seed: int, **kw):
     d, p = _group(d, 1), _group(p, 1)
     gd, ud = _Imu(RATE).up(d)
     gp, up = _Imu(RATE).up(p)
-    move = np.asarray(CATALOGUE[exercise].move_axis, float)
+    move = np.asarray(GEOMETRY[exercise].move_axis, float)
     truth_axes = (res.distal_mounting.T @ move, res.proximal_mounting.T @ move)
     truth = np.interp(d.t_s, res.truth.angle_t_s, res.truth.angle_deg)
     return (d.t_s, gd, ud, d.accel_m_s2, gp, up), truth_axes, truth

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from exercises import CATALOGUE
 from sensors.sim import RepKind, SimConfig, SimError, simulate
+from sensors.sim.geometry import GEOMETRY
 from sensors.sim.rotations import exp_so3, twist_angle
 from sensors.types import STANDARD_GRAVITY_M_S2
-from therapy.catalogue import CATALOGUE
 
 NOISE_FREE: dict[str, float] = {
     "gyro_noise_rad_s": 0.0, "gyro_bias_rad_s": 0.0, "gyro_bias_drift_rad_s_sqrt_s": 0.0,
@@ -50,7 +51,7 @@ def test_still_sensor_reads_one_g_up() -> None:
 def test_gyro_about_the_move_axis_integrates_to_theta(exercise_id: str) -> None:
     res = simulate(SimConfig(exercise_id=exercise_id, reps=3, off_axis_wobble_deg=0.0,
                              **NOISE_FREE))
-    axis = np.asarray(CATALOGUE[exercise_id].move_axis, float)
+    axis = np.asarray(GEOMETRY[exercise_id].move_axis, float)
     # The gyro is in the (randomly mounted) sensor frame; rotate it to the segment frame.
     rate = (res.distal.gyro_rad_s @ res.distal_mounting.T) @ axis
     t = res.distal.t_s
@@ -64,7 +65,7 @@ def test_full_orientation_from_gyro_matches_truth_with_wobble() -> None:
     res = simulate(SimConfig(reps=3, off_axis_wobble_deg=3.0, **NOISE_FREE))
     r_ws = integrate_gyro(res.distal.t_s, res.distal.gyro_rad_s, res.distal_mounting)
     r_wd = r_ws @ res.distal_mounting.T
-    move_axis = CATALOGUE["knee_extension_seated"].move_axis
+    move_axis = GEOMETRY["knee_extension_seated"].move_axis
     err = np.rad2deg(twist_angle(r_wd, move_axis)) - res.truth.angle_deg
     assert np.abs(err).max() < 0.1
     # The wobble really tilts the segment off the movement plane, by about its size.
@@ -74,9 +75,8 @@ def test_full_orientation_from_gyro_matches_truth_with_wobble() -> None:
 
 
 def test_accel_at_the_top_of_a_hold_is_gravity_rotated_by_theta() -> None:
-    ex = CATALOGUE["knee_extension_seated"]
     res = simulate(SimConfig(reps=3, off_axis_wobble_deg=0.0, **NOISE_FREE))
-    axis = np.asarray(ex.move_axis, float)
+    axis = np.asarray(GEOMETRY["knee_extension_seated"].move_axis, float)
     for rep in res.truth.reps:
         k = int(np.argmin(np.abs(res.distal.t_s - rep.t_peak)))
         r_wd = exp_so3(np.deg2rad(rep.rom_deg) * axis)[0]
@@ -90,7 +90,7 @@ def _linear_accel(distance_m: float) -> tuple[np.ndarray, object]:
     res = simulate(SimConfig(reps=2, rate_hz=1000.0, sensor_distance_m=distance_m,
                              mounting="identity", off_axis_wobble_deg=0.0, **NOISE_FREE))
     r_wd = exp_so3(np.deg2rad(res.truth.angle_deg)[:, None]
-                   * np.asarray(CATALOGUE["knee_extension_seated"].move_axis))
+                   * np.asarray(GEOMETRY["knee_extension_seated"].move_axis))
     gravity_s = np.einsum("nji,j->ni", r_wd, G_UP)
     return res.distal.accel_m_s2 - gravity_s, res
 
@@ -120,10 +120,10 @@ def test_two_segment_relative_rotation_reproduces_flexion_truth() -> None:
         r_wp = integrate_gyro(res.proximal.t_s, res.proximal.gyro_rad_s,
                               res.proximal_mounting) @ res.proximal_mounting.T
         rel = np.swapaxes(r_wp, -1, -2) @ r_wd
-        flex = np.rad2deg(twist_angle(rel, CATALOGUE[exercise_id].move_axis))
+        flex = np.rad2deg(twist_angle(rel, GEOMETRY[exercise_id].move_axis))
         assert np.abs(flex - res.truth.angle_deg).max() < 0.15, exercise_id
         # ...while the distal segment's own world rotation is NOT the flexion angle.
-        world = np.rad2deg(twist_angle(r_wd, CATALOGUE[exercise_id].move_axis))
+        world = np.rad2deg(twist_angle(r_wd, GEOMETRY[exercise_id].move_axis))
         assert np.abs(world - res.truth.angle_deg).max() > 3.0
         # The proximal segment sways from the first rep on, still before it.
         rate = np.linalg.norm(res.proximal.gyro_rad_s, axis=1)
@@ -210,17 +210,17 @@ def test_bad_config_raises_sim_error(kwargs: dict[str, object]) -> None:
 def test_two_segment_accel_matches_geometry_and_gyro_orientation(exercise_id: str) -> None:
     """Rebuild each sensor's path from its own gyro and the segment lengths (the distal joint
     rides on the proximal segment): its second derivative must be what the accel reads."""
-    ex = CATALOGUE[exercise_id]
+    geo = GEOMETRY[exercise_id]
     res = simulate(SimConfig(exercise_id=exercise_id, reps=2, two_segment=True, rate_hz=1000.0,
                              **NOISE_FREE))
     assert res.proximal is not None and res.proximal_mounting is not None
     r_ws_p = integrate_gyro(res.proximal.t_s, res.proximal.gyro_rad_s, res.proximal_mounting)
     r_ws_d = integrate_gyro(res.distal.t_s, res.distal.gyro_rad_s, res.distal_mounting)
     r_wp, r_wd = r_ws_p @ res.proximal_mounting.T, r_ws_d @ res.distal_mounting.T
-    prox_long = np.asarray(ex.proximal_axis_long, float)
-    path_p = r_wp @ (prox_long * ex.proximal_length_m / 2.0)
-    path_d = r_wp @ (prox_long * ex.proximal_length_m) + r_wd @ (
-        np.asarray(ex.distal_axis_long, float) * 0.3)
+    prox_long = np.asarray(geo.proximal_axis_long, float)
+    path_p = r_wp @ (prox_long * geo.proximal_length_m / 2.0)
+    path_d = r_wp @ (prox_long * geo.proximal_length_m) + r_wd @ (
+        np.asarray(geo.distal_axis_long, float) * 0.3)
     dt = 1.0 / 1000.0
     for r_ws, path, chunk in ((r_ws_p, path_p, res.proximal), (r_ws_d, path_d, res.distal)):
         from_path = (path[2:] - 2.0 * path[1:-1] + path[:-2]) / dt**2
