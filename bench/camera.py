@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.camera_setup_vm import CameraSetupVM
+from motion.camera_set import CameraSet
 from sensors.camera.angles import CameraJoint
 from sensors.camera.capture import OpenCvCapture, write_video
 from sensors.camera.pose import MediaPipePose
-from sensors.camera.stream import CameraSet
+from sensors.camera.stream import CameraAngleStream
 from sensors.camera.worker import CameraWorker
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -57,7 +58,7 @@ def pose_alone(images: list[np.ndarray], n: int) -> list[float]:
 def whole_path(video: Path, n: int) -> list[float]:
     """ms per frame: read+decode, pose, angle stream into the rep detector, framing check."""
     out = []
-    cam = CameraSet(JOINT, fps=30.0)
+    cam = CameraSet(CameraAngleStream(JOINT), fps=30.0)
     vm = CameraSetupVM(JOINT)
     with MediaPipePose(video=True) as pose:
         cap = OpenCvCapture(video)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exercises import CATALOGUE, Plane
 from sensors.camera.angles import JOINTS, MIN_VISIBILITY, CameraJoint
-from sensors.camera.framing import FramingCheck, FramingProblem, View, check_framing, view_for
+from sensors.camera.framing import FramingCheck, FramingProblem, View, check_framing
 from sensors.camera.landmarks import SKELETON, PoseFrame
 
 READY_AFTER_S = 1.0
+# A camera looks across the plane of the movement (the catalogue's ``plane``).
+VIEW_OF_PLANE: dict[Plane, View] = {Plane.SAGITTAL: View.SIDE_ON, Plane.FRONTAL: View.FACING}
 
 MESSAGES: dict[FramingProblem, str] = {
     FramingProblem.NO_PERSON: "Step into the picture so the camera can see you.",
@@ -25,6 +28,12 @@ MESSAGES: dict[FramingProblem, str] = {
 }
 HOLD_STILL = "Good. Stay like this…"
 READY = "Ready. Press Start."
+
+
+def view_for(exercise_id: str | None) -> View:
+    """How the camera must see the patient for a catalogue exercise (side-on when unknown)."""
+    exercise = CATALOGUE.get(exercise_id) if exercise_id is not None else None
+    return VIEW_OF_PLANE[exercise.plane] if exercise is not None else View.SIDE_ON
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Camera + IMU on the same joint: the camera's drift-free level, the IMU's continuity.
 
-Pure (numpy only). The IMU exercise angle is smooth and never hidden but drifts slowly
+Pure (numpy only): the fusion filter and its helpers. The set that feeds it and the rep
+detector (:class:`~motion.camera_set.CameraImuSet`) lives in :mod:`motion.camera_set`. The IMU exercise angle is smooth and never hidden but drifts slowly
 (gyro bias left after calibration, tilt errors); the camera angle has no drift but is
 noisier, lags by its processing and vanishes when landmarks are hidden. The fused angle is
 
@@ -24,9 +25,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from motion.pipeline import SetAnalyzer
 from motion.types import Rep
-from sensors.types import ImuChunk
 
 
 class AngleSource(StrEnum):
@@ -141,61 +140,3 @@ def rep_source(rep: Rep, t: np.ndarray, used: np.ndarray) -> AngleSource:
     if frac <= 0.0:
         return AngleSource.IMU
     return AngleSource.MIXED
-
-
-class CameraImuSet:
-    """One set seen by a wearable and the camera: the IMU path's exercise angle (from the
-    motion core's own :class:`SetAnalyzer`), fused with the camera angle, into one
-    detector. ``rep_sources_[i]`` says where ``reps_[i]``'s ROM came from.
-
-    The camera angle must use the IMU angle's sign (the asked-for movement positive);
-    its zero may differ (the offset absorbs it).
-    """
-
-    def __init__(self, rate_hz: float, *, fusion: CameraImuFusion | None = None,
-                 **analyzer_kwargs: object) -> None:
-        self.imu = SetAnalyzer(rate_hz, **analyzer_kwargs)  # type: ignore[arg-type]
-        self.analyzer = SetAnalyzer(rate_hz, **analyzer_kwargs)  # type: ignore[arg-type]
-        self.fusion = fusion if fusion is not None else CameraImuFusion()
-        self._t: list[np.ndarray] = []
-        self._used: list[np.ndarray] = []
-        self.rep_sources_: list[AngleSource] = []
-        self._imu_last_t = -np.inf
-
-    @property
-    def reps_(self) -> list[Rep]:
-        return self.analyzer.reps_
-
-    def feed_imu(self, chunk: ImuChunk, proximal: ImuChunk | None = None) -> list[Rep]:
-        self.imu.feed(chunk, proximal)
-        t, a = self.imu.angle_t_s_, self.imu.angle_trace_deg_
-        new = t > self._imu_last_t  # the trace keeps the last batch when a feed adds none
-        if new.any():
-            self.fusion.push_imu(t[new], a[new])
-            self._imu_last_t = float(t[new][-1])
-        return self._run(flush=False)
-
-    def feed_camera(self, t_s: np.ndarray, angle_deg: np.ndarray) -> list[Rep]:
-        self.fusion.push_camera(t_s, angle_deg)
-        return self._run(flush=False)
-
-    def finish(self) -> list[Rep]:
-        reps = self._run(flush=True)
-        return reps + self._sources(self.analyzer.finish())
-
-    def _run(self, *, flush: bool) -> list[Rep]:
-        t, fused, used = self.fusion.pop(flush=flush)
-        if t.size == 0:
-            return []
-        self._t.append(t)
-        self._used.append(used)
-        return self._sources(self.analyzer.feed_angle(t, fused))
-
-    def _sources(self, reps: list[Rep]) -> list[Rep]:
-        if reps:
-            t, used = np.concatenate(self._t), np.concatenate(self._used)
-            self.rep_sources_.extend(rep_source(r, t, used) for r in reps)
-            # Only the samples of the current rep onward are needed again.
-            keep = t >= reps[-1].t_end
-            self._t, self._used = [t[keep]], [used[keep]]
-        return reps

@@ -145,18 +145,27 @@ def _layout_lifts(rec: Recording) -> bool:
 
 
 def _run_camera(args: argparse.Namespace) -> int:
-    """A video through the camera path (sensors.camera.replay); the same JSON."""
+    """A video through the camera path: frames → pose → angle stream (sensors.camera), the
+    exercise's polarity from the catalogue, reps by the motion core (motion.camera_set); the
+    same JSON as an IMU replay."""
+    from motion.camera_set import CameraSet
     from sensors.camera import CameraError
-    from sensors.camera.replay import replay_video
+    from sensors.camera.angles import CameraJoint
+    from sensors.camera.replay import open_video, pose_batches
+    from sensors.camera.stream import CameraAngleStream
 
     if not args.joint:
         raise UsageError("--camera needs --joint, e.g. --joint knee_right")
+    sign = _catalogue()[args.exercise].movement_sign if args.exercise else 1.0
     try:
-        analyzer = replay_video(args.path, args.joint, exercise_id=args.exercise,
-                                target_rom_deg=args.target_rom_deg, target_hold_s=args.hold_s,
-                                target_tempo_s=args.tempo_s)
+        stream = CameraAngleStream(CameraJoint.parse(args.joint), sign=sign)
+        with open_video(args.path) as (source, estimator):
+            cam = CameraSet(stream, fps=source.fps, target_rom_deg=args.target_rom_deg,
+                            target_hold_s=args.hold_s, target_tempo_s=args.tempo_s)
+            analyzer = cam.run(pose_batches(source, estimator))
     except CameraError as exc:
         raise UsageError(str(exc)) from exc
+    _LOG.info("camera replay: %d frames, joint unseen in %d", stream.frames_, stream.unseen_)
     summary = set_summary(analyzer, 0.0)
     summary["nan_rows"] = analyzer.rejected_  # frames where the joint was not seen
     if args.json:

@@ -76,16 +76,6 @@ JOINTS: dict[CameraJoint, JointSpec] = {
     CameraJoint.SHOULDER_RIGHT: JointSpec(L.RIGHT_HIP, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, False),
 }
 
-# Catalogue exercises whose movement *reduces* the camera angle (the detector wants the
-# asked-for movement positive). Every other camera exercise increases it.
-DECREASING_EXERCISES = frozenset({"knee_extension_seated"})
-
-
-def exercise_sign(exercise_id: str | None) -> float:
-    """+1 or -1: multiply the joint angle by this to make the exercise's movement positive."""
-    return -1.0 if exercise_id in DECREASING_EXERCISES else 1.0
-
-
 def interior_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     """Angle a-b-c at ``b`` in degrees (0..180) of 2D points; NaN if a segment is tiny."""
     u = np.asarray(a, float) - np.asarray(b, float)

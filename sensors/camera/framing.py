@@ -24,6 +24,9 @@ MIN_BODY_FRAC = 0.15  # trunk under this share of the image height (body under ~
 
 
 class View(StrEnum):
+    """How the camera must see the patient; the caller picks it for the exercise (a
+    movement in the sagittal plane side-on, one in the frontal plane facing)."""
+
     SIDE_ON = "side_on"
     FACING = "facing"
 
@@ -36,14 +39,6 @@ class FramingProblem(StrEnum):
     NOT_SIDE_ON = "not_side_on"
     NOT_FACING = "not_facing"
     TOO_FAR = "too_far"
-
-
-# Exercises done across the image (abduction) need the patient facing the camera.
-FACING_EXERCISES = frozenset({"shoulder_abduction_standing", "hip_abduction_side_lying"})
-
-
-def view_for(exercise_id: str | None) -> View:
-    return View.FACING if exercise_id in FACING_EXERCISES else View.SIDE_ON
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,51 +1,49 @@
-"""``rehab replay VIDEO --camera --joint knee_right``: a video through the camera path.
+"""A video file's frames, every one in order, as batches of pose landmarks.
 
-The same frames → pose → angle → :class:`~motion.pipeline.SetAnalyzer` code the kiosk runs
-live, fed in order (no frame dropped), so the JSON matches the IMU replay's shape.
+The replay side of the camera (``rehab replay VIDEO --camera``): the same frames → pose
+code the kiosk runs live, but no frame is dropped and times come from the file. What the
+batches become (an angle stream, then reps) is the caller's composition: the camera
+package ends at :class:`~sensors.camera.stream.CameraAngleStream`.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from motion.pipeline import SetAnalyzer
-from sensors.camera.angles import CameraJoint
 from sensors.camera.capture import FrameSource, OpenCvCapture
+from sensors.camera.landmarks import PoseFrame
 from sensors.camera.pose import MediaPipePose, PoseEstimator
-from sensors.camera.stream import CameraSet
 
-_LOG = logging.getLogger(__name__)
-FEED_FRAMES = 8  # frames per feed_angle call (~0.27 s at 30 fps, like a BLE batch)
+FEED_FRAMES = 8  # frames per batch (~0.27 s at 30 fps, like a BLE batch)
+
+PoseBatch = list[tuple[float, PoseFrame | None]]
 
 
-def replay_frames(source: FrameSource, estimator: PoseEstimator, joint: CameraJoint, *,
-                  exercise_id: str | None = None, **analyzer_kwargs: object) -> SetAnalyzer:
-    """Every frame of ``source`` through ``estimator`` and a :class:`CameraSet`."""
-    cam = CameraSet(joint, fps=source.fps, exercise_id=exercise_id, **analyzer_kwargs)
-    batch = []
+def pose_batches(source: FrameSource, estimator: PoseEstimator,
+                 size: int = FEED_FRAMES) -> Iterator[PoseBatch]:
+    """Every frame of ``source`` through ``estimator``, in batches of ``size`` (the last
+    one shorter); ends with the file."""
+    if size < 1:
+        raise ValueError(f"size must be >= 1, got {size}")
+    batch: PoseBatch = []
     while (got := source.read()) is not None:
         t_s, image = got
         batch.append((t_s, estimator.estimate(image, t_s)))
-        if len(batch) >= FEED_FRAMES:
-            cam.feed(batch)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
-        cam.feed(batch)
-    cam.finish()
-    _LOG.info("camera replay: %d frames, joint unseen in %d", cam.stream.frames_,
-              cam.stream.unseen_)
-    return cam.analyzer
+        yield batch
 
 
-def replay_video(path: Path, joint: CameraJoint | str, *, exercise_id: str | None = None,
-                 **analyzer_kwargs: object) -> SetAnalyzer:
-    """A video file through MediaPipe and the motion core; times start at 0."""
-    joint = joint if isinstance(joint, CameraJoint) else CameraJoint.parse(joint)
+@contextmanager
+def open_video(path: Path) -> Iterator[tuple[FrameSource, PoseEstimator]]:
+    """A video file (times start at 0) and MediaPipe in video mode; both closed on exit."""
     source = OpenCvCapture(path)
     try:
         with MediaPipePose(video=True) as estimator:
-            return replay_frames(source, estimator, joint, exercise_id=exercise_id,
-                                 **analyzer_kwargs)
+            yield source, estimator
     finally:
         source.close()

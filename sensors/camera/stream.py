@@ -1,8 +1,9 @@
-"""Pose frames → gated, smoothed exercise angle → the motion core's one rep detector.
+"""Pose frames → the gated, smoothed exercise angle: where the camera package ends.
 
 The same object serves a live camera and a video replay: frames go in as they come, the
-angle stream goes to :meth:`motion.pipeline.SetAnalyzer.feed_angle` (the IMU path's
-despike, rep detector and quality rules), so camera reps are judged exactly like IMU reps.
+angle stream comes out. Counting reps from it is the motion core's job
+(:class:`motion.camera_set.CameraSet` feeds it to the IMU path's despike, rep detector and
+quality rules), so camera reps are judged exactly like IMU reps.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from motion.pipeline import SetAnalyzer
-from motion.types import Rep
-from sensors.camera.angles import MIN_VISIBILITY, CameraJoint, exercise_sign, joint_angle_deg
+from sensors.camera.angles import MIN_VISIBILITY, CameraJoint, joint_angle_deg
 from sensors.camera.landmarks import PoseFrame
 from sensors.camera.one_euro import OneEuroFilter
-
-DEFAULT_FPS = 30.0
 
 
 class CameraAngleStream:
     """Frames → the exercise angle (degrees, the asked-for movement positive; NaN = unseen).
 
-    ``sign`` is +1 or -1 (:func:`~sensors.camera.angles.exercise_sign`). Results:
+    ``sign`` is +1 or -1, given by the caller: the exercise's polarity (the catalogue's
+    :attr:`exercises.Exercise.movement_sign`; -1 when the movement straightens the joint,
+    so its anatomical angle falls). Results:
     ``t_s_``/``angle_deg_`` of the last call, ``frames_``, ``unseen_`` (frames without the
     joint's landmarks).
     """
@@ -60,27 +59,3 @@ class CameraAngleStream:
             a.append(self.angle(t_s, frame))
         self.t_s_, self.angle_deg_ = np.asarray(t, float), np.asarray(a, float)
         return self.t_s_, self.angle_deg_
-
-
-class CameraSet:
-    """One set measured by the camera: frames in, :class:`~motion.types.Rep` s out.
-
-    ``analyzer`` is the motion core's :class:`SetAnalyzer` (reps, gaps, counters).
-    ``fps`` is the rate frames reach it: a video's frame rate on replay, the pose model's
-    rate on a live camera (frames it had no time for are dropped by the worker), so the
-    gap rules do not count ordinary frame spacing as holes.
-    """
-
-    def __init__(self, joint: CameraJoint, *, fps: float = DEFAULT_FPS,
-                 exercise_id: str | None = None, **analyzer_kwargs: object) -> None:
-        self.stream = CameraAngleStream(joint, sign=exercise_sign(exercise_id))
-        self.analyzer = SetAnalyzer(fps, **analyzer_kwargs)  # type: ignore[arg-type]
-
-    def feed(self, items: Iterable[tuple[float, PoseFrame | None]]) -> list[Rep]:
-        t, a = self.stream.process(items)
-        if t.shape[0] == 0:
-            return []
-        return self.analyzer.feed_angle(t, a)
-
-    def finish(self) -> list[Rep]:
-        return self.analyzer.finish()

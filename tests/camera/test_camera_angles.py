@@ -9,7 +9,6 @@ from camera_synth import seated_frame
 from sensors.camera import CameraError
 from sensors.camera.angles import (
     CameraJoint,
-    exercise_sign,
     interior_angle_deg,
     joint_angle_deg,
 )
@@ -87,9 +86,3 @@ def test_joint_names():
     assert CameraJoint.of("shoulder", "right") is CameraJoint.SHOULDER_RIGHT
     with pytest.raises(CameraError, match="known: knee_left"):
         CameraJoint.parse("ankle_right")
-
-
-def test_exercise_sign_makes_the_asked_for_movement_positive():
-    assert exercise_sign("knee_extension_seated") == -1.0
-    assert exercise_sign("heel_slide") == 1.0
-    assert exercise_sign(None) == 1.0

@@ -6,12 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from motion.camera_fusion import (
-    AngleSource,
-    CameraImuFusion,
-    CameraImuSet,
-    camera_on,
-)
+from motion.camera_fusion import AngleSource, CameraImuFusion, camera_on
+from motion.camera_set import CameraImuSet
 from motion.pipeline import SetAnalyzer
 from sensors.sim import SimConfig, simulate
 

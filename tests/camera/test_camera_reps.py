@@ -10,14 +10,16 @@ import numpy as np
 import pytest
 from camera_synth import knee_extension_flex, seated_frame
 
+from exercises import CATALOGUE
+from motion.camera_set import CameraSet
 from motion.types import QualityFlag
 from sensors.camera.angles import CameraJoint
 from sensors.camera.capture import ArrayCapture
 from sensors.camera.landmarks import Landmark as L
 from sensors.camera.landmarks import PoseFrame
 from sensors.camera.pose import ScriptedPose
-from sensors.camera.replay import replay_frames
-from sensors.camera.stream import CameraSet
+from sensors.camera.replay import pose_batches
+from sensors.camera.stream import CameraAngleStream
 
 FPS = 30.0
 EX = "knee_extension_seated"
@@ -29,8 +31,15 @@ def _frames(flex: np.ndarray, t: np.ndarray, seed: int = 0, noise_px: float = 2.
             for tt, f in zip(t, flex)]
 
 
+def _cam(**kw) -> CameraSet:
+    """The camera's angle stream, with the exercise's polarity from the catalogue, into the
+    motion core's set (what ``rehab replay --camera --exercise`` builds)."""
+    stream = CameraAngleStream(CameraJoint.KNEE_RIGHT, sign=CATALOGUE[EX].movement_sign)
+    return CameraSet(stream, fps=FPS, **kw)
+
+
 def _run(items, chunk: int = 8, **kw) -> CameraSet:
-    cam = CameraSet(CameraJoint.KNEE_RIGHT, fps=FPS, exercise_id=EX, **kw)
+    cam = _cam(**kw)
     for i in range(0, len(items), chunk):
         cam.feed(items[i:i + chunk])
     cam.finish()
@@ -103,8 +112,29 @@ def test_replay_frames_runs_the_same_path_as_live_feeding():
     t = np.arange(int(14 * FPS)) / FPS
     frames = _frames(knee_extension_flex(t, reps=2), t, seed=4)
     images = [np.zeros((4, 4, 3), np.uint8)] * len(frames)
-    analyzer = replay_frames(ArrayCapture(images, FPS), ScriptedPose(frames),
-                             CameraJoint.KNEE_RIGHT, exercise_id=EX)
+    analyzer = _cam().run(pose_batches(ArrayCapture(images, FPS), ScriptedPose(frames)))
     live = _run(list(zip(t, frames)))
     assert [r.to_json() for r in analyzer.reps_] == [r.to_json() for r in live.analyzer.reps_]
     assert len(analyzer.reps_) == 2
+
+
+def test_the_exercise_polarity_comes_from_the_catalogue():
+    """A seated knee extension straightens the knee (its flexion falls from 90° to 20°): the
+    catalogue says so (``extends``), and the stream turns it into a rising movement."""
+    t = np.arange(int(8 * FPS)) / FPS
+    items = list(zip(t, _frames(knee_extension_flex(t, reps=1), t, noise_px=0.0)))
+    ex = CATALOGUE[EX]
+    rising = CameraAngleStream(CameraJoint.KNEE_RIGHT, sign=ex.movement_sign)
+    _, a = rising.process(items)
+    assert ex.extends and ex.movement_sign == -1.0
+    assert np.nanmax(a) - a[0] == pytest.approx(70.0, abs=2.0)
+    assert [e for e in CATALOGUE.values() if e.movement_sign != 1.0] == [ex]
+
+
+def test_the_batches_of_a_replay_are_every_frame_in_order():
+    t = np.arange(19) / FPS
+    frames = _frames(knee_extension_flex(t, reps=1), t)
+    images = [np.zeros((4, 4, 3), np.uint8)] * len(frames)
+    batches = list(pose_batches(ArrayCapture(images, FPS), ScriptedPose(frames), size=8))
+    assert [len(b) for b in batches] == [8, 8, 3]
+    assert [tt for b in batches for tt, _ in b] == pytest.approx(list(t))

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from camera_synth import seated_frame
 
-from kiosk.camera_setup_vm import HOLD_STILL, READY, CameraSetupVM
+from kiosk.camera_setup_vm import HOLD_STILL, READY, CameraSetupVM, view_for
 from sensors.camera.angles import CameraJoint
-from sensors.camera.framing import FramingProblem, View, check_framing, view_for
+from sensors.camera.framing import FramingProblem, View, check_framing
 from sensors.camera.landmarks import Landmark as L
 from sensors.camera.landmarks import PoseFrame
 
@@ -49,9 +49,14 @@ def test_each_framing_problem_is_named():
 
 
 def test_abduction_exercises_want_the_patient_facing_the_camera():
+    """The view comes from the catalogue's plane: abduction is a frontal-plane movement."""
     assert view_for("shoulder_abduction_standing") is View.FACING
+    assert view_for("hip_abduction_side_lying") is View.FACING
     assert view_for("knee_extension_seated") is View.SIDE_ON
     assert view_for(None) is View.SIDE_ON
+    assert view_for("not_in_the_catalogue") is View.SIDE_ON
+    assert CameraSetupVM(CameraJoint.SHOULDER_RIGHT, "shoulder_abduction_standing").view \
+        is View.FACING
 
 
 def test_ready_only_after_a_second_of_steady_framing():

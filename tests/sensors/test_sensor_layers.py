@@ -40,6 +40,11 @@ def test_sensors_import_no_therapy() -> None:
     assert offenders("sensors", {"therapy", "kiosk", "mqtt", "rehab"}) == {}
 
 
+def test_the_camera_package_stops_at_the_angle_stream() -> None:
+    """sensors/camera built the motion core's SetAnalyzer (the sensor layer counted reps)."""
+    assert offenders("sensors/camera", {"motion", "therapy", "exercises"}) == {}
+
+
 def test_the_exercise_vocabulary_imports_nothing_of_the_project() -> None:
     project = {"sensors", "motion", "therapy", "kiosk", "mqtt", "rehab", "firmware_bridge"}
     assert offenders("exercises", project) == {}
