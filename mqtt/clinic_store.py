@@ -16,6 +16,7 @@ from typing import Any
 
 from mqtt.errors import LinkError
 from therapy.fhir import CODES, PAIN_CODE, ROM_CODE, resource_identifier
+from therapy.private_files import DataDirError, private_dir, private_file
 
 CLINIC_MIGRATIONS: tuple[str, ...] = (
     """
@@ -67,7 +68,11 @@ def _now() -> str:
 class ClinicStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # every patient's data: 0700 folder, 0600 files (-wal/-shm follow the file)
+            private_dir(self.path.parent)
+            private_file(self.path)
+        except DataDirError as exc:
+            raise LinkError(str(exc)) from exc
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None,

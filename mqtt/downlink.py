@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from therapy.clinic_items import MESSAGE_MAX_BYTES, open_clinic_item
+from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit
 from therapy.errors import PlanRejected
 from therapy.ports import Clock
 from therapy.records import Appointment, Message
@@ -94,10 +95,14 @@ class Downlink:
                                        current=current[0] if current else None)
         except PlanRejected as exc:
             cur = current[0].version if current else None
+            record_audit(self.store, self.device, AuditKind.PLAN_REJECTED, AuditOutcome.FAILURE,
+                         actor=Actor.CLINIC, detail=f"{exc.code}: {exc}")
             self._reject(Kind.PLAN, exc, {"event": "plan_rejected", "version": exc.version,
                                           "current_version": cur})
             return "rejected"
         self.store.save_plan(plan, text, now)
+        record_audit(self.store, self.device, AuditKind.PLAN_APPLIED, actor=Actor.CLINIC,
+                     detail=f"plan {plan.plan_id} version {plan.version}")
         log.info("plan %s version %d applied", plan.plan_id, plan.version)
         self.report({"event": "plan_applied", "version": plan.version})
         return "applied"

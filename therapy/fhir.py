@@ -206,9 +206,64 @@ def questionnaire_response(q: QuestionnaireAnswers, device_id: str) -> dict[str,
 
 def resource_identifier(resource: dict[str, Any]) -> str | None:
     """The record UUID identifier value of a resource this module built (or None)."""
+    if resource.get("resourceType") == "AuditEvent":  # R4 AuditEvent has no identifier
+        rid = resource.get("id")
+        return f"urn:uuid:{rid}" if isinstance(rid, str) and rid else None
     ident = resource.get("identifier")
     if isinstance(ident, list):
         ident = ident[0] if ident else None
     if isinstance(ident, dict) and isinstance(ident.get("value"), str):
         return ident["value"]
     return None
+
+
+# --- security audit (therapy.audit) ----------------------------------------------------
+DCM = "http://dicom.nema.org/resources/ontology/DCM"  # DICOM PS3.16 CID 400/401 audit codes
+SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
+_USER_AUTH = ("110114", "User Authentication")
+_SECURITY_ALERT = ("110113", "Security Alert")
+# audit kind -> (AuditEvent.type, DICOM subtype or None, action C/R/U/D/E)
+AUDIT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
+    "unlocked": (_USER_AUTH, ("110122", "Login"), "E"),
+    "pin_failed": (_USER_AUTH, ("110122", "Login"), "E"),
+    "code_accepted": (_USER_AUTH, ("110122", "Login"), "E"),
+    "code_failed": (_USER_AUTH, ("110122", "Login"), "E"),
+    "locked": (_USER_AUTH, ("110123", "Logout"), "E"),
+    "locked_out": (_SECURITY_ALERT, None, "E"),
+    "settings_damaged": (_SECURITY_ALERT, None, "E"),
+    "pin_set": (_SECURITY_ALERT, ("110137", "User Security Attributes Changed"), "U"),
+    "pin_changed": (_SECURITY_ALERT, ("110137", "User Security Attributes Changed"), "U"),
+    "code_set": (_SECURITY_ALERT, ("110137", "User Security Attributes Changed"), "U"),
+    "settings_changed": (_SECURITY_ALERT, ("110131", "Software Configuration"), "U"),
+    "pairing_changed": (_SECURITY_ALERT, ("110130", "Hardware Configuration"), "U"),
+    "plan_applied": (("110107", "Import"), None, "U"),
+    "plan_rejected": (("110107", "Import"), None, "U"),
+    "export": (("110106", "Export"), None, "R"),
+}
+
+
+def audit_event(record_id: str, at: datetime, kind: str, success: bool, actor: str,
+                detail: str, device_id: str) -> dict[str, Any]:
+    """One security event as a FHIR R4 AuditEvent. R4 gives AuditEvent no ``identifier``:
+    the record UUID is the resource ``id`` (see :func:`resource_identifier`)."""
+    (tcode, tdisplay), sub, action = AUDIT_CODES[kind]
+    subtypes = [{"system": DCM, "code": sub[0], "display": sub[1]}] if sub else []
+    subtypes.append({"system": CODES, "code": kind, "display": kind.replace("_", " ")})
+    event: dict[str, Any] = {
+        "resourceType": "AuditEvent",
+        "id": record_id,
+        "type": {"system": DCM, "code": tcode, "display": tdisplay},
+        "subtype": subtypes,
+        "action": action,
+        "recorded": ts(at),
+        "outcome": "0" if success else "4",  # 0 success, 4 minor failure
+        "agent": [{"type": _own(actor, actor),
+                   "who": {**subject(device_id), "display": f"{actor} at the kiosk"},
+                   "requestor": actor != "device"}],
+        "source": {"observer": subject(device_id),
+                   "type": [{"system": SOURCE_TYPE, "code": "1",
+                             "display": "End-user display device, diagnostic display"}]},
+    }
+    if detail:
+        event["outcomeDesc"] = detail
+    return event

@@ -22,10 +22,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+from therapy.audit import Actor, AuditKind, AuditOutcome, AuditRecord
 from therapy.errors import StorageError
 from therapy.migrations import MIGRATIONS
 from therapy.outbox import Channel, OutboxItem, OutboxRow
 from therapy.plan import Plan, parse_plan_bytes
+from therapy.private_files import private_dir, private_file, tighten
 from therapy.records import (Appointment, Direction, Feedback, Message, PainReport,
                              QuestionnaireAnswers, SessionRecord)
 from therapy.store_faults import folder_fault, storage_fault
@@ -51,6 +53,10 @@ class TherapyStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise folder_fault(exc, self.path.parent) from exc
+        private_dir(self.path.parent)  # 0700 folder, 0600 files, whatever the umask;
+        private_file(self.path)  # SQLite gives -wal/-shm the database file's mode
+        for leftover in ("-wal", "-shm"):
+            tighten(self.path.with_name(self.path.name + leftover))
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None,
                                        check_same_thread=False, timeout=30.0)
@@ -292,3 +298,33 @@ class TherapyStore:
     def outbox_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM outbox")[0][0])
 
+    # --- security audit (therapy/audit.py) -------------------------------------------
+    def save_audit(self, rec: AuditRecord, outbox: Sequence[OutboxItem] = ()) -> None:
+        """An audit record and its AuditEvent outbox row, in one transaction."""
+        self._tx([("INSERT INTO audit (id, at, kind, outcome, actor, detail) "
+                   "VALUES (?,?,?,?,?,?)", (rec.id, _t(rec.at), str(rec.kind),
+                                            str(rec.outcome), str(rec.actor), rec.detail))],
+                 outbox)
+
+    def audit_records(self, limit: int = 100) -> list[AuditRecord]:
+        """The newest ``limit`` audit records, oldest first."""
+        rows = self._query("SELECT id, at, kind, outcome, actor, detail FROM audit "
+                           "ORDER BY seq DESC LIMIT ?", (limit,))
+        return [AuditRecord(r[0], datetime.fromisoformat(r[1]), AuditKind(r[2]),
+                            AuditOutcome(r[3]), Actor(r[4]), r[5]) for r in reversed(rows)]
+
+    def audit_failure_run(self, failed: AuditKind,
+                          resets: Sequence[AuditKind]) -> tuple[int, datetime | None]:
+        """How many ``failed`` records follow the last of ``resets`` (a lockout counter
+        kept across restarts), and when the last of them happened."""
+        marks = ",".join("?" * len(resets)) or "''"
+        rows = self._query(
+            f"SELECT COUNT(*), (SELECT at FROM audit WHERE kind = ? ORDER BY seq DESC LIMIT 1)"
+            f" FROM audit WHERE kind = ? AND seq > "
+            f"(SELECT IFNULL(MAX(seq), 0) FROM audit WHERE kind IN ({marks}))",
+            (str(failed), str(failed), *[str(k) for k in resets]))
+        count, last = rows[0]
+        return int(count), datetime.fromisoformat(last) if last else None
+
+    def audit_has(self, kind: AuditKind) -> bool:
+        return bool(self._query("SELECT 1 FROM audit WHERE kind = ? LIMIT 1", (str(kind),)))

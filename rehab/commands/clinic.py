@@ -106,8 +106,12 @@ def _publish(cfg: Any, device: str, leaf: str, payload: bytes | str,
 def keygen(args: argparse.Namespace) -> int:
     from therapy.signing import new_private_key, private_key_to_b64, public_key_to_b64
 
-    ddir = _cfg(args).data_dir
-    ddir.mkdir(parents=True, exist_ok=True)
+    from therapy.private_files import DataDirError, private_dir
+
+    try:
+        ddir = private_dir(_cfg(args).data_dir)  # 0700 whatever the umask
+    except DataDirError as exc:
+        raise UsageError(str(exc)) from exc
     key_path = ddir / KEY_FILE
     if key_path.exists() and not args.force:
         raise UsageError(f"{key_path} exists; pass --force to replace it (devices then need "
