@@ -65,6 +65,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     from therapy.plan import parse_plan
 
     model = KioskModel(tmp / "data", sources=SimSourceFactory(speed=1.0))
+    model.access.save_pin("2580", first_run=True)  # installed: past "choose a PIN"
     model.store.save_plan(parse_plan(PLAN), json.dumps(PLAN), datetime.now(timezone.utc))
     app = KioskApp(model, audio=AudioCues(enabled=False))
     out: dict[str, Any] = {}

@@ -15,9 +15,9 @@ from kiosk.adapters.clinic import Clinic, open_clinic
 from kiosk.adapters.history import History, SessionRow
 from kiosk.adapters.sources import SimSourceFactory, SourceFactory
 from kiosk.run import ExerciseRun
-from kiosk.settings import KioskSettings, load_settings, save_settings
+from kiosk.access import KioskAccess
+from kiosk.settings import KioskSettings
 from kiosk.vm.intake import CHECKIN_ID, INTAKE_ID, IntakeVM
-from kiosk.vm.lock import LockVM
 from kiosk.vm.messages import MessagesVM, build_messages, unread_count
 from kiosk.vm.pairing import SCAN_S, PairingVM, Ports
 from kiosk.vm.progress import ProgressVM, build_progress
@@ -80,8 +80,10 @@ class KioskModel:
         self.camera: CameraOpener = camera or open_camera
         self.clock = clock or SystemClock()
         self.monotonic = monotonic or time.monotonic
-        self.settings = load_settings(self.data_dir)
-        self.lock = LockVM(self.settings.pin_hash, self.settings.lock_after_s)
+        # PIN, installer code, lockout and the audit trail (kiosk/access.py)
+        self.access = KioskAccess(self.data_dir, self.store, self.clinic.device_id,
+                                  self.monotonic, self.clock.now, self.clinic.notify_outbox)
+        self.lock = self.access.lock
         self.run: ExerciseRun | None = None
         self.last_record: SessionRecord | None = None
         self._state = self._load_state()
@@ -108,10 +110,12 @@ class KioskModel:
         self.store.close()
 
     # --- settings ----------------------------------------------------------------------
+    @property
+    def settings(self) -> KioskSettings:
+        return self.access.settings
+
     def update_settings(self, s: KioskSettings) -> None:
-        self.settings = s
-        self.lock.pin_hash, self.lock.lock_after_s = s.pin_hash, s.lock_after_s
-        save_settings(self.data_dir, s)
+        self.access.update_settings(s)  # saved and audited
 
     # --- wearables (Settings: pairing) --------------------------------------------------
     def pairing(self) -> PairingVM:
@@ -122,6 +126,10 @@ class KioskModel:
 
     def wearables_changed(self) -> None:
         """Paired or forgot one: the next set uses the wearables now remembered."""
+        from therapy.devices import WearableRegistry
+
+        self.access.pairing_changed("paired now: " + ", ".join(
+            f"{row[1]} on {row[3]}" for row in WearableRegistry(self.store).all()))
         if self._own_sources:
             self.sources = default_sources(self.store, self._sim_speed)
 

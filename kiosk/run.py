@@ -104,6 +104,11 @@ class ExerciseRun:
     def set_running(self) -> bool:
         return self.task is not None and not self.task.done()
 
+    @property
+    def paused(self) -> bool:
+        """A set is paused (the kiosk may lock meanwhile; resuming then needs the PIN)."""
+        return self.ctl.state == SessionState.PAUSED
+
     def start_set(self) -> None:
         if self.set_running or not self.more_sets:
             return

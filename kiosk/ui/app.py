@@ -19,15 +19,18 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.adapters.audio import AudioCues
+from kiosk.access import AccessState
 from kiosk.model import KioskModel
 from kiosk.notify import sd_notify, watchdog_interval_s
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen, StatusStrip, TopBar
 from kiosk.ui.screens_exercise import InstructionScreen, LiveScreen, PainScreen
-from kiosk.ui.screens_main import IntakeScreen, LockScreen, MessagesScreen, TodayScreen
+from kiosk.ui.screens_lock import ClosedScreen, LockScreen
+from kiosk.ui.screens_main import IntakeScreen, MessagesScreen, TodayScreen
 from kiosk.ui.screens_pairing import PairingScreen
 from kiosk.ui.screens_review import ProgressScreen, SettingsScreen, SummaryScreen
 from kiosk.vm.intake import IntakeVM
+from kiosk.vm.lock import Purpose
 from kiosk.vm.pain import PainStage, PainVM
 from kiosk.vm.reminders import due_reminder
 from therapy.plan import PlanExercise
@@ -36,7 +39,8 @@ log = logging.getLogger(__name__)
 SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
            "messages": MessagesScreen, "pain": PainScreen, "instruction": InstructionScreen,
            "live": LiveScreen, "summary": SummaryScreen, "progress": ProgressScreen,
-           "settings": SettingsScreen, "pairing": PairingScreen}
+           "settings": SettingsScreen, "pairing": PairingScreen, "closed": ClosedScreen}
+LOCKED_SCREENS = ("lock", "closed")  # no top bar: nothing reachable from here
 CAMERA_SCREEN = "camera_setup"
 CAMERA_READY = "Good: the camera sees you well. Press Done."
 
@@ -106,14 +110,10 @@ class KioskApp(App):
     def go(self, name: str) -> None:
         if CAMERA_SCREEN in self.screens:
             self._drop_camera()  # left the preview any way (top bar, lock): camera off
-        if name == "settings" and self.sm.current != "lock":
-            self.screens["lock"].purpose = "settings"  # type: ignore[attr-defined]
-            name = "lock"
-        elif name == "lock":
-            self.screens["lock"].purpose = "unlock"  # type: ignore[attr-defined]
+        name = self._gate(name)
         self.sm.current = name
         self.screens[name].refresh()
-        locked = name == "lock"
+        locked = name in LOCKED_SCREENS
         self.bar.opacity, self.bar.disabled = (0, True) if locked else (1, False)
         self.bar.height = 0 if locked else T.touch_h(60)
         self.update_bar()
@@ -123,12 +123,44 @@ class KioskApp(App):
         self.bar.update(self.screens[self.sm.current].title, m.unread())
         self.strip.update(m.outbox_waiting(), m.clinic.status_text(), m.sources.demo)
 
+    def _gate(self, name: str) -> str:
+        """Where ``go(name)`` may really lead: the closed screen while the settings are
+        damaged, choosing a PIN until there is one, the installer code before Settings."""
+        access, lock = self.model.access, self.model.lock
+        screen: Any = self.screens["lock"]
+        if access.state == AccessState.CLOSED:
+            return "closed"
+        if access.state == AccessState.CHOOSE_PIN:
+            if screen.flow is None or not screen.flow.first_run:
+                screen.start_first_run()
+            return "lock"
+        if name == "settings" and self.sm.current not in LOCKED_SCREENS:
+            self._before_settings = self.sm.current
+            lock.begin(Purpose.SETTINGS)
+            screen.flow = None
+            return "lock"
+        if name == "lock":
+            lock.begin(Purpose.UNLOCK)
+            screen.flow = None
+        return name
+
+    _before_settings = "today"
+
     def lock_now(self) -> None:
-        self.model.lock.locked = True
+        self.model.lock.lock("Lock button")
         self.go("lock")
 
+    def leave_settings_prompt(self) -> None:
+        """Back from the installer-code prompt to where the patient was."""
+        self.model.lock.begin(Purpose.UNLOCK)
+        if self.model.lock.locked:
+            self.go("lock")
+        else:
+            self.go_direct(self._before_settings)
+
     def unlocked(self, purpose: str) -> None:
-        if purpose == "settings":
+        if purpose == Purpose.SETTINGS:
+            self.model.lock.begin(Purpose.UNLOCK)
             self.go_direct("settings")
             return
         self.reminder_notice = ""
@@ -286,7 +318,9 @@ class KioskApp(App):
     def _second(self, _dt: float) -> None:
         m = self.model
         now = self.now()
-        busy = m.run is not None and m.run.set_running
+        # a set being done keeps the kiosk open; a paused one does not (resuming then
+        # needs the PIN: the lock screen leads back to the paused set)
+        busy = m.run is not None and m.run.set_running and not m.run.paused
         if m.lock.tick(now, busy=busy):
             self._resume_screen = self.sm.current if m.run is not None else ""
             self.go("lock")

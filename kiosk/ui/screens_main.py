@@ -1,8 +1,8 @@
-"""Lock, Today, Intake/check-in and Messages screens (thin: the view-models decide)."""
+"""Today, Intake/check-in and Messages screens (thin: the view-models decide). The lock
+screen is in :mod:`kiosk.ui.screens_lock`."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from kivy.metrics import dp
@@ -23,60 +23,6 @@ def scroller(content: Any) -> ScrollView:
     sv = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"])
     sv.add_widget(content)
     return sv
-
-
-class LockScreen(KioskScreen):
-    """PIN pad. Shows the time and, at most, that exercises are due: no health data."""
-
-    title = "Locked"
-
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
-        self.purpose = "unlock"  # or "settings"
-        row = BoxLayout(orientation="horizontal", padding=dp(16), spacing=dp(16))
-        left = BoxLayout(orientation="vertical", spacing=dp(8))
-        self.clock = Txt("", 64, T.TEXT, bold=True, halign="center", fill=True)
-        self.date = Txt("", 24, T.MUTED, halign="center", fixed_h=dp(40))
-        self.notice = Txt("", 22, T.PRIMARY, bold=True, halign="center", fixed_h=dp(70))
-        self.msg = Txt("", 22, T.TEXT, halign="center", fixed_h=dp(60))
-        self.dots = Txt(" ", 40, T.TEXT, halign="center", fixed_h=dp(56),
-                        font_name="DejaVuSans")
-        for w in (self.clock, self.date, self.notice, self.msg, self.dots):
-            left.add_widget(w)
-        row.add_widget(left)
-        pad = GridLayout(cols=3, spacing=dp(8), size_hint_x=0.9)
-        for key in "123456789":
-            pad.add_widget(BigButton(key, lambda k=key: self.key(k), T.PRIMARY, size=30,
-                                     size_hint_y=1))
-        pad.add_widget(BigButton("⌫", self.erase, T.GREY, size=30, text_colour=T.TEXT,
-                                 size_hint_y=1, font_name="DejaVuSans"))
-        pad.add_widget(BigButton("0", lambda: self.key("0"), T.PRIMARY, size=30, size_hint_y=1))
-        pad.add_widget(BigButton("OK", self.submit, T.GOOD, size=30, size_hint_y=1))
-        row.add_widget(pad)
-        self.add_widget(row)
-
-    def refresh(self) -> None:
-        lock = self.app.model.lock
-        now = datetime.now().astimezone()
-        self.clock.text = now.strftime("%H:%M")
-        self.date.text = now.strftime("%A %d %B")
-        self.msg.text = ("Enter the settings PIN" if self.purpose == "settings"
-                         else lock.message)
-        self.dots.text = lock.dots
-        self.notice.text = self.app.reminder_notice
-
-    def key(self, k: str) -> None:
-        self.app.model.lock.press(k, self.app.now())
-        self.refresh()
-
-    def erase(self) -> None:
-        self.app.model.lock.erase()
-        self.refresh()
-
-    def submit(self) -> None:
-        if self.app.model.lock.submit(self.app.now()):
-            self.app.unlocked(self.purpose)
-        self.refresh()
 
 
 class TodayScreen(KioskScreen):

@@ -19,7 +19,8 @@ from kiosk.vm.intake import IntakeVM
 
 log = logging.getLogger(__name__)
 SETTLE_S = 0.3
-SHOTS = 18
+SHOTS = 22
+SHOT_PIN, SHOT_CODE = "2580", "246813"  # the demo kiosk's PIN and installer code
 
 
 async def _shoot(app: KioskApp, out: Path, name: str, files: list[Path]) -> None:
@@ -45,11 +46,21 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await asyncio.wait_for(app.first_frame.wait(), 30)
     m = app.model
     shot: Callable[[str], Awaitable[None]] = lambda n: _shoot(app, out, n, files)  # noqa: E731
+    lock: Any = app.screens["lock"]
+    for k in SHOT_PIN[:2]:  # first run: the patient chooses a PIN, twice
+        lock.key(k)
+    await shot("19_choose_pin")
+    for k in SHOT_PIN[2:]:
+        lock.key(k)
+    lock.submit()
+    _keys(lock, SHOT_PIN)
+    _provision_code(app)
+    app.lock_now()
     await shot("01_lock")
-    for k in "1234":
-        app.screens["lock"].key(k)  # type: ignore[attr-defined]
+    for k in SHOT_PIN:
+        lock.key(k)
     await shot("02_lock_pin")
-    app.screens["lock"].submit()  # type: ignore[attr-defined]
+    lock.submit()
     intake: Any = app.screens["intake"]
     intake.start(IntakeVM(first_run=True))
     app.go("intake")
@@ -96,10 +107,36 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await shot("14_progress")
     app.go("messages")
     await shot("15_messages")
-    app.go_direct("settings")
+    app.go("settings")  # behind the installer code
+    await shot("20_settings_code")
+    _keys(lock, SHOT_CODE)
     await shot("16_settings")
     await _devices(app, shot)
+    app.lock_now()
+    lock.start_change()
+    _keys(lock, SHOT_PIN)  # the old PIN, then the new one is asked for
+    await shot("21_change_pin")
+    lock.cancel_flow()
+    (m.data_dir / "kiosk.json").write_text("{ damaged")
+    m.access.reload()
+    app.go("lock")
+    await shot("22_closed")
     return files
+
+
+def _keys(lock: Any, digits: str) -> None:
+    for k in digits:
+        lock.key(k)
+    lock.submit()
+
+
+def _provision_code(app: KioskApp) -> None:
+    """The installer code, as `rehab kiosk code set` would write it."""
+    from kiosk.settings import save_settings
+
+    m = app.model
+    save_settings(m.data_dir, m.settings.with_code(SHOT_CODE))
+    m.access.reload()
 
 
 async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> None:

@@ -43,6 +43,15 @@ def register(sub: Any) -> None:
     p.add_argument("--demo-sensors", action="store_true",
                    help="use simulated wearables even when some are paired")
     p.set_defaults(func=run)
+    secrets = p.add_subparsers(dest="kiosk_command", metavar="{pin,code}")
+    for what, helptext in (("pin", "the patient's PIN (opens the kiosk)"),
+                           ("code", "the installer code (opens Settings and pairing)")):
+        sp = secrets.add_parser(what, help=f"manage {helptext}")
+        acts = sp.add_subparsers(dest="action", metavar="set", required=True)
+        st = acts.add_parser("set", help=f"set {helptext}: read from stdin (asked twice on "
+                             "a terminal), never from the command line")
+        st.add_argument("--data-dir", default=argparse.SUPPRESS, help="state folder")
+        st.set_defaults(func=set_secret, secret=what)
 
 
 def _has_display() -> bool:
@@ -111,3 +120,71 @@ def _screenshots(out: Path, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             status = 1
     return status
+
+
+def _read_secret(label: str) -> str:
+    """From a terminal: asked twice without echo. Otherwise: the first line of stdin."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"New {label}: ")
+        if getpass.getpass(f"New {label} again: ") != first:
+            raise UsageError(f"the two {label}s were not the same: nothing changed")
+        return first
+    return sys.stdin.readline().strip()
+
+
+def set_secret(args: argparse.Namespace) -> int:
+    """``rehab kiosk pin set`` / ``rehab kiosk code set``: hash, save (0600), audit."""
+    from kiosk.settings import (SettingsDamaged, SettingsError, code_problem, load_settings,
+                                pin_problem, save_settings, set_aside)
+    from mqtt.config import default_data_dir
+    from therapy.audit import Actor, AuditKind, record_audit
+    from therapy.errors import StoreError
+    from therapy.private_files import private_dir
+    from therapy.store import TherapyStore
+
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
+    is_pin = args.secret == "pin"
+    label = "PIN" if is_pin else "installer code"
+    value = _read_secret(label)
+    if problem := (pin_problem if is_pin else code_problem)(value):
+        raise UsageError(f"{problem}: nothing changed")
+    try:
+        private_dir(data_dir)
+        try:
+            settings = load_settings(data_dir)
+        except SettingsDamaged as exc:
+            kept = set_aside(data_dir)
+            print(f"rehab kiosk: {data_dir / 'kiosk.json'} was damaged ({exc.reason}); kept "
+                  f"as {kept.name}, other settings back to their defaults", file=sys.stderr)
+            from kiosk.settings import KioskSettings
+
+            settings = KioskSettings()
+        settings = settings.with_pin(value) if is_pin else settings.with_code(value)
+        store = TherapyStore(data_dir / "rehab.db")  # opened first: a bad store changes nothing
+        try:
+            save_settings(data_dir, settings)
+            record_audit(store, _device_id(data_dir),
+                         AuditKind.PIN_SET if is_pin else AuditKind.CODE_SET,
+                         actor=Actor.TERMINAL, detail=f"rehab kiosk {args.secret} set")
+        finally:
+            store.close()
+    except (SettingsError, StoreError, OSError) as exc:
+        raise UsageError(f"{label} not set: {exc}") from exc
+    print(f"rehab kiosk: {label} set in {data_dir / 'kiosk.json'}", file=sys.stderr)
+    return 0
+
+
+def _device_id(data_dir: Path) -> str:
+    """The id the kiosk's audit records carry (as ``kiosk.adapters.clinic.open_clinic``)."""
+    from kiosk.adapters.clinic import OFFLINE_DEVICE_ID
+    from mqtt.config import CONFIG_NAME, load_config
+    from mqtt.errors import ConfigError
+
+    if not (data_dir / CONFIG_NAME).is_file():
+        return OFFLINE_DEVICE_ID
+    try:
+        return load_config(data_dir, require_device=False).device or OFFLINE_DEVICE_ID
+    except ConfigError:
+        return OFFLINE_DEVICE_ID

@@ -90,3 +90,25 @@ async def until(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
     while not cond():
         assert loop.time() < end, f"timed out waiting for {what}"
         await asyncio.sleep(0.05)
+
+
+# A kiosk as installed: the patient's PIN and the installer code (kiosk.settings), so a
+# test starts at the PIN pad rather than at "choose a PIN".
+TEST_PIN = "2580"
+TEST_CODE = "246813"
+
+
+def provision(data_dir: Any, pin: str = TEST_PIN, code: str = TEST_CODE) -> None:
+    from pathlib import Path
+
+    from kiosk.settings import load_settings, save_settings
+
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    save_settings(Path(data_dir), load_settings(Path(data_dir)).with_pin(pin).with_code(code))
+
+
+async def enter(app: Any, digits: str) -> None:
+    """Type ``digits`` on the PIN pad and press OK."""
+    for d in digits:
+        await tap(app, d)
+    await tap(app, "OK")

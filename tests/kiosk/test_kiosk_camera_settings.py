@@ -23,7 +23,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "camera"))
 from camera_synth import H, W, seated_frame
-from kiosk_touch import buttons, tap, texts, until
+from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, buttons, tap, texts, until
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.camera import NoCamera, open_camera
@@ -65,18 +65,15 @@ def test_a_missing_device_is_no_camera_found() -> None:
 
 
 async def to_settings(app: KioskApp) -> None:
-    for d in "1234":
-        await tap(app, d)
-    await tap(app, "OK")
+    await enter(app, TEST_PIN)
     await tap(app, "Settings")
-    for d in "1234":
-        await tap(app, d)
-    await tap(app, "OK")
+    await enter(app, TEST_CODE)
     assert app.sm.current == "settings"
 
 
 @pytest.mark.timeout(60)
 async def test_camera_set_up_from_settings_by_touch(tmp_path: Path) -> None:
+    provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(), camera=no_camera)
     app = KioskApp(model, audio=AudioCues(enabled=False))
     run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))

@@ -25,7 +25,7 @@ from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
 from kiosk.vm.intake import INTAKE_ID  # noqa: E402
-from kiosk_touch import tap, texts, until  # noqa: E402
+from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts, until  # noqa: E402
 from therapy.plan import parse_plan  # noqa: E402
 from therapy.records import Direction, Message  # noqa: E402
 
@@ -40,6 +40,7 @@ PLAN = {"plan_id": "p-day", "version": 3, "valid_from": "2026-01-01T00:00:00Z",
 
 @pytest.mark.timeout(120)
 async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
+    provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
     text = json.dumps(PLAN)
     model.store.save_plan(parse_plan(PLAN), text, datetime.now(timezone.utc))
@@ -57,9 +58,7 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
             await tap(app, d)
         await tap(app, "OK")
         assert app.sm.current == "lock" and "not right" in " ".join(texts(app))
-        for d in "1234":
-            await tap(app, d)
-        await tap(app, "OK")
+        await enter(app, TEST_PIN)
         assert app.sm.current == "intake"  # first run
         assert app.bar.badge.count == 1  # the therapist's unread message
         await tap(app, "About the same")
@@ -96,11 +95,11 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
         await tap(app, "Messages")
         await tap(app, "Thank you!")
         assert app.bar.badge.count == 0
-        await tap(app, "Settings")  # behind the PIN again
-        assert app.sm.current == "lock" and "settings PIN" in " ".join(texts(app))
-        for d in "1234":
-            await tap(app, d)
-        await tap(app, "OK")
+        await tap(app, "Settings")  # behind the installer code
+        assert app.sm.current == "lock" and "installer code" in " ".join(texts(app))
+        await enter(app, TEST_PIN)  # the patient's PIN does not open Settings
+        assert app.sm.current == "lock" and "not right" in " ".join(texts(app))
+        await enter(app, TEST_CODE)
         assert app.sm.current == "settings"
         await tap(app, "Large")
         assert model.settings.text_scale == 1.2 and app.sm.current == "settings"
@@ -108,9 +107,7 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
         assert app.sm.current == "today"
         await tap(app, "Lock")
         assert app.sm.current == "lock"
-        for d in "1234":
-            await tap(app, d)
-        await tap(app, "OK")
+        await enter(app, TEST_PIN)
         model.lock.lock_after_s = 1.0  # inactivity lock
         await until(lambda: app.sm.current == "lock", 5, "the inactivity lock")
         assert not any("knee" in t.lower() for t in texts(app))
@@ -132,6 +129,12 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
     assert row.id in ids
     replies = [m for m in model.store.messages() if m.direction == Direction.TO_THERAPIST]
     assert [m.text for m in replies] == ["Thank you!"]
-    # offline: session bundle + 2 pain observations + intake + reply all wait to be sent
-    assert model.store.outbox_count() == 5
+    # offline: session bundle + 2 pain observations + intake + reply all wait to be sent,
+    # and the day's security events (therapy/audit.py) as AuditEvents beside them
+    audit = [(str(a.kind), str(a.outcome)) for a in model.store.audit_records()]
+    assert audit == [("pin_failed", "failure"), ("unlocked", "success"),
+                     ("code_failed", "failure"), ("code_accepted", "success"),
+                     ("settings_changed", "success"), ("locked", "success"),
+                     ("unlocked", "success"), ("locked", "success")]
+    assert model.store.outbox_count() == 5 + len(audit)
     model.close()

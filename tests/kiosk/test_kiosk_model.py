@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
-from kiosk.settings import check_pin, load_settings
+from kiosk.settings import check_secret, load_settings
 from kiosk.vm.intake import IntakeVM
 from therapy.ports import FakeClock
 from therapy.records import Direction, Message
@@ -90,9 +90,9 @@ def test_settings_and_read_marker_persist(tmp_path: Path) -> None:
     m.close()
     m2 = _model(tmp_path, clock=clock)
     assert m2.unread() == 0 and m2.lock.lock_after_s == 60.0
-    assert check_pin("8642", load_settings(tmp_path / "data").pin_hash)
+    assert check_secret("8642", load_settings(tmp_path / "data").pin_hash)
     assert [x.text for x in m2.messages().lines if x.mine] == ["Thank you!"]
-    assert m2.outbox_waiting() == 1
+    assert m2.outbox_waiting() == 2  # the reply and the settings change's AuditEvent
     m2.close()
     assert IntakeVM(first_run=False).questionnaire.endswith("daily-checkin")
 

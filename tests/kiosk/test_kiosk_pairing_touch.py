@@ -21,7 +21,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ble"))
 from ble_world import World
-from kiosk_touch import buttons, tap, texts, until
+from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, buttons, tap, texts, until
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.button import Button
@@ -39,14 +39,10 @@ from therapy.devices import WearableRegistry
 
 async def to_settings(app: KioskApp) -> None:
     """Unlock, then Settings behind the PIN again (as a carer would)."""
-    for d in "1234":
-        await tap(app, d)
-    await tap(app, "OK")
+    await enter(app, TEST_PIN)
     await tap(app, "Settings")
-    assert app.sm.current == "lock" and "settings PIN" in " ".join(texts(app))
-    for d in "1234":
-        await tap(app, d)
-    await tap(app, "OK")
+    assert app.sm.current == "lock" and "installer code" in " ".join(texts(app))
+    await enter(app, TEST_CODE)
     assert app.sm.current == "settings"
 
 
@@ -55,6 +51,7 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
     world = World(ScaledClock(1.0))
     motion = simulate(SimConfig(reps=1, drop_prob=0.0)).distal
     dev = await world.rehab_imu(1, motion, battery_pct=72)
+    provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=None,
                        pairing_ports=lambda: (BumbleScanner(world.air), world.connector()))
     model.pairing_scan_s = 1.0

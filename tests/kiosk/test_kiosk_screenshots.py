@@ -12,7 +12,8 @@ import pytest
 SCREENS = ("01_lock", "02_lock_pin", "03_intake_first_run", "04_checkin_red_flag", "05_today",
            "06_pain_before", "07_instruction", "08_live_set", "09_live_paused",
            "10_rest_between_sets", "11_pain_after_flagged", "12_pain_after", "13_summary",
-           "14_progress", "15_messages", "16_settings", "17_pairing", "18_camera_setup")
+           "14_progress", "15_messages", "16_settings", "17_pairing", "18_camera_setup",
+           "19_choose_pin", "20_settings_code", "21_change_pin", "22_closed")
 SIZES = ((800, 480), (1280, 800))
 
 

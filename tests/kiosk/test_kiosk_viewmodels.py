@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from kiosk.adapters.history import SessionRow
-from kiosk.settings import KioskSettings, check_pin, hash_pin
+from kiosk.settings import KioskSettings, SettingsError, check_secret, hash_secret
 from kiosk.vm.intake import INTAKE_ID, IntakeVM
 from kiosk.vm.live import LiveSetVM, cue_for
-from kiosk.vm.lock import MAX_TRIES, LockVM
+from kiosk.vm.lock import TRIES_PER_STEP, LockVM
 from kiosk.vm.messages import build_messages, unread_count
 from kiosk.vm.pain import PainStage, PainVM
 from kiosk.vm.progress import build_progress
@@ -49,11 +49,11 @@ def test_no_view_model_imports_kivy(modules_loaded_by) -> None:
 
 def test_pin_hash_and_lock_flow() -> None:
     s = KioskSettings().with_pin("2468")
-    assert check_pin("2468", s.pin_hash) and not check_pin("2469", s.pin_hash)
-    assert not check_pin("1", "garbage")
-    with pytest.raises(ValueError):
+    assert check_secret("2468", s.pin_hash) and not check_secret("2469", s.pin_hash)
+    assert not check_secret("1", "garbage") and not check_secret("", "")
+    with pytest.raises(SettingsError):
         s.with_pin("12")
-    lock = LockVM(hash_pin("2468"), lock_after_s=300)
+    lock = LockVM(hash_secret("2468"), lock_after_s=300)
     for d in "2468":
         lock.press(d, 0.0)
     assert lock.dots == "● ● ● ●"
@@ -61,16 +61,16 @@ def test_pin_hash_and_lock_flow() -> None:
     assert not lock.tick(200.0) and lock.tick(301.0) and lock.locked
     lock.locked = False
     lock.touch(400.0)
-    assert not lock.tick(600.0, busy=True)  # never locks mid-set
+    assert not lock.tick(600.0, busy=True)  # never locks while a set is being done
     assert not lock.tick(899.0) and lock.tick(900.0)
 
 
 def test_lock_backs_off_after_wrong_pins() -> None:
-    lock = LockVM(hash_pin("2468"), 300)
-    for _ in range(MAX_TRIES):
+    lock = LockVM(hash_secret("2468"), 300)
+    for _ in range(TRIES_PER_STEP):
         lock.press("1", 0.0)
         assert not lock.submit(0.0)
-    assert "wait" in lock.message
+    assert "wait" in lock.message(0.0)
     for d in "2468":
         lock.press(d, 1.0)
     assert not lock.submit(1.0) and lock.locked  # even the right PIN waits

@@ -1,0 +1,154 @@
+"""Kiosk access by real touches, offscreen (issue 12, finding 7): the patient chooses a PIN
+at first run and changes it on the lock screen; Settings ask for the installer code and
+can be left; a set paused longer than the lock timeout locks the kiosk and resuming needs
+the PIN; a damaged kiosk.json shows the closed screen, with no keypad, until it is fixed."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.headless import prepare_env
+
+prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
+from kiosk.kivy_setup import configure_kivy  # noqa: E402
+
+configure_kivy((800, 480), fullscreen=False, pi=False)
+
+from kiosk.adapters.audio import AudioCues  # noqa: E402
+from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
+from kiosk.model import KioskModel  # noqa: E402
+from kiosk.settings import check_secret, load_settings  # noqa: E402
+from kiosk.ui.app import KioskApp  # noqa: E402
+from kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,  # noqa: E402
+                         texts, until)
+from rehab.cli import main  # noqa: E402
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def _running(model: KioskModel) -> tuple[KioskApp, Any]:
+    app = KioskApp(model, audio=AudioCues(enabled=False))
+    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
+    await asyncio.wait_for(app.first_frame.wait(), 30)
+    return app, task
+
+
+async def _stop(app: KioskApp, task: Any) -> None:
+    app.stop()
+    await asyncio.wait_for(task, 10)
+
+
+def _shown(app: KioskApp) -> str:
+    return " ".join(texts(app))
+
+
+async def test_first_run_choose_then_change_the_pin_by_touch(tmp_path: Path) -> None:
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory())
+    app, task = await _running(model)
+    try:
+        assert app.sm.current == "lock" and "Choose a PIN" in _shown(app)
+        assert buttons(app, "Change PIN") == [] and buttons(app, "Cancel") == []
+        await enter(app, "1234")  # too easy: refused, asked again
+        assert "Too easy to guess" in _shown(app)
+        await enter(app, TEST_PIN)
+        assert "again" in _shown(app)
+        await enter(app, TEST_PIN)
+        assert app.sm.current == "intake"  # chosen: on to the first-run questions
+        await tap(app, "Lock")
+        await tap(app, "Change PIN")
+        await enter(app, "9999")
+        assert "not right" in _shown(app)
+        await enter(app, TEST_PIN)
+        await enter(app, "3691")
+        await enter(app, "3691")
+        assert app.sm.current == "lock" and "new PIN is saved" in _shown(app)
+        await enter(app, TEST_PIN)
+        assert app.sm.current == "lock"
+        await enter(app, "3691")
+        assert app.sm.current == "intake"
+    finally:
+        await _stop(app, task)
+    assert check_secret("3691", load_settings(tmp_path / "data").pin_hash)
+    assert [str(a.kind) for a in model.store.audit_records()] == [
+        "pin_set", "locked", "pin_failed", "pin_changed", "pin_failed", "unlocked"]
+    model.close()
+
+
+async def test_settings_prompt_asks_the_installer_code_and_has_a_way_back(
+        tmp_path: Path) -> None:
+    provision(tmp_path / "data")
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory())
+    app, task = await _running(model)
+    try:
+        await enter(app, TEST_PIN)
+        app.go("today")
+        await tap(app, "Messages")
+        await tap(app, "Settings")
+        assert app.sm.current == "lock" and "installer code" in _shown(app)
+        await tap(app, "Back")
+        assert app.sm.current == "messages"
+        await tap(app, "Settings")
+        await enter(app, TEST_CODE)
+        assert app.sm.current == "settings"
+    finally:
+        await _stop(app, task)
+    model.close()
+
+
+async def test_a_paused_set_locks_the_kiosk_and_resuming_needs_the_pin(tmp_path: Path) -> None:
+    provision(tmp_path / "data")
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=4.0))
+    app, task = await _running(model)
+    try:
+        await enter(app, TEST_PIN)
+        app.start_exercise(model.plan()[0].exercises[0])
+        await asyncio.sleep(0.3)  # the pain screen drawn
+        await tap(app, "2")
+        await tap(app, "Continue")
+        await tap(app, "Start set 1")
+        assert app.sm.current == "live"
+        run = model.run
+        assert run is not None
+        await until(lambda: run.live.reps_in_set >= 1, 30, "a rep")
+        await tap(app, "Pause")
+        assert run.paused
+        model.lock.lock_after_s = 1.0
+        await until(lambda: app.sm.current == "lock", 5, "the lock while paused")
+        assert run.paused and not any("knee" in t.lower() for t in texts(app))
+        await enter(app, TEST_PIN)
+        assert app.sm.current == "live" and run.paused  # back to the paused set
+        model.lock.lock_after_s = 300.0
+        await tap(app, "Resume")
+        assert not run.paused
+    finally:
+        await _stop(app, task)
+    model.close()
+
+
+async def test_a_damaged_settings_file_shows_the_closed_screen_until_fixed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    provision(data)
+    (data / "kiosk.json").write_text('{"pin_hash": ')
+    model = KioskModel(data, sources=SimSourceFactory())
+    app, task = await _running(model)
+    try:
+        assert app.sm.current == "closed" and "Please call your clinic" in _shown(app)
+        assert buttons(app, "OK") == [] and buttons(app, "Today") == []  # no keypad, no bar
+        app.go("today")
+        assert app.sm.current == "closed"
+        monkeypatch.setattr("sys.stdin", io.StringIO("3691\n"))
+        assert main(["kiosk", "pin", "set", "--data-dir", str(data)]) == 0
+        await tap(app, "Try again")
+        assert app.sm.current == "lock"
+        await enter(app, "3691")
+        assert app.sm.current == "intake"
+    finally:
+        await _stop(app, task)
+    model.close()
