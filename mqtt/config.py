@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -49,7 +49,7 @@ class BrokerConfig:
     port: int
     tls: bool
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # never in a log line or an error
     ca_file: str = ""
     client_cert: str = ""
     client_key: str = ""
@@ -77,21 +77,42 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def redact_url(url: str) -> str:
+    """``url`` with any password in it replaced by ``***`` (for messages and logs). Works on
+    malformed URLs too: everything between ``scheme://`` and the last ``@`` of the
+    authority is user information, of which only the user name is kept."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    at = rest.rfind("@")
+    if at < 0:
+        return url
+    user = rest[:at].split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***{rest[at:]}"
+
+
 def parse_broker_url(url: str, *, username: str = "", password: str = "") -> BrokerConfig:
-    """``mqtt://[user[:pass]@]host[:port]`` or ``mqtts://...``; plain mqtt only to loopback."""
-    parts = urlsplit(url)
+    """``mqtt://[user[:pass]@]host[:port]`` or ``mqtts://...``; plain mqtt only to loopback.
+    Error messages show the URL with its password redacted."""
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+        raise ConfigError(f"broker URL {shown!r}: {exc}") from None
     if parts.scheme not in ("mqtt", "mqtts"):
-        raise ConfigError(f"broker URL {url!r} must start with mqtt:// or mqtts://")
-    if not parts.hostname:
-        raise ConfigError(f"broker URL {url!r} has no host")
+        raise ConfigError(f"broker URL {shown!r} must start with mqtt:// or mqtts://")
+    if not hostname:
+        raise ConfigError(f"broker URL {shown!r} has no host")
     tls = parts.scheme == "mqtts"
     try:
         port = parts.port or (8883 if tls else 1883)
-    except ValueError as exc:
-        raise ConfigError(f"broker URL {url!r}: {exc}") from exc
-    if not tls and not is_loopback(parts.hostname):
-        raise ConfigError(f"broker {parts.hostname} is not on loopback: use mqtts:// (TLS)")
-    return BrokerConfig(parts.hostname, port, tls,
+    except ValueError as exc:  # its text may quote the URL's netloc: not shown
+        raise ConfigError(f"broker URL {shown!r}: the port must be a number "
+                          "0-65535") from None
+    if not tls and not is_loopback(hostname):
+        raise ConfigError(f"broker {hostname} is not on loopback: use mqtts:// (TLS)")
+    return BrokerConfig(hostname, port, tls,
                         unquote(parts.username) if parts.username else username,
                         unquote(parts.password) if parts.password else password)
 
