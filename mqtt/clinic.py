@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -27,7 +27,9 @@ from mqtt.errors import BrokerRefused, LinkError
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import (CLINIC_RULES, RECORD_MAX_BYTES, InboundRejected, InboundStats,
                           Reject, accept, safe_prefix, should_log)
-from mqtt.topics import Leaf, Topics, clinic_filter, parse_topic, valid_id
+from mqtt.delivery import RECORD_ID_PROPERTY, encode_receipt, valid_record_id
+from mqtt.topics import (INGEST_LEAVES, Leaf, Topics, ingest_filters, ingest_group, parse_topic,
+                         valid_id, watch_filters)
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 7 * 24 * 3600
@@ -63,8 +65,14 @@ class ClinicWatcher:
     def __init__(self, broker: BrokerConfig, clinic: str, store: ClinicStore, *,
                  client_name: str = "watch", validate: Validator | None = fhir_validator,
                  on_event: Callable[[str, str, dict[str, Any]], None] | None = None,
-                 reconnect_max_s: float = RECONNECT_MAX_S) -> None:
+                 reconnect_max_s: float = RECONNECT_MAX_S,
+                 session_expiry_s: int = SESSION_EXPIRY_S, group: str | None = None) -> None:
         self.clinic = clinic
+        self.session_expiry_s = session_expiry_s
+        # records and messages/out through a shared subscription of this group (topics.py)
+        self.ingest = ingest_filters(clinic, group or ingest_group(clinic))
+        self.receipts = 0  # records confirmed to their device (after the commit)
+        self.unreceipted = 0  # committed, but the device sent no usable record id
         self.store = store
         self.validate = validate
         self.on_event = on_event
@@ -87,8 +95,8 @@ class ClinicWatcher:
         return self.stats.rejected_total
 
     def start(self) -> None:
-        connect(self.client, self._broker, clean_start=False, session_expiry_s=SESSION_EXPIRY_S,
-                max_packet_bytes=MAX_PACKET_BYTES)
+        connect(self.client, self._broker, clean_start=False,
+                session_expiry_s=self.session_expiry_s, max_packet_bytes=MAX_PACKET_BYTES)
 
     def stop(self) -> None:
         self.client.disconnect()
@@ -103,7 +111,7 @@ class ClinicWatcher:
             self.last_error = f"broker refused the connection: {rc} ({rc.value})"
             log.error("%s", self.last_error)
             return
-        client.subscribe(clinic_filter(self.clinic), qos=1)
+        client.subscribe([(f, 1) for f in watch_filters(self.clinic) + self.ingest])
         self.connected.set()
 
     def _on_disconnect(self, *_args: Any) -> None:
@@ -115,8 +123,8 @@ class ClinicWatcher:
         if parsed is None or parsed[0] != self.clinic:
             return
         _, device, leaf = parsed
-        if leaf in (Leaf.PLAN, Leaf.MESSAGES_IN):
-            return  # what the clinic itself publishes
+        if leaf in (Leaf.PLAN, Leaf.MESSAGES_IN, Leaf.ACK):
+            return  # what the clinic itself publishes (not subscribed; a wider filter)
         payload: bytes = msg.payload
         try:
             if not valid_id(device):
@@ -131,12 +139,26 @@ class ClinicWatcher:
             except LinkError as exc:  # e.g. a record without an identifier
                 raise InboundRejected(Reject.BAD_FIELD, str(exc)) from None
             self.stats.accepted[leaf] += 1
+            if leaf in INGEST_LEAVES:
+                self._receipt(device, msg)  # committed (or already held): tell the device
         except InboundRejected as exc:
             n = self.stats.reject(exc.reason)
             if should_log(n):
                 log.warning("refused a %s payload from %s (%d so far for %s): %s; %d bytes "
                             "starting %s", leaf, device, n, exc.reason, exc.detail,
                             len(payload), safe_prefix(payload))
+
+    def _receipt(self, device: str, msg: paho.MQTTMessage) -> None:
+        """Publish the clinic's receipt for a record it has committed (QoS 1, ``ack``)."""
+        props = getattr(msg, "properties", None)
+        pairs = getattr(props, "UserProperty", None) or []
+        rid = next((v for k, v in pairs if k == RECORD_ID_PROPERTY), None)
+        if not valid_record_id(rid):
+            self.unreceipted += 1  # an older device: it deletes on PUBACK and needs none
+            return
+        self.client.publish(Topics(self.clinic, device).topic(Leaf.ACK),
+                            encode_receipt([str(rid)]), qos=1)
+        self.receipts += 1
 
     def _callback_failed(self, callback: str, _exc: BaseException) -> None:
         """An unexpected exception in a paho callback (CallbackGuard): count, show, go on."""
@@ -190,12 +212,31 @@ class ClinicWatcher:
         self.view(device).events.append(str(kind))
 
 
+TOOLS_SUFFIX = "-tools"
+
+
+def tools_login(broker: BrokerConfig) -> BrokerConfig:
+    """The login of the clinic's one-shot tools: ``<username>-tools``, same password.
+
+    The broker binds client id to username (``use_username_as_clientid``), so a tool that
+    logged in as the watcher would take over its session (and with a clean start wipe the
+    records queued for it). ``make-credentials.sh clinic`` makes both logins. Without a
+    username (client certificate, open test broker) the login is used as it is.
+    """
+    if not broker.username:
+        return broker
+    return replace(broker, username=broker.username + TOOLS_SUFFIX)
+
+
 def publish_once(broker: BrokerConfig, client_id: str, topic: str, payload: bytes | str, *,
-                 retain: bool = False, timeout_s: float = 10.0) -> None:
+                 retain: bool = False, timeout_s: float = 10.0, as_tool: bool = True) -> None:
     """Connect, publish one QoS 1 message, wait for a successful PUBACK, disconnect.
 
+    ``as_tool``: log in with :func:`tools_login` (the clinic tools); False: as given.
     Raises BrokerRefused when the broker refuses the connection or the message.
     """
+    if as_tool:
+        broker = tools_login(broker)
     client = make_client(broker, client_id)
     done = threading.Event()
     result: dict[str, Any] = {}

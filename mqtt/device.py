@@ -6,12 +6,14 @@
     link.start()                                   # connect_async; never blocks
     ctl.add_listener(link.live_listener)           # QoS 0 per-rep feed
     store.save_session(rec, items); link.notify_outbox()
-    link.wait_drained(10.0)                        # True when the outbox is empty
+    link.wait_drained(10.0)                        # True when the clinic confirmed all
     link.stop()                                    # "offline" status, disconnect
 
 Birth ``{"state": "online"}`` is published retained on connect and the same topic carries
 the last will ``{"state": "offline"}``. Live events are dropped while disconnected;
-records wait in the outbox.
+records wait in the outbox until the clinic's receipt (``ack`` leaf, :mod:`mqtt.delivery`)
+names them. The MQTT 5 session is persistent (``clean_start=False``, 14-day expiry), so
+what the clinic sends while the kiosk is off arrives when it is back.
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ import threading
 from typing import Any, Sequence
 
 import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from mqtt.client import RECONNECT_MAX_S, connect, make_client, receive_maximum
 from mqtt.config import LinkConfig
+from mqtt.delivery import (DEFAULT_RESEND, RECORD_ID_PROPERTY, ReceiptError, ResendPolicy,
+                           decode_receipt)
 from mqtt.downlink import Downlink, out_item
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import (DEVICE_RULES, InboundRejected, InboundStats, Reject, accept,
@@ -39,6 +45,9 @@ from therapy.signing import ENVELOPE_MAX_BYTES
 from therapy.store import OutboxItem, OutboxRow, TherapyStore
 
 log = logging.getLogger(__name__)
+# a persistent MQTT 5 session: plans, messages and receipts sent while the kiosk is off
+# wait at the broker for up to this long (clean_start=False on every connect)
+SESSION_EXPIRY_S = 14 * 24 * 3600
 PLAN_MAX_BYTES = ENVELOPE_MAX_BYTES  # checked before a byte of a plan is parsed
 PACKET_OVERHEAD_BYTES = 4096  # fixed header, topic, properties
 # MQTT 5 Maximum Packet Size declared in CONNECT: the broker drops anything larger for us
@@ -55,8 +64,11 @@ def reason_name(code: int) -> str:
 
 class DeviceLink:
     def __init__(self, cfg: LinkConfig, store: TherapyStore, *, clock: Clock | None = None,
-                 max_inflight: int = 100, reconnect_max_s: float = RECONNECT_MAX_S) -> None:
+                 max_inflight: int = 100, reconnect_max_s: float = RECONNECT_MAX_S,
+                 resend: ResendPolicy = DEFAULT_RESEND,
+                 session_expiry_s: int = SESSION_EXPIRY_S) -> None:
         self.cfg = cfg
+        self.session_expiry_s = session_expiry_s
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.topics = Topics(cfg.clinic, cfg.device)
@@ -70,7 +82,7 @@ class DeviceLink:
         self.client.will_set(self.topics.topic(Leaf.STATUS), self._status("offline"), qos=1,
                              retain=True)
         self.drainer = OutboxDrainer(store, self._publish_row, max_inflight=max_inflight,
-                                     reason_names=reason_name)
+                                     reason_names=reason_name, resend=resend)
         self.downlink = Downlink(store, cfg.clinic_public_key, self.clock, clinic=cfg.clinic,
                                  device=cfg.device, report=self.report_status,
                                  enqueue=lambda _items: self.drainer.notify())
@@ -84,7 +96,8 @@ class DeviceLink:
     # --- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
         self.drainer.start()
-        connect(self.client, self.cfg.broker, max_packet_bytes=MAX_PACKET_BYTES)
+        connect(self.client, self.cfg.broker, max_packet_bytes=MAX_PACKET_BYTES,
+                clean_start=False, session_expiry_s=self.session_expiry_s)
 
     def stop(self, timeout_s: float = 2.0) -> None:
         if self.connected.is_set():
@@ -102,7 +115,8 @@ class DeviceLink:
         return self.connected.wait(timeout_s)
 
     def wait_drained(self, timeout_s: float) -> bool:
-        """Block until the outbox holds only rows the broker refused (True) or timeout."""
+        """Block until the clinic confirmed every row the broker did not refuse (True), or
+        timeout (False): rows the broker accepted still wait for the clinic's receipt."""
         return self.drainer.wait_idle(timeout_s)
 
     # --- uplink ----------------------------------------------------------------------
@@ -165,7 +179,10 @@ class DeviceLink:
         return json.dumps({"state": state, "device": self.cfg.device})
 
     def _publish_row(self, row: OutboxRow) -> int | None:
-        info = self.client.publish(self.topics.topic(row.channel), row.payload, qos=1)
+        props = Properties(PacketTypes.PUBLISH)
+        props.UserProperty = (RECORD_ID_PROPERTY, row.record_id)  # echoed in the receipt
+        info = self.client.publish(self.topics.topic(row.channel), row.payload, qos=1,
+                                   properties=props)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
             log.warning("paho refused outbox row %d: %s", row.id, paho.error_string(info.rc))
             return None
@@ -184,7 +201,8 @@ class DeviceLink:
                               retain=True)
         self._status_mids.add(info.mid)
         client.subscribe([(self.topics.topic(Leaf.PLAN), 1),
-                          (self.topics.topic(Leaf.MESSAGES_IN), 1)])
+                          (self.topics.topic(Leaf.MESSAGES_IN), 1),
+                          (self.topics.topic(Leaf.ACK), 1)])
         self.connected.set()
         self.drainer.set_connected(True, receive_maximum(props))
 
@@ -216,6 +234,9 @@ class DeviceLink:
             if leaf == Leaf.PLAN:
                 self._on_plan(payload)
                 return
+            if leaf == Leaf.ACK:
+                self._on_receipt(payload)
+                return
             accept(leaf, payload, DEVICE_RULES)
             if leaf != Leaf.MESSAGES_IN:
                 raise InboundRejected(Reject.UNKNOWN_TOPIC, "no handler on this device")
@@ -236,6 +257,15 @@ class DeviceLink:
             self.stats.reject(Reject.PLAN_REJECTED)  # the downlink logged and reported it
         else:
             self.stats.accepted[Leaf.PLAN.value] += 1
+
+    def _on_receipt(self, payload: bytes) -> None:
+        """The clinic's receipt: these records are committed there; their rows may go."""
+        try:
+            ids = decode_receipt(payload)  # size first, then a bounded list of ids
+        except ReceiptError as exc:
+            raise InboundRejected(Reject(exc.kind), str(exc)) from exc
+        self.drainer.on_receipt(ids)
+        self.stats.accepted[Leaf.ACK.value] += 1
 
     def _rejected(self, leaf: str, payload: bytes, exc: InboundRejected) -> None:
         n = self.stats.reject(exc.reason)

@@ -1,19 +1,24 @@
-"""The durable outbox drainer: SQLite rows -> QoS 1 publishes -> delete on PUBACK success.
+"""The durable outbox drainer: SQLite rows -> QoS 1 publishes -> delete on the CLINIC's receipt.
 
-Rules (see docs/clinic-link.md):
+Rules (see docs/clinic-link.md, "Delivery contract", and :mod:`mqtt.delivery`):
 
 - rows are read oldest first, at most ``window`` of them in flight (handed to paho and not
-  yet acknowledged); ``window`` is ``max_inflight`` capped by the broker's Receive Maximum;
+  yet acknowledged by the broker); ``window`` is ``max_inflight`` capped by the broker's
+  Receive Maximum;
 - nothing is published while disconnected, so a broker outage grows the SQLite file only;
   paho itself resends its in-flight messages after a reconnect (same packet ids);
-- a row is deleted only when ``on_publish`` reports a reason code < 128 for its packet id
-  (deletes are batched: a crash before the delete means a resend, which the clinic drops
-  by identifier); a row the broker refuses (e.g. 135 Not authorized) is logged as an
-  error and stays in the outbox; it is tried again by the next process that drains;
-- after a restart every remaining row is sent again.
+- a PUBACK with a reason code < 128 (0, or 16 "no matching subscribers": the broker dropped
+  it) only marks the row as sent; the row is deleted when a receipt from the clinic names
+  its record id (:meth:`OutboxDrainer.on_receipt`). A sent row without a receipt is
+  published again after :func:`mqtt.delivery.resend_delay_s` (back-off per row); the
+  clinic drops a copy it already holds by identifier and confirms it again (a PUBACK 16
+  starts a shorter back-off: the broker dropped that copy);
+- a row the broker refuses (reason >= 128, e.g. 135 Not authorized) is logged as an error
+  and stays in the outbox untouched; it is tried again by the next process that drains;
+- after a restart every remaining row is sent again (nothing of this bookkeeping is on disk).
 
-Threads: paho's network thread only puts acks on a queue; the drainer thread does all
-publishing, bookkeeping and SQLite work.
+Threads: paho's network thread only puts PUBACKs and receipts on queues; the drainer thread
+does all publishing, bookkeeping and SQLite work.
 """
 
 from __future__ import annotations
@@ -23,24 +28,37 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
+from mqtt.delivery import DEFAULT_RESEND, ResendPolicy, resend_delay_s
 from therapy.store import OutboxRow, TherapyStore
 
 log = logging.getLogger(__name__)
 
-DELETE_BATCH = 500
-DELETE_DELAY_S = 0.05
 IDLE_POLL_S = 0.5
 STATUS_HEADROOM = 2
+NO_MATCHING_SUBSCRIBERS = 16
+EARLY_RECEIPTS_MAX = 100_000  # receipts for rows this process has not sent yet (restart)
 
 
 @dataclass(slots=True)
 class DrainStats:
-    published: int = 0
-    acked: int = 0
-    refused: int = 0
-    deleted: int = 0
+    published: int = 0  # publishes handed to paho (first sends and resends)
+    acked: int = 0  # PUBACKs < 128
+    unrouted: int = 0  # of which reason 16: nobody subscribed, the broker dropped it
+    refused: int = 0  # PUBACKs >= 128
+    resent: int = 0  # publishes of rows already sent once in this process
+    receipts: int = 0  # record ids the clinic confirmed
+    deleted: int = 0  # outbox rows deleted on those receipts
+
+
+@dataclass(slots=True)
+class _Sent:
+    """A row the broker accepted that waits for the clinic's receipt."""
+
+    record_id: str
+    sends: int
+    due: float  # monotonic time of the next resend
 
 
 # publish(row) -> paho message id (or None when paho refused it outright)
@@ -51,19 +69,28 @@ class OutboxDrainer:
     """Drains ``store``'s outbox through ``publish`` on its own thread."""
 
     def __init__(self, store: TherapyStore, publish: Publisher, *, max_inflight: int = 100,
-                 reason_names: Callable[[int], str] = str) -> None:
+                 reason_names: Callable[[int], str] = str,
+                 resend: ResendPolicy = DEFAULT_RESEND,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self._publish = publish
         self.max_inflight = max_inflight
         self.window = max_inflight
+        self.resend = resend
+        self._now = clock
         self._reason_names = reason_names
         self._acks: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
+        self._receipts: queue.SimpleQueue[tuple[str, ...]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._connected = False
         self._stop = False
-        self._inflight: dict[int, int] = {}  # mid -> row id
-        self._to_delete: list[int] = []
-        self._first_pending = 0.0
+        self._inflight: dict[int, OutboxRow] = {}  # mid -> row
+        self._sent: dict[int, _Sent] = {}  # row id -> waiting for a receipt
+        self._sends: dict[int, int] = {}  # row id -> accepted publishes so far
+        self._rows_of: dict[str, set[int]] = {}  # record id -> row ids sent or in flight
+        self._early: set[str] = set()  # receipts for rows not sent by this process yet
+        self._early_rows: list[int] = []
+        self._first_pass_done = False
         self._cursor = 0
         self._refused: set[int] = set()
         self._at_end = False
@@ -80,7 +107,7 @@ class OutboxDrainer:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
-        self._flush_deletes(force=True)
+        self._take_receipts()
 
     def set_connected(self, connected: bool, receive_maximum: int = 65535) -> None:
         # keep two of the broker's Receive Maximum for the link's own QoS 1 status messages
@@ -99,16 +126,26 @@ class OutboxDrainer:
         self._acks.put((mid, reason_code))
         self._wake.set()
 
+    def on_receipt(self, record_ids: Iterable[str]) -> None:
+        """The clinic committed these records (any thread): their rows may go."""
+        self._receipts.put(tuple(record_ids))
+        self._wake.set()
+
     @property
     def inflight(self) -> int:
         return len(self._inflight)
+
+    @property
+    def awaiting_receipt(self) -> int:
+        """Rows the broker accepted in this process that the clinic has not confirmed."""
+        return len(self._sent)
 
     @property
     def refused_rows(self) -> int:
         return len(self._refused)
 
     def wait_idle(self, timeout_s: float) -> bool:
-        """True once everything that can be sent was acknowledged and deleted."""
+        """True once every row that can be sent was confirmed by the clinic and deleted."""
         deadline = time.monotonic() + timeout_s
         while True:
             self.notify()
@@ -116,12 +153,14 @@ class OutboxDrainer:
                 return False
             if self.store.outbox_count() <= len(self._refused):
                 return True
-            time.sleep(0.01)
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
 
     # --- the drainer thread -----------------------------------------------------------
     def _run(self) -> None:
         while not self._stop:
-            self._wake.wait(IDLE_POLL_S)
+            self._wake.wait(self._sleep_s())
             self._wake.clear()
             try:
                 self._step()
@@ -129,8 +168,14 @@ class OutboxDrainer:
                 log.exception("outbox drainer step failed; retrying")
                 time.sleep(0.5)
 
+    def _sleep_s(self) -> float:
+        if not self._sent or not self._connected:
+            return IDLE_POLL_S
+        return max(0.0, min(IDLE_POLL_S, min(s.due for s in self._sent.values()) - self._now()))
+
     def _step(self) -> None:
         self._take_acks()
+        self._take_receipts()
         while self._connected and not self._stop and len(self._inflight) < self.window:
             room = self.window - len(self._inflight)
             rows = self.store.outbox_batch(self._cursor, min(room, 256))
@@ -138,16 +183,66 @@ class OutboxDrainer:
                 self._at_end = True
                 break
             for row in rows:
-                mid = self._publish(row)
                 self._cursor = row.id
-                if mid is None:
-                    continue
-                self._inflight[mid] = row.id
-                self.stats.published += 1
+                self._send(row)
+            self._delete_early_rows()
             self._take_acks()
-        self._flush_deletes(force=not self._inflight)
-        if self._at_end and not self._inflight and not self._to_delete:
+        if self._at_end and not self._first_pass_done:
+            # every row there was at start has been sent once: a receipt for a record id
+            # this process does not know is now a stale duplicate, not an early one
+            self._first_pass_done = True
+            self._early.clear()
+        if self._connected and not self._stop:
+            self._resend_due()
+        if self._at_end and not self._inflight:
             self._idle.set()
+
+    def _send(self, row: OutboxRow) -> None:
+        if row.record_id in self._early:  # the clinic confirmed it before we resent it
+            self._early_rows.append(row.id)
+            return
+        mid = self._publish(row)
+        if mid is None:  # paho refused it outright: try again after the back-off
+            self._mark_sent(row.id, row.record_id)
+            return
+        self._inflight[mid] = row
+        self._rows_of.setdefault(row.record_id, set()).add(row.id)
+        self.stats.published += 1
+
+    def _delete_early_rows(self) -> None:
+        if self._early_rows:
+            rows, self._early_rows = self._early_rows, []
+            self.store.outbox_delete(rows)
+            self.stats.deleted += len(rows)
+
+    def _resend_due(self) -> None:
+        now = self._now()
+        due = sorted((s.due, row_id) for row_id, s in self._sent.items() if s.due <= now)
+        for _due, row_id in due[:max(0, self.window - len(self._inflight))]:
+            sent = self._sent.pop(row_id)
+            found = self.store.outbox_batch(row_id - 1, 1)
+            if not found or found[0].id != row_id:
+                self._forget(row_id, sent.record_id)  # deleted meanwhile
+                continue
+            self.stats.resent += found[0].record_id not in self._early
+            self._send(found[0])
+        self._delete_early_rows()
+
+    def _mark_sent(self, row_id: int, record_id: str, unrouted: bool = False) -> None:
+        sends = self._sends.get(row_id, 0) + 1
+        self._sends[row_id] = sends
+        self._sent[row_id] = _Sent(record_id, sends,
+                                   self._now() + resend_delay_s(self.resend, sends, unrouted))
+        self._rows_of.setdefault(record_id, set()).add(row_id)
+
+    def _forget(self, row_id: int, record_id: str) -> None:
+        self._sent.pop(row_id, None)
+        self._sends.pop(row_id, None)
+        rows = self._rows_of.get(record_id)
+        if rows is not None:
+            rows.discard(row_id)
+            if not rows:
+                del self._rows_of[record_id]
 
     def _take_acks(self) -> None:
         while True:
@@ -155,27 +250,47 @@ class OutboxDrainer:
                 mid, rc = self._acks.get_nowait()
             except queue.Empty:
                 break
-            row_id = self._inflight.pop(mid, None)
-            if row_id is None:
+            row = self._inflight.pop(mid, None)
+            if row is None:
                 continue  # not an outbox publish (status, live)
             if rc < 128:
-                if not self._to_delete:
-                    self._first_pending = time.monotonic()
-                self._to_delete.append(row_id)
                 self.stats.acked += 1
+                if rc == NO_MATCHING_SUBSCRIBERS:
+                    self.stats.unrouted += 1
+                if row.id in self._rows_of.get(row.record_id, ()):
+                    self._mark_sent(row.id, row.record_id,
+                                    unrouted=rc == NO_MATCHING_SUBSCRIBERS)
+                # else: the receipt came before the PUBACK and the row is gone
             else:
-                self._refused.add(row_id)
+                self._refused.add(row.id)
+                self._forget(row.id, row.record_id)
                 self.stats.refused += 1
                 log.error("broker refused outbox row %d: %s (reason code %d); it stays in "
-                          "the outbox", row_id, self._reason_names(rc), rc)
-        self._flush_deletes(force=False)
+                          "the outbox", row.id, self._reason_names(rc), rc)
 
-    def _flush_deletes(self, force: bool) -> None:
-        if not self._to_delete:
+    def _take_receipts(self) -> None:
+        ids: set[str] = set()
+        while True:
+            try:
+                ids.update(self._receipts.get_nowait())
+            except queue.Empty:
+                break
+        if not ids:
             return
-        due = (len(self._to_delete) >= DELETE_BATCH
-               or time.monotonic() - self._first_pending >= DELETE_DELAY_S)
-        if force or due:
-            ids, self._to_delete = self._to_delete, []
-            self.store.outbox_delete(ids)
-            self.stats.deleted += len(ids)
+        self.stats.receipts += len(ids)
+        rows: list[int] = []
+        for record_id in ids:
+            known = self._rows_of.pop(record_id, None)
+            if known is None:
+                if not self._first_pass_done and len(self._early) < EARLY_RECEIPTS_MAX:
+                    self._early.add(record_id)
+                continue
+            for row_id in known:
+                self._sent.pop(row_id, None)
+                self._sends.pop(row_id, None)
+                rows.append(row_id)
+        if rows:
+            self.store.outbox_delete(rows)
+            self.stats.deleted += len(rows)
+        # a row in flight whose receipt came first: its PUBACK finds no record id, so
+        # it is not marked as sent; the delete above already removed it

@@ -12,7 +12,15 @@ leaf               direction  QoS    retain  payload
 ``plan``           down       1      yes     Ed25519-signed plan envelope
 ``messages/in``    down       1      no      therapist message or appointment (JSON)
 ``messages/out``   up         1      no      patient message, acks, appointment started
+``ack``            down       1      no      clinic's receipt: JSON list of record ids it
+                                             committed (``mqtt.delivery``); the device
+                                             deletes those outbox rows
 =================  =========  =====  ======  ==============================================
+
+The clinic ingests ``records`` and ``messages/out`` through an MQTT 5 shared subscription
+(:func:`ingest_filters`), so several ingest processes of one clinic share the work instead
+of each taking every record; ``status`` and ``live`` go to every watcher
+(:func:`watch_filters`).
 """
 
 from __future__ import annotations
@@ -32,6 +40,11 @@ class Leaf(StrEnum):
     PLAN = "plan"
     MESSAGES_IN = "messages/in"
     MESSAGES_OUT = "messages/out"
+    ACK = "ack"
+
+
+INGEST_LEAVES = (Leaf.RECORDS, Leaf.MESSAGES_OUT)  # committed by the clinic, then receipted
+WATCH_LEAVES = (Leaf.STATUS, Leaf.LIVE)
 
 
 def valid_id(value: str) -> bool:
@@ -53,9 +66,21 @@ class Topics:
         return f"{PREFIX}/{self.clinic}/{self.device}/{leaf}"
 
 
-def clinic_filter(clinic: str) -> str:
-    """Every topic of every device of a clinic (what ``rehab clinic watch`` subscribes)."""
-    return f"{PREFIX}/{clinic}/+/#"
+def ingest_group(clinic: str) -> str:
+    """The default shared-subscription group of a clinic's ingest processes."""
+    return f"rehab-{clinic}-ingest"
+
+
+def ingest_filters(clinic: str, group: str) -> list[str]:
+    """``$share/<group>/rehab/v1/<clinic>/+/<leaf>`` for each ingested leaf."""
+    if not valid_id(group):
+        raise ValueError(f"ingest group {group!r} must be 1-64 of A-Z a-z 0-9 _ . -")
+    return [f"$share/{group}/{PREFIX}/{clinic}/+/{leaf}" for leaf in INGEST_LEAVES]
+
+
+def watch_filters(clinic: str) -> list[str]:
+    """Device states and live feeds: every watcher of the clinic gets all of them."""
+    return [f"{PREFIX}/{clinic}/+/{leaf}" for leaf in WATCH_LEAVES]
 
 
 def parse_topic(topic: str) -> tuple[str, str, str] | None:

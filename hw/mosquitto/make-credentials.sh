@@ -6,9 +6,13 @@
 #
 # Adds a user with a random password to the password file (mosquitto_passwd), appends an
 # ACL block that lets a device reach only rehab/v1/CLINIC/DEVICE/... (publish status, live,
-# records, messages/out; subscribe plan, messages/in) and a clinic account read its clinic
-# only (and write plans and messages/in), then prints the lines for the device's
-# rehab.toml. Reload the broker afterwards: `systemctl reload mosquitto` (SIGHUP).
+# records, messages/out; subscribe plan, messages/in and ack, the clinic's receipts) and a
+# clinic account read its clinic only (and write plans, messages/in and receipts), then
+# prints the lines for the device's rehab.toml. Reload the broker afterwards:
+# `systemctl reload mosquitto` (SIGHUP).
+# The broker binds client id to username (use_username_as_clientid): each process needs its
+# own login. A second clinic ingest process: `make-credentials.sh clinic --clinic C --user
+# clinic-C-2`; both share the clinic's records through an MQTT 5 shared subscription.
 # Ids are opaque: 1-64 of A-Z a-z 0-9 _ . - (never a patient's name).
 set -euo pipefail
 kind="${1:-}"; shift || true
@@ -47,13 +51,22 @@ base="rehab/v1/$clinic"
   echo "user $user"
   if [ "$kind" = device ]; then
     for leaf in status live records messages/out; do echo "topic write $base/$device/$leaf"; done
-    for leaf in plan messages/in; do echo "topic read $base/$device/$leaf"; done
+    for leaf in plan messages/in ack; do echo "topic read $base/$device/$leaf"; done
   else
     echo "topic read $base/#"
     echo "topic write $base/+/plan"
     echo "topic write $base/+/messages/in"
+    echo "topic write $base/+/ack"
   fi
 } >> "$acl"
+if [ "$kind" = clinic ]; then
+  # The one-shot clinic tools (plan push, message, appoint) log in as USER-tools with the
+  # same password: with client ids bound to usernames, a tool using the watcher's login
+  # would take over its session. They only publish plans and messages.
+  mosquitto_passwd -b "$passwd" "$user-tools" "$password"
+  printf '\nuser %s\ntopic write %s/+/plan\ntopic write %s/+/messages/in\n' \
+    "$user-tools" "$base" "$base" >> "$acl"
+fi
 # The broker drops to user mosquitto: it must be able to read both files.
 chmod 0640 "$passwd" "$acl" 2>/dev/null || true
 chgrp mosquitto "$passwd" "$acl" 2>/dev/null || true

@@ -1,4 +1,9 @@
-"""``rehab sync``: drain the outbox once (connect, send, wait for PUBACKs, exit)."""
+"""``rehab sync``: drain the outbox once (connect, send, wait for the clinic's receipts, exit).
+
+A record leaves the outbox only when the clinic confirms it has stored it; the broker's
+acknowledgement alone does not count (docs/clinic-link.md, "Delivery contract"). Exit 0
+when nothing waits, 1 when records still wait for the clinic's receipt.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from rehab.commands.session import add_link_flags
 def register(sub: Any) -> None:
     p = sub.add_parser("sync", help="send what waits in the outbox to the clinic, then exit")
     p.add_argument("--timeout", type=float, default=30.0,
-                   help="give up after this many seconds (default 30)")
+                   help="wait at most this many seconds for the clinic's receipts "
+                        "(default 30)")
     add_link_flags(p)
     p.set_defaults(func=run)
 
@@ -41,9 +47,19 @@ def run(args: argparse.Namespace) -> int:
         link.stop()
     left = store.outbox_count()
     store.close()
-    print(f"sent {before - left} records; {left} wait in the outbox")
-    if not drained:
-        why = link.last_error or f"not drained within {args.timeout:g} s"
+    stats = link.drainer.stats
+    print(f"sent {before - left} records; {left} wait for the clinic's receipt "
+          f"(published {stats.published}, resent {stats.resent}, "
+          f"no subscriber at the broker {stats.unrouted}, confirmed {stats.receipts})")
+    if not drained or left:
+        if link.last_error:
+            why = link.last_error
+        elif stats.published:
+            why = (f"the clinic has not confirmed {left} records within {args.timeout:g} s; "
+                   "they stay in the outbox and are sent again (is the clinic's "
+                   "`rehab clinic watch` running?)")
+        else:
+            why = f"nothing could be sent within {args.timeout:g} s (broker unreachable?)"
         print(f"sync incomplete: {why}")
         return 1
-    return 0 if left == 0 else 1
+    return 0

