@@ -24,6 +24,7 @@ from rehab_broker import Broker
 from mqtt.clinic import MAX_PACKET_BYTES as CLINIC_MAX_PACKET
 from mqtt.config import load_config
 from mqtt.device import MAX_PACKET_BYTES as DEVICE_MAX_PACKET
+from mqtt.delivery import RECEIPT_MAX_BYTES
 from mqtt.device import PLAN_MAX_BYTES, DeviceLink
 from mqtt.inbound import (LIVE_MAX_BYTES, MESSAGE_MAX_BYTES, RECORD_MAX_BYTES,
                           STATUS_MAX_BYTES, Reject)
@@ -228,6 +229,15 @@ def test_device_downlink_survives_hostile_payloads_and_a_storage_fault(device) -
     for payload in (b"not json", b"\xff\xfe", b"[" * 3000, b'{"plan": NaN}', b"[]"):
         attacker.send("rehab/v1/c1/dev-1/plan", payload)
         expected[Reject.PLAN_REJECTED] += 1
+    # the clinic's receipts (mqtt.delivery checks them: a bounded JSON list of record ids)
+    hostile_ack = [(b"", Reject.NOT_JSON), (b"\xff\xfe[", Reject.NOT_JSON),
+                   (b"[" * 3000, Reject.NOT_JSON), (b"[" * (RECEIPT_MAX_BYTES + 1), Reject.OVERSIZE),
+                   (b'{"ids": ["r-1"]}', Reject.BAD_FIELD), (b"[]", Reject.BAD_FIELD),
+                   (b"[5, NaN]", Reject.BAD_FIELD), (json.dumps(["r" * 81]).encode(),
+                                                     Reject.BAD_FIELD)]
+    for payload, reason in hostile_ack:
+        attacker.send("rehab/v1/c1/dev-1/ack", payload)
+        expected[reason] += 1
     total = sum(expected.values())
     wait_for(lambda: link.stats.rejected_total >= total, 20, f"{total} rejections")
     assert link.stats.rejected == expected
