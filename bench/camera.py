@@ -58,7 +58,7 @@ def pose_alone(images: list[np.ndarray], n: int) -> list[float]:
 def whole_path(video: Path, n: int) -> list[float]:
     """ms per frame: read+decode, pose, angle stream into the rep detector, framing check."""
     out = []
-    cam = CameraSet(CameraAngleStream(JOINT), fps=30.0)
+    stream, cam = CameraAngleStream(JOINT), CameraSet(fps=30.0)
     vm = CameraSetupVM(JOINT)
     with MediaPipePose(video=True) as pose:
         cap = OpenCvCapture(video)
@@ -72,7 +72,7 @@ def whole_path(video: Path, n: int) -> list[float]:
                 break
             t_s, image = got
             frame = pose.estimate(image, t_s)
-            cam.feed([(t_s, frame)])
+            cam.feed(stream.chunk([(t_s, frame)]))
             vm.update(t_s, frame)
             out.append((time.perf_counter() - t0) * 1e3)
         cap.close()

@@ -1,23 +1,24 @@
-"""Sets measured by a camera: its angle stream into the motion core's one rep detector.
+"""Sets measured by a camera: its angle samples into the motion core's one rep detector.
 
-The camera package (``sensors.camera``) ends at an angle stream: frames → the exercise angle
+The camera package (``sensors.camera``) ends at angle samples: frames → the exercise angle
 in degrees, the asked-for movement positive (the caller gives the polarity, from the
-catalogue's :attr:`exercises.Exercise.movement_sign`). Here that stream meets
-:meth:`~motion.pipeline.SetAnalyzer.feed_angle` (the IMU path's despike, rep detector and
-quality rules), so camera reps are judged exactly like IMU reps:
+catalogue's :attr:`exercises.Exercise.movement_sign`), NaN where the joint was not seen.
+Here those samples meet :meth:`~motion.pipeline.SetAnalyzer.feed_angle` (the IMU path's
+despike, rep detector and quality rules), so camera reps are judged exactly like IMU reps:
 
 - :class:`CameraSet`: the camera alone;
 - :class:`CameraImuSet`: a wearable and the camera on the same joint, fused
   (:mod:`motion.camera_fusion`) into one detector.
 
-Pure: the angle stream is injected (any object with ``process(items) -> (t_s, angle_deg)``),
-so this module imports neither the camera package nor an I/O library.
+Pure: samples are anything with ``t_s`` and ``angle_deg`` arrays
+(``sensors.camera.stream.AngleChunk``), so this module imports neither the camera package
+nor an I/O library.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Generic, Protocol, TypeVar
+from collections.abc import AsyncIterable
+from typing import Protocol
 
 import numpy as np
 
@@ -28,45 +29,41 @@ from sensors.types import ImuChunk
 
 DEFAULT_FPS = 30.0
 
-FrameT = TypeVar("FrameT")
-FrameT_contra = TypeVar("FrameT_contra", contravariant=True)
+
+class AngleSamples(Protocol):
+    """Angle samples: times (s) and the exercise angle (deg; NaN = not seen)."""
+
+    @property
+    def t_s(self) -> np.ndarray: ...
+
+    @property
+    def angle_deg(self) -> np.ndarray: ...
 
 
-class AngleStream(Protocol[FrameT_contra]):
-    """Frames with their times → (times s, exercise angle deg; NaN where the joint is unseen)
-    (``sensors.camera.stream.CameraAngleStream``)."""
-
-    def process(self, items: Iterable[tuple[float, FrameT_contra]]) -> tuple[np.ndarray,
-                                                                           np.ndarray]: ...
-
-
-class CameraSet(Generic[FrameT]):
-    """One set measured by the camera: frames in, :class:`~motion.types.Rep` s out.
+class CameraSet:
+    """One set measured by the camera: angle samples in, :class:`~motion.types.Rep` s out.
 
     ``analyzer`` is the motion core's :class:`SetAnalyzer` (reps, gaps, counters).
-    ``fps`` is the rate frames reach it: a video's frame rate on replay, the pose model's
-    rate on a live camera (frames it had no time for are dropped by the worker), so the
-    gap rules do not count ordinary frame spacing as holes.
+    ``fps`` is the rate samples reach it: a video's frame rate on replay, the pose model's
+    rate on a live camera (frames it had no time for are skipped), so the gap rules do not
+    count ordinary frame spacing as holes.
     """
 
-    def __init__(self, stream: AngleStream[FrameT], *, fps: float = DEFAULT_FPS,
-                 **analyzer_kwargs: object) -> None:
-        self.stream = stream
+    def __init__(self, *, fps: float = DEFAULT_FPS, **analyzer_kwargs: object) -> None:
         self.analyzer = SetAnalyzer(fps, **analyzer_kwargs)  # type: ignore[arg-type]
 
-    def feed(self, items: Iterable[tuple[float, FrameT]]) -> list[Rep]:
-        t, a = self.stream.process(items)
-        if t.shape[0] == 0:
+    def feed(self, chunk: AngleSamples) -> list[Rep]:
+        if chunk.t_s.shape[0] == 0:
             return []
-        return self.analyzer.feed_angle(t, a)
+        return self.analyzer.feed_angle(chunk.t_s, chunk.angle_deg)
 
     def finish(self) -> list[Rep]:
         return self.analyzer.finish()
 
-    def run(self, batches: Iterable[Iterable[tuple[float, FrameT]]]) -> SetAnalyzer:
-        """Every batch in order (a replay: no frame dropped), then :meth:`finish`."""
-        for batch in batches:
-            self.feed(batch)
+    async def run(self, source: AsyncIterable[AngleSamples]) -> SetAnalyzer:
+        """Every chunk of ``source`` until it ends, then :meth:`finish`."""
+        async for chunk in source:
+            self.feed(chunk)
         self.finish()
         return self.analyzer
 

@@ -145,13 +145,15 @@ def _layout_lifts(rec: Recording) -> bool:
 
 
 def _run_camera(args: argparse.Namespace) -> int:
-    """A video through the camera path: frames → pose → angle stream (sensors.camera), the
-    exercise's polarity from the catalogue, reps by the motion core (motion.camera_set); the
-    same JSON as an IMU replay."""
+    """A video through the camera path: the camera's angle source (sensors.camera), the
+    exercise's polarity from the catalogue, reps by the motion core (motion.camera_set);
+    the same JSON as an IMU replay."""
+    import asyncio
+
     from motion.camera_set import CameraSet
     from sensors.camera import CameraError
     from sensors.camera.angles import CameraJoint
-    from sensors.camera.replay import open_video, pose_batches
+    from sensors.camera.source import CameraSource
     from sensors.camera.stream import CameraAngleStream
 
     if not args.joint:
@@ -159,12 +161,20 @@ def _run_camera(args: argparse.Namespace) -> int:
     sign = _catalogue()[args.exercise].movement_sign if args.exercise else 1.0
     try:
         stream = CameraAngleStream(CameraJoint.parse(args.joint), sign=sign)
-        with open_video(args.path) as (source, estimator):
-            cam = CameraSet(stream, fps=source.fps, target_rom_deg=args.target_rom_deg,
-                            target_hold_s=args.hold_s, target_tempo_s=args.tempo_s)
-            analyzer = cam.run(pose_batches(source, estimator))
+        source = CameraSource.open_video(args.path, stream)
+        cam = CameraSet(fps=source.info.rate_hz, target_rom_deg=args.target_rom_deg,
+                        target_hold_s=args.hold_s, target_tempo_s=args.tempo_s)
+
+        async def replay() -> None:
+            try:
+                await cam.run(source)
+            finally:
+                await source.aclose()
+
+        asyncio.run(replay())
     except CameraError as exc:
         raise UsageError(str(exc)) from exc
+    analyzer = cam.analyzer
     _LOG.info("camera replay: %d frames, joint unseen in %d", stream.frames_, stream.unseen_)
     summary = set_summary(analyzer, 0.0)
     summary["nan_rows"] = analyzer.rejected_  # frames where the joint was not seen

@@ -10,12 +10,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
 from sensors.camera.angles import MIN_VISIBILITY, CameraJoint, joint_angle_deg
 from sensors.camera.landmarks import PoseFrame
 from sensors.camera.one_euro import OneEuroFilter
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AngleChunk:
+    """A run of the exercise angle at frame times: the camera's samples.
+
+    ``t_s`` (n,) seconds, ``angle_deg`` (n,) degrees with the asked-for movement positive,
+    NaN where the joint was not seen (the motion core skips and counts those).
+    """
+
+    t_s: np.ndarray
+    angle_deg: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.t_s.shape != self.angle_deg.shape or self.t_s.ndim != 1:
+            raise ValueError(f"chunk shapes disagree: t {self.t_s.shape}, "
+                             f"angle {self.angle_deg.shape}")
+
+    def __len__(self) -> int:
+        return int(self.t_s.shape[0])
 
 
 class CameraAngleStream:
@@ -59,3 +80,7 @@ class CameraAngleStream:
             a.append(self.angle(t_s, frame))
         self.t_s_, self.angle_deg_ = np.asarray(t, float), np.asarray(a, float)
         return self.t_s_, self.angle_deg_
+
+    def chunk(self, items: Iterable[tuple[float, PoseFrame | None]]) -> AngleChunk:
+        """:meth:`process` as an :class:`AngleChunk`."""
+        return AngleChunk(*self.process(items))

@@ -6,19 +6,23 @@ MediaPipe-like pixel noise, so the true count and ROM are known exactly.
 
 from __future__ import annotations
 
+import asyncio
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 from camera_synth import knee_extension_flex, seated_frame
 
 from exercises import CATALOGUE
 from motion.camera_set import CameraSet
+from motion.pipeline import SetAnalyzer
 from motion.types import QualityFlag
 from sensors.camera.angles import CameraJoint
 from sensors.camera.capture import ArrayCapture
 from sensors.camera.landmarks import Landmark as L
 from sensors.camera.landmarks import PoseFrame
 from sensors.camera.pose import ScriptedPose
-from sensors.camera.replay import pose_batches
+from sensors.camera.source import CameraSource, pose_batches
 from sensors.camera.stream import CameraAngleStream
 
 FPS = 30.0
@@ -31,19 +35,24 @@ def _frames(flex: np.ndarray, t: np.ndarray, seed: int = 0, noise_px: float = 2.
             for tt, f in zip(t, flex)]
 
 
-def _cam(**kw) -> CameraSet:
-    """The camera's angle stream, with the exercise's polarity from the catalogue, into the
-    motion core's set (what ``rehab replay --camera --exercise`` builds)."""
-    stream = CameraAngleStream(CameraJoint.KNEE_RIGHT, sign=CATALOGUE[EX].movement_sign)
-    return CameraSet(stream, fps=FPS, **kw)
+def _stream() -> CameraAngleStream:
+    """The exercise's polarity from the catalogue (what ``rehab replay --camera --exercise``
+    builds)."""
+    return CameraAngleStream(CameraJoint.KNEE_RIGHT, sign=CATALOGUE[EX].movement_sign)
 
 
-def _run(items, chunk: int = 8, **kw) -> CameraSet:
-    cam = _cam(**kw)
+class _Run(NamedTuple):
+    stream: CameraAngleStream
+    analyzer: SetAnalyzer
+
+
+def _run(items, chunk: int = 8, **kw) -> _Run:
+    """Frames fed as they come: the angle stream into the motion core's camera set."""
+    stream, cam = _stream(), CameraSet(fps=FPS, **kw)
     for i in range(0, len(items), chunk):
-        cam.feed(items[i:i + chunk])
+        cam.feed(stream.chunk(items[i:i + chunk]))
     cam.finish()
-    return cam
+    return _Run(stream, cam.analyzer)
 
 
 def test_five_knee_extensions_counted_with_their_rom():
@@ -108,11 +117,12 @@ def test_a_rep_hidden_for_long_is_flagged_as_a_gap_or_missed_never_invented():
     assert all(r.t_start < 10.0 and r.t_end > 8.5 for r in gap_reps)
 
 
-def test_replay_frames_runs_the_same_path_as_live_feeding():
+def test_the_camera_source_runs_the_same_path_as_live_feeding():
     t = np.arange(int(14 * FPS)) / FPS
     frames = _frames(knee_extension_flex(t, reps=2), t, seed=4)
     images = [np.zeros((4, 4, 3), np.uint8)] * len(frames)
-    analyzer = _cam().run(pose_batches(ArrayCapture(images, FPS), ScriptedPose(frames)))
+    source = CameraSource(ArrayCapture(images, FPS), ScriptedPose(frames), _stream())
+    analyzer = asyncio.run(CameraSet(fps=FPS).run(source))
     live = _run(list(zip(t, frames)))
     assert [r.to_json() for r in analyzer.reps_] == [r.to_json() for r in live.analyzer.reps_]
     assert len(analyzer.reps_) == 2
