@@ -26,7 +26,7 @@ from typing import Callable, Protocol
 
 from kiosk.settings import (KioskSettings, SettingsDamaged, SettingsError, load_settings,
                             save_settings)
-from kiosk.vm.lock import FAIL_KIND, RESET_KINDS, LockVM, Purpose
+from kiosk.vm.lock import FAIL_KIND, RESET_KINDS, Gate, LockVM, Purpose
 from kiosk.vm.pin_change import PinChangeVM
 from therapy.audit import Actor, AuditKind, AuditOutcome, AuditSink, record_audit
 from therapy.errors import StoreError
@@ -111,22 +111,29 @@ class KioskAccess:
         self.notify()
 
     # --- PIN -------------------------------------------------------------------------
-    def pin_flow(self) -> PinChangeVM:
-        """First run: choose a PIN; otherwise change it (old PIN first, counted)."""
+    def pin_flow(self, reset: bool = False) -> PinChangeVM:
+        """First run: choose a PIN; otherwise change it (old PIN first, counted); ``reset``:
+        the installer sets a new one from Settings (no old PIN)."""
         lock = self.lock
         return PinChangeVM(
-            first_run=self.state == AccessState.CHOOSE_PIN,
+            first_run=self.state == AccessState.CHOOSE_PIN, reset=reset,
             verify_old=lambda pin, now: lock.verify(Purpose.UNLOCK, pin, now, quiet=True),
             wait_s=lambda now: lock.wait_s(now, Purpose.UNLOCK))
 
-    def save_pin(self, pin: str, first_run: bool) -> None:
-        """Store a PIN the patient chose (validated by :class:`PinChangeVM`)."""
+    def save_pin(self, pin: str, first_run: bool, reset: bool = False) -> None:
+        """Store a PIN chosen on the kiosk (validated by :class:`PinChangeVM`): by the
+        patient at first run or as a change, or by the installer (``reset``, which also
+        ends a lockout)."""
         if first_run and self.state != AccessState.CHOOSE_PIN:
             raise SettingsError("a PIN is already set: change it with the old PIN")
         self._save(self.settings.with_pin(pin))
-        self.audit(AuditKind.PIN_SET if first_run else AuditKind.PIN_CHANGED,
-                   detail="chosen at the kiosk")
-        self.lock.gates[Purpose.UNLOCK].failures = 0
+        if reset:
+            self.audit(AuditKind.PIN_SET, actor=Actor.INSTALLER,
+                       detail="reset at the kiosk with the installer code")
+        else:
+            self.audit(AuditKind.PIN_SET if first_run else AuditKind.PIN_CHANGED,
+                       detail="chosen at the kiosk")
+        self.lock.gates[Purpose.UNLOCK] = Gate()
 
     # --- settings and pairing --------------------------------------------------------
     def update_settings(self, new: KioskSettings) -> None:

@@ -215,6 +215,12 @@ class KioskApp(App):
         self.sm.current = CAMERA_SCREEN
         self.update_bar()
 
+    def reset_patient_pin(self) -> None:
+        """Settings > Set a new PIN: the installer sets a forgotten PIN (new one twice)."""
+        screen: Any = self.screens["lock"]
+        screen.flow = self.model.access.pin_flow(reset=True)
+        self.go_direct("lock")
+
     def close_camera_setup(self) -> None:
         self.go_direct("settings")
 

@@ -113,17 +113,22 @@ class LockScreen(KioskScreen):
         self.refresh()
 
     def cancel_flow(self) -> None:
-        self.flow = None
-        self.refresh()
+        flow, self.flow = self.flow, None
+        if flow is not None and flow.reset:
+            self.app.go_direct("settings")
+        else:
+            self.refresh()
 
     def _flow_submit(self, flow: PinChangeVM) -> None:
         pin = flow.submit(self.app.now())
         if pin is None:
             return
         access, lock = self.app.model.access, self.app.model.lock
-        access.save_pin(pin, first_run=flow.first_run)
+        access.save_pin(pin, first_run=flow.first_run, reset=flow.reset)
         self.flow = None
-        if flow.first_run:  # the patient just chose it: carry on, unlocked
+        if flow.reset:
+            self.app.go_direct("settings")
+        elif flow.first_run:  # the patient just chose it: carry on, unlocked
             lock.locked = False
             lock.touch(self.app.now())
             self.app.unlocked(Purpose.UNLOCK)

@@ -150,6 +150,8 @@ class SettingsScreen(KioskScreen):
             ("Louder", lambda: self._set(volume=min(1.0, round(s.volume + 0.2, 1))), False))
         row("Text size", *[(name, lambda v=v: self._set(text_scale=v), s.text_scale == v)
                            for name, v in zip(("Normal", "Large", "Largest"), TEXT_SCALES)])
+        row("Patient's PIN (forgotten, or locked out)",
+            ("New PIN", self.app.reset_patient_pin, False))
         row("Lock after", *[(f"{mins} min", lambda v=mins: self._set(lock_after_s=v * 60.0),
                              s.lock_after_s == mins * 60.0) for mins in (1, 5, 15)])
         root.add_widget(Txt("Or from a terminal: `rehab pair` (see hw/README.md). The next "

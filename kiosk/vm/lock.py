@@ -123,7 +123,9 @@ class LockVM:
         if gate.blocked_until > now:
             return False
         secret = self.pin_hash if purpose == Purpose.UNLOCK else self.code_hash
-        if secret and check_secret(entry, secret):
+        if not secret:  # nothing to guess (no code provisioned yet): not a wrong try
+            return False
+        if check_secret(entry, secret):
             gate.failures, self.notice = 0, ""
             if not quiet:
                 self.audit(OK_KIND[purpose], AuditOutcome.SUCCESS, actor, "")

@@ -1,5 +1,5 @@
-"""Choosing a PIN on the kiosk: at first run (new PIN twice) or as a change (old PIN,
-then the new one twice). Pure: the old PIN is checked by an injected function (the lock's
+"""Choosing a PIN on the kiosk: at first run (new PIN twice), as a change (old PIN,
+then the new one twice), or as a reset by the installer from Settings (new PIN twice). Pure: the old PIN is checked by an injected function (the lock's
 counted :meth:`~kiosk.vm.lock.LockVM.verify`), and the chosen PIN is handed back by
 :meth:`PinChangeVM.submit` for the caller to hash, store and audit."""
 
@@ -26,13 +26,14 @@ class PinChangeVM:
     first_run: bool
     verify_old: Callable[[str, float], bool]  # counted check of the current PIN
     wait_s: Callable[[float], float] = lambda now: 0.0  # lockout left on the PIN gate
+    reset: bool = False  # the installer sets a forgotten PIN (behind the installer code)
     step: PinStep = PinStep.NEW
     entry: str = ""
     notice: str = ""
     _new: str = ""
 
     def __post_init__(self) -> None:
-        self.step = PinStep.NEW if self.first_run else PinStep.OLD
+        self.step = PinStep.NEW if self.first_run or self.reset else PinStep.OLD
 
     def prompt(self, now: float) -> str:
         if self.step == PinStep.OLD and (w := self.wait_s(now)) > 0:
@@ -44,6 +45,8 @@ class PinChangeVM:
             PinStep.OLD: "Change PIN: enter your current PIN",
             PinStep.NEW: (f"Welcome! Choose a PIN of {lo} to {hi} digits to protect "
                           "your kiosk" if self.first_run
+                          else f"Installer: choose the patient's new PIN ({lo} to {hi} "
+                          "digits)" if self.reset
                           else f"Choose a new PIN ({lo} to {hi} digits)"),
             PinStep.AGAIN: "Enter the new PIN again",
             PinStep.DONE: "Your PIN is saved",

@@ -96,6 +96,14 @@ async def test_settings_prompt_asks_the_installer_code_and_has_a_way_back(
         await tap(app, "Settings")
         await enter(app, TEST_CODE)
         assert app.sm.current == "settings"
+        await tap(app, "New PIN")  # the patient forgot it: the installer sets a new one
+        assert app.sm.current == "lock" and "patient's new PIN" in _shown(app)
+        await enter(app, "3691")
+        await enter(app, "3691")
+        assert app.sm.current == "settings"
+        await tap(app, "Lock")
+        await enter(app, "3691")
+        assert app.sm.current == "intake"  # unlocked (the first-run questions wait)
     finally:
         await _stop(app, task)
     model.close()
