@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from firmware_bridge.clock import MonotonicClock
 from motion.pipeline import SetAnalyzer
+from protocol.clock import MonotonicClock
 from sensors.ble.connector import BleakConnector, plain_resolve
 from sensors.ble.drivers import RehabImuDriver
 from sensors.ble.link import WearableLink

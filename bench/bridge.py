@@ -17,13 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware_bridge.clock import ScaledClock
-from firmware_bridge.codec import FrameDecoder, encode_frame
 from firmware_bridge.emulator import FirmwareEmulator
-from firmware_bridge.messages import Battery, ImuBatch, Message
-from firmware_bridge.session import BridgeSession, StreamConfig
+from firmware_bridge.session import BridgeSession
 from firmware_bridge.source import BridgeSource
 from motion.pipeline import SetAnalyzer
+from protocol.clock import ScaledClock
+from protocol.codec import FrameDecoder, encode_frame
+from protocol.host import StreamConfig
+from protocol.messages import Battery, ImuBatch, Message
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment, SourceInfo
 

@@ -1,8 +1,9 @@
 """The wearable firmware, in Python, behind a pseudo-terminal (``rehab bridge emulate``).
 
-It speaks protocol version 1 exactly as hw/firmware/rehab_wearable does: answers
-HELLO_REQ and TIME_REQ, streams IMU batches after START (ACK first, ERROR for rates
-and ranges it cannot do), reports the battery, and can misbehave on purpose: garbage
+The firmware's behaviour is :class:`protocol.device.DeviceModel` (the same model the
+virtual BLE wearable serves): it answers HELLO_REQ and TIME_REQ, streams IMU batches after
+START (ACK first, ERROR for rates and ranges it cannot do) and reports the battery. This
+module frames its messages onto a pty and can misbehave on purpose: garbage
 bytes between frames, flipped bits after the CRC, truncated and dropped frames, and an
 unplug (the pty closes, the stable link name disappears, and after ``unplug_s`` a new
 pty appears under it — as udev's /dev/rehab-* symlink would — with the device
@@ -10,8 +11,8 @@ rebooted). When the host
 closes the port the emulator stops streaming, as the firmware does when DTR drops.
 
 The samples are a simulated exercise (``sensors.sim``), streamed at the device's rate on
-the emulator's clock: pass a :class:`~.clock.ScaledClock` to run faster than real time
-(the host must then use the same clock).
+the emulator's clock: pass a :class:`~protocol.clock.ScaledClock` to run faster than real
+time (the host must then use the same clock).
 """
 
 from __future__ import annotations
@@ -28,36 +29,15 @@ import tty
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from firmware_bridge.clock import ScaledClock
-from firmware_bridge.codec import FrameDecoder, encode_frame
-from firmware_bridge.messages import (
-    COUNTS_FULL_SCALE,
-    MAX_BATCH_SAMPLES,
-    PROTOCOL_VERSION,
-    Ack,
-    Battery,
-    Error,
-    ErrorCode,
-    Hello,
-    HelloReq,
-    ImuBatch,
-    Message,
-    SensorDesc,
-    SensorKind,
-    Start,
-    Stop,
-    TimeReq,
-    TimeResp,
-)
-from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
+from protocol.clock import ScaledClock
+from protocol.codec import FrameDecoder, encode_frame
+from protocol.device import DeviceModel
+from protocol.messages import ImuBatch, Message
+from sensors.types import ImuChunk
 
 log = logging.getLogger(__name__)
 
-FW_VERSION = (0, 3, 1)
-ACCEL_RANGES_G = (2, 4, 8, 16)  # LSM6DS3TR-C, datasheet table 3
-GYRO_RANGES_DPS = (125, 250, 500, 1000, 2000)
+USB_POWER = 0x02  # BATTERY flags bit 1: on USB power (this device is plugged in)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +46,10 @@ class Faults:
     crc_prob: float = 0.0  # per frame: one bit flipped after the CRC was computed
     drop_prob: float = 0.0  # per frame: never sent (its sequence number is used up)
     truncate_prob: float = 0.0  # per frame: cut short, trailing delimiter and all
+    repeat_prob: float = 0.0  # per batch: sent again in a new frame (a firmware re-send)
     unplug_at_s: float | None = None  # seconds after the first START
     unplug_s: float = 2.0
     seed: int = 0
-
-
-def to_counts(values: np.ndarray, full_scale: float) -> np.ndarray:
-    """Physical values -> int16 counts at ``full_scale`` (saturating, like the sensor)."""
-    return np.clip(np.rint(values * (COUNTS_FULL_SCALE / full_scale)), -32768, 32767).astype(
-        np.int16)
 
 
 class FirmwareEmulator:
@@ -91,17 +66,18 @@ class FirmwareEmulator:
         drift_ppm: float = 0.0,
     ) -> None:
         self.exercise = exercise
-        self.rate_hz = rate_hz
         self.link_path = Path(link_path) if link_path else None
         self.clock = clock or ScaledClock(1.0)
         self.faults = faults
-        self.device_id = device_id
-        self.battery_interval_s = battery_interval_s
-        self.drift_ppm = drift_ppm
+        # The motion starts at the first START and goes on through unplugs and reboots.
+        self.model = DeviceModel(exercise, rate_hz=rate_hz, device_id=device_id,
+                                 boot_s=self.clock.now(), drift_ppm=drift_ppm,
+                                 battery_flags=USB_POWER, battery_interval_s=battery_interval_s)
         self.rng = random.Random(faults.seed)
         self.write_times: dict[int, float] = {}  # first sample_seq of a batch -> monotonic
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.batches_repeated = 0
         self.spoilt_batches: set[int] = set()  # sample_seq of batches dropped or corrupted
         self.true_first_s: dict[int, float] = {}  # sample_seq -> when it was really sampled
         self.unplugged = threading.Event()
@@ -110,7 +86,6 @@ class FirmwareEmulator:
         self._slave_name = ""
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._exercise_t0: float | None = None
         self._boot()
 
     # ---- lifecycle ----
@@ -139,11 +114,9 @@ class FirmwareEmulator:
         self.stop()
 
     def _boot(self) -> None:
-        self._t_boot = self.clock.now()
+        self.model.reboot(self.clock.now())
         self._seq = 0
         self._decoder = FrameDecoder()
-        self._streaming = False
-        self._next_battery = self._t_boot
 
     def _plug(self) -> None:
         master, slave = pty.openpty()
@@ -168,8 +141,11 @@ class FirmwareEmulator:
     # ---- device behaviour ----
 
     def device_us(self, t: float | None = None) -> int:
-        t = self.clock.now() if t is None else t
-        return int((t - self._t_boot) * (1.0 + self.drift_ppm * 1e-6) * 1e6)
+        return self.model.device_us(self.clock.now() if t is None else t)
+
+    def true_time(self, device_us: int) -> float:
+        """When (on the emulator's clock) the device clock read ``device_us``."""
+        return self.model.host_s(device_us)
 
     def _send(self, msg: Message, *, faulty: bool = False) -> bool:
         """Send a frame, with the configured faults if ``faulty``; False if it was spoilt."""
@@ -202,65 +178,19 @@ class FirmwareEmulator:
         except BlockingIOError:  # nobody reading: the firmware's TX queue overflows too
             log.debug("emulator TX buffer full; %d bytes dropped", len(data))
 
-    def _command(self, frame_msg: Message, seq: int) -> None:
-        if isinstance(frame_msg, HelloReq):
-            desc = SensorDesc(0, SensorKind.IMU6, 8, 1000, 416)
-            self._send(Hello(PROTOCOL_VERSION, FW_VERSION, self.device_id, (desc,)))
-        elif isinstance(frame_msg, TimeReq):
-            self._send(TimeResp(frame_msg.request_id, self.device_us()))
-        elif isinstance(frame_msg, Start):
-            self._start(frame_msg, seq)
-        elif isinstance(frame_msg, Stop):
-            self._streaming = False
-            self._send(Ack(0x11, seq, ErrorCode.OK))
-        else:
-            self._send(Error(ErrorCode.UNKNOWN_TYPE, 0, seq))
-
-    def _start(self, cmd: Start, seq: int) -> None:
-        code = ErrorCode.OK
-        if cmd.rate_hz != self.rate_hz:
-            code = ErrorCode.UNSUPPORTED_RATE
-        elif cmd.accel_fs_g not in ACCEL_RANGES_G or cmd.gyro_fs_dps not in GYRO_RANGES_DPS:
-            code = ErrorCode.UNSUPPORTED_RANGE
-        elif not 1 <= cmd.batch_len <= MAX_BATCH_SAMPLES:
-            code = ErrorCode.BAD_PAYLOAD
-        self._send(Ack(0x10, seq, code))
-        if code != ErrorCode.OK:
-            self._send(Error(code, 0x10, cmd.rate_hz))
-            return
-        now = self.clock.now()
-        if self._exercise_t0 is None:
-            self._exercise_t0 = now
-        self._cfg = cmd
-        self._streaming = True
-        self._stream_t0 = now
-        self._stream_dev0 = self.device_us(now)
-        self._stream_e0 = int(round((now - self._exercise_t0) * self.rate_hz))
-        self._k = 0  # next sample_seq
-
-    def true_time(self, device_us: int) -> float:
-        """When (on the emulator's clock) the device clock read ``device_us``."""
-        return self._t_boot + device_us * 1e-6 / (1.0 + self.drift_ppm * 1e-6)
-
-    def _emit_due_batches(self, now: float) -> None:
-        cfg = self._cfg
-        period_us = int(round(1e6 / cfg.rate_hz))
-        while self._streaming:
-            n = cfg.batch_len
-            t_first_us = self._stream_dev0 + self._k * period_us
-            if self.true_time(t_first_us + (n - 1) * period_us) > now:
-                return  # the device samples on its own (drifting) clock
-            idx = np.minimum(self._stream_e0 + self._k + np.arange(n), len(self.exercise) - 1)
-            acc = self.exercise.accel_m_s2[idx] / STANDARD_GRAVITY_M_S2
-            gyr = np.degrees(self.exercise.gyro_rad_s[idx])
-            counts = np.hstack([to_counts(acc, cfg.accel_fs_g), to_counts(gyr, cfg.gyro_fs_dps)])
-            batch = ImuBatch(self._k, t_first_us, period_us, cfg.gyro_fs_dps, cfg.accel_fs_g, 0,
-                             counts)
-            self.write_times[self._k] = time.monotonic()
-            self.true_first_s[self._k] = self.true_time(t_first_us)
-            if not self._send(batch, faulty=True):
-                self.spoilt_batches.add(self._k)
-            self._k += n
+    def _emit_due(self, now: float) -> None:
+        for msg in self.model.due(now):
+            if isinstance(msg, ImuBatch):
+                k = msg.sample_seq
+                self.write_times[k] = time.monotonic()
+                self.true_first_s[k] = self.true_time(msg.t_first_us)
+                if not self._send(msg, faulty=True):
+                    self.spoilt_batches.add(k)
+                if self.faults.repeat_prob and self.rng.random() < self.faults.repeat_prob:
+                    self._send(msg)
+                    self.batches_repeated += 1
+            else:
+                self._send(msg, faulty=True)
 
     # ---- the loop ----
 
@@ -268,9 +198,9 @@ class FirmwareEmulator:
         while not self._stop.is_set():
             assert self._master is not None
             now = self.clock.now()
-            f = self.faults
-            if (f.unplug_at_s is not None and self._exercise_t0 is not None
-                    and not self.unplugged.is_set() and now - self._exercise_t0 >= f.unplug_at_s):
+            f, t0 = self.faults, self.model.motion_t0_s
+            if (f.unplug_at_s is not None and t0 is not None
+                    and not self.unplugged.is_set() and now - t0 >= f.unplug_at_s):
                 self._do_unplug()
                 continue
             try:
@@ -285,18 +215,14 @@ class FirmwareEmulator:
                 self._stop.wait(0.01)
                 continue
             for frame in self._decoder.feed(data):
-                self._command(frame.msg, frame.seq)
-            now = self.clock.now()
-            if self._streaming:
-                self._emit_due_batches(now)
-                if now >= self._next_battery:
-                    self._send(Battery(3900, 80, 0x02), faulty=True)
-                    self._next_battery = now + self.battery_interval_s
+                for reply in self.model.handle(frame.msg, frame.seq, self.clock.now()):
+                    self._send(reply)
+            self._emit_due(self.clock.now())
 
     def _host_gone(self) -> None:
-        if self._streaming:
+        if self.model.streaming:
             log.info("emulator: host closed the port; streaming stops")
-        self._streaming = False
+        self.model.stop_streaming()
         self._decoder = FrameDecoder()
 
     def _do_unplug(self) -> None:

@@ -1,4 +1,8 @@
-"""The bridge's exceptions: one root, subclasses carrying what a caller needs."""
+"""The serial bridge's exceptions: one root, subclasses carrying what a caller needs.
+
+Protocol faults (a bad payload, a failed handshake) are :mod:`protocol.errors`; this
+package adds what the serial port itself can do wrong.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,7 @@ from sensors.source import SensorError
 
 
 class BridgeError(SensorError):
-    """Root of every serial-bridge error (bad payload, no handshake, port gone)."""
-
-
-class PayloadError(BridgeError):
-    """A frame passed its CRC but its payload does not match the layout of its type."""
-
-    def __init__(self, msg_type: int, length: int, reason: str) -> None:
-        super().__init__(f"message type 0x{msg_type:02x}, {length} bytes: {reason}")
-        self.msg_type = msg_type
-        self.length = length
-
-
-class HandshakeError(BridgeError):
-    """The device did not answer HELLO_REQ, or speaks an incompatible protocol version."""
+    """Root of every serial-bridge error (port gone, session stopped)."""
 
 
 class PortError(BridgeError):

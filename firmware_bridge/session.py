@@ -1,13 +1,15 @@
-"""The host side of one device link: connect, handshake, time sync, stream, reconnect.
+"""The host side of one serial device link: connect, handshake, time sync, stream, reconnect.
 
 Blocking, one thread per device (pyserial's model); :class:`~.source.BridgeSource` hands
-the chunks to asyncio. The port is injected (``opener``) and so is the clock, so a test
-can run an emulated device at ten times real speed on a pseudo-terminal.
+the chunks to asyncio. The protocol itself (handshake, time sync, sample sequence, host
+times) is :class:`protocol.host.HostLink`; this module moves its messages as frames over
+the port, keeps the real-time timeouts and the monitor's figures. The port is injected
+(``opener``) and so is the clock, so a test can run an emulated device at ten times real
+speed on a pseudo-terminal.
 
-Handshake: HELLO_REQ -> HELLO (protocol version checked), a burst of TIME_REQ ->
-TIME_RESP, START -> ACK. While streaming, one TIME_REQ per ``sync_interval_s`` keeps the
-offset and drift current. Silence for ``silence_timeout_s`` or an I/O error closes the
-port; it is reopened with back-off (:mod:`.backoff`) and the handshake starts again.
+While streaming, one TIME_REQ per ``sync_interval_s`` keeps the offset and drift current.
+Silence for ``silence_timeout_s`` or an I/O error closes the port; it is reopened with
+back-off (:mod:`protocol.backoff`) and the handshake starts again.
 """
 
 from __future__ import annotations
@@ -21,40 +23,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from firmware_bridge.backoff import BackoffPolicy, backoff_s
-from firmware_bridge.clock import Clock, ClockMapper, MonotonicClock
-from firmware_bridge.codec import DecoderStats, Frame, FrameDecoder, encode_frame
-from firmware_bridge.errors import BridgeError, HandshakeError, PortError
-from firmware_bridge.messages import (
-    PROTOCOL_VERSION,
-    Ack,
-    Battery,
-    Error,
-    ErrorCode,
-    Hello,
-    HelloReq,
-    ImuBatch,
-    Message,
-    MsgType,
-    Start,
-    TimeReq,
-    TimeResp,
-)
+from firmware_bridge.errors import BridgeError, PortError
 from firmware_bridge.serial_link import ByteLink, SerialLink
+from protocol.backoff import BackoffPolicy, backoff_s
+from protocol.clock import Clock, MonotonicClock
+from protocol.codec import DecoderStats, FrameDecoder, encode_frame
+from protocol.errors import HandshakeError, ProtocolError
+from protocol.host import HostLink, HostState, Samples, StreamConfig
+from protocol.messages import ImuBatch, Message
 from sensors.types import ImuChunk
 
 log = logging.getLogger(__name__)
 
-SAMPLE_SEQ_MOD = 1 << 32
-
-
-@dataclass(frozen=True, slots=True)
-class StreamConfig:
-    rate_hz: int = 100
-    accel_fs_g: int = 8
-    gyro_fs_dps: int = 1000
-    batch_len: int = 10
-    sensor: int = 0
+__all__ = ["BridgeSession", "LinkStats"]
 
 
 @dataclass(slots=True)
@@ -83,11 +64,7 @@ class LinkStats:
     decoder: DecoderStats = field(default_factory=DecoderStats)
 
 
-def _code_name(code: int) -> str:
-    try:
-        return ErrorCode(code).name
-    except ValueError:
-        return str(code)
+OUTAGE_MIN_S = 1.0  # a jump in host time longer than this between batches is an outage
 
 
 class BridgeSession:
@@ -113,16 +90,12 @@ class BridgeSession:
         self.handshake_timeout_s = handshake_timeout_s
         self.silence_timeout_s = silence_timeout_s
         self.sync_interval_s = sync_interval_s
-        self.sync_burst = sync_burst
         self.tap = tap  # every accepted batch as it came off the wire, and its chunk (tests)
         self.stats = LinkStats(port=port)
-        self.mapper = ClockMapper()
+        self.host = HostLink(config, sync_burst=sync_burst, numbered=True)
+        self.mapper = self.host.mapper
         self._decoder = FrameDecoder()
         self.stats.decoder = self._decoder.stats
-        self._tx_seq = 0
-        self._next_sync_id = 1
-        self._pending_sync: dict[int, float] = {}
-        self._expected_sample: int | None = None
         self._last_t = -np.inf
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=64)
         self._on_chunk: Callable[[ImuChunk], None] = lambda chunk: None
@@ -149,7 +122,7 @@ class BridgeSession:
                 self._handshake(stop)
                 attempt = 0
                 self._stream(stop)
-            except BridgeError as exc:  # PortError, HandshakeError: reconnect
+            except (BridgeError, ProtocolError) as exc:  # PortError, HandshakeError: reconnect
                 self.stats.last_error = str(exc)
                 log.warning("link %s: %s", self.port, exc)
                 stop.wait(backoff_s(self.backoff, attempt))
@@ -161,131 +134,96 @@ class BridgeSession:
             if not stop.is_set():
                 self.stats.reconnects += 1
 
+    # ---- frames in and out ----
+
+    def _send(self, msgs: tuple[Message, ...]) -> None:
+        assert self._link is not None
+        for msg in msgs:
+            seq = self.host.sent(msg, self.clock.now())
+            self._link.write(encode_frame(msg, seq))
+
+    def _pump(self) -> bool:
+        """Read what the port has, feed it through the host machine; False if nothing came."""
+        assert self._link is not None
+        data = self._link.read()
+        host_rx = self.clock.now()
+        for frame in self._decoder.feed(data):
+            reply = self.host.receive(frame.msg, host_rx)
+            if reply.battery is not None:
+                self.stats.battery_mv = reply.battery.millivolts
+                self.stats.battery_pct = reply.battery.percent
+            if reply.samples is not None:
+                self._on_samples(reply.samples, host_rx)
+            self._send(reply.send)
+        self._refresh()
+        return bool(data)
+
+    def _refresh(self) -> None:
+        st, h = self.stats, self.host
+        if h.mapper.synced_:
+            st.drift_ppm, st.offset_s = h.mapper.drift_ppm_, h.mapper.offset_s_
+            st.rtt_ms = h.mapper.rtt_s_ * 1e3
+        if h.device_errors_ != st.device_errors:
+            st.device_errors = h.device_errors_
+            st.last_error = h.last_device_error_
+            log.warning("%s reports %s", self.port, st.last_error)
+        st.sample_gaps, st.samples_lost = h.counters.gaps, h.counters.lost
+
     # ---- handshake ----
 
-    def _send(self, msg: Message) -> int:
-        seq = self._tx_seq
-        self._tx_seq = (self._tx_seq + 1) & 0xFFFF
-        assert self._link is not None
-        self._link.write(encode_frame(msg, seq))
-        return seq
-
-    def _wait_for(self, want: Callable[[Frame], bool], stop: threading.Event, what: str) -> Frame:
-        deadline = time.monotonic() + self.handshake_timeout_s
-        assert self._link is not None
-        while time.monotonic() < deadline and not stop.is_set():
-            data = self._link.read()
-            host_rx = self.clock.now()
-            found = None
-            for frame in self._decoder.feed(data):
-                if found is None and want(frame):
-                    found = frame
-                self._handle(frame, host_rx)
-            if found is not None:
-                return found
-        raise HandshakeError(f"no {what} from {self.port} within {self.handshake_timeout_s} s")
-
     def _handshake(self, stop: threading.Event) -> None:
+        h = self.host
         self._decoder.reset_sequence()
-        self.mapper.reset()
-        self._expected_sample = None
-        self._pending_sync.clear()
-        self._send(HelloReq(PROTOCOL_VERSION))
-        hello = self._wait_for(lambda f: f.msg_type == MsgType.HELLO, stop, "HELLO").msg
-        assert isinstance(hello, Hello)
-        if hello.proto_version != PROTOCOL_VERSION:
-            raise HandshakeError(f"device speaks protocol {hello.proto_version}, this host "
-                                 f"{PROTOCOL_VERSION}: update the firmware (hw/README.md)")
+        self._send(h.connect(self.clock.now()))
+        steps = h.steps_
+        deadline = time.monotonic() + self.handshake_timeout_s
+        while h.state != HostState.STREAMING:
+            if h.error_ is not None:
+                raise h.error_
+            if stop.is_set() or time.monotonic() >= deadline:
+                raise HandshakeError(f"no {h.awaiting} from {self.port} within "
+                                     f"{self.handshake_timeout_s} s")
+            self._pump()
+            if h.steps_ != steps:  # each step of the handshake has its own timeout
+                steps = h.steps_
+                deadline = time.monotonic() + self.handshake_timeout_s
+        hello = h.hello_
+        assert hello is not None
         self.stats.device_id, self.stats.fw_version = hello.device_id, hello.fw_version
-        for _ in range(self.sync_burst):
-            rid = self._request_sync()
-            self._wait_for(lambda f, r=rid: isinstance(f.msg, TimeResp)  # type: ignore[misc]
-                           and f.msg.request_id == r, stop, "TIME_RESP")
-        c = self.config
-        seq = self._send(Start(c.rate_hz, c.accel_fs_g, c.gyro_fs_dps, 1 << c.sensor, c.batch_len))
-        ack = self._wait_for(lambda f: isinstance(f.msg, Ack) and f.msg.acked_seq == seq,
-                             stop, "ACK of START").msg
-        assert isinstance(ack, Ack)
-        if ack.status != ErrorCode.OK:
-            raise HandshakeError(f"device refused START: {_code_name(ack.status)}")
-        self._expected_sample = 0  # sample_seq counts from START: a lost first batch shows
         self.stats.connected = True
         self.stats.connects += 1
         log.info("streaming from %s (device %016x, firmware %s)", self.port,
                  hello.device_id, ".".join(map(str, hello.fw_version)))
 
-    def _request_sync(self) -> int:
-        rid = self._next_sync_id
-        self._next_sync_id = (rid + 1) & 0xFFFFFFFF
-        self._pending_sync[rid] = self.clock.now()
-        self._send(TimeReq(rid))
-        return rid
-
     # ---- streaming ----
 
     def _stream(self, stop: threading.Event) -> None:
-        assert self._link is not None
         last_rx = time.monotonic()
         next_sync = self.clock.now() + self.sync_interval_s
         while not stop.is_set():
-            data = self._link.read()
-            host_rx = self.clock.now()
+            got = self._pump()
             now = time.monotonic()
-            if data:
+            if got:
                 last_rx = now
-                for frame in self._decoder.feed(data):
-                    self._handle(frame, host_rx)
             elif now - last_rx > self.silence_timeout_s:
                 raise PortError(f"no data from {self.port} for {self.silence_timeout_s} s")
-            if host_rx >= next_sync:
-                if len(self._pending_sync) > 8:  # unanswered requests: forget the oldest
-                    self._pending_sync.pop(min(self._pending_sync))
-                self._request_sync()
-                next_sync = host_rx + self.sync_interval_s
+            host_now = self.clock.now()
+            if host_now >= next_sync:
+                self._send((self.host.request_sync(host_now),))
+                next_sync = host_now + self.sync_interval_s
 
-    def _handle(self, frame: Frame, host_rx: float) -> None:
-        msg = frame.msg
-        if isinstance(msg, ImuBatch):
-            if msg.sensor == self.config.sensor:
-                self._on_batch(msg, host_rx)
-        elif isinstance(msg, TimeResp):
-            sent = self._pending_sync.pop(msg.request_id, None)
-            if sent is not None:
-                self.mapper.add_sync(sent, msg.device_us, host_rx)
-                st = self.stats
-                st.drift_ppm, st.offset_s = self.mapper.drift_ppm_, self.mapper.offset_s_
-                st.rtt_ms = self.mapper.rtt_s_ * 1e3
-        elif isinstance(msg, Battery):
-            self.stats.battery_mv, self.stats.battery_pct = msg.millivolts, msg.percent
-        elif isinstance(msg, Error):
-            self.stats.device_errors += 1
-            self.stats.last_error = f"device error {_code_name(msg.code)} (detail {msg.detail})"
-            log.warning("%s reports %s", self.port, self.stats.last_error)
-
-    def _on_batch(self, b: ImuBatch, host_rx: float) -> None:
+    def _on_samples(self, s: Samples, host_rx: float) -> None:
         st = self.stats
-        n = len(b)
-        if not self.mapper.synced_:
-            self.mapper.anchor(b.t_first_us + (n - 1) * b.period_us, host_rx)
-        if self._expected_sample is not None:
-            ahead = (b.sample_seq - self._expected_sample) % SAMPLE_SEQ_MOD
-            if ahead and ahead < SAMPLE_SEQ_MOD // 2:
-                st.sample_gaps += 1
-                st.samples_lost += ahead
-        self._expected_sample = (b.sample_seq + n) % SAMPLE_SEQ_MOD
-        t = np.asarray(self.mapper.to_host(b.t_first_us + b.period_us * np.arange(n)))
-        if t[0] <= self._last_t:  # a fresh clock fit stepped back: keep time increasing
-            t = t + (self._last_t - t[0]) + 1e-4
-        if np.isfinite(self._last_t) and t[0] - self._last_t > 1.0:
-            st.outages_s.append(float(t[0] - self._last_t))
-        self._last_t = float(t[-1])
+        if np.isfinite(self._last_t) and s.t_s[0] - self._last_t > OUTAGE_MIN_S:
+            st.outages_s.append(float(s.t_s[0] - self._last_t))
+        self._last_t = float(s.t_s[-1])
         st.batches += 1
-        st.samples += n
+        st.samples += len(s)
         self._rate_window.append((host_rx, st.samples))
         t0, s0 = self._rate_window[0]
         if host_rx > t0:
             st.rate_hz = (st.samples - s0) / (host_rx - t0)
-        chunk = ImuChunk(t, b.accel_m_s2(), b.gyro_rad_s())
+        chunk = ImuChunk(s.t_s, s.accel_m_s2, s.gyro_rad_s)
         if self.tap is not None:
-            self.tap(b, chunk)
+            self.tap(s.batch, chunk)
         self._on_chunk(chunk)

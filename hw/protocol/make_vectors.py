@@ -15,11 +15,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from firmware_bridge.cobs import cobs_decode, cobs_encode  # noqa: E402
-from firmware_bridge.codec import FrameDecoder, encode_frame, encode_raw  # noqa: E402
-from firmware_bridge.crc import CRC_CHECK  # noqa: E402
-from firmware_bridge.fields import to_fields  # noqa: E402
-from firmware_bridge.messages import (  # noqa: E402
+from protocol.cobs import cobs_decode, cobs_encode  # noqa: E402
+from protocol.codec import FrameDecoder, encode_frame, encode_raw  # noqa: E402
+from protocol.crc import CRC_CHECK  # noqa: E402
+from protocol.fields import to_fields  # noqa: E402
+from protocol.messages import (  # noqa: E402
     PROTOCOL_VERSION,
     Ack,
     Battery,

@@ -37,7 +37,7 @@ class BleSourceFactory:
         self.rate_hz = rate_hz
 
     def _source(self, segment: str) -> Any:
-        from firmware_bridge.clock import MonotonicClock
+        from protocol.clock import MonotonicClock
         from sensors.ble.connector import BleakConnector
         from sensors.ble.drivers import RehabImuDriver, WitMotionDriver
         from sensors.ble.link import WearableLink

@@ -59,8 +59,8 @@ def _probability(name: str, value: float) -> float:
 
 
 def emulate(args: argparse.Namespace) -> int:
-    from firmware_bridge.clock import ScaledClock
     from firmware_bridge.emulator import Faults, FirmwareEmulator
+    from protocol.clock import ScaledClock
     from sensors.sim import SimConfig, SimError, simulate
 
     if args.speed <= 0:
@@ -148,7 +148,8 @@ def _table(fig: dict[str, Any]) -> Any:
 
 
 def monitor(args: argparse.Namespace) -> int:
-    from firmware_bridge.session import BridgeSession, StreamConfig
+    from firmware_bridge.session import BridgeSession
+    from protocol.host import StreamConfig
 
     session = BridgeSession(args.port, config=StreamConfig(rate_hz=args.rate,
                                                            batch_len=args.batch))

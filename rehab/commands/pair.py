@@ -141,7 +141,7 @@ async def _virtual(n: int) -> tuple[Any, Any, list[Any]]:
         )
     except ImportError as exc:
         raise UsageError("--virtual needs bumble: pip install -e '.[test]'") from exc
-    from firmware_bridge.clock import MonotonicClock
+    from protocol.clock import MonotonicClock
     from sensors.ble.connector import BleakConnector, plain_resolve
     from sensors.sim import SimConfig, simulate
 

@@ -1,7 +1,9 @@
 """BLE IMU wearables: our GATT profile, the WitMotion WT901BLE, connections that survive drops.
 
-Pure (no bleak): :mod:`.gatt` (our profile, reusing :mod:`firmware_bridge.messages`),
-:mod:`.witmotion`, :mod:`.tracking`, :mod:`.supervision`, :mod:`.ports`, :mod:`.events`.
+A thin transport of the wire protocol (:mod:`protocol`: messages, sequence tracking, clock
+mapping and the host state machine live there). Pure (no bleak): :mod:`.gatt` (our
+profile: the protocol's messages as GATT values), :mod:`.witmotion`, :mod:`.supervision`,
+:mod:`.ports`, :mod:`.events`.
 Adapters: :mod:`.connector` (bleak + bleak-retry-connector), :mod:`.drivers`,
 :mod:`.link`, :mod:`.source`, :mod:`.live`, :mod:`.bluez` (scanner), :mod:`.pairing`.
 Virtual wearables for tests and the bench: :mod:`.virtual` (bumble).

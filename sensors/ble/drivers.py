@@ -16,29 +16,19 @@ import numpy as np
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 
-from firmware_bridge.clock import Clock, ClockMapper
-from firmware_bridge.messages import (
-    PROTOCOL_VERSION,
-    Ack,
-    Battery,
-    Error,
-    ErrorCode,
-    MsgType,
-    Start,
-    Stop,
-    TimeReq,
-    TimeResp,
-)
-from firmware_bridge.session import StreamConfig
+from protocol.clock import Clock
+from protocol.host import HostLink, HostState, StreamConfig
+from protocol.messages import HelloReq, Message, Stop
+from protocol.sequence import LinkCounters, MonotonicTimes
 from sensors.ble import gatt, witmotion
 from sensors.ble.errors import BleError
 from sensors.ble.ports import WearableKind
-from sensors.ble.tracking import LinkCounters, SeqTracker, Verdict
 from sensors.types import ImuChunk
 
 log = logging.getLogger(__name__)
 DEFAULT_STREAM = StreamConfig()  # 100 Hz, ±8 g, ±1000 °/s, 10 samples per batch
 REPLY_TIMEOUT_S = 2.0  # real seconds for an ACK or TIME_RESP (a few connection intervals)
+WAKE = None  # handshake queue item: the host machine changed state, nothing to send
 
 
 class DriverSink(Protocol):
@@ -59,48 +49,43 @@ class Driver(Protocol):
     async def stop(self, client: BleakClient) -> None: ...
 
 
-class _Monotonic:
-    """Keeps a stream's host times increasing across clock re-fits and reconnections."""
-
-    def __init__(self) -> None:
-        self.last_t = -np.inf
-
-    def fix(self, t: np.ndarray) -> np.ndarray:
-        if t.size and t[0] <= self.last_t:
-            t = t + (self.last_t - t[0]) + 1e-4
-        if t.size:
-            self.last_t = float(t[-1])
-        return t
-
-
 class RehabImuDriver:
+    """Our firmware over GATT: the protocol's :class:`~protocol.host.HostLink`, with HELLO
+    read from the device-info characteristic and the rest written to / notified on control
+    (no frame numbers over BLE, so the ACK of START names 0)."""
+
     kind = WearableKind.REHAB_IMU
 
     def __init__(self, clock: Clock, config: StreamConfig = DEFAULT_STREAM, *,
                  sync_burst: int = 5, reply_timeout_s: float = REPLY_TIMEOUT_S) -> None:
         self.clock = clock
         self.config = config
-        self.sync_burst = sync_burst
         self.reply_timeout_s = reply_timeout_s
-        self.tracker = SeqTracker()
-        self.counters = self.tracker.counters
-        self.mapper = ClockMapper()
+        self.host = HostLink(config, sync_burst=sync_burst, numbered=False)
+        self.mapper = self.host.mapper
+        self.counters = self.host.counters
         self.last_rx_s = 0.0
-        self.device_errors = 0
-        self._mono = _Monotonic()
         self._sink: DriverSink | None = None
-        self._next_id = 1
-        self._pending: dict[int, tuple[float, asyncio.Future[None]]] = {}
-        self._ack: asyncio.Future[Ack] | None = None
+        self._outbox: asyncio.Queue[Message | None] = asyncio.Queue()
+
+    @property
+    def device_errors(self) -> int:
+        return self.host.device_errors_
+
+    async def _write(self, client: BleakClient, msg: Message) -> None:
+        self.host.sent(msg, self.clock.now())
+        await client.write_gatt_char(gatt.CONTROL_UUID, gatt.encode_control(msg), response=True)
 
     async def start(self, client: BleakClient, sink: DriverSink) -> None:
+        h = self.host
         self._sink = sink
-        self.mapper.reset()
-        self._pending.clear()
+        self._outbox = asyncio.Queue()
+        hello_req = h.connect(self.clock.now())
+        assert hello_req == (HelloReq(),)  # answered by the device-info characteristic
         hello = gatt.parse_device_info(await client.read_gatt_char(gatt.DEVICE_INFO_UUID))
-        if hello.proto_version != PROTOCOL_VERSION:
-            raise BleError(f"wearable speaks protocol {hello.proto_version}, this kiosk "
-                           f"{PROTOCOL_VERSION}: update its firmware (hw/README.md)")
+        first = h.receive(hello, self.clock.now()).send
+        if h.error_ is not None:
+            raise BleError(f"wearable: {h.error_}") from h.error_
         await client.start_notify(gatt.CONTROL_UUID, self._on_control)
         await client.start_notify(gatt.IMU_BATCH_UUID, self._on_batch)
         try:
@@ -109,33 +94,22 @@ class RehabImuDriver:
             await client.start_notify(gatt.BATTERY_LEVEL_UUID, self._on_battery_level)
         except (BleError, KeyError) as exc:  # optional service
             log.info("no battery level from %s: %s", client.address, exc)
-        for _ in range(self.sync_burst):
-            await self._sync(client, wait=True)
-        c = self.config
-        self.tracker.reset(0)  # sample_seq counts from START: a lost first batch shows
-        self._ack = asyncio.get_running_loop().create_future()
-        await client.write_gatt_char(gatt.CONTROL_UUID, gatt.encode_control(
-            Start(c.rate_hz, c.accel_fs_g, c.gyro_fs_dps, 1 << c.sensor, c.batch_len)),
-            response=True)
-        ack = await asyncio.wait_for(self._ack, self.reply_timeout_s)
-        if ack.status != ErrorCode.OK:
-            raise BleError(f"wearable refused START: status {ack.status}")
+        for msg in first:
+            self._outbox.put_nowait(msg)
+        while h.state != HostState.STREAMING:
+            if h.error_ is not None:
+                raise BleError(f"wearable: {h.error_}") from h.error_
+            try:
+                msg = await asyncio.wait_for(self._outbox.get(), self.reply_timeout_s)
+            except TimeoutError as exc:
+                raise BleError(f"no {h.awaiting} from the wearable within "
+                               f"{self.reply_timeout_s} s") from exc
+            if msg is not WAKE:
+                await self._write(client, msg)
         self.last_rx_s = self.clock.now()
 
-    async def _sync(self, client: BleakClient, wait: bool) -> None:
-        rid = self._next_id
-        self._next_id = (rid + 1) & 0xFFFFFFFF
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if len(self._pending) > 8:  # unanswered requests: forget the oldest
-            self._pending.pop(min(self._pending))
-        self._pending[rid] = (self.clock.now(), fut)
-        await client.write_gatt_char(gatt.CONTROL_UUID, gatt.encode_control(TimeReq(rid)),
-                                     response=True)
-        if wait:
-            await asyncio.wait_for(fut, self.reply_timeout_s)
-
     async def tick(self, client: BleakClient) -> None:
-        await self._sync(client, wait=False)
+        await self._write(client, self.host.request_sync(self.clock.now()))
 
     async def stop(self, client: BleakClient) -> None:
         await client.write_gatt_char(gatt.CONTROL_UUID, gatt.encode_control(Stop()),
@@ -151,20 +125,18 @@ class RehabImuDriver:
             self.counters.corrupt += 1
             log.debug("control notification skipped: %s", exc)
             return
-        if isinstance(msg, TimeResp):
-            got = self._pending.pop(msg.request_id, None)
-            if got is not None:
-                self.mapper.add_sync(got[0], msg.device_us, host_rx)
-                if not got[1].done():
-                    got[1].set_result(None)
-        elif isinstance(msg, Ack) and msg.acked_type == MsgType.START:
-            if self._ack is not None and not self._ack.done():
-                self._ack.set_result(msg)
-        elif isinstance(msg, Battery) and msg.percent <= 100 and self._sink is not None:
-            self._sink.battery(msg.percent)
-        elif isinstance(msg, Error):
-            self.device_errors += 1
-            log.warning("wearable reports error %d (detail %d)", msg.code, msg.detail)
+        h = self.host
+        before, errors = h.state, h.device_errors_
+        reply = h.receive(msg, host_rx)
+        for out in reply.send:
+            self._outbox.put_nowait(out)
+        if h.state != before:
+            self._outbox.put_nowait(WAKE)
+        if reply.battery is not None and reply.battery.percent <= gatt.BATTERY_MAX_PCT \
+                and self._sink is not None:
+            self._sink.battery(reply.battery.percent)
+        if h.device_errors_ != errors:
+            log.warning("wearable reports %s", h.last_device_error_)
 
     def _on_battery_level(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
         try:
@@ -177,28 +149,18 @@ class RehabImuDriver:
 
     def _on_batch(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
         host_rx = self.clock.now()
-        c = self.counters
-        c.notifications += 1
+        self.counters.notifications += 1
         try:
             b = gatt.parse_batch(data)
         except BleError:
-            c.corrupt += 1
+            self.counters.corrupt += 1
             return
-        if b.sensor != self.config.sensor:
-            return
-        n = len(b)
-        verdict, skip = self.tracker.accept(b.sample_seq, n)
-        if verdict == Verdict.DUPLICATE:
+        s = self.host.receive(b, host_rx).samples
+        if s is None:  # another sensor's, or a duplicate
             return
         self.last_rx_s = host_rx
-        if not self.mapper.synced_:
-            self.mapper.anchor(b.t_first_us + (n - 1) * b.period_us, host_rx)
-        dev_us = b.t_first_us + b.period_us * np.arange(skip, n)
-        t = self._mono.fix(np.asarray(self.mapper.to_host(dev_us), dtype=float).reshape(-1))
-        c.batches += 1
-        c.samples += n - skip
         if self._sink is not None:
-            self._sink.chunk(ImuChunk(t, b.accel_m_s2()[skip:], b.gyro_rad_s()[skip:]))
+            self._sink.chunk(ImuChunk(s.t_s, s.accel_m_s2, s.gyro_rad_s))
 
 
 class WitMotionDriver:
@@ -216,7 +178,7 @@ class WitMotionDriver:
         self.last_rx_s = 0.0
         self.angles_deg: tuple[float, float, float] | None = None
         self._arrival = witmotion.ArrivalClock(rate_hz)
-        self._mono = _Monotonic()
+        self._mono = MonotonicTimes()
         self._sink: DriverSink | None = None
         self._last_battery_s = -np.inf
 

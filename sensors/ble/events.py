@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from firmware_bridge.backoff import BackoffPolicy
+from protocol.backoff import BackoffPolicy
 
 BATTERY_LOW_PCT = 15
 BLE_BACKOFF = BackoffPolicy(initial_s=0.25, factor=2.0, max_s=2.0)

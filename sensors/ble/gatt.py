@@ -2,14 +2,14 @@
 
 The IMU batch notification is the serial protocol's IMU_BATCH payload byte for byte and
 the control characteristic carries ``type u8 + payload`` of the same messages, so every
-byte layout here is :mod:`firmware_bridge.messages` (one codec for USB and BLE). This
+byte layout here is :mod:`protocol.messages` (one codec for USB and BLE). This
 module only adds the BLE framing (the type byte) and the standard Battery Level value.
 """
 
 from __future__ import annotations
 
-from firmware_bridge.errors import PayloadError
-from firmware_bridge.messages import (
+from protocol.errors import PayloadError
+from protocol.messages import (
     Hello,
     ImuBatch,
     Message,

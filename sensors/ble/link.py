@@ -19,8 +19,8 @@ from bleak import BleakClient
 from bleak.exc import BleakError
 from bleak_retry_connector import BleakNotFoundError
 
-from firmware_bridge.backoff import backoff_s
-from firmware_bridge.clock import Clock, MonotonicClock
+from protocol.backoff import backoff_s
+from protocol.clock import Clock, MonotonicClock, real_seconds
 from sensors.ble.connector import Connector
 from sensors.ble.drivers import Driver
 from sensors.ble.errors import BleError, RequestCancelled
@@ -33,10 +33,6 @@ END = None  # queue sentinel: the link has ended
 DEFAULT_POLICY = LinkPolicy()
 LINK_ERRORS = (BleakError, BleError, asyncio.TimeoutError, OSError, EOFError)
 T = TypeVar("T")
-
-
-async def clock_sleep(clock: Clock, seconds: float) -> None:
-    await asyncio.sleep(max(0.0, seconds) / float(getattr(clock, "speed", 1.0)))
 
 
 async def _request(awaitable: Awaitable[T]) -> T:
@@ -150,8 +146,8 @@ class WearableLink:
             stop = asyncio.ensure_future(self._stop.wait())
             drop = asyncio.ensure_future(self._dropped.wait())
             wait_s = min(p.sync_interval_s, p.silence_timeout_s / 2)
-            await asyncio.wait([stop, drop], timeout=wait_s / float(
-                getattr(self.clock, "speed", 1.0)), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([stop, drop], timeout=real_seconds(self.clock, wait_s),
+                               return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()
             drop.cancel()
 

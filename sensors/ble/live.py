@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from firmware_bridge.clock import Clock
+from protocol.clock import Clock, real_seconds
 from sensors.ble.events import LinkEvent
 from sensors.ble.link import WearableLink
 from sensors.ble.supervision import ActionKind, SetAction, SetGap, SetSupervisor
@@ -66,9 +66,8 @@ class LiveSet:
         self._apply(self.supervisor.on_event(ev))
 
     async def _watch(self) -> None:
-        speed = float(getattr(self.clock, "speed", 1.0))
         while not self.supervisor.ended_:
-            await asyncio.sleep(self.check_every_s / speed)
+            await asyncio.sleep(real_seconds(self.clock, self.check_every_s))
             self._apply(self.supervisor.check(self.clock.now()))
 
     def start(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from firmware_bridge.clock import ScaledClock
+from protocol.clock import ScaledClock
 from sensors.ble.connector import BleakConnector, plain_resolve
 from sensors.ble.drivers import RehabImuDriver, WitMotionDriver
 from sensors.ble.events import LinkPolicy

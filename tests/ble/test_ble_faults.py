@@ -8,7 +8,7 @@ import itertools
 import pytest
 from ble_world import World
 
-from firmware_bridge.clock import ScaledClock
+from protocol.clock import ScaledClock
 from sensors.ble.drivers import RehabImuDriver
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from ble_world import World
 
-from firmware_bridge.clock import ScaledClock
+from protocol.clock import ScaledClock
 from rehab.cli import main
 from sensors.ble.pairing import discover, remember
 from sensors.ble.ports import WearableKind

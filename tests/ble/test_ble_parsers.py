@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from firmware_bridge.fields import from_fields
-from firmware_bridge.messages import Ack, Battery, ImuBatch, MsgType, Start, TimeReq, TimeResp
+from protocol.fields import from_fields
+from protocol.messages import Ack, Battery, ImuBatch, MsgType, Start, TimeReq, TimeResp
 from sensors.ble import gatt, witmotion
 from sensors.ble.errors import BlePayloadError
 

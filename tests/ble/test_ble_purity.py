@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-PURE = ["sensors.ble.gatt", "sensors.ble.witmotion", "sensors.ble.tracking",
+PURE = ["sensors.ble.gatt", "sensors.ble.witmotion", "protocol.sequence",
         "sensors.ble.supervision", "sensors.ble.events", "sensors.ble.ports"]
 IO = ["bleak", "bleak_retry_connector", "bumble", "dbus_fast", "serial", "sqlite3"]
 

@@ -9,8 +9,8 @@ import itertools
 import pytest
 from ble_world import World
 
-from firmware_bridge.backoff import BackoffPolicy
-from firmware_bridge.clock import ScaledClock
+from protocol.backoff import BackoffPolicy
+from protocol.clock import ScaledClock
 from sensors.ble.events import LinkEventKind, LinkPolicy
 from sensors.ble.live import LiveSet
 from sensors.ble.supervision import ActionKind, SetGap

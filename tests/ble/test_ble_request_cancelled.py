@@ -13,8 +13,8 @@ import asyncio
 
 import pytest
 
-from firmware_bridge.backoff import BackoffPolicy
-from firmware_bridge.clock import MonotonicClock
+from protocol.backoff import BackoffPolicy
+from protocol.clock import MonotonicClock
 from sensors.ble.events import LinkEventKind, LinkPolicy
 from sensors.ble.link import WearableLink
 from sensors.ble.ports import Wearable, WearableKind

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from ble_world import World
 
-from firmware_bridge.backoff import BackoffPolicy
-from firmware_bridge.clock import ScaledClock
+from protocol.backoff import BackoffPolicy
+from protocol.clock import ScaledClock
 from sensors.ble.events import LinkPolicy
 from sensors.ble.live import LiveSet
 from sensors.sim import SimConfig, simulate

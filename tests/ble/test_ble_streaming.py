@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from ble_world import World
 
-from firmware_bridge.clock import ScaledClock
 from motion.pipeline import SetAnalyzer
+from protocol.clock import ScaledClock
 from sensors.ble.drivers import RehabImuDriver
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment

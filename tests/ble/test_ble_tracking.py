@@ -7,9 +7,9 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from protocol.sequence import SAMPLE_SEQ_MOD, SeqTracker, Verdict
 from sensors.ble.events import LinkEvent, LinkEventKind
 from sensors.ble.supervision import ActionKind, SetGap, SetSupervisor
-from sensors.ble.tracking import SAMPLE_SEQ_MOD, SeqTracker, Verdict
 from sensors.ble.witmotion import ArrivalClock
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from ble_world import World
 
-from firmware_bridge.clock import ScaledClock
+from protocol.clock import ScaledClock
 from sensors.ble import witmotion
 from sensors.ble.drivers import WitMotionDriver
 from sensors.sim import SimConfig, simulate

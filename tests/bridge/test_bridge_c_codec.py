@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.codec import FrameDecoder, encode_frame
-from firmware_bridge.messages import (
+from protocol.codec import FrameDecoder, encode_frame
+from protocol.messages import (
     Ack,
     Battery,
     Error,

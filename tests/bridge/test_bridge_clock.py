@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from firmware_bridge.backoff import BackoffPolicy, backoff_s
-from firmware_bridge.clock import ClockMapper
 from firmware_bridge.serial_link import resolve_port
+from protocol.backoff import BackoffPolicy, backoff_s
+from protocol.clock import ClockMapper
 
 
 class FakeDevice:

@@ -13,8 +13,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from firmware_bridge.codec import FrameDecoder, encode_frame
-from firmware_bridge.messages import Battery, ImuBatch, Message, TimeResp
+from protocol.codec import FrameDecoder, encode_frame
+from protocol.messages import Battery, ImuBatch, Message, TimeResp
 
 SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 

@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.clock import ScaledClock
 from firmware_bridge.emulator import Faults, FirmwareEmulator
-from firmware_bridge.messages import ImuBatch
 from firmware_bridge.serial_link import SerialLink
-from firmware_bridge.session import BridgeSession, StreamConfig
+from firmware_bridge.session import BridgeSession
 from firmware_bridge.source import BridgeSource
 from motion.pipeline import SetAnalyzer
+from protocol.clock import ScaledClock
+from protocol.host import StreamConfig
+from protocol.messages import ImuBatch
 from sensors.sim import SimConfig, SimResult, simulate
 from sensors.source import SampleSource
 from sensors.types import BodySegment, ImuChunk, SourceInfo
@@ -103,6 +104,26 @@ async def test_garbage_crc_errors_truncation_and_drops_cost_only_the_spoilt_fram
     assert sum(len(c) for c in chunks) == len(seen) * 10
     assert st.samples_lost == 10 * len(spoilt)
     assert st.sample_gaps >= 1
+
+
+@pytest.mark.timeout(60)
+async def test_a_batch_sent_twice_reaches_the_pipeline_once(
+    knee_set: SimResult, tmp_path: Path
+) -> None:
+    """Serial kept its own sample count (BLE had the tracker) and handed a re-sent batch on
+    a second time; over the one host machine it is dropped and counted, as over BLE."""
+    clock = ScaledClock(SPEED)
+    faults = Faults(repeat_prob=0.2, seed=5)
+    with FirmwareEmulator(knee_set.distal, clock=clock, link_path=tmp_path / "rehab-imu0",
+                          faults=faults) as emu:
+        seen: list[int] = []
+        session = BridgeSession(emu.port, clock=clock, tap=lambda b, c: seen.append(b.sample_seq))
+        chunks = await _collect(BridgeSource(session, _info()), 1000, timeout_s=40)
+    c = session.host.counters
+    assert emu.batches_repeated >= 5 and 1 <= c.duplicates <= emu.batches_repeated
+    assert seen == list(range(0, 10 * len(seen), 10))  # every batch once, in order
+    assert sum(len(ch) for ch in chunks) == c.samples == 10 * len(seen)
+    assert (c.gaps, c.lost, session.stats.decoder.duplicates) == (0, 0, 0)
 
 
 @pytest.mark.timeout(60)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from firmware_bridge.codec import FrameDecoder, encode_frame
-from firmware_bridge.crc import CRC_CHECK, crc16
-from firmware_bridge.fields import from_fields, to_fields
-from firmware_bridge.messages import MsgType, encode_payload
+from protocol.codec import FrameDecoder, encode_frame
+from protocol.crc import CRC_CHECK, crc16
+from protocol.fields import from_fields, to_fields
+from protocol.messages import MsgType, encode_payload
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[2] / "hw" / "protocol" / "vectors.json").read_text()

@@ -14,9 +14,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ble"))
 from ble_world import World  # noqa: E402
 
-from firmware_bridge.clock import ScaledClock  # noqa: E402
 from kiosk.adapters.ble_sources import BleSourceFactory, MissingWearable, paired_rows  # noqa: E402
 from kiosk.model import KioskModel, default_sources  # noqa: E402
+from protocol.clock import ScaledClock  # noqa: E402
 from sensors.ble.ports import Wearable, WearableKind  # noqa: E402
 from sensors.sim import SimConfig, simulate  # noqa: E402
 from sensors.types import BodySegment  # noqa: E402

@@ -13,9 +13,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ble"))
 from ble_world import World
 
-from firmware_bridge.clock import ScaledClock
 from kiosk.model import KioskModel
 from kiosk.vm.pairing import PLACEMENTS, ScanState, placement_label, signal_text
+from protocol.clock import ScaledClock
 from sensors.ble.virtual import BumbleScanner
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment

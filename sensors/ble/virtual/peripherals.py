@@ -1,5 +1,8 @@
 """Virtual wearables on a :class:`VirtualAir`: our firmware's GATT profile and a WitMotion.
 
+The rehab wearable's behaviour is :class:`protocol.device.DeviceModel`, the model the
+serial emulator serves too; this module serves it over GATT.
+
 Both play back a simulated motion (an :class:`~sensors.types.ImuChunk` starting at 0 s)
 on a shared, possibly faster-than-real-time, host clock: the sample a wearable sends for
 an instant is the one the simulated limb produced then, so a wearable that drops out and
@@ -20,27 +23,13 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
-from firmware_bridge.clock import Clock
-from firmware_bridge.messages import (
-    COUNTS_FULL_SCALE,
-    Ack,
-    Battery,
-    ErrorCode,
-    Hello,
-    HelloReq,
-    ImuBatch,
-    MsgType,
-    SensorDesc,
-    SensorKind,
-    Start,
-    Stop,
-    TimeReq,
-    TimeResp,
-)
+from protocol.clock import Clock, real_seconds
+from protocol.device import DeviceModel
+from protocol.messages import STANDARD_GRAVITY_M_S2, ImuBatch, Start
 from sensors.ble import gatt, witmotion
 from sensors.ble.errors import BlePayloadError
 from sensors.ble.virtual.air import VirtualAir
-from sensors.types import STANDARD_GRAVITY_M_S2, ImuChunk
+from sensors.types import ImuChunk
 
 log = logging.getLogger(__name__)
 R = Characteristic.Properties
@@ -52,7 +41,7 @@ ADV_INTERVAL_MS = 20.0  # real time: scans and reconnects find a wearable quickl
 
 async def clock_sleep(clock: Clock, seconds: float) -> None:
     """Sleep ``seconds`` of ``clock`` time (a ScaledClock runs ``speed`` times faster)."""
-    await asyncio.sleep(max(0.0, seconds) / float(getattr(clock, "speed", 1.0)))
+    await asyncio.sleep(real_seconds(clock, seconds))
 
 
 class _Peripheral:
@@ -129,39 +118,52 @@ class _Peripheral:
 class VirtualRehabImu(_Peripheral):
     """Our firmware's GATT profile (PROTOCOL.md section 5) plus Battery and Device Information."""
 
+    BATTERY_INTERVAL_S = 1.0  # BATTERY notified on control once a second while streaming
+
     def __init__(self, air: VirtualAir, address: str, motion: ImuChunk, clock: Clock, *,
                  device_id: int = 0x1234_5678_9ABC_0001, battery_pct: int = 80,
                  drift_ppm: float = 0.0, boot_s: float = -12.5) -> None:
         super().__init__(air, address, gatt.device_name(device_id), motion, clock)
         self.device_id = device_id
-        self.battery_pct = battery_pct
-        self.drift = drift_ppm * 1e-6
-        self.boot_s = boot_s  # host time at which the device clock read 0
-        self.start_cfg: Start | None = None
+        # The motion starts when the wearable is switched on (start() sets motion_t0_s).
+        self.model = DeviceModel(motion, rate_hz=round(self.rate_hz), device_id=device_id,
+                                 boot_s=boot_s, drift_ppm=drift_ppm, battery_pct=battery_pct,
+                                 battery_interval_s=self.BATTERY_INTERVAL_S, motion_t0_s=0.0)
+        self.hello = self.model.hello
         self.skip_batches = 0  # fault: batches taken but never sent (a sample_seq gap)
         self.repeat_batches = 0  # fault: batches sent twice (duplicates)
         self._stream: asyncio.Task[None] | None = None
-        self.hello = Hello(1, (1, 0, 0), device_id,
-                           (SensorDesc(0, SensorKind.IMU6, 8, 1000, 400),))
-        self.batch_char: Characteristic[bytes] = Characteristic(gatt.IMU_BATCH_UUID, R.NOTIFY, NONE,
-                                                               b"")
-        self.control_char: Characteristic[bytes] = Characteristic(gatt.CONTROL_UUID, R.WRITE | R.NOTIFY, RW,
-                                           CharacteristicValue(write=self._on_control))
-        self.battery_char: Characteristic[bytes] = Characteristic(gatt.BATTERY_LEVEL_UUID, R.READ | R.NOTIFY,
-                                           RO,
-                                           CharacteristicValue(read=lambda c: bytes(
-                                               [self.battery_pct])))
+        self.batch_char: Characteristic[bytes] = Characteristic(
+            gatt.IMU_BATCH_UUID, R.NOTIFY, NONE, b"")
+        self.control_char: Characteristic[bytes] = Characteristic(
+            gatt.CONTROL_UUID, R.WRITE | R.NOTIFY, RW,
+            CharacteristicValue(write=self._on_control))
+        self.battery_char: Characteristic[bytes] = Characteristic(
+            gatt.BATTERY_LEVEL_UUID, R.READ | R.NOTIFY, RO,
+            CharacteristicValue(read=lambda c: bytes([self.battery_pct])))
         info = Characteristic(gatt.DEVICE_INFO_UUID, R.READ, RO,
                               gatt.encode_control(self.hello)[1:])
         dis = [Characteristic(u, R.READ, RO, v.encode()) for u, v in (
             (gatt.MANUFACTURER_NAME_UUID, "rehab-kiosk"),
             (gatt.MODEL_NUMBER_UUID, "XIAO nRF52840 Sense (virtual)"),
-            (gatt.FIRMWARE_REVISION_UUID, "1.0.0"))]
+            (gatt.FIRMWARE_REVISION_UUID, ".".join(map(str, self.hello.fw_version))))]
         self.device.add_services([
             Service(gatt.IMU_SERVICE_UUID, [self.batch_char, self.control_char, info]),
             Service(gatt.BATTERY_SERVICE_UUID, [self.battery_char]),
             Service(gatt.DIS_SERVICE_UUID, dis),
         ])
+
+    @property
+    def battery_pct(self) -> int:
+        return self.model.battery_pct
+
+    @property
+    def start_cfg(self) -> Start | None:
+        return self.model.start_cfg
+
+    async def start(self) -> None:
+        await super().start()
+        self.model.motion_t0_s = self._t0
 
     def advertising_data(self) -> bytes:
         return bytes(AdvertisingData([
@@ -172,11 +174,10 @@ class VirtualRehabImu(_Peripheral):
         ]))
 
     def device_us(self, host_s: float | None = None) -> int:
-        h = self.clock.now() if host_s is None else host_s
-        return int((h - self.boot_s) * (1.0 + self.drift) * 1e6)
+        return self.model.device_us(self.clock.now() if host_s is None else host_s)
 
     def host_s(self, device_us: float) -> float:
-        return device_us * 1e-6 / (1.0 + self.drift) + self.boot_s
+        return self.model.host_s(device_us)
 
     async def _notify(self, char: Characteristic, value: bytes) -> None:
         if self.conn is not None:
@@ -189,21 +190,12 @@ class VirtualRehabImu(_Peripheral):
         except BlePayloadError as exc:
             log.warning("virtual %s: bad control write: %s", self.name, exc)
             return
-        if isinstance(msg, HelloReq):
-            self._spawn(self._notify(self.control_char, gatt.encode_control(self.hello)))
-        elif isinstance(msg, TimeReq):
-            reply = TimeResp(msg.request_id, self.device_us())
+        for reply in self.model.handle(msg, 0, self.clock.now()):  # no frame numbers on BLE
             self._spawn(self._notify(self.control_char, gatt.encode_control(reply)))
-        elif isinstance(msg, Start):
-            self.start_cfg = msg
+        if self.model.streaming and self._stream is None:
+            self._stream = asyncio.ensure_future(self._run_stream())
+        elif not self.model.streaming:
             self._stop_stream()
-            self._stream = asyncio.ensure_future(self._run_stream(msg))
-            self._spawn(self._notify(self.control_char,
-                                     gatt.encode_control(Ack(MsgType.START, 0, ErrorCode.OK))))
-        elif isinstance(msg, Stop):
-            self._stop_stream()
-            self._spawn(self._notify(self.control_char,
-                                     gatt.encode_control(Ack(MsgType.STOP, 0, ErrorCode.OK))))
 
     def _stop_stream(self) -> None:
         if self._stream is not None:
@@ -211,47 +203,31 @@ class VirtualRehabImu(_Peripheral):
             self._stream = None
 
     def on_disconnected(self) -> None:
+        self.model.stop_streaming()
         self._stop_stream()
 
-    def make_batch(self, seq: int, t_first_us: int, period_us: int, n: int,
-                   cfg: Start) -> ImuBatch:
-        counts = np.empty((n, 6), np.int16)
-        ka = COUNTS_FULL_SCALE / (cfg.accel_fs_g * STANDARD_GRAVITY_M_S2)
-        kg = COUNTS_FULL_SCALE / (cfg.gyro_fs_dps * math.pi / 180.0)
-        for i in range(n):
-            acc, gyr = self.sample_at(self.host_s(t_first_us + i * period_us))
-            counts[i, :3] = np.clip(np.round(acc * ka), -32768, 32767)
-            counts[i, 3:] = np.clip(np.round(gyr * kg), -32768, 32767)
-        return ImuBatch(seq, t_first_us, period_us, cfg.gyro_fs_dps, cfg.accel_fs_g, 0, counts)
-
-    async def _run_stream(self, cfg: Start) -> None:
-        period_us = round(1e6 / cfg.rate_hz)
-        t0_us = self.device_us()
-        seq = 0
-        while self.conn is not None:
-            n = cfg.batch_len
-            due = self.host_s(t0_us + (seq + n - 1) * period_us)
+    async def _run_stream(self) -> None:
+        while self.conn is not None and (due := self.model.next_due_s()) is not None:
             await clock_sleep(self.clock, due - self.clock.now())
-            batch = self.make_batch(seq, t0_us + seq * period_us, period_us, n, cfg)
-            value = gatt.encode_control(batch)[1:]
-            if self.skip_batches > 0:
-                self.skip_batches -= 1
-            else:
-                await self._notify(self.batch_char, value)
-                if self.repeat_batches > 0:
-                    self.repeat_batches -= 1
+            for msg in self.model.due(self.clock.now()):
+                if not isinstance(msg, ImuBatch):
+                    await self._notify(self.control_char, gatt.encode_control(msg))
+                elif self.skip_batches > 0:
+                    self.skip_batches -= 1
+                else:
+                    value = gatt.encode_control(msg)[1:]
                     await self._notify(self.batch_char, value)
-            seq += n
-            if seq % (10 * n) == 0:
-                await self._notify(self.control_char, gatt.encode_control(
-                    Battery(3600 + 6 * self.battery_pct, self.battery_pct, 0)))
+                    if self.repeat_batches > 0:
+                        self.repeat_batches -= 1
+                        await self._notify(self.batch_char, value)
+        self._stream = None
 
     async def inject(self, value: bytes) -> None:
         """Send raw bytes as an IMU-batch notification (corruption tests)."""
         await self._notify(self.batch_char, value)
 
     async def set_battery(self, pct: int) -> None:
-        self.battery_pct = pct
+        self.model.battery_pct = pct
         await self._notify(self.battery_char, bytes([pct]))
 
 

@@ -6,8 +6,10 @@ grows past 247 bytes. The delimiter (0x00) is added by the framer, not here.
 
 from __future__ import annotations
 
+from protocol.errors import ProtocolError
 
-class CobsError(ValueError):
+
+class CobsError(ProtocolError, ValueError):
     """The bytes are not a valid COBS encoding (a zero inside, or a code past the end)."""
 
 

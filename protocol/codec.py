@@ -15,10 +15,10 @@ from __future__ import annotations
 import struct
 from dataclasses import asdict, dataclass
 
-from firmware_bridge.cobs import CobsError, cobs_decode, cobs_encode
-from firmware_bridge.crc import crc16
-from firmware_bridge.errors import PayloadError
-from firmware_bridge.messages import MAX_PAYLOAD, Message, MsgType, decode_payload, encode_payload
+from protocol.cobs import CobsError, cobs_decode, cobs_encode
+from protocol.crc import crc16
+from protocol.errors import PayloadError
+from protocol.messages import MAX_PAYLOAD, Message, MsgType, decode_payload, encode_payload
 
 DELIMITER = 0
 # CRC-16/CCITT-FALSE has no final XOR, so crc(M + C_hi) == C_lo << 8: a valid frame plus

@@ -16,8 +16,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from firmware_bridge.errors import PayloadError
-from sensors.types import STANDARD_GRAVITY_M_S2
+from protocol.errors import PayloadError
 
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD = 240  # bytes after type+seq; keeps an encoded frame <= 248 bytes
@@ -25,6 +24,7 @@ MAX_BATCH_SAMPLES = 18  # 22 + 18 * 12 = 238 bytes <= 244 (one BLE notification 
 MAX_SENSORS = 8
 SAMPLE_LEN = 12  # ax ay az gx gy gz, int16 each
 COUNTS_FULL_SCALE = 32768.0  # physical = counts * full_scale / 32768
+STANDARD_GRAVITY_M_S2 = 9.80665  # g_n, the unit of accel_fs_g (CGPM 1901; sensors.types too)
 
 
 class MsgType(IntEnum):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from firmware_bridge.messages import (
+from protocol.messages import (
     Ack,
     Battery,
     Error,
