@@ -26,12 +26,12 @@ from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.button import Button
 
-from firmware_bridge.clock import ScaledClock
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
 from kiosk.ui.app import KioskApp
 from kiosk.vm.pairing import ScanState
+from protocol.clock import ScaledClock
 from sensors.ble.virtual import BumbleScanner
 from sensors.sim import SimConfig, simulate
 from therapy.devices import WearableRegistry
