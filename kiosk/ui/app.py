@@ -19,6 +19,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.adapters.audio import AudioCues
+from kiosk.errors import StorageProblem
 from kiosk.access import AccessState
 from kiosk.model import KioskModel
 from kiosk.notify import sd_notify, watchdog_interval_s
@@ -269,6 +270,12 @@ class KioskApp(App):
         try:
             loop = asyncio.get_running_loop()
             summary = await loop.run_in_executor(None, self.model.finish_exercise)
+        except StorageProblem as exc:
+            # The pain screen says so (run.error) and Done can be tapped again: the
+            # record keeps its id, so a later success stores it once.
+            log.error("session not stored: %s", exc.cause)
+            self.screens["pain"].refresh()  # type: ignore[attr-defined]
+            return
         finally:
             self._finishing = False
         self.screens["summary"].show(summary)  # type: ignore[attr-defined]
