@@ -79,6 +79,9 @@ class DeviceLink:
         self.client = make_client(cfg.broker, f"rehab-dev-{cfg.device}",
                                   reconnect_max_s=reconnect_max_s)
         self.client.max_inflight_messages_set(max_inflight)
+        # we send each PUBACK ourselves (_on_message): a message whose handler raised is
+        # left unacknowledged once, so the broker sends it again on the next connect
+        self.client.manual_ack_set(True)
         self.client.will_set(self.topics.topic(Leaf.STATUS), self._status("offline"), qos=1,
                              retain=True)
         self.drainer = OutboxDrainer(store, self._publish_row, max_inflight=max_inflight,
@@ -225,8 +228,24 @@ class DeviceLink:
             return
         self.drainer.on_publish(mid, rc.value)
 
-    def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
-        """Size first, then the inbound checks, then the downlink; guarded by install()."""
+    def _on_message(self, client: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
+        """Handle, then acknowledge. Guarded by install(): an exception is counted there.
+
+        Handled or refused: PUBACK. A handler that raised (a storage error, say) leaves a
+        first delivery unacknowledged: the persistent session gives it again, marked DUP,
+        on the next connect (kiosk restart, network drop); a DUP that fails again is
+        acknowledged and stays lost, so one poison message cannot block the downlink.
+        """
+        done = False
+        try:
+            self._on_inbound(msg)
+            done = True
+        finally:
+            if done or msg.dup:
+                client.ack(msg.mid, msg.qos)
+
+    def _on_inbound(self, msg: paho.MQTTMessage) -> None:
+        """Size first, then the inbound checks, then the downlink."""
         payload: bytes = msg.payload
         prefix = f"{self.topics.topic('')}"
         leaf = msg.topic[len(prefix):] if msg.topic.startswith(prefix) else ""

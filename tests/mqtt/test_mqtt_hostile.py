@@ -255,6 +255,17 @@ def test_device_downlink_survives_hostile_payloads_and_a_storage_fault(device) -
     assert [m.text for m in store.messages()] == ["Remember: slow on the way down"]
     assert link.stats.accepted["messages/in"] == 1
     assert link.stats.rejected == expected + Counter({Reject.HANDLER_ERROR: 1})
+    # the message that met the fault was left unacknowledged: the persistent session
+    # delivers it again on the next connect, and this time it is stored
+    link.stop()
+    again = DeviceLink(load_config(dev_dir), store, reconnect_max_s=1)
+    again.start()
+    try:
+        wait_for(lambda: len(store.messages()) == 2, 10, "the message that met the fault")
+    finally:
+        again.stop()
+    assert sorted(m.text for m in store.messages()) == [
+        "Remember: slow on the way down", "this one meets a broken database"]
     print("device rejected by reason:", dict(sorted(link.stats.as_dict()["rejected"].items())))
 
 
