@@ -28,7 +28,7 @@ from mqtt.topics import Leaf, valid_id
 
 KIB = 1024
 DEFAULT_MAX_BYTES = 64 * KIB
-RECORD_MAX_BYTES = 4 * KIB * KIB  # a 1,000-rep session Bundle is ~0.7 MB
+RECORD_MAX_BYTES = 4 * KIB * KIB  # a plan's most, 10 sets x 100 reps, makes a ~2.6 MB Bundle
 LIVE_MAX_BYTES = 4 * KIB
 STATUS_MAX_BYTES = 4 * KIB
 MESSAGE_MAX_BYTES = 32 * KIB  # 4,000 characters, each up to 6 bytes escaped, plus fields
