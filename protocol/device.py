@@ -53,8 +53,11 @@ BATTERY_MV_PER_PCT = 10
 class Motion(Protocol):
     """The limb's samples (``sensors.types.ImuChunk`` fits): m/s² and rad/s, (n, 3) each."""
 
-    accel_m_s2: np.ndarray
-    gyro_rad_s: np.ndarray
+    @property
+    def accel_m_s2(self) -> np.ndarray: ...
+
+    @property
+    def gyro_rad_s(self) -> np.ndarray: ...
 
 
 def to_counts(values: np.ndarray, full_scale: float) -> np.ndarray:

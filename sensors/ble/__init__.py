@@ -9,8 +9,7 @@ Adapters: :mod:`.connector` (bleak + bleak-retry-connector), :mod:`.drivers`,
 Virtual wearables for tests and the bench: :mod:`.virtual` (bumble).
 """
 
-from sensors.ble.errors import BleError, BlePayloadError, WearableGone
+from sensors.ble.errors import BleError, BlePayloadError
 from sensors.ble.ports import Advert, Wearable, WearableKind, classify
 
-__all__ = ["Advert", "BleError", "BlePayloadError", "Wearable", "WearableGone",
-           "WearableKind", "classify"]
+__all__ = ["Advert", "BleError", "BlePayloadError", "Wearable", "WearableKind", "classify"]

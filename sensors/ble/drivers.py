@@ -100,12 +100,12 @@ class RehabImuDriver:
             if h.error_ is not None:
                 raise BleError(f"wearable: {h.error_}") from h.error_
             try:
-                msg = await asyncio.wait_for(self._outbox.get(), self.reply_timeout_s)
+                item = await asyncio.wait_for(self._outbox.get(), self.reply_timeout_s)
             except TimeoutError as exc:
                 raise BleError(f"no {h.awaiting} from the wearable within "
                                f"{self.reply_timeout_s} s") from exc
-            if msg is not WAKE:
-                await self._write(client, msg)
+            if item is not WAKE:
+                await self._write(client, item)
         self.last_rx_s = self.clock.now()
 
     async def tick(self, client: BleakClient) -> None:

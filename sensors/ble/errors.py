@@ -18,17 +18,6 @@ class BlePayloadError(BleError):
         self.length = length
 
 
-class WearableGone(BleError):
-    """A wearable stayed away longer than the set allows; the set ends cleanly."""
-
-    def __init__(self, sensor_id: str, away_s: float, reason: str) -> None:
-        super().__init__(f"wearable {sensor_id} away for {away_s:.1f} s ({reason}): "
-                         "check it is charged and within 2 m of the kiosk")
-        self.sensor_id = sensor_id
-        self.away_s = away_s
-        self.reason = reason
-
-
 class RequestCancelled(BleError):
     """The BLE stack cancelled a request pending on a connection it tore down (a wearable
     walking away mid-write): a lost link, not a cancellation of the task that waited."""
