@@ -51,3 +51,16 @@ def test_protocol_errors_have_one_root() -> None:
     from protocol.errors import HandshakeError, PayloadError, ProtocolError
 
     assert all(issubclass(e, ProtocolError) for e in (CobsError, HandshakeError, PayloadError))
+
+
+def test_the_wheel_ships_protocol_and_not_the_virtual_wearables() -> None:
+    import tomllib
+
+    from setuptools import find_packages
+
+    find = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"]["find"]
+    packages = set(find_packages(str(REPO), include=find["include"],
+                                 exclude=find.get("exclude", ())))
+    assert {"protocol", "firmware_bridge", "sensors.ble"} <= packages
+    assert "sensors.ble.virtual" not in packages  # bumble is a test dependency
