@@ -6,7 +6,7 @@ profile: the protocol's messages as GATT values), :mod:`.witmotion`, :mod:`.supe
 :mod:`.ports`, :mod:`.events`.
 Adapters: :mod:`.connector` (bleak + bleak-retry-connector), :mod:`.drivers`,
 :mod:`.link`, :mod:`.source`, :mod:`.live`, :mod:`.bluez` (scanner), :mod:`.pairing`.
-Virtual wearables for tests and the bench: :mod:`.virtual` (bumble).
+Virtual wearables for tests and the bench: :mod:`.virtual` (bumble; not in the wheel).
 """
 
 from sensors.ble.errors import BleError, BlePayloadError
