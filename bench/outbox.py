@@ -1,6 +1,8 @@
 """Outbox drain figures against a loopback Mosquitto: ``python -m bench.outbox``.
 
-1. drain rate and a 10,000-record backlog (targets: >= 2,000 records/s, < 10 s);
+1. drain rate and a 10,000-record backlog (targets: >= 2,000 records/s, < 10 s): a record
+   counts as drained when the clinic (a ClinicWatcher in this process, FHIR validation
+   off) has stored it and its receipt has deleted the outbox row;
 2. memory while the broker is down: 10,000 records recorded with the link running and
    no broker; RSS and paho's in-memory queue are sampled (target: flat).
 
@@ -80,23 +82,38 @@ def drain(tmp: Path, backlog: int, max_inflight: int) -> None:
         batch = items(1000) if start + 2000 <= backlog else batch
     size_kb = len(batch[0].payload) / 1024
     broker = start_broker(tmp, port)
+    from mqtt.clinic import ClinicWatcher
+    from mqtt.clinic_store import ClinicStore
+
+    clinic_cfg = load_config(tmp / "drain", broker=f"mqtt://127.0.0.1:{port}", clinic="bench",
+                             require_device=False)
+    watcher = ClinicWatcher(clinic_cfg.broker, "bench", ClinicStore(tmp / "drain" / "clinic.db"),
+                            validate=None)
+    watcher.start()
     try:
+        if not watcher.connected.wait(10):
+            raise SystemExit("the bench's clinic watcher did not connect")
         link = DeviceLink(load_config(tmp / "drain", broker=f"mqtt://127.0.0.1:{port}",
                                       device="dev-bench", clinic="bench"), store,
                           max_inflight=max_inflight)
         t0 = time.monotonic()
         link.start()
-        ok = link.wait_drained(60)
-        dt = time.monotonic() - t0
+        while link.drainer.stats.acked < backlog and time.monotonic() - t0 < 60:
+            time.sleep(0.01)
+        dt_broker = time.monotonic() - t0  # every record PUBACKed by the broker
+        ok = link.wait_drained(120)
+        dt = time.monotonic() - t0  # every record stored by the clinic and its row deleted
         link.stop()
     finally:
+        watcher.stop()
         broker.terminate()
         broker.wait()
     left = store.outbox_count()
     print(f"backlog of {backlog} records ({size_kb:.1f} kB each), max_inflight "
-          f"{max_inflight}: drained in {dt:.2f} s = {backlog / dt:,.0f} records/s "
-          f"({'ok' if ok and left == 0 else f'NOT DRAINED, {left} left'}); "
-          f"targets >= 2,000/s and < 10 s")
+          f"{max_inflight}: at the broker in {dt_broker:.2f} s = {backlog / dt_broker:,.0f} "
+          f"records/s (targets >= 2,000/s and < 10 s); stored by the clinic and deleted on its "
+          f"receipts in {dt:.2f} s = {backlog / dt:,.0f} records/s "
+          f"({'ok' if ok and left == 0 else f'NOT DRAINED, {left} left'})")
     store.close()
 
 

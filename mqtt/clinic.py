@@ -27,12 +27,14 @@ from mqtt.errors import BrokerRefused, LinkError
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import (CLINIC_RULES, RECORD_MAX_BYTES, InboundRejected, InboundStats,
                           Reject, accept, safe_prefix, should_log)
-from mqtt.delivery import RECORD_ID_PROPERTY, encode_receipt, valid_record_id
+from mqtt.delivery import RECORD_ID_PROPERTY, valid_record_id
+from mqtt.receipts import ReceiptBatcher
 from mqtt.topics import (INGEST_LEAVES, Leaf, Topics, ingest_filters, ingest_group, parse_topic,
                          valid_id, watch_filters)
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 7 * 24 * 3600
+RECEIPTS_INFLIGHT = 1000
 # MQTT 5 Maximum Packet Size declared in CONNECT: the broker drops anything larger for us
 MAX_PACKET_BYTES = RECORD_MAX_BYTES + 4096
 
@@ -72,6 +74,7 @@ class ClinicWatcher:
         # records and messages/out through a shared subscription of this group (topics.py)
         self.ingest = ingest_filters(clinic, group or ingest_group(clinic))
         self.receipts = 0  # records confirmed to their device (after the commit)
+        self.batcher = ReceiptBatcher(self._publish_receipt)
         self.unreceipted = 0  # committed, but the device sent no usable record id
         self.store = store
         self.validate = validate
@@ -86,6 +89,9 @@ class ClinicWatcher:
         self._broker = broker
         self.client = make_client(broker, f"rehab-clinic-{clinic}-{client_name}",
                                   reconnect_max_s=reconnect_max_s)
+        # receipts must not wait for PUBACKs stuck behind the records coming in (paho's
+        # default is 20 in flight); at most 1,000 receipts of <= 8 kB each
+        self.client.max_inflight_messages_set(RECEIPTS_INFLIGHT)
         install(self.client, self.guard, on_connect=self._on_connect,
                 on_disconnect=self._on_disconnect, on_message=self._on_message)
 
@@ -95,10 +101,12 @@ class ClinicWatcher:
         return self.stats.rejected_total
 
     def start(self) -> None:
+        self.batcher.start()
         connect(self.client, self._broker, clean_start=False,
                 session_expiry_s=self.session_expiry_s, max_packet_bytes=MAX_PACKET_BYTES)
 
     def stop(self) -> None:
+        self.batcher.stop()  # receipts still pending go out (or the devices resend)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -149,16 +157,18 @@ class ClinicWatcher:
                             len(payload), safe_prefix(payload))
 
     def _receipt(self, device: str, msg: paho.MQTTMessage) -> None:
-        """Publish the clinic's receipt for a record it has committed (QoS 1, ``ack``)."""
+        """Confirm a record the clinic has committed: batched receipts (QoS 1, ``ack``)."""
         props = getattr(msg, "properties", None)
         pairs = getattr(props, "UserProperty", None) or []
         rid = next((v for k, v in pairs if k == RECORD_ID_PROPERTY), None)
         if not valid_record_id(rid):
             self.unreceipted += 1  # an older device: it deletes on PUBACK and needs none
             return
-        self.client.publish(Topics(self.clinic, device).topic(Leaf.ACK),
-                            encode_receipt([str(rid)]), qos=1)
+        self.batcher.add(device, str(rid))
         self.receipts += 1
+
+    def _publish_receipt(self, device: str, payload: bytes) -> None:
+        self.client.publish(Topics(self.clinic, device).topic(Leaf.ACK), payload, qos=1)
 
     def _callback_failed(self, callback: str, _exc: BaseException) -> None:
         """An unexpected exception in a paho callback (CallbackGuard): count, show, go on."""

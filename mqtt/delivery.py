@@ -96,18 +96,23 @@ class ResendPolicy:
     clinic reconnects, its records are answered with 16). After a PUBACK 0 the clinic's
     session holds the copy, so resends are rare and a copy that arrives twice is dropped by
     identifier.
+
+    While no receipt has come since the last resends (the clinic is away), only the
+    ``probe_rows`` oldest due rows are resent per round and the others wait for a receipt:
+    resending them all would fill the away clinic's broker queue with copies.
     """
 
     first_s: float = 30.0
     factor: float = 2.0
     max_s: float = 30 * 60.0
     unrouted_first_s: float = 2.0
+    probe_rows: int = 10
 
     def __post_init__(self) -> None:
         if not (0 < self.first_s <= self.max_s and 0 < self.unrouted_first_s <= self.max_s
-                and self.factor >= 1.0):
-            raise ValueError("ResendPolicy needs 0 < first_s, unrouted_first_s <= max_s and "
-                             "factor >= 1")
+                and self.factor >= 1.0 and self.probe_rows >= 1):
+            raise ValueError("ResendPolicy needs 0 < first_s, unrouted_first_s <= max_s, "
+                             "factor >= 1 and probe_rows >= 1")
 
 
 DEFAULT_RESEND = ResendPolicy()

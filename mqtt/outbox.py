@@ -12,7 +12,8 @@ Rules (see docs/clinic-link.md, "Delivery contract", and :mod:`mqtt.delivery`):
   its record id (:meth:`OutboxDrainer.on_receipt`). A sent row without a receipt is
   published again after :func:`mqtt.delivery.resend_delay_s` (back-off per row); the
   clinic drops a copy it already holds by identifier and confirms it again (a PUBACK 16
-  starts a shorter back-off: the broker dropped that copy);
+  starts a shorter back-off: the broker dropped that copy); while no receipt comes, only a
+  few probe rows are resent per round, so an away clinic's queue does not fill with copies;
 - a row the broker refuses (reason >= 128, e.g. 135 Not authorized) is logged as an error
   and stays in the outbox untouched; it is tried again by the next process that drains;
 - after a restart every remaining row is sent again (nothing of this bookkeeping is on disk).
@@ -91,6 +92,8 @@ class OutboxDrainer:
         self._early: set[str] = set()  # receipts for rows not sent by this process yet
         self._early_rows: list[int] = []
         self._first_pass_done = False
+        self._held: set[int] = set()  # due rows held back while the clinic is away
+        self._receipt_since_round = False  # no receipt since the last resend round
         self._cursor = 0
         self._refused: set[int] = set()
         self._at_end = False
@@ -169,8 +172,8 @@ class OutboxDrainer:
                 time.sleep(0.5)
 
     def _sleep_s(self) -> float:
-        if not self._sent or not self._connected:
-            return IDLE_POLL_S
+        if not self._sent or not self._connected or len(self._inflight) >= self.window:
+            return IDLE_POLL_S  # (a PUBACK or a receipt wakes the thread)
         return max(0.0, min(IDLE_POLL_S, min(s.due for s in self._sent.values()) - self._now()))
 
     def _step(self) -> None:
@@ -218,7 +221,18 @@ class OutboxDrainer:
     def _resend_due(self) -> None:
         now = self._now()
         due = sorted((s.due, row_id) for row_id, s in self._sent.items() if s.due <= now)
-        for _due, row_id in due[:max(0, self.window - len(self._inflight))]:
+        if not self._receipt_since_round:
+            # no receipt since the last resends: the clinic is away; probe with the oldest
+            # few, hold the rest until a receipt comes (_take_receipts releases them)
+            for _due, row_id in due[self.resend.probe_rows:]:
+                held = self._sent[row_id]
+                held.due = now + resend_delay_s(self.resend, held.sends)
+                self._held.add(row_id)
+            due = due[:self.resend.probe_rows]
+        due = due[:max(0, self.window - len(self._inflight))]
+        if due:
+            self._receipt_since_round = False
+        for _due, row_id in due:
             sent = self._sent.pop(row_id)
             found = self.store.outbox_batch(row_id - 1, 1)
             if not found or found[0].id != row_id:
@@ -278,6 +292,12 @@ class OutboxDrainer:
         if not ids:
             return
         self.stats.receipts += len(ids)
+        self._receipt_since_round = True
+        now = self._now()
+        for row_id in self._held:  # the clinic is back: what waited may go now
+            if row_id in self._sent:
+                self._sent[row_id].due = now
+        self._held.clear()
         rows: list[int] = []
         for record_id in ids:
             known = self._rows_of.pop(record_id, None)

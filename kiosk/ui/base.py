@@ -87,8 +87,8 @@ class StatusStrip(BoxLayout):
         self._demo_bg.size = (self.demo.width, self.demo.height - dp(6))
 
     def update(self, waiting: int, clinic: str, demo: bool) -> None:
-        send = f"{waiting} record{'s' if waiting != 1 else ''} waiting to be sent" if waiting \
-            else "all records sent"
+        send = (f"{waiting} record{'s' if waiting != 1 else ''} waiting for the clinic"
+                if waiting else "all records at the clinic")  # confirmed by its receipt
         self.text.text = f"{clinic}  ·  {send}"
         self.demo.text = "DEMO SENSORS (simulated)" if demo else ""
         self.demo.width = dp(220) if demo else 0

@@ -142,7 +142,7 @@ class SettingsScreen(KioskScreen):
         if self.app.camera_message:
             root.add_widget(Txt(self.app.camera_message, 20, T.DANGER, bold=True))
         root.add_widget(Txt(f"Clinic: {m.clinic.status_text()} · {m.outbox_waiting()} "
-                            "records waiting to send", 20))
+                            "records waiting for the clinic", 20))
         row("Spoken cues and beeps", ("On", lambda: self._set(audio=True), s.audio),
             ("Off", lambda: self._set(audio=False), not s.audio))
         row(f"Volume {round(s.volume * 100)}%",

@@ -148,6 +148,33 @@ def test_unconfirmed_rows_are_resent_with_back_off(tmp_path: Path) -> None:
     assert store.outbox_count() == 2
 
 
+def test_an_away_clinic_gets_probes_not_every_row_again(tmp_path: Path) -> None:
+    store = _store(tmp_path, 30)
+    fake, clock = FakeBroker(), FakeClock()
+    policy = ResendPolicy(first_s=10, factor=1, max_s=10, unrouted_first_s=10, probe_rows=5)
+    d = OutboxDrainer(store, fake.publish, resend=policy, clock=clock)
+    d.start()
+    d.set_connected(True)
+    try:
+        wait_for(lambda: len(fake.sent) == 30, 5, "first sends")
+        for round_no in (1, 2):  # nobody confirms anything: 5 probes a round, 25 held
+            for mid, _row in fake.sent[-30 if round_no == 1 else -5:]:
+                d.on_publish(mid, 16)
+            wait_for(lambda: d.inflight == 0, 5, "PUBACKs")
+            clock.t += 10.1
+            d.notify()
+            wait_for(lambda n=30 + 5 * round_no: len(fake.sent) == n, 5, "5 probes")
+            time.sleep(0.1)
+            assert len(fake.sent) == 30 + 5 * round_no
+            assert fake.ids()[-5:] == [f"r{i}" for i in range(5)]
+        d.on_receipt(["r0"])  # the clinic is back: the held rows go at once
+        wait_for(lambda: len(fake.sent) == 65, 5, "the 25 held rows")
+        assert fake.ids()[40:] == [f"r{i}" for i in range(5, 30)]
+        assert d.stats.resent == 35
+    finally:
+        d.stop()
+
+
 def test_resend_policy_is_a_pure_function() -> None:
     p = ResendPolicy(first_s=30, factor=2, max_s=1800)
     assert [resend_delay_s(p, n) for n in (1, 2, 3, 6, 7, 10_000)] == [30, 60, 120, 960,
