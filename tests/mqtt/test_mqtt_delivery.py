@@ -189,3 +189,38 @@ def test_kiosk_offline_gets_three_messages_and_a_plan_exactly_once(
     assert store.current_plan()[0].version == 2  # type: ignore[index]
     print(f"\nkiosk offline: 3 messages and plan v2 sent, {len(got)} messages and plan "
           f"v{store.current_plan()[0].version} stored once")  # type: ignore[index]
+
+
+def test_hostile_receipts_are_refused_and_delete_nothing(broker: Broker, tmp_path: Path) -> None:
+    from mqtt.clinic import publish_once
+
+    store = TherapyStore(tmp_path / "dev" / "rehab.db")
+    expected = add_pain_records(store, "dev-1", 3)
+    link = DeviceLink(device_config(tmp_path / "dev", broker.url), store, resend=QUICK,
+                      reconnect_max_s=1)
+    link.start()
+    hostile = {b"": "not_json", b"{}": "bad_field", b"[]": "bad_field", b"[1, 2]": "bad_field",
+               b"\xff\xfe": "not_json", b"[" * 60_000: "oversize",
+               b"[" * 5000 + b"]" * 5000: "not_json", b'["' + b"x" * 81 + b'"]': "bad_field",
+               ("[" + ",".join(['"a"'] * 101) + "]").encode(): "bad_field"}
+    try:
+        assert link.wait_connected(10)
+        wait_for(lambda: link.drainer.stats.unrouted == 3, 10, "3 sends nobody took")
+        cfg = load_config(tmp_path / "tool", broker=broker.url, require_device=False)
+        for payload in hostile:
+            publish_once(cfg.broker, "evil", "rehab/v1/c1/dev-1/ack", payload)
+        publish_once(cfg.broker, "evil", "rehab/v1/c1/dev-1/ack", b'["not-a-row"]')
+        wait_for(lambda: link.stats.rejected_total == len(hostile), 10, "the refusals")
+        assert {str(k): v for k, v in link.stats.rejected.items()} == {
+            "not_json": 3, "bad_field": 5, "oversize": 1}
+        assert store.outbox_count() == 3 and link.connected.is_set()  # nothing deleted
+        watcher = start_watcher(tmp_path / "clinic", broker.url)  # then a real clinic
+        try:
+            assert link.wait_drained(15)
+            assert watcher.store.identifiers() == expected
+        finally:
+            watcher.stop()
+        print(f"\nhostile receipts: refused {link.stats.as_dict()['rejected']}, then 3 "
+              f"records confirmed by the clinic")
+    finally:
+        link.stop()

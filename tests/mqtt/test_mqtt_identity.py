@@ -151,8 +151,19 @@ def test_receipts_only_from_the_clinic(shipped: Shipped, tmp_path: Path) -> None
     with pytest.raises(BrokerRefused, match="135"):  # nor can the clinic's tools login
         publish_once(shipped.broker_config("clinic", tmp_path), "t",
                      "rehab/v1/c1/dev-a/ack", b'["r1"]')
-    publish_once(shipped.broker_config("clinic", tmp_path), "w", "rehab/v1/c1/dev-a/ack",
-                 b'["r1"]', as_tool=False)  # the clinic's ingest login can
+    # only device A reads its receipts: B may subscribe (Mosquitto grants it) but gets none
+    own = _intruder(shipped, tmp_path, "a", "a", subscribe="rehab/v1/c1/dev-a/ack")
+    spy = _intruder(shipped, tmp_path, "b", "b", subscribe="rehab/v1/c1/dev-a/ack")
+    try:
+        time.sleep(0.2)  # SUBACKs
+        publish_once(shipped.broker_config("clinic", tmp_path), "w", "rehab/v1/c1/dev-a/ack",
+                     b'["r1"]', as_tool=False)  # the clinic's ingest login can
+        wait_for(lambda: own.received, 5, "A's receipt")  # type: ignore[attr-defined]
+        time.sleep(0.2)
+        assert spy.received == []  # type: ignore[attr-defined]
+    finally:
+        _close(own)
+        _close(spy)
 
 
 def test_two_clinic_ingest_logins_share_records_and_a_device_cannot_join(
