@@ -88,7 +88,7 @@ class SourceContract:
         await asyncio.wait_for(loop(), self.TIMEOUT_S)
         return chunks
 
-    async def rest(self, source: Any) -> list[Any]:
+    async def rest(self, source: Any, timeout_s: float | None = None) -> list[Any]:
         """What iterating still gives; fails unless the stream ends within the timeout."""
         out: list[Any] = []
 
@@ -96,7 +96,7 @@ class SourceContract:
             async for chunk in source:
                 out.append(chunk)
 
-        await asyncio.wait_for(loop(), self.TIMEOUT_S)
+        await asyncio.wait_for(loop(), timeout_s if timeout_s is not None else self.TIMEOUT_S)
         return out
 
     # ---- the contract ----
