@@ -43,3 +43,45 @@ def test_shipped_broker_config_with_script_made_credentials(tmp_path: Path) -> N
     finally:
         shipped.broker.stop()
     assert "Error" not in shipped.broker.log.read_text()
+
+
+def test_shipped_broker_carries_the_largest_session_a_plan_allows(tmp_path: Path) -> None:
+    """10 sets x 100 reps (the plan's limits) is one FHIR bundle of about 2.6 MB: the
+    shipped max_packet_size must let it through (1 MiB once disconnected the device over
+    and over and held back everything queued behind it)."""
+    from datetime import datetime, timedelta, timezone
+
+    from therapy.ports import FhirEncoder
+    from therapy.records import RepRecord, SessionRecord, new_id
+
+    shipped = shipped_broker(tmp_path / "broker", {
+        "dev": ["device", "--clinic", "c1", "--device", "dev-9"],
+        "clinic": ["clinic", "--clinic", "c1"]})
+    try:
+        watcher = ClinicWatcher(shipped.broker_config("clinic", tmp_path), "c1",
+                                ClinicStore(tmp_path / "clinic" / "clinic.db"))
+        watcher.start()
+        write_toml(tmp_path / "dev", **shipped.toml("dev"))
+        store = TherapyStore(tmp_path / "dev" / "rehab.db")
+        start = datetime.now(timezone.utc) - timedelta(hours=1)
+        reps = tuple(RepRecord(s + 1, i + 1, 5.0 * i, 5.0 * i + 4, 60.0 + i % 7, 2.0, 1.0, 1.0)
+                     for s in range(10) for i in range(100))
+        rec = SessionRecord(new_id(), "knee_extension_seated", "right", "knee", start,
+                            start + timedelta(minutes=50), 10, 100, 70.0, 3.0, reps, 10, True)
+        items = FhirEncoder("dev-9").session_items(rec)
+        assert max(len(i.payload) for i in items) > 2_000_000
+        store.save_session(rec, items)
+        expected = add_pain_records(store, "dev-9", 1)  # queued behind the big one
+        link = DeviceLink(load_config(tmp_path / "dev"), store)
+        link.start()
+        try:
+            assert link.wait_drained(30), link.last_error
+            wait_for(lambda: expected <= watcher.store.identifiers()
+                     and len(watcher.store.identifiers()) == len(expected) + len(items),
+                     10, "the session and the pain report")
+        finally:
+            link.stop()
+            watcher.stop()
+        assert store.outbox_count() == 0
+    finally:
+        shipped.broker.stop()
