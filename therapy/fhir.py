@@ -182,8 +182,11 @@ def pain_observation(p: PainReport, device_id: str) -> dict[str, Any]:
 
 def questionnaire_response(q: QuestionnaireAnswers, device_id: str) -> dict[str, Any]:
     """Intake or check-in answers as a FHIR QuestionnaireResponse."""
-    items = []
+    items: list[dict[str, Any]] = []
     for link_id, value in q.answers:
+        if value is None or isinstance(value, str) and not value.strip():
+            items.append({"linkId": link_id})  # left blank: R4 has no empty valueString
+            continue
         if isinstance(value, bool):
             ans: dict[str, Any] = {"valueBoolean": value}
         elif isinstance(value, int):

@@ -32,9 +32,8 @@ def _wait(cond, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped
 @pytest.mark.timeout(60)
 async def test_kiosk_sends_through_the_device_link(tmp_path: Path) -> None:
     broker = Broker(tmp_path / "broker").start()
-    # stores and confirms records; FHIR validation off: the intake QuestionnaireResponse
-    # carries an empty valueString (invalid R4), which a validating clinic never confirms
-    watcher = start_watcher(tmp_path / "clinic", broker.url, validate=None)
+    # stores, validates (FHIR R4B) and confirms records
+    watcher = start_watcher(tmp_path / "clinic", broker.url)
     try:
         data = tmp_path / "data"
         data.mkdir()

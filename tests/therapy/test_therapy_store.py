@@ -120,6 +120,12 @@ def test_fhir_resources_validate_with_fhir_resources_r4b() -> None:
                              (("sleep", 7), ("walked", True), ("comment", "ok"), ("kg", 71.5)))
     qr = QuestionnaireResponse.model_validate(fhir.questionnaire_response(q, "dev-1"))
     assert [i.linkId for i in qr.item] == ["sleep", "walked", "comment", "kg"]
+    # a question left blank (the intake's optional free text) has no answer, not an empty
+    # valueString, which R4 refuses and a validating clinic would never confirm
+    q = QuestionnaireAnswers(new_id(), "urn:rehab-kiosk:questionnaire:intake", NOW,
+                             (("goal", ""), ("notes", "  "), ("sleep", 7)))
+    qr = QuestionnaireResponse.model_validate(fhir.questionnaire_response(q, "dev-1"))
+    assert [(i.linkId, i.answer) for i in qr.item[:2]] == [("goal", None), ("notes", None)]
     assert all(r.status == "final" for r in obs)  # fhir.resources does not check value sets
 
 
