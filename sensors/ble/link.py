@@ -11,6 +11,7 @@ supervision timeout on its own).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -119,6 +120,32 @@ class WearableLink:
             raise
         return client
 
+    async def _connect_unless_stopped(self) -> BleakClient | None:
+        """:meth:`_connect`, given up when :meth:`stop` comes first (None): a connection
+        attempt to a wearable that is away may take many seconds to fail."""
+        if self._stop.is_set():
+            return None
+        attempt = asyncio.ensure_future(self._connect())
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait([attempt, stop], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            attempt.cancel()
+            raise
+        finally:
+            stop.cancel()
+        if attempt.done():
+            return attempt.result()
+        attempt.cancel()  # _connect disconnects what it had opened
+        with contextlib.suppress(asyncio.CancelledError, *LINK_ERRORS):
+            await attempt
+        return None
+
+    async def _backoff(self, attempt: int) -> None:
+        """Wait before the next attempt; :meth:`stop` ends the wait."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), backoff_s(self.policy.backoff, attempt))
+
     async def _disconnect(self, client: BleakClient) -> None:
         try:
             await _request(client.disconnect())
@@ -159,7 +186,7 @@ class WearableLink:
         try:
             while not self._stop.is_set():
                 try:
-                    client = await self._connect()
+                    client = await self._connect_unless_stopped()
                 except LINK_ERRORS as exc:
                     reason = _reason(exc)
                     now = self.clock.now()
@@ -169,9 +196,11 @@ class WearableLink:
                     if now - away_since > self.policy.max_away_s:
                         self._emit(LinkEventKind.GONE, reason, now - away_since)
                         return
-                    await asyncio.sleep(backoff_s(self.policy.backoff, attempt))
+                    await self._backoff(attempt)
                     attempt += 1
                     continue
+                if client is None:  # stopped while connecting
+                    return
                 attempt = 0
                 self._client = client
                 self.connected = True

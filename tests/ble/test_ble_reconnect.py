@@ -1,5 +1,6 @@
 """Drops mid-set through the real GATT path: pause, reconnect with back-off, resume, gap
-recorded; a wearable that stays away ends the set cleanly; a low battery warns."""
+recorded; a wearable that stays away ends the set cleanly (and a stopped link ends even
+while an attempt to reach it is pending); a low battery warns."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from ble_world import World
 
 from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock
+from sensors.ble.connector import BleakConnector, plain_resolve
+from sensors.ble.drivers import RehabImuDriver
 from sensors.ble.events import LinkEventKind, LinkPolicy
+from sensors.ble.link import WearableLink
 from sensors.ble.live import LiveSet
+from sensors.ble.ports import Wearable, WearableKind
 from sensors.ble.supervision import ActionKind, SetGap
+from sensors.ble.virtual import BumbleBleakBackend
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment
 
@@ -119,8 +125,11 @@ async def test_a_wearable_that_stays_away_ends_the_set_cleanly() -> None:
     while not source.link.connected:
         await asyncio.sleep(0.02)
     await asyncio.sleep(2.0 / SPEED)
-    away = asyncio.ensure_future(dev.drop(for_s=30.0))
-    await asyncio.wait_for(reader, 30.0)  # the source ends by itself: no exception
+    away = asyncio.ensure_future(dev.drop(for_s=600.0))  # gone for good
+    # The source ends by itself, no exception, while the wearable is still away. Before,
+    # the reconnection attempt never returned until the wearable advertised again.
+    await asyncio.wait_for(reader, 15.0)
+    assert dev.away
     gaps = await live.close()
     away.cancel()
     await source.aclose()
@@ -158,3 +167,26 @@ async def test_battery_below_15_percent_warns_once() -> None:
     await dev.close()
     assert warnings == ["shank sensor battery low (12 %): charge it after this set"]
     assert control.calls == []
+
+
+@pytest.mark.timeout(60)
+async def test_stop_ends_a_link_whose_wearable_is_away_at_once() -> None:
+    """A connection attempt may take long to fail (BlueZ: many seconds); stop() ends it.
+    Before, run() went on waiting for the attempt."""
+    sim = simulate(SimConfig(reps=2, drop_prob=0.0))
+    world = World(ScaledClock(SPEED))
+    dev = await world.rehab_imu(1, sim.distal)
+    await dev.device.stop_advertising()  # switched on, but out of range
+    connector = BleakConnector(backend=BumbleBleakBackend, resolve=plain_resolve,
+                               bumble_air=world.air, max_attempts=1,
+                               bumble_connect_timeout_s=60.0)
+    w = Wearable(dev.address, dev.name, WearableKind.REHAB_IMU, BodySegment.SHANK)
+    link = WearableLink(w, RehabImuDriver(world.clock), connector, clock=world.clock,
+                        policy=FAST)
+    task = asyncio.ensure_future(link.run())
+    await asyncio.sleep(0.3)  # the first attempt is pending
+    assert not task.done() and link.events_ == []
+    link.stop()
+    await asyncio.wait_for(task, 2.0)
+    await dev.close()
+    assert link.queue.get_nowait() is None and not link.connected

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import pytest
 from ble.ble_world import World
 from source_contract import ENDED, ImuSourceContract
 
@@ -64,17 +63,6 @@ class TestBleSourceContract(ImuSourceContract):
         except Exception as exc:  # noqa: BLE001 - returned for the contract to judge
             return exc
         return ENDED
-
-    @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-        "issue 13 finding: a wearable gone for good never ends the BLE stream. The "
-        "reconnection attempt to a silent virtual wearable does not return until it "
-        "advertises again (the virtual backend's 1 s connect timeout does not end it), and "
-        "WearableLink.stop() cannot interrupt it, so neither the link's max_away_s nor "
-        "LiveSet's END ends run(); "
-        "tests/ble's stays-away case passes only because its wearable comes back after 30 s. "
-        "Remove this mark when the link bounds a connection attempt by stop()."))
-    async def test_a_failure_is_the_end_or_a_sensor_error(self, stack) -> None:
-        await super().test_a_failure_is_the_end_or_a_sensor_error(stack)
 
 
 class _Control:
