@@ -1,4 +1,5 @@
-"""Regenerate vectors.json from the Python codec: ``python hw/protocol/make_vectors.py``.
+"""Regenerate vectors.json from the Python codec (:mod:`protocol`), with the project
+installed (``make install``): ``.venv/bin/python hw/protocol/make_vectors.py``.
 
 The committed vectors.json is the contract: the Python codec and the C codec are both
 tested against it, so regenerate only for a deliberate protocol change, then review the
@@ -8,18 +9,15 @@ diff byte by byte (and bump PROTOCOL_VERSION if an old peer would misread the ne
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from protocol.cobs import cobs_decode, cobs_encode  # noqa: E402
-from protocol.codec import FrameDecoder, encode_frame, encode_raw  # noqa: E402
-from protocol.crc import CRC_CHECK  # noqa: E402
-from protocol.fields import to_fields  # noqa: E402
-from protocol.messages import (  # noqa: E402
+from protocol.cobs import cobs_decode, cobs_encode
+from protocol.codec import FrameDecoder, encode_frame, encode_raw
+from protocol.crc import CRC_CHECK
+from protocol.fields import to_fields
+from protocol.messages import (
     PROTOCOL_VERSION,
     Ack,
     Battery,
