@@ -40,12 +40,17 @@ BATTERY_LEVEL_LEN = 1
 BATTERY_MAX_PCT = 100
 
 
+def _decode(what: str, msg_type: int, data: bytes | bytearray, offset: int = 0) -> Message:
+    """The protocol message in ``data[offset:]``; :class:`BlePayloadError` naming ``what``."""
+    try:
+        return decode_payload(msg_type, bytes(data[offset:]))
+    except PayloadError as exc:
+        raise BlePayloadError(what, len(data), str(exc)) from exc
+
+
 def parse_batch(data: bytes | bytearray) -> ImuBatch:
     """An IMU batch notification (PROTOCOL.md section 3, IMU_BATCH)."""
-    try:
-        msg = decode_payload(MsgType.IMU_BATCH, bytes(data))
-    except PayloadError as exc:
-        raise BlePayloadError("IMU batch", len(data), str(exc)) from exc
+    msg = _decode("IMU batch", MsgType.IMU_BATCH, data)
     assert isinstance(msg, ImuBatch)
     return msg
 
@@ -60,18 +65,12 @@ def parse_control(data: bytes | bytearray) -> Message:
     """A control notification (HELLO, ACK, ERROR, TIME_RESP, BATTERY) or a written command."""
     if len(data) < CONTROL_TYPE_LEN:
         raise BlePayloadError("control", len(data), "empty value")
-    try:
-        return decode_payload(data[0], bytes(data[CONTROL_TYPE_LEN:]))
-    except PayloadError as exc:
-        raise BlePayloadError("control", len(data), str(exc)) from exc
+    return _decode("control", data[0], data, CONTROL_TYPE_LEN)
 
 
 def parse_device_info(data: bytes | bytearray) -> Hello:
     """The device-info characteristic: a HELLO payload (version, firmware, id, sensors)."""
-    try:
-        msg = decode_payload(MsgType.HELLO, bytes(data))
-    except PayloadError as exc:
-        raise BlePayloadError("device info", len(data), str(exc)) from exc
+    msg = _decode("device info", MsgType.HELLO, data)
     assert isinstance(msg, Hello)
     return msg
 
