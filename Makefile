@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := rehab exercises protocol sensors motion therapy firmware_bridge mqtt kiosk
+PACKAGES := rehab exercises protocol sensors motion therapy firmware_bridge mqtt clinic kiosk
 
 .PHONY: install run test bench clean
 

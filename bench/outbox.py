@@ -82,8 +82,8 @@ def drain(tmp: Path, backlog: int, max_inflight: int) -> None:
         batch = items(1000) if start + 2000 <= backlog else batch
     size_kb = len(batch[0].payload) / 1024
     broker = start_broker(tmp, port)
-    from mqtt.clinic import ClinicWatcher
-    from mqtt.clinic_store import ClinicStore
+    from clinic.link import ClinicWatcher
+    from clinic.store import ClinicStore
 
     clinic_cfg = load_config(tmp / "drain", broker=f"mqtt://127.0.0.1:{port}", clinic="bench",
                              require_device=False)

@@ -91,7 +91,7 @@ def _device(device: str) -> str:
 
 def _publish(cfg: Any, device: str, leaf: str, payload: bytes | str,
              retain: bool = False) -> None:
-    from mqtt.clinic import publish_once
+    from clinic.link import publish_once
     from mqtt.errors import LinkError
     from mqtt.topics import Topics
 
@@ -158,7 +158,7 @@ def _version_step(store: Any, device: str, version: int) -> None:
 
 
 def plan_push(args: argparse.Namespace) -> int:
-    from mqtt.clinic_store import ClinicStore
+    from clinic.store import ClinicStore
     from therapy.errors import PlanError
     from therapy.plan import parse_plan_bytes
     from therapy.signing import seal
@@ -190,7 +190,7 @@ def plan_push(args: argparse.Namespace) -> int:
 
 
 def message(args: argparse.Namespace) -> int:
-    from mqtt.clinic_store import ClinicStore
+    from clinic.store import ClinicStore
     from therapy.clinic_items import MAX_MESSAGE_TEXT, seal_message
     from therapy.records import new_id
 
@@ -210,7 +210,7 @@ def message(args: argparse.Namespace) -> int:
 
 
 def appoint(args: argparse.Namespace) -> int:
-    from mqtt.clinic_store import ClinicStore
+    from clinic.store import ClinicStore
     from therapy.clinic_items import MAX_MINUTES, seal_appointment
     from therapy.dates import parse_time
     from therapy.errors import PlanError
@@ -238,9 +238,9 @@ def appoint(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from mqtt.clinic_store import ClinicStore
+    from clinic.store import ClinicStore
     from mqtt.errors import LinkError
-    from mqtt.report import gather, write_report
+    from clinic.report import gather, write_report
 
     cfg = _cfg(args)
     store = ClinicStore(cfg.data_dir / "clinic.db")
@@ -256,8 +256,8 @@ def report(args: argparse.Namespace) -> int:
 
 
 def watch(args: argparse.Namespace) -> int:
-    from mqtt.clinic import ClinicWatcher, fhir_validator
-    from mqtt.clinic_store import ClinicStore
+    from clinic.link import ClinicWatcher, fhir_validator
+    from clinic.store import ClinicStore
 
     cfg = _cfg(args)
     store = ClinicStore(cfg.data_dir / "clinic.db")

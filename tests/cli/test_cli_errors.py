@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mqtt.clinic_store import ClinicStore
+from clinic.store import ClinicStore
 from rehab.cli import main
 from sensors.replay import write_csv
 from sensors.sim import SimConfig, simulate

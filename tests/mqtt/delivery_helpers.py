@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from mqtt.clinic import ClinicWatcher
+from clinic.link import ClinicWatcher
 from mqtt.outbox import DrainStats
 from therapy.ports import FhirEncoder
 from therapy.records import PainPhase, PainReport, new_id

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from mqtt.clinic import ClinicWatcher
-from mqtt.clinic_store import ClinicStore
+from clinic.link import ClinicWatcher
+from clinic.store import ClinicStore
 from mqtt.config import LinkConfig, load_config
 
 

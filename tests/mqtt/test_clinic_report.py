@@ -6,8 +6,8 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from mqtt.clinic_store import ClinicStore
-from mqtt.report import gather, render_html, write_report
+from clinic.store import ClinicStore
+from clinic.report import gather, render_html, write_report
 from therapy import fhir
 from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
 

@@ -11,8 +11,8 @@ from delivery_helpers import add_pain_records
 from link_helpers import wait_for, write_toml
 from shipped_broker import shipped_broker
 
-from mqtt.clinic import ClinicWatcher
-from mqtt.clinic_store import ClinicStore
+from clinic.link import ClinicWatcher
+from clinic.store import ClinicStore
 from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from therapy.store import TherapyStore

@@ -192,7 +192,7 @@ def test_kiosk_offline_gets_three_messages_and_a_plan_exactly_once(
 
 
 def test_hostile_receipts_are_refused_and_delete_nothing(broker: Broker, tmp_path: Path) -> None:
-    from mqtt.clinic import publish_once
+    from clinic.link import publish_once
 
     store = TherapyStore(tmp_path / "dev" / "rehab.db")
     expected = add_pain_records(store, "dev-1", 3)

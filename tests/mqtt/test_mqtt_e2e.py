@@ -117,7 +117,7 @@ def test_watch_command_and_persistent_session(broker: Broker, tmp_path: Path,
 
     from link_helpers import write_toml
 
-    from mqtt.clinic_store import ClinicStore
+    from clinic.store import ClinicStore
 
     clinic_dir = tmp_path / "clinic"
     write_toml(clinic_dir, broker=broker.url, clinic="c1")

@@ -21,7 +21,7 @@ from link_helpers import start_watcher, wait_for, write_toml
 from paho.mqtt.enums import CallbackAPIVersion
 from rehab_broker import Broker
 
-from mqtt.clinic import MAX_PACKET_BYTES as CLINIC_MAX_PACKET
+from clinic.link import MAX_PACKET_BYTES as CLINIC_MAX_PACKET
 from mqtt.config import load_config
 from mqtt.device import MAX_PACKET_BYTES as DEVICE_MAX_PACKET
 from mqtt.delivery import RECEIPT_MAX_BYTES

@@ -24,8 +24,8 @@ from link_helpers import wait_for, write_toml
 from shipped_broker import Shipped, shipped_broker
 
 from mqtt.client import connect, make_client
-from mqtt.clinic import ClinicWatcher, publish_once
-from mqtt.clinic_store import ClinicStore
+from clinic.link import ClinicWatcher, publish_once
+from clinic.store import ClinicStore
 from mqtt.config import load_config
 from mqtt.delivery import ResendPolicy
 from mqtt.device import DeviceLink

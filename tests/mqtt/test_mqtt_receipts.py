@@ -8,7 +8,7 @@ import threading
 from link_helpers import wait_for
 
 from mqtt.delivery import decode_receipt
-from mqtt.receipts import ReceiptBatcher
+from clinic.receipts import ReceiptBatcher
 
 
 def test_receipts_are_batched_per_device_and_none_is_lost() -> None:

@@ -13,7 +13,7 @@ import pytest
 from link_helpers import start_watcher, wait_for, write_toml
 from rehab_broker import Broker
 
-from mqtt.clinic import publish_once
+from clinic.link import publish_once
 from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from rehab.cli import main

@@ -19,8 +19,8 @@ from link_helpers import wait_for, write_toml
 from rehab_broker import Broker, free_port
 from tls_certs import make_pki
 
-from mqtt.clinic import ClinicWatcher, publish_once
-from mqtt.clinic_store import ClinicStore
+from clinic.link import ClinicWatcher, publish_once
+from clinic.store import ClinicStore
 from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from mqtt.errors import BrokerRefused

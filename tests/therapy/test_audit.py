@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mqtt.clinic_store import ClinicStore
+from clinic.store import ClinicStore
 from mqtt.inbound import check_record
 from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit
 from therapy.fhir import resource_identifier

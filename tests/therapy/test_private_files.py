@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.settings import KioskSettings, save_settings
-from mqtt.clinic_store import ClinicStore
+from clinic.store import ClinicStore
 from rehab.cli import main
 from therapy.audit import AuditKind, record_audit
 from therapy.private_files import DataDirError, private_dir

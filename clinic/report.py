@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from mqtt.clinic_store import ClinicStore, SessionRow
+from clinic.store import ClinicStore, SessionRow
 from mqtt.errors import LinkError
 from therapy.errors import PlanError
 from therapy.plan import Plan, parse_plan_bytes

@@ -2,7 +2,7 @@
 
 :class:`ClinicWatcher` subscribes to every device of a clinic with ``clean_start=False``
 and a session expiry, so QoS 1 records published while it was away are delivered when it
-comes back. Records are stored in :class:`~mqtt.clinic_store.ClinicStore`, deduplicated
+comes back. Records are stored in :class:`~clinic.store.ClinicStore`, deduplicated
 by identifier; live events and device states are kept in memory for the watch table.
 """
 
@@ -21,14 +21,14 @@ import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from mqtt.client import RECONNECT_MAX_S, connect, make_client
-from mqtt.clinic_store import ClinicStore
+from clinic.store import ClinicStore
 from mqtt.config import BrokerConfig
 from mqtt.errors import BrokerRefused, LinkError
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import (CLINIC_RULES, RECORD_MAX_BYTES, InboundRejected, InboundStats,
                           Reject, accept, safe_prefix, should_log)
 from mqtt.delivery import RECORD_ID_PROPERTY, valid_record_id
-from mqtt.receipts import ReceiptBatcher
+from clinic.receipts import ReceiptBatcher
 from mqtt.topics import (INGEST_LEAVES, Leaf, Topics, ingest_filters, ingest_group, parse_topic,
                          valid_id, watch_filters)
 
