@@ -20,7 +20,9 @@ Default data dir: ``$REHAB_DATA_DIR``, else systemd's ``$STATE_DIRECTORY``
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +31,8 @@ from urllib.parse import unquote, urlsplit
 
 from mqtt.errors import ConfigError
 from mqtt.topics import valid_id
+
+log = logging.getLogger(__name__)
 
 CONFIG_NAME = "rehab.toml"
 DEFAULT_BROKER = "mqtt://127.0.0.1:1883"
@@ -117,6 +121,20 @@ def parse_broker_url(url: str, *, username: str = "", password: str = "") -> Bro
                         unquote(parts.password) if parts.password else password)
 
 
+def _keep_private(path: Path) -> None:
+    """A config holding the broker password is 0600: made so when others could read it."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            log.warning("%s holds the broker password and others can read it (mode %o); "
+                        "it could not be made 0600: %s", path, mode, exc.strerror)
+        else:
+            log.warning("%s holds the broker password and others could read it (mode %o): "
+                        "made it 0600", path, mode)
+
+
 def load_config(data_dir: Path | str | None = None, *, broker: str | None = None,
                 device: str | None = None, clinic: str | None = None,
                 require_device: bool = True) -> LinkConfig:
@@ -129,6 +147,8 @@ def load_config(data_dir: Path | str | None = None, *, broker: str | None = None
             file = tomllib.loads(path.read_text())
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
+        if file.get("password"):
+            _keep_private(path)
 
     def get(key: str) -> str:
         value = file.get(key, "")

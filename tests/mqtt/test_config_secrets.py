@@ -67,3 +67,23 @@ def test_kiosk_journal_does_not_show_the_password(tmp_path: Path,
     assert "clinic link not started" in caplog.text and "***" in caplog.text
     assert SECRET not in caplog.text
     store.close()
+
+
+def test_a_config_holding_the_password_is_made_private(tmp_path: Path, caplog) -> None:
+    """rehab.toml written by hand (umask 022: 0644) holds the broker password: loading it
+    makes it 0600 and says so; a config without a password is left as it is."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    secret = tmp_path / "a" / "rehab.toml"
+    secret.write_text(f'broker = "mqtts://broker.example.org"\ndevice = "dev-1"\n'
+                      f'username = "dev-1"\npassword = "{SECRET}"\n')
+    secret.chmod(0o644)
+    plain = tmp_path / "b" / "rehab.toml"
+    plain.write_text('broker = "mqtts://broker.example.org"\ndevice = "dev-1"\n')
+    plain.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="mqtt.config"):
+        load_config(tmp_path / "a")
+        load_config(tmp_path / "b")
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert plain.stat().st_mode & 0o777 == 0o644
+    assert "made it 0600" in caplog.text and SECRET not in caplog.text
