@@ -5,6 +5,7 @@ records and its receipts empty the device's outbox."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from delivery_helpers import add_pain_records
@@ -20,16 +21,22 @@ from therapy.store import TherapyStore
 pytestmark = pytest.mark.timeout(60)
 
 
-def test_shipped_broker_config_with_script_made_credentials(tmp_path: Path) -> None:
+def _shipped(tmp_path: Path) -> tuple[Any, ClinicWatcher, TherapyStore]:
+    """The shipped broker with a device dev-9 and clinic c1 made by make-credentials.sh, the
+    clinic's watcher started, the device's config written and its store opened."""
     shipped = shipped_broker(tmp_path / "broker", {
         "dev": ["device", "--clinic", "c1", "--device", "dev-9"],
         "clinic": ["clinic", "--clinic", "c1"]})
+    watcher = ClinicWatcher(shipped.broker_config("clinic", tmp_path), "c1",
+                            ClinicStore(tmp_path / "clinic" / "clinic.db"))
+    watcher.start()
+    write_toml(tmp_path / "dev", **shipped.toml("dev"))
+    return shipped, watcher, TherapyStore(tmp_path / "dev" / "rehab.db")
+
+
+def test_shipped_broker_config_with_script_made_credentials(tmp_path: Path) -> None:
+    shipped, watcher, store = _shipped(tmp_path)
     try:
-        watcher = ClinicWatcher(shipped.broker_config("clinic", tmp_path), "c1",
-                                ClinicStore(tmp_path / "clinic" / "clinic.db"))
-        watcher.start()
-        write_toml(tmp_path / "dev", **shipped.toml("dev"))
-        store = TherapyStore(tmp_path / "dev" / "rehab.db")
         expected = add_pain_records(store, "dev-9", 3)
         link = DeviceLink(load_config(tmp_path / "dev"), store)
         link.start()
@@ -54,15 +61,8 @@ def test_shipped_broker_carries_the_largest_session_a_plan_allows(tmp_path: Path
     from therapy.ports import FhirEncoder
     from therapy.records import RepRecord, SessionRecord, new_id
 
-    shipped = shipped_broker(tmp_path / "broker", {
-        "dev": ["device", "--clinic", "c1", "--device", "dev-9"],
-        "clinic": ["clinic", "--clinic", "c1"]})
+    shipped, watcher, store = _shipped(tmp_path)
     try:
-        watcher = ClinicWatcher(shipped.broker_config("clinic", tmp_path), "c1",
-                                ClinicStore(tmp_path / "clinic" / "clinic.db"))
-        watcher.start()
-        write_toml(tmp_path / "dev", **shipped.toml("dev"))
-        store = TherapyStore(tmp_path / "dev" / "rehab.db")
         start = datetime.now(timezone.utc) - timedelta(hours=1)
         reps = tuple(RepRecord(s + 1, i + 1, 5.0 * i, 5.0 * i + 4, 60.0 + i % 7, 2.0, 1.0, 1.0)
                      for s in range(10) for i in range(100))
