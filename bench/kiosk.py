@@ -75,11 +75,11 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         out["first_frame_s"] = time.perf_counter() - t_start
         if mode == "live":
             model.lock.locked = False
-            app.go("today")
-            app.start_exercise(model.plan()[0].exercises[0])
-            app.screens["pain"].choose(2)  # type: ignore[attr-defined]
-            app.screens["pain"].done()  # type: ignore[attr-defined]
-            app.begin_set()
+            app.flow.go("today")
+            app.flow.start_exercise(model.plan()[0].exercises[0])
+            app.screens["pain"].choose(2)
+            app.flow.pain_done()
+            app.flow.begin_set()
             await asyncio.sleep(1.0)  # settle
             flips: list[float] = []
             draws: list[float] = []

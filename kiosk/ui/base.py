@@ -14,16 +14,25 @@ from kiosk.ui import theme as T
 from kiosk.ui.widgets import Badge, BigButton, Txt, paint_bg
 
 if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+    from kiosk.model import KioskModel
+    from kiosk.vm.flow import KioskFlow
 
 
 class KioskScreen(Screen):
+    """A screen draws its view-model and forwards touches to the flow; it never sees the
+    app (``kiosk.vm.flow.KioskFlow`` decides what comes next)."""
+
     title = ""
 
-    def __init__(self, app: KioskApp, **kw: Any) -> None:
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(**kw)
-        self.app = app
+        self.flow = flow
         paint_bg(self)
+
+    @property
+    def model(self) -> KioskModel:
+        """Where the screen's view-models come from (read-only queries)."""
+        return self.flow.model
 
     def refresh(self) -> None:
         """Rebuild the content from the view-model (called on enter and when data change)."""
@@ -35,10 +44,10 @@ class KioskScreen(Screen):
 class TopBar(BoxLayout):
     """Screen title and the navigation buttons (Messages carries the unread badge)."""
 
-    def __init__(self, app: KioskApp, **kw: Any) -> None:
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(orientation="horizontal", size_hint_y=None, height=T.touch_h(60),
                          padding=(dp(8), dp(4)), spacing=dp(6), **kw)
-        self.app = app
+        self.flow = flow
         paint_bg(self, T.PRIMARY_DARK)
         self.title = Txt("", 22, T.WHITE, bold=True, fill=True, shorten=True,
                          shorten_from="right", size_hint_x=1.3)
@@ -53,11 +62,11 @@ class TopBar(BoxLayout):
         msg.add_widget(self.badge)
         self.add_widget(msg)
         self.add_widget(self._btn("Settings", "settings"))
-        self.add_widget(BigButton("Lock", app.lock_now, T.DANGER, size=17, height=52,
+        self.add_widget(BigButton("Lock", flow.lock_now, T.DANGER, size=17, height=52,
                                   size_hint_x=0.7))
 
     def _btn(self, label: str, name: str) -> BigButton:
-        return BigButton(label, lambda: self.app.go(name), T.PRIMARY, size=17, height=52,
+        return BigButton(label, lambda: self.flow.go(name), T.PRIMARY, size=17, height=52,
                          size_hint_x=1)
 
     def update(self, title: str, unread: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
@@ -13,24 +13,23 @@ from kivy.uix.label import Label
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import BigButton, Card, Gauge, MovementAnim, Txt
-from kiosk.vm.pain import QUICK_NOTES, PainStage, PainVM
+from kiosk.vm.pain import QUICK_NOTES, PainStage
+
+if TYPE_CHECKING:
+    from kiosk.vm.flow import KioskFlow
 
 
 class PainScreen(KioskScreen):
     title = "Pain"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
-        self.vm = PainVM(PainStage.BEFORE)
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         self.box = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(10))
         self.add_widget(self.box)
 
-    def start(self, vm: PainVM) -> None:
-        self.vm = vm
-        self.title = "Pain before" if vm.stage == PainStage.BEFORE else "Pain after"
-
     def refresh(self) -> None:
-        vm, b = self.vm, self.box
+        vm, b = self.flow.pain_vm, self.box
+        self.title = "Pain before" if vm.stage == PainStage.BEFORE else "Pain after"
         b.clear_widgets()
         b.add_widget(Txt(vm.question, 28, bold=True, fixed_h=dp(48)))
         b.add_widget(Txt("0 = no pain      10 = worst pain imaginable", 19, T.MUTED,
@@ -62,36 +61,33 @@ class PainScreen(KioskScreen):
         b.add_widget(BoxLayout())  # spacer
         nav = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(10))
         if vm.flagged and vm.stage == PainStage.BEFORE:
-            nav.add_widget(BigButton("Back to Today", self.app.pain_stop, T.DANGER))
+            nav.add_widget(BigButton("Back to Today", self.flow.pain_stop, T.DANGER))
         else:
             ok = vm.rating is not None
             nav.add_widget(BigButton("Continue" if ok else "Choose a number",
-                                     self.done if ok else None,
+                                     self.flow.pain_done if ok else None,
                                      T.GOOD if ok else T.GREY,
                                      text_colour=T.WHITE if ok else T.MUTED))
         b.add_widget(nav)
 
     def choose(self, r: int) -> None:
-        self.vm.choose(r)
+        self.flow.pain_vm.choose(r)
         self.refresh()
 
     def note(self, n: str) -> None:
-        self.vm.toggle_note(n)
+        self.flow.pain_vm.toggle_note(n)
         self.refresh()
-
-    def done(self) -> None:
-        self.app.pain_done(self.vm)
 
 
 class InstructionScreen(KioskScreen):
     title = "How to do it"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         self.anim: MovementAnim | None = None
 
     def refresh(self) -> None:
-        run = self.app.model.run
+        run = self.model.run
         self.clear_widgets()
         if run is None:
             return
@@ -107,7 +103,7 @@ class InstructionScreen(KioskScreen):
         left.add_widget(Txt(run.error or f"{ex.sets} sets of {ex.reps}{hold}. "
                             f"Side: {ex.side}.", 20, T.DANGER if run.error else T.MUTED,
                             fixed_h=dp(56)))
-        left.add_widget(BigButton(f"Start set {run.ctl.set_no + 1}", self.app.begin_set,
+        left.add_widget(BigButton(f"Start set {run.ctl.set_no + 1}", self.flow.begin_set,
                                   T.GOOD, size=28, height=84))
         row.add_widget(left)
         card = Card(size_hint_x=0.8)
@@ -129,8 +125,8 @@ class LiveScreen(KioskScreen):
 
     title = "Exercise"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         root = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(6))
         self.hold = Txt("", 34, T.PRIMARY, bold=True, halign="center", fixed_h=dp(52))
         root.add_widget(self.hold)
@@ -169,15 +165,15 @@ class LiveScreen(KioskScreen):
         b = self.buttons
         b.clear_widgets()
         if mode == "rest":
-            b.add_widget(BigButton("Start next set", self.app.begin_set, T.GOOD))
-            b.add_widget(BigButton("Finish now", self.app.stop_set, T.DANGER, size_hint_x=0.6))
+            b.add_widget(BigButton("Start next set", self.flow.begin_set, T.GOOD))
+            b.add_widget(BigButton("Finish now", self.flow.stop_set, T.DANGER, size_hint_x=0.6))
         elif mode in ("run", "paused"):
-            b.add_widget(BigButton("Resume" if mode == "paused" else "Pause", self.app.pause_set,
+            b.add_widget(BigButton("Resume" if mode == "paused" else "Pause", self.flow.pause_set,
                                    T.PRIMARY))
-            b.add_widget(BigButton("Stop", self.app.stop_set, T.DANGER))
+            b.add_widget(BigButton("Stop", self.flow.stop_set, T.DANGER))
 
     def refresh(self) -> None:
-        run = self.app.model.run
+        run = self.model.run
         if run is None:
             return
         run.poll()
@@ -188,7 +184,7 @@ class LiveScreen(KioskScreen):
         # the needle eases toward the measured angle: smooth between sensor updates
         shown = self.gauge.value + (live.angle_deg - self.gauge.value) * 0.5
         self.gauge.value = live.angle_deg if abs(live.angle_deg - shown) < 0.3 else shown
-        now = self.app.now()
+        now = self.flow.now()
         if now - self._angle_at >= 0.2:  # a new text is a new texture: 5 a second is plenty
             self._angle_at = now
             self.angle.text = f"{live.angle_deg:.0f}°"

@@ -1,11 +1,11 @@
 """The lock screen (PIN pad: unlock, installer code for Settings, choose or change the PIN)
 and the closed screen (settings damaged: call the clinic). Thin: the view-models decide
-(:mod:`kiosk.vm.lock`, :mod:`kiosk.vm.pin_change`, :mod:`kiosk.access`)."""
+(:mod:`kiosk.vm.flow`, :mod:`kiosk.vm.lock`, :mod:`kiosk.vm.pin_change`, :mod:`kiosk.access`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
@@ -14,8 +14,9 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import BigButton, Txt
-from kiosk.vm.lock import Purpose
-from kiosk.vm.pin_change import PinChangeVM
+
+if TYPE_CHECKING:
+    from kiosk.vm.flow import KioskFlow
 
 CLOSED_TEXT = ("This kiosk cannot open: its settings file is damaged or its PIN is "
                "missing. Your exercise records are kept. Please call your clinic.")
@@ -26,9 +27,8 @@ class LockScreen(KioskScreen):
 
     title = "Locked"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
-        self.flow: PinChangeVM | None = None  # choosing or changing the PIN
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         row = BoxLayout(orientation="horizontal", padding=dp(16), spacing=dp(16))
         left = BoxLayout(orientation="vertical", spacing=dp(6))
         self.clock = Txt("", 56, T.TEXT, bold=True, halign="center", fixed_h=dp(76))
@@ -53,33 +53,23 @@ class LockScreen(KioskScreen):
         self.add_widget(row)
         self._shown_actions: tuple[str, ...] = ()
 
-    # --- what is shown -----------------------------------------------------------------
+    # --- what is shown (kiosk.vm.flow.KioskFlow.lock_view decides) -----------------------
     def refresh(self) -> None:
-        lock, now = self.app.model.lock, self.app.now()
+        view = self.flow.lock_view()
         wall = datetime.now().astimezone()
         self.clock.text = wall.strftime("%H:%M")
         self.date.text = wall.strftime("%A %d %B")
-        self.notice.text = self.app.reminder_notice
-        if self.flow is not None:
-            self.msg.text, self.dots.text = self.flow.prompt(now), self.flow.dots
-        else:
-            self.msg.text, self.dots.text = lock.message(now), lock.dots
-        self._set_actions()
+        self.notice.text = view.notice
+        self.msg.text, self.dots.text = view.message, view.dots
+        self._set_actions(view.actions)
 
-    def _set_actions(self) -> None:
+    def _set_actions(self, wanted: tuple[str, ...]) -> None:
         """The small buttons under the PIN: change PIN, cancel, back (redrawn on change)."""
-        lock = self.app.model.lock
-        if self.flow is not None:
-            wanted: tuple[str, ...] = () if self.flow.first_run else ("Cancel",)
-        elif lock.purpose == Purpose.SETTINGS:
-            wanted = ("Back",)
-        else:
-            wanted = ("Change PIN",)
         if wanted == self._shown_actions:
             return
         self._shown_actions = wanted
         self.actions.clear_widgets()
-        acts = {"Cancel": self.cancel_flow, "Back": self.app.leave_settings_prompt,
+        acts = {"Cancel": self.cancel_flow, "Back": self.flow.leave_settings_prompt,
                 "Change PIN": self.start_change}
         for label in wanted:
             self.actions.add_widget(BigButton(label, acts[label], T.GREY, size=19,
@@ -87,53 +77,23 @@ class LockScreen(KioskScreen):
 
     # --- keys --------------------------------------------------------------------------
     def key(self, k: str) -> None:
-        if self.flow is not None:
-            self.flow.press(k)
-        else:
-            self.app.model.lock.press(k, self.app.now())
+        self.flow.key(k)
         self.refresh()
 
     def erase(self) -> None:
-        (self.flow or self.app.model.lock).erase()
+        self.flow.erase()
         self.refresh()
 
     def submit(self) -> None:
-        if self.flow is not None:
-            self._flow_submit(self.flow)
-        elif self.app.model.lock.submit(self.app.now()):
-            self.app.unlocked(self.app.model.lock.purpose)
+        self.flow.submit_entry()
         self.refresh()
 
-    # --- choosing / changing the PIN ---------------------------------------------------
-    def start_first_run(self) -> None:
-        self.flow = self.app.model.access.pin_flow()
-
     def start_change(self) -> None:
-        self.flow = self.app.model.access.pin_flow()
+        self.flow.start_pin_change()
         self.refresh()
 
     def cancel_flow(self) -> None:
-        flow, self.flow = self.flow, None
-        if flow is not None and flow.reset:
-            self.app.go_direct("settings")
-        else:
-            self.refresh()
-
-    def _flow_submit(self, flow: PinChangeVM) -> None:
-        pin = flow.submit(self.app.now())
-        if pin is None:
-            return
-        access, lock = self.app.model.access, self.app.model.lock
-        access.save_pin(pin, first_run=flow.first_run, reset=flow.reset)
-        self.flow = None
-        if flow.reset:
-            self.app.go_direct("settings")
-        elif flow.first_run:  # the patient just chose it: carry on, unlocked
-            lock.locked = False
-            lock.touch(self.app.now())
-            self.app.unlocked(Purpose.UNLOCK)
-        else:
-            lock.notice = "Your new PIN is saved. Enter it to unlock."
+        self.flow.cancel_pin_flow()
 
 
 class ClosedScreen(KioskScreen):
@@ -141,20 +101,17 @@ class ClosedScreen(KioskScreen):
 
     title = "Closed"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         box = BoxLayout(orientation="vertical", padding=dp(24), spacing=dp(12))
         box.add_widget(Txt("Please call your clinic", 32, T.DANGER, bold=True,
                            halign="center", fixed_h=dp(56)))
         box.add_widget(Txt(CLOSED_TEXT, 22, halign="center", fill=True))
         self.detail = Txt("", 16, T.MUTED, halign="center", fill=True)
         box.add_widget(self.detail)
-        box.add_widget(BigButton("Try again", self.retry, T.PRIMARY, size=22))
+        box.add_widget(BigButton("Try again", self.flow.retry_access, T.PRIMARY,
+                                 size=22))
         self.add_widget(box)
 
     def refresh(self) -> None:
-        self.detail.text = "For the installer: " + self.app.model.access.problem
-
-    def retry(self) -> None:
-        self.app.model.access.reload()
-        self.app.go("lock")
+        self.detail.text = "For the installer: " + self.model.access.problem

@@ -3,38 +3,32 @@ screen is in :mod:`kiosk.ui.screens_lock`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.scrollview import ScrollView
 
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
-from kiosk.ui.widgets import BigButton, Card, Txt
-from kiosk.vm.intake import CONDITION, GOALS, RED_FLAG_ADVICE, RED_FLAGS, IntakeVM
+from kiosk.ui.widgets import BigButton, Card, Txt, scroller
+from kiosk.vm.intake import CONDITION, GOALS, RED_FLAG_ADVICE, RED_FLAGS
 from kiosk.vm.messages import QUICK_REPLIES
 
-
-def scroller(content: Any) -> ScrollView:
-    content.size_hint_y = None
-    content.bind(minimum_height=content.setter("height"))
-    sv = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"])
-    sv.add_widget(content)
-    return sv
+if TYPE_CHECKING:
+    from kiosk.vm.flow import KioskFlow
 
 
 class TodayScreen(KioskScreen):
     title = "Today"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         self.box = BoxLayout(orientation="vertical", spacing=dp(10), padding=dp(12))
         self.add_widget(scroller(self.box))
 
     def refresh(self) -> None:
-        vm = self.app.model.today()
+        vm = self.model.today()
         b = self.box
         b.clear_widgets()
         head = BoxLayout(size_hint_y=None, height=dp(48))
@@ -42,7 +36,7 @@ class TodayScreen(KioskScreen):
         head.add_widget(Txt(vm.streak_text, 22, T.GOOD, bold=True, halign="right", fill=True,
                             size_hint_x=0.5))
         b.add_widget(head)
-        paused = self.app.model.red_flag_today()
+        paused = self.model.red_flag_today()
         if paused:
             c = Card(T.DANGER_LIGHT, size_hint_y=None)
             c.bind(minimum_height=c.setter("height"))
@@ -51,7 +45,7 @@ class TodayScreen(KioskScreen):
             b.add_widget(c)
         if vm.demo_plan:
             b.add_widget(Txt("Demo plan: your clinic has not sent a plan yet.", 18, T.MUTED))
-        for line in self.app.model.appointments():
+        for line in self.model.appointments():
             b.add_widget(Txt(line.text, 20, T.GOOD if line.live_now else T.PRIMARY,
                              bold=line.live_now))
         for item in vm.items:
@@ -66,7 +60,7 @@ class TodayScreen(KioskScreen):
                                 18, T.MUTED, fill=True, font_name="DejaVuSans"))
             c.add_widget(info)
             label = "Paused" if paused else "Do again" if item.done else "Start"
-            act = None if paused else (lambda e=ex: self.app.start_exercise(e))
+            act = None if paused else (lambda e=ex: self.flow.start_exercise(e))
             colour = T.GREY if paused else T.GOOD if item.is_next else T.PRIMARY
             c.add_widget(BigButton(label, act, colour, size=24,
                                    size_hint=(None, None), width=dp(150), height=dp(76),
@@ -79,18 +73,14 @@ class IntakeScreen(KioskScreen):
 
     title = "Check-in"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
-        self.vm = IntakeVM(first_run=True)
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         self.box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(12))
         self.add_widget(scroller(self.box))
 
-    def start(self, vm: IntakeVM) -> None:
-        self.vm = vm
-        self.title = "Welcome" if vm.first_run else "Daily safety check"
-
     def refresh(self) -> None:
-        vm, b = self.vm, self.box
+        vm, b = self.flow.intake_vm, self.box
+        self.title = "Welcome" if vm.first_run else "Daily safety check"
         b.clear_widgets()
         if vm.first_run:
             b.add_widget(Txt("Welcome! A few questions before you start.", 24, bold=True))
@@ -113,7 +103,7 @@ class IntakeScreen(KioskScreen):
                                          size_hint=(None, 1), width=dp(96)))
             b.add_widget(row)
         b.add_widget(BigButton("Send answers" if vm.complete else "Please answer every question",
-                               self.submit, T.GOOD if vm.complete else T.GREY,
+                               self.flow.intake_done, T.GOOD if vm.complete else T.GREY,
                                text_colour=T.WHITE if vm.complete else T.MUTED))
 
     def _choices(self, options: tuple[str, ...], on: Any, act: Any) -> GridLayout:
@@ -126,27 +116,23 @@ class IntakeScreen(KioskScreen):
         return g
 
     def _goal(self, g: str) -> None:
-        self.vm.toggle_goal(g)
+        self.flow.intake_vm.toggle_goal(g)
         self.refresh()
 
     def _cond(self, c: str) -> None:
-        self.vm.condition = c
+        self.flow.intake_vm.condition = c
         self.refresh()
 
     def _flag(self, key: str, yes: bool) -> None:
-        self.vm.answer(key, yes)
+        self.flow.intake_vm.answer(key, yes)
         self.refresh()
-
-    def submit(self) -> None:
-        if self.vm.complete:
-            self.app.intake_done(self.vm)
 
 
 class MessagesScreen(KioskScreen):
     title = "Messages"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
         self.box = BoxLayout(orientation="vertical", spacing=dp(8))
         root.add_widget(scroller(self.box))
@@ -154,13 +140,13 @@ class MessagesScreen(KioskScreen):
         grid = GridLayout(cols=2, spacing=dp(8), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for r in QUICK_REPLIES:
-            grid.add_widget(BigButton(r, lambda r=r: self.reply(r), T.PRIMARY, size=19,
+            grid.add_widget(BigButton(r, lambda r=r: self.flow.reply(r), T.PRIMARY, size=19,
                                       height=60))
         root.add_widget(grid)
         self.add_widget(root)
 
     def refresh(self) -> None:
-        vm = self.app.model.messages()
+        vm = self.model.messages()
         self.box.clear_widgets()
         if not vm.lines:
             self.box.add_widget(Txt("No messages yet. Your therapist's messages appear here.",
@@ -176,10 +162,4 @@ class MessagesScreen(KioskScreen):
             self.box.add_widget(c)
 
     def on_enter(self, *_: Any) -> None:
-        self.app.model.mark_messages_read()
-        self.app.update_bar()
-
-    def reply(self, text: str) -> None:
-        self.app.model.reply(text)
-        self.refresh()
-        self.app.update_bar()
+        self.flow.messages_seen()

@@ -1,13 +1,12 @@
 """Settings > Find wearables (behind the PIN): scan, choose, place on the body, forget.
 
 Thin: :class:`kiosk.vm.pairing.PairingVM` decides. The scan runs as an asyncio task on the
-app's loop; a 4 Hz tick redraws only when the view changed. Every target is >= 64 dp.
+app's loop (``KioskFlow.scan_wearables``); a 4 Hz tick redraws only when the view changed. Every target is >= 64 dp.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
 from kivy.metrics import dp
@@ -16,9 +15,11 @@ from kivy.uix.gridlayout import GridLayout
 
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
-from kiosk.ui.screens_main import scroller
-from kiosk.ui.widgets import BigButton, Card, Txt
-from kiosk.vm.pairing import PLACEMENTS, PairingView, PairingVM, ScanState, placement_label
+from kiosk.ui.widgets import BigButton, Card, Txt, scroller
+from kiosk.vm.pairing import PLACEMENTS, PairingView, ScanState, placement_label
+
+if TYPE_CHECKING:
+    from kiosk.vm.flow import KioskFlow
 
 TICK_S = 0.25
 
@@ -26,25 +27,12 @@ TICK_S = 0.25
 class PairingScreen(KioskScreen):
     title = "Wearables"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
-        self.vm: PairingVM | None = None
-        self.task: asyncio.Future[None] | None = None
+    def __init__(self, flow: KioskFlow, **kw: Any) -> None:
+        super().__init__(flow, **kw)
         self._shown: PairingView | None = None
         self._event: Any = None
         self.box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(12))
         self.add_widget(scroller(self.box))
-
-    def start(self) -> None:
-        """Open with a fresh view-model and start a scan straight away."""
-        self.vm = self.app.model.pairing()
-        self.scan()
-
-    def scan(self) -> None:
-        if self.vm is None or (self.task is not None and not self.task.done()):
-            return
-        self.task = asyncio.ensure_future(self.vm.scan())
-        self.refresh()
 
     def on_enter(self, *_: Any) -> None:
         self._event = Clock.schedule_interval(self._tick, TICK_S)
@@ -55,22 +43,23 @@ class PairingScreen(KioskScreen):
             self._event = None
 
     def _tick(self, _dt: float) -> None:
-        if self.vm is not None and self.vm.view() != self._shown:
+        vm = self.flow.pairing_vm
+        if vm is not None and vm.view() != self._shown:
             self.refresh()
 
     def refresh(self) -> None:
         b = self.box
         b.clear_widgets()
-        if self.vm is None:
+        if self.flow.pairing_vm is None:
             return
-        v = self.vm.view()
+        v = self.flow.pairing_vm.view()
         self._shown = v
         scanning = v.state == ScanState.SCANNING
         head = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
         head.add_widget(Txt(v.message, 21, T.DANGER if v.state == ScanState.FAILED else T.TEXT,
                             bold=True, fill=True))
         head.add_widget(BigButton("Searching…" if scanning else "Search again",
-                                  None if scanning else self.scan,
+                                  None if scanning else self.flow.scan_wearables,
                                   T.GREY if scanning else T.PRIMARY, size=19,
                                   text_colour=T.MUTED if scanning else T.WHITE,
                                   size_hint=(None, 1), width=dp(180)))
@@ -99,20 +88,20 @@ class PairingScreen(KioskScreen):
             c.add_widget(BigButton("Forget", lambda a=p.address: self._forget(a), T.DANGER,
                                    size=19, size_hint=(None, 1), width=dp(130)))
             b.add_widget(c)
-        b.add_widget(BigButton("Back to Settings", lambda: self.app.go_direct("settings"),
+        b.add_widget(BigButton("Back to Settings", lambda: self.flow.go_direct("settings"),
                                T.GREY, size=20, text_colour=T.TEXT))
 
     def _select(self, address: str) -> None:
-        assert self.vm is not None
-        self.vm.select(address)
+        assert self.flow.pairing_vm is not None
+        self.flow.pairing_vm.select(address)
         self.refresh()
 
     def _place(self, segment: Any) -> None:
-        assert self.vm is not None
-        self.vm.place(segment)
+        assert self.flow.pairing_vm is not None
+        self.flow.pairing_vm.place(segment)
         self.refresh()
 
     def _forget(self, address: str) -> None:
-        assert self.vm is not None
-        self.vm.forget(address)
+        assert self.flow.pairing_vm is not None
+        self.flow.pairing_vm.forget(address)
         self.refresh()

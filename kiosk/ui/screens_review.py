@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from kivy.metrics import dp
@@ -13,9 +12,7 @@ from kivy.uix.widget import Widget
 from kiosk.settings import TEXT_SCALES
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
-from kiosk.ui.screens_main import scroller
-from kiosk.ui.widgets import BarPlot, BigButton, CalendarGrid, Card, LinePlot, Txt
-from kiosk.vm.summary import SummaryVM
+from kiosk.ui.widgets import BarPlot, BigButton, CalendarGrid, Card, LinePlot, Txt, scroller
 
 SERIES_COLOURS = (T.PRIMARY, T.WARN, T.GOOD, T.DANGER, T.MUTED)
 
@@ -29,16 +26,9 @@ def _sq(colour: Any) -> str:
 class SummaryScreen(KioskScreen):
     title = "Summary"
 
-    def __init__(self, app: Any, **kw: Any) -> None:
-        super().__init__(app, **kw)
-        self.vm: SummaryVM | None = None
-
-    def show(self, vm: SummaryVM) -> None:
-        self.vm = vm
-
     def refresh(self) -> None:
         self.clear_widgets()
-        vm = self.vm
+        vm = self.flow.summary_vm
         if vm is None:
             return
         self.title = f"Summary · {vm.name}"
@@ -59,7 +49,7 @@ class SummaryScreen(KioskScreen):
         info.add_widget(Txt(vm.pain_text, 21, T.MUTED, fill=True))
         row.add_widget(info)
         root.add_widget(row)
-        root.add_widget(BigButton("Done", lambda: self.app.go("today"), T.GOOD))
+        root.add_widget(BigButton("Done", lambda: self.flow.go("today"), T.GOOD))
         self.add_widget(root)
 
 
@@ -68,7 +58,7 @@ class ProgressScreen(KioskScreen):
 
     def refresh(self) -> None:
         self.clear_widgets()
-        vm = self.app.model.progress()
+        vm = self.model.progress()
         grid = GridLayout(cols=2, padding=dp(10), spacing=dp(10))
 
         def panel(title: str, widget: Any, legend: str = "") -> Card:
@@ -109,7 +99,7 @@ class SettingsScreen(KioskScreen):
 
     def refresh(self) -> None:
         self.clear_widgets()
-        m = self.app.model
+        m = self.model
         s = m.settings
         root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
 
@@ -134,13 +124,13 @@ class SettingsScreen(KioskScreen):
         root.add_widget(Txt("Wearables: " + (paired or "none paired: using DEMO SENSORS "
                                              "(simulated)"), 20, bold=True))
         tools = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
-        tools.add_widget(BigButton("Find wearables", self.app.open_pairing, T.PRIMARY,
+        tools.add_widget(BigButton("Find wearables", self.flow.open_pairing, T.PRIMARY,
                                    size=20, size_hint_y=1))
-        tools.add_widget(BigButton("Camera set-up", self.app.open_camera_setup, T.PRIMARY,
+        tools.add_widget(BigButton("Camera set-up", self.flow.open_camera_setup, T.PRIMARY,
                                    size=20, size_hint_y=1))
         root.add_widget(tools)
-        if self.app.camera_message:
-            root.add_widget(Txt(self.app.camera_message, 20, T.DANGER, bold=True))
+        if self.flow.camera_message:
+            root.add_widget(Txt(self.flow.camera_message, 20, T.DANGER, bold=True))
         root.add_widget(Txt(f"Clinic: {m.clinic.status_text()} · {m.outbox_waiting()} "
                             "records waiting for the clinic", 20))
         row("Spoken cues and beeps", ("On", lambda: self._set(audio=True), s.audio),
@@ -151,7 +141,7 @@ class SettingsScreen(KioskScreen):
         row("Text size", *[(name, lambda v=v: self._set(text_scale=v), s.text_scale == v)
                            for name, v in zip(("Normal", "Large", "Largest"), TEXT_SCALES)])
         row("Patient's PIN (forgotten, or locked out)",
-            ("New PIN", self.app.reset_patient_pin, False))
+            ("New PIN", self.flow.reset_patient_pin, False))
         row("Lock after", *[(f"{mins} min", lambda v=mins: self._set(lock_after_s=v * 60.0),
                              s.lock_after_s == mins * 60.0) for mins in (1, 5, 15)])
         root.add_widget(Txt("Or from a terminal: `rehab pair` (see hw/README.md). The next "
@@ -159,10 +149,4 @@ class SettingsScreen(KioskScreen):
         self.add_widget(scroller(root))
 
     def _set(self, **changes: Any) -> None:
-        m = self.app.model
-        m.update_settings(dataclasses.replace(m.settings, **changes))
-        if "text_scale" in changes:
-            self.app.rebuild()
-        else:
-            self.refresh()
-        self.app.audio.configure(m.settings.audio, m.settings.volume)
+        self.flow.change_settings(**changes)

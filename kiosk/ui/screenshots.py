@@ -44,7 +44,7 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     await asyncio.wait_for(app.first_frame.wait(), 30)
-    m = app.model
+    m, flow = app.model, app.flow
     shot: Callable[[str], Awaitable[None]] = lambda n: _shoot(app, out, n, files)  # noqa: E731
     lock: Any = app.screens["lock"]
     for k in SHOT_PIN[:2]:  # first run: the patient chooses a PIN, twice
@@ -55,32 +55,31 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     lock.submit()
     _keys(lock, SHOT_PIN)
     _provision_code(app)
-    app.lock_now()
+    flow.lock_now()
     await shot("01_lock")
     for k in SHOT_PIN:
         lock.key(k)
     await shot("02_lock_pin")
     lock.submit()
-    intake: Any = app.screens["intake"]
-    intake.start(IntakeVM(first_run=True))
-    app.go("intake")
+    flow.intake_vm = IntakeVM(first_run=True)
+    flow.go("intake")
     await shot("03_intake_first_run")
     check = IntakeVM(first_run=False)
     for key in check.flags:
         check.answer(key, key == "fall")
-    intake.start(check)
-    app.go("intake")
+    flow.intake_vm = check
+    flow.go("intake")
     await shot("04_checkin_red_flag")
-    app.go("today")
+    flow.go("today")
     await shot("05_today")
     plan, _ = m.plan()
-    app.start_exercise(plan.exercises[0])
+    flow.start_exercise(plan.exercises[0])
     pain: Any = app.screens["pain"]
     pain.choose(3)
     await shot("06_pain_before")
-    pain.done()
+    flow.pain_done()
     await shot("07_instruction")
-    app.begin_set()
+    flow.begin_set()
     run = m.run
     assert run is not None
     await _until(lambda: run.live.reps_in_set >= 2, 60)
@@ -92,34 +91,34 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     run.pause()
     await _until(lambda: run.live.resting or not run.set_running, 120)
     await shot("10_rest_between_sets")
-    app.stop_set()
+    flow.stop_set()
     await _until(lambda: app.sm.current == "pain", 10)
     pain.choose(8)
     await shot("11_pain_after_flagged")
     pain.choose(4)
-    pain.vm.toggle_note("Stiff")
-    app.screens["pain"].refresh()
+    flow.pain_vm.toggle_note("Stiff")
+    pain.refresh()
     await shot("12_pain_after")
-    pain.done()
+    flow.pain_done()
     await _until(lambda: app.sm.current == "summary", 10)
     await shot("13_summary")
-    app.go("progress")
+    flow.go("progress")
     await shot("14_progress")
-    app.go("messages")
+    flow.go("messages")
     await shot("15_messages")
-    app.go("settings")  # behind the installer code
+    flow.go("settings")  # behind the installer code
     await shot("20_settings_code")
     _keys(lock, SHOT_CODE)
     await shot("16_settings")
     await _devices(app, shot)
-    app.lock_now()
+    flow.lock_now()
     lock.start_change()
     _keys(lock, SHOT_PIN)  # the old PIN, then the new one is asked for
     await shot("21_change_pin")
     lock.cancel_flow()
     (m.data_dir / "kiosk.json").write_text("{ damaged")
     m.access.reload()
-    app.go("lock")
+    flow.go("lock")
     await shot("22_closed")
     return files
 
@@ -146,17 +145,18 @@ async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> Non
     from kiosk.vm.pairing import PairingVM
     from therapy.devices import WearableRegistry
 
-    pairing: Any = app.screens["pairing"]
-    pairing.vm = PairingVM(WearableRegistry(app.model.store), lambda: (None, None),
-                           scan_s=0.0, discover=demo_discover)
-    app.go_direct("pairing")
-    await pairing.vm.scan()
-    pairing.vm.select(DEMO_FOUND[0].advert.address)
-    pairing.vm.place("shank")
-    pairing.vm.select(DEMO_FOUND[1].advert.address)
+    flow = app.flow
+    vm = PairingVM(WearableRegistry(app.model.store), lambda: (None, None), scan_s=0.0,
+                   discover=demo_discover)
+    flow.pairing_vm = vm
+    flow.go_direct("pairing")
+    await vm.scan()
+    vm.select(DEMO_FOUND[0].advert.address)
+    vm.place("shank")
+    vm.select(DEMO_FOUND[1].advert.address)
     await shot("17_pairing")
-    app.go_direct("settings")
-    app.open_camera_setup()
+    flow.go_direct("settings")
+    flow.open_camera_setup()
     cam: Any = app.screens["camera_setup"]
     await _until(lambda: cam.view_ is not None and cam.view_.ready, 5)
     await shot("18_camera_setup")

@@ -1,5 +1,6 @@
-"""Reusable widgets: big buttons, text cards, the angle gauge, plots, calendar, badge,
-and the movement animation on the instruction screen. Canvas drawing only."""
+"""Reusable widgets: big buttons, text cards, a vertical scroller, the angle gauge, plots,
+calendar, badge, and the movement animation on the instruction screen. Canvas drawing
+only. What several screens use lives here, so screens never import each other."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kivy.properties import ListProperty, NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.ui import theme as T
@@ -94,6 +96,15 @@ def paint_bg(widget: Widget, colour: Any = T.BG) -> None:
         rect = Rectangle(pos=widget.pos, size=widget.size)
     widget.bind(pos=lambda *_: setattr(rect, "pos", widget.pos),
                 size=lambda *_: setattr(rect, "size", widget.size))
+
+
+def scroller(content: Any) -> ScrollView:
+    """``content`` (a vertical layout) in a ScrollView, as tall as what it holds."""
+    content.size_hint_y = None
+    content.bind(minimum_height=content.setter("height"))
+    sv = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"])
+    sv.add_widget(content)
+    return sv
 
 
 class Gauge(Widget):

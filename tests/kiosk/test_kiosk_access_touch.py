@@ -87,7 +87,7 @@ async def test_settings_prompt_asks_the_installer_code_and_has_a_way_back(
     app, task = await _running(model)
     try:
         await enter(app, TEST_PIN)
-        app.go("today")
+        app.flow.go("today")
         await tap(app, "Messages")
         await tap(app, "Settings")
         assert app.sm.current == "lock" and "installer code" in _shown(app)
@@ -115,7 +115,7 @@ async def test_a_paused_set_locks_the_kiosk_and_resuming_needs_the_pin(tmp_path:
     app, task = await _running(model)
     try:
         await enter(app, TEST_PIN)
-        app.start_exercise(model.plan()[0].exercises[0])
+        app.flow.start_exercise(model.plan()[0].exercises[0])
         await asyncio.sleep(0.3)  # the pain screen drawn
         await tap(app, "2")
         await tap(app, "Continue")
@@ -149,7 +149,7 @@ async def test_a_damaged_settings_file_shows_the_closed_screen_until_fixed(
     try:
         assert app.sm.current == "closed" and "Please call your clinic" in _shown(app)
         assert buttons(app, "OK") == [] and buttons(app, "Today") == []  # no keypad, no bar
-        app.go("today")
+        app.flow.go("today")
         assert app.sm.current == "closed"
         monkeypatch.setattr("sys.stdin", io.StringIO("3691\n"))
         assert main(["kiosk", "pin", "set", "--data-dir", str(data)]) == 0

@@ -29,7 +29,8 @@ from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.camera import NoCamera, open_camera
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
-from kiosk.ui.app import CAMERA_READY, CAMERA_SCREEN, KioskApp
+from kiosk.ui.app import KioskApp
+from kiosk.vm.flow import CAMERA_READY, CAMERA_SCREEN
 from sensors.camera.capture import ArrayCapture
 from sensors.camera.pose import ScriptedPose
 from sensors.camera.worker import CameraWorker

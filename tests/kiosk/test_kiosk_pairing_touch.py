@@ -68,9 +68,8 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
         Window.bind(on_flip=count)
         await tap(app, "Find wearables")
         assert app.sm.current == "pairing"
-        screen = app.screens["pairing"]
-        vm = screen.vm  # type: ignore[attr-defined]
-        assert vm.state == ScanState.SCANNING and buttons(app, "Searching…") == []
+        vm = app.flow.pairing_vm
+        assert vm is not None and vm.state == ScanState.SCANNING and buttons(app, "Searching…") == []
         await until(lambda: vm.state != ScanState.SCANNING, 30, "the scan")
         Window.unbind(on_flip=count)
         assert frames[0] >= 10, f"only {frames[0]} frames drawn during a 1 s scan"
@@ -98,8 +97,9 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
         assert any(t == f"Wearables: {dev.name} on the lower leg" for t in texts(app))
 
         await tap(app, "Find wearables")  # a second visit scans afresh; forget from there
-        await until(lambda: screen.vm.state == ScanState.DONE, 30,  # type: ignore[attr-defined]
-                    "the second scan")
+        await until(lambda: app.flow.pairing_vm is not vm  # a fresh view-model
+                    and app.flow.pairing_vm.state == ScanState.DONE,  # type: ignore[union-attr]
+                    30, "the second scan")
         await tap(app, "Forget")
         assert WearableRegistry(model.store).all() == []
         assert model.sources.demo

@@ -47,12 +47,12 @@ async def test_today_and_messages_draw_around_poison_rows(tmp_path: Path) -> Non
     try:
         await asyncio.wait_for(app.first_frame.wait(), 30)
         await enter(app, TEST_PIN)
-        app.go_direct("today")
+        app.flow.go_direct("today")
         await until(lambda: any(t.startswith("Live session ") for t in texts(app)), 5,
                     f"the good appointment on Today: {texts(app)}")
         assert sum(t.startswith("Live session") for t in texts(app)) == 1
         Window.screenshot(name=str(tmp_path / "today.png"))
-        app.go_direct("messages")
+        app.flow.go_direct("messages")
         await until(lambda: "Slow on the way down" in texts(app), 5, "the good message")
         assert "from year 1" not in texts(app)
         Window.screenshot(name=str(tmp_path / "messages.png"))

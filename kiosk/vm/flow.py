@@ -1,0 +1,407 @@
+"""The kiosk's flow without Kivy: which screen shows and the gates before it (closed,
+choose a PIN, the PIN, the installer code before Settings, auto-lock), one exercise from
+pain before to the summary, reminders, and the camera set-up gate.
+
+:class:`KioskFlow` decides; a :class:`~kiosk.vm.navigator.Navigator` shows.
+``kiosk.ui.app.KioskApp`` is the Kivy navigator: it builds the screens, forwards touches
+and clock ticks here and runs the watchdog. Time comes from the model (``monotonic`` for
+the lock and the live set, ``clock`` for reminders); blocking work (writing a session,
+stopping the camera's threads) goes through the injected ``run_blocking`` (an executor by
+default), never the UI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kiosk.access import AccessState
+from kiosk.errors import StorageProblem
+from kiosk.vm.intake import IntakeVM
+from kiosk.vm.lock import Purpose
+from kiosk.vm.navigator import Cues, Navigator, RunBlocking, in_executor
+from kiosk.vm.pain import PainStage, PainVM
+from kiosk.vm.pairing import PairingVM
+from kiosk.vm.pin_change import PinChangeVM
+from kiosk.vm.reminders import due_reminder
+from kiosk.vm.summary import SummaryVM
+
+if TYPE_CHECKING:
+    from kiosk.model import KioskModel
+    from therapy.plan import PlanExercise
+
+log = logging.getLogger(__name__)
+LOCKED_SCREENS = ("lock", "closed")  # no top bar: nothing reachable from here
+CAMERA_SCREEN = "camera_setup"
+CAMERA_READY = "Good: the camera sees you well. Press Done."
+REMINDER_TEXT = "It is time for your exercises"
+NEW_PIN_SAVED = "Your new PIN is saved. Enter it to unlock."
+
+
+class LockView(NamedTuple):
+    """What the lock screen shows: no health data, at most that exercises are due."""
+
+    notice: str  # the reminder, or ""
+    message: str  # the prompt or the outcome of the last try
+    dots: str  # one dot per digit typed
+    actions: tuple[str, ...]  # the small buttons: "Change PIN", "Cancel" or "Back"
+
+
+def _no_wake() -> None:
+    pass
+
+
+class KioskFlow:
+    def __init__(self, model: KioskModel, nav: Navigator, audio: Cues, *,
+                 wake: Callable[[], None] = _no_wake,
+                 run_blocking: RunBlocking = in_executor) -> None:
+        self.model = model
+        self.nav = nav
+        self.audio = audio
+        self.wake = wake  # turn the backlight on for a reminder
+        self.run_blocking = run_blocking
+        self.current = ""
+        # what the screens show (the screens hold no state of the flow)
+        self.pain_vm = PainVM(PainStage.BEFORE)
+        self.intake_vm = IntakeVM(first_run=True)
+        self.summary_vm: SummaryVM | None = None
+        self.pin_flow: PinChangeVM | None = None  # choosing or changing the PIN
+        self.pairing_vm: PairingVM | None = None
+        self.reminder_notice = ""
+        self.camera_message = ""
+        self.camera_worker: Any = None
+        self.finishing: asyncio.Future[None] | None = None  # writing the session
+        self.scanning: asyncio.Future[None] | None = None  # looking for wearables
+        self._before_settings = "today"
+        self._resume_screen = ""
+        self._after_run = False
+        self._last_reminder: datetime | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def now(self) -> float:
+        return self.model.monotonic()
+
+    def _spawn(self, aw: Awaitable[Any] | Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+        fut = asyncio.ensure_future(aw)
+        self._tasks.add(fut)
+        fut.add_done_callback(self._tasks.discard)
+        return fut
+
+    # --- navigation ----------------------------------------------------------------------
+    def go(self, name: str) -> None:
+        self._drop_camera()  # left the preview any way (top bar, lock): camera off
+        name = self._gate(name)
+        self._show(name, name not in LOCKED_SCREENS)
+
+    def go_direct(self, name: str) -> None:
+        """To ``name`` past the gates (from behind the PIN or the installer code)."""
+        self._drop_camera()
+        self._show(name, True)
+
+    def _show(self, name: str, bar: bool) -> None:
+        self.current = name
+        self.nav.show(name, bar)
+
+    def _gate(self, name: str) -> str:
+        """Where ``go(name)`` may really lead: the closed screen while the settings are
+        damaged, choosing a PIN until there is one, the installer code before Settings."""
+        access, lock = self.model.access, self.model.lock
+        if access.state == AccessState.CLOSED:
+            return "closed"
+        if access.state == AccessState.CHOOSE_PIN:
+            if self.pin_flow is None or not self.pin_flow.first_run:
+                self.pin_flow = access.pin_flow()
+            return "lock"
+        if name == "settings" and self.current not in LOCKED_SCREENS:
+            self._before_settings = self.current
+            lock.begin(Purpose.SETTINGS)
+            self.pin_flow = None
+            return "lock"
+        if name == "lock":
+            lock.begin(Purpose.UNLOCK)
+            self.pin_flow = None
+        return name
+
+    def lock_now(self) -> None:
+        self.model.lock.lock("Lock button")
+        self.go("lock")
+
+    def leave_settings_prompt(self) -> None:
+        """Back from the installer-code prompt to where the patient was."""
+        self.model.lock.begin(Purpose.UNLOCK)
+        if self.model.lock.locked:
+            self.go("lock")
+        else:
+            self.go_direct(self._before_settings)
+
+    def unlocked(self, purpose: str) -> None:
+        if purpose == Purpose.SETTINGS:
+            self.model.lock.begin(Purpose.UNLOCK)
+            self.go_direct("settings")
+            return
+        self.reminder_notice = ""
+        if self.model.run is not None and self._resume_screen:
+            self.go(self._resume_screen)
+            return
+        intake = self.model.intake_needed()
+        if intake is not None:
+            self.intake_vm = intake
+            self.go("intake")
+        else:
+            self.go("today")
+
+    def retry_access(self) -> None:
+        """The closed screen's Try again: read the settings file again."""
+        self.model.access.reload()
+        self.go("lock")
+
+    # --- the lock screen's keypad ----------------------------------------------------------
+    def lock_view(self) -> LockView:
+        lock, now, flow = self.model.lock, self.now(), self.pin_flow
+        if flow is not None:
+            msg, dots = flow.prompt(now), flow.dots
+            actions: tuple[str, ...] = () if flow.first_run else ("Cancel",)
+        else:
+            msg, dots = lock.message(now), lock.dots
+            actions = ("Back",) if lock.purpose == Purpose.SETTINGS else ("Change PIN",)
+        return LockView(self.reminder_notice, msg, dots, actions)
+
+    def key(self, digit: str) -> None:
+        if self.pin_flow is not None:
+            self.pin_flow.press(digit)
+        else:
+            self.model.lock.press(digit, self.now())
+
+    def erase(self) -> None:
+        (self.pin_flow or self.model.lock).erase()
+
+    def submit_entry(self) -> None:
+        """OK on the keypad: the PIN or installer code, or a step of choosing a PIN."""
+        lock = self.model.lock
+        if self.pin_flow is not None:
+            self._pin_flow_submit(self.pin_flow)
+        elif lock.submit(self.now()):
+            self.unlocked(lock.purpose)
+
+    def start_pin_change(self) -> None:
+        self.pin_flow = self.model.access.pin_flow()
+
+    def cancel_pin_flow(self) -> None:
+        flow, self.pin_flow = self.pin_flow, None
+        if flow is not None and flow.reset:
+            self.go_direct("settings")
+        else:
+            self.nav.redraw(self.current)
+
+    def reset_patient_pin(self) -> None:
+        """Settings > Set a new PIN: the installer sets a forgotten PIN (new one twice)."""
+        self.pin_flow = self.model.access.pin_flow(reset=True)
+        self.go_direct("lock")
+
+    def _pin_flow_submit(self, flow: PinChangeVM) -> None:
+        pin = flow.submit(self.now())
+        if pin is None:
+            return
+        access, lock = self.model.access, self.model.lock
+        access.save_pin(pin, first_run=flow.first_run, reset=flow.reset)
+        self.pin_flow = None
+        if flow.reset:
+            self.go_direct("settings")
+        elif flow.first_run:  # the patient just chose it: carry on, unlocked
+            lock.locked = False
+            lock.touch(self.now())
+            self.unlocked(Purpose.UNLOCK)
+        else:
+            lock.notice = NEW_PIN_SAVED
+
+    def touch(self) -> None:
+        """Any touch on the screen: the inactivity lock starts again."""
+        self.model.lock.touch(self.now())
+
+    # --- intake, messages, settings --------------------------------------------------------
+    def intake_done(self) -> None:
+        if self.intake_vm.complete:
+            self.model.submit_intake(self.intake_vm)
+            self.go("today")
+
+    def messages_seen(self) -> None:
+        self.model.mark_messages_read()
+        self.nav.status()
+
+    def reply(self, text: str) -> None:
+        self.model.reply(text)
+        self.nav.redraw(self.current)
+        self.nav.status()
+
+    def change_settings(self, **changes: Any) -> None:
+        import dataclasses
+
+        m = self.model
+        m.update_settings(dataclasses.replace(m.settings, **changes))
+        if "text_scale" in changes:
+            self.nav.rebuild()
+            self._show(self.current, self.current not in LOCKED_SCREENS)
+        else:
+            self.nav.redraw(self.current)
+        self.audio.configure(m.settings.audio, m.settings.volume)
+
+    # --- Settings tools (reached only from Settings, so already behind the code) ----------
+    def open_pairing(self) -> None:
+        self.pairing_vm = self.model.pairing()
+        self.go_direct("pairing")
+        self.scan_wearables()
+
+    def scan_wearables(self) -> None:
+        if self.pairing_vm is None or (self.scanning is not None and not self.scanning.done()):
+            return
+        self.scanning = self._spawn(self.pairing_vm.scan())
+        self.nav.redraw("pairing")
+
+    def open_camera_setup(self) -> None:
+        """The camera preview with a live worker, or "No camera found" on Settings."""
+        from kiosk.adapters.camera import NoCamera
+        from kiosk.camera_setup_vm import CameraSetupVM
+        from sensors.camera.angles import CameraJoint
+
+        try:
+            worker = self.model.camera()
+        except NoCamera as exc:
+            self.camera_message = str(exc)
+            self.go_direct("settings")
+            return
+        self.camera_message = ""
+        self.camera_worker = worker
+        vm = CameraSetupVM(CameraJoint.KNEE_RIGHT, "knee_extension_seated",
+                           ready_message=CAMERA_READY)
+        self.current = CAMERA_SCREEN
+        self.nav.show_camera(worker, vm)
+
+    def close_camera_setup(self) -> None:
+        self.go_direct("settings")
+
+    def _drop_camera(self) -> None:
+        worker, self.camera_worker = self.camera_worker, None
+        if worker is None:
+            return
+        self.nav.close_camera()
+        if self.current == CAMERA_SCREEN:
+            self.current = "settings"
+        self._spawn(self.run_blocking(worker.stop))  # joins its threads: not on the UI thread
+
+    # --- one exercise ----------------------------------------------------------------------
+    def start_exercise(self, ex: PlanExercise) -> None:
+        if self.model.red_flag_today():
+            self.go("today")
+            return
+        run = self.model.start_exercise(ex)
+        self._after_run = False
+        self.pain_vm = run.pain_before
+        self.go("pain")
+
+    def pain_done(self) -> None:
+        """Continue on the pain screen: on to the instruction, or write the session."""
+        run = self.model.run
+        if run is None:
+            return
+        if self.pain_vm.stage == PainStage.BEFORE:
+            if run.confirm_pain_before():
+                self.go("instruction")
+            return
+        if self.finishing is not None:
+            return  # a second tap while the record is being written
+        self.finishing = self._spawn(self._finish())
+
+    async def _finish(self) -> None:
+        """Write the session (one SQLite transaction with fsync) off the UI thread."""
+        try:
+            summary: SummaryVM = await self.run_blocking(self.model.finish_exercise)
+        except StorageProblem as exc:
+            # The pain screen says so (run.error) and Done can be tapped again: the
+            # record keeps its id, so a later success stores it once.
+            log.error("session not stored: %s", exc.cause)
+            self.nav.redraw("pain")
+            return
+        finally:
+            self.finishing = None
+        self.summary_vm = summary
+        self.model.run = None
+        self.go("summary")
+
+    def pain_stop(self) -> None:
+        """Back to Today after a high pain before: the report goes, no exercise."""
+        run = self.model.run
+        if run is not None:
+            run.confirm_pain_before()
+        self.model.run = None
+        self.go("today")
+
+    def begin_set(self) -> None:
+        run = self.model.run
+        if run is not None:
+            run.start_set()
+            if run.set_running:
+                self.go("live")
+            else:  # e.g. no wearable on the needed placement: say so where the patient is
+                self.nav.redraw(self.current)
+
+    def pause_set(self) -> None:
+        if self.model.run is not None:
+            self.model.run.pause()
+
+    def stop_set(self) -> None:
+        run = self.model.run
+        if run is not None:
+            run.stop()
+            if not run.set_running:
+                self._to_pain_after()
+
+    def _to_pain_after(self) -> None:
+        run = self.model.run
+        if run is None or self._after_run:
+            return
+        self._after_run = True
+        self.pain_vm = run.pain_after
+        self.go("pain")
+
+    # --- ticks -----------------------------------------------------------------------------
+    def frame(self) -> None:
+        """The frame tick (30 Hz): the live set drawn, its cues spoken, its end noticed."""
+        run = self.model.run
+        if run is None or self.current != "live":
+            return
+        self.nav.redraw("live")
+        for text in run.live.pop_speech():
+            self.audio.say(text)
+        if run.task is not None and run.task.done() and not run.more_sets:
+            self._to_pain_after()
+
+    def second(self) -> None:
+        """The 1 s tick: the inactivity lock, reminders, the lock screen's clock, the bar."""
+        m = self.model
+        now = self.now()
+        # a set being done keeps the kiosk open; a paused one does not (resuming then
+        # needs the PIN: the lock screen leads back to the paused set)
+        busy = m.run is not None and m.run.set_running and not m.run.paused
+        if m.lock.tick(now, busy=busy):
+            self._resume_screen = self.current if m.run is not None else ""
+            self.go("lock")
+        self._check_reminder()
+        if self.current == "lock":
+            self.nav.redraw("lock")
+        self.nav.status()
+
+    def _check_reminder(self) -> None:
+        m = self.model
+        plan, _demo = m.plan()
+        today = m.today()
+        due = due_reminder(m.settings.reminder_times, plan.schedule.sessions_per_day,
+                           today.exercise_day, m.clock.now(), self._last_reminder,
+                           today.all_done)
+        if due is not None:
+            self._last_reminder = m.clock.now()
+            self.reminder_notice = REMINDER_TEXT
+            self.wake()
+            self.audio.chime()
