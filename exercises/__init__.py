@@ -5,7 +5,8 @@ Pure data with no project or I/O imports, so every layer may use it: the simulat
 polarity and plane from it, therapy plans refer to it by id, the kiosk shows its names.
 """
 
-from exercises.body import BodySegment, Joint, Plane
-from exercises.catalogue import CATALOGUE, Exercise, get_exercise
+from exercises.body import BodySegment, CameraView, Joint, Plane
+from exercises.catalogue import CATALOGUE, Exercise, Position, get_exercise
 
-__all__ = ["CATALOGUE", "BodySegment", "Exercise", "Joint", "Plane", "get_exercise"]
+__all__ = ["CATALOGUE", "BodySegment", "CameraView", "Exercise", "Joint", "Plane", "Position",
+           "get_exercise"]

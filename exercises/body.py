@@ -31,6 +31,7 @@ class Joint(StrEnum):
     ELBOW = "elbow"
     SHOULDER = "shoulder"
     TRUNK = "trunk"
+    ANKLE = "ankle"
 
 
 class Plane(StrEnum):
@@ -38,3 +39,11 @@ class Plane(StrEnum):
 
     SAGITTAL = "sagittal"  # forwards and back: seen side-on
     FRONTAL = "frontal"  # out to the side: seen facing the patient
+    TRANSVERSE = "transverse"  # turning about the body's long axis: no camera view shows it
+
+
+class CameraView(StrEnum):
+    """Where a camera stands to measure an exercise's joint angle in its image plane."""
+
+    SIDE = "side"  # side-on: sagittal movements
+    FRONT = "front"  # facing the patient: frontal movements

@@ -33,7 +33,8 @@ READY = "Ready. Press Start."
 def view_for(exercise_id: str | None) -> View:
     """How the camera must see the patient for a catalogue exercise (side-on when unknown)."""
     exercise = CATALOGUE.get(exercise_id) if exercise_id is not None else None
-    return VIEW_OF_PLANE[exercise.plane] if exercise is not None else View.SIDE_ON
+    # A transverse movement (turning about the long axis) has no camera view: side-on.
+    return VIEW_OF_PLANE.get(exercise.plane, View.SIDE_ON) if exercise else View.SIDE_ON
 
 
 @dataclass(frozen=True, slots=True)

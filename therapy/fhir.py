@@ -41,6 +41,7 @@ JOINT_SITE: dict[str, tuple[str, str]] = {
     Joint.ELBOW: ("16953009", "Elbow joint structure"),
     Joint.SHOULDER: ("16982005", "Shoulder region structure"),
     Joint.TRUNK: ("22943007", "Trunk structure"),
+    Joint.ANKLE: ("70258002", "Ankle joint structure"),
 }
 LATERALITY: dict[str, tuple[str, str]] = {
     "left": ("7771000", "Left"),

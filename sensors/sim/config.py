@@ -33,6 +33,7 @@ DEFAULT_COUPLING: dict[Joint, float] = {
     Joint.HIP: 0.1,
     Joint.SHOULDER: 0.05,
     Joint.TRUNK: 0.1,
+    Joint.ANKLE: 0.05,
 }
 
 
