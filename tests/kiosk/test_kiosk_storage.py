@@ -8,31 +8,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from full_store import fill, free
 
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.errors import STORAGE_PROBLEM_TEXT, StorageProblem
 from kiosk.model import KioskModel
 from therapy.errors import StorageFull
-from therapy.outbox import Channel, OutboxItem
-
-
-def _fill(m: KioskModel) -> None:
-    """Cap the store at its size and fill it with outbox rows to the brim (big rows, then
-    ever smaller ones into what is left of the last pages)."""
-    m.store.limit_size(0)
-    n = 0
-    for size in (3000, 300, 30, 1):
-        with pytest.raises(StorageFull):
-            while n < 100_000:
-                m.store.enqueue([OutboxItem(Channel.RECORDS, f"filler-{n}", b"x" * size)])
-                n += 1
-
-
-def _free(m: KioskModel) -> None:
-    """Space comes back: the fillers are sent (deleted) and the cap lifted."""
-    m.store.outbox_delete([r.id for r in m.store.outbox_batch(0, 100_000)
-                           if r.record_id.startswith("filler-")])
-    m.store.limit_size(2**40)
 
 
 @pytest.mark.timeout(60)
@@ -46,7 +27,7 @@ async def test_done_after_a_failed_save_stores_pain_after_once(tmp_path: Path) -
     assert run.task is not None
     await run.task
     run.pain_after.choose(2)
-    _fill(m)
+    fill(m)
     for _tap in range(2):  # Done, and Done again while the disk is still full
         with pytest.raises(StorageProblem) as err:
             m.finish_exercise()
@@ -55,7 +36,7 @@ async def test_done_after_a_failed_save_stores_pain_after_once(tmp_path: Path) -
         assert run.error == STORAGE_PROBLEM_TEXT
         assert run.pain_after.question == STORAGE_PROBLEM_TEXT  # the pain screen's headline
     assert m.store.session_ids() == []
-    _free(m)
+    free(m)
     summary = m.finish_exercise()  # Done once more, with room
     assert summary.pain_after == 2 and run.error == "" and run.pain_after.problem == ""
     assert m.store.session_ids() == [run.ctl.session_id]
@@ -68,10 +49,10 @@ def test_flagged_pain_before_on_a_full_store_is_kept_once(tmp_path: Path) -> Non
     m = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=60.0))
     run = m.start_exercise(m.plan()[0].exercises[0])
     run.pain_before.choose(9)
-    _fill(m)
+    fill(m)
     assert not run.confirm_pain_before()  # no crash of the screen: the patient is told
     assert run.pain_before.question == STORAGE_PROBLEM_TEXT
-    _free(m)
+    free(m)
     assert not run.confirm_pain_before()  # "Back to Today" confirms it again
     assert not run.confirm_pain_before()
     assert len(m.store.record_ids()) == 1 and m.outbox_waiting() == 1
