@@ -60,12 +60,19 @@ TARGET_SPAR_MISCOUNT = 0.03
 TARGET_RMSE_DEG = {1: 0.5, 2: 1.5}  # ROM RMSE, one IMU / two IMUs
 TARGET_SIM_EXACT = 0.99  # strapped simulator (issue 2); random mounting: every count exact
 TARGET_TYPES = 0.90  # execution type right on UCI s1 labels
+# The simulator table stays on the catalogue's first eight exercises, the ones its targets
+# and run time were set on; every catalogue exercise is counted by
+# tests/exercises/test_exercise_replay.py (issue 15).
+SIM_EXERCISES = ("knee_extension_seated", "heel_slide", "straight_leg_raise",
+                 "hip_abduction_side_lying", "elbow_flexion", "shoulder_flexion_standing",
+                 "shoulder_abduction_standing", "trunk_flexion_seated")
 
 
 def _sim_rows(two: bool, seeds: int, reps: int, mounting: str = "auto") -> dict[str, dict]:
     """Per exercise: sessions ``n``, exact counts, ROM errors of the exact ones."""
     rows: dict[str, dict] = {}
-    for ex_id, ex in CATALOGUE.items():
+    for ex_id in SIM_EXERCISES:
+        ex = CATALOGUE[ex_id]
         r = rows.setdefault(ex_id, {"n": 0, "exact": 0, "err": []})
         for rate in RATES:
             for kw in NOISE.values():
