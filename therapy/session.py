@@ -106,7 +106,9 @@ class SessionController:
     # --- running ---------------------------------------------------------------------
     async def run_set(self, source: SampleSource,
                       proximal: SampleSource | None = None) -> list[Rep]:
-        """Run one set to the end of the source (or stop()); returns its reps."""
+        """Run one set to the end of the source (or stop()); returns its reps. ``source``
+        may be a camera's angle source (``sensors.camera.source.CameraSource``, chunks of
+        ``t_s`` and ``angle_deg``): its angles go to the same detector, at its frame rate."""
         if self.state == SessionState.FINISHED:
             raise TherapyError("session already finished")
         if self._stopped:
@@ -134,13 +136,18 @@ class SessionController:
 
         try:
             async for chunk, prox in _pairs(source, proximal):
+                if len(chunk.t_s) == 0:
+                    continue
                 if t0 is None:
                     t0 = float(chunk.t_s[0])
                 if self._stopped:
                     break
                 if self.state == SessionState.PAUSED:
                     continue
-                take(analyzer.feed(chunk, prox))
+                if isinstance(chunk, ImuChunk):
+                    take(analyzer.feed(chunk, prox))
+                else:  # a camera's angle samples (sensors.camera.stream.AngleChunk)
+                    take(_feed_angle(analyzer, chunk))
             take(analyzer.finish())
         finally:
             await source.aclose()
@@ -177,6 +184,17 @@ class SessionController:
         self.state = SessionState.FINISHED
         self._emit(EventKind.SESSION_ENDED, reps=rec.rep_count, completed=completed)
         return rec
+
+
+def _feed_angle(analyzer: Any, chunk: Any) -> list[Rep]:
+    """Angle samples (``t_s``, ``angle_deg``: a camera) into the analyzer's one detector
+    (``motion.pipeline.SetAnalyzer.feed_angle``, what ``motion.camera_set.CameraSet``
+    feeds), so camera reps are judged like IMU reps."""
+    feed = getattr(analyzer, "feed_angle", None)
+    if feed is None:
+        raise TherapyError(f"{type(analyzer).__name__} cannot count reps from angle samples")
+    reps: list[Rep] = feed(chunk.t_s, chunk.angle_deg)
+    return reps
 
 
 async def _pairs(source: SampleSource,

@@ -1,10 +1,15 @@
-"""``rehab session --sim EXERCISE --reps N``: one simulated session, stored and sent.
+"""``rehab session --exercise ID --source SOURCE``: one session, stored and sent.
 
-Runs the simulator (``sensors.sim``) through the real motion core and the same
-:class:`~therapy.session.SessionController` the kiosk uses, stores the record with its
-outbox rows, then sends for at most ``--send-timeout`` seconds. Whatever is not
-acknowledged stays in the outbox (``rehab sync`` or the kiosk sends it later); the command
-still exits 0 and says how many records wait.
+SOURCE is ``sim`` (default), ``ble`` (the paired wearables), ``serial:PORT`` (the USB
+bridge), ``video:FILE`` or ``camera[:N]`` (:mod:`therapy.sources`, which the kiosk opens
+the same way); ``--sim EXERCISE`` is short for ``--exercise EXERCISE --source sim``.
+The samples run through the real motion core and the same
+:class:`~therapy.session.SessionController` the kiosk uses; a BLE set runs under the live
+set supervisor (pause on a drop-out, resume, gaps stored with the set). A live source
+streams until the target reps are done (plus a short grace) or ``--max-s``. The record is
+stored with its outbox rows, then sent for at most ``--send-timeout`` seconds. Whatever is
+not acknowledged stays in the outbox (``rehab sync`` or the kiosk sends it later); the
+command still exits 0 and says how many records wait (``--json``: one summary object).
 """
 
 from __future__ import annotations
@@ -12,14 +17,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
+import logging
 import math
 import time
 from typing import Any
 
 from rehab.cli import UsageError
 
+log = logging.getLogger(__name__)
 MAX_SEED = 2**63 - 1  # the simulator's seed range (numpy refuses negative seeds)
 MAX_SEND_TIMEOUT_S = 3600.0
+DEFAULT_MAX_S = 600.0
+MAX_SET_S = 3600.0
 
 
 def add_link_flags(p: argparse.ArgumentParser) -> None:
@@ -31,22 +41,72 @@ def add_link_flags(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("session", help="run one (simulated) exercise session, store and send it")
-    p.add_argument("--sim", metavar="EXERCISE", required=True,
-                   help="simulate this catalogue exercise (e.g. knee_extension_seated)")
+    p = sub.add_parser("session", help="run one exercise session on a source, store and send it")
+    p.add_argument("--exercise", metavar="ID", help="catalogue exercise (e.g. heel_slide)")
+    p.add_argument("--source", default=None, metavar="SOURCE",
+                   help="sim (default), ble, serial:PORT, video:FILE or camera[:N]")
+    p.add_argument("--sim", metavar="EXERCISE",
+                   help="short for --exercise EXERCISE --source sim")
     p.add_argument("--reps", type=int, default=10, help="repetitions to perform (default 10)")
     p.add_argument("--pain-before", type=int, metavar="P", help="pain 0-10 before the session")
     p.add_argument("--pain-after", type=int, metavar="Q", help="pain 0-10 after the session")
     p.add_argument("--note", default="", help="free-text note with the pain-after report")
     p.add_argument("--side", default=None, help="left|right|both (default: plan or right)")
-    p.add_argument("--two-imu", action="store_true", help="simulate a proximal wearable too")
+    p.add_argument("--two-imu", action="store_true", help="a proximal wearable too (sim, ble)")
     p.add_argument("--seed", type=int, default=0, help="simulation seed")
     p.add_argument("--realtime", type=float, default=0.0, metavar="SPEED",
-                   help="stream at SPEED x real time (default: as fast as possible)")
+                   help="sim: stream at SPEED x real time (default: as fast as possible); "
+                   "serial, virtual ble: the device's clock runs SPEED x (default 1)")
+    p.add_argument("--max-s", type=float, default=DEFAULT_MAX_S, metavar="S",
+                   help=f"a live source's set ends after S seconds at most "
+                   f"(default {DEFAULT_MAX_S:g})")
+    p.add_argument("--virtual", action="store_true",
+                   help="ble: virtual wearables (bumble) at the paired addresses play the "
+                   "exercise; no radio needed (a demo, as `rehab pair --virtual`)")
+    p.add_argument("--virtual-away", metavar="SEGMENT:AT:FOR",
+                   help="with --virtual: the wearable on SEGMENT walks away AT s after "
+                   "connecting, for FOR s")
+    p.add_argument("--json", action="store_true", help="print the session summary as JSON")
     p.add_argument("--send-timeout", type=float, default=10.0,
                    help="seconds to wait for the clinic link (default 10)")
     add_link_flags(p)
     p.set_defaults(func=run)
+
+
+def _source(args: argparse.Namespace) -> tuple[str, Any]:
+    """(exercise id, parsed source) from --exercise/--source/--sim; a usage error else."""
+    from therapy.sources import SourceKind, SourceSpecError, parse_source
+
+    if args.sim is not None:
+        if args.exercise is not None or args.source not in (None, "sim"):
+            raise UsageError("--sim EXERCISE is short for --exercise EXERCISE --source sim: "
+                             "give one or the other")
+        return args.sim, parse_source("sim")
+    if args.exercise is None:
+        raise UsageError("name the exercise: --exercise ID (or --sim ID)")
+    try:
+        spec = parse_source(args.source or "sim")
+    except SourceSpecError as exc:
+        raise UsageError(f"--source: {exc}") from exc
+    if (args.virtual or args.virtual_away) and spec.kind != SourceKind.BLE:
+        raise UsageError("--virtual and --virtual-away are for --source ble")
+    if args.virtual_away and not args.virtual:
+        raise UsageError("--virtual-away needs --virtual")
+    return args.exercise, spec
+
+
+def _away(text: str | None) -> tuple[str, float, float] | None:
+    if text is None:
+        return None
+    seg, at, dur = (text.split(":") + ["", ""])[:3]
+    try:
+        at_s, for_s = float(at), float(dur)
+    except ValueError:
+        at_s = for_s = math.nan
+    if not (seg and math.isfinite(at_s) and math.isfinite(for_s) and at_s >= 0 < for_s):
+        raise UsageError(f"--virtual-away wants SEGMENT:AT:FOR (seconds), e.g. thigh:2:1.5; "
+                         f"got {text!r}")
+    return seg.lower(), at_s, for_s
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
     from therapy.errors import PlanError
     from therapy.signing import clinic_key
 
+    args.exercise, args.spec = _source(args)
+    _away(args.virtual_away)
     for name in ("pain_before", "pain_after"):
         v = getattr(args, name)
         if v is not None and not 0 <= v <= 10:
@@ -65,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed must be 0..{MAX_SEED}, got {args.seed}")
     if not (math.isfinite(args.realtime) and args.realtime >= 0):
         raise UsageError(f"--realtime must be a number >= 0, got {args.realtime}")
+    if not (math.isfinite(args.max_s) and 0 < args.max_s <= MAX_SET_S):
+        raise UsageError(f"--max-s must be 0..{MAX_SET_S:g} s, got {args.max_s}")
     if not (math.isfinite(args.send_timeout) and 0 <= args.send_timeout <= MAX_SEND_TIMEOUT_S):
         raise UsageError(f"--send-timeout must be 0..{MAX_SEND_TIMEOUT_S:g} s, "
                          f"got {args.send_timeout}")
@@ -77,28 +141,76 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
 
 
-async def _session(args: argparse.Namespace, cfg: Any) -> int:
-    from mqtt.device import DeviceLink
-    from sensors.sim import SimConfig, sim_sources
+def _plan_exercise(args: argparse.Namespace, store: Any) -> tuple[Any, int | None]:
     from therapy.plan import Side, exercise_from_catalogue
-    from therapy.ports import FhirEncoder
-    from therapy.session import SessionController
-    from therapy.store import TherapyStore
 
-    store = TherapyStore(cfg.data_dir / "rehab.db")
     current = store.current_plan()
     plan_version = None
     try:
-        ex = current[0].exercise(args.sim) if current else None
+        ex = current[0].exercise(args.exercise) if current else None
         plan_version = current[0].version if current else None
     except KeyError:
         ex = None
-    ex = ex or exercise_from_catalogue(args.sim)
+    ex = ex or exercise_from_catalogue(args.exercise)
     side = Side(args.side) if args.side else ex.side
-    ex = dataclasses.replace(ex, reps=args.reps, sets=1, side=side)
-    link = DeviceLink(cfg, store)
-    link.start()
+    return dataclasses.replace(ex, reps=args.reps, sets=1, side=side), plan_version
+
+
+async def _virtual_world(args: argparse.Namespace, ex: Any, store: Any, clock: Any) -> Any:
+    """Virtual wearables at the paired addresses of the segments ``ex`` needs."""
     try:
+        from sensors.ble.virtual.world import VirtualWearables
+    except ImportError as exc:
+        raise UsageError("--virtual needs bumble: pip install -e '.[test]'") from exc
+    from sensors.sim import SimConfig, simulate
+    from therapy.devices import WearableRegistry
+    from therapy.sources import segments_for
+
+    distal, proximal = segments_for(ex, args.two_imu)
+    sim = simulate(SimConfig(exercise_id=ex.exercise_id, reps=args.reps, seed=args.seed,
+                             two_segment=proximal is not None, drop_prob=0.0))
+    paired = {r[3]: r for r in WearableRegistry(store).all()}
+    world = VirtualWearables(clock)
+    for seg, motion in ((distal, sim.distal), (proximal, sim.proximal)):
+        if seg is not None and seg in paired and motion is not None:
+            if paired[seg][2] != "rehab_imu":
+                raise UsageError(f"--virtual plays rehab_imu wearables; the {seg} one is "
+                                 f"{paired[seg][2]}")
+            await world.add(paired[seg][0], seg, motion)
+    return world
+
+
+async def _session(args: argparse.Namespace, cfg: Any) -> int:
+    from mqtt.device import DeviceLink
+    from protocol.clock import MonotonicClock, ScaledClock
+    from therapy.devices import WearableRegistry
+    from therapy.ports import FhirEncoder
+    from therapy.session import SessionController
+    from therapy.sources import LiveSetEnd, SourceOptions, SourceUnavailable, open_sources
+    from therapy.store import TherapyStore
+
+    spec = args.spec
+    away = _away(args.virtual_away)
+    store = TherapyStore(cfg.data_dir / "rehab.db")
+    closers: list[Any] = []
+    link: Any = None
+    try:
+        ex, plan_version = _plan_exercise(args, store)
+        clock = ScaledClock(args.realtime) if args.realtime > 0 else MonotonicClock()
+        opts = SourceOptions(two_imu=args.two_imu, seed=args.seed, speed=args.realtime,
+                             clock=clock)
+        world = None
+        if args.virtual:
+            world = await _virtual_world(args, ex, store, clock)
+            closers.append(world.close)
+            opts = dataclasses.replace(opts, ble_connector=world.connector)
+        try:
+            sources = open_sources(spec, ex, store, opts)
+        except SourceUnavailable as exc:
+            raise UsageError(str(exc)) from exc
+        closers.insert(0, sources.aclose)
+        link = DeviceLink(cfg, store)
+        link.start()
         ctl = SessionController(ex, sink=store, encoder=FhirEncoder(cfg.device),
                                 plan_version=plan_version)
         ctl.add_listener(link.live_listener)
@@ -109,28 +221,83 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
             link.start_appointment(appointment, ctl.session_id)
         if args.pain_before is not None:
             ctl.set_pain_before(args.pain_before)
-        distal, proximal = sim_sources(
-            SimConfig(exercise_id=ex.exercise_id, reps=args.reps, seed=args.seed,
-                      two_segment=args.two_imu),
-            realtime=args.realtime > 0, speed=args.realtime or 1.0)
-        await ctl.run_set(distal, proximal)
+        live = sources.supervise(ctl, clock)
+        ender = LiveSetEnd(sources, args.reps, max_s=args.max_s) if spec.live else None
+        if ender is not None:
+            ctl.add_listener(ender)
+            ender.start()
+        walk = None
+        if world is not None and away is not None:
+            walk = asyncio.ensure_future(_walk_away(world, sources, *away))
+        try:
+            await ctl.run_set(sources.distal, sources.proximal)
+        finally:
+            if ender is not None:
+                ender.cancel()
+            if walk is not None:
+                walk.cancel()
+        gaps = []
+        if live is not None:
+            gaps = await live.close(WearableRegistry(store), ctl.session_id, ctl.set_no)
         rec = ctl.finish(pain_after=args.pain_after, note=args.note)
         link.notify_outbox()
         rom = f"{rec.mean_rom_deg:.1f} deg" if rec.mean_rom_deg is not None else "-"
-        print(f"session {rec.id}: {ex.exercise_id} {rec.rep_count}/{args.reps} reps, "
-              f"mean ROM {rom}, stored")
+        say = (lambda *a: None) if args.json else print
+        say(f"session {rec.id}: {ex.exercise_id} {rec.rep_count}/{args.reps} reps, "
+            f"mean ROM {rom}, stored")
+        for gap in gaps:
+            back = "never came back" if gap.end_s is None else f"{gap.duration_s:.1f} s"
+            say(f"{gap.segment} sensor away {back} ({gap.reason})")
         t0 = time.monotonic()
         await asyncio.to_thread(link.wait_drained, args.send_timeout)
         waiting = store.outbox_count()
         if waiting:
             why = f" ({link.last_error})" if link.last_error else ""
-            print(f"{waiting} records wait in the outbox{why}")
+            say(f"{waiting} records wait in the outbox{why}")
         else:
-            print(f"all records sent in {time.monotonic() - t0:.1f} s; 0 records wait")
+            say(f"all records sent in {time.monotonic() - t0:.1f} s; 0 records wait")
+        if args.json:
+            print(json.dumps(_summary(rec, spec, sources, live, ender, waiting)))
         return 0
     finally:
-        link.stop()
+        for close in closers:
+            await close()
+        if link is not None:
+            link.stop()
         store.close()
+
+
+async def _walk_away(world: Any, sources: Any, segment: str, at_s: float,
+                     for_s: float) -> None:
+    """The scripted walk-away of ``--virtual-away``, once every link is streaming."""
+    if segment not in world.devices:
+        log.warning("--virtual-away: no virtual wearable on the %s", segment)
+        return
+    while not all(lk.connected for lk in sources.links):
+        await asyncio.sleep(0.02)
+    await world.walk_away(segment, at_s, for_s)
+
+
+def _summary(rec: Any, spec: Any, sources: Any, live: Any, ender: Any,
+             waiting: int) -> dict[str, Any]:
+    from therapy.sources import placement_rows
+
+    actions = live.actions_ if live is not None else []
+    return {
+        "session": rec.id, "exercise": rec.exercise_id, "source": str(spec),
+        "placements": list(placement_rows(sources)),
+        "count": rec.rep_count, "target_reps": rec.target_reps, "completed": rec.completed,
+        "mean_rom_deg": None if rec.mean_rom_deg is None else round(rec.mean_rom_deg, 2),
+        "reps": [r.to_json() for r in rec.reps],
+        "ended_by": ender.reason_ if ender is not None and ender.reason_ else "source end",
+        "pauses": sum(1 for a in actions if a.kind == "pause"),
+        "resumes": sum(1 for a in actions if a.kind == "resume"),
+        "warnings": [a.message for a in actions if a.kind == "warn"],
+        "gaps": [{"sensor_id": g.sensor_id, "segment": g.segment, "start_s": g.start_s,
+                  "end_s": g.end_s, "reason": g.reason}
+                 for g in (live.supervisor.gaps_ if live is not None else [])],
+        "outbox_waiting": waiting,
+    }
 
 
 def _due_appointment(store: Any, now: Any) -> str | None:

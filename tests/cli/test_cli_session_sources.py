@@ -1,0 +1,115 @@
+"""``rehab session --source``: a wearable on the serial bridge (``rehab bridge emulate`` on
+a pty), a camera recording, and source strings that name nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from session_checks import OFFLINE, stored, summary
+from session_video import knee_extension_video
+
+from rehab.cli import main
+from therapy.store import TherapyStore
+
+EX = "knee_extension_seated"
+
+
+@pytest.mark.timeout(90)
+def test_serial_source_counts_the_emulated_reps_exactly(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "rehab-emu0"
+    speed = "5"  # the emulator's clock and the session's run 5x: 3 reps in ~5 s
+    emu = subprocess.Popen(
+        [sys.executable, "-m", "rehab", "bridge", "emulate", "--exercise", EX, "--reps", "3",
+         "--link", str(link), "--speed", speed, "--duration", "60", "--seed", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while not link.exists() and time.monotonic() < deadline and emu.poll() is None:
+            time.sleep(0.05)
+        assert link.exists(), emu.stderr.read() if emu.poll() is not None else "no link"
+        # a target above the emulated 3: the set ends by its time limit, so a false rep
+        # would show in the count instead of ending the set early
+        code = main(["session", "--exercise", EX, "--source", f"serial:{link}", "--reps", "5",
+                     "--realtime", speed, "--max-s", "11", "--json", "--data-dir",
+                     str(tmp_path), *OFFLINE])
+    finally:
+        emu.terminate()
+        emu.communicate(timeout=10)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    s = summary(out)
+    assert s["count"] == 3 and s["source"] == f"serial:{link}"
+    assert s["placements"] == [{"sensor_id": f"serial:{link}", "where": "shank",
+                                "label": f"USB wearable {link}"}]
+    assert s["ended_by"] == "time limit 11 s" and s["completed"] is False
+    assert all(40.0 < r["rom_deg"] < 110.0 for r in s["reps"])
+    count, rows, outbox = stored(tmp_path, s["session"])
+    assert (count, rows) == (3, 3) and outbox == [s["session"]]
+
+
+@pytest.mark.timeout(120)
+def test_video_source_counts_the_recorded_reps(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "knee.mp4"
+    assert knee_extension_video(video, reps=3) > 0
+    assert main(["session", "--exercise", EX, "--source", f"video:{video}", "--reps", "5",
+                 "--pain-after", "1", "--json", "--data-dir", str(tmp_path), *OFFLINE]) == 0
+    s = summary(capsys.readouterr().out)
+    assert s["count"] == 3 and s["ended_by"] == "source end"
+    assert s["placements"] == [{"sensor_id": "video:knee.mp4", "where": "camera",
+                                "label": "camera, knee_right"}]
+    # drawn from 90 to 20 degrees of flexion; the pose model sees a drawing, not a leg
+    assert all(45.0 < r["rom_deg"] < 80.0 for r in s["reps"])
+    count, rows, outbox = stored(tmp_path, s["session"])
+    assert (count, rows) == (3, 3) and outbox[0] == s["session"] and len(outbox) == 2
+
+
+BAD = [
+    (["--source", "bluetooth"], "unknown source 'bluetooth': use sim, ble, serial:PORT"),
+    (["--source", "serial:"], "source serial needs a port, e.g. serial:/dev/rehab-imu0"),
+    (["--source", "video:"], "source video needs a file"),
+    (["--source", "camera:front"], "camera index must be a number 0..63, got 'front'"),
+    (["--source", "camera:99"], "camera index must be a number 0..63"),
+    (["--source", "ble:all"], "source ble takes no argument"),
+    (["--source", "serial:/dev/rehab-nope"], "serial port /dev/rehab-nope not found"),
+    (["--source", "video:/no/such.mp4"], "video file /no/such.mp4 not found"),
+    (["--source", "ble"], "needs a wearable on the shank; paired: none. Pair one"),
+    (["--source", "sim", "--virtual"], "--virtual and --virtual-away are for --source ble"),
+    (["--source", "ble", "--virtual", "--virtual-away", "thigh"],
+     "--virtual-away wants SEGMENT:AT:FOR"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD, ids=[" ".join(b[0]) for b in BAD])
+def test_a_bad_source_is_one_line_exit_2_and_keeps_what_was_stored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str],
+        message: str) -> None:
+    assert main(["session", "--sim", EX, "--reps", "2", "--data-dir", str(tmp_path),
+                 *OFFLINE]) == 0
+    capsys.readouterr()
+    code = main(["session", "--exercise", EX, *extra, "--data-dir", str(tmp_path), *OFFLINE])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("rehab session: error: "), err
+    assert message in err and "Traceback" not in err
+    store = TherapyStore(tmp_path / "rehab.db")
+    assert len(store.session_ids()) == 1 and store.outbox_count() == 1
+    store.close()
+
+
+def test_sim_shorthand_and_exercise_source_sim_are_one_thing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--reps", "3", "--seed", "4", "--json", "--data-dir", str(tmp_path), *OFFLINE]
+    assert main(["session", "--sim", "heel_slide", *args]) == 0
+    short = summary(capsys.readouterr().out)
+    assert main(["session", "--exercise", "heel_slide", "--source", "sim", *args]) == 0
+    long = summary(capsys.readouterr().out)
+    assert short["count"] == long["count"] == 3
+    assert [r["rom_deg"] for r in short["reps"]] == [r["rom_deg"] for r in long["reps"]]
+    assert main(["session", "--sim", "heel_slide", "--source", "ble", *args]) == 2
+    assert "give one or the other" in capsys.readouterr().err

@@ -1,0 +1,352 @@
+"""Where a session's samples come from: one spec string, one function that opens it.
+
+``rehab session --source SOURCE`` and the kiosk name a set's sensors the same way and open
+them through :func:`open_sources`, so each source is wired once:
+
+============== =========================================================================
+``sim``        the simulator (``sensors.sim``) playing the exercise
+``ble``        the paired wearables (``rehab pair``; the store's ``wearables``), each a
+               supervised link (``sensors.ble.link``): :meth:`SessionSources.supervise`
+               gives the :class:`~sensors.ble.live.LiveSet` that pauses the set on a
+               drop-out, resumes it, ends it when one stays away and keeps the gaps
+``serial:PORT`` a wearable on the USB serial bridge (``firmware_bridge``): on a Pi the
+               udev name, ``/dev/rehab-imu0`` (hw/udev/99-rehab.rules)
+``video:FILE`` a camera recording, through pose estimation to the exercise's joint angle
+``camera[:N]`` the live camera (index N, default 0), the same way
+============== =========================================================================
+
+:func:`parse_source` is pure and raises :class:`SourceSpecError` with the accepted forms.
+Opening imports the adapter it needs and nothing else (a serial session loads no bumble,
+no MediaPipe); its failures are :class:`SourceUnavailable` saying what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from therapy.errors import TherapyError
+from therapy.plan import PlanExercise, Side
+
+log = logging.getLogger(__name__)
+
+SOURCE_FORMS = "sim, ble, serial:PORT, video:FILE or camera[:N]"
+MAX_CAMERA_INDEX = 63  # /dev/video0..63 (V4L2 minor numbers a kiosk would plausibly have)
+SERIAL_RATE_HZ = 100  # the wearable firmware's default stream rate (hw/protocol/PROTOCOL.md)
+BLE_RATE_HZ = 100.0
+
+
+class SourceSpecError(TherapyError):
+    """A source string that names no source; the message lists the accepted forms."""
+
+
+class SourceUnavailable(TherapyError):
+    """A well-formed source that cannot be opened now (no such port, file, wearable)."""
+
+
+class SourceKind(StrEnum):
+    SIM = "sim"
+    BLE = "ble"
+    SERIAL = "serial"
+    VIDEO = "video"
+    CAMERA = "camera"
+
+
+LIVE_KINDS = frozenset({SourceKind.BLE, SourceKind.SERIAL, SourceKind.CAMERA})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """A parsed ``--source``: the kind and its argument (port, file, camera index)."""
+
+    kind: SourceKind
+    target: str = ""
+
+    @property
+    def live(self) -> bool:
+        """Streams until closed (a set on it ends at the target or a time limit)."""
+        return self.kind in LIVE_KINDS
+
+    @property
+    def camera(self) -> bool:
+        return self.kind in (SourceKind.VIDEO, SourceKind.CAMERA)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target}" if self.target else str(self.kind)
+
+
+def parse_source(text: str) -> SourceSpec:
+    """``sim`` | ``ble`` | ``serial:PORT`` | ``video:FILE`` | ``camera[:N]`` (pure)."""
+    raw = text.strip()
+    head, sep, arg = raw.partition(":")
+    try:
+        kind = SourceKind(head.lower())
+    except ValueError:
+        raise SourceSpecError(f"unknown source {text!r}: use {SOURCE_FORMS}") from None
+    if kind in (SourceKind.SIM, SourceKind.BLE):
+        if sep:
+            raise SourceSpecError(f"source {kind} takes no argument, got {text!r}")
+        return SourceSpec(kind)
+    if kind == SourceKind.CAMERA:
+        if not sep:
+            return SourceSpec(kind, "0")
+        if not (arg.isascii() and arg.isdigit() and int(arg) <= MAX_CAMERA_INDEX):
+            raise SourceSpecError(f"camera index must be a number 0..{MAX_CAMERA_INDEX}, "
+                                  f"got {arg!r}")
+        return SourceSpec(kind, str(int(arg)))
+    if not arg.strip() or "\x00" in arg:
+        example = "serial:/dev/rehab-imu0" if kind == SourceKind.SERIAL else "video:set.mp4"
+        raise SourceSpecError(f"source {kind} needs a {'port' if kind == 'serial' else 'file'}"
+                              f", e.g. {example}")
+    return SourceSpec(kind, arg)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One sensor of the session and where it sits (a body segment, or ``camera``)."""
+
+    sensor_id: str
+    where: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """How to open: ``speed`` is the time scale (sim: 0 streams as fast as it can be read,
+    else real time x speed; serial: the device's clock runs ``speed`` times faster, as
+    ``rehab bridge emulate --speed`` does). ``ble_connector`` makes a connector per
+    wearable (default: bleak over BlueZ); ``clock`` is the host clock of the BLE links."""
+
+    two_imu: bool = False
+    seed: int = 0
+    speed: float = 0.0
+    clock: Any = None
+    ble_connector: Callable[[], Any] | None = None
+    ble_policy: Any = None
+    serial_rate_hz: int = SERIAL_RATE_HZ
+
+
+@dataclass
+class SessionSources:
+    """One set's sources: ``distal`` (IMU chunks, or the camera's angle chunks),
+    ``proximal`` (a second wearable, or None), the ``placements``, and for BLE the links
+    a :class:`~sensors.ble.live.LiveSet` supervises."""
+
+    spec: SourceSpec
+    distal: Any
+    proximal: Any = None
+    placements: tuple[Placement, ...] = ()
+    links: list[Any] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def supervise(self, control: Any, clock: Any) -> Any:
+        """The live set over the BLE links (pause, resume, end, gaps), started; None for
+        other sources. ``control`` is the session controller."""
+        if not self.links:
+            return None
+        from sensors.ble.live import LiveSet
+
+        live = LiveSet(self.links, control, clock)
+        live.start()
+        return live
+
+    async def aclose(self) -> None:
+        for src in (self.distal, self.proximal):
+            if src is not None:
+                await src.aclose()
+        for close in self.closers:
+            await close()
+
+
+def segments_for(ex: PlanExercise, two_imu: bool) -> tuple[str, str | None]:
+    """(distal segment, proximal segment or None) a wearable set of ``ex`` needs: the
+    plan's sensors, the catalogue's distal one first; a second when the plan lists two or
+    ``two_imu`` asks for it."""
+    cat = ex.exercise
+    listed = [str(s) for s in ex.sensors]
+    distal = str(cat.distal) if str(cat.distal) in listed or not listed else listed[-1]
+    if not (two_imu or ex.two_imu):
+        return distal, None
+    others = [s for s in listed if s != distal]
+    return distal, others[0] if others else str(cat.proximal)
+
+
+def open_sources(spec: SourceSpec, ex: PlanExercise, store: Any,
+                 options: SourceOptions = SourceOptions()) -> SessionSources:
+    """The source(s) of one set of ``ex`` on ``spec`` (see the module doc). ``store`` is
+    the device's :class:`~therapy.store.TherapyStore` (paired wearables)."""
+    match spec.kind:
+        case SourceKind.SIM:
+            return _sim(spec, ex, options)
+        case SourceKind.BLE:
+            return _ble(spec, ex, store, options)
+        case SourceKind.SERIAL:
+            return _serial(spec, ex, options)
+        case _:
+            return _camera(spec, ex)
+
+
+def _sim(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSources:
+    from sensors.sim import SimConfig, SimError, sim_sources
+
+    try:
+        distal, proximal = sim_sources(
+            SimConfig(exercise_id=ex.exercise_id, reps=ex.reps, seed=o.seed,
+                      two_segment=o.two_imu or ex.two_imu),
+            realtime=o.speed > 0, speed=o.speed or 1.0)
+    except SimError as exc:
+        raise SourceUnavailable(str(exc)) from exc
+    places = tuple(Placement(s.info.sensor_id, str(s.info.segment), "simulated")
+                   for s in (distal, proximal) if s is not None)
+    return SessionSources(spec, distal, proximal, places)
+
+
+def _serial(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSources:
+    from firmware_bridge.session import BridgeSession
+    from firmware_bridge.source import BridgeSource
+    from protocol.clock import MonotonicClock, ScaledClock
+    from protocol.host import StreamConfig
+    from sensors.types import BodySegment, SourceInfo
+
+    port = spec.target
+    if not Path(port).exists():
+        raise SourceUnavailable(f"serial port {port} not found: is the wearable plugged in? "
+                                "(on the kiosk it is /dev/rehab-imu0, see hw/udev)")
+    clock = ScaledClock(o.speed) if o.speed > 0 else MonotonicClock()
+    segment = BodySegment(segments_for(ex, False)[0])
+    session = BridgeSession(port, config=StreamConfig(rate_hz=o.serial_rate_hz), clock=clock)
+    info = SourceInfo(f"serial:{port}", segment, float(o.serial_rate_hz), f"USB wearable {port}")
+    return SessionSources(spec, BridgeSource(session, info),
+                          placements=(Placement(info.sensor_id, str(segment), info.label),))
+
+
+def _ble(spec: SourceSpec, ex: PlanExercise, store: Any, o: SourceOptions) -> SessionSources:
+    from protocol.clock import MonotonicClock
+    from sensors.ble.connector import BleakConnector
+    from sensors.ble.drivers import RehabImuDriver, WitMotionDriver
+    from sensors.ble.link import DEFAULT_POLICY, WearableLink
+    from sensors.ble.ports import Wearable, WearableKind
+    from sensors.ble.source import BleSource
+    from sensors.types import BodySegment
+    from therapy.devices import WearableRegistry
+
+    paired = {r[3]: r for r in WearableRegistry(store).all()}
+    clock = o.clock or MonotonicClock()
+    sources: list[Any] = []
+    for seg in segments_for(ex, o.two_imu):
+        if seg is None:
+            continue
+        if seg not in paired:
+            have = ", ".join(sorted(paired)) or "none"
+            raise SourceUnavailable(f"{ex.exercise_id} needs a wearable on the {seg}; paired: "
+                                    f"{have}. Pair one with `rehab pair`")
+        addr, name, kind = paired[seg][:3]
+        driver: Any = (RehabImuDriver(clock) if kind == WearableKind.REHAB_IMU
+                       else WitMotionDriver(clock, BLE_RATE_HZ))
+        connector = o.ble_connector() if o.ble_connector else BleakConnector()
+        w = Wearable(addr, name, WearableKind(kind), BodySegment(seg))
+        link = WearableLink(w, driver, connector, clock=clock,
+                            policy=o.ble_policy or DEFAULT_POLICY)
+        sources.append(BleSource(link, BLE_RATE_HZ))
+    places = tuple(Placement(s.info.sensor_id, str(s.info.segment), s.info.label)
+                   for s in sources)
+    return SessionSources(spec, sources[0], sources[1] if len(sources) > 1 else None, places,
+                          links=[s.link for s in sources])
+
+
+def _camera(spec: SourceSpec, ex: PlanExercise) -> SessionSources:
+    from sensors.camera import CameraError
+    from sensors.camera.angles import CameraJoint
+    from sensors.camera.capture import OpenCvCapture
+    from sensors.camera.pose import MediaPipePose
+    from sensors.camera.source import CameraSource
+    from sensors.camera.stream import CameraAngleStream
+
+    cat = ex.exercise
+    side = str(ex.side) if ex.side in (Side.LEFT, Side.RIGHT) else "right"
+    try:
+        joint = CameraJoint.of(str(cat.joint), side)
+    except CameraError as exc:
+        raise SourceUnavailable(f"the camera cannot measure {ex.exercise_id} "
+                                f"({cat.joint}): use a wearable") from exc
+    stream = CameraAngleStream(joint, sign=cat.movement_sign)
+    try:
+        if spec.kind == SourceKind.VIDEO:
+            path = Path(spec.target)
+            if not path.is_file():
+                raise SourceUnavailable(f"video file {path} not found")
+            source = CameraSource.open_video(path, stream, sensor_id=f"video:{path.name}")
+        else:
+            frames = OpenCvCapture(int(spec.target))
+            try:
+                source = CameraSource(frames, MediaPipePose(video=True), stream,
+                                      sensor_id=f"camera:{spec.target}")
+            except BaseException:
+                frames.close()
+                raise
+    except CameraError as exc:
+        raise SourceUnavailable(str(exc)) from exc
+    return SessionSources(spec, source, placements=(
+        Placement(source.info.sensor_id, "camera", f"camera, {joint.value}"),))
+
+
+def placement_rows(sources: SessionSources) -> Sequence[dict[str, str]]:
+    """The placements as JSON-ready rows (``rehab session --json``)."""
+    return [{"sensor_id": p.sensor_id, "where": p.where, "label": p.label}
+            for p in sources.placements]
+
+
+SET_END_GRACE_S = 2.0  # a live set ends this long after its target rep (as in the kiosk)
+
+
+class LiveSetEnd:
+    """Ends a set on a live source, which streams until closed: ``grace_s`` after the
+    target rep, or after ``max_s`` in any case (real seconds). A session listener: add
+    it to the controller, call :meth:`start` as the set starts and :meth:`cancel` after."""
+
+    def __init__(self, sources: SessionSources, target_reps: int, *, max_s: float,
+                 grace_s: float = SET_END_GRACE_S) -> None:
+        self.sources = sources
+        self.target_reps = target_reps
+        self.max_s = max_s
+        self.grace_s = grace_s
+        self.reps_ = 0
+        self.reason_ = ""
+        self._handles: list[Any] = []
+        self._closing: Any = None
+
+    def start(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        self._handles.append(loop.call_later(self.max_s, self.end, f"time limit "
+                                             f"{self.max_s:g} s"))
+
+    def __call__(self, ev: Any) -> None:
+        import asyncio
+
+        from therapy.ports import EventKind
+
+        if ev.kind != EventKind.REP:
+            return
+        self.reps_ += 1
+        if self.reps_ == self.target_reps:
+            loop = asyncio.get_running_loop()
+            self._handles.append(loop.call_later(self.grace_s, self.end, "target reached"))
+
+    def end(self, reason: str) -> None:
+        """Close the sources: the controller's loop then ends the set normally."""
+        import asyncio
+
+        if self._closing is None:
+            self.reason_ = reason
+            log.info("live set ends: %s", reason)
+            self._closing = asyncio.ensure_future(self.sources.aclose())
+
+    def cancel(self) -> None:
+        for h in self._handles:
+            h.cancel()
