@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -91,6 +91,9 @@ class DeviceLink:
                                  enqueue=lambda _items: self.drainer.notify())
         # inbound payloads accepted per leaf and refused per reason (kiosk, rehab sync)
         self.stats = InboundStats()
+        # virtual visit signalling (mqtt/visit.py): set by the kiosk's visit glue; called on
+        # the network thread with each visit/in payload, raises InboundRejected to refuse
+        self.visit_handler: Callable[[bytes], None] | None = None
         self.guard = CallbackGuard(f"device link {cfg.device}", self._callback_failed)
         install(self.client, self.guard, on_connect=self._on_connect,
                 on_disconnect=self._on_disconnect, on_publish=self._on_publish,
@@ -177,6 +180,14 @@ class DeviceLink:
                             "session": session_id})
         self.drainer.notify()
 
+    def publish_visit(self, payload: bytes) -> bool:
+        """A visit/out reply (QoS 1, not stored: a call is live or not at all); False when
+        disconnected."""
+        if not self.connected.is_set():
+            return False
+        info = self.client.publish(self.topics.topic(Leaf.VISIT_OUT), payload, qos=1)
+        return info.rc == paho.MQTT_ERR_SUCCESS
+
     # --- paho callbacks (network thread) ---------------------------------------------
     def _status(self, state: str) -> str:
         return json.dumps({"state": state, "device": self.cfg.device})
@@ -205,7 +216,8 @@ class DeviceLink:
         self._status_mids.add(info.mid)
         client.subscribe([(self.topics.topic(Leaf.PLAN), 1),
                           (self.topics.topic(Leaf.MESSAGES_IN), 1),
-                          (self.topics.topic(Leaf.ACK), 1)])
+                          (self.topics.topic(Leaf.ACK), 1),
+                          (self.topics.topic(Leaf.VISIT_IN), 1)])
         self.connected.set()
         self.drainer.set_connected(True, receive_maximum(props))
 
@@ -255,6 +267,12 @@ class DeviceLink:
                 return
             if leaf == Leaf.ACK:
                 self._on_receipt(payload)
+                return
+            if leaf == Leaf.VISIT_IN:
+                if self.visit_handler is None:
+                    raise InboundRejected(Reject.UNKNOWN_TOPIC, "no visit handler running")
+                self.visit_handler(payload)  # checks size first (mqtt.visit)
+                self.stats.accepted[leaf] += 1
                 return
             accept(leaf, payload, DEVICE_RULES)
             if leaf != Leaf.MESSAGES_IN:

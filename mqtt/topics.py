@@ -15,6 +15,10 @@ leaf               direction  QoS    retain  payload
 ``ack``            down       1      no      clinic's receipt: JSON list of record ids it
                                              committed (``mqtt.delivery``); the device
                                              deletes those outbox rows
+``visit/in``       down       1      no      virtual visit: signed call offer, ICE, cue,
+                                             hang-up, record request (``mqtt.visit``)
+``visit/out``      up         1      no      virtual visit: answer, refusal, call state,
+                                             hang-up, record consent (``mqtt.visit``)
 =================  =========  =====  ======  ==============================================
 
 The clinic ingests ``records`` and ``messages/out`` through an MQTT 5 shared subscription
@@ -41,6 +45,8 @@ class Leaf(StrEnum):
     MESSAGES_IN = "messages/in"
     MESSAGES_OUT = "messages/out"
     ACK = "ack"
+    VISIT_IN = "visit/in"  # virtual visit signalling, clinic -> device (mqtt/visit.py)
+    VISIT_OUT = "visit/out"  # virtual visit replies, device -> clinic
 
 
 INGEST_LEAVES = (Leaf.RECORDS, Leaf.MESSAGES_OUT)  # committed by the clinic, then receipted

@@ -59,6 +59,7 @@ class Kind(StrEnum):
     PLAN = "plan"
     MESSAGE = "message"
     APPOINTMENT = "appointment"
+    VISIT = "visit"  # a virtual visit's call offer (mqtt/visit.py, docs/visits.md)
 
 
 class RejectCode:

@@ -6,8 +6,9 @@
 #
 # Adds a user with a random password to the password file (mosquitto_passwd), appends an
 # ACL block that lets a device reach only rehab/v1/CLINIC/DEVICE/... (publish status, live,
-# records, messages/out; subscribe plan, messages/in and ack, the clinic's receipts) and a
-# clinic account read its clinic only (and write plans, messages/in and receipts), then
+# records, messages/out, visit/out; subscribe plan, messages/in, ack (the clinic's receipts)
+# and visit/in (virtual visit signalling, docs/visits.md)) and a clinic account read its
+# clinic only (and write plans, messages/in, receipts and visit/in), then
 # prints the lines for the device's rehab.toml. Reload the broker afterwards:
 # `systemctl reload mosquitto` (SIGHUP).
 # The broker binds client id to username (use_username_as_clientid): each process needs its
@@ -50,13 +51,16 @@ base="rehab/v1/$clinic"
   echo ""
   echo "user $user"
   if [ "$kind" = device ]; then
-    for leaf in status live records messages/out; do echo "topic write $base/$device/$leaf"; done
-    for leaf in plan messages/in ack; do echo "topic read $base/$device/$leaf"; done
+    for leaf in status live records messages/out visit/out; do
+      echo "topic write $base/$device/$leaf"
+    done
+    for leaf in plan messages/in ack visit/in; do echo "topic read $base/$device/$leaf"; done
   else
     echo "topic read $base/#"
     echo "topic write $base/+/plan"
     echo "topic write $base/+/messages/in"
     echo "topic write $base/+/ack"
+    echo "topic write $base/+/visit/in"
   fi
 } >> "$acl"
 if [ "$kind" = clinic ]; then

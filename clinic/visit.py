@@ -1,0 +1,236 @@
+"""Clinic side of visit signalling: the relay the dashboard calls for a therapist's call.
+
+::
+
+    relay = ClinicVisitRelay(broker_cfg, "clinic-01", private_key)   # its own login
+    relay.start()
+    call = relay.offer("dev-7f3a", appointment_id, browser_offer_sdp)  # signed, visit/in
+    sdp = relay.wait_answer(call.call)          # the kiosk's answer, or VisitCallFailed(why)
+    relay.cue("dev-7f3a", call.call, CueKind.SLOWER)
+    relay.hang_up("dev-7f3a", call.call, "the therapist ended the visit")
+
+One paho client (MQTT 5) subscribed to ``rehab/v1/<clinic>/+/visit/out``; each reply is
+checked (:func:`mqtt.visit.parse_out`: size first) and lands on its :class:`ClinicCall`
+(answer, state, refusal, hang-up, record consent) and on ``on_event``. The offer is
+signed with the clinic's key and names the clinic, device and appointment (the device
+refuses anything else, and says why: :attr:`ClinicCall.refused`). Offers carry an MQTT 5
+message expiry (:data:`OFFER_EXPIRY_S`): one the kiosk could not take in time rings no more.
+The broker's ACL lets a clinic login write ``+/visit/in`` of its clinic only; the relay
+needs a login of its own (``make-credentials.sh clinic --clinic C --user C-visit``), as the
+broker binds client ids to usernames. Which therapist may call which patient, and the
+audit trail of calls, is the dashboard's (it calls this after its checks).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import paho.mqtt.client as paho
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from clinic.errors import ClinicError
+from mqtt.client import connect, make_client
+from mqtt.config import BrokerConfig
+from mqtt.guard import CallbackGuard, install
+from mqtt.inbound import InboundRejected, InboundStats, safe_prefix, should_log
+from mqtt.topics import PREFIX, Leaf, Topics, parse_topic
+from mqtt.visit import (CONNECT_TIMEOUT_S, VISIT_MAX_BYTES, Answer, CallState, Cue, CueKind,
+                        HangUp, Ice, Outbound, RecordConsent, RecordRequest, Refused,
+                        StateReport, encode, parse_out, seal_offer)
+from therapy.records import new_id
+
+log = logging.getLogger(__name__)
+OFFER_EXPIRY_S = 30  # MQTT 5 Message Expiry Interval of an offer
+RING_TIMEOUT_S = 120.0  # how long the patient may take to answer the consent prompt
+
+
+class VisitCallFailed(ClinicError):
+    """The call did not come up; the message says why (for the therapist's page)."""
+
+
+@dataclass
+class ClinicCall:
+    device: str
+    call: str
+    appointment: str
+    answer: str | None = None
+    states: list[StateReport] = field(default_factory=list)
+    refused: Refused | None = None
+    hung_up: HangUp | None = None
+    consent: bool | None = None
+    ice: list[Ice] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """Latest word from the kiosk: offered, ringing, declined, connected, failed,
+        refused, hung_up."""
+        if self.refused is not None:
+            return "refused"
+        if self.hung_up is not None:
+            return "hung_up"
+        return str(self.states[-1].state) if self.states else "offered"
+
+    @property
+    def reason(self) -> str:
+        if self.refused is not None:
+            return f"{self.refused.code}: {self.refused.reason}"
+        if self.hung_up is not None:
+            return self.hung_up.reason
+        return self.states[-1].reason if self.states else ""
+
+
+class ClinicVisitRelay:
+    def __init__(self, broker: BrokerConfig, clinic: str, key: Ed25519PrivateKey, *,
+                 client_name: str = "visit",
+                 on_event: Callable[[str, Outbound], None] | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.clinic = clinic
+        self.key = key
+        self.on_event = on_event
+        self.now = now
+        self.calls: dict[str, ClinicCall] = {}
+        self.stats = InboundStats()
+        self.connected = threading.Event()
+        self.last_error: str | None = None
+        self._cond = threading.Condition()
+        self._broker = broker
+        self.client = make_client(broker, f"rehab-clinic-{clinic}-{client_name}")
+        self.guard = CallbackGuard(f"clinic visit relay {clinic}", self._callback_failed)
+        install(self.client, self.guard, on_connect=self._on_connect,
+                on_disconnect=self._on_disconnect, on_message=self._on_message)
+
+    def start(self) -> None:
+        connect(self.client, self._broker, max_packet_bytes=VISIT_MAX_BYTES + 4096)
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    # --- sending ----------------------------------------------------------------------
+    def _publish(self, device: str, payload: bytes, expiry_s: int = 0) -> None:
+        if not self.connected.is_set():
+            raise VisitCallFailed(f"the clinic is not connected to the broker "
+                                  f"({self.last_error or 'connecting'}): try again")
+        props = Properties(PacketTypes.PUBLISH)
+        if expiry_s:
+            props.MessageExpiryInterval = expiry_s
+        self.client.publish(Topics(self.clinic, device).topic(Leaf.VISIT_IN), payload, qos=1,
+                            properties=props)
+
+    def offer(self, device: str, appointment: str, sdp: str,
+              call: str | None = None) -> ClinicCall:
+        """Sign and send the offer for ``appointment`` of ``device``."""
+        c = ClinicCall(device, call or new_id(), appointment)
+        payload = seal_offer(c.call, appointment, sdp, self.key, clinic=self.clinic,
+                             device=device, issued_at=self.now())
+        with self._cond:
+            self.calls[c.call] = c
+        self._publish(device, payload, OFFER_EXPIRY_S)
+        return c
+
+    def cue(self, device: str, call: str, cue: CueKind, text: str = "") -> None:
+        self._publish(device, encode(Cue(call, cue, text)))
+
+    def hang_up(self, device: str, call: str, reason: str = "the therapist hung up") -> None:
+        self._publish(device, encode(HangUp(call, reason)))
+
+    def request_recording(self, device: str, call: str) -> None:
+        self._publish(device, encode(RecordRequest(call)))
+
+    def send_ice(self, device: str, ice: Ice) -> None:
+        self._publish(device, encode(ice))
+
+    # --- waiting (blocking: call from a worker thread or asyncio.to_thread) -----------
+    def wait_for(self, call: str, cond: Callable[[ClinicCall], bool],
+                 timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while not cond(self.calls[call]):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def wait_answer(self, call: str, *, reply_timeout_s: float = CONNECT_TIMEOUT_S,
+                    ring_timeout_s: float = RING_TIMEOUT_S) -> str:
+        """The kiosk's answer SDP; VisitCallFailed saying why (refused, declined, no reply
+        within ``reply_timeout_s``: offline; no answer within ``ring_timeout_s``)."""
+        c = self.calls[call]
+        if not self.wait_for(call, lambda x: x.state != "offered", reply_timeout_s):
+            raise VisitCallFailed(f"the kiosk did not respond within {reply_timeout_s:g} s: "
+                                  "it is off or offline")
+        if not self.wait_for(call, lambda x: x.answer is not None or x.state in (
+                "refused", "declined", "failed", "hung_up"), ring_timeout_s):
+            raise VisitCallFailed(f"the patient did not answer within {ring_timeout_s:g} s")
+        if c.answer is None:
+            raise VisitCallFailed(f"the kiosk {c.state} the call: {c.reason}")
+        return c.answer
+
+    # --- paho callbacks (network thread) ----------------------------------------------
+    def _on_connect(self, client: paho.Client, _ud: Any, _flags: Any, rc: ReasonCode,
+                    _props: Any) -> None:
+        if rc.is_failure:
+            self.last_error = f"broker refused the connection: {rc} ({rc.value})"
+            log.error("%s", self.last_error)
+            return
+        self.last_error = None
+        client.subscribe(f"{PREFIX}/{self.clinic}/+/{Leaf.VISIT_OUT}", qos=1)
+        self.connected.set()
+
+    def _on_disconnect(self, *_args: Any) -> None:
+        self.connected.clear()
+
+    def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
+        parsed = parse_topic(msg.topic)
+        if parsed is None or parsed[0] != self.clinic or parsed[2] != Leaf.VISIT_OUT:
+            return
+        device = parsed[1]
+        try:
+            reply = parse_out(msg.payload)
+        except InboundRejected as exc:
+            n = self.stats.reject(exc.reason)
+            if should_log(n):
+                log.warning("refused a visit/out payload of %s (%s): %s; starting %s", device,
+                            exc.reason, exc.detail, safe_prefix(msg.payload))
+            return
+        self.stats.accepted[Leaf.VISIT_OUT.value] += 1
+        with self._cond:
+            c = self.calls.get(reply.call) if reply.call else None
+            if c is not None and c.device == device:
+                self._apply(c, reply)
+            self._cond.notify_all()
+        if self.on_event is not None:
+            self.on_event(device, reply)
+
+    @staticmethod
+    def _apply(c: ClinicCall, reply: Outbound) -> None:
+        if isinstance(reply, Answer):
+            c.answer = reply.sdp
+        elif isinstance(reply, StateReport):
+            c.states.append(reply)
+        elif isinstance(reply, Refused):
+            c.refused = reply
+        elif isinstance(reply, HangUp):
+            c.hung_up = reply
+        elif isinstance(reply, RecordConsent):
+            c.consent = reply.granted
+        elif isinstance(reply, Ice):
+            c.ice.append(reply)
+
+    def _callback_failed(self, callback: str, _exc: BaseException) -> None:
+        if callback == "on_message":
+            from mqtt.inbound import Reject
+
+            self.stats.reject(Reject.HANDLER_ERROR)
+
+
+__all__ = ["CallState", "ClinicCall", "ClinicVisitRelay", "VisitCallFailed"]
