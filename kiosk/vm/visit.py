@@ -234,15 +234,17 @@ class VisitVM:
     async def _connect_timeout(self) -> None:
         await asyncio.sleep(self.connect_timeout_s)
         if self.phase == Phase.CONNECTING:
-            await self._fail(f"no connection within {self.connect_timeout_s:g} s (the network "
-                             "between the kiosk and the clinic blocks it: check STUN/TURN "
-                             "in rehab.toml [visit])")
+            short = f"no connection within {self.connect_timeout_s:g} s"
+            await self._fail(f"{short} (the network between the kiosk and the clinic blocks "
+                             "it: check STUN/TURN in rehab.toml [visit])",
+                             f"{short}. Your therapist has been told.")
 
-    async def _fail(self, reason: str) -> None:
+    async def _fail(self, reason: str, patient: str | None = None) -> None:
+        """End with ``reason`` to the clinic (and the log), ``patient`` on the screen."""
         if self.offer is not None:
             self.send(StateReport(self.offer.call, CallState.FAILED, reason))
         log.warning("visit call failed: %s", reason)
-        await self._end(f"{CANNOT_CONNECT}: {reason}")
+        await self._end(f"{CANNOT_CONNECT}: {patient or reason}")
 
     def _spawn_end(self, notice: str) -> None:
         if self._ending is None:
