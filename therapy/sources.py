@@ -305,8 +305,9 @@ SET_END_GRACE_S = 2.0  # a live set ends this long after its target rep (as in t
 
 class LiveSetEnd:
     """Ends a set on a live source, which streams until closed: ``grace_s`` after the
-    target rep, or after ``max_s`` in any case (real seconds). A session listener: add
-    it to the controller, call :meth:`start` as the set starts and :meth:`cancel` after."""
+    target rep, or after ``max_s`` in any case (real seconds); :meth:`end` ends it now (a
+    stop button, Ctrl-C). A session listener: add it to the controller, call :meth:`start`
+    as the set starts and :meth:`cancel` after. ``target_reps`` 0: no target end."""
 
     def __init__(self, sources: SessionSources, target_reps: int, *, max_s: float,
                  grace_s: float = SET_END_GRACE_S) -> None:

@@ -20,6 +20,8 @@ import dataclasses
 import json
 import logging
 import math
+import signal
+import threading
 import time
 from typing import Any
 
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_SEED = 2**63 - 1  # the simulator's seed range (numpy refuses negative seeds)
 MAX_SEND_TIMEOUT_S = 3600.0
 DEFAULT_MAX_S = 600.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 MAX_SET_S = 3600.0
 
 
@@ -222,18 +225,25 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         if args.pain_before is not None:
             ctl.set_pain_before(args.pain_before)
         live = sources.supervise(ctl, clock)
-        ender = LiveSetEnd(sources, args.reps, max_s=args.max_s) if spec.live else None
-        if ender is not None:
-            ctl.add_listener(ender)
+        # a live source ends at the target or --max-s; any set ends early on Ctrl-C or
+        # SIGTERM, and what was done is stored (not lost with a KeyboardInterrupt)
+        ender = LiveSetEnd(sources, args.reps if spec.live else 0, max_s=args.max_s)
+        ctl.add_listener(ender)
+        if spec.live:
             ender.start()
+        loop = asyncio.get_running_loop()
+        signals = STOP_SIGNALS if threading.current_thread() is threading.main_thread() else ()
+        for sig in signals:
+            loop.add_signal_handler(sig, ender.end, "interrupted")
         walk = None
         if world is not None and away is not None:
             walk = asyncio.ensure_future(_walk_away(world, sources, *away))
         try:
             await ctl.run_set(sources.distal, sources.proximal)
         finally:
-            if ender is not None:
-                ender.cancel()
+            ender.cancel()
+            for sig in signals:
+                loop.remove_signal_handler(sig)
             if walk is not None:
                 walk.cancel()
         gaps = []
@@ -289,7 +299,7 @@ def _summary(rec: Any, spec: Any, sources: Any, live: Any, ender: Any,
         "count": rec.rep_count, "target_reps": rec.target_reps, "completed": rec.completed,
         "mean_rom_deg": None if rec.mean_rom_deg is None else round(rec.mean_rom_deg, 2),
         "reps": [r.to_json() for r in rec.reps],
-        "ended_by": ender.reason_ if ender is not None and ender.reason_ else "source end",
+        "ended_by": ender.reason_ or "source end",
         "pauses": sum(1 for a in actions if a.kind == "pause"),
         "resumes": sum(1 for a in actions if a.kind == "resume"),
         "warnings": [a.message for a in actions if a.kind == "warn"],

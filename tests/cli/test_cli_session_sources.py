@@ -113,3 +113,35 @@ def test_sim_shorthand_and_exercise_source_sim_are_one_thing(
     assert [r["rom_deg"] for r in short["reps"]] == [r["rom_deg"] for r in long["reps"]]
     assert main(["session", "--sim", "heel_slide", "--source", "ble", *args]) == 2
     assert "give one or the other" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(90)
+def test_ctrl_c_ends_a_live_set_and_stores_what_was_done(tmp_path: Path) -> None:
+    """Before: Ctrl-C on a live set raised KeyboardInterrupt out of asyncio.run and the
+    session was lost (exit 130, nothing stored); a live source has no other early end."""
+    link = tmp_path / "rehab-emu0"
+    emu = subprocess.Popen(
+        [sys.executable, "-m", "rehab", "bridge", "emulate", "--exercise", EX, "--reps", "6",
+         "--link", str(link), "--speed", "5", "--duration", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while not link.exists() and time.monotonic() < deadline and emu.poll() is None:
+            time.sleep(0.05)
+        assert link.exists(), "no emulator link"
+        session = subprocess.Popen(
+            [sys.executable, "-m", "rehab", "session", "--exercise", EX, "--source",
+             f"serial:{link}", "--reps", "10", "--realtime", "5", "--json", "--data-dir",
+             str(tmp_path), *OFFLINE],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(6.0)  # about 30 s of exercise at x5: some reps done, not all
+        session.send_signal(subprocess.signal.SIGINT)
+        out, err = session.communicate(timeout=30)
+    finally:
+        emu.terminate()
+        emu.communicate(timeout=10)
+    assert session.returncode == 0, err
+    s = summary(out)
+    assert s["ended_by"] == "interrupted" and 1 <= s["count"] < 10 and not s["completed"]
+    count, rows, outbox = stored(tmp_path, s["session"])
+    assert count == rows == s["count"] and outbox == [s["session"]]
