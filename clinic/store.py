@@ -1,50 +1,43 @@
-"""The clinic's SQLite: every record received, deduplicated by FHIR identifier.
+"""The clinic store: every record received, deduplicated by FHIR identifier.
 
-Separate from the device store; written by ``rehab clinic watch``, read by ``rehab clinic
-report``. WAL + synchronous=FULL, versioned schema like the device store.
+SQLAlchemy 2 Core on one of two databases:
+
+- SQLite (default, embedded): ``clinic.db`` in the data dir; WAL + synchronous=FULL (a
+  committed record survives power loss), 0700 folder and 0600 files; every write is one
+  ``BEGIN IMMEDIATE`` transaction, so several processes can write the same file.
+- PostgreSQL (``--db postgresql://user@host/db``, psycopg 3): the shared store of several
+  ``rehab clinic serve`` processes. Deduplication is ``INSERT ... ON CONFLICT DO NOTHING``
+  on the identifier, so two processes storing the same record store it once.
+
+Tables: :mod:`clinic.schema`; schema versions: :mod:`clinic.migrations` (run on open; a
+database newer than this program is refused). Written by ingest (``watch``/``serve``),
+read by ``report`` and the web application.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mqtt.errors import LinkError
+from sqlalchemy import (Connection, Engine, Table, TextClause, create_engine, event, func,
+                        select, text, update)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from clinic import schema as t
+from clinic.errors import StoreError
+from clinic.migrations import migrate
 from therapy.fhir import CODES, PAIN_CODE, ROM_CODE, resource_identifier
 from therapy.private_files import DataDirError, private_dir, private_file
 
-CLINIC_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE resources (
-        identifier TEXT PRIMARY KEY, device TEXT NOT NULL, resource_type TEXT NOT NULL,
-        received_at TEXT NOT NULL, body TEXT NOT NULL);
-    CREATE TABLE sessions (
-        identifier TEXT PRIMARY KEY, device TEXT NOT NULL, exercise TEXT NOT NULL,
-        started_at TEXT NOT NULL, ended_at TEXT NOT NULL, reps INTEGER NOT NULL,
-        target_reps INTEGER, sets_done INTEGER, mean_rom_deg REAL, rom_list TEXT NOT NULL,
-        completed INTEGER NOT NULL);
-    CREATE INDEX sessions_device ON sessions(device, started_at);
-    CREATE TABLE pain (
-        identifier TEXT PRIMARY KEY, device TEXT NOT NULL, session TEXT, phase TEXT,
-        rating INTEGER NOT NULL, at TEXT NOT NULL);
-    CREATE TABLE messages (
-        id TEXT PRIMARY KEY, device TEXT NOT NULL, direction TEXT NOT NULL, text TEXT NOT NULL,
-        at TEXT NOT NULL, acked_at TEXT);
-    CREATE TABLE devices (
-        device TEXT PRIMARY KEY, state TEXT NOT NULL, last_seen TEXT NOT NULL);
-    CREATE TABLE plans (
-        device TEXT NOT NULL, version INTEGER NOT NULL, plan_text TEXT NOT NULL,
-        pushed_at TEXT NOT NULL, PRIMARY KEY (device, version));
-    CREATE TABLE appointments (
-        id TEXT PRIMARY KEY, device TEXT NOT NULL, start_at TEXT NOT NULL,
-        minutes INTEGER NOT NULL, started_at TEXT, session TEXT)
-    """,
-)
+DB_FILE = "clinic.db"
+SQLITE_BUSY_TIMEOUT_S = 30.0
+_IMMEDIATE = "rehab_begin_immediate"  # execution option: SQLite write transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,141 +58,263 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-class ClinicStore:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        try:  # every patient's data: 0700 folder, 0600 files (-wal/-shm follow the file)
-            private_dir(self.path.parent)
-            private_file(self.path)
-        except DataDirError as exc:
-            raise LinkError(str(exc)) from exc
-        self._lock = threading.RLock()
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None,
-                                       check_same_thread=False, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise LinkError(f"cannot open clinic store {self.path}: {exc}") from exc
+def database_url(db: str | None, data_dir: str | Path) -> str:
+    """The SQLAlchemy URL for ``--db`` (None: ``clinic.db`` in ``data_dir``).
 
-    def _migrate(self) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
-            row = self._db.execute("SELECT version FROM schema_version").fetchone()
-            version = row[0] if row else 0
-            for i in range(version, len(CLINIC_MIGRATIONS)):
-                for stmt in CLINIC_MIGRATIONS[i].split(";"):
-                    if stmt.strip():
-                        self._db.execute(stmt)
-            self._db.execute("DELETE FROM schema_version")
-            self._db.execute("INSERT INTO schema_version VALUES (?)", (len(CLINIC_MIGRATIONS),))
-            self._db.execute("COMMIT")
+    ``postgresql://...`` and ``postgres://...`` use psycopg 3; ``sqlite:///PATH`` a file.
+    """
+    if not db:
+        return f"sqlite:///{Path(data_dir) / DB_FILE}"
+    for prefix in ("postgresql://", "postgres://"):
+        if db.startswith(prefix):
+            return "postgresql+psycopg://" + db[len(prefix):]
+    if db.startswith(("postgresql+psycopg://", "sqlite:///")):
+        return db
+    raise StoreError(f"--db {_redact(db)!r}: use postgresql://user[:password]@host[:port]/"
+                     "database or sqlite:///path (default: clinic.db in the data dir)")
+
+
+def _redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1]
+
+
+def _sqlite_engine(path: Path) -> Engine:
+    try:  # every patient's data: 0700 folder, 0600 files (-wal/-shm follow the file)
+        private_dir(path.parent)
+        private_file(path)
+    except DataDirError as exc:
+        raise StoreError(str(exc)) from exc
+    engine = create_engine(f"sqlite:///{path}", connect_args={
+        "check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _rec: Any) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy's begin event emits BEGIN itself
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute("PRAGMA synchronous=FULL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # a write takes the lock first: no SQLITE_BUSY half-way through (pysqlite recipe)
+        immediate = conn.get_execution_options().get(_IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _insert(table: Table, tail: str) -> TextClause:
+    """``INSERT INTO table (every column) VALUES (:every column) <tail>``."""
+    cols = [c.name for c in table.columns]
+    return text(f"INSERT INTO {table.name} ({', '.join(cols)}) "
+                f"VALUES ({', '.join(':' + c for c in cols)}) {tail}")
+
+
+class ClinicStore:
+    """The clinic's records. ``ClinicStore(path)``: SQLite file; ``url=``: any database URL
+    :func:`database_url` makes (PostgreSQL for several processes on several machines)."""
+
+    def __init__(self, path: str | Path | None = None, *, url: str | None = None) -> None:
+        if url is None and path is None:
+            raise StoreError("ClinicStore needs a SQLite path or a database URL")
+        self.path: Path | None = None
+        try:
+            if url is None or url.startswith("sqlite:///"):
+                self.path = Path(path if url is None else url[len("sqlite:///"):])
+                self.where = str(self.path)
+                self.engine = _sqlite_engine(self.path)
+            else:
+                self.where = _redact(url)
+                self.engine = create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use clinic store {_redact(url or '')}: {exc} (PostgreSQL "
+                             "needs: pip install 'rehab-kiosk[clinic]')") from exc
+        self.dialect = self.engine.dialect.name
+        # Plain SQL both SQLite (>= 3.35) and PostgreSQL speak; text() is cached once
+        # compiled (the dialects' insert().on_conflict_*() are not: recompiled every call,
+        # half the cost of a record). RETURNING says whether the row was new (rowcount is
+        # -1 for an INSERT on psycopg 3, sqlalchemy issue 10696).
+        self._ins_resource = _insert(t.resources, "ON CONFLICT DO NOTHING RETURNING identifier")
+        self._ins_session = _insert(t.sessions, "ON CONFLICT DO NOTHING")
+        self._ins_pain = _insert(t.pain, "ON CONFLICT DO NOTHING")
+        self._ins_message = _insert(t.messages, "ON CONFLICT DO NOTHING RETURNING id")
+        self._upsert_device = _insert(t.devices, "ON CONFLICT (device) DO UPDATE SET "
+                                      "state = excluded.state, last_seen = excluded.last_seen")
+        self._upsert_plan = _insert(t.plans, "ON CONFLICT (device, version) DO UPDATE SET "
+                                    "plan_text = excluded.plan_text, "
+                                    "pushed_at = excluded.pushed_at")
+        self._upsert_appointment = _insert(
+            t.appointments, "ON CONFLICT (id) DO UPDATE SET device = excluded.device, "
+            "start_at = excluded.start_at, minutes = excluded.minutes, started_at = NULL, "
+            "session = NULL")
+        try:
+            with self._write() as conn:
+                self.schema_version = migrate(conn, self.where)
+        except StoreError:
+            self.engine.dispose()
+            raise
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot open clinic store {self.where}: {_reason(exc)}") from exc
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.engine.dispose()
 
-    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self._lock:
-            return self._db.execute(sql, params)
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction (SQLite: BEGIN IMMEDIATE), committed on leaving."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{_IMMEDIATE: True})
+            with conn.begin():
+                yield conn
 
-    def _many(self, stmts: list[tuple[str, tuple[Any, ...]]]) -> int:
-        """Run statements in one transaction; returns the first statement's rowcount."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                first = -1
-                for sql, params in stmts:
-                    cur = self._db.execute(sql, params)
-                    first = cur.rowcount if first < 0 else first
-                self._db.execute("COMMIT")
-                return first
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+    def _read(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt, params or {}).all())
 
     # --- records -----------------------------------------------------------------
     def add_resource(self, device: str, resource: dict[str, Any]) -> bool:
-        """Store a FHIR resource once; False when its identifier was already held."""
+        """Store a FHIR resource once; False when its identifier was already held.
+
+        The resource row and its session/pain row are one transaction.
+        """
         ident = resource_identifier(resource)
         rtype = str(resource.get("resourceType", "?"))
         if ident is None:
-            raise LinkError(f"{rtype} from {device} has no identifier")
-        stmts: list[tuple[str, tuple[Any, ...]]] = [(
-            "INSERT OR IGNORE INTO resources VALUES (?,?,?,?,?)",
-            (ident, device, rtype, _now(), json.dumps(resource)))]
+            raise StoreError(f"{rtype} from {device} has no identifier")
+        extra: tuple[Any, dict[str, Any]] | None = None
         if rtype == "Bundle":
-            stmts.append(_session_stmt(ident, device, resource))
+            extra = (self._ins_session, _session_row(ident, device, resource))
         elif rtype == "Observation" and _has_code(resource, PAIN_CODE["code"]):
-            stmts.append(_pain_stmt(ident, device, resource))
-        return self._many(stmts) == 1
+            extra = (self._ins_pain, _pain_row(ident, device, resource))
+        row = {"identifier": _text(ident), "device": device, "resource_type": _text(rtype),
+               "received_at": _now(), "body": json.dumps(resource)}
+        with self._write() as conn:
+            added = conn.execute(self._ins_resource, row).first() is not None
+            if extra is not None:
+                conn.execute(*extra)
+        return added
 
     def identifiers(self) -> set[str]:
-        return {r[0] for r in self._exec("SELECT identifier FROM resources").fetchall()}
+        return {r[0] for r in self._read(select(t.resources.c.identifier))}
+
+    def count_resources(self) -> int:
+        return int(self._read(select(func.count()).select_from(t.resources))[0][0])
 
     def resources(self, rtype: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT body FROM resources" + (" WHERE resource_type = ?" if rtype else "")
-        return [json.loads(r[0]) for r in self._exec(sql, (rtype,) if rtype else ())]
+        stmt = select(t.resources.c.body)
+        if rtype:
+            stmt = stmt.where(t.resources.c.resource_type == rtype)
+        return [json.loads(r[0]) for r in self._read(stmt)]
 
     def sessions(self, device: str) -> list[SessionRow]:
-        rows = self._exec("SELECT identifier, device, exercise, started_at, ended_at, reps, "
-                          "target_reps, mean_rom_deg, rom_list, completed FROM sessions "
-                          "WHERE device = ? ORDER BY started_at", (device,)).fetchall()
+        s = t.sessions.c
+        rows = self._read(select(s.identifier, s.device, s.exercise, s.started_at, s.ended_at,
+                                 s.reps, s.target_reps, s.mean_rom_deg, s.rom_list, s.completed)
+                          .where(s.device == device).order_by(s.started_at))
         return [SessionRow(r[0], r[1], r[2], datetime.fromisoformat(r[3]),
                            datetime.fromisoformat(r[4]), r[5], r[6], r[7],
                            tuple(json.loads(r[8])), bool(r[9])) for r in rows]
 
     def pain(self, device: str) -> list[tuple[str | None, str, int, datetime]]:
-        rows = self._exec("SELECT session, phase, rating, at FROM pain WHERE device = ? "
-                          "ORDER BY at", (device,)).fetchall()
+        p = t.pain.c
+        rows = self._read(select(p.session, p.phase, p.rating, p.at)
+                          .where(p.device == device).order_by(p.at))
         return [(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
 
     # --- devices, messages, plans, appointments ----------------------------------------
     def set_device_state(self, device: str, state: str) -> None:
-        self._exec("INSERT INTO devices VALUES (?,?,?) ON CONFLICT(device) DO UPDATE SET "
-                   "state = excluded.state, last_seen = excluded.last_seen",
-                   (device, state, _now()))
+        with self._write() as conn:
+            conn.execute(self._upsert_device,
+                         {"device": device, "state": _text(state), "last_seen": _now()})
 
     def devices(self) -> dict[str, str]:
-        return dict(self._exec("SELECT device, state FROM devices").fetchall())
+        return {r[0]: r[1] for r in self._read(select(t.devices.c.device, t.devices.c.state))}
 
     def add_message(self, device: str, ident: str, direction: str, text: str, at: str) -> bool:
-        cur = self._exec("INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,NULL)",
-                         (ident, device, direction, text, at))
-        return cur.rowcount == 1
+        with self._write() as conn:
+            return conn.execute(self._ins_message, {
+                "id": _text(ident), "device": device, "direction": direction,
+                "text": _text(text), "at": _text(at), "acked_at": None}).first() is not None
 
     def ack_message(self, ident: str) -> None:
-        self._exec("UPDATE messages SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
-                   (_now(), ident))
+        m = t.messages.c
+        with self._write() as conn:
+            conn.execute(update(t.messages).where(m.id == ident, m.acked_at.is_(None))
+                         .values(acked_at=_now()))
 
     def messages(self, device: str) -> list[tuple[str, str, str, str | None]]:
-        return [tuple(r) for r in self._exec(  # type: ignore[misc]
-            "SELECT id, direction, text, acked_at FROM messages WHERE device = ? ORDER BY at",
-            (device,)).fetchall()]
+        m = t.messages.c
+        return [tuple(r) for r in self._read(  # type: ignore[misc]
+            select(m.id, m.direction, m.text, m.acked_at).where(m.device == device)
+            .order_by(m.at))]
 
     def add_plan(self, device: str, version: int, text: str) -> None:
-        self._exec("INSERT OR REPLACE INTO plans VALUES (?,?,?,?)",
-                   (device, version, text, _now()))
+        with self._write() as conn:
+            conn.execute(self._upsert_plan, {"device": device, "version": version,
+                                             "plan_text": text, "pushed_at": _now()})
 
     def latest_plan(self, device: str) -> str | None:
-        row = self._exec("SELECT plan_text FROM plans WHERE device = ? ORDER BY version DESC "
-                         "LIMIT 1", (device,)).fetchone()
-        return row[0] if row else None
+        p = t.plans.c
+        rows = self._read(select(p.plan_text).where(p.device == device)
+                          .order_by(p.version.desc()).limit(1))
+        return rows[0][0] if rows else None
 
     def add_appointment(self, ident: str, device: str, start_at: str, minutes: int) -> None:
-        self._exec("INSERT OR REPLACE INTO appointments VALUES (?,?,?,?,NULL,NULL)",
-                   (ident, device, start_at, minutes))
+        with self._write() as conn:
+            conn.execute(self._upsert_appointment, {
+                "id": ident, "device": device, "start_at": start_at, "minutes": minutes,
+                "started_at": None, "session": None})
 
     def appointment_started(self, ident: str, at: str, session: str | None) -> None:
-        self._exec("UPDATE appointments SET started_at = ?, session = ? WHERE id = ?",
-                   (at, session, ident))
+        a = t.appointments.c
+        with self._write() as conn:
+            conn.execute(update(t.appointments).where(a.id == ident)
+                         .values(started_at=_text(at), session=_opt_text(session)))
 
     def appointments(self, device: str) -> list[tuple[str, str, int, str | None]]:
-        return [tuple(r) for r in self._exec(  # type: ignore[misc]
-            "SELECT id, start_at, minutes, started_at FROM appointments WHERE device = ?",
-            (device,)).fetchall()]
+        a = t.appointments.c
+        return [tuple(r) for r in self._read(  # type: ignore[misc]
+            select(a.id, a.start_at, a.minutes, a.started_at).where(a.device == device))]
+
+
+def open_store(data_dir: str | Path, db: str | None = None) -> ClinicStore:
+    """The store ``--db`` names (None: ``clinic.db`` in ``data_dir``)."""
+    url = database_url(db, data_dir)
+    return ClinicStore(Path(data_dir) / DB_FILE if not db else None, url=url if db else None)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _text(value: Any) -> str:
+    """Text for a column; NUL (which PostgreSQL's TEXT refuses) is refused on every backend."""
+    s = str(value)
+    if "\x00" in s:
+        raise StoreError("a text field contains a NUL character")
+    return s
+
+
+def _opt_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _int(value: Any) -> int | None:
+    """A whole number from a record field, or None (a string or bool is not a count)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 def _has_code(obs: dict[str, Any], code: str) -> bool:
@@ -216,25 +331,28 @@ def _component(obs: dict[str, Any], code: str) -> Any:
     return None
 
 
-def _session_stmt(ident: str, device: str, bundle: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+def _session_row(ident: str, device: str, bundle: dict[str, Any]) -> dict[str, Any]:
     resources = [e.get("resource", {}) for e in bundle.get("entry", [])]
     summary = resources[0] if resources else {}
     period = summary.get("effectivePeriod", {})
     roms = [r["valueQuantity"]["value"] for r in resources[1:]
             if _has_code(r, ROM_CODE["code"]) and "valueQuantity" in r]
     exercise = (summary.get("method", {}).get("coding") or [{}])[0].get("code", "?")
-    return ("INSERT OR IGNORE INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (ident, device, exercise, period.get("start", ""), period.get("end", ""),
-             int(_component(summary, "reps-completed") or 0),
-             _component(summary, "reps-target"), _component(summary, "sets-completed"),
-             summary.get("valueQuantity", {}).get("value"), json.dumps(roms),
-             int(bool(_component(summary, "session-completed")))))
+    return {"identifier": _text(ident), "device": device, "exercise": _text(exercise),
+            "started_at": _text(period.get("start", "")),
+            "ended_at": _text(period.get("end", "")),
+            "reps": _int(_component(summary, "reps-completed")) or 0,
+            "target_reps": _int(_component(summary, "reps-target")),
+            "sets_done": _int(_component(summary, "sets-completed")),
+            "mean_rom_deg": _float(summary.get("valueQuantity", {}).get("value")),
+            "rom_list": json.dumps(roms),
+            "completed": int(bool(_component(summary, "session-completed")))}
 
 
-def _pain_stmt(ident: str, device: str, obs: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+def _pain_row(ident: str, device: str, obs: dict[str, Any]) -> dict[str, Any]:
     session = next((i["value"] for i in obs.get("identifier", [])[1:]), None)
     phase = next((c["code"] for cat in obs.get("category", []) for c in cat.get("coding", [])
                   if str(c.get("code", "")).startswith("pain-")), "pain-?")[5:]
-    return ("INSERT OR IGNORE INTO pain VALUES (?,?,?,?,?,?)",
-            (ident, device, session, phase, int(obs.get("valueInteger", -1)),
-             obs.get("effectiveDateTime", "")))
+    return {"identifier": _text(ident), "device": device, "session": _opt_text(session),
+            "phase": _text(phase), "rating": int(obs.get("valueInteger", -1)),
+            "at": _text(obs.get("effectiveDateTime", ""))}

@@ -28,6 +28,7 @@ def register(sub: Any) -> None:
         q.add_argument("--broker", help="mqtt://host[:port] or mqtts://user:pass@host[:port]")
         q.add_argument("--clinic", help="the clinic's opaque id")
         q.add_argument("--data-dir", help="clinic state folder (keys, clinic.db, rehab.toml)")
+        db_option(q)
 
     q = csub.add_parser("keygen", help="make the clinic's Ed25519 signing key pair (plans, "
                         "messages, appointments)")
@@ -54,6 +55,7 @@ def register(sub: Any) -> None:
     q.add_argument("--device", required=True)
     q.add_argument("--out", required=True, type=Path)
     q.add_argument("--data-dir")
+    db_option(q)
     q.set_defaults(func=report)
 
     q = csub.add_parser("message", help="send a message to the patient")
@@ -68,6 +70,26 @@ def register(sub: Any) -> None:
     q.add_argument("--minutes", type=int, required=True)
     common(q)
     q.set_defaults(func=appoint)
+
+    from rehab.commands.clinic_serve import add_parsers as add_serve
+
+    add_serve(csub, common)
+
+
+def db_option(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--db", metavar="URL", help="clinic store: postgresql://user@host/db "
+                   "(several serve processes share it); default: clinic.db in --data-dir")
+
+
+def open_clinic_store(cfg: Any, args: argparse.Namespace) -> Any:
+    """The store ``--db`` names (default: SQLite in the data dir); errors exit 2."""
+    from clinic.errors import StoreError
+    from clinic.store import open_store
+
+    try:
+        return open_store(cfg.data_dir, getattr(args, "db", None))
+    except StoreError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _cfg(args: argparse.Namespace) -> Any:
@@ -158,7 +180,6 @@ def _version_step(store: Any, device: str, version: int) -> None:
 
 
 def plan_push(args: argparse.Namespace) -> int:
-    from clinic.store import ClinicStore
     from therapy.errors import PlanError
     from therapy.plan import parse_plan_bytes
     from therapy.signing import seal
@@ -176,7 +197,7 @@ def plan_push(args: argparse.Namespace) -> int:
     if plan.valid_until <= now:
         raise UsageError(f"{args.plan}: valid_until {plan.valid_until.isoformat()} has passed")
     key = _signing_key(cfg)
-    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store = open_clinic_store(cfg, args)
     try:
         _version_step(store, device, plan.version)
         _publish(cfg, device, "plan",
@@ -190,7 +211,6 @@ def plan_push(args: argparse.Namespace) -> int:
 
 
 def message(args: argparse.Namespace) -> int:
-    from clinic.store import ClinicStore
     from therapy.clinic_items import MAX_MESSAGE_TEXT, seal_message
     from therapy.records import new_id
 
@@ -202,7 +222,7 @@ def message(args: argparse.Namespace) -> int:
     ident, now = new_id(), datetime.now(timezone.utc)
     _publish(cfg, device, "messages/in",
              seal_message(ident, args.text, now, key, clinic=cfg.clinic, device=device))
-    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store = open_clinic_store(cfg, args)
     store.add_message(device, ident, "to_patient", args.text, now.isoformat())
     store.close()
     print(f"message {ident} signed and sent to {device}")
@@ -210,7 +230,6 @@ def message(args: argparse.Namespace) -> int:
 
 
 def appoint(args: argparse.Namespace) -> int:
-    from clinic.store import ClinicStore
     from therapy.clinic_items import MAX_MINUTES, seal_appointment
     from therapy.dates import parse_time
     from therapy.errors import PlanError
@@ -229,7 +248,7 @@ def appoint(args: argparse.Namespace) -> int:
     _publish(cfg, device, "messages/in",
              seal_appointment(ident, start, args.minutes, key, clinic=cfg.clinic,
                               device=device, issued_at=datetime.now(timezone.utc)))
-    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store = open_clinic_store(cfg, args)
     store.add_appointment(ident, device, start.isoformat(), args.minutes)
     store.close()
     print(f"appointment {ident} at {start.isoformat()} for {args.minutes} min signed and "
@@ -238,12 +257,11 @@ def appoint(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from clinic.store import ClinicStore
     from mqtt.errors import LinkError
     from clinic.report import gather, write_report
 
     cfg = _cfg(args)
-    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store = open_clinic_store(cfg, args)
     try:
         data = gather(store, _device(args.device))
         write_report(data, args.out)
@@ -257,10 +275,9 @@ def report(args: argparse.Namespace) -> int:
 
 def watch(args: argparse.Namespace) -> int:
     from clinic.link import ClinicWatcher, fhir_validator
-    from clinic.store import ClinicStore
 
     cfg = _cfg(args)
-    store = ClinicStore(cfg.data_dir / "clinic.db")
+    store = open_clinic_store(cfg, args)
 
     def plain(device: str, leaf: str, body: dict[str, Any]) -> None:
         kind = body.get("resourceType") or body.get("type") or body.get("event") \

@@ -1,0 +1,114 @@
+"""``rehab clinic serve``: ingest and the web application in one process.
+
+Ingest is a :class:`~clinic.link.ClinicWatcher` (MQTT 5 persistent session, records through
+the clinic's shared subscription, receipts after the commit), so several serve processes
+on one broker split the records between them. The web application is
+``clinic.web.app.create_app`` when it is installed, else a ``/healthz``-only app; either
+way ``app.state.ingest`` gives ``/healthz`` the ingest's figures. uvicorn serves it on a
+socket bound here first (a port in use is one clear error; port 0 picks a free one, printed
+on the ``serving`` line). SIGTERM or SIGINT: uvicorn finishes the requests under way, then
+ingest stops (pending receipts go out; what has no receipt the devices resend).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from clinic.errors import ClinicError
+from clinic.link import ClinicWatcher
+from clinic.store import ClinicStore
+
+log = logging.getLogger(__name__)
+
+
+class ListenError(ClinicError):
+    """The web listener cannot be bound (bad HOST:PORT, port in use, no permission)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Listen":
+        host, sep, port = text.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ListenError(f"--listen {text!r}: use HOST:PORT, e.g. 127.0.0.1:8080 "
+                              "(port 0 picks a free one)")
+        return cls(host.strip("[]"), int(port))
+
+
+def bind(listen: Listen) -> socket.socket:
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((listen.host, listen.port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {listen.host}:{listen.port}: "
+                          f"{exc.strerror or exc}") from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def ingest_status(watcher: ClinicWatcher) -> Callable[[], dict[str, Any]]:
+    """What ``/healthz`` shows of this process's ingest."""
+    def status() -> dict[str, Any]:
+        views = list(watcher.views.values())
+        return {"connected": watcher.connected.is_set(), "received": watcher.received,
+                "stored": sum(v.records for v in views),
+                "duplicates": sum(v.duplicates for v in views),
+                "refused": watcher.invalid, "receipts": watcher.receipts,
+                "devices": len(views), "last_error": watcher.last_error}
+    return status
+
+
+def make_app(store: ClinicStore, clinic: str, watcher: ClinicWatcher, **web: Any) -> Any:
+    """C2's web application when it imports, else the health-only app."""
+    status = ingest_status(watcher)
+    try:
+        from clinic.web.app import create_app
+    except ImportError as exc:
+        log.warning("web application not available (%s): serving /healthz only", exc)
+        from clinic.web.health import health_app
+
+        return health_app(clinic, status)
+    app = create_app(store, clinic=clinic, **web)
+    app.state.ingest = status
+    return app
+
+
+def serve(watcher: ClinicWatcher, app: Any, sock: socket.socket, *,
+          on_ready: Callable[[str], None] | None = None, log_level: str = "warning") -> None:
+    """Run until SIGTERM/SIGINT: ingest started first, stopped last."""
+    import uvicorn
+
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+
+    def stop_soon(_sig: int, _frame: Any) -> None:
+        server.should_exit = True
+
+    # Ours outside uvicorn's: a signal before uvicorn listens still stops it, and the one
+    # uvicorn re-raises after its graceful shutdown (to end the process) lands here, so
+    # ingest is stopped below and the exit status is 0
+    previous = {sig: signal.signal(sig, stop_soon) for sig in (signal.SIGTERM, signal.SIGINT)}
+    watcher.start()
+    try:
+        if on_ready is not None:
+            on_ready(f"http://{host}:{port}")
+        server.run(sockets=[sock])  # handles SIGTERM/SIGINT: stops accepting, finishes
+    finally:
+        watcher.stop()  # flushes the receipts of what was committed
+        sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,61 @@
+"""``rehab clinic serve``: ingest + the web application in one process (clinic.serve).
+
+Part of ``rehab clinic`` (``rehab/commands/clinic.py`` adds these parsers); no
+``register`` here, so it is not a top-level command of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from rehab.errors import UsageError
+
+
+def add_parsers(csub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    q = csub.add_parser("serve", help="run ingest (shared subscription) and the web "
+                        "application; stop with SIGTERM or Ctrl-C")
+    q.add_argument("--listen", required=True, metavar="HOST:PORT",
+                   help="web address, e.g. 127.0.0.1:8080 (port 0: a free one)")
+    q.add_argument("--name", default="serve", help="this process's MQTT client name (one per "
+                   "process on a broker without bound client ids; default: serve)")
+    q.add_argument("--no-validate", action="store_true", help="skip FHIR validation")
+    q.add_argument("--log-level", default="warning",
+                   choices=("critical", "error", "warning", "info", "debug"))
+    common(q)
+    q.set_defaults(func=serve)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from clinic.errors import ClinicError
+    from clinic.link import ClinicWatcher, fhir_validator
+    from clinic.serve import Listen, bind, make_app
+    from clinic.serve import serve as run
+    from mqtt.topics import valid_id
+    from rehab.commands.clinic import _cfg, open_clinic_store
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s "
+                        "%(levelname)s %(message)s")
+    if not valid_id(args.name):
+        raise UsageError(f"--name {args.name!r} must be 1-64 of A-Z a-z 0-9 _ . -")
+    cfg = _cfg(args)
+    try:
+        listen = Listen.parse(args.listen)
+        sock = bind(listen)
+    except ClinicError as exc:
+        raise UsageError(str(exc)) from exc
+    store = open_clinic_store(cfg, args)
+    try:
+        watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
+                                validate=None if args.no_validate else fhir_validator)
+        app = make_app(store, cfg.clinic, watcher)
+        run(watcher, app, sock, log_level=args.log_level,
+            on_ready=lambda url: print(f"serving clinic {cfg.clinic} on {url} "
+                                       f"(store: {store.where})", flush=True))
+    finally:
+        sock.close()
+        store.close()
+    return 0

@@ -1,0 +1,39 @@
+"""Clinic store fixtures: a throwaway PostgreSQL 15 cluster (once per test session) and a
+``store_url`` parametrised over SQLite and PostgreSQL, so every store test runs on both.
+
+A missing ``postgresql`` package fails the test with the install command (never a skip).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.pg_cluster import PgCluster, PgMissing
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mqtt"))  # rehab_broker
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
+    try:
+        cluster = PgCluster(tmp_path_factory.mktemp("pg")).start()
+    except PgMissing as exc:
+        pytest.fail(str(exc))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """The ``--db`` value of a fresh empty store: None (SQLite in the data dir) or a new
+    PostgreSQL database's ``postgresql://`` URL."""
+    if request.param == "sqlite":
+        return None
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database()

@@ -1,0 +1,97 @@
+"""``rehab clinic serve`` end to end: a real Mosquitto, the store on SQLite or PostgreSQL,
+a device's records stored once and confirmed, /healthz, a graceful SIGTERM, CLI errors."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from link_helpers import device_config, wait_for
+from rehab_broker import Broker
+from serve_world import ServeProcess
+
+from clinic.store import open_store
+from mqtt.delivery import ResendPolicy
+from mqtt.device import DeviceLink
+from rehab.cli import main
+from therapy.store import TherapyStore
+
+pytestmark = pytest.mark.timeout(120)
+QUICK = ResendPolicy(first_s=0.5, factor=2.0, max_s=1.0, unrouted_first_s=0.3)
+
+
+@pytest.fixture
+def broker(tmp_path: Path):  # type: ignore[no-untyped-def]
+    b = Broker(tmp_path / "broker").start()
+    yield b
+    b.stop()
+
+
+def test_serve_ingests_confirms_reports_health_and_stops_on_sigterm(
+        broker: Broker, store_db: str | None, tmp_path: Path) -> None:
+    from delivery_helpers import add_pain_records
+
+    serve = ServeProcess(tmp_path / "clinic", broker.url, db=store_db)
+    dev = TherapyStore(tmp_path / "dev" / "rehab.db")
+    link = DeviceLink(device_config(tmp_path / "dev", broker.url), dev, resend=QUICK,
+                      reconnect_max_s=1)
+    try:
+        serve.wait_connected()
+        expected = add_pain_records(dev, "dev-1", 40)
+        link.start()
+        assert link.wait_drained(30), f"{dev.outbox_count()} rows wait for a receipt"
+        health = serve.health()
+        assert health["status"] == "ok" and health["clinic"] == "c1"
+        assert health["ingest"]["stored"] == 40 and health["ingest"]["receipts"] >= 40
+        assert serve.terminate() == 0  # SIGTERM: a clean exit
+    finally:
+        link.stop()
+        serve.stop_quietly()
+    store = open_store(tmp_path / "clinic", store_db)
+    try:
+        assert store.identifiers() == expected
+        assert store.count_resources() == 40
+    finally:
+        store.close()
+
+
+def test_the_other_commands_work_on_the_postgresql_store(pg_cluster, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from records import session_resources
+
+    db = pg_cluster.create_database()
+    store = open_store(tmp_path / "clinic", db)
+    for r in session_resources("dev-1"):
+        store.add_resource("dev-1", r)
+    store.close()
+    out = tmp_path / "r.html"
+    assert main(["clinic", "report", "--device", "dev-1", "--out", str(out), "--data-dir",
+                 str(tmp_path / "clinic"), "--db", db]) == 0
+    assert "1 sessions" in capsys.readouterr().out and "<svg" in out.read_text()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--listen", "localhost"], "use HOST:PORT"),
+    (["--listen", "127.0.0.1:8080", "--db", "mysql://u@h/d"], "use postgresql://"),
+    (["--listen", "127.0.0.1:8080", "--name", "a/b"], "--name"),
+])
+def test_serve_usage_errors_are_one_line_exit_2(argv: list[str], message: str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["clinic", "serve", "--broker", "mqtt://127.0.0.1:1", "--clinic", "c1",
+                 "--data-dir", str(tmp_path / "clinic"), *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_a_port_in_use_is_one_line_exit_2(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code = main(["clinic", "serve", "--broker", "mqtt://127.0.0.1:1", "--clinic", "c1",
+                     "--data-dir", str(tmp_path / "clinic"), "--listen", f"127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
