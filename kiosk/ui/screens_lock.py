@@ -4,6 +4,7 @@ and the closed screen (settings damaged: call the clinic). Thin: the view-models
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +44,14 @@ class LockScreen(KioskScreen):
         row.add_widget(left)
         pad = GridLayout(cols=3, spacing=dp(8), size_hint_x=0.9)
         for key in "123456789":
-            pad.add_widget(BigButton(key, lambda k=key: self.key(k), T.PRIMARY, size=30,
-                                     size_hint_y=1))
-        pad.add_widget(BigButton("⌫", self.erase, T.GREY, size=30, text_colour=T.TEXT,
-                                 size_hint_y=1, font_name="DejaVuSans"))
-        pad.add_widget(BigButton("0", lambda: self.key("0"), T.PRIMARY, size=30, size_hint_y=1))
-        pad.add_widget(BigButton("OK", self.submit, T.GOOD, size=30, size_hint_y=1))
+            pad.add_widget(BigButton(key, lambda k=key: self.act(flow.key, k), T.PRIMARY,
+                                     size=30, size_hint_y=1))
+        pad.add_widget(BigButton("⌫", lambda: self.act(flow.erase), T.GREY, size=30,
+                                 text_colour=T.TEXT, size_hint_y=1, font_name="DejaVuSans"))
+        pad.add_widget(BigButton("0", lambda: self.act(flow.key, "0"), T.PRIMARY, size=30,
+                                 size_hint_y=1))
+        pad.add_widget(BigButton("OK", lambda: self.act(flow.submit_entry), T.GOOD, size=30,
+                                 size_hint_y=1))
         row.add_widget(pad)
         self.add_widget(row)
         self._shown_actions: tuple[str, ...] = ()
@@ -69,31 +72,16 @@ class LockScreen(KioskScreen):
             return
         self._shown_actions = wanted
         self.actions.clear_widgets()
-        acts = {"Cancel": self.cancel_flow, "Back": self.flow.leave_settings_prompt,
-                "Change PIN": self.start_change}
+        acts = {"Cancel": self.flow.cancel_pin_flow, "Back": self.flow.leave_settings_prompt,
+                "Change PIN": lambda: self.act(self.flow.start_pin_change)}
         for label in wanted:
             self.actions.add_widget(BigButton(label, acts[label], T.GREY, size=19,
                                               text_colour=T.TEXT, size_hint_y=1))
 
-    # --- keys --------------------------------------------------------------------------
-    def key(self, k: str) -> None:
-        self.flow.key(k)
+    def act(self, action: Callable[..., None], *args: str) -> None:
+        """A key of the pad or a small button: the flow acts, then the pad shows it."""
+        action(*args)
         self.refresh()
-
-    def erase(self) -> None:
-        self.flow.erase()
-        self.refresh()
-
-    def submit(self) -> None:
-        self.flow.submit_entry()
-        self.refresh()
-
-    def start_change(self) -> None:
-        self.flow.start_pin_change()
-        self.refresh()
-
-    def cancel_flow(self) -> None:
-        self.flow.cancel_pin_flow()
 
 
 class ClosedScreen(KioskScreen):

@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable
 from kivy.core.window import Window
 
 from kiosk.ui.app import KioskApp
+from kiosk.vm.flow import KioskFlow
 from kiosk.vm.intake import IntakeVM
 
 log = logging.getLogger(__name__)
@@ -46,21 +47,20 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await asyncio.wait_for(app.first_frame.wait(), 30)
     m, flow = app.model, app.flow
     shot: Callable[[str], Awaitable[None]] = lambda n: _shoot(app, out, n, files)  # noqa: E731
-    lock: Any = app.screens["lock"]
     for k in SHOT_PIN[:2]:  # first run: the patient chooses a PIN, twice
-        lock.key(k)
+        flow.key(k)
     await shot("19_choose_pin")
     for k in SHOT_PIN[2:]:
-        lock.key(k)
-    lock.submit()
-    _keys(lock, SHOT_PIN)
+        flow.key(k)
+    flow.submit_entry()
+    _keys(flow, SHOT_PIN)
     _provision_code(app)
     flow.lock_now()
     await shot("01_lock")
     for k in SHOT_PIN:
-        lock.key(k)
+        flow.key(k)
     await shot("02_lock_pin")
-    lock.submit()
+    flow.submit_entry()
     flow.intake_vm = IntakeVM(first_run=True)
     flow.go("intake")
     await shot("03_intake_first_run")
@@ -108,14 +108,14 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await shot("15_messages")
     flow.go("settings")  # behind the installer code
     await shot("20_settings_code")
-    _keys(lock, SHOT_CODE)
+    _keys(flow, SHOT_CODE)
     await shot("16_settings")
     await _devices(app, shot)
     flow.lock_now()
-    lock.start_change()
-    _keys(lock, SHOT_PIN)  # the old PIN, then the new one is asked for
+    flow.start_pin_change()
+    _keys(flow, SHOT_PIN)  # the old PIN, then the new one is asked for
     await shot("21_change_pin")
-    lock.cancel_flow()
+    flow.cancel_pin_flow()
     (m.data_dir / "kiosk.json").write_text("{ damaged")
     m.access.reload()
     flow.go("lock")
@@ -123,10 +123,10 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     return files
 
 
-def _keys(lock: Any, digits: str) -> None:
+def _keys(flow: KioskFlow, digits: str) -> None:
     for k in digits:
-        lock.key(k)
-    lock.submit()
+        flow.key(k)
+    flow.submit_entry()
 
 
 def _provision_code(app: KioskApp) -> None:
