@@ -25,17 +25,10 @@ from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
 from kiosk.vm.intake import INTAKE_ID  # noqa: E402
+from day_plan import PLAN, REPS  # noqa: E402
 from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts, until  # noqa: E402
 from therapy.plan import parse_plan  # noqa: E402
 from therapy.records import Direction, Message  # noqa: E402
-
-REPS = 4
-PLAN = {"plan_id": "p-day", "version": 3, "valid_from": "2026-01-01T00:00:00Z",
-        "valid_until": "2099-01-01T00:00:00Z",
-        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                     "sessions_per_day": 1},
-        "exercises": [{"exercise_id": "knee_extension_seated", "side": "right", "sets": 2,
-                       "reps": REPS, "target_rom_deg": 65, "hold_s": 2, "rest_s": 30}]}
 
 
 @pytest.mark.timeout(120)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from day_plan import PLAN
 from full_store import fill, free
 
 from kiosk.adapters.audio import AudioCues
@@ -33,14 +34,7 @@ from therapy.plan import parse_plan
 from therapy.ports import FakeClock
 
 PIN, CODE = "2580", "246813"
-REPS = 3
-PLAN = {"plan_id": "p-flow", "version": 2, "valid_from": "2026-01-01T00:00:00Z",
-        "valid_until": "2099-01-01T00:00:00Z",
-        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                     "sessions_per_day": 1},
-        "exercises": [{"exercise_id": "knee_extension_seated", "side": "right", "sets": 2,
-                       "reps": REPS, "target_rom_deg": 65, "hold_s": 1, "rest_s": 30}]}
-LOCAL_HELPERS = {"full_store"}
+LOCAL_HELPERS = {"full_store", "day_plan"}
 
 
 class Screens:
@@ -123,7 +117,8 @@ async def until(cond: Callable[[], bool], timeout_s: float, what: str,
 
 def test_the_flow_and_its_test_import_no_kivy(modules_loaded_by) -> None:
     names = set()
-    for f in (Path(__file__), Path(__file__).with_name("full_store.py")):
+    here = Path(__file__)
+    for f in (here, here.with_name("full_store.py"), here.with_name("day_plan.py")):
         for node in ast.walk(ast.parse(f.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
                 names.add(node.module)
