@@ -11,7 +11,7 @@ PACKAGES := rehab exercises protocol sensors motion therapy firmware_bridge mqtt
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml scripts/system-deps.sh scripts/system-deps.d/run
 	bash scripts/system-deps.sh run
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
