@@ -33,8 +33,7 @@ CLINIC, DEVICE = "bench-clinic", "bench-dev"
 
 # --- the clinic (child process) -----------------------------------------------------------
 async def clinic_role(args: argparse.Namespace) -> dict[str, Any]:
-    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-    from aiortc import VideoStreamTrack
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
     from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
     from av import VideoFrame
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 import paho.mqtt.client as paho
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -42,9 +43,24 @@ from mqtt.config import BrokerConfig
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import InboundRejected, InboundStats, safe_prefix, should_log
 from mqtt.topics import PREFIX, Leaf, Topics, parse_topic
-from mqtt.visit import (CONNECT_TIMEOUT_S, VISIT_MAX_BYTES, Answer, CallState, Cue, CueKind,
-                        HangUp, Ice, Outbound, RecordConsent, RecordRequest, Refused,
-                        StateReport, encode, parse_out, seal_offer)
+from mqtt.visit import (
+    CONNECT_TIMEOUT_S,
+    VISIT_MAX_BYTES,
+    Answer,
+    CallState,
+    Cue,
+    CueKind,
+    HangUp,
+    Ice,
+    Outbound,
+    RecordConsent,
+    RecordRequest,
+    Refused,
+    StateReport,
+    encode,
+    parse_out,
+    seal_offer,
+)
 from therapy.records import new_id
 
 log = logging.getLogger(__name__)
@@ -194,13 +210,14 @@ class ClinicVisitRelay:
         if parsed is None or parsed[0] != self.clinic or parsed[2] != Leaf.VISIT_OUT:
             return
         device = parsed[1]
+        payload = bytes(msg.payload)
         try:
-            reply = parse_out(msg.payload)
+            reply = parse_out(payload)
         except InboundRejected as exc:
             n = self.stats.reject(exc.reason)
             if should_log(n):
                 log.warning("refused a visit/out payload of %s (%s): %s; starting %s", device,
-                            exc.reason, exc.detail, safe_prefix(msg.payload))
+                            exc.reason, exc.detail, safe_prefix(payload))
             return
         self.stats.accepted[Leaf.VISIT_OUT.value] += 1
         with self._cond:

@@ -19,8 +19,17 @@ import asyncio
 import logging
 from typing import Protocol
 
-from mqtt.visit import (Inbound, Offer, Outbound, Refused, VisitRefused, encode, is_envelope,
-                        open_offer, parse_in)
+from mqtt.visit import (
+    Inbound,
+    Offer,
+    Outbound,
+    Refused,
+    VisitRefused,
+    encode,
+    is_envelope,
+    open_offer,
+    parse_in,
+)
 from therapy.ports import Clock, SystemClock
 from therapy.store import TherapyStore
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from therapy.fhir import CODES
+from therapy.outbox import OutboxItem
 from therapy.ports import Encoder
 from therapy.records import SessionRecord
-from therapy.outbox import OutboxItem
 
 SUPERVISED_TAG = {"system": CODES, "code": "supervised",
                   "display": "Supervised by a therapist over a video visit"}

@@ -180,8 +180,7 @@ class AiortcCall:
             self.on_state(state)
 
     async def answer(self, offer_sdp: str) -> str:
-        from aiortc import (RTCConfiguration, RTCIceServer, RTCPeerConnection,
-                            RTCSessionDescription)
+        from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
         from aiortc.mediastreams import AudioStreamTrack
 
         servers = [RTCIceServer(list(s.urls), s.username, s.credential)

@@ -33,9 +33,22 @@ from enum import StrEnum
 from typing import Protocol
 
 from kiosk.adapters.call import CallAdapter, CallError, StateCallback
-from mqtt.visit import (CONNECT_TIMEOUT_S, Answer, CallState, Cue, HangUp, Ice, Inbound, Offer,
-                        Outbound, RecordConsent, RecordRequest, Refused, RefuseCode,
-                        StateReport)
+from mqtt.visit import (
+    CONNECT_TIMEOUT_S,
+    Answer,
+    CallState,
+    Cue,
+    HangUp,
+    Ice,
+    Inbound,
+    Offer,
+    Outbound,
+    RecordConsent,
+    RecordRequest,
+    RefuseCode,
+    Refused,
+    StateReport,
+)
 from therapy.supervised import Supervision
 
 log = logging.getLogger(__name__)

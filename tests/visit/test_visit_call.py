@@ -8,8 +8,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from visit_world import (BROWSER_H, BROWSER_W, CLINIC, DEVICE, Browser, connect_call,
-                         frame_is_synthetic, hung_up_on_clinic, start_world, until)
+from visit_world import (
+    BROWSER_H,
+    BROWSER_W,
+    CLINIC,
+    DEVICE,
+    Browser,
+    connect_call,
+    frame_is_synthetic,
+    hung_up_on_clinic,
+    start_world,
+    until,
+)
 
 from clinic.visit import VisitCallFailed
 from kiosk.vm.visit import NOTICE_CLINIC_HUNG_UP, NOTICE_PATIENT_HUNG_UP, Phase
@@ -139,6 +149,61 @@ async def test_call_outside_the_appointment_window_is_refused(tmp_path: Path) ->
             await asyncio.to_thread(world.relay.wait_answer, call.call, reply_timeout_s=10)
         await until(lambda: "calls open 15 min before" in world.vm.notice, 5, "the notice")
         assert world.vm.phase == Phase.IDLE
+    finally:
+        await browser.close()
+        await world.stop()
+
+
+async def test_cannot_connect_is_said_on_both_sides_within_the_limit(tmp_path: Path) -> None:
+    """The browser never takes the kiosk's answer (its network blocks the media): the
+    kiosk ends after its connect limit (1.5 s here, 15 s in use) and the clinic hears
+    state failed with the reason."""
+    import asyncio
+
+    world = await start_world(tmp_path, connect_timeout_s=1.5)
+    browser = Browser(world.relay)
+    try:
+        call = world.relay.offer(DEVICE, world.appointment, await browser.make_offer())
+        await until(lambda: world.vm.phase == Phase.RINGING, 10, "the kiosk to ring")
+        await world.vm.accept()
+        await asyncio.to_thread(world.relay.wait_answer, call.call)  # answered, not applied
+        await until(lambda: world.vm.phase == Phase.ENDED, 10, "the kiosk to give up")
+        assert world.vm.notice.startswith("Cannot connect the video call: no connection "
+                                          "within 1.5 s")
+        assert not world.vm.camera_on and world.calls[0].state == "closed"
+        await until(lambda: call.state == "failed", 10, "the clinic to hear it failed")
+        assert "STUN/TURN" in call.reason
+    finally:
+        await browser.close()
+        await world.stop()
+
+
+async def test_kiosk_offline_and_hostile_visit_payloads(tmp_path: Path) -> None:
+    """Junk on visit/in is refused per reason by the device link, which stays up and
+    takes the next real offer; a kiosk that is off: the clinic says so after the limit."""
+    import asyncio
+
+    from mqtt.inbound import Reject
+
+    world = await start_world(tmp_path)
+    browser = Browser(world.relay)
+    try:
+        for junk in (b"", b"\xff", b"[1]", b'{"type": "cue", "call": "c", "cue": "faster"}',
+                     b'{"type": "dance", "call": "c"}', b"{" + b" " * 80_000 + b"}"):
+            world.relay._publish(DEVICE, junk)
+        await until(lambda: world.link.stats.rejected_total == 6, 10, "6 refusals")
+        assert dict(world.link.stats.rejected) == {
+            Reject.EMPTY: 1, Reject.NOT_UTF8: 1, Reject.NOT_OBJECT: 1, Reject.BAD_FIELD: 1,
+            Reject.UNKNOWN_TYPE: 1, Reject.OVERSIZE: 1}
+        assert world.link.connected.is_set() and world.vm.phase == Phase.IDLE
+        await connect_call(world, browser)  # the link still works
+        await world.vm.hang_up()
+        world.link.stop()  # the kiosk goes off
+        await browser.close()
+        browser = Browser(world.relay)
+        call = world.relay.offer(DEVICE, world.appointment, await browser.make_offer())
+        with pytest.raises(VisitCallFailed, match="did not respond within 1 s: it is off"):
+            await asyncio.to_thread(world.relay.wait_answer, call.call, reply_timeout_s=1)
     finally:
         await browser.close()
         await world.stop()

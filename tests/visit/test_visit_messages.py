@@ -9,10 +9,27 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from mqtt.inbound import InboundRejected, Reject
-from mqtt.visit import (SDP_MAX_CHARS, VISIT_MAX_BYTES, Answer, CallState, Cue, CueKind,
-                        HangUp, Ice, RecordConsent, RecordRequest, Refused, StateReport,
-                        VisitRefused, encode, is_envelope, open_offer, parse_in, parse_out,
-                        seal_offer)
+from mqtt.visit import (
+    SDP_MAX_CHARS,
+    VISIT_MAX_BYTES,
+    Answer,
+    CallState,
+    Cue,
+    CueKind,
+    HangUp,
+    Ice,
+    RecordConsent,
+    RecordRequest,
+    Refused,
+    StateReport,
+    VisitRefused,
+    encode,
+    is_envelope,
+    open_offer,
+    parse_in,
+    parse_out,
+    seal_offer,
+)
 from therapy.records import Appointment
 from therapy.signing import new_private_key
 

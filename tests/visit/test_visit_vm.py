@@ -11,10 +11,26 @@ from typing import Any
 import pytest
 
 from kiosk.adapters.call import FakeCall
-from kiosk.vm.visit import (CANNOT_CONNECT, NOTICE_CLINIC_HUNG_UP, NOTICE_DECLINED,
-                            NOTICE_PATIENT_HUNG_UP, Phase, VisitVM)
-from mqtt.visit import (Answer, CallState, Cue, CueKind, HangUp, Offer, RecordConsent,
-                        RecordRequest, Refused, StateReport)
+from kiosk.vm.visit import (
+    CANNOT_CONNECT,
+    NOTICE_CLINIC_HUNG_UP,
+    NOTICE_DECLINED,
+    NOTICE_PATIENT_HUNG_UP,
+    Phase,
+    VisitVM,
+)
+from mqtt.visit import (
+    Answer,
+    CallState,
+    Cue,
+    CueKind,
+    HangUp,
+    Offer,
+    RecordConsent,
+    RecordRequest,
+    Refused,
+    StateReport,
+)
 
 SDP = "v=0\r\n"
 OFFER = Offer("call-1", "appt-1", SDP, "c1", "dev-a", datetime.now(timezone.utc))
