@@ -15,13 +15,15 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Sequence
+from typing import Any, Callable, NamedTuple
 
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from mqtt.client import RECONNECT_MAX_S, connect, make_client
-from clinic.store import ClinicStore
+from clinic.group_commit import GroupCommitter
+from clinic.store import ClinicStore, Prepared, prepare
 from mqtt.config import BrokerConfig
 from mqtt.errors import BrokerRefused, LinkError
 from mqtt.guard import CallbackGuard, install
@@ -47,6 +49,15 @@ def fhir_validator(resource: dict[str, Any]) -> None:
     from fhir.resources.R4B import get_fhir_model_class
 
     get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+class _Pending(NamedTuple):
+    """A record accepted by the inbound checks, waiting for its group commit."""
+
+    device: str
+    body: dict[str, Any]
+    prepared: Prepared
+    msg: paho.MQTTMessage
 
 
 @dataclass(slots=True)
@@ -75,6 +86,9 @@ class ClinicWatcher:
         self.ingest = ingest_filters(clinic, group or ingest_group(clinic))
         self.receipts = 0  # records confirmed to their device (after the commit)
         self.batcher = ReceiptBatcher(self._publish_receipt)
+        # records are committed in groups by one thread; receipts follow each commit
+        self.committer: GroupCommitter[_Pending] = GroupCommitter(
+            self._commit, self._committed, self._commit_failed)
         self.unreceipted = 0  # committed, but the device sent no usable record id
         self.store = store
         self.validate = validate
@@ -102,10 +116,12 @@ class ClinicWatcher:
 
     def start(self) -> None:
         self.batcher.start()
+        self.committer.start()
         connect(self.client, self._broker, clean_start=False,
                 session_expiry_s=self.session_expiry_s, max_packet_bytes=MAX_PACKET_BYTES)
 
     def stop(self) -> None:
+        self.committer.stop()  # what is queued is committed, its receipts queued
         self.batcher.stop()  # receipts still pending go out (or the devices resend)
         self.client.disconnect()
         self.client.loop_stop()
@@ -140,6 +156,9 @@ class ClinicWatcher:
                                       "0-9 _ . -")
             body = accept(leaf, payload, CLINIC_RULES)
             try:
+                if leaf == Leaf.RECORDS:  # accepted and confirmed once committed
+                    self._queue_record(device, body, msg)
+                    return
                 self._handle(device, leaf, body)
             except (ValueError, KeyError, TypeError) as exc:  # the FHIR validator's verdict
                 raise InboundRejected(Reject.NOT_FHIR if leaf == Leaf.RECORDS
@@ -155,6 +174,37 @@ class ClinicWatcher:
                 log.warning("refused a %s payload from %s (%d so far for %s): %s; %d bytes "
                             "starting %s", leaf, device, n, exc.reason, exc.detail,
                             len(payload), safe_prefix(payload))
+
+    def _queue_record(self, device: str, body: dict[str, Any], msg: paho.MQTTMessage) -> None:
+        """Validate and prepare a record here (paho's thread), commit it in a group."""
+        if self.validate is not None:
+            self.validate(body)
+        pending = _Pending(device, body, prepare(device, body), msg)
+        self.received += 1
+        if not self.committer.put(pending):
+            log.info("stopping: a record from %s is left to the device's resend", device)
+
+    def _commit(self, batch: Sequence[_Pending]) -> list[bool]:
+        return self.store.add_prepared([p.prepared for p in batch])
+
+    def _committed(self, batch: Sequence[_Pending], added: list[bool]) -> None:
+        for p, new in zip(batch, added):
+            v = self.view(p.device)
+            if new:
+                v.records += 1
+                v.events.append(f"record {p.body.get('resourceType')}")
+            else:
+                v.duplicates += 1
+            self.stats.accepted[Leaf.RECORDS] += 1
+            self._receipt(p.device, p.msg)
+            if self.on_event is not None:
+                self.on_event(p.device, Leaf.RECORDS, p.body)
+
+    def _commit_failed(self, batch: Sequence[_Pending], exc: BaseException) -> None:
+        """No receipt: each device sends its records again."""
+        for _ in batch:
+            self.stats.reject(Reject.HANDLER_ERROR)
+        self.last_error = f"storing records failed: {exc}"
 
     def _receipt(self, device: str, msg: paho.MQTTMessage) -> None:
         """Confirm a record the clinic has committed: batched receipts (QoS 1, ``ack``)."""
@@ -179,16 +229,7 @@ class ClinicWatcher:
 
     def _handle(self, device: str, leaf: str, body: dict[str, Any]) -> None:
         v = self.view(device)
-        if leaf == Leaf.RECORDS:
-            if self.validate is not None:
-                self.validate(body)
-            self.received += 1
-            if self.store.add_resource(device, body):
-                v.records += 1
-                v.events.append(f"record {body.get('resourceType')}")
-            else:
-                v.duplicates += 1
-        elif leaf == Leaf.LIVE:
+        if leaf == Leaf.LIVE:
             kind = body.get("type")
             if kind == "session_started":
                 v.session, v.exercise, v.reps = body.get("session", ""), body.get(

@@ -17,12 +17,12 @@ read by ``report`` and the web application.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (Connection, Engine, Table, TextClause, create_engine, event, func,
                         select, text, update)
@@ -180,21 +180,18 @@ class ClinicStore:
 
         The resource row and its session/pain row are one transaction.
         """
-        ident = resource_identifier(resource)
-        rtype = str(resource.get("resourceType", "?"))
-        if ident is None:
-            raise StoreError(f"{rtype} from {device} has no identifier")
-        extra: tuple[Any, dict[str, Any]] | None = None
-        if rtype == "Bundle":
-            extra = (self._ins_session, _session_row(ident, device, resource))
-        elif rtype == "Observation" and _has_code(resource, PAIN_CODE["code"]):
-            extra = (self._ins_pain, _pain_row(ident, device, resource))
-        row = {"identifier": _text(ident), "device": device, "resource_type": _text(rtype),
-               "received_at": _now(), "body": json.dumps(resource)}
+        return self.add_prepared([prepare(device, resource)])[0]
+
+    def add_prepared(self, records: Sequence[Prepared]) -> list[bool]:
+        """Store several records in ONE transaction (group commit); per record, whether it
+        was new. All or nothing: on an error none is stored."""
+        extra = {"session": self._ins_session, "pain": self._ins_pain}
+        added = []
         with self._write() as conn:
-            added = conn.execute(self._ins_resource, row).first() is not None
-            if extra is not None:
-                conn.execute(*extra)
+            for rec in records:
+                added.append(conn.execute(self._ins_resource, rec.row).first() is not None)
+                if rec.kind is not None:
+                    conn.execute(extra[rec.kind], rec.extra)
         return added
 
     def identifiers(self) -> set[str]:
@@ -278,6 +275,31 @@ class ClinicStore:
         a = t.appointments.c
         return [tuple(r) for r in self._read(  # type: ignore[misc]
             select(a.id, a.start_at, a.minutes, a.started_at).where(a.device == device))]
+
+
+class Prepared(NamedTuple):
+    """A record's rows, checked before any transaction (:func:`prepare`)."""
+
+    row: dict[str, Any]  # the resources row
+    kind: str | None  # "session", "pain" or None: the table of ``extra``
+    extra: dict[str, Any]
+
+
+def prepare(device: str, resource: dict[str, Any]) -> Prepared:
+    """The rows of a FHIR resource; StoreError when it cannot be stored (no identifier,
+    NUL in a text field). Pure: the watcher runs it before queueing a group commit."""
+    ident = resource_identifier(resource)
+    rtype = str(resource.get("resourceType", "?"))
+    if ident is None:
+        raise StoreError(f"{rtype} from {device} has no identifier")
+    kind, extra = None, {}
+    if rtype == "Bundle":
+        kind, extra = "session", _session_row(ident, device, resource)
+    elif rtype == "Observation" and _has_code(resource, PAIN_CODE["code"]):
+        kind, extra = "pain", _pain_row(ident, device, resource)
+    return Prepared({"identifier": _text(ident), "device": device,
+                     "resource_type": _text(rtype), "received_at": _now(),
+                     "body": json.dumps(resource)}, kind, extra)
 
 
 def open_store(data_dir: str | Path, db: str | None = None) -> ClinicStore:

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from records import START, session_resources
 
 from clinic.errors import StoreError
@@ -135,3 +136,18 @@ def test_an_unreachable_postgresql_is_a_store_error_without_the_password(
     with pytest.raises(StoreError, match="cannot open clinic store") as err:
         open_store(tmp_path, f"postgresql://rehab:s3cret@127.0.0.1:{_free_port()}/x")
     assert "s3cret" not in str(err.value)
+
+
+def test_a_group_of_records_is_one_transaction_all_or_nothing(store: ClinicStore) -> None:
+    from clinic.store import prepare
+
+    bundle, before, after = session_resources("dev-1")
+    batch = [prepare("dev-1", r) for r in (bundle, before, bundle, after)]
+    assert store.add_prepared(batch) == [True, True, False, True]  # a copy within the group
+    assert store.count_resources() == 3 and len(store.sessions("dev-1")) == 1
+    # a group whose last row breaks a constraint (NULL device) stores none of its rows
+    fresh = [prepare("dev-2", r) for r in session_resources("dev-2")]
+    broken = fresh[-1]._replace(row={**fresh[-1].row, "device": None})
+    with pytest.raises(IntegrityError):
+        store.add_prepared([*fresh[:-1], broken])
+    assert store.count_resources() == 3 and store.sessions("dev-2") == []

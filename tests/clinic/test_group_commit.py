@@ -1,0 +1,80 @@
+"""GroupCommitter with injected commit/done/failed (no database, no timing)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from clinic.group_commit import GroupCommitter
+
+
+class Recorder:
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.batches: list[list[int]] = []
+        self.done: list[tuple[list[int], list[bool]]] = []
+        self.failed: list[list[int]] = []
+        self.fail_on = fail_on
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Event()
+
+    def commit(self, batch: Sequence[int]) -> list[bool]:
+        self.entered.set()
+        self.gate.wait(10)
+        if self.fail_on in batch:
+            raise OSError("disk full")
+        self.batches.append(list(batch))
+        return [i % 2 == 0 for i in batch]
+
+    def on_done(self, batch: Sequence[int], added: list[bool]) -> None:
+        self.done.append((list(batch), added))
+
+    def on_failed(self, batch: Sequence[int], _exc: BaseException) -> None:
+        self.failed.append(list(batch))
+
+
+def test_records_arriving_during_a_commit_go_in_the_next_one_in_order() -> None:
+    rec = Recorder()
+    rec.gate.clear()
+    gc: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed,
+                                             max_batch=50)
+    gc.start()
+    gc.put(0)
+    assert rec.entered.wait(10)  # the first commit is under way (held by the gate)
+    for i in range(1, 121):
+        gc.put(i)
+    rec.gate.set()
+    gc.stop()
+    assert rec.batches == [[0], list(range(1, 51)), list(range(51, 101)), list(range(101, 121))]
+    assert [d[0] for d in rec.done] == rec.batches
+    assert rec.done[1][1][:2] == [False, True]  # the commit's answer per item
+    assert (gc.batches, gc.committed, gc.largest) == (4, 121, 50)
+
+
+def test_a_failed_commit_reports_its_batch_and_the_next_batch_still_commits() -> None:
+    rec = Recorder(fail_on=3)
+    rec.gate.clear()
+    gc: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed)
+    gc.start()
+    gc.put(0)
+    assert rec.entered.wait(10)
+    for i in (1, 2, 3):
+        gc.put(i)
+    rec.gate.set()
+    gc.stop()  # stop commits what was queued before it
+    assert rec.failed == [[1, 2, 3]] and rec.batches == [[0]]
+    gc2: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed)
+    gc2.start()
+    gc2.put(4)
+    gc2.stop()
+    assert rec.batches == [[0], [4]]
+
+
+def test_after_stop_nothing_is_accepted() -> None:
+    rec = Recorder()
+    gc: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed)
+    gc.start()
+    assert gc.put(1)
+    gc.stop()
+    assert gc.put(2) is False
+    assert rec.batches == [[1]]
