@@ -8,7 +8,7 @@ in :mod:`sensors.sim.geometry`, keyed by exercise id.
 
 from __future__ import annotations
 
-from exercises.body import Joint
-from exercises.catalogue import CATALOGUE, Exercise, get_exercise
+from exercises.body import CameraView, Joint
+from exercises.catalogue import CATALOGUE, Exercise, Position, get_exercise
 
-__all__ = ["CATALOGUE", "Exercise", "Joint", "get_exercise"]
+__all__ = ["CATALOGUE", "CameraView", "Exercise", "Joint", "Position", "get_exercise"]

@@ -4,9 +4,11 @@ The frames come from :func:`sensors.sim.figure.demo` (the simulator's kinematics
 this widget only draws them: rounded limbs with thickness (a quad and two round ends),
 the head, the torso and the furniture, each ringed with the background colour so a limb
 in front of the body stays visible. It plays while it is on screen and stops when it is
-taken off, so an instruction screen can simply hold one::
+taken off, so an instruction screen can simply hold one, at the plan's ROM and tempo::
 
-    self.add_widget(DemoFigure(exercise_id=ex.exercise_id))
+    card.add_widget(DemoFigure.for_plan_item(ex))  # ex: therapy.plan.PlanExercise
+
+(``start()``/``stop()`` are there too, as the stick animation had them.)
 """
 
 from __future__ import annotations
@@ -21,15 +23,15 @@ from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
 from kiosk.ui import theme as T
-from sensors.sim.figure import OUTLINE_M, TONE_RGB, Demo, Shape, demo
+from sensors.sim.figure import OUTLINE_M, TONE_RGB, Demo, Prescription, Shape, demo
 
 DEFAULT_FPS = 15.0
 MARGIN_FRAC = 0.04
 
 
 @lru_cache(maxsize=8)
-def _demo(exercise_id: str, fps: float) -> Demo:
-    return demo(exercise_id, fps)
+def _demo(exercise_id: str, fps: float, rx: Prescription) -> Demo:
+    return demo(exercise_id, fps, rx)
 
 
 class DemoFigure(Widget):
@@ -41,7 +43,16 @@ class DemoFigure(Widget):
     exercise_id = StringProperty("")
     fps = NumericProperty(DEFAULT_FPS)
 
-    def __init__(self, **kwargs: Any) -> None:
+    @classmethod
+    def for_plan_item(cls, item: Any, **kwargs: Any) -> DemoFigure:
+        """The demonstration of a plan entry (``therapy.plan.PlanExercise``) at its
+        prescribed ROM, hold and tempo."""
+        rx = Prescription(item.target_rom_deg, item.up_s, item.hold_s, item.down_s)
+        return cls(exercise_id=item.exercise_id, prescription=rx, **kwargs)
+
+    def __init__(self, prescription: Prescription | None = None, **kwargs: Any) -> None:
+        self.prescription = prescription or Prescription()
+        self._paused = False
         self.frame_ = 0
         self.frames_drawn_ = 0
         self._event: Any = None
@@ -52,7 +63,8 @@ class DemoFigure(Widget):
         self._load()
 
     def _load(self, *_: Any) -> None:
-        self._demo = _demo(self.exercise_id, float(self.fps)) if self.exercise_id else None
+        self._demo = (_demo(self.exercise_id, float(self.fps), self.prescription)
+                      if self.exercise_id else None)
         self.frame_ = 0
         self._restart()
         self._redraw()
@@ -64,8 +76,18 @@ class DemoFigure(Widget):
         if self._event is not None:
             self._event.cancel()
             self._event = None
-        if self.parent is not None and self._demo is not None:
+        if self.parent is not None and self._demo is not None and not self._paused:
             self._event = Clock.schedule_interval(self.step, 1.0 / float(self.fps))
+
+    def start(self) -> None:
+        """Play (it plays by itself once on screen; this undoes :meth:`stop`)."""
+        self._paused = False
+        self._restart()
+
+    def stop(self) -> None:
+        """Stop playing (the screen is left)."""
+        self._paused = True
+        self._restart()
 
     def step(self, *_: Any) -> None:
         """Show the next frame (the loop's clock calls this)."""

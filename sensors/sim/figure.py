@@ -88,20 +88,42 @@ def spec_for(exercise_id: str) -> FigureSpec:
                        "sensors/sim/figure_moves.py") from None
 
 
-def rep_angles(exercise_id: str, fps: float) -> np.ndarray:
-    """The exercise angle (deg) over one rep at the catalogue's ROM and tempo, lead-in and
-    rest included: the simulator's angle course."""
-    ex = CATALOGUE[exercise_id]
-    up, hold, down = ex.up_s, ex.hold_s, ex.down_s
+def rep_angles(exercise_id: str, fps: float, rx: Prescription | None = None) -> np.ndarray:
+    """The exercise angle (deg) over one rep, lead-in and rest included: the simulator's
+    angle course at the catalogue's ROM and tempo, or at those prescribed (``rx``)."""
+    rom, up, hold, down, rest = _timing(exercise_id, rx)
     t0 = LEAD_IN_S
     rep = RepTruth(1, RepKind.CORRECT, t0, t0 + up + hold / 2.0, t0 + up + hold + down,
-                   ex.target_rom_deg, hold, up, down, ex.rest_s)
-    n = int(round((t0 + up + hold + down + ex.rest_s) * fps))
+                   rom, hold, up, down, rest)
+    n = int(round((t0 + up + hold + down + rest) * fps))
     theta, _, _ = theta_deg(np.arange(n) / fps, [rep])
     return theta
 
 
-def posed(exercise_id: str, angle_deg: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+@dataclass(frozen=True, slots=True)
+class Prescription:
+    """A plan's numbers for the demonstration (None: the catalogue's)."""
+
+    rom_deg: float | None = None
+    up_s: float | None = None
+    hold_s: float | None = None
+    down_s: float | None = None
+
+
+def _timing(exercise_id: str, rx: Prescription | None) -> tuple[float, ...]:
+    ex = CATALOGUE[exercise_id]
+    rx = rx or Prescription()
+
+    def pick(v: float | None, default: float, lo: float, hi: float) -> float:
+        return float(np.clip(default if v is None else v, lo, hi))
+
+    return (pick(rx.rom_deg, ex.target_rom_deg, 1.0, 180.0), pick(rx.up_s, ex.up_s, 0.3, 30.0),
+            pick(rx.hold_s, ex.hold_s, 0.0, 60.0), pick(rx.down_s, ex.down_s, 0.3, 30.0),
+            min(ex.rest_s, 3.0))
+
+
+def posed(exercise_id: str, angle_deg: float,
+          rom_deg: float | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Every segment's start and end (3D, metres) at ``angle_deg`` of the exercise, placed
     so the spec's anchor stays where it is at rest."""
     spec = spec_for(exercise_id)
@@ -109,7 +131,7 @@ def posed(exercise_id: str, angle_deg: float) -> dict[str, tuple[np.ndarray, np.
     posture = POSTURES[ex.position]
     dirs = {**posture.directions, **spec.rest}
     axis = GEOMETRY[exercise_id].move_axis
-    rom = ex.target_rom_deg
+    rom = ex.target_rom_deg if rom_deg is None else rom_deg
     turns = tuple(Turn(s, axis, angle_deg) for s in spec.moving) + tuple(
         Turn(f.segment, f.axis, f.angle(angle_deg, rom)) for f in spec.follow)
     rest = joint_positions(dirs, posture.lateral)
@@ -151,9 +173,10 @@ def _moving_set(spec: FigureSpec) -> set[str]:
     return out
 
 
-def body_shapes(exercise_id: str, angle_deg: float, view: View) -> list[Shape]:
+def body_shapes(exercise_id: str, angle_deg: float, view: View,
+                rom_deg: float | None = None) -> list[Shape]:
     """The body at ``angle_deg``, far shapes first."""
-    pose = posed(exercise_id, angle_deg)
+    pose = posed(exercise_id, angle_deg, rom_deg)
     moving = _moving_set(spec_for(exercise_id))
     centre = view.depth(pose["trunk"][0][None, :])
     items: list[tuple[float, Shape]] = []
@@ -249,8 +272,9 @@ def prop_boxes(exercise_id: str) -> list[tuple[np.ndarray, Tone]]:
     return boxes
 
 
-def demo(exercise_id: str, fps: float = 12.0) -> Demo:
-    """Every frame of one rep of ``exercise_id`` (see module doc)."""
+def demo(exercise_id: str, fps: float = 12.0, rx: Prescription | None = None) -> Demo:
+    """Every frame of one rep of ``exercise_id`` (see module doc), at the catalogue's ROM
+    and tempo or at those a plan prescribes (``rx``)."""
     if exercise_id not in CATALOGUE:
         known = ", ".join(sorted(CATALOGUE))
         raise SimError(f"unknown exercise {exercise_id!r}; known: {known}")
@@ -261,8 +285,9 @@ def demo(exercise_id: str, fps: float = 12.0) -> Demo:
              if tone != Tone.FLOOR or spec.view[1] < FLOOR_MAX_ELEVATION_DEG]
     props.sort(key=lambda it: (it[1].tone != Tone.FLOOR, it[0]))
     prop_shapes = [s for _, s in props]
-    angles = rep_angles(exercise_id, fps)
-    frames = [prop_shapes + body_shapes(exercise_id, float(a), view) for a in angles]
+    angles = rep_angles(exercise_id, fps, rx)
+    rom = _timing(exercise_id, rx)[0]
+    frames = [prop_shapes + body_shapes(exercise_id, float(a), view, rom) for a in angles]
     # The floor runs off both sides: only its top edge counts for the bounds.
     pts = np.concatenate([np.concatenate([s.points - s.radius_m, s.points + s.radius_m])
                           for f in frames for s in f if s.tone != Tone.FLOOR]

@@ -72,8 +72,11 @@ Window.size = (400, 400)
 from kivy.base import EventLoop
 from kivy.clock import Clock
 from kiosk.ui.demo_figure import DemoFigure
+from therapy.plan import exercise_from_catalogue
 
-fig = DemoFigure(exercise_id="elbow_flexion", fps=20, size=(400, 400), pos=(0, 0))
+# as the instruction screen holds it: the plan entry's prescription
+fig = DemoFigure.for_plan_item(exercise_from_catalogue("elbow_flexion"), fps=20,
+                               size=(400, 400), pos=(0, 0))
 assert fig._event is None  # not on screen: not playing
 Window.add_widget(fig)
 EventLoop.ensure_window()
@@ -87,6 +90,10 @@ n = len(fig._demo.frames)
 for _ in range(n - fig.frame_):
     fig.step()
 assert fig.frame_ < 25, fig.frame_  # it loops
+fig.stop()
+assert fig._event is None  # the screen was left
+fig.start()
+assert fig._event is not None
 Window.remove_widget(fig)
 assert fig._event is None  # off screen: stopped
 fig.exercise_id = "bridge"

@@ -120,3 +120,17 @@ def test_twist_helper_agrees_on_a_simple_turn() -> None:
     f /= np.linalg.norm(f)
     assert np.degrees(np.arccos(-f[2])) == pytest.approx(40.0, abs=1e-6)
     assert twist_angle(np.eye(3)[None], (0, 1, 0))[0] == 0.0
+
+
+def test_the_demonstration_follows_the_plans_prescription() -> None:
+    """The kiosk shows the plan's numbers, not the catalogue's, when a therapist set them."""
+    from sensors.sim.figure import Prescription
+
+    base = demo("knee_extension_seated", FPS)
+    rx = demo("knee_extension_seated", FPS, Prescription(rom_deg=40.0, up_s=3.0, hold_s=1.0))
+    assert rx.angles_deg.max() == pytest.approx(40.0, rel=1e-3)
+    e = CATALOGUE["knee_extension_seated"]
+    assert len(rx.frames) - len(base.frames) == pytest.approx(
+        (3.0 - e.up_s + 1.0 - e.hold_s) * FPS, abs=1)
+    silly = demo("knee_extension_seated", FPS, Prescription(rom_deg=1e6, up_s=-1.0))
+    assert silly.angles_deg.max() <= 180.0 and len(silly.frames) > 0
