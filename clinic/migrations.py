@@ -26,6 +26,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from clinic.errors import SchemaTooNew
+from clinic.web_schema import web_step
 
 Step = tuple[str, ...] | Callable[[Connection], None]
 
@@ -57,6 +58,9 @@ MIGRATIONS: tuple[Step, ...] = (
             id TEXT PRIMARY KEY, device TEXT NOT NULL, start_at TEXT NOT NULL,
             minutes INTEGER NOT NULL, started_at TEXT, session TEXT)""",
     ),
+    # 2: the web application (clinic/web_schema.py): accounts, tokens, audit of views and
+    #    changes, device labels, alert notes; indexes on pain and resources for its pages
+    web_step,
 )
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once

@@ -21,7 +21,7 @@ PUB_FILE = "clinic_ed25519.pub"
 
 def register(sub: Any) -> None:
     p = sub.add_parser("clinic", help="clinic-side tools: keygen, plan push, watch, report, "
-                       "message, appoint")
+                       "message, appoint, user, token")
     csub = p.add_subparsers(dest="clinic_cmd", metavar="ACTION", required=True)
 
     def common(q: argparse.ArgumentParser) -> None:
@@ -74,6 +74,14 @@ def register(sub: Any) -> None:
     from rehab.commands.clinic_serve import add_parsers as add_serve
 
     add_serve(csub, common)
+
+    from rehab.commands.clinic_accounts import add_parsers  # user, token (web application)
+
+    def data_dir(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--data-dir", help="clinic state folder (clinic.db, rehab.toml)")
+        db_option(q)
+
+    add_parsers(csub, data_dir)
 
 
 def db_option(q: argparse.ArgumentParser) -> None:

@@ -1,0 +1,88 @@
+"""The clinic web application: ``create_app(store, clinic=...)`` -> an ASGI app.
+
+FastAPI + Jinja2 (server-rendered pages, static CSS, no CDN), Starlette's SessionMiddleware
+(signed HttpOnly SameSite=Lax cookie; Secure with ``secure_cookies``), asgi-csrf around
+everything (double-submit cookie: a ``csrftoken`` form field or ``x-csrftoken`` header on
+every POST; the login form always). See clinic/web/README.md for extending it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from importlib.resources import files
+from typing import Any
+
+from asgi_csrf import asgi_csrf
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from clinic.accounts import Accounts, LockoutPolicy
+from clinic.tokens import Tokens
+from clinic.web import auth, fhir_api, health, pages
+from clinic.web.caseload import Caseload
+from clinic.web_audit import WebAudit
+from clinic.web_schema import web_labels
+
+SESSION_COOKIE = "rehab_session"
+SESSION_MAX_AGE_S = 8 * 3600  # one working day; then log in again
+
+
+def store_engine(store: Any) -> Engine:
+    """The store's SQLAlchemy engine (``clinic.store.ClinicStore.engine``)."""
+    return store.engine  # type: ignore[no-any-return]
+
+
+class Labels:
+    """The therapist's labels by device, read once and again after a change."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._labels: dict[str, str] | None = None
+
+    def get(self, device: str) -> str:
+        if self._labels is None:
+            with self.engine.connect() as conn:
+                self._labels = dict(conn.execute(
+                    select(web_labels.c.device, web_labels.c.label)).all())
+        return self._labels.get(device, "")
+
+    def clear(self) -> None:
+        self._labels = None
+
+
+def create_app(store: Any, *, clinic: str, publisher: Any = None,
+               secret_key: str | None = None, secure_cookies: bool = False,
+               lockout: LockoutPolicy = LockoutPolicy()) -> Any:
+    """The ASGI app. ``secret_key`` signs session and CSRF cookies (a random one, the
+    default, logs everyone out at restart); ``publisher`` is for pages that send to devices."""
+    engine = store_engine(store)
+    key = secret_key or secrets.token_urlsafe(32)
+    app = FastAPI(title="rehab-kiosk clinic", docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    web = files("clinic.web")
+    app.state.templates = Jinja2Templates(directory=str(web / "templates"))
+    app.state.store = store
+    app.state.engine = engine
+    app.state.clinic = clinic
+    app.state.publisher = publisher
+    app.state.accounts = Accounts(engine, policy=lockout)
+    app.state.tokens = Tokens(engine)
+    app.state.audit = WebAudit(engine)
+    app.state.caseload = Caseload(engine)
+    app.state.labels = Labels(engine)
+    app.add_middleware(SessionMiddleware, secret_key=key, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=secure_cookies)
+    app.add_exception_handler(auth.NotLoggedIn, auth.not_logged_in)
+    app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
+    app.include_router(health.router)  # GET /healthz, no login (C1's, reads state.ingest)
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(fhir_api.router)
+    wrapped = asgi_csrf(app, signing_secret=key, always_protect={"/login"},
+                        cookie_secure=secure_cookies, cookie_samesite="Lax")
+    wrapped.state = app.state  # type: ignore[attr-defined]  # for tests and serve
+    return wrapped

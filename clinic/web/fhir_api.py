@@ -1,0 +1,193 @@
+"""FHIR R4 REST read API for EHR integration: searchset Bundles of what devices sent.
+
+- ``GET /fhir/Observation?code=SYSTEM|CODE&subject=DEVICE&date=geYYYY-MM-DD`` — pain
+  ratings (LOINC 72514-3) are stored as Observations; session summaries (SNOMED
+  229065009) and per-rep ROM (SNOMED 364564000) are taken out of the session Bundles.
+- ``GET /fhir/QuestionnaireResponse?subject=...&authored=ge...``
+- ``GET /fhir/AuditEvent?subject=...&date=ge...`` (the devices' security events)
+
+``subject`` is a device id, ``Device/ID`` or ``urn:rehab-kiosk:device|ID``; date
+parameters take the FHIR prefixes eq, ge, gt, le, lt on a date or dateTime, and may repeat.
+``_count`` (default 100, at most 1,000) with ``_offset`` pages; ``link`` names the next page.
+Responses are ``application/fhir+json``; a login session or an integration token is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Engine
+
+from clinic.schema import resources, sessions
+from therapy.fhir import DEVICE_ID_SYSTEM, EXERCISE_CODE, PAIN_CODE, ROM_CODE
+from clinic.web.auth import require_reader
+from mqtt.topics import valid_id
+
+router = APIRouter(prefix="/fhir")
+FHIR_JSON = "application/fhir+json"
+COUNT_MAX = 1000
+PREFIXES = ("eq", "ge", "gt", "le", "lt")
+
+
+class SearchError(ValueError):
+    """A search parameter that cannot be used (answered 400 with an OperationOutcome)."""
+
+
+def _outcome(status: int, text: str) -> JSONResponse:
+    return JSONResponse({"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "invalid", "diagnostics": text}]},
+        status_code=status, media_type=FHIR_JSON)
+
+
+def subject_device(value: str | None) -> str | None:
+    if value is None:
+        return None
+    for prefix in ("Device/", f"{DEVICE_ID_SYSTEM}|"):
+        value = value.removeprefix(prefix)
+    if not valid_id(value):
+        raise SearchError(f"subject {value[:80]!r} is not a device id")
+    return value
+
+
+def date_filters(values: list[str]) -> list[tuple[str, str]]:
+    """(prefix, ISO text) pairs; compared as text, as times are stored (ISO, UTC)."""
+    out = []
+    for v in values:
+        prefix, rest = (v[:2], v[2:]) if v[:2] in PREFIXES else ("eq", v)
+        if not rest[:4].isdigit() or len(rest) > 40:
+            raise SearchError(f"date {v[:60]!r} is not [eq|ge|gt|le|lt]YYYY-MM-DD[Thh:mm...]")
+        out.append((prefix, rest))
+    return out
+
+
+def _date_ok(at: str, filters: list[tuple[str, str]]) -> bool:
+    for prefix, v in filters:
+        head = at[:len(v)]
+        if not {"eq": head == v, "ge": head >= v, "gt": head > v, "le": head <= v,
+                "lt": head < v}[prefix]:
+            return False
+    return True
+
+
+def _code(value: str | None) -> tuple[str | None, str] | None:
+    if value is None:
+        return None
+    system, _, code = value.rpartition("|")
+    return (system or None, code)
+
+
+def _has_code(res: dict[str, Any], code: tuple[str | None, str]) -> bool:
+    return any(c.get("code") == code[1] and (code[0] is None or c.get("system") == code[0])
+               for c in res.get("code", {}).get("coding", []))
+
+
+def _observations(engine: Engine, device: str | None,
+                  code: tuple[str | None, str] | None) -> Iterator[dict[str, Any]]:
+    want_pain = code is None or _has_code({"code": {"coding": [PAIN_CODE]}}, code)
+    want_session = code is None or any(_has_code({"code": {"coding": [c]}}, code)
+                                       for c in (ROM_CODE, EXERCISE_CODE))
+    with engine.connect() as conn:
+        if want_pain:
+            q = select(resources.c.body).where(resources.c.resource_type == "Observation")
+            if device:
+                q = q.where(resources.c.device == device)
+            for (body,) in conn.execute(q.order_by(resources.c.received_at)):
+                yield from _with_id(json.loads(body))
+        if want_session:
+            q2 = select(resources.c.body).join(sessions, and_(
+                sessions.c.identifier == resources.c.identifier))
+            if device:
+                q2 = q2.where(sessions.c.device == device)
+            for (body,) in conn.execute(q2.order_by(sessions.c.started_at)):
+                bundle = json.loads(body)
+                for entry in bundle.get("entry", []):
+                    res = dict(entry.get("resource", {}))
+                    res["id"] = str(entry.get("fullUrl", "")).removeprefix("urn:uuid:")
+                    yield res
+
+
+def _with_id(res: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if "id" not in res:
+        ident = (res.get("identifier") or [{}])
+        ident = ident[0] if isinstance(ident, list) else ident
+        res["id"] = str(ident.get("value", "")).removeprefix("urn:uuid:")
+    yield res
+
+
+def _of_type(engine: Engine, rtype: str, device: str | None) -> Iterator[dict[str, Any]]:
+    q = select(resources.c.body).where(resources.c.resource_type == rtype)
+    if device:
+        q = q.where(resources.c.device == device)
+    with engine.connect() as conn:
+        for (body,) in conn.execute(q.order_by(resources.c.received_at)):
+            yield from _with_id(json.loads(body))
+
+
+def _searchset(request: Request, found: list[dict[str, Any]], offset: int,
+               count: int) -> JSONResponse:
+    page_ = found[offset:offset + count]
+    links = [{"relation": "self", "url": str(request.url)}]
+    if offset + count < len(found):
+        nxt = request.url.include_query_params(_offset=offset + count, _count=count)
+        links.append({"relation": "next", "url": str(nxt)})
+    base = str(request.base_url).rstrip("/") + "/fhir"
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(found),
+              "link": links,
+              "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
+                         "search": {"mode": "match"}} for r in page_]}
+    return JSONResponse(bundle, media_type=FHIR_JSON)
+
+
+def _search(request: Request, actor: str, rtype: str, subject: str | None,
+            dates: list[str], date_of: Any, code: str | None, offset: int,
+            count: int) -> JSONResponse:
+    try:
+        device = subject_device(subject)
+        filters = date_filters(dates)
+    except SearchError as exc:
+        return _outcome(400, str(exc))
+    engine = request.app.state.engine
+    wanted = _code(code)
+    source = _observations(engine, device, wanted) if rtype == "Observation" \
+        else _of_type(engine, rtype, device)
+    found = [r for r in source
+             if (wanted is None or rtype != "Observation" or _has_code(r, wanted))
+             and _date_ok(date_of(r), filters)]
+    request.app.state.audit.record(actor, "view", f"fhir {rtype}"[:80], device)
+    return _searchset(request, found, offset, count)
+
+
+def _obs_date(r: dict[str, Any]) -> str:
+    return str(r.get("effectiveDateTime") or r.get("effectivePeriod", {}).get("start", ""))
+
+
+@router.get("/Observation")
+def observation(request: Request, code: str | None = None, subject: str | None = None,
+                date: list[str] = Query([]), _count: int = Query(100, ge=1, le=COUNT_MAX),
+                _offset: int = Query(0, ge=0), actor: str = Depends(require_reader)
+                ) -> JSONResponse:
+    return _search(request, actor, "Observation", subject, date, _obs_date, code,
+                   _offset, _count)
+
+
+@router.get("/QuestionnaireResponse")
+def questionnaire_response(request: Request, subject: str | None = None,
+                           authored: list[str] = Query([]),
+                           _count: int = Query(100, ge=1, le=COUNT_MAX),
+                           _offset: int = Query(0, ge=0),
+                           actor: str = Depends(require_reader)) -> JSONResponse:
+    return _search(request, actor, "QuestionnaireResponse", subject, authored,
+                   lambda r: str(r.get("authored", "")), None, _offset, _count)
+
+
+@router.get("/AuditEvent")
+def audit_event(request: Request, subject: str | None = None, date: list[str] = Query([]),
+                _count: int = Query(100, ge=1, le=COUNT_MAX), _offset: int = Query(0, ge=0),
+                actor: str = Depends(require_reader)) -> JSONResponse:
+    return _search(request, actor, "AuditEvent", subject, date,
+                   lambda r: str(r.get("recorded", "")), None, _offset, _count)

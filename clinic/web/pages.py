@@ -1,0 +1,88 @@
+"""The therapist's pages: caseload, patient, one session's reps; the device label form.
+Every view or change of a patient's data is written to the web audit."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
+
+from clinic.web import notes, patient
+from clinic.web.auth import page, require_user
+from clinic.web.caseload import SORT_KEYS, sort_rows
+from clinic.web.svg import Column, rom_chart
+from clinic.web_schema import web_labels
+from mqtt.topics import valid_id
+
+router = APIRouter()
+LABEL_MAX = 80
+
+
+def _device(device: str) -> str:
+    if not valid_id(device):
+        raise HTTPException(404, "no such device")
+    return device
+
+
+@router.get("/", response_class=HTMLResponse)
+def caseload(request: Request, sort: str = "newest", order: str = "desc",
+             actor: str = Depends(require_user)) -> HTMLResponse:
+    state = request.app.state
+    try:
+        notes.refresh(state.engine)
+    except IntegrityError:
+        pass  # another process added the same notes at the same moment
+    key = sort if sort in SORT_KEYS else "newest"
+    rows = sort_rows(state.caseload.rows(), key, order != "asc")
+    state.audit.record(actor, "view", "caseload")
+    return page(request, "caseload.html", rows=rows, sort=key, order=order,
+                alerting=sum(1 for r in rows if r.alerts))
+
+
+@router.get("/patients/{device}", response_class=HTMLResponse)
+def patient_page(request: Request, device: str,
+                 actor: str = Depends(require_user)) -> HTMLResponse:
+    state = request.app.state
+    view = patient.load(state.engine, state.caseload.plans, _device(device))
+    charts = []
+    for ex in view.exercises():
+        cols = [Column(s.started_at[5:10], s.roms) for s in view.sessions if s.exercise == ex]
+        target = view.target(ex)
+        charts.append((ex, target, rom_chart(cols[-60:], target, f"ROM per rep: {ex}")))
+    label = state.labels.get(device)
+    state.audit.record(actor, "view", f"patient {device}", device)
+    return page(request, "patient.html", device=device, label=label, view=view,
+                charts=charts, recent=list(reversed(view.sessions))[:30],
+                audit=state.audit.rows(device, limit=10))
+
+
+@router.get("/patients/{device}/sessions/{identifier:path}", response_class=HTMLResponse)
+def session_page(request: Request, device: str, identifier: str,
+                 actor: str = Depends(require_user)) -> HTMLResponse:
+    state = request.app.state
+    reps = patient.session_reps(state.engine, _device(device), identifier)
+    if reps is None:
+        raise HTTPException(404, "no such session")
+    state.audit.record(actor, "view", f"session {identifier[:80]}", device)
+    return page(request, "session.html", device=device, label=state.labels.get(device),
+                identifier=identifier, reps=reps)
+
+
+@router.post("/patients/{device}/label")
+def set_label(request: Request, device: str, label: str = Form("", max_length=LABEL_MAX),
+              actor: str = Depends(require_user)) -> Response:
+    state = request.app.state
+    device = _device(device)
+    label = " ".join(label.split())
+    with state.engine.begin() as conn:
+        conn.execute(delete(web_labels).where(web_labels.c.device == device))
+        if label:
+            from datetime import datetime, timezone
+
+            conn.execute(insert(web_labels).values(
+                device=device, label=label, set_by=actor,
+                set_at=datetime.now(timezone.utc).isoformat()))
+    state.labels.clear()
+    state.audit.record(actor, "change", f"label of {device}", device)
+    return RedirectResponse(f"/patients/{device}", status_code=303)

@@ -1,0 +1,121 @@
+"""The clinic web application in a real browser: Debian's chromium driven by Selenium 4
+through chromedriver, against uvicorn on a free loopback port, with a store filled from
+real device records. Saves the screenshots docs/img/clinic-caseload.png and
+docs/img/clinic-patient.png (the README shows them)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from clinic.web.app import create_app
+from web_world import filled_store
+
+REPO = Path(__file__).resolve().parents[3]
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+INSTALL = "install Debian's browser: sudo scripts/system-deps.sh test (chromium chromium-driver)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    world = filled_store(tmp_path / "clinic.db", devices=6, days=45)
+    app = create_app(world.store, clinic="clinic-a", secret_key="test-key")
+    app.state.accounts.add("ann", "correct horse battery")
+    app.state.labels.clear()
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert srv.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        world.store.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
+        pytest.fail(f"{CHROMIUM} / {DRIVER} missing: {INSTALL}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000",
+                "--disable-dev-shm-usage"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _shot(driver: object, name: str) -> None:
+    out = REPO / "docs" / "img" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.body.scrollHeight")  # type: ignore[attr-defined]
+    driver.set_window_size(1280, min(max(int(height), 700), 2400))  # type: ignore[attr-defined]
+    driver.save_screenshot(str(out))  # type: ignore[attr-defined]
+
+
+def _h1_is(driver: object, check: object) -> None:
+    """Wait until the (new) page's h1 passes ``check`` (a click navigates asynchronously)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,
+                                                  NoSuchElementException)).until(
+        lambda d: check(d.find_element(By.TAG_NAME, "h1").text))  # type: ignore[operator]
+
+
+def test_therapist_logs_in_sees_alerts_and_opens_a_patient(server: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(server + "/")  # type: ignore[attr-defined]
+    assert "/login" in d.current_url  # type: ignore[attr-defined]  # pages need a login
+    d.find_element(By.NAME, "username").send_keys("ann")  # type: ignore[attr-defined]
+    d.find_element(By.NAME, "password").send_keys("correct horse battery")  # type: ignore[attr-defined]
+    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    _h1_is(d, lambda t: t.startswith("Caseload"))
+    rows = d.find_elements(By.CSS_SELECTOR, "table.caseload tbody tr")  # type: ignore[attr-defined]
+    assert len(rows) == 6
+    alerts = [e.text for e in d.find_elements(By.CSS_SELECTOR, "span.alert")]  # type: ignore[attr-defined]
+    assert "red flag in check-in: fever" in alerts and "pain 8/10" in alerts
+    assert "plan rejected: bad_signature" in alerts
+    _shot(d, "clinic-caseload.png")
+
+    d.find_element(By.PARTIAL_LINK_TEXT, "dev-000").click()  # type: ignore[attr-defined]
+    _h1_is(d, lambda t: t == "dev-000")
+    label = d.find_element(By.NAME, "label")  # type: ignore[attr-defined]
+    label.send_keys("J.S. knee, right")
+    d.find_element(By.XPATH, "//button[text()='Save label']").click()  # type: ignore[attr-defined]
+    _h1_is(d, lambda t: t == "J.S. knee, right dev-000")
+    assert d.find_elements(By.CSS_SELECTOR, "svg.chart circle.rep")  # type: ignore[attr-defined]
+    assert d.find_elements(By.CSS_SELECTOR, "table.calendar td.done")  # type: ignore[attr-defined]
+    _shot(d, "clinic-patient.png")
+
+    d.find_element(By.LINK_TEXT, "reps").click()  # type: ignore[attr-defined]
+    _h1_is(d, lambda t: t.startswith("Session"))
+    assert len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == 10  # type: ignore[attr-defined]
