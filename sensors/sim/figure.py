@@ -43,6 +43,7 @@ class Tone(StrEnum):
     BODY = "body"
     FAR = "far"  # a limb on the far side of the body
     PROP = "prop"
+    PROP_TOP = "prop_top"  # a piece of furniture's top face (seen from above)
     FLOOR = "floor"
 
 
@@ -53,6 +54,7 @@ TONE_RGB: dict[Tone, tuple[float, float, float]] = {
     Tone.BODY: (0.33, 0.37, 0.44),
     Tone.FAR: (0.63, 0.67, 0.73),
     Tone.PROP: (0.80, 0.68, 0.52),
+    Tone.PROP_TOP: (0.90, 0.82, 0.70),
     Tone.FLOOR: (0.80, 0.82, 0.85),
 }
 
@@ -280,10 +282,17 @@ def demo(exercise_id: str, fps: float = 12.0, rx: Prescription | None = None) ->
         raise SimError(f"unknown exercise {exercise_id!r}; known: {known}")
     spec = spec_for(exercise_id)
     view = View(*spec.view)
-    props = [(view.depth(b), Shape("polygon", _hull(view.xy(b)), 0.0, tone, False))
-             for b, tone in prop_boxes(exercise_id)
-             if tone != Tone.FLOOR or spec.view[1] < FLOOR_MAX_ELEVATION_DEG]
-    props.sort(key=lambda it: (it[1].tone != Tone.FLOOR, it[0]))
+    props: list[tuple[tuple[bool, float], Shape]] = []
+    for b, tone in prop_boxes(exercise_id):
+        if tone == Tone.FLOOR and spec.view[1] >= FLOOR_MAX_ELEVATION_DEG:
+            continue
+        key = (tone != Tone.FLOOR, view.depth(b))
+        props.append((key, Shape("polygon", _hull(view.xy(b)), 0.0, tone, False)))
+        top = b[b[:, 2] == b[:, 2].max()]  # its top face, lighter: a depth cue from above
+        if tone == Tone.PROP and spec.view[1] > 0.0:
+            props.append(((True, key[1] + 1e-6), Shape("polygon", _hull(view.xy(top)), 0.0,
+                                                       Tone.PROP_TOP, False)))
+    props.sort(key=lambda it: it[0])
     prop_shapes = [s for _, s in props]
     angles = rep_angles(exercise_id, fps, rx)
     rom = _timing(exercise_id, rx)[0]
