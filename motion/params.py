@@ -12,7 +12,7 @@ command line; nothing here reads a plan or a file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from motion.pipeline import SetAnalyzer
@@ -46,11 +46,16 @@ def build_analyzer(rate_hz: float, params: SetParams) -> SetAnalyzer:
     """
     from motion.pipeline import SetAnalyzer
 
-    return SetAnalyzer(
-        rate_hz,
-        target_rom_deg=params.target_rom_deg,
-        target_hold_s=params.target_hold_s,
-        target_tempo_s=params.target_tempo_s,
-        two_imu=params.two_imu,
-        lifts=params.lifts,
-    )
+    return SetAnalyzer(rate_hz, **analyzer_kwargs(params))
+
+
+def analyzer_kwargs(params: SetParams) -> dict[str, Any]:
+    """The analyzer's keyword arguments from ``params``: one mapping for
+    :func:`build_analyzer` and the camera + IMU set (``motion.camera_set.CameraImuSet``)."""
+    return {
+        "target_rom_deg": params.target_rom_deg,
+        "target_hold_s": params.target_hold_s,
+        "target_tempo_s": params.target_tempo_s,
+        "two_imu": params.two_imu,
+        "lifts": params.lifts,
+    }

@@ -144,6 +144,9 @@ def _rep_obs(rec: SessionRecord, r: RepRecord, subj: dict[str, Any],
     ]
     comps += [{"code": _own("quality-flag", "Execution quality flag"),
                "valueCodeableConcept": _own(f, f)} for f in r.flags]
+    if r.source:  # camera and wearables measured together: where the ROM came from
+        comps.append({"code": _own("rom-source", "Where the range of movement was measured"),
+                      "valueString": r.source})
     start = rec.started_at + timedelta(seconds=max(r.t_start_s, 0.0))
     end = rec.started_at + timedelta(seconds=max(r.t_end_s, r.t_start_s, 0.0))
     return {

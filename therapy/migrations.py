@@ -120,4 +120,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audit_kind ON audit(kind, seq);
     """,
+    # 4: where each rep's ROM came from when a camera measured with the wearables
+    # (issue 15: CameraImuSet's rep sources, "camera" / "imu" / "camera+imu"; "" before)
+    """
+    ALTER TABLE reps ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    """,
 )

@@ -42,17 +42,23 @@ class RepRecord:
     up_s: float
     down_s: float
     flags: tuple[str, ...] = ()
+    # where the ROM came from when a camera measured too (motion.camera_fusion.AngleSource:
+    # "camera", "imu", "camera+imu"); "" for a set of wearables alone
+    source: str = ""
 
     @classmethod
-    def from_rep(cls, set_no: int, rep: Rep, t0: float = 0.0) -> RepRecord:
+    def from_rep(cls, set_no: int, rep: Rep, t0: float = 0.0, source: str = "") -> RepRecord:
         return cls(set_no, rep.n, round(rep.t_start - t0, 3), round(rep.t_end - t0, 3),
                    round(rep.rom_deg, 2), round(rep.hold_s, 2), round(rep.up_s, 2),
-                   round(rep.down_s, 2), tuple(str(f) for f in rep.flags))
+                   round(rep.down_s, 2), tuple(str(f) for f in rep.flags), source)
 
     def to_json(self) -> dict[str, Any]:
-        return {"set": self.set_no, "n": self.n, "t_start_s": self.t_start_s,
-                "t_end_s": self.t_end_s, "rom_deg": self.rom_deg, "hold_s": self.hold_s,
-                "up_s": self.up_s, "down_s": self.down_s, "flags": list(self.flags)}
+        out = {"set": self.set_no, "n": self.n, "t_start_s": self.t_start_s,
+               "t_end_s": self.t_end_s, "rom_deg": self.rom_deg, "hold_s": self.hold_s,
+               "up_s": self.up_s, "down_s": self.down_s, "flags": list(self.flags)}
+        if self.source:
+            out["source"] = self.source
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,10 +105,15 @@ class SessionController:
 
     # --- running ---------------------------------------------------------------------
     async def run_set(self, source: SampleSource,
-                      proximal: SampleSource | None = None) -> list[Rep]:
+                      proximal: SampleSource | None = None, *,
+                      camera: SampleSource | None = None) -> list[Rep]:
         """Run one set to the end of the source (or stop()); returns its reps. ``source``
         may be a camera's angle source (``sensors.camera.source.CameraSource``, chunks of
-        ``t_s`` and ``angle_deg``): its angles go to the same detector, at its frame rate."""
+        ``t_s`` and ``angle_deg``): its angles go to the same detector, at its frame rate.
+        ``camera`` with wearables: the camera angle is fused with the wearables' (a
+        ``motion.camera_set.CameraImuSet``) and each rep records where its ROM came from;
+        both streams must be on one clock (host time; a video file and the simulator both
+        start at 0)."""
         if self.state == SessionState.FINISHED:
             raise TherapyError("session already finished")
         if self._stopped:
@@ -122,20 +127,25 @@ class SessionController:
         set_offset_s = (self.clock.now() - self._started_at).total_seconds()
         # two_imu follows the sources really streaming, whatever the plan lists
         params = plan_item_params(self.exercise, two_imu=proximal is not None)
-        analyzer = self.analyzer_factory(source.info.rate_hz, params)
+        fused = None if camera is None else fused_set_factory(source.info.rate_hz, params)
+        analyzer = fused if fused is not None else self.analyzer_factory(source.info.rate_hz,
+                                                                           params)
         self._emit(EventKind.SET_STARTED)
         t0: float | None = None
         reps: list[Rep] = []
 
         def take(new: list[Rep]) -> None:
-            for rep in new:
+            sources = fused.rep_sources_[len(fused.rep_sources_) - len(new):] if fused \
+                else [""] * len(new)
+            for rep, where in zip(new, sources):
                 reps.append(rep)
-                rec = RepRecord.from_rep(self.set_no, rep, (t0 or 0.0) - set_offset_s)
+                rec = RepRecord.from_rep(self.set_no, rep, (t0 or 0.0) - set_offset_s,
+                                         str(where))
                 self.reps_.append(rec)
                 self._emit(EventKind.REP, rep, t0 or 0.0)
 
         try:
-            async for chunk, prox in _pairs(source, proximal):
+            async for chunk, prox, cams in _with_camera(_pairs(source, proximal), camera):
                 if len(chunk.t_s) == 0:
                     continue
                 if t0 is None:
@@ -144,15 +154,19 @@ class SessionController:
                     break
                 if self.state == SessionState.PAUSED:
                     continue
-                if isinstance(chunk, ImuChunk):
+                if fused is not None:
+                    for cam in cams:
+                        take(fused.feed_camera(cam.t_s, cam.angle_deg))
+                    take(fused.feed_imu(chunk, prox))
+                elif isinstance(chunk, ImuChunk):
                     take(analyzer.feed(chunk, prox))
                 else:  # a camera's angle samples (sensors.camera.stream.AngleChunk)
                     take(_feed_angle(analyzer, chunk))
             take(analyzer.finish())
         finally:
-            await source.aclose()
-            if proximal is not None:
-                await proximal.aclose()
+            for src in (source, proximal, camera):
+                if src is not None:
+                    await src.aclose()
         self.state = SessionState.BETWEEN_SETS
         self._emit(EventKind.SET_ENDED, reps=len(reps))
         return reps
@@ -184,6 +198,38 @@ class SessionController:
         self.state = SessionState.FINISHED
         self._emit(EventKind.SESSION_ENDED, reps=rec.rep_count, completed=completed)
         return rec
+
+
+def fused_set_factory(rate_hz: float, params: Any) -> Any:
+    """A camera + wearable set (``motion.camera_set.CameraImuSet``) judged by ``params``
+    (the same mapping ``motion.params.build_analyzer`` uses)."""
+    from motion.camera_set import CameraImuSet
+    from motion.params import analyzer_kwargs
+
+    return CameraImuSet(rate_hz, **analyzer_kwargs(params))
+
+
+async def _with_camera(pairs: AsyncIterator[tuple[ImuChunk, ImuChunk | None]],
+                       camera: SampleSource | None) -> AsyncIterator[tuple[
+                           ImuChunk, ImuChunk | None, list[Any]]]:
+    """Each wearable chunk with the camera chunks that reach its time (read first, so the
+    fusion has the camera's view when the wearable's samples come). A camera slower than
+    the wearables (pose inference, a video replayed) holds the wearables back rather than
+    be left out; a camera that ends leaves them to go on alone."""
+    cam_it = camera.__aiter__() if camera is not None else None
+    cam_last = float("-inf")
+    async for chunk, prox in pairs:
+        cams: list[Any] = []
+        while cam_it is not None and len(chunk.t_s) and cam_last < float(chunk.t_s[-1]):
+            try:
+                cam = await cam_it.__anext__()
+            except StopAsyncIteration:
+                cam_it = None
+                break
+            cams.append(cam)
+            if len(cam.t_s):
+                cam_last = float(cam.t_s[-1])
+        yield chunk, prox, cams
 
 
 def _feed_angle(analyzer: Any, chunk: Any) -> list[Rep]:

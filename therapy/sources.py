@@ -23,6 +23,7 @@ no MediaPipe); its failures are :class:`SourceUnavailable` saying what to do.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -65,22 +66,44 @@ class SourceSpec:
 
     kind: SourceKind
     target: str = ""
+    camera: SourceSpec | None = None  # wearables + camera: the camera part, fused
 
     @property
     def live(self) -> bool:
         """Streams until closed (a set on it ends at the target or a time limit)."""
-        return self.kind in LIVE_KINDS
+        return self.kind in LIVE_KINDS or (self.camera is not None and self.camera.live)
 
     @property
-    def camera(self) -> bool:
-        return self.kind in (SourceKind.VIDEO, SourceKind.CAMERA)
+    def is_camera(self) -> bool:
+        return self.kind in CAMERA_KINDS
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.target}" if self.target else str(self.kind)
+        own = f"{self.kind}:{self.target}" if self.target else str(self.kind)
+        return own if self.camera is None else f"{own}+{self.camera}"
+
+
+CAMERA_KINDS = frozenset({SourceKind.VIDEO, SourceKind.CAMERA})
+# "+" joins a wearable source and a camera source ("ble+camera", "sim+video:set.mp4");
+# only a "+" before a source name splits, so a file name may hold one
+_JOIN = re.compile(r"\+(?=(?:" + "|".join(k.value for k in SourceKind) + r")(?::|$))",
+                   re.IGNORECASE)
 
 
 def parse_source(text: str) -> SourceSpec:
-    """``sim`` | ``ble`` | ``serial:PORT`` | ``video:FILE`` | ``camera[:N]`` (pure)."""
+    """``sim`` | ``ble`` | ``serial:PORT`` | ``video:FILE`` | ``camera[:N]``, or a wearable
+    source and a camera source joined by ``+`` (fused: ``ble+camera``). Pure."""
+    parts = _JOIN.split(text.strip())
+    if len(parts) == 1:
+        return _parse_one(parts[0])
+    if len(parts) == 2:
+        imu, cam = _parse_one(parts[0]), _parse_one(parts[1])
+        if not imu.is_camera and cam.is_camera:
+            return SourceSpec(imu.kind, imu.target, cam)
+    raise SourceSpecError(f"join one wearable source and one camera source, e.g. ble+camera "
+                          f"or sim+video:FILE; got {text!r}")
+
+
+def _parse_one(text: str) -> SourceSpec:
     raw = text.strip()
     head, sep, arg = raw.partition(":")
     try:
@@ -133,8 +156,9 @@ class SourceOptions:
 @dataclass
 class SessionSources:
     """One set's sources: ``distal`` (IMU chunks, or the camera's angle chunks),
-    ``proximal`` (a second wearable, or None), the ``placements``, and for BLE the links
-    a :class:`~sensors.ble.live.LiveSet` supervises."""
+    ``proximal`` (a second wearable, or None), ``camera`` (with wearables), the
+    ``placements``, and for BLE the links a :class:`~sensors.ble.live.LiveSet` supervises.
+    Run a set as ``ctl.run_set(s.distal, s.proximal, camera=s.camera)``."""
 
     spec: SourceSpec
     distal: Any
@@ -142,6 +166,7 @@ class SessionSources:
     placements: tuple[Placement, ...] = ()
     links: list[Any] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    camera: Any = None  # with wearables: the camera's angle source, fused with them
 
     def supervise(self, control: Any, clock: Any) -> Any:
         """The live set over the BLE links (pause, resume, end, gaps), started; None for
@@ -155,7 +180,7 @@ class SessionSources:
         return live
 
     async def aclose(self) -> None:
-        for src in (self.distal, self.proximal):
+        for src in (self.distal, self.proximal, self.camera):
             if src is not None:
                 await src.aclose()
         for close in self.closers:
@@ -181,13 +206,29 @@ def open_sources(spec: SourceSpec, ex: PlanExercise, store: Any,
     the device's :class:`~therapy.store.TherapyStore` (paired wearables)."""
     match spec.kind:
         case SourceKind.SIM:
-            return _sim(spec, ex, options)
+            opened = _sim(spec, ex, options)
         case SourceKind.BLE:
-            return _ble(spec, ex, store, options)
+            opened = _ble(spec, ex, store, options)
         case SourceKind.SERIAL:
-            return _serial(spec, ex, options)
+            opened = _serial(spec, ex, options)
         case _:
             return _camera(spec, ex)
+    if spec.camera is not None:
+        try:
+            cam = _camera(spec.camera, ex)
+        except BaseException:
+            _close_unstarted(opened)
+            raise
+        opened.camera = cam.distal
+        opened.placements += cam.placements
+    return opened
+
+
+def _close_unstarted(opened: SessionSources) -> None:
+    """Sources built but never iterated hold nothing but BLE links' bookkeeping: drop
+    them (a camera that failed to open ends the whole opening)."""
+    for lk in opened.links:
+        lk.stop()
 
 
 def _sim(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSources:

@@ -177,9 +177,9 @@ class TherapyStore:
             (rec.id, rec.exercise_id, rec.side, _t(rec.started_at), _t(rec.ended_at),
              rec.rep_count, rec.sets_done, int(rec.completed), rec.plan_version,
              rec.appointment_id, json.dumps(data)))]
-        stmts += [("INSERT INTO reps VALUES (?,?,?,?,?,?,?,?,?,?)",
+        stmts += [("INSERT INTO reps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                    (rec.id, r.set_no, r.n, r.rom_deg, r.hold_s, r.up_s, r.down_s,
-                    r.t_start_s, r.t_end_s, ",".join(r.flags))) for r in rec.reps]
+                    r.t_start_s, r.t_end_s, ",".join(r.flags), r.source)) for r in rec.reps]
         stmts += [self._pain_stmt(p) for p in rec.pains]
         self._save_once("sessions", rec.id, stmts, outbox)
 

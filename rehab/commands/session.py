@@ -47,7 +47,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("session", help="run one exercise session on a source, store and send it")
     p.add_argument("--exercise", metavar="ID", help="catalogue exercise (e.g. heel_slide)")
     p.add_argument("--source", default=None, metavar="SOURCE",
-                   help="sim (default), ble, serial:PORT, video:FILE or camera[:N]")
+                   help="sim (default), ble, serial:PORT, video:FILE or camera[:N]; a wearable "
+                   "source and a camera fused: ble+camera, sim+video:FILE")
     p.add_argument("--sim", metavar="EXERCISE",
                    help="short for --exercise EXERCISE --source sim")
     p.add_argument("--reps", type=int, default=10, help="repetitions to perform (default 10)")
@@ -239,7 +240,7 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         if world is not None and away is not None:
             walk = asyncio.ensure_future(_walk_away(world, sources, *away))
         try:
-            await ctl.run_set(sources.distal, sources.proximal)
+            await ctl.run_set(sources.distal, sources.proximal, camera=sources.camera)
         finally:
             ender.cancel()
             for sig in signals:

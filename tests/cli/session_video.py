@@ -55,3 +55,13 @@ def knee_extension_video(path: Path, *, reps: int, fps: float = 15.0,
     flex = knee_extension_flex(t, reps=reps, period_s=period_s)
     return write_video(path, (draw_body(seated_frame(float(a), float(b)))
                               for a, b in zip(t, flex)), fps)
+
+
+def angle_video(path: Path, t_s: np.ndarray, flex_deg: np.ndarray, fps: float = 15.0) -> int:
+    """The seated figure with its knee at ``flex_deg`` (sampled at ``t_s``, resampled to
+    frame times from 0): e.g. a simulation's truth, for a camera that sees what the
+    simulated wearable felt."""
+    frames_t = np.arange(int(t_s[-1] * fps) + 1) / fps
+    flex = np.interp(frames_t, t_s, flex_deg)
+    return write_video(path, (draw_body(seated_frame(float(a), float(b)))
+                              for a, b in zip(frames_t, flex)), fps)
