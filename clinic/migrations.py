@@ -26,7 +26,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from clinic.errors import SchemaTooNew
-from clinic.web_schema import web_step
+from clinic.web_schema import web_secrets_step, web_step
 
 Step = tuple[str, ...] | Callable[[Connection], None]
 
@@ -61,6 +61,9 @@ MIGRATIONS: tuple[Step, ...] = (
     # 2: the web application (clinic/web_schema.py): accounts, tokens, audit of views and
     #    changes, device labels, alert notes; indexes on pain and resources for its pages
     web_step,
+    # 3: the web application's shared signing key (clinic/web_schema.py web_secrets), so
+    #    several serve processes and restarts keep a therapist's login
+    web_secrets_step,
 )
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once

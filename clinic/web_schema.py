@@ -69,7 +69,16 @@ web_notes_cursor = Table(
     Column("received_at", Text, nullable=False),
 )
 
-WEB_TABLES = (web_users, web_tokens, web_audit, web_labels, web_notes, web_notes_cursor)
+# secrets every serve process of the clinic shares (the session and CSRF signing key), so a
+# login holds across processes behind one address and across restarts
+web_secrets = Table(
+    "web_secrets", metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+WEB_TABLES = (web_users, web_tokens, web_audit, web_labels, web_notes, web_notes_cursor,
+              web_secrets)
 
 # The migration step (clinic.migrations appends it): the tables above plus indexes the pages
 # need on the store's tables (pain by device and time for the caseload's baselines;
@@ -113,3 +122,9 @@ def web_step(conn: Connection) -> None:
         on = stmt.split(" ON ", 1)[1].split("(", 1)[0] if " ON " in stmt else None
         if on is None or on in have or on.startswith("web_"):  # indexes: tables present
             conn.execute(text(stmt))
+
+
+def web_secrets_step(conn: Connection) -> None:
+    """Migration step: ``web_secrets`` (the shared signing key of sessions and CSRF)."""
+    conn.execute(text("CREATE TABLE IF NOT EXISTS web_secrets "
+                      "(name TEXT PRIMARY KEY, value TEXT NOT NULL)"))

@@ -16,8 +16,9 @@ from asgi_csrf import asgi_csrf
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from starlette.middleware.sessions import SessionMiddleware
 
 from clinic.accounts import Accounts, LockoutPolicy
@@ -25,7 +26,7 @@ from clinic.tokens import Tokens
 from clinic.web import auth, fhir_api, health, pages
 from clinic.web.caseload import Caseload
 from clinic.web_audit import WebAudit
-from clinic.web_schema import web_labels
+from clinic.web_schema import web_labels, web_secrets
 
 SESSION_COOKIE = "rehab_session"
 SESSION_MAX_AGE_S = 8 * 3600  # one working day; then log in again
@@ -54,13 +55,29 @@ class Labels:
         self._labels = None
 
 
+def shared_secret(engine: Engine, name: str) -> str:
+    """A random secret kept in the store, made by the first process that asks for it."""
+    query = select(web_secrets.c.value).where(web_secrets.c.name == name)
+    try:
+        with engine.begin() as conn:
+            value = conn.scalar(query)
+            if value is None:
+                value = secrets.token_urlsafe(32)
+                conn.execute(insert(web_secrets).values(name=name, value=value))
+    except IntegrityError:  # another process made it first: use theirs
+        with engine.connect() as conn:
+            value = conn.scalar(query)
+    return str(value)
+
+
 def create_app(store: Any, *, clinic: str, publisher: Any = None,
                secret_key: str | None = None, secure_cookies: bool = False,
                lockout: LockoutPolicy = LockoutPolicy()) -> Any:
-    """The ASGI app. ``secret_key`` signs session and CSRF cookies (a random one, the
-    default, logs everyone out at restart); ``publisher`` is for pages that send to devices."""
+    """The ASGI app. ``secret_key`` signs session and CSRF cookies (default: a random key
+    kept in the store, shared by every serve process on it); ``publisher`` is for pages
+    that send to devices."""
     engine = store_engine(store)
-    key = secret_key or secrets.token_urlsafe(32)
+    key = secret_key or shared_secret(engine, "session")
     app = FastAPI(title="rehab-kiosk clinic", docs_url=None, redoc_url=None,
                   openapi_url=None)
     web = files("clinic.web")
