@@ -180,7 +180,8 @@ async def _virtual_world(args: argparse.Namespace, ex: Any, store: Any, clock: A
             if paired[seg][2] != "rehab_imu":
                 raise UsageError(f"--virtual plays rehab_imu wearables; the {seg} one is "
                                  f"{paired[seg][2]}")
-            await world.add(paired[seg][0], seg, motion)
+            battery = paired[seg][5]
+            await world.add(paired[seg][0], seg, motion, 80 if battery is None else battery)
     return world
 
 
@@ -300,7 +301,8 @@ def _summary(rec: Any, spec: Any, sources: Any, live: Any, ender: Any,
         "count": rec.rep_count, "target_reps": rec.target_reps, "completed": rec.completed,
         "mean_rom_deg": None if rec.mean_rom_deg is None else round(rec.mean_rom_deg, 2),
         "reps": [r.to_json() for r in rec.reps],
-        "ended_by": ender.reason_ or "source end",
+        "ended_by": ender.reason_ or (live.supervisor.end_reason_ if live is not None
+                                      and live.supervisor.ended_ else "") or "source end",
         "pauses": sum(1 for a in actions if a.kind == "pause"),
         "resumes": sum(1 for a in actions if a.kind == "resume"),
         "warnings": [a.message for a in actions if a.kind == "warn"],

@@ -42,3 +42,29 @@ def test_a_wearable_walks_away_and_back_the_set_pauses_resumes_and_keeps_the_gap
     assert row[4] is not None and 1.0 < row[4] - row[3] < 6.0
     count, rows, outbox = stored(tmp_path, s["session"])
     assert (count, rows) == (2, 2) and outbox == [s["session"]]
+
+
+@pytest.mark.timeout(120)
+def test_a_wearable_that_stays_away_ends_the_set_with_what_was_done(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    low = "F1:00:00:00:00:03"  # `rehab pair --virtual 3` gives the third a 10 % battery
+    assert main(["pair", "--data-dir", str(tmp_path), "--virtual", "3", "--scan-s", "0.3",
+                 "--assign", f"{SHANK}=shank", "--assign", f"{low}=thigh"]) == 0
+    capsys.readouterr()
+    # the thigh wearable leaves after the first rep (~8 s) and never comes back: after the
+    # link policy's 20 s away the set ends, keeping the rep done
+    assert main(["session", "--exercise", "knee_extension_seated", "--source", "ble",
+                 "--virtual", "--two-imu", "--virtual-away", "thigh:9:1000", "--realtime",
+                 "2", "--reps", "3", "--max-s", "60", "--json", "--data-dir", str(tmp_path),
+                 *OFFLINE]) == 0
+    s = summary(capsys.readouterr().out)
+    assert s["count"] == 1 and not s["completed"]
+    assert "thigh sensor away" in s["ended_by"] and "set ended" in s["ended_by"]
+    assert (s["pauses"], s["resumes"]) == (1, 0)
+    assert s["warnings"] == ["thigh sensor battery low (10 %): charge it after this set"]
+    store = TherapyStore(tmp_path / "rehab.db")
+    [row] = WearableRegistry(store).gaps(s["session"])
+    store.close()
+    assert row[:3] == (1, f"ble:{low}", "thigh") and row[4] is None  # never came back
+    count, rows, outbox = stored(tmp_path, s["session"])
+    assert (count, rows) == (1, 1) and outbox == [s["session"]]
