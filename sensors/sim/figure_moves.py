@@ -65,8 +65,10 @@ def _lean(peak_deg: float) -> AngleFn:
 
 
 def _heel_slide_thigh(th: float, rom: float) -> float:
-    """Thigh rise that keeps hip and heel on the bed (thigh 0.45 m, shank 0.42 m)."""
-    return math.degrees(math.asin(min(1.0, 0.42 / 0.45 * math.sin(math.radians(th)))))
+    """Thigh rise for a knee bend of ``th`` with hip and heel both on the bed (thigh
+    0.45 m, shank 0.42 m): tan(a) = L2 sin(th) / (L1 + L2 cos(th))."""
+    t = math.radians(th)
+    return math.degrees(math.atan2(0.42 * math.sin(t), 0.45 + 0.42 * math.cos(t)))
 
 
 def _bridge_trunk(th: float, rom: float) -> float:
@@ -90,9 +92,8 @@ _ARMS_DOWN = {"r_upper_arm": DOWN, "l_upper_arm": DOWN, "r_forearm": DOWN,
 SPECS: dict[str, FigureSpec] = {
     "knee_extension_seated": FigureSpec(("r_shank",), prop=Prop.CHAIR),
     "heel_slide": FigureSpec(
-        ("r_shank",), prop=Prop.BED,
-        follow=(Follow("r_thigh", Y_RIGHT, _heel_slide_thigh),
-                Follow("r_shank", Y_LEFT, _heel_slide_thigh))),
+        ("r_shank",), prop=Prop.BED,  # the knee bends by the exercise angle
+        follow=(Follow("r_thigh", Y_RIGHT, _heel_slide_thigh),)),
     "sit_to_stand": FigureSpec(
         ("r_thigh", "l_thigh"), anchor="r_foot:start", prop=Prop.CHAIR,
         rest=_ARMS_CROSSED,
