@@ -47,6 +47,7 @@ class IceServer:
 @dataclass(frozen=True, slots=True)
 class CallSettings:
     ice_servers: tuple[IceServer, ...] = ()  # none: host candidates only (a LAN)
+    relay_only: bool = False  # only TURN relay candidates: the clinic never sees the home's IP
     width: int = 640
     height: int = 480
     fps: float = 15.0
@@ -82,6 +83,20 @@ def load_ice_servers(data_dir: Path) -> tuple[IceServer, ...]:
         elif urls:
             servers.append(IceServer(tuple(urls)))
     return tuple(servers)
+
+
+def load_call_settings(data_dir: Path) -> CallSettings:
+    """:class:`CallSettings` from ``[visit]`` of rehab.toml: the ICE servers
+    (:func:`load_ice_servers`) and ``relay_only = true`` (needs a ``turn`` server)."""
+    servers = load_ice_servers(data_dir)
+    path = data_dir / "rehab.toml"
+    table = tomllib.loads(path.read_text()).get("visit", {}) if path.exists() else {}
+    relay = table.get("relay_only", False)
+    if not isinstance(relay, bool):
+        raise CallError(f"{path}: [visit] relay_only must be true or false")
+    if relay and not any(s.username for s in servers):
+        raise CallError(f"{path}: [visit] relay_only needs a turn server")
+    return CallSettings(ice_servers=servers, relay_only=relay)
 
 
 class CallAdapter(Protocol):
@@ -180,21 +195,29 @@ class AiortcCall:
             self.on_state(state)
 
     async def answer(self, offer_sdp: str) -> str:
-        from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+        from aiortc import (RTCConfiguration, RTCIceServer, RTCPeerConnection,
+                            RTCSessionDescription)
         from aiortc.mediastreams import AudioStreamTrack
+        from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
         servers = [RTCIceServer(list(s.urls), s.username, s.credential)
                    for s in self.settings.ice_servers]
         # [] not None: None makes aiortc ask Google's public STUN server
-        pc = self._pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        policy = RTCIceTransportPolicy.RELAY if self.settings.relay_only \
+            else RTCIceTransportPolicy.ALL
+        pc = self._pc = RTCPeerConnection(RTCConfiguration(iceServers=servers,
+                                                           iceTransportPolicy=policy))
         pc.on("connectionstatechange", lambda: self._set_state(pc.connectionState))
         pc.on("track", self._on_track)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             s = self.settings
-            self._video = _hub_track(self.feed, s.width, s.height, s.fps)
-            pc.addTrack(self._video)
-            pc.addTrack(self._microphone() or AudioStreamTrack())
+            kinds = {t.kind for t in pc.getTransceivers()}  # only what the offer has lines for
+            if "video" in kinds:
+                self._video = _hub_track(self.feed, s.width, s.height, s.fps)
+                pc.addTrack(self._video)
+            if "audio" in kinds:
+                pc.addTrack(self._microphone() or AudioStreamTrack())
             await pc.setLocalDescription(await pc.createAnswer())
         except (ValueError, AttributeError, KeyError) as exc:  # aiortc's SDP errors
             await self.close()

@@ -18,6 +18,7 @@ from mqtt.visit import (
     CueKind,
     HangUp,
     Ice,
+    Offer,
     RecordConsent,
     RecordRequest,
     Refused,
@@ -104,7 +105,8 @@ def _offer(**kw: object) -> bytes:
                       args.pop("key", KEY), **args)  # type: ignore[arg-type]
 
 
-def _open(payload: bytes, now: datetime = NOW, appts: tuple[Appointment, ...] = (APPT,)):  # type: ignore[no-untyped-def]
+def _open(payload: bytes, now: datetime = NOW,
+          appts: tuple[Appointment, ...] = (APPT,)) -> Offer:
     return open_offer(payload, KEY.public_key(), clinic="c1", device="dev-a", now=now,
                       appointments=appts)
 
