@@ -68,6 +68,19 @@ class Exercise:
         """One rep's up + down time (the prescribed tempo)."""
         return self.up_s + self.down_s
 
+    def to_json(self) -> dict[str, object]:
+        """The entry as plain JSON values (the clinic's plan editor lists these)."""
+        return {
+            "id": self.id, "name": self.name, "instructions": self.instructions,
+            "joint": str(self.joint), "plane": str(self.plane), "position": str(self.position),
+            "placements": [str(s) for s in self.placements],
+            "camera": ({"joint": str(self.joint), "view": str(self.camera_view)}
+                       if self.camera_view is not None else None),
+            "defaults": {"target_rom_deg": self.target_rom_deg, "hold_s": self.hold_s,
+                         "up_s": self.up_s, "down_s": self.down_s, "rest_s": self.rest_s,
+                         "sets": self.sets, "reps": self.reps},
+        }
+
     def spoken_text(self) -> str:
         """What the kiosk reads aloud: the name, then the instructions."""
         return f"{self.name}. {self.instructions}"

@@ -120,3 +120,15 @@ def test_spoken_text_is_name_then_instructions_and_unknown_ids_list_the_known() 
     assert e.spoken_text() == f"Bridge. {e.instructions}"
     with pytest.raises(KeyError, match="known: ankle_dorsiflexion_seated, bridge"):
         get_exercise("bridges")
+
+
+def test_each_entry_exports_as_plain_json_for_the_plan_editor() -> None:
+    import json
+
+    rows = json.loads(json.dumps([e.to_json() for e in CATALOGUE.values()]))
+    assert [r["id"] for r in rows] == list(CATALOGUE)
+    knee = next(r for r in rows if r["id"] == "sit_to_stand")
+    assert knee["camera"] == {"joint": "knee", "view": "side"}
+    assert knee["placements"] == ["thigh", "shank"] and knee["position"] == "seated"
+    assert knee["defaults"]["reps"] == 8
+    assert next(r for r in rows if r["id"] == "clamshell")["camera"] is None
