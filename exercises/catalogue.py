@@ -14,7 +14,10 @@ Which way an exercise goes, for each way of measuring it:
   ``proximal`` the reference segment a second wearable sits on to measure the joint angle
   (``placements``: one or both). For most exercises these are the anatomical distal and
   proximal segments; where the far end stays put (sit-to-stand: the feet on the floor)
-  the moving segment is the one above.
+  the moving segment is the one above. One wearable measures its segment's turn, which
+  is the joint's angle only while the reference segment stays still: in a heel slide the
+  thigh rises too and in a mini squat the shank tilts, so there one wearable reads less
+  than the knee bends (about half and 0.6 of it); two wearables measure the knee.
 - ``lifts``: the asked-for movement raises the measured segment against gravity (most
   exercises) or lowers it (a forward trunk bend, a squat); the motion core uses it to tell
   rest from the top of a rep whatever way round the sensor is worn.
