@@ -198,6 +198,7 @@ class AiortcCall:
         from aiortc import (RTCConfiguration, RTCIceServer, RTCPeerConnection,
                             RTCSessionDescription)
         from aiortc.mediastreams import AudioStreamTrack
+        from aiortc.exceptions import InvalidAccessError, InvalidStateError
         from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
         servers = [RTCIceServer(list(s.urls), s.username, s.credential)
@@ -219,7 +220,8 @@ class AiortcCall:
             if "audio" in kinds:
                 pc.addTrack(self._microphone() or AudioStreamTrack())
             await pc.setLocalDescription(await pc.createAnswer())
-        except (ValueError, AttributeError, KeyError) as exc:  # aiortc's SDP errors
+        except (ValueError, AttributeError, KeyError, AssertionError,  # aiortc's SDP parser
+                InvalidAccessError, InvalidStateError) as exc:  # asserts on a bad m= line
             await self.close()
             raise CallError(f"the clinic's call offer could not be used: {exc}") from exc
         self._set_state("connecting")

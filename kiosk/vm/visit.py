@@ -184,6 +184,8 @@ class VisitVM:
         self.phase = Phase.CONNECTING
         self.camera_on = self.microphone_on = True
         self._changed()
+        # the limit runs from the patient's yes, whatever happens while answering
+        self._timer = asyncio.ensure_future(self._connect_timeout())
         self.call = self.calls(self._on_call_state)
         try:
             sdp = await self.call.answer(self.offer.sdp)
@@ -197,8 +199,6 @@ class VisitVM:
             return
         if self.call.state == "connected":
             self._on_call_state("connected")
-        else:
-            self._timer = asyncio.ensure_future(self._connect_timeout())
 
     def decline(self) -> None:
         if self.phase != Phase.RINGING or self.offer is None:

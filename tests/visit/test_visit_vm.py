@@ -192,3 +192,26 @@ async def test_touches_without_a_call_do_nothing(touch: str) -> None:
     w = World()
     await getattr(w.vm, touch)()
     assert w.vm.phase == Phase.IDLE and w.sent == [] and w.calls == []
+
+
+async def test_an_adapter_that_hangs_or_breaks_while_answering_still_ends_in_time() -> None:
+    """The limit runs from the patient's yes: an answer that never returns (or raises
+    something unexpected) cannot leave the camera on in 'connecting'."""
+
+    class Stuck(FakeCall):
+        async def answer(self, offer_sdp: str) -> str:
+            await asyncio.sleep(3600)
+            return ""
+
+    sent: list[Any] = []
+    vm = VisitVM(lambda on_state: Stuck(on_state=on_state), lambda m: sent.append(m) or True,
+                 type("S", (), {"say": lambda self, t: None})(), connect_timeout_s=0.05)
+    vm.offered(OFFER)
+    task = asyncio.ensure_future(vm.accept())
+    for _ in range(100):
+        if vm.phase == Phase.ENDED:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert vm.phase == Phase.ENDED and not vm.camera_on
+    assert any(isinstance(m, StateReport) and m.state == CallState.FAILED for m in sent)
