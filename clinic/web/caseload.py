@@ -84,7 +84,12 @@ class Caseload:
         self.plans = PlanCache()
         self._baseline: dict[str, int] = {}
 
-    def rows(self, now: datetime | None = None) -> list[CaseRow]:
+    def row(self, device: str, now: datetime | None = None) -> CaseRow | None:
+        """One device's row (the patient page's alerts)."""
+        found = self.rows(now, only=device)
+        return found[0] if found else None
+
+    def rows(self, now: datetime | None = None, only: str | None = None) -> list[CaseRow]:
         now = now or datetime.now(timezone.utc)
         today = now.date()
         monday = today - timedelta(days=today.weekday())
@@ -93,7 +98,11 @@ class Caseload:
         day = func.substr(sessions.c.started_at, 1, 10)
         # every device that reported its status or has a plan; per device, index seeks
         # (sessions and pain by device and time), never a scan of all sessions
-        ids = select(devices.c.device).union(select(plans.c.device)).subquery()
+        ids_q = select(devices.c.device).union(select(plans.c.device))
+        if only is not None:
+            ids_q = select(devices.c.device).where(devices.c.device == only).union(
+                select(plans.c.device).where(plans.c.device == only))
+        ids = ids_q.subquery()
         last_q = (select(func.max(sessions.c.started_at))
                   .where(sessions.c.device == ids.c.device).scalar_subquery())
         pain_q = (select(func.max(pain.c.rating)).where(

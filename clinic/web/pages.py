@@ -25,14 +25,18 @@ def _device(device: str) -> str:
     return device
 
 
+def _refresh_notes(engine: object) -> None:
+    try:
+        notes.refresh(engine)  # type: ignore[arg-type]
+    except IntegrityError:
+        pass  # another process added the same notes at the same moment
+
+
 @router.get("/", response_class=HTMLResponse)
 def caseload(request: Request, sort: str = "newest", order: str = "desc",
              actor: str = Depends(require_user)) -> HTMLResponse:
     state = request.app.state
-    try:
-        notes.refresh(state.engine)
-    except IntegrityError:
-        pass  # another process added the same notes at the same moment
+    _refresh_notes(state.engine)
     key = sort if sort in SORT_KEYS else "newest"
     rows = sort_rows(state.caseload.rows(), key, order != "asc")
     state.audit.record(actor, "view", "caseload")
@@ -51,8 +55,10 @@ def patient_page(request: Request, device: str,
         target = view.target(ex)
         charts.append((ex, target, rom_chart(cols[-60:], target, f"ROM per rep: {ex}")))
     label = state.labels.get(device)
+    _refresh_notes(state.engine)
+    row = state.caseload.row(device)
     state.audit.record(actor, "view", f"patient {device}", device)
-    return page(request, "patient.html", device=device, label=label, view=view,
+    return page(request, "patient.html", device=device, label=label, view=view, row=row,
                 charts=charts, recent=list(reversed(view.sessions))[:30],
                 audit=state.audit.rows(device, limit=10))
 

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import insert
 
 from clinic.web.app import create_app
+from clinic.web_schema import web_labels
 from web_world import filled_store
 
 REPO = Path(__file__).resolve().parents[3]
@@ -34,7 +36,11 @@ def server(tmp_path: Path) -> Iterator[str]:
     world = filled_store(tmp_path / "clinic.db", devices=6, days=45)
     app = create_app(world.store, clinic="clinic-a", secret_key="test-key")
     app.state.accounts.add("ann", "correct horse battery")
-    app.state.labels.clear()
+    with world.store.engine.begin() as conn:  # the therapist's own labels for some patients
+        conn.execute(insert(web_labels), [
+            {"device": d, "label": label, "set_by": "ann", "set_at": world.now.isoformat()}
+            for d, label in (("dev-001", "M.K. hip, left"), ("dev-002", "R.T. shoulder"),
+                             ("dev-004", "Bed 4 (post-op knee)"))])
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -104,10 +110,13 @@ def test_therapist_logs_in_sees_alerts_and_opens_a_patient(server: str, browser:
     alerts = [e.text for e in d.find_elements(By.CSS_SELECTOR, "span.alert")]  # type: ignore[attr-defined]
     assert "red flag in check-in: fever" in alerts and "pain 8/10" in alerts
     assert "plan rejected: bad_signature" in alerts
+    assert "M.K. hip, left dev-001" in d.find_element(By.CSS_SELECTOR, "table.caseload").text  # type: ignore[attr-defined]
     _shot(d, "clinic-caseload.png")
 
     d.find_element(By.PARTIAL_LINK_TEXT, "dev-000").click()  # type: ignore[attr-defined]
     _h1_is(d, lambda t: t == "dev-000")
+    summary = d.find_element(By.CSS_SELECTOR, "p.summary").text  # type: ignore[attr-defined]
+    assert "red flag in check-in: fever" in summary and "pain 8/10" in summary
     label = d.find_element(By.NAME, "label")  # type: ignore[attr-defined]
     label.send_keys("J.S. knee, right")
     d.find_element(By.XPATH, "//button[text()='Save label']").click()  # type: ignore[attr-defined]
