@@ -85,7 +85,7 @@ class SourceSpec:
 CAMERA_KINDS = frozenset({SourceKind.VIDEO, SourceKind.CAMERA})
 # "+" joins a wearable source and a camera source ("ble+camera", "sim+video:set.mp4");
 # only a "+" before a source name splits, so a file name may hold one
-_JOIN = re.compile(r"\+(?=(?:" + "|".join(k.value for k in SourceKind) + r")(?::|$))",
+_JOIN = re.compile(r"\+(?=(?:" + "|".join(k.value for k in SourceKind) + r")(?::|\+|$))",
                    re.IGNORECASE)
 
 
@@ -185,6 +185,23 @@ class SessionSources:
                 await src.aclose()
         for close in self.closers:
             await close()
+
+
+SERIAL_PORT_GLOB = "rehab-imu*"  # udev's names for a wired wearable (hw/udev/99-rehab.rules)
+
+
+def pick_source(store: Any, dev_dir: Path = Path("/dev")) -> SourceSpec:
+    """What a kiosk uses with nothing chosen (``--source auto``): the paired wearables
+    when there are any (``rehab pair``), else a wearable plugged into USB (the first
+    ``/dev/rehab-imu*`` by name), else the simulator."""
+    from therapy.devices import WearableRegistry
+
+    if WearableRegistry(store).all():
+        return SourceSpec(SourceKind.BLE)
+    ports = sorted(dev_dir.glob(SERIAL_PORT_GLOB))
+    if ports:
+        return SourceSpec(SourceKind.SERIAL, str(ports[0]))
+    return SourceSpec(SourceKind.SIM)
 
 
 def segments_for(ex: PlanExercise, two_imu: bool) -> tuple[str, str | None]:

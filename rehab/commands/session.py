@@ -47,7 +47,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("session", help="run one exercise session on a source, store and send it")
     p.add_argument("--exercise", metavar="ID", help="catalogue exercise (e.g. heel_slide)")
     p.add_argument("--source", default=None, metavar="SOURCE",
-                   help="sim (default), ble, serial:PORT, video:FILE or camera[:N]; a wearable "
+                   help="sim (default), ble, serial:PORT, video:FILE or camera[:N]; auto: what "
+                   "the kiosk picks (paired wearables, else /dev/rehab-imu*, else sim); a wearable "
                    "source and a camera fused: ble+camera, sim+video:FILE")
     p.add_argument("--sim", metavar="EXERCISE",
                    help="short for --exercise EXERCISE --source sim")
@@ -78,7 +79,8 @@ def register(sub: Any) -> None:
 
 
 def _source(args: argparse.Namespace) -> tuple[str, Any]:
-    """(exercise id, parsed source) from --exercise/--source/--sim; a usage error else."""
+    """(exercise id, parsed source or None for ``auto``) from --exercise/--source/--sim;
+    a usage error else."""
     from therapy.sources import SourceKind, SourceSpecError, parse_source
 
     if args.sim is not None:
@@ -88,6 +90,8 @@ def _source(args: argparse.Namespace) -> tuple[str, Any]:
         return args.sim, parse_source("sim")
     if args.exercise is None:
         raise UsageError("name the exercise: --exercise ID (or --sim ID)")
+    if args.source == "auto":  # resolved against the store once it is open
+        return args.exercise, None
     try:
         spec = parse_source(args.source or "sim")
     except SourceSpecError as exc:
@@ -191,15 +195,18 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
     from therapy.devices import WearableRegistry
     from therapy.ports import FhirEncoder
     from therapy.session import SessionController
-    from therapy.sources import LiveSetEnd, SourceOptions, SourceUnavailable, open_sources
+    from therapy.sources import (LiveSetEnd, SourceOptions, SourceUnavailable, open_sources,
+                                 pick_source)
     from therapy.store import TherapyStore
 
-    spec = args.spec
     away = _away(args.virtual_away)
     store = TherapyStore(cfg.data_dir / "rehab.db")
     closers: list[Any] = []
     link: Any = None
     try:
+        spec = args.spec or pick_source(store)
+        if args.virtual and spec.kind != "ble":
+            raise UsageError(f"--virtual is for --source ble; auto picked {spec}")
         ex, plan_version = _plan_exercise(args, store)
         clock = ScaledClock(args.realtime) if args.realtime > 0 else MonotonicClock()
         opts = SourceOptions(two_imu=args.two_imu, seed=args.seed, speed=args.realtime,

@@ -145,3 +145,32 @@ def test_ctrl_c_ends_a_live_set_and_stores_what_was_done(tmp_path: Path) -> None
     assert s["ended_by"] == "interrupted" and 1 <= s["count"] < 10 and not s["completed"]
     count, rows, outbox = stored(tmp_path, s["session"])
     assert count == rows == s["count"] and outbox == [s["session"]]
+
+
+def test_auto_picks_the_simulator_with_nothing_paired_or_plugged(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["session", "--exercise", "heel_slide", "--source", "auto", "--reps", "2",
+                 "--json", "--data-dir", str(tmp_path), *OFFLINE]) == 0
+    s = summary(capsys.readouterr().out)
+    assert s["source"] == "sim" and s["count"] == 2
+    assert main(["session", "--exercise", "heel_slide", "--source", "auto", "--virtual",
+                 "--data-dir", str(tmp_path), *OFFLINE]) == 2
+    assert "--virtual is for --source ble; auto picked sim" in capsys.readouterr().err
+
+
+def test_a_camera_that_cannot_open_is_one_line_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "notes.mp4"
+    junk.write_text("not a video\n")
+    for source, message in ((f"video:{junk}", "cannot open camera source"),
+                            ("camera:63", "cannot open camera source 63"),
+                            ("video:x.mp4", "video file x.mp4 not found")):
+        code = main(["session", "--exercise", EX, "--source", source, "--data-dir",
+                     str(tmp_path), *OFFLINE])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and message in err, err
+    code = main(["session", "--exercise", "heel_raise_standing", "--source", "camera",
+                 "--data-dir", str(tmp_path), *OFFLINE])
+    assert code == 2
+    assert "the camera cannot measure heel_raise_standing (ankle): use a wearable" in \
+        capsys.readouterr().err
