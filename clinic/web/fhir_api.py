@@ -8,7 +8,8 @@
 
 ``subject`` is a device id, ``Device/ID`` or ``urn:rehab-kiosk:device|ID``; date
 parameters take the FHIR prefixes eq, ge, gt, le, lt on a date or dateTime, and may repeat.
-``_count`` (default 100, at most 1,000) with ``_offset`` pages; ``link`` names the next page.
+``_count`` (default 100, at most 1,000) with ``_offset`` pages; ``link`` names the next page;
+``total`` is given on the last page (the search reads only as far as the page it answers).
 Responses are ``application/fhir+json``; a login session or an integration token is needed.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -128,18 +130,20 @@ def _of_type(engine: Engine, rtype: str, device: str | None) -> Iterator[dict[st
             yield from _with_id(json.loads(body))
 
 
-def _searchset(request: Request, found: list[dict[str, Any]], offset: int,
-               count: int) -> JSONResponse:
+def _searchset(request: Request, found: list[dict[str, Any]], offset: int, count: int,
+               more: bool) -> JSONResponse:
+    """``found``: the matches up to this page's end (plus one if ``more``)."""
     page_ = found[offset:offset + count]
     links = [{"relation": "self", "url": str(request.url)}]
-    if offset + count < len(found):
+    if more:
         nxt = request.url.include_query_params(_offset=offset + count, _count=count)
         links.append({"relation": "next", "url": str(nxt)})
     base = str(request.base_url).rstrip("/") + "/fhir"
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(found),
-              "link": links,
-              "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
-                         "search": {"mode": "match"}} for r in page_]}
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "link": links}
+    if not more:  # every match was read: the total is known without counting the rest
+        bundle["total"] = len(found)
+    bundle["entry"] = [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
+                        "search": {"mode": "match"}} for r in page_]
     return JSONResponse(bundle, media_type=FHIR_JSON)
 
 
@@ -155,11 +159,16 @@ def _search(request: Request, actor: str, rtype: str, subject: str | None,
     wanted = _code(code)
     source = _observations(engine, device, wanted) if rtype == "Observation" \
         else _of_type(engine, rtype, device)
-    found = [r for r in source
-             if (wanted is None or rtype != "Observation" or _has_code(r, wanted))
-             and _date_ok(date_of(r), filters)]
+    matches = (r for r in source
+               if (wanted is None or rtype != "Observation" or _has_code(r, wanted))
+               and _date_ok(date_of(r), filters))
+    # read only as far as this page (and one more to know there is a next page): a search
+    # over the whole clinic costs a page, not the database
+    found = list(islice(matches, offset + count + 1))
+    more = len(found) > offset + count
+    matches.close()
     request.app.state.audit.record(actor, "view", f"fhir {rtype}"[:80], device)
-    return _searchset(request, found, offset, count)
+    return _searchset(request, found[:offset + count], offset, count, more)
 
 
 def _obs_date(r: dict[str, Any]) -> str:
