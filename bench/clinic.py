@@ -3,7 +3,8 @@
 1. **Store**: records/s through ``ClinicStore`` on SQLite (WAL, synchronous=FULL) and on a
    throwaway PostgreSQL 15 (bench/pg_cluster.py, fsync on): ``add_resource`` (one
    transaction per record, what a lone record costs) and ``add_prepared`` in groups of
-   256 (what ingest does under load: clinic/group_commit.py). Target >= 2,000/s SQLite.
+   256 (what ingest does under load: clinic/group_commit.py, the payload text stored as
+   it came). Target >= 2,000/s SQLite. Each record is a real session Bundle of 10 reps.
 2. **End to end**: records from 20 devices' outboxes (real session Bundles, 10 reps,
    ~7 kB) through a loopback Mosquitto to a ClinicWatcher (FHIR validation off) into the
    store, until every outbox is empty (each record committed and its receipt back).
@@ -44,10 +45,12 @@ class Row:
         return self.records / self.seconds
 
 
-def _bundles(n: int) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+def _bundles(n: int) -> list[tuple[str, dict, str]]:  # type: ignore[type-arg]
+    """(device, resource, its JSON text as it arrives) for ``n`` session Bundles."""
     import json
 
-    return [(f"dev-{i % DEVICES:02d}", json.loads(it.payload)) for i, it in enumerate(items(n))]
+    return [(f"dev-{i % DEVICES:02d}", json.loads(it.payload), it.payload.decode())
+            for i, it in enumerate(items(n))]
 
 
 def store_rows(backend: str, db: str | None, workdir: Path, n: int) -> list[Row]:
@@ -57,13 +60,13 @@ def store_rows(backend: str, db: str | None, workdir: Path, n: int) -> list[Row]
     store = open_store(workdir / f"store-{backend}", db)
     try:
         t0 = time.perf_counter()
-        for device, res in records[:n]:
+        for device, res, _raw in records[:n]:
             store.add_resource(device, res)
         one = time.perf_counter() - t0
         t0 = time.perf_counter()
         rest = records[n:]
         for i in range(0, n, GROUP):
-            store.add_prepared([prepare(d, r) for d, r in rest[i:i + GROUP]])
+            store.add_prepared([prepare(d, r, raw) for d, r, raw in rest[i:i + GROUP]])
         grouped = time.perf_counter() - t0
         assert store.count_resources() == 2 * n
     finally:

@@ -179,7 +179,9 @@ class ClinicWatcher:
         """Validate and prepare a record here (paho's thread), commit it in a group."""
         if self.validate is not None:
             self.validate(body)
-        pending = _Pending(device, body, prepare(device, body), msg)
+        # the payload passed decode() (strict UTF-8 JSON): stored as it came
+        raw = bytes(msg.payload).decode("utf-8")
+        pending = _Pending(device, body, prepare(device, body, raw), msg)
         self.received += 1
         if not self.committer.put(pending):
             log.info("stopping: a record from %s is left to the device's resend", device)

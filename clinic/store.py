@@ -285,9 +285,13 @@ class Prepared(NamedTuple):
     extra: dict[str, Any]
 
 
-def prepare(device: str, resource: dict[str, Any]) -> Prepared:
+def prepare(device: str, resource: dict[str, Any], raw: str | None = None) -> Prepared:
     """The rows of a FHIR resource; StoreError when it cannot be stored (no identifier,
-    NUL in a text field). Pure: the watcher runs it before queueing a group commit."""
+    NUL in a text field). Pure: the watcher runs it before queueing a group commit.
+
+    ``raw``: the JSON text ``resource`` was decoded from (ingest passes the payload it
+    checked), stored as it came instead of encoding the resource again.
+    """
     ident = resource_identifier(resource)
     rtype = str(resource.get("resourceType", "?"))
     if ident is None:
@@ -299,7 +303,7 @@ def prepare(device: str, resource: dict[str, Any]) -> Prepared:
         kind, extra = "pain", _pain_row(ident, device, resource)
     return Prepared({"identifier": _text(ident), "device": device,
                      "resource_type": _text(rtype), "received_at": _now(),
-                     "body": json.dumps(resource)}, kind, extra)
+                     "body": json.dumps(resource) if raw is None else _text(raw)}, kind, extra)
 
 
 def open_store(data_dir: str | Path, db: str | None = None) -> ClinicStore:
