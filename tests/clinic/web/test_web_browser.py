@@ -5,7 +5,6 @@ docs/img/clinic-patient.png (the README shows them)."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -18,11 +17,10 @@ from sqlalchemy import insert
 
 from clinic.web.app import create_app
 from clinic.web_schema import web_labels
+from browser_helpers import log_in, wait_until
 from web_world import filled_store
 
 REPO = Path(__file__).resolve().parents[3]
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-INSTALL = "install Debian's browser: sudo scripts/system-deps.sh test (chromium chromium-driver)"
 
 
 def _free_port() -> int:
@@ -57,25 +55,6 @@ def server(tmp_path: Path) -> Iterator[str]:
         world.store.close()
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        pytest.fail(f"{CHROMIUM} / {DRIVER} missing: {INSTALL}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000",
-                "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
 def _shot(driver: object, name: str) -> None:
     out = REPO / "docs" / "img" / name
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -85,26 +64,16 @@ def _shot(driver: object, name: str) -> None:
 
 
 def _h1_is(driver: object, check: object) -> None:
-    """Wait until the (new) page's h1 passes ``check`` (a click navigates asynchronously)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,
-                                                  NoSuchElementException)).until(
-        lambda d: check(d.find_element(By.TAG_NAME, "h1").text))  # type: ignore[operator]
+    wait_until(driver, lambda d: check(d.find_element(By.TAG_NAME, "h1").text))  # type: ignore[operator]
 
 
 def test_therapist_logs_in_sees_alerts_and_opens_a_patient(server: str, browser: object) -> None:
     from selenium.webdriver.common.by import By
 
     d = browser
-    d.get(server + "/")  # type: ignore[attr-defined]
-    assert "/login" in d.current_url  # type: ignore[attr-defined]  # pages need a login
-    d.find_element(By.NAME, "username").send_keys("ann")  # type: ignore[attr-defined]
-    d.find_element(By.NAME, "password").send_keys("correct horse battery")  # type: ignore[attr-defined]
-    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
-    _h1_is(d, lambda t: t.startswith("Caseload"))
+    log_in(d, server, "ann", "correct horse battery")
     rows = d.find_elements(By.CSS_SELECTOR, "table.caseload tbody tr")  # type: ignore[attr-defined]
     assert len(rows) == 6
     alerts = [e.text for e in d.find_elements(By.CSS_SELECTOR, "span.alert")]  # type: ignore[attr-defined]

@@ -1,0 +1,23 @@
+"""Selenium helpers of the browser tests (waiting for a page, logging in)."""
+
+from __future__ import annotations
+
+
+def wait_until(driver: object, check: object, timeout_s: float = 10.0) -> None:
+    """Wait until ``check(driver)`` is true (a click navigates asynchronously)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout_s, ignored_exceptions=(
+        StaleElementReferenceException, NoSuchElementException)).until(check)  # type: ignore[arg-type]
+
+
+def log_in(driver: object, base: str, user: str, password: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(base + "/")  # type: ignore[attr-defined]
+    assert "/login" in driver.current_url  # type: ignore[attr-defined]  # pages need a login
+    driver.find_element(By.NAME, "username").send_keys(user)  # type: ignore[attr-defined]
+    driver.find_element(By.NAME, "password").send_keys(password)  # type: ignore[attr-defined]
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    wait_until(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith("Caseload"))
