@@ -15,7 +15,9 @@ them through :func:`open_sources`, so each source is wired once:
 ``camera[:N]`` the live camera (index N, default 0), the same way
 ============== =========================================================================
 
-:func:`parse_source` is pure and raises :class:`SourceSpecError` with the accepted forms.
+:func:`~therapy.source_spec.parse_source` (pure, its own module) raises
+:class:`SourceSpecError` with the accepted forms; :mod:`therapy.set_end` ends a set on a
+live source.
 Opening imports the adapter it needs and nothing else (a serial session loads no bumble,
 no MediaPipe); its failures are :class:`SourceUnavailable` saying what to do.
 """
@@ -23,109 +25,28 @@ no MediaPipe); its failures are :class:`SourceUnavailable` saying what to do.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from therapy.errors import TherapyError
 from therapy.plan import PlanExercise, Side
+from therapy.source_spec import (SOURCE_FORMS, SourceKind, SourceSpec, SourceSpecError,
+                                 parse_source)
+
+__all__ = ["SOURCE_FORMS", "Placement", "SessionSources", "SourceKind", "SourceOptions",
+           "SourceSpec", "SourceSpecError", "SourceUnavailable", "open_sources",
+           "parse_source", "pick_source", "segments_for"]
 
 log = logging.getLogger(__name__)
 
-SOURCE_FORMS = "sim, ble, serial:PORT, video:FILE or camera[:N]"
-MAX_CAMERA_INDEX = 63  # /dev/video0..63 (V4L2 minor numbers a kiosk would plausibly have)
 SERIAL_RATE_HZ = 100  # the wearable firmware's default stream rate (hw/protocol/PROTOCOL.md)
 BLE_RATE_HZ = 100.0
 
 
-class SourceSpecError(TherapyError):
-    """A source string that names no source; the message lists the accepted forms."""
-
-
 class SourceUnavailable(TherapyError):
     """A well-formed source that cannot be opened now (no such port, file, wearable)."""
-
-
-class SourceKind(StrEnum):
-    SIM = "sim"
-    BLE = "ble"
-    SERIAL = "serial"
-    VIDEO = "video"
-    CAMERA = "camera"
-
-
-LIVE_KINDS = frozenset({SourceKind.BLE, SourceKind.SERIAL, SourceKind.CAMERA})
-
-
-@dataclass(frozen=True, slots=True)
-class SourceSpec:
-    """A parsed ``--source``: the kind and its argument (port, file, camera index)."""
-
-    kind: SourceKind
-    target: str = ""
-    camera: SourceSpec | None = None  # wearables + camera: the camera part, fused
-
-    @property
-    def live(self) -> bool:
-        """Streams until closed (a set on it ends at the target or a time limit)."""
-        return self.kind in LIVE_KINDS or (self.camera is not None and self.camera.live)
-
-    @property
-    def is_camera(self) -> bool:
-        return self.kind in CAMERA_KINDS
-
-    def __str__(self) -> str:
-        own = f"{self.kind}:{self.target}" if self.target else str(self.kind)
-        return own if self.camera is None else f"{own}+{self.camera}"
-
-
-CAMERA_KINDS = frozenset({SourceKind.VIDEO, SourceKind.CAMERA})
-# "+" joins a wearable source and a camera source ("ble+camera", "sim+video:set.mp4");
-# only a "+" before a source name splits, so a file name may hold one
-_JOIN = re.compile(r"\+(?=(?:" + "|".join(k.value for k in SourceKind) + r")(?::|\+|$))",
-                   re.IGNORECASE)
-
-
-def parse_source(text: str) -> SourceSpec:
-    """``sim`` | ``ble`` | ``serial:PORT`` | ``video:FILE`` | ``camera[:N]``, or a wearable
-    source and a camera source joined by ``+`` (fused: ``ble+camera``). Pure."""
-    parts = _JOIN.split(text.strip())
-    if len(parts) == 1:
-        return _parse_one(parts[0])
-    if len(parts) == 2:
-        imu, cam = _parse_one(parts[0]), _parse_one(parts[1])
-        if not imu.is_camera and cam.is_camera:
-            return SourceSpec(imu.kind, imu.target, cam)
-    raise SourceSpecError(f"join one wearable source and one camera source, e.g. ble+camera "
-                          f"or sim+video:FILE; got {text!r}")
-
-
-def _parse_one(text: str) -> SourceSpec:
-    raw = text.strip()
-    head, sep, arg = raw.partition(":")
-    try:
-        kind = SourceKind(head.lower())
-    except ValueError:
-        raise SourceSpecError(f"unknown source {text!r}: use {SOURCE_FORMS}") from None
-    if kind in (SourceKind.SIM, SourceKind.BLE):
-        if sep:
-            raise SourceSpecError(f"source {kind} takes no argument, got {text!r}")
-        return SourceSpec(kind)
-    if kind == SourceKind.CAMERA:
-        if not sep:
-            return SourceSpec(kind, "0")
-        if not (arg.isascii() and arg.isdigit() and int(arg) <= MAX_CAMERA_INDEX):
-            raise SourceSpecError(f"camera index must be a number 0..{MAX_CAMERA_INDEX}, "
-                                  f"got {arg!r}")
-        return SourceSpec(kind, str(int(arg)))
-    if not arg.strip() or "\x00" in arg:
-        example = "serial:/dev/rehab-imu0" if kind == SourceKind.SERIAL else "video:set.mp4"
-        raise SourceSpecError(f"source {kind} needs a {'port' if kind == 'serial' else 'file'}"
-                              f", e.g. {example}")
-    return SourceSpec(kind, arg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,56 +277,3 @@ def placement_rows(sources: SessionSources) -> Sequence[dict[str, str]]:
     """The placements as JSON-ready rows (``rehab session --json``)."""
     return [{"sensor_id": p.sensor_id, "where": p.where, "label": p.label}
             for p in sources.placements]
-
-
-SET_END_GRACE_S = 2.0  # a live set ends this long after its target rep (as in the kiosk)
-
-
-class LiveSetEnd:
-    """Ends a set on a live source, which streams until closed: ``grace_s`` after the
-    target rep, or after ``max_s`` in any case (real seconds); :meth:`end` ends it now (a
-    stop button, Ctrl-C). A session listener: add it to the controller, call :meth:`start`
-    as the set starts and :meth:`cancel` after. ``target_reps`` 0: no target end."""
-
-    def __init__(self, sources: SessionSources, target_reps: int, *, max_s: float,
-                 grace_s: float = SET_END_GRACE_S) -> None:
-        self.sources = sources
-        self.target_reps = target_reps
-        self.max_s = max_s
-        self.grace_s = grace_s
-        self.reps_ = 0
-        self.reason_ = ""
-        self._handles: list[Any] = []
-        self._closing: Any = None
-
-    def start(self) -> None:
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        self._handles.append(loop.call_later(self.max_s, self.end, f"time limit "
-                                             f"{self.max_s:g} s"))
-
-    def __call__(self, ev: Any) -> None:
-        import asyncio
-
-        from therapy.ports import EventKind
-
-        if ev.kind != EventKind.REP:
-            return
-        self.reps_ += 1
-        if self.reps_ == self.target_reps:
-            loop = asyncio.get_running_loop()
-            self._handles.append(loop.call_later(self.grace_s, self.end, "target reached"))
-
-    def end(self, reason: str) -> None:
-        """Close the sources: the controller's loop then ends the set normally."""
-        import asyncio
-
-        if self._closing is None:
-            self.reason_ = reason
-            log.info("live set ends: %s", reason)
-            self._closing = asyncio.ensure_future(self.sources.aclose())
-
-    def cancel(self) -> None:
-        for h in self._handles:
-            h.cancel()

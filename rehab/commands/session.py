@@ -195,8 +195,8 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
     from therapy.devices import WearableRegistry
     from therapy.ports import FhirEncoder
     from therapy.session import SessionController
-    from therapy.sources import (LiveSetEnd, SourceOptions, SourceUnavailable, open_sources,
-                                 pick_source)
+    from therapy.set_end import LiveSetEnd
+    from therapy.sources import SourceOptions, SourceUnavailable, open_sources, pick_source
     from therapy.store import TherapyStore
 
     away = _away(args.virtual_away)

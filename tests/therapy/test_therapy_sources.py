@@ -79,3 +79,9 @@ def test_segments_a_wearable_set_needs() -> None:
     ex = exercise_from_catalogue("knee_extension_seated")
     assert segments_for(ex, False) == ("shank", None)
     assert segments_for(ex, True) == ("shank", "thigh")
+
+
+def test_the_source_parser_is_pure(modules_loaded_by) -> None:  # type: ignore[no-untyped-def]
+    loaded = modules_loaded_by("therapy.source_spec")
+    assert not loaded & {"sqlite3", "serial", "bleak", "bumble", "cv2", "mediapipe",
+                         "paho", "kivy", "asyncio"}
