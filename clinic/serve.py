@@ -59,6 +59,42 @@ def bind(listen: Listen) -> socket.socket:
     return sock
 
 
+class PublishError(ClinicError):
+    """A message to a device did not reach the broker (not connected, refused, no PUBACK)."""
+
+
+class WatcherPublisher:
+    """``publish(device, leaf, payload, retain=False)`` over ingest's own MQTT connection
+    (the clinic's login may write plans and ``messages/in``; see docs/clinic-link.md), for
+    the web application's pages (``create_app(..., publisher=...)``). Blocks until the
+    broker's PUBACK, at most ``timeout_s``; raises :class:`PublishError`. A PUBACK that
+    refuses (reason >= 128, e.g. an ACL) is not told apart here: Mosquitto 2.0 then also
+    drops the connection, and the next publish raises."""
+
+    def __init__(self, watcher: ClinicWatcher, timeout_s: float = 5.0) -> None:
+        self.watcher = watcher
+        self.timeout_s = timeout_s
+
+    def publish(self, device: str, leaf: str, payload: bytes | str, retain: bool = False
+                ) -> None:
+        from mqtt.topics import Topics, valid_id
+
+        if not valid_id(device):
+            raise PublishError(f"device id {device!r} must be 1-64 of A-Z a-z 0-9 _ . -")
+        if not self.watcher.connected.is_set():
+            raise PublishError("not connected to the broker: try again shortly")
+        topic = Topics(self.watcher.clinic, device).topic(leaf)
+        info = self.watcher.client.publish(topic, payload, qos=1, retain=retain)
+        try:
+            info.wait_for_publish(self.timeout_s)
+            published = info.is_published()
+        except (RuntimeError, ValueError) as exc:  # paho: queued, not sent (disconnected)
+            raise PublishError(f"not sent to {device}: {exc}") from exc
+        if not published:
+            raise PublishError(f"the broker did not confirm the message to {device} within "
+                               f"{self.timeout_s:g} s")
+
+
 def ingest_status(watcher: ClinicWatcher) -> Callable[[], dict[str, Any]]:
     """What ``/healthz`` shows of this process's ingest."""
     def status() -> dict[str, Any]:
@@ -81,7 +117,7 @@ def make_app(store: ClinicStore, clinic: str, watcher: ClinicWatcher, **web: Any
         from clinic.web.health import health_app
 
         return health_app(clinic, status)
-    app = create_app(store, clinic=clinic, **web)
+    app = create_app(store, clinic=clinic, publisher=WatcherPublisher(watcher), **web)
     app.state.ingest = status
     return app
 

@@ -4,6 +4,7 @@ a device's records stored once and confirmed, /healthz, a graceful SIGTERM, CLI 
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,39 @@ def test_a_port_in_use_is_one_line_exit_2(tmp_path: Path,
                      "--data-dir", str(tmp_path / "clinic"), "--listen", f"127.0.0.1:{port}"])
     err = capsys.readouterr().err
     assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_the_web_publisher_reaches_a_device_over_the_ingest_connection(
+        broker: Broker, tmp_path: Path) -> None:
+    import threading
+
+    import paho.mqtt.client as paho
+    from link_helpers import start_watcher
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from clinic.serve import PublishError, WatcherPublisher
+
+    got: list[tuple[str, bytes, bool]] = []
+    arrived = threading.Event()
+    dev = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    dev.on_connect = lambda c, *_a: c.subscribe("rehab/v1/c1/dev-1/#", qos=1)
+    dev.on_message = lambda _c, _u, m: (got.append((m.topic, m.payload, m.retain)),
+                                        arrived.set())
+    dev.connect("127.0.0.1", broker.port)
+    dev.loop_start()
+    watcher = start_watcher(tmp_path / "clinic", broker.url)
+    try:
+        pub = WatcherPublisher(watcher)
+        time.sleep(0.2)  # the device's SUBACK
+        pub.publish("dev-1", "messages/in", b'{"x": 1}')
+        assert arrived.wait(5)
+        assert got == [("rehab/v1/c1/dev-1/messages/in", b'{"x": 1}', False)]
+        with pytest.raises(PublishError, match="device id"):
+            pub.publish("../x", "plan", b"{}")
+        watcher.stop()
+        with pytest.raises(PublishError, match="not connected"):
+            pub.publish("dev-1", "plan", b"{}")
+    finally:
+        watcher.stop()  # a second stop is harmless
+        dev.disconnect()
+        dev.loop_stop()
