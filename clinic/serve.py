@@ -116,7 +116,7 @@ def make_app(store: ClinicStore, clinic: str, watcher: ClinicWatcher, **web: Any
         log.warning("web application not available (%s): serving /healthz only", exc)
         from clinic.web.health import health_app
 
-        return health_app(clinic, status)
+        return health_app(clinic, status)  # (the web options have nothing to apply to)
     app = create_app(store, clinic=clinic, publisher=WatcherPublisher(watcher), **web)
     app.state.ingest = status
     return app

@@ -20,6 +20,8 @@ def add_parsers(csub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
                    help="web address, e.g. 127.0.0.1:8080 (port 0: a free one)")
     q.add_argument("--name", default="serve", help="this process's MQTT client name (one per "
                    "process on a broker without bound client ids; default: serve)")
+    q.add_argument("--secure-cookies", action="store_true", help="mark the web cookies "
+                   "Secure (the site is served over HTTPS by a proxy in front)")
     q.add_argument("--no-validate", action="store_true", help="skip FHIR validation")
     q.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug"))
@@ -51,7 +53,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
                                 validate=None if args.no_validate else fhir_validator)
-        app = make_app(store, cfg.clinic, watcher)
+        app = make_app(store, cfg.clinic, watcher, secure_cookies=args.secure_cookies)
         run(watcher, app, sock, log_level=args.log_level,
             on_ready=lambda url: print(f"serving clinic {cfg.clinic} on {url} "
                                        f"(store: {store.where})", flush=True))

@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 class ServeProcess:
     def __init__(self, data_dir: Path, broker_url: str, *, clinic: str = "c1",
-                 name: str = "serve", db: str | None = None, validate: bool = False) -> None:
+                 name: str = "serve", db: str | None = None, validate: bool = False,
+                 extra: tuple[str, ...] = ()) -> None:
         cmd = [sys.executable, "-m", "rehab.cli", "clinic", "serve", "--listen",
                "127.0.0.1:0", "--broker", broker_url, "--clinic", clinic, "--data-dir",
                str(data_dir), "--name", name]
@@ -25,6 +26,7 @@ class ServeProcess:
             cmd += ["--db", db]
         if not validate:
             cmd.append("--no-validate")
+        cmd += extra
         self.log = data_dir.parent / f"{name}.log"
         data_dir.mkdir(parents=True, exist_ok=True)
         self._err = self.log.open("wb")

@@ -132,3 +132,19 @@ def test_the_web_publisher_reaches_a_device_over_the_ingest_connection(
         watcher.stop()  # a second stop is harmless
         dev.disconnect()
         dev.loop_stop()
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_secure_cookies_behind_a_tls_proxy(broker: Broker, tmp_path: Path, secure: bool) -> None:
+    import urllib.request
+
+    serve = ServeProcess(tmp_path / "clinic", broker.url,
+                         extra=("--secure-cookies",) if secure else ())
+    try:
+        with urllib.request.urlopen(serve.url + "/login", timeout=10) as resp:
+            cookies = resp.headers.get_all("set-cookie") or []
+        assert cookies, "the login page sets its CSRF cookie"
+        assert all(("; secure" in c.lower()) is secure for c in cookies), cookies
+        assert serve.terminate() == 0
+    finally:
+        serve.stop_quietly()
