@@ -47,8 +47,8 @@ class Labels:
     def get(self, device: str) -> str:
         if self._labels is None:
             with self.engine.connect() as conn:
-                self._labels = dict(conn.execute(
-                    select(web_labels.c.device, web_labels.c.label)).all())
+                self._labels = {d: lb for d, lb in conn.execute(
+                    select(web_labels.c.device, web_labels.c.label))}
         return self._labels.get(device, "")
 
     def clear(self) -> None:

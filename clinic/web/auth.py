@@ -79,13 +79,13 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
     return page(request, "login.html", next=safe_next(next), error="")
 
 
 @router.post("/login")
 def login(request: Request, username: str = Form(..., max_length=200),
-          password: str = Form(..., max_length=2000), next: str = Form("/")) -> Response:  # noqa: A002
+          password: str = Form(..., max_length=2000), next: str = Form("/")) -> Response:
     state = request.app.state
     result = state.accounts.login(username, password)
     if result.outcome is LoginOutcome.OK:

@@ -110,8 +110,10 @@ class Caseload:
         pain_at_q = (select(func.max(pain.c.at)).where(
             and_(pain.c.device == ids.c.device, pain.c.at >= since)).scalar_subquery())
         with self.engine.connect() as conn:
-            states = {d: (s, seen) for d, s, seen in conn.execute(
-                select(devices.c.device, devices.c.state, devices.c.last_seen))}
+            state_q = select(devices.c.device, devices.c.state, devices.c.last_seen)
+            if only is not None:
+                state_q = state_q.where(devices.c.device == only)
+            states = {d: (s, seen) for d, s, seen in conn.execute(state_q)}
             last_session, pains = {}, {}
             for d, last, rating, rated_at in conn.execute(
                     select(ids.c.device, last_q, pain_q, pain_at_q)):
@@ -132,7 +134,8 @@ class Caseload:
                     select(web_notes.c.device, web_notes.c.kind, web_notes.c.at,
                            web_notes.c.detail).where(web_notes.c.at >= since)):
                 notes.setdefault(d, []).append(Alert(kind, at, detail))
-            labels = dict(conn.execute(select(web_labels.c.device, web_labels.c.label)).all())
+            labels: dict[str, str] = {d: lb for d, lb in conn.execute(
+                select(web_labels.c.device, web_labels.c.label))}
             self._load_baselines(conn, [d for d in pains if d not in self._baseline])
             latest_plans = self.plans.latest(conn)
         out = []

@@ -26,9 +26,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
 from clinic.schema import resources, sessions
-from therapy.fhir import DEVICE_ID_SYSTEM, EXERCISE_CODE, PAIN_CODE, ROM_CODE
 from clinic.web.auth import require_reader
 from mqtt.topics import valid_id
+from therapy.fhir import DEVICE_ID_SYSTEM, EXERCISE_CODE, PAIN_CODE, ROM_CODE
 
 router = APIRouter(prefix="/fhir")
 FHIR_JSON = "application/fhir+json"

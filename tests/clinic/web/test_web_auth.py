@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
+from web_world import World, filled_store
 
 from clinic.accounts import Accounts, LockoutPolicy, LoginOutcome, lockout_s
 from clinic.web.app import create_app
 from clinic.web_schema import web_labels
-from web_world import World, filled_store
 
 PASSWORD = "correct horse battery"
 

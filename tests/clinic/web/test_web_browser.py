@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from browser_helpers import log_in, wait_until
 from sqlalchemy import insert
+from web_world import filled_store
 
 from clinic.web.app import create_app
 from clinic.web_schema import web_labels
-from browser_helpers import log_in, wait_until
-from web_world import filled_store
 
 REPO = Path(__file__).resolve().parents[3]
 

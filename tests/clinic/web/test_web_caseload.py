@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
+from web_world import checkin, filled_store, plan_json
 
 from clinic.store import ClinicStore
 from clinic.web import notes
-from clinic.web.caseload import Caseload, sort_rows
 from clinic.web.app import create_app
+from clinic.web.caseload import Caseload, sort_rows
 from therapy import fhir
 from therapy.audit import Actor, AuditKind, AuditOutcome, new_audit
 from therapy.records import PainPhase, PainReport, new_id
-from web_world import checkin, filled_store, plan_json
 
 NOW = datetime.now(timezone.utc)
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from starlette.testclient import TestClient
+from web_world import World, filled_store
 
 from clinic.web.app import create_app
 from therapy.fhir import EXERCISE_CODE, LOINC, PAIN_CODE, ROM_CODE, SNOMED
-from web_world import World, filled_store
 
 
 @pytest.fixture

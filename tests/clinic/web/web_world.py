@@ -14,9 +14,15 @@ from typing import Any
 from clinic.store import ClinicStore
 from kiosk.vm.intake import CHECKIN_ID, RED_FLAGS
 from therapy import fhir
-from therapy.audit import AuditKind, AuditOutcome, Actor, new_audit
-from therapy.records import (PainPhase, PainReport, QuestionnaireAnswers, RepRecord,
-                             SessionRecord, new_id)
+from therapy.audit import Actor, AuditKind, AuditOutcome, new_audit
+from therapy.records import (
+    PainPhase,
+    PainReport,
+    QuestionnaireAnswers,
+    RepRecord,
+    SessionRecord,
+    new_id,
+)
 
 EXERCISE = "knee_extension_seated"
 TARGET_DEG = 70.0
