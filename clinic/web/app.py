@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from clinic.accounts import Accounts, LockoutPolicy
 from clinic.tokens import Tokens
 from clinic.web import auth, fhir_api, health, pages
+from clinic.web.alerts import AlertRules
 from clinic.web.caseload import Caseload
 from clinic.web_audit import WebAudit
 from clinic.web_schema import web_labels, web_secrets
@@ -72,10 +73,11 @@ def shared_secret(engine: Engine, name: str) -> str:
 
 def create_app(store: Any, *, clinic: str, publisher: Any = None,
                secret_key: str | None = None, secure_cookies: bool = False,
-               lockout: LockoutPolicy = LockoutPolicy()) -> Any:
+               lockout: LockoutPolicy = LockoutPolicy(),
+               alert_rules: AlertRules = AlertRules()) -> Any:
     """The ASGI app. ``secret_key`` signs session and CSRF cookies (default: a random key
     kept in the store, shared by every serve process on it); ``publisher`` is for pages
-    that send to devices."""
+    that send to devices; ``alert_rules`` sets the caseload's thresholds (pain, silence)."""
     engine = store_engine(store)
     key = secret_key or shared_secret(engine, "session")
     app = FastAPI(title="rehab-kiosk clinic", docs_url=None, redoc_url=None,
@@ -89,7 +91,7 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
     app.state.accounts = Accounts(engine, policy=lockout)
     app.state.tokens = Tokens(engine)
     app.state.audit = WebAudit(engine)
-    app.state.caseload = Caseload(engine)
+    app.state.caseload = Caseload(engine, alert_rules)
     app.state.labels = Labels(engine)
     app.add_middleware(SessionMiddleware, secret_key=key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=secure_cookies)

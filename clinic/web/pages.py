@@ -4,7 +4,7 @@ Every view or change of a patient's data is written to the web audit."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +42,21 @@ def caseload(request: Request, sort: str = "newest", order: str = "desc",
     state.audit.record(actor, "view", "caseload")
     return page(request, "caseload.html", rows=rows, sort=key, order=order,
                 alerting=sum(1 for r in rows if r.alerts))
+
+
+@router.get("/api/caseload")
+def caseload_json(request: Request, sort: str = "newest", order: str = "desc",
+                  actor: str = Depends(require_user)) -> JSONResponse:
+    """The caseload as JSON (for scripts and partial page updates); 401 without a login."""
+    state = request.app.state
+    _refresh_notes(state.engine)
+    rows = sort_rows(state.caseload.rows(), sort if sort in SORT_KEYS else "newest",
+                     order != "asc")
+    state.audit.record(actor, "view", "caseload (api)")
+    return JSONResponse([{"device": r.device, "label": r.label, "state": r.state,
+                          "last_contact": r.last_contact, "last_session": r.last_session,
+                          "days_done": r.days_done, "days_planned": r.days_planned,
+                          "alerts": [a._asdict() for a in r.alerts]} for r in rows])
 
 
 @router.get("/patients/{device}", response_class=HTMLResponse)

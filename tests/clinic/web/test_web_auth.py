@@ -55,6 +55,12 @@ def test_everything_but_healthz_and_login_needs_a_login(world: World) -> None:
     for path in ("/fhir/Observation", "/fhir/AuditEvent", "/fhir/QuestionnaireResponse"):
         r = c.get(path)
         assert r.status_code == 401 and r.headers["content-type"] == "application/fhir+json"
+    r = c.get("/api/caseload")
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert login(c).status_code == 303
+    rows = c.get("/api/caseload?sort=alerts").json()
+    assert [r["device"] for r in rows][:2] == ["dev-000", "dev-001"]
+    assert {a["kind"] for a in rows[0]["alerts"]} == {"red_flag", "pain"}
     r = c.get("/fhir/Observation", headers={"Authorization": "Bearer rk_not-a-token"})
     assert r.status_code == 401
 
