@@ -244,13 +244,23 @@ class AiortcCall:
         if track.kind == "video":
             self._tasks.append(asyncio.ensure_future(self._consume_video(track)))
         elif self.settings.audio_out:
-            from aiortc.contrib.media import MediaRecorder
-
-            self._recorder = MediaRecorder(self.settings.audio_out, format="alsa")
-            self._recorder.addTrack(track)
-            self._tasks.append(asyncio.ensure_future(self._recorder.start()))
+            self._tasks.append(asyncio.ensure_future(self._play_voice(track)))
         else:
             self._tasks.append(asyncio.ensure_future(self._consume_audio(track)))
+
+    async def _play_voice(self, track: Any) -> None:
+        """The therapist's voice to ALSA; without a usable device it is dropped (logged)."""
+        from aiortc.contrib.media import MediaRecorder
+
+        try:
+            self._recorder = MediaRecorder(self.settings.audio_out, format="alsa")
+            self._recorder.addTrack(track)
+            await self._recorder.start()
+        except Exception as exc:  # noqa: BLE001 - PyAV raises many types; the call goes on
+            log.warning("speaker %s not available (%s): the therapist's voice is not played",
+                        self.settings.audio_out, exc.__class__.__name__)
+            self._recorder = None
+            await self._consume_audio(track)
 
     async def _consume_video(self, track: Any) -> None:
         from aiortc.mediastreams import MediaStreamError

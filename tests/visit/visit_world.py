@@ -21,6 +21,7 @@ from shipped_broker import Shipped, shipped_broker  # noqa: E402
 
 from clinic.visit import ClinicVisitRelay  # noqa: E402
 from kiosk.adapters.call import AiortcCall, CallSettings  # noqa: E402
+from kiosk.visit_setup import build_visits  # noqa: E402
 from kiosk.vm.visit import VisitVM  # noqa: E402
 from mqtt.config import load_config  # noqa: E402
 from mqtt.device import DeviceLink  # noqa: E402
@@ -148,7 +149,10 @@ class VisitWorld:
 
 
 async def start_world(tmp: Path, *, appointment_start: datetime | None = None,
-                      connect_timeout_s: float = 15.0) -> VisitWorld:
+                      connect_timeout_s: float = 15.0,
+                      settings: CallSettings | None = CallSettings()) -> VisitWorld:
+    """``settings`` None: the kiosk's defaults (rehab.toml [visit], ALSA "default"
+    microphone and speaker, which this VM lacks: silence is sent, the voice dropped)."""
     require_aiortc()
     shipped = shipped_broker(tmp / "broker", {
         "dev": ["device", "--clinic", CLINIC, "--device", DEVICE],
@@ -163,26 +167,11 @@ async def start_world(tmp: Path, *, appointment_start: datetime | None = None,
     link = DeviceLink(load_config(tmp / "dev"), store)
     hub = FrameHub(SyntheticFrames(640, 480, 15)).start()
     speaker = Speaker()
-    world_calls: list[AiortcCall] = []
-
-    def make_call(on_state: Callable[[str], None]) -> AiortcCall:
-        call = AiortcCall(hub.subscribe("call"), CallSettings(), on_state=on_state)
-        world_calls.append(call)
-        return call
-
-    sent: list[Any] = []
-    signals_box: list[DeviceVisitSignals] = []
-
-    def send(msg: Any) -> bool:
-        sent.append(msg)
-        return signals_box[0].send(msg)
-
-    vm = VisitVM(make_call, send, speaker, connect_timeout_s=connect_timeout_s)
-    signals = DeviceVisitSignals(link, store=store, public_key=link.downlink.public_key,
-                                 clinic=CLINIC, device=DEVICE, listener=vm,
-                                 loop=asyncio.get_running_loop())
-    signals_box.append(signals)
-    signals.attach()
+    # the kiosk's own wiring (kiosk/visit_setup.py)
+    kit = build_visits(link, store, hub=hub, speaker=speaker, data_dir=tmp / "dev",
+                       loop=asyncio.get_running_loop(), settings=settings,
+                       connect_timeout_s=connect_timeout_s)
+    vm, signals, world_calls = kit.vm, kit.signals, kit.calls
     link.start()
     events: list[tuple[str, Any]] = []
     relay = ClinicVisitRelay(shipped.broker_config("visit", tmp), CLINIC, key,
