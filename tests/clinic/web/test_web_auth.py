@@ -194,3 +194,16 @@ def test_a_login_holds_on_every_serve_process_of_the_store_and_after_a_restart(
     token = re.search(r'name="csrftoken" value="([^"]+)"', page).group(1)
     assert b.post("/patients/dev-000/label", data={"label": "x", "csrftoken": token},
                   follow_redirects=False).status_code == 303
+
+
+def test_labels_and_the_login_target_are_escaped_in_pages(world: World) -> None:
+    c = TestClient(_app(world))
+    r = c.get('/login?next=/"><script>alert(1)</script>')
+    assert "<script>alert(1)" not in r.text
+    login(c)
+    page = c.get("/patients/dev-000").text
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page).group(1)
+    c.post("/patients/dev-000/label", data={"label": "<img src=x onerror=alert(1)>",
+                                            "csrftoken": token})
+    for html in (c.get("/").text, c.get("/patients/dev-000").text):
+        assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
