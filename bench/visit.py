@@ -80,7 +80,12 @@ async def clinic_role(args: argparse.Namespace) -> dict[str, Any]:
             sizes.add((f.width, f.height))
 
     tasks: list[asyncio.Task[None]] = []
-    pc.on("track", lambda t: t.kind == "video" and tasks.append(asyncio.ensure_future(read(t))))
+
+    @pc.on("track")  # type: ignore[misc]
+    def on_track(track: Any) -> None:
+        if track.kind == "video":
+            tasks.append(asyncio.ensure_future(read(track)))
+
     pc.addTrack(Camera())
     pc.addTrack(AudioStreamTrack())
     await pc.setLocalDescription(await pc.createOffer())

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
+from typing import Callable, Protocol
 
 from mqtt.visit import (
     Inbound,
@@ -49,7 +49,7 @@ class VisitListener(Protocol):
 class VisitLink(Protocol):
     """What the signalling needs of mqtt.device.DeviceLink."""
 
-    visit_handler: object
+    visit_handler: Callable[[bytes], None] | None
 
     def publish_visit(self, payload: bytes) -> bool: ...
 

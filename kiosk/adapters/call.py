@@ -103,8 +103,10 @@ class CallAdapter(Protocol):
     state: str
     remote_frames_: int
     remote_size_: tuple[int, int] | None
-    sent_frames_: int
     on_state: StateCallback | None
+
+    @property
+    def sent_frames_(self) -> int: ...
 
     async def answer(self, offer_sdp: str) -> str: ...
 
