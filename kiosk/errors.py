@@ -18,3 +18,8 @@ class StorageProblem(KioskError):
     def __init__(self, cause: Exception) -> None:
         super().__init__(STORAGE_PROBLEM_TEXT)
         self.cause = cause
+
+
+class PlanNotValid(KioskError):
+    """The clinic's plan has ended or has not started: no exercise starts. ``str()`` is
+    what the patient reads (contact the clinic)."""

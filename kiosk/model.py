@@ -16,17 +16,19 @@ from kiosk.adapters.history import History, SessionRow
 from kiosk.adapters.sources import SimSourceFactory, SourceFactory
 from kiosk.run import ExerciseRun
 from kiosk.access import KioskAccess
+from kiosk.errors import PlanNotValid
 from kiosk.settings import KioskSettings
+from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.intake import CHECKIN_ID, INTAKE_ID, IntakeVM
 from kiosk.vm.messages import MessagesVM, build_messages, unread_count
 from kiosk.vm.pairing import SCAN_S, PairingVM, Ports
 from kiosk.vm.progress import ProgressVM, build_progress
 from kiosk.vm.reminders import AppointmentLine, appointment_lines, live_appointment
 from kiosk.vm.summary import SummaryVM, build_summary
-from kiosk.vm.today import TodayVM, build_today
+from kiosk.vm.today import PlanState, TodayVM, build_today, plan_state
 from therapy.plan import Plan, PlanExercise, Schedule, Weekday, exercise_from_catalogue
 from therapy.ports import Clock, SystemClock
-from therapy.records import SessionRecord
+from therapy.records import Feedback, SessionRecord
 from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
@@ -135,17 +137,25 @@ class KioskModel:
 
     # --- plan and today ----------------------------------------------------------------
     def plan(self) -> tuple[Plan, bool]:
+        """The plan the patient follows and whether it is the demo plan. The demo plan
+        only stands in while no clinic has ever sent one: an expired plan (or one not
+        valid yet) stays the plan, and :meth:`plan_state` says so."""
         cur = self.store.current_plan()
-        if cur is not None and cur[0].is_valid_at(self.clock.now()):
+        if cur is not None:
             return cur[0], False
         return demo_plan(), True
+
+    def plan_state(self) -> PlanState:
+        plan, demo = self.plan()
+        return plan_state(plan, demo, self.clock.now())
 
     def sessions(self, days: int = 60) -> list[SessionRow]:
         return self.history.sessions(since=self.clock.now() - timedelta(days=days))
 
     def today(self) -> TodayVM:
         plan, demo = self.plan()
-        return build_today(plan, self.sessions(), self.clock.now(), demo)
+        return build_today(plan, self.sessions(), self.clock.now(), demo,
+                           state=self.plan_state())
 
     def progress(self) -> ProgressVM:
         plan, _ = self.plan()
@@ -171,6 +181,13 @@ class KioskModel:
     def reply(self, text: str) -> None:
         self.clinic.send_message(text)
         self.clinic.notify_outbox()
+
+    def send_feedback(self, vm: FeedbackVM) -> Feedback:
+        """Stored and queued (FHIR QuestionnaireResponse) in one transaction."""
+        f = vm.record(self.clock.now())
+        self.clinic.submit_feedback(f)
+        self.clinic.notify_outbox()
+        return f
 
     def outbox_waiting(self) -> int:
         return self.store.outbox_count()
@@ -202,6 +219,8 @@ class KioskModel:
     # --- exercising ----------------------------------------------------------------------
     def start_exercise(self, ex: PlanExercise) -> ExerciseRun:
         plan, demo = self.plan()
+        if not self.plan_state().usable:
+            raise PlanNotValid(self.plan_state().text)
         appt = live_appointment(self.store.appointments(), self.clock.now())
         self.run = ExerciseRun(ex, store=self.store, clinic=self.clinic, sources=self.sources,
                                plan_version=None if demo else plan.version,

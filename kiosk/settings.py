@@ -120,6 +120,7 @@ class KioskSettings:
     volume: float = 0.8
     text_scale: float = 1.0
     reminder_times: tuple[str, ...] = ("10:00", "17:00")  # HH:MM local, one per session
+    language: str = "en"  # kiosk.i18n.LANGUAGES: what the screens show and the voice says
 
     @property
     def pin_set(self) -> bool:
@@ -183,6 +184,12 @@ def _validated(raw: Any) -> KioskSettings:
                                               for t in times):
         raise ValueError("reminder_times must be a list of HH:MM")
     kw["reminder_times"] = tuple(times)
+    from kiosk.i18n import LANGUAGES
+
+    lang = raw.get("language", s.language)
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    kw["language"] = lang
     return KioskSettings(**kw)
 
 

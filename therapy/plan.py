@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +33,7 @@ from therapy.dates import parse_time
 from therapy.errors import PlanError
 
 MAX_PLAN_BYTES = 64 * 1024
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")  # schedule.times
 MAX_EXERCISES = 30
 MAX_SETS = 10
 MAX_REPS = 100
@@ -92,6 +94,7 @@ class PlanExercise:
 class Schedule:
     days: tuple[Weekday, ...]
     sessions_per_day: int
+    times: tuple[str, ...] = ()  # HH:MM local reminder times the clinic sets (kiosk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +159,8 @@ def parse_plan(obj: Any) -> Plan:
     days = tuple(_enum(Weekday, d, f"schedule.days[{i}]") for i, d in enumerate(days_raw))
     if len(set(days)) != len(days):
         raise PlanError("lists a day twice", "schedule.days")
-    schedule = Schedule(days, _int(sched, "sessions_per_day", "schedule.", 1, 6))
+    schedule = Schedule(days, _int(sched, "sessions_per_day", "schedule.", 1, 6),
+                        _times(sched.get("times", [])))
     exs = obj.get("exercises")
     if not isinstance(exs, list) or not exs:
         raise PlanError("must be a non-empty list", "exercises")
@@ -166,15 +170,28 @@ def parse_plan(obj: Any) -> Plan:
     return Plan(plan_id, version, valid_from, valid_until, schedule, exercises)
 
 
+def _times(raw: Any) -> tuple[str, ...]:
+    """``schedule.times``: optional HH:MM reminder times, at most 6, none twice."""
+    if not isinstance(raw, list) or len(raw) > 6 or not all(
+            isinstance(t, str) and _HHMM.match(t) for t in raw):
+        raise PlanError("must be a list of at most 6 HH:MM times", "schedule.times")
+    if len(set(raw)) != len(raw):
+        raise PlanError("lists a time twice", "schedule.times")
+    return tuple(sorted(raw))
+
+
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The JSON form :func:`parse_plan` reads back to an equal Plan."""
+    sched: dict[str, Any] = {"days": [str(d) for d in plan.schedule.days],
+                             "sessions_per_day": plan.schedule.sessions_per_day}
+    if plan.schedule.times:
+        sched["times"] = list(plan.schedule.times)
     return {
         "plan_id": plan.plan_id,
         "version": plan.version,
         "valid_from": plan.valid_from.isoformat(),
         "valid_until": plan.valid_until.isoformat(),
-        "schedule": {"days": [str(d) for d in plan.schedule.days],
-                     "sessions_per_day": plan.schedule.sessions_per_day},
+        "schedule": sched,
         "exercises": [
             {"exercise_id": e.exercise_id, "name": e.name, "instructions": e.instructions,
              "side": str(e.side), "sensors": [str(s) for s in e.sensors], "sets": e.sets,

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from therapy.ports import FhirEncoder, SessionEvent
-from therapy.records import Direction, Message, PainReport, QuestionnaireAnswers, new_id
+from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,
+                             new_id)
 from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ class Clinic(Protocol):
 
     def submit_questionnaire(self, q: QuestionnaireAnswers) -> None: ...
     def submit_pain(self, p: PainReport) -> None: ...
+    def submit_feedback(self, f: Feedback) -> None: ...
     def send_message(self, text: str) -> Message: ...
     def notify_outbox(self) -> None: ...
     def live_listener(self, ev: SessionEvent) -> None: ...
@@ -42,6 +44,9 @@ class OfflineClinic:
 
     def submit_pain(self, p: PainReport) -> None:
         self.store.save_pain(p, [self.encoder.pain_item(p)])
+
+    def submit_feedback(self, f: Feedback) -> None:
+        self.store.save_feedback(f, [self.encoder.feedback_item(f)])
 
     def send_message(self, text: str) -> Message:
         from mqtt.downlink import out_item
@@ -82,6 +87,9 @@ class LinkClinic:
 
     def submit_pain(self, p: PainReport) -> None:
         self.link.submit_pain(p)
+
+    def submit_feedback(self, f: Feedback) -> None:
+        self.link.submit_feedback(f)
 
     def send_message(self, text: str) -> Message:
         return self.link.send_message(text)  # type: ignore[no-any-return]

@@ -29,13 +29,17 @@ from kiosk.ui.screens_exercise import InstructionScreen, LiveScreen, PainScreen
 from kiosk.ui.screens_lock import ClosedScreen, LockScreen
 from kiosk.ui.screens_main import IntakeScreen, MessagesScreen, TodayScreen
 from kiosk.ui.screens_pairing import PairingScreen
+from kiosk.ui.screens_reminders import RemindersScreen
 from kiosk.ui.screens_review import ProgressScreen, SettingsScreen, SummaryScreen
+from kiosk.ui.screens_writing import ComposeScreen, FeedbackScreen
 from kiosk.vm.flow import CAMERA_SCREEN, KioskFlow
 
 SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
            "messages": MessagesScreen, "pain": PainScreen, "instruction": InstructionScreen,
            "live": LiveScreen, "summary": SummaryScreen, "progress": ProgressScreen,
-           "settings": SettingsScreen, "pairing": PairingScreen, "closed": ClosedScreen}
+           "settings": SettingsScreen, "pairing": PairingScreen, "closed": ClosedScreen,
+           "feedback": FeedbackScreen, "compose": ComposeScreen,
+           "reminders": RemindersScreen}
 
 
 class KioskApp(App):

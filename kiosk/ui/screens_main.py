@@ -9,6 +9,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
+from kiosk.i18n import _
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import BigButton, Card, Txt, scroller
@@ -43,8 +44,16 @@ class TodayScreen(KioskScreen):
             c.add_widget(Txt("Exercise is paused today", 24, T.DANGER, bold=True))
             c.add_widget(Txt(RED_FLAG_ADVICE, 20))
             b.add_widget(c)
-        if vm.demo_plan:
-            b.add_widget(Txt("Demo plan: your clinic has not sent a plan yet.", 18, T.MUTED))
+        note = self.flow.notice_on("today")
+        if note:
+            b.add_widget(Txt(note, 20, T.GOOD, bold=True))
+        if vm.state.state == "demo":
+            b.add_widget(Txt(vm.state.text, 18, T.MUTED))
+        elif not vm.state.usable:  # ended or not started: say so, offer nothing
+            c = Card(T.DANGER_LIGHT, size_hint_y=None)
+            c.bind(minimum_height=c.setter("height"))
+            c.add_widget(Txt(vm.state.text, 24, T.DANGER, bold=True))
+            b.add_widget(c)
         for line in self.model.appointments():
             b.add_widget(Txt(line.text, 20, T.GOOD if line.live_now else T.PRIMARY,
                              bold=line.live_now))
@@ -136,7 +145,13 @@ class MessagesScreen(KioskScreen):
         root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
         self.box = BoxLayout(orientation="vertical", spacing=dp(8))
         root.add_widget(scroller(self.box))
-        root.add_widget(Txt("Quick replies", 18, T.MUTED))
+        self.notice = Txt("", 19, T.GOOD, bold=True, size_hint_y=None, height=0)
+        root.add_widget(self.notice)
+        head = BoxLayout(size_hint_y=None, height=T.touch_h(56), spacing=dp(8))
+        head.add_widget(Txt(_("Quick replies"), 18, T.MUTED, fill=True))
+        head.add_widget(BigButton(_("Write a message"), self.flow.write_message, T.GOOD,
+                                  size=19, size_hint=(None, 1), width=dp(250)))
+        root.add_widget(head)
         grid = GridLayout(cols=2, spacing=dp(8), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for r in QUICK_REPLIES:
@@ -147,6 +162,8 @@ class MessagesScreen(KioskScreen):
 
     def refresh(self) -> None:
         vm = self.model.messages()
+        note = self.flow.notice_on("messages")
+        self.notice.text, self.notice.opacity = note, 1 if note else 0
         self.box.clear_widgets()
         if not vm.lines:
             self.box.add_widget(Txt("No messages yet. Your therapist's messages appear here.",

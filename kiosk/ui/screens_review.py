@@ -9,6 +9,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
+from kiosk.i18n import LANGUAGES, _
 from kiosk.settings import TEXT_SCALES
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
@@ -49,7 +50,7 @@ class SummaryScreen(KioskScreen):
         info.add_widget(Txt(vm.pain_text, 21, T.MUTED, fill=True))
         row.add_widget(info)
         root.add_widget(row)
-        root.add_widget(BigButton("Done", lambda: self.flow.go("today"), T.GOOD))
+        root.add_widget(BigButton(_("Done"), self.flow.summary_done, T.GOOD))
         self.add_widget(root)
 
 
@@ -140,6 +141,11 @@ class SettingsScreen(KioskScreen):
             ("Louder", lambda: self._set(volume=min(1.0, round(s.volume + 0.2, 1))), False))
         row("Text size", *[(name, lambda v=v: self._set(text_scale=v), s.text_scale == v)
                            for name, v in zip(("Normal", "Large", "Largest"), TEXT_SCALES)])
+        times = ", ".join(m.settings.reminder_times) or _("none")
+        row(_("Reminders: {times}").format(times=times),
+            (_("Change"), self.flow.open_reminders, False))
+        row(_("Language"), *[(name, lambda c=code: self.flow.choose_language(c),
+                              s.language == code) for code, name in LANGUAGES.items()])
         row("Patient's PIN (forgotten, or locked out)",
             ("New PIN", self.flow.reset_patient_pin, False))
         row("Lock after", *[(f"{mins} min", lambda v=mins: self._set(lock_after_s=v * 60.0),

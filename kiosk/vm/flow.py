@@ -20,12 +20,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.access import AccessState
 from kiosk.errors import StorageProblem
+from kiosk.i18n import set_language
+from kiosk.vm.compose import ComposeVM
+from kiosk.vm.feedback import FeedbackVM
+from kiosk.vm.flow_patient import PatientWriting
 from kiosk.vm.intake import IntakeVM
 from kiosk.vm.lock import Purpose
 from kiosk.vm.navigator import Cues, Navigator, RunBlocking, in_executor
 from kiosk.vm.pain import PainStage, PainVM
 from kiosk.vm.pairing import PairingVM
 from kiosk.vm.pin_change import PinChangeVM
+from kiosk.vm.reminder_times import ReminderTimesVM, effective_times
 from kiosk.vm.reminders import due_reminder
 from kiosk.vm.summary import SummaryVM
 
@@ -54,10 +59,10 @@ def _no_wake() -> None:
     pass
 
 
-class KioskFlow:
+class KioskFlow(PatientWriting):
     def __init__(self, model: KioskModel, nav: Navigator, audio: Cues, *,
                  wake: Callable[[], None] = _no_wake,
-                 run_blocking: RunBlocking = in_executor) -> None:
+                 run_blocking: RunBlocking = in_executor, language: str | None = None) -> None:
         self.model = model
         self.nav = nav
         self.audio = audio
@@ -70,6 +75,10 @@ class KioskFlow:
         self.summary_vm: SummaryVM | None = None
         self.pin_flow: PinChangeVM | None = None  # choosing or changing the PIN
         self.pairing_vm: PairingVM | None = None
+        self.feedback_vm: FeedbackVM | None = None
+        self.compose_vm: ComposeVM | None = None
+        self.reminders_vm: ReminderTimesVM | None = None
+        self.notice = ("", "")  # (screen, line) an outcome shown on that screen
         self.reminder_notice = ""
         self.camera_message = ""
         self.camera_worker: Any = None
@@ -80,6 +89,9 @@ class KioskFlow:
         self._after_run = False
         self._last_reminder: datetime | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
+        lang = language or model.settings.language  # --lang, else the Settings choice
+        set_language(lang)
+        self.audio_language(lang)
 
     def now(self) -> float:
         return self.model.monotonic()
@@ -102,6 +114,8 @@ class KioskFlow:
         self._show(name, True)
 
     def _show(self, name: str, bar: bool) -> None:
+        if self.notice[0] != name:
+            self.notice = ("", "")  # an outcome line shows once, where it was meant for
         self.current = name
         self.nav.show(name, bar)
 
@@ -293,8 +307,8 @@ class KioskFlow:
 
     # --- one exercise ----------------------------------------------------------------------
     def start_exercise(self, ex: PlanExercise) -> None:
-        if self.model.red_flag_today():
-            self.go("today")
+        if self.model.red_flag_today() or not self.model.plan_state().usable:
+            self.go("today")  # Today says why (paused today, or the plan has ended)
             return
         run = self.model.start_exercise(ex)
         self._after_run = False
@@ -397,9 +411,10 @@ class KioskFlow:
         m = self.model
         plan, _demo = m.plan()
         today = m.today()
-        due = due_reminder(m.settings.reminder_times, plan.schedule.sessions_per_day,
-                           today.exercise_day, m.clock.now(), self._last_reminder,
-                           today.all_done)
+        times, _from_plan = effective_times(m.settings.reminder_times, plan.schedule.times,
+                                            plan.schedule.sessions_per_day)
+        due = due_reminder(times, len(times), today.exercise_day, m.clock.now(),
+                           self._last_reminder, today.all_done)
         if due is not None:
             self._last_reminder = m.clock.now()
             self.reminder_notice = REMINDER_TEXT

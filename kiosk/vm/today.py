@@ -8,10 +8,38 @@ from typing import Sequence
 
 from kiosk.adapters.history import SessionRow
 from kiosk.vm.quarantine import QUARANTINE, Quarantine
+from kiosk.i18n import _, fmt_date, ngettext
 from therapy.dates import is_sane
 from therapy.plan import Plan, PlanExercise
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanState:
+    """Whether the plan can be followed today: ``state`` is "current", "demo" (no clinic
+    plan ever came), "ended" or "not_started"; ``text`` what the patient reads."""
+
+    state: str
+    text: str
+
+    @property
+    def usable(self) -> bool:
+        return self.state in ("current", "demo")
+
+
+def plan_state(plan: Plan, demo: bool, now: datetime) -> PlanState:
+    if demo:
+        return PlanState("demo", _("Demo plan: your clinic has not sent a plan yet."))
+    if now >= plan.valid_until:
+        return PlanState("ended", _(
+            "Your exercise plan ended on {date}. Please contact your clinic for a new "
+            "plan.").format(date=fmt_date(plan.valid_until)))
+    if now < plan.valid_from:
+        return PlanState("not_started", _(
+            "Your exercise plan starts on {date}. Please contact your clinic if you "
+            "expected it sooner.").format(date=fmt_date(plan.valid_from)))
+    return PlanState("current", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +56,9 @@ class TodayItem:
     @property
     def progress_text(self) -> str:
         ex = self.exercise
-        return (f"{min(self.sets_done, ex.sets)} of {ex.sets} sets  ·  "
-                f"{self.reps_done} of {ex.sets * ex.reps} reps")
+        return _("{done} of {sets} sets  ·  {reps} of {total} reps").format(
+            done=min(self.sets_done, ex.sets), sets=ex.sets, reps=self.reps_done,
+            total=ex.sets * ex.reps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +67,7 @@ class TodayVM:
     streak_days: int
     exercise_day: bool
     demo_plan: bool
+    state: PlanState = PlanState("current", "")
 
     @property
     def next_item(self) -> TodayItem | None:
@@ -45,21 +75,26 @@ class TodayVM:
 
     @property
     def all_done(self) -> bool:
+        """Nothing left to do today (an ended plan has nothing to do: no reminder)."""
         return all(i.done for i in self.items)
 
     @property
     def headline(self) -> str:
+        if not self.state.usable:
+            return _("No exercises for now")
         if self.all_done:
-            return "All done for today. Well done!"
+            return _("All done for today. Well done!")
         if not self.exercise_day:
-            return "Rest day. You may still exercise if you feel like it."
+            return _("Rest day. You may still exercise if you feel like it.")
         left = sum(1 for i in self.items if not i.done)
-        return f"{left} exercise{'s' if left != 1 else ''} left today"
+        return ngettext("{n} exercise left today", "{n} exercises left today",
+                        left).format(n=left)
 
     @property
     def streak_text(self) -> str:
         d = self.streak_days
-        return f"{d}-day streak" if d else "Start your streak today"
+        return ngettext("{n}-day streak", "{n}-day streak", d).format(n=d) if d \
+            else _("Start your streak today")
 
 
 def showable(sessions: Sequence[SessionRow], q: Quarantine = QUARANTINE) -> list[SessionRow]:
@@ -74,7 +109,8 @@ def showable(sessions: Sequence[SessionRow], q: Quarantine = QUARANTINE) -> list
 
 
 def build_today(plan: Plan, sessions: Sequence[SessionRow], now: datetime,
-                demo_plan: bool = False, q: Quarantine = QUARANTINE) -> TodayVM:
+                demo_plan: bool = False, q: Quarantine = QUARANTINE,
+                state: PlanState | None = None) -> TodayVM:
     today = now.astimezone().date()
     sessions = showable(sessions, q)
     todays = [s for s in sessions if s.started_at.astimezone().date() == today]
@@ -88,8 +124,11 @@ def build_today(plan: Plan, sessions: Sequence[SessionRow], now: datetime,
         next_given = next_given or is_next
         items.append(TodayItem(ex, sets, reps, is_next))
     day = WEEKDAYS[today.weekday()]
+    state = state or plan_state(plan, demo_plan, now)
+    if not state.usable:
+        items = []  # an ended plan offers nothing (and never the demo plan)
     return TodayVM(tuple(items), streak(sessions, today),
-                   day in {str(d) for d in plan.schedule.days}, demo_plan)
+                   day in {str(d) for d in plan.schedule.days}, demo_plan, state)
 
 
 def streak(sessions: Sequence[SessionRow], today: date) -> int:

@@ -83,11 +83,26 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
         shown = " ".join(texts(app))
         assert f"of {2 * REPS}" in shown and "Pain before 2 / after 3" in shown
         await tap(app, "Done")
+        assert app.sm.current == "feedback"  # how did it go?
+        await tap(app, "Just right")
+        await tap(app, "I felt stiff")
+        await tap(app, "Write in my own words")
+        assert app.sm.current == "compose"
+        for key in ("O", "k"):  # a capital first, on the on-screen keyboard
+            await tap(app, key)
+        await tap(app, "Use")
+        assert app.sm.current == "feedback" and "“Ok”" in texts(app)
+        await tap(app, "Send to my therapist")
         assert app.sm.current == "today"
         assert any(t.startswith("✓") for t in texts(app))
         await tap(app, "Messages")
         await tap(app, "Thank you!")
         assert app.bar.badge.count == 0
+        await tap(app, "Write a message")
+        for key in ("H", "i"):
+            await tap(app, key)
+        await tap(app, "Send")
+        assert app.sm.current == "messages" and "Sent to your therapist." in texts(app)
         await tap(app, "Settings")  # behind the installer code
         assert app.sm.current == "lock" and "installer code" in " ".join(texts(app))
         await enter(app, TEST_PIN)  # the patient's PIN does not open Settings
@@ -121,13 +136,16 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
     ids = model.store.record_ids()
     assert row.id in ids
     replies = [m for m in model.store.messages() if m.direction == Direction.TO_THERAPIST]
-    assert [m.text for m in replies] == ["Thank you!"]
-    # offline: session bundle + 2 pain observations + intake + reply all wait to be sent,
+    assert [m.text for m in replies] == ["Thank you!", "Hi"]
+    (feedback,) = model.store._query("SELECT session_id, rating, text FROM feedback")
+    assert feedback == (row.id, 3, "Effort: Just right. I felt stiff. Ok")
+    # offline: session bundle + 2 pain observations + intake + feedback + 2 messages all
+    # wait to be sent,
     # and the day's security events (therapy/audit.py) as AuditEvents beside them
     audit = [(str(a.kind), str(a.outcome)) for a in model.store.audit_records()]
     assert audit == [("pin_failed", "failure"), ("unlocked", "success"),
                      ("code_failed", "failure"), ("code_accepted", "success"),
                      ("settings_changed", "success"), ("locked", "success"),
                      ("unlocked", "success"), ("locked", "success")]
-    assert model.store.outbox_count() == 5 + len(audit)
+    assert model.store.outbox_count() == 7 + len(audit)
     model.close()
