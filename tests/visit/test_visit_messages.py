@@ -147,3 +147,12 @@ def test_offer_without_key_or_oversize_refused() -> None:
 def test_visit_module_is_pure(modules_loaded_by) -> None:  # type: ignore[no-untyped-def]
     loaded = modules_loaded_by("mqtt.visit")
     assert not {"paho", "sqlite3", "aiortc", "kivy", "av"} & {m.split(".")[0] for m in loaded}
+
+
+def test_view_model_hub_and_mark_load_no_ui_media_or_io_library(  # type: ignore[no-untyped-def]
+        modules_loaded_by) -> None:
+    """The visit view-model is Kivy-free, aiortc loads only when a call is made, the frame
+    hub and the supervised mark need neither a broker nor SQLite."""
+    loaded = modules_loaded_by("kiosk.vm.visit", "sensors.camera.hub", "therapy.supervised")
+    heavy = {"kivy", "aiortc", "av", "paho", "sqlite3", "cv2", "mediapipe"}
+    assert not heavy & {m.split(".")[0] for m in loaded}
