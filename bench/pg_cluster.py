@@ -50,12 +50,13 @@ class PgCluster:
         self._as: list[str] = []
 
     def _run(self, *cmd: str) -> None:
-        out = subprocess.run([*self._as, *cmd], capture_output=True, text=True, timeout=120)
+        out = subprocess.run([*self._as, *cmd], capture_output=True, text=True, timeout=120,
+                             check=False)
         if out.returncode != 0:
             raise RuntimeError(f"{Path(cmd[0]).name} failed ({out.returncode}): "
                                f"{(out.stderr or out.stdout).strip()[-800:]}")
 
-    def start(self) -> "PgCluster":
+    def start(self) -> PgCluster:
         initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
         self.dir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:  # initdb/postgres refuse root: run as postgres in its own dir
@@ -88,4 +89,4 @@ class PgCluster:
     def stop(self) -> None:
         if self.data.exists():
             subprocess.run([*self._as, _bin("pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                            "-w", "stop"], capture_output=True, timeout=60)
+                            "-w", "stop"], capture_output=True, timeout=60, check=False)

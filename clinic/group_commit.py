@@ -83,7 +83,7 @@ class GroupCommitter(Generic[T]):
     def _run_batch(self, batch: list[T]) -> None:
         try:
             results = self._commit(batch)
-        except Exception as exc:  # supervised boundary: counted by failed(), thread goes on
+        except Exception as exc:  # noqa: BLE001  supervised boundary: counted by failed()
             log.error("committing %d ingested records failed: %s", len(batch), exc)
             self._failed(batch, exc)
             return
@@ -92,5 +92,5 @@ class GroupCommitter(Generic[T]):
         self.largest = max(self.largest, len(batch))
         try:
             self._done(batch, results)
-        except Exception:  # supervised boundary: the records are stored; receipts may not
+        except Exception:  # supervised boundary: the records are stored, receipts may not
             log.exception("after committing %d records", len(batch))

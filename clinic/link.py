@@ -13,26 +13,42 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from collections.abc import Sequence
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
-from mqtt.client import RECONNECT_MAX_S, connect, make_client
 from clinic.group_commit import GroupCommitter
+from clinic.receipts import ReceiptBatcher
 from clinic.store import ClinicStore, Prepared, prepare
+from mqtt.client import RECONNECT_MAX_S, connect, make_client
 from mqtt.config import BrokerConfig
+from mqtt.delivery import RECORD_ID_PROPERTY, valid_record_id
 from mqtt.errors import BrokerRefused, LinkError
 from mqtt.guard import CallbackGuard, install
-from mqtt.inbound import (CLINIC_RULES, RECORD_MAX_BYTES, InboundRejected, InboundStats,
-                          Reject, accept, safe_prefix, should_log)
-from mqtt.delivery import RECORD_ID_PROPERTY, valid_record_id
-from clinic.receipts import ReceiptBatcher
-from mqtt.topics import (INGEST_LEAVES, Leaf, Topics, ingest_filters, ingest_group, parse_topic,
-                         valid_id, watch_filters)
+from mqtt.inbound import (
+    CLINIC_RULES,
+    RECORD_MAX_BYTES,
+    InboundRejected,
+    InboundStats,
+    Reject,
+    accept,
+    safe_prefix,
+    should_log,
+)
+from mqtt.topics import (
+    INGEST_LEAVES,
+    Leaf,
+    Topics,
+    ingest_filters,
+    ingest_group,
+    parse_topic,
+    valid_id,
+    watch_filters,
+)
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 7 * 24 * 3600
@@ -149,7 +165,7 @@ class ClinicWatcher:
         _, device, leaf = parsed
         if leaf in (Leaf.PLAN, Leaf.MESSAGES_IN, Leaf.ACK):
             return  # what the clinic itself publishes (not subscribed; a wider filter)
-        payload: bytes = msg.payload
+        payload = bytes(msg.payload)
         try:
             if not valid_id(device):
                 raise InboundRejected(Reject.UNKNOWN_TOPIC, "device id is not 1-64 of A-Z a-z "

@@ -36,7 +36,7 @@ class Listen:
     port: int
 
     @classmethod
-    def parse(cls, text: str) -> "Listen":
+    def parse(cls, text: str) -> Listen:
         host, sep, port = text.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ListenError(f"--listen {text!r}: use HOST:PORT, e.g. 127.0.0.1:8080 "

@@ -20,12 +20,22 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import (Connection, Engine, Table, TextClause, create_engine, event, func,
-                        select, text, update)
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    TextClause,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -55,7 +65,7 @@ class SessionRow:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def database_url(db: str | None, data_dir: str | Path) -> str:
@@ -122,7 +132,7 @@ class ClinicStore:
         self.path: Path | None = None
         try:
             if url is None or url.startswith("sqlite:///"):
-                self.path = Path(path if url is None else url[len("sqlite:///"):])
+                self.path = Path(url[len("sqlite:///"):] if url else str(path))
                 self.where = str(self.path)
                 self.engine = _sqlite_engine(self.path)
             else:

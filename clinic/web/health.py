@@ -8,7 +8,8 @@ ingest (tests, a web-only process) answers ``ok`` with ``"ingest": null``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 

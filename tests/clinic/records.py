@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from therapy import fhir
 from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def session_record(start: datetime = START, roms: tuple[float, ...] = (50.0, 52.0)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-import clinic.schema
 from clinic.errors import SchemaTooNew
 from clinic.migrations import MIGRATIONS
 from clinic.store import ClinicStore, database_url, open_store

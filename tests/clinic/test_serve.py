@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from link_helpers import device_config, wait_for
+from link_helpers import device_config
 from rehab_broker import Broker
 from serve_world import ServeProcess
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from records import START, session_resources
+from sqlalchemy.exc import IntegrityError
 
 from clinic.errors import StoreError
 from clinic.store import ClinicStore, open_store
