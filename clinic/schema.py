@@ -16,8 +16,7 @@ they are.
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, Float, Index, Integer, MetaData, PrimaryKeyConstraint, Table,
-                        Text)
+from sqlalchemy import Column, Float, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text
 
 metadata = MetaData()
 
