@@ -5,10 +5,13 @@
    transaction per record, what a lone record costs) and ``add_prepared`` in groups of
    256 (what ingest does under load: clinic/group_commit.py, the payload text stored as
    it came). Target >= 2,000/s SQLite. Each record is a real session Bundle of 10 reps.
-2. **End to end**: records from 20 devices' outboxes (real session Bundles, 10 reps,
+2. **Ingest alone**: another process publishes the records (QoS 1, record ids, no
+   outbox) through a loopback Mosquitto; a ClinicWatcher stores them (FHIR validation off,
+   and a row with it on); time until every record is stored.
+3. **End to end**: records from 20 devices' outboxes (real session Bundles, 10 reps,
    ~7 kB) through a loopback Mosquitto to a ClinicWatcher (FHIR validation off) into the
    store, until every outbox is empty (each record committed and its receipt back).
-3. **Pages** (the web application's latency, bench/clinic_pages.py): p50/p95 of the
+4. **Pages** (the web application's latency, bench/clinic_pages.py): p50/p95 of the
    caseload and a patient page; rows appended to the same table.
 
 Needs Debian ``mosquitto`` and ``postgresql`` (``make test`` installs both).
@@ -17,6 +20,7 @@ Needs Debian ``mosquitto`` and ``postgresql`` (``make test`` installs both).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -125,6 +129,80 @@ def e2e_row(backend: str, db: str | None, workdir: Path, n: int) -> Row:
                seconds, note)
 
 
+def publish_records(port: int, n: int) -> None:
+    """A kiosk fleet without outboxes (run in its own process): ``n`` session Bundles on
+    ``DEVICES`` devices' records leaves, QoS 1 with their record ids, as fast as the
+    broker takes them."""
+    import threading
+
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    from mqtt.delivery import RECORD_ID_PROPERTY
+
+    done = threading.Semaphore(0)
+    c = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    c.max_inflight_messages_set(200)
+    c.on_publish = lambda *_a: done.release()
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    for i, it in enumerate(items(n)):
+        props = Properties(PacketTypes.PUBLISH)
+        props.UserProperty = (RECORD_ID_PROPERTY, it.record_id)
+        c.publish(f"rehab/v1/bench/dev-{i % DEVICES:02d}/records", it.payload, qos=1,
+                  properties=props)
+    for _ in range(n):
+        done.acquire(timeout=120)
+    c.disconnect()
+    c.loop_stop()
+
+
+def ingest_row(backend: str, db: str | None, workdir: Path, n: int, validate: bool) -> Row:
+    """The clinic alone: records published by another process, until all are stored."""
+    import subprocess
+
+    from clinic.link import ClinicWatcher, fhir_validator
+    from clinic.store import open_store
+    from mqtt.config import load_config
+
+    port = _port()
+    tag = f"ingest-{backend}-{validate}"
+    (workdir / tag).mkdir(parents=True)
+    broker = start_broker(workdir / tag, port)
+    store = open_store(workdir / tag, db)
+    cfg = load_config(workdir / tag, broker=f"mqtt://127.0.0.1:{port}", clinic="bench",
+                      require_device=False)
+    watcher = ClinicWatcher(cfg.broker, "bench", store,
+                            validate=fhir_validator if validate else None)
+    try:
+        if validate:
+            fhir_validator(json.loads(items(1)[0].payload))  # import fhir.resources first
+        watcher.start()
+        if not watcher.connected.wait(10):
+            raise SystemExit("the bench's clinic watcher did not connect")
+        time.sleep(0.2)  # SUBACK
+        t0 = time.perf_counter()
+        pub = subprocess.Popen([sys.executable, "-m", "bench.clinic", "--publish", str(port),
+                                str(n)])
+        deadline = time.monotonic() + 600
+        while store.count_resources() < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seconds = time.perf_counter() - t0
+        stored = store.count_resources()
+        pub.wait(60)
+    finally:
+        watcher.stop()
+        store.close()
+        broker.terminate()
+        broker.wait()
+    gc = watcher.committer
+    note = ((f"{gc.batches} commits, largest {gc.largest}" if stored == n
+             else f"ONLY {stored} STORED") + (", FHIR validation on" if validate else ""))
+    return Row("ingest alone (publisher in another process)", backend, n, seconds, note)
+
+
 def page_rows() -> list[Row]:
     """The web application's page latency (bench/clinic_pages.py), as rows of this table."""
     try:
@@ -151,7 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=4000, help="per measurement")
     ap.add_argument("--no-pages", action="store_true", help="skip the page latency rows")
+    ap.add_argument("--publish", nargs=2, type=int, metavar=("PORT", "N"),
+                    help=argparse.SUPPRESS)  # the publisher process of ingest_row
     args = ap.parse_args(argv)
+    if args.publish:
+        publish_records(*args.publish)
+        return 0
     if not Path(MOSQUITTO).exists():
         print("mosquitto not installed: apt-get install -y mosquitto", file=sys.stderr)
         return 1
@@ -168,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
                 ("SQLite", lambda: None), ("PostgreSQL", pg.create_database)]
             for name, db in backends:
                 rows += store_rows(name, db(), work, args.records)
+                rows.append(ingest_row(name, db(), work, args.records, validate=False))
                 rows.append(e2e_row(name, db(), work, args.records))
+            rows.append(ingest_row("SQLite", None, work, args.records // 4, validate=True))
         finally:
             pg.stop()
     if not args.no_pages:
