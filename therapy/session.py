@@ -17,8 +17,9 @@ session incomplete. A new analyzer (``analyzer_factory``) is made for each set.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from enum import StrEnum
-from typing import Any, AsyncIterator
+from typing import Any
 
 from motion.types import Rep
 from sensors.source import SampleSource
@@ -26,8 +27,17 @@ from sensors.types import ImuChunk
 from therapy.errors import TherapyError
 from therapy.params import plan_item_params
 from therapy.plan import PlanExercise
-from therapy.ports import (AnalyzerFactory, Clock, Encoder, EventKind, RecordSink,
-                           SessionEvent, SessionListener, SystemClock, set_analyzer_factory)
+from therapy.ports import (
+    AnalyzerFactory,
+    Clock,
+    Encoder,
+    EventKind,
+    RecordSink,
+    SessionEvent,
+    SessionListener,
+    SystemClock,
+    set_analyzer_factory,
+)
 from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
 
 log = logging.getLogger(__name__)

@@ -32,8 +32,7 @@ from typing import Any
 
 from therapy.errors import TherapyError
 from therapy.plan import PlanExercise, Side
-from therapy.source_spec import (SOURCE_FORMS, SourceKind, SourceSpec, SourceSpecError,
-                                 parse_source)
+from therapy.source_spec import SOURCE_FORMS, SourceKind, SourceSpec, SourceSpecError, parse_source
 
 __all__ = ["SOURCE_FORMS", "Placement", "SessionSources", "SourceKind", "SourceOptions",
            "SourceSpec", "SourceSpecError", "SourceUnavailable", "open_sources",

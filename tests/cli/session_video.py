@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "camera"))
-from camera_synth import H, W, knee_extension_flex, seated_frame  # noqa: E402
+from camera_synth import H, W, knee_extension_flex, seated_frame
 
-from sensors.camera.capture import write_video  # noqa: E402
-from sensors.camera.landmarks import Landmark as L  # noqa: E402
-from sensors.camera.landmarks import PoseFrame  # noqa: E402
+from sensors.camera.capture import write_video
+from sensors.camera.landmarks import Landmark as L
+from sensors.camera.landmarks import PoseFrame
 
 SKIN, SHIRT, PANTS, SHOE, HAIR = (150, 180, 220), (160, 90, 40), (60, 60, 60), (30, 30, 30), \
     (40, 30, 20)

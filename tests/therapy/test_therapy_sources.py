@@ -10,8 +10,14 @@ from sensors.ble.ports import Wearable, WearableKind
 from sensors.types import BodySegment
 from therapy.devices import WearableRegistry
 from therapy.plan import exercise_from_catalogue
-from therapy.sources import (SourceKind, SourceSpec, SourceSpecError, parse_source,
-                             pick_source, segments_for)
+from therapy.sources import (
+    SourceKind,
+    SourceSpec,
+    SourceSpecError,
+    parse_source,
+    pick_source,
+    segments_for,
+)
 from therapy.store import TherapyStore
 
 K = SourceKind
