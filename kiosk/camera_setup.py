@@ -21,6 +21,7 @@ from kivy.uix.image import Image
 from kivy.uix.screenmanager import Screen
 
 from kiosk.camera_setup_vm import CameraSetupVM, SetupView
+from kiosk.i18n import N_, _
 from kiosk.ui import theme as T
 from kiosk.ui.widgets import BigButton, Txt, paint_bg
 from sensors.camera.worker import CameraResult
@@ -35,11 +36,11 @@ class CameraSetupScreen(Screen):
     """``latest``: the newest camera result or None; ``clock``: seconds (monotonic);
     ``on_start``: called when the patient presses Start (enabled only when ready)."""
 
-    title = "Camera set-up"  # what the kiosk's top bar shows
+    title = N_("Camera set-up")  # what the kiosk's top bar shows (translated there)
 
     def __init__(self, vm: CameraSetupVM, latest: Callable[[], CameraResult | None],
                  clock: Callable[[], float], on_start: Callable[[], None],
-                 on_back: Callable[[], None] | None = None, *, start_text: str = "Start",
+                 on_back: Callable[[], None] | None = None, *, start_text: str = N_("Start"),
                  **kw: Any) -> None:
         kw.setdefault("name", "camera_setup")
         super().__init__(**kw)
@@ -57,10 +58,10 @@ class CameraSetupScreen(Screen):
         box = BoxLayout(orientation="horizontal", padding=dp(10), spacing=dp(12))
         self.preview = Image(fit_mode="contain", size_hint_x=0.62)
         side = BoxLayout(orientation="vertical", spacing=dp(10), size_hint_x=0.38)
-        self.message = Txt("Starting the camera…", 24, T.TEXT, bold=True, fill=True)
-        self.back_button = BigButton("Back", on_back, T.GREY, size=22, height=76,
+        self.message = Txt(_("Starting the camera…"), 24, T.TEXT, bold=True, fill=True)
+        self.back_button = BigButton(_("Back"), on_back, T.GREY, size=22, height=76,
                                      text_colour=T.TEXT)
-        self.start_button = BigButton(start_text, self._start, T.GREY, size=22, height=76,
+        self.start_button = BigButton(_(start_text), self._start, T.GREY, size=22, height=76,
                                       text_colour=T.MUTED, disabled=True,
                                       background_disabled_normal="",
                                       disabled_color=T.MUTED)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exercises import CATALOGUE, Plane
+from kiosk.i18n import N_, _
 from sensors.camera.angles import JOINTS, MIN_VISIBILITY, CameraJoint
 from sensors.camera.framing import FramingCheck, FramingProblem, View, check_framing
 from sensors.camera.landmarks import SKELETON, PoseFrame
@@ -20,14 +21,14 @@ READY_AFTER_S = 1.0
 VIEW_OF_PLANE: dict[Plane, View] = {Plane.SAGITTAL: View.SIDE_ON, Plane.FRONTAL: View.FACING}
 
 MESSAGES: dict[FramingProblem, str] = {
-    FramingProblem.NO_PERSON: "Step into the picture so the camera can see you.",
-    FramingProblem.NOT_IN_FRAME: "Move back a little: your whole body must be in the picture.",
-    FramingProblem.NOT_SIDE_ON: "Turn sideways so the camera sees your {side} side.",
-    FramingProblem.NOT_FACING: "Turn to face the camera.",
-    FramingProblem.TOO_FAR: "Come a little closer to the camera.",
+    FramingProblem.NO_PERSON: N_("Step into the picture so the camera can see you."),
+    FramingProblem.NOT_IN_FRAME: N_("Move back a little: your whole body must be in the picture."),
+    FramingProblem.NOT_SIDE_ON: N_("Turn sideways so the camera sees your {side} side."),
+    FramingProblem.NOT_FACING: N_("Turn to face the camera."),
+    FramingProblem.TOO_FAR: N_("Come a little closer to the camera."),
 }
-HOLD_STILL = "Good. Stay like this…"
-READY = "Ready. Press Start."
+HOLD_STILL = N_("Good. Stay like this…")
+READY = N_("Ready. Press Start.")
 
 
 def view_for(exercise_id: str | None) -> View:
@@ -66,8 +67,8 @@ class CameraSetupVM:
         self.ready_after_s = ready_after_s
         self.ready_message = ready_message
         self._ok_since: float | None = None
-        side = "right" if "RIGHT" in joint.name else "left"
-        self._messages = {k: v.format(side=side) for k, v in MESSAGES.items()}
+        side = _("right") if "RIGHT" in joint.name else _("left")
+        self._messages = {k: _(v).format(side=side) for k, v in MESSAGES.items()}
 
     def update(self, t_s: float, frame: PoseFrame | None) -> SetupView:
         check = check_framing(frame, self.joint, self.view)
@@ -80,7 +81,7 @@ class CameraSetupVM:
         progress = min(1.0, waited / self.ready_after_s) if self.ready_after_s > 0 else 1.0
         ready = check.ok and progress >= 1.0
         if check.ok:
-            message = self.ready_message if ready else HOLD_STILL
+            message = _(self.ready_message) if ready else _(HOLD_STILL)
         else:
             message = self._messages[check.problems[0]]
         return SetupView(message, ready, check.ok, progress, bones(frame, self.joint), check)

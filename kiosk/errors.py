@@ -3,8 +3,12 @@ namespace package under pytest, so nothing may rely on ``kiosk/__init__.py`` con
 
 # What the patient reads when the device cannot store their data (disk full, damaged
 # database): nothing technical, one thing to do. The cause goes to the log and `rehab doctor`.
-STORAGE_PROBLEM_TEXT = ("Storage problem: your answers could not be saved. "
-                        "Please call the clinic.")
+def N_(text: str) -> str:  # marks text for the catalogue (kiosk.i18n imports this module)
+    return text
+
+
+STORAGE_PROBLEM_TEXT = N_("Storage problem: your answers could not be saved. "
+                          "Please call the clinic.")  # translated where shown (kiosk.i18n)
 
 
 class KioskError(Exception):

@@ -79,6 +79,13 @@ def fmt_day(t: datetime) -> str:
     return format_date(t.astimezone().date(), "EEE d MMM", locale=_language)
 
 
+def fmt_long_day(t: datetime) -> str:
+    """The lock screen's date: 'Sunday 29 November' / 'domingo 29 noviembre'."""
+    from babel.dates import format_date
+
+    return format_date(t.astimezone().date(), "EEEE d MMMM", locale=_language)
+
+
 def fmt_date(t: datetime) -> str:
     """A date in full words: '3 March 2026' / '3 de marzo de 2026'."""
     from babel.dates import format_date

@@ -33,6 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kiosk.errors import KioskError
+from kiosk.i18n import _
 from therapy.private_files import write_private
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def pin_problem(pin: str) -> str:
     """Why ``pin`` cannot be a PIN ("" when it can): 4-8 digits, not easy to guess."""
     lo, hi = PIN_LEN
     if not (pin.isascii() and pin.isdigit() and lo <= len(pin) <= hi):
-        return f"A PIN is {lo} to {hi} digits"
+        return _("A PIN is {lo} to {hi} digits").format(lo=lo, hi=hi)
     return _guessable(pin)
 
 
@@ -107,7 +108,7 @@ def code_problem(code: str) -> str:
 def _guessable(digits: str) -> str:
     steps = {(int(b) - int(a)) % 10 for a, b in zip(digits, digits[1:])}
     if len(steps) == 1 and steps <= {0, 1, 9}:
-        return "Too easy to guess (like 1111 or 1234): choose other digits"
+        return _("Too easy to guess (like 1111 or 1234): choose other digits")
     return ""
 
 

@@ -1,4 +1,4 @@
-"""``python -m kiosk.shots_main OUT WxH SPEED``: one screenshot walk at one window size,
+"""``python -m kiosk.shots_main OUT WxH SPEED [LANG]``: one screenshot walk at one window size,
 on a throw-away demo data dir, offscreen. Started by ``rehab kiosk --screenshots``."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     out, size_text, speed = Path(argv[0]), argv[1], float(argv[2])
+    lang = argv[3] if len(argv) > 3 else "en"
     w, h = (int(v) for v in size_text.split("x"))
     from kiosk.headless import prepare_env
 
@@ -30,7 +31,7 @@ def main(argv: list[str]) -> int:
         model = KioskModel(Path(tmp) / "data", sources=SimSourceFactory(speed),
                            camera=demo_camera)
         seed(model.store, model.plan()[0], model.clock.now())
-        app = KioskApp(model, audio=AudioCues(enabled=False))
+        app = KioskApp(model, audio=AudioCues(enabled=False), language=lang)
         try:
             files = asyncio.run(run_with_screenshots(app, out))
         finally:

@@ -32,8 +32,9 @@ def beep_wav(freq_hz: float = 880.0, dur_s: float = 0.18, volume: float = 0.8,
 
 
 class AudioCues:
-    def __init__(self, enabled: bool = True, volume: float = 0.8) -> None:
+    def __init__(self, enabled: bool = True, volume: float = 0.8, lang: str = "en") -> None:
         self.enabled, self.volume = enabled, volume
+        self.lang = lang  # espeak-ng voice: the kiosk's language (kiosk.i18n)
         self.espeak = shutil.which("espeak-ng")
         self.aplay = shutil.which("aplay")
         self._proc: asyncio.subprocess.Process | None = None
@@ -41,6 +42,17 @@ class AudioCues:
 
     def configure(self, enabled: bool, volume: float) -> None:
         self.enabled, self.volume = enabled, volume
+
+    def set_language(self, lang: str) -> None:
+        """Speak cues in ``lang`` ("en", "es") from now on."""
+        self.lang = lang
+
+    def argv(self, text: str) -> list[str]:
+        """espeak-ng's command line: the language's voice; the text after ``--`` so a
+        cue is never read as an option."""
+        assert self.espeak is not None
+        return [self.espeak, "-v", self.lang, "-a", str(int(self.volume * 150)), "-s", "150",
+                "--", text]
 
     @property
     def mode(self) -> str:
@@ -67,7 +79,7 @@ class AudioCues:
         try:
             if text is not None and self.espeak:
                 self._proc = await asyncio.create_subprocess_exec(
-                    self.espeak, "-a", str(int(self.volume * 150)), "-s", "150", text,
+                    *self.argv(text),
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             elif self.aplay:
                 self._proc = await asyncio.create_subprocess_exec(

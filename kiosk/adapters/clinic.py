@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.i18n import _
 from therapy.ports import FhirEncoder, SessionEvent
 from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,
                              new_id)
@@ -68,7 +69,7 @@ class OfflineClinic:
         pass
 
     def status_text(self) -> str:
-        return "No clinic connected (working offline)"
+        return _("No clinic connected (working offline)")
 
     def close(self) -> None:
         pass
@@ -107,9 +108,9 @@ class LinkClinic:
         key = self.link.downlink.key_error  # a bad clinic_public_key: plans are refused
         key_note = f" · {key}" if key else ""
         if self.link.connected.is_set():
-            return f"Clinic connected{key_note}"
+            return _("Clinic connected") + key_note
         err = f" ({self.link.last_error})" if self.link.last_error else ""
-        return f"Clinic not reachable{err}{key_note}"
+        return _("Clinic not reachable") + err + key_note
 
     def close(self) -> None:
         self.link.stop()

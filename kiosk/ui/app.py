@@ -21,6 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.adapters.audio import AudioCues
+from kiosk.i18n import N_, _
 from kiosk.model import KioskModel
 from kiosk.notify import sd_notify, watchdog_interval_s
 from kiosk.ui import theme as T
@@ -45,11 +46,13 @@ SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
 class KioskApp(App):
     title = "rehab kiosk"
 
-    def __init__(self, model: KioskModel, audio: AudioCues | None = None, **kw: Any) -> None:
+    def __init__(self, model: KioskModel, audio: AudioCues | None = None,
+                 language: str | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.model = model
         self.audio = audio or AudioCues(model.settings.audio, model.settings.volume)
-        self.flow = KioskFlow(model, self, self.audio, wake=wake_screen)
+        # --lang for this run, else the Settings choice (the flow sets it and the voice)
+        self.flow = KioskFlow(model, self, self.audio, wake=wake_screen, language=language)
         self.first_frame = asyncio.Event()
         self._events: list[Any] = []
 
@@ -107,7 +110,7 @@ class KioskApp(App):
 
     def status(self) -> None:
         m = self.model
-        self.bar.update(self.screens[self.sm.current].title, m.unread())
+        self.bar.update(_(self.screens[self.sm.current].title), m.unread())
         self.strip.update(m.outbox_waiting(), m.clinic.status_text(), m.sources.demo)
 
     def rebuild(self) -> None:
@@ -119,7 +122,7 @@ class KioskApp(App):
 
         screen = CameraSetupScreen(vm, worker.latest, self.model.monotonic,
                                    on_start=self.flow.close_camera_setup,
-                                   on_back=self.flow.close_camera_setup, start_text="Done",
+                                   on_back=self.flow.close_camera_setup, start_text=N_("Done"),
                                    name=CAMERA_SCREEN)
         self.screens[CAMERA_SCREEN] = screen
         self.sm.add_widget(screen)

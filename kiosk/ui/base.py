@@ -10,6 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import Screen
 
+from kiosk.i18n import _, ngettext
 from kiosk.ui import theme as T
 from kiosk.ui.widgets import Badge, BigButton, Txt, paint_bg
 
@@ -52,17 +53,17 @@ class TopBar(BoxLayout):
         self.title = Txt("", 22, T.WHITE, bold=True, fill=True, shorten=True,
                          shorten_from="right", size_hint_x=1.3)
         self.add_widget(self.title)
-        for label, name in (("Today", "today"), ("Progress", "progress")):
+        for label, name in ((_("Today"), "today"), (_("Progress"), "progress")):
             self.add_widget(self._btn(label, name))
         msg = FloatLayout(size_hint_x=1.1)
-        self.msg_btn = self._btn("Messages", "messages")
+        self.msg_btn = self._btn(_("Messages"), "messages")
         self.msg_btn.pos_hint, self.msg_btn.size_hint = {"x": 0, "y": 0}, (1, 1)
         self.badge = Badge(pos_hint={"right": 1.0, "top": 1.0})
         msg.add_widget(self.msg_btn)
         msg.add_widget(self.badge)
         self.add_widget(msg)
-        self.add_widget(self._btn("Settings", "settings"))
-        self.add_widget(BigButton("Lock", flow.lock_now, T.DANGER, size=17, height=52,
+        self.add_widget(self._btn(_("Settings"), "settings"))
+        self.add_widget(BigButton(_("Lock"), flow.lock_now, T.DANGER, size=17, height=52,
                                   size_hint_x=0.7))
 
     def _btn(self, label: str, name: str) -> BigButton:
@@ -96,9 +97,10 @@ class StatusStrip(BoxLayout):
         self._demo_bg.size = (self.demo.width, self.demo.height - dp(6))
 
     def update(self, waiting: int, clinic: str, demo: bool) -> None:
-        send = (f"{waiting} record{'s' if waiting != 1 else ''} waiting for the clinic"
-                if waiting else "all records at the clinic")  # confirmed by its receipt
+        send = (ngettext("{n} record waiting for the clinic",
+                         "{n} records waiting for the clinic", waiting).format(n=waiting)
+                if waiting else _("all records at the clinic"))  # confirmed by its receipt
         self.text.text = f"{clinic}  ·  {send}"
-        self.demo.text = "DEMO SENSORS (simulated)" if demo else ""
+        self.demo.text = _("DEMO SENSORS (simulated)") if demo else ""
         self.demo.width = dp(220) if demo else 0
         self._demo_col.a = 1 if demo else 0

@@ -10,17 +10,21 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
+from kiosk.i18n import N_, _, fmt_number
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import BigButton, Card, Gauge, MovementAnim, Txt
+from kiosk.vm.live import GOOD_REP
 from kiosk.vm.pain import QUICK_NOTES, PainStage
+
+SIDES = {"right": N_("right"), "left": N_("left"), "both": N_("both"), "none": N_("none")}
 
 if TYPE_CHECKING:
     from kiosk.vm.flow import KioskFlow
 
 
 class PainScreen(KioskScreen):
-    title = "Pain"
+    title = N_("Pain")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -29,10 +33,10 @@ class PainScreen(KioskScreen):
 
     def refresh(self) -> None:
         vm, b = self.flow.pain_vm, self.box
-        self.title = "Pain before" if vm.stage == PainStage.BEFORE else "Pain after"
+        self.title = _("Pain before") if vm.stage == PainStage.BEFORE else _("Pain after")
         b.clear_widgets()
         b.add_widget(Txt(vm.question, 28, bold=True, fixed_h=dp(48)))
-        b.add_widget(Txt("0 = no pain      10 = worst pain imaginable", 19, T.MUTED,
+        b.add_widget(Txt(_("0 = no pain      10 = worst pain imaginable"), 19, T.MUTED,
                          fixed_h=dp(30)))
         row = GridLayout(cols=11, spacing=dp(5), size_hint_y=None, height=T.touch_h(84))
         for r in range(11):
@@ -45,26 +49,27 @@ class PainScreen(KioskScreen):
         b.add_widget(row)
         if vm.flagged:
             c = Card(T.DANGER_LIGHT, size_hint_y=None, height=dp(118))
-            c.add_widget(Txt("Please stop", 24, T.DANGER, bold=True, fill=True))
+            c.add_widget(Txt(_("Please stop"), 24, T.DANGER, bold=True, fill=True))
             c.add_widget(Txt(vm.advice, 19, fill=True))
             b.add_widget(c)
         else:
-            b.add_widget(Txt("Add a note if you like (optional):", 18, T.MUTED, fixed_h=dp(28)))
+            b.add_widget(Txt(_("Add a note if you like (optional):"), 18, T.MUTED,
+                             fixed_h=dp(28)))
             notes = GridLayout(cols=len(QUICK_NOTES), spacing=dp(6), size_hint_y=None,
                                height=T.touch_h(60))
             for n in QUICK_NOTES:
                 on = n in vm.notes
-                notes.add_widget(BigButton(n, lambda n=n: self.note(n),
+                notes.add_widget(BigButton(_(n), lambda n=n: self.note(n),
                                            T.PRIMARY if on else T.GREY, size=18, size_hint_y=1,
                                            text_colour=T.WHITE if on else T.TEXT))
             b.add_widget(notes)
         b.add_widget(BoxLayout())  # spacer
         nav = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(10))
         if vm.flagged and vm.stage == PainStage.BEFORE:
-            nav.add_widget(BigButton("Back to Today", self.flow.pain_stop, T.DANGER))
+            nav.add_widget(BigButton(_("Back to Today"), self.flow.pain_stop, T.DANGER))
         else:
             ok = vm.rating is not None
-            nav.add_widget(BigButton("Continue" if ok else "Choose a number",
+            nav.add_widget(BigButton(_("Continue") if ok else _("Choose a number"),
                                      self.flow.pain_done if ok else None,
                                      T.GOOD if ok else T.GREY,
                                      text_colour=T.WHITE if ok else T.MUTED))
@@ -80,7 +85,7 @@ class PainScreen(KioskScreen):
 
 
 class InstructionScreen(KioskScreen):
-    title = "How to do it"
+    title = N_("How to do it")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -99,17 +104,20 @@ class InstructionScreen(KioskScreen):
         how = Txt(ex.instructions, 22, fill=True)
         how.valign = "top"  # read from the top, under the name
         left.add_widget(how)
-        hold = f", hold {ex.hold_s:g} s at the top" if ex.hold_s else ""
-        left.add_widget(Txt(run.error or f"{ex.sets} sets of {ex.reps}{hold}. "
-                            f"Side: {ex.side}.", 20, T.DANGER if run.error else T.MUTED,
-                            fixed_h=dp(56)))
-        left.add_widget(BigButton(f"Start set {run.ctl.set_no + 1}", self.flow.begin_set,
+        how_many = _("{sets} sets of {reps}").format(sets=ex.sets, reps=ex.reps)
+        if ex.hold_s:
+            how_many += _(", hold {s} s at the top").format(s=fmt_number(ex.hold_s, 0))
+        side = _(SIDES.get(str(ex.side), str(ex.side)))
+        left.add_widget(Txt(_(run.error) or _("{how}. Side: {side}.").format(
+            how=how_many, side=side), 20, T.DANGER if run.error else T.MUTED, fixed_h=dp(56)))
+        left.add_widget(BigButton(_("Start set {n}").format(n=run.ctl.set_no + 1),
+                                  self.flow.begin_set,
                                   T.GOOD, size=28, height=84))
         row.add_widget(left)
         card = Card(size_hint_x=0.8)
         self.anim = MovementAnim(ex.target_rom_deg, ex.up_s, ex.hold_s, ex.down_s)
         card.add_widget(self.anim)
-        card.add_widget(Txt("Move like the blue line, up to the green one.", 17, T.MUTED,
+        card.add_widget(Txt(_("Move like the blue line, up to the green one."), 17, T.MUTED,
                             halign="center", fixed_h=dp(48)))
         row.add_widget(card)
         self.add_widget(row)
@@ -123,7 +131,7 @@ class InstructionScreen(KioskScreen):
 class LiveScreen(KioskScreen):
     """The live set: hold countdown on top, gauge, big rep counter, cue, timers, sensors."""
 
-    title = "Exercise"
+    title = N_("Exercise")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -165,12 +173,13 @@ class LiveScreen(KioskScreen):
         b = self.buttons
         b.clear_widgets()
         if mode == "rest":
-            b.add_widget(BigButton("Start next set", self.flow.begin_set, T.GOOD))
-            b.add_widget(BigButton("Finish now", self.flow.stop_set, T.DANGER, size_hint_x=0.6))
+            b.add_widget(BigButton(_("Start next set"), self.flow.begin_set, T.GOOD))
+            b.add_widget(BigButton(_("Finish now"), self.flow.stop_set, T.DANGER,
+                                   size_hint_x=0.6))
         elif mode in ("run", "paused"):
-            b.add_widget(BigButton("Resume" if mode == "paused" else "Pause", self.flow.pause_set,
-                                   T.PRIMARY))
-            b.add_widget(BigButton("Stop", self.flow.stop_set, T.DANGER))
+            b.add_widget(BigButton(_("Resume") if mode == "paused" else _("Pause"),
+                                   self.flow.pause_set, T.PRIMARY))
+            b.add_widget(BigButton(_("Stop"), self.flow.stop_set, T.DANGER))
 
     def refresh(self) -> None:
         run = self.model.run
@@ -178,7 +187,7 @@ class LiveScreen(KioskScreen):
             return
         run.poll()
         live = run.live
-        self.title = f"{run.ex.name} · {live.set_text}"
+        self.title = f"{run.ex.name} · {live.set_text}"  # name from the plan
         self.gauge.max_deg = live.gauge_max_deg
         self.gauge.band = list(live.band_deg)
         # the needle eases toward the measured angle: smooth between sensor updates
@@ -190,18 +199,23 @@ class LiveScreen(KioskScreen):
             self.angle.text = f"{live.angle_deg:.0f}°"
         self.reps.text = live.rep_text
         self.reps.font_size = max(T.fs(40), min(T.fs(130), self.reps.height * 0.85))
-        self.of.text = f"{live.rep_target_text} reps  ·  {live.set_text}"
-        if live.resting:
-            self.hold.text = "Rest. Start the next set when ready."
+        self.of.text = _("{of} reps  ·  {set}").format(of=live.rep_target_text,
+                                                       set=live.set_text)
+        self.hold.color = T.PRIMARY
+        if live.lost_banner:  # a wearable dropped out: the set waits for it
+            self.hold.text, self.hold.color = live.lost_banner, T.DANGER
+        elif live.resting:
+            self.hold.text = _("Rest. Start the next set when ready.")
         elif live.paused:
-            self.hold.text = "Paused"
+            self.hold.text = _("Paused")
         else:
             self.hold.text = live.hold_text
-        self.cue.text = run.error or live.cue
-        self.cue.color = T.GOOD if live.cue == "Good rep!" else T.WARN
+        self.cue.text = _(run.error) or live.cue
+        self.cue.color = T.GOOD if live.cue == _(GOOD_REP) else T.WARN
         self.timer.text = live.timer_text
-        self.watch.text = ("Your therapist is watching the live feed" if live.watched
+        self.watch.text = (_("Your therapist is watching the live feed") if live.watched
                            else "")
-        self.sensors.text = live.status_text
+        self.sensors.text = live.link_note or live.status_text
+        self.sensors.color = T.WARN if live.link_note else T.MUTED
         self._set_buttons("rest" if live.resting else "paused" if live.paused else
                           "run" if live.running else "")

@@ -12,6 +12,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
+from kiosk.i18n import N_, _, fmt_long_day
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import BigButton, Txt
@@ -19,14 +20,15 @@ from kiosk.ui.widgets import BigButton, Txt
 if TYPE_CHECKING:
     from kiosk.vm.flow import KioskFlow
 
-CLOSED_TEXT = ("This kiosk cannot open: its settings file is damaged or its PIN is "
-               "missing. Your exercise records are kept. Please call your clinic.")
+CLOSED_TEXT = N_("This kiosk cannot open: its settings file is damaged or its PIN is "
+                 "missing. Your exercise records are kept. Please call your clinic.")
+ACTIONS = (N_("Cancel"), N_("Back"), N_("Change PIN"))  # the flow names them in English
 
 
 class LockScreen(KioskScreen):
     """PIN pad. Shows the time and, at most, that exercises are due: no health data."""
 
-    title = "Locked"
+    title = N_("Locked")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -50,7 +52,7 @@ class LockScreen(KioskScreen):
                                  text_colour=T.TEXT, size_hint_y=1, font_name="DejaVuSans"))
         pad.add_widget(BigButton("0", lambda: self.act(flow.key, "0"), T.PRIMARY, size=30,
                                  size_hint_y=1))
-        pad.add_widget(BigButton("OK", lambda: self.act(flow.submit_entry), T.GOOD, size=30,
+        pad.add_widget(BigButton(_("OK"), lambda: self.act(flow.submit_entry), T.GOOD, size=30,
                                  size_hint_y=1))
         row.add_widget(pad)
         self.add_widget(row)
@@ -61,7 +63,7 @@ class LockScreen(KioskScreen):
         view = self.flow.lock_view()
         wall = datetime.now().astimezone()
         self.clock.text = wall.strftime("%H:%M")
-        self.date.text = wall.strftime("%A %d %B")
+        self.date.text = fmt_long_day(wall)
         self.notice.text = view.notice
         self.msg.text, self.dots.text = view.message, view.dots
         self._set_actions(view.actions)
@@ -75,7 +77,7 @@ class LockScreen(KioskScreen):
         acts = {"Cancel": self.flow.cancel_pin_flow, "Back": self.flow.leave_settings_prompt,
                 "Change PIN": lambda: self.act(self.flow.start_pin_change)}
         for label in wanted:
-            self.actions.add_widget(BigButton(label, acts[label], T.GREY, size=19,
+            self.actions.add_widget(BigButton(_(label), acts[label], T.GREY, size=19,
                                               text_colour=T.TEXT, size_hint_y=1))
 
     def act(self, action: Callable[..., None], *args: str) -> None:
@@ -87,17 +89,17 @@ class LockScreen(KioskScreen):
 class ClosedScreen(KioskScreen):
     """Settings damaged or PIN missing: no keypad, no health data, what to do."""
 
-    title = "Closed"
+    title = N_("Closed")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
         box = BoxLayout(orientation="vertical", padding=dp(24), spacing=dp(12))
-        box.add_widget(Txt("Please call your clinic", 32, T.DANGER, bold=True,
+        box.add_widget(Txt(_("Please call your clinic"), 32, T.DANGER, bold=True,
                            halign="center", fixed_h=dp(56)))
-        box.add_widget(Txt(CLOSED_TEXT, 22, halign="center", fill=True))
+        box.add_widget(Txt(_(CLOSED_TEXT), 22, halign="center", fill=True))
         self.detail = Txt("", 16, T.MUTED, halign="center", fill=True)
         box.add_widget(self.detail)
-        box.add_widget(BigButton("Try again", self.flow.retry_access, T.PRIMARY,
+        box.add_widget(BigButton(_("Try again"), self.flow.retry_access, T.PRIMARY,
                                  size=22))
         self.add_widget(box)
 

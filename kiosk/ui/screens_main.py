@@ -9,7 +9,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import BigButton, Card, Txt, scroller
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class TodayScreen(KioskScreen):
-    title = "Today"
+    title = N_("Today")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -41,8 +41,8 @@ class TodayScreen(KioskScreen):
         if paused:
             c = Card(T.DANGER_LIGHT, size_hint_y=None)
             c.bind(minimum_height=c.setter("height"))
-            c.add_widget(Txt("Exercise is paused today", 24, T.DANGER, bold=True))
-            c.add_widget(Txt(RED_FLAG_ADVICE, 20))
+            c.add_widget(Txt(_("Exercise is paused today"), 24, T.DANGER, bold=True))
+            c.add_widget(Txt(_(RED_FLAG_ADVICE), 20))
             b.add_widget(c)
         note = self.flow.notice_on("today")
         if note:
@@ -61,14 +61,15 @@ class TodayScreen(KioskScreen):
             c = Card(T.NEXT if item.is_next else T.CARD, orientation="horizontal",
                      size_hint_y=None, height=dp(104))
             info = BoxLayout(orientation="vertical")
-            mark = "✓ " if item.done else ("Next: " if item.is_next else "")
+            mark = "✓ " if item.done else (_("Next: ") if item.is_next else "")
             info.add_widget(Txt(mark + item.exercise.name, 24, T.TEXT, bold=True, fill=True,
                                 font_name="DejaVuSans" if item.done else "Roboto"))
             ex = item.exercise
-            info.add_widget(Txt(f"{ex.sets} sets × {ex.reps} reps  ·  {item.progress_text}",
+            info.add_widget(Txt(_("{sets} sets × {reps} reps").format(sets=ex.sets, reps=ex.reps)
+                                + f"  ·  {item.progress_text}",
                                 18, T.MUTED, fill=True, font_name="DejaVuSans"))
             c.add_widget(info)
-            label = "Paused" if paused else "Do again" if item.done else "Start"
+            label = _("Paused") if paused else _("Do again") if item.done else _("Start")
             act = None if paused else (lambda e=ex: self.flow.start_exercise(e))
             colour = T.GREY if paused else T.GOOD if item.is_next else T.PRIMARY
             c.add_widget(BigButton(label, act, colour, size=24,
@@ -80,7 +81,7 @@ class TodayScreen(KioskScreen):
 class IntakeScreen(KioskScreen):
     """First-run intake (goals, condition) or the daily safety check-in; red flags stop."""
 
-    title = "Check-in"
+    title = N_("Check-in")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -89,29 +90,31 @@ class IntakeScreen(KioskScreen):
 
     def refresh(self) -> None:
         vm, b = self.flow.intake_vm, self.box
-        self.title = "Welcome" if vm.first_run else "Daily safety check"
+        self.title = _("Welcome") if vm.first_run else _("Daily safety check")
         b.clear_widgets()
         if vm.first_run:
-            b.add_widget(Txt("Welcome! A few questions before you start.", 24, bold=True))
-            b.add_widget(Txt("What do you want to achieve? (choose any)", 20, T.MUTED))
+            b.add_widget(Txt(_("Welcome! A few questions before you start."), 24, bold=True))
+            b.add_widget(Txt(_("What do you want to achieve? (choose any)"), 20, T.MUTED))
             b.add_widget(self._choices(GOALS, lambda g: g in vm.goals, self._goal))
-            b.add_widget(Txt("How is your condition?", 20, T.MUTED))
+            b.add_widget(Txt(_("How is your condition?"), 20, T.MUTED))
             b.add_widget(self._choices(CONDITION, lambda c: c == vm.condition, self._cond))
         else:
-            b.add_widget(Txt("A quick safety check before today's exercises.", 24, bold=True))
-        b.add_widget(Txt("Since your last exercises, have you had:", 20, T.MUTED))
+            b.add_widget(Txt(_("A quick safety check before today's exercises."), 24,
+                             bold=True))
+        b.add_widget(Txt(_("Since your last exercises, have you had:"), 20, T.MUTED))
         for key, question in RED_FLAGS:
             row = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
-            row.add_widget(Txt(question, 21, fill=True))
+            row.add_widget(Txt(_(question), 21, fill=True))
             for yes in (True, False):
                 chosen = vm.flags[key] is yes
                 colour = (T.DANGER if yes else T.GOOD) if chosen else T.GREY
-                row.add_widget(BigButton("Yes" if yes else "No",
+                row.add_widget(BigButton(_("Yes") if yes else _("No"),
                                          lambda k=key, y=yes: self._flag(k, y), colour,
                                          size=22, text_colour=T.WHITE if chosen else T.TEXT,
                                          size_hint=(None, 1), width=dp(96)))
             b.add_widget(row)
-        b.add_widget(BigButton("Send answers" if vm.complete else "Please answer every question",
+        b.add_widget(BigButton(_("Send answers") if vm.complete
+                               else _("Please answer every question"),
                                self.flow.intake_done, T.GOOD if vm.complete else T.GREY,
                                text_colour=T.WHITE if vm.complete else T.MUTED))
 
@@ -120,7 +123,7 @@ class IntakeScreen(KioskScreen):
         g.bind(minimum_height=g.setter("height"))
         for o in options:
             sel = on(o)
-            g.add_widget(BigButton(o, lambda o=o: act(o), T.PRIMARY if sel else T.GREY, size=19,
+            g.add_widget(BigButton(_(o), lambda o=o: act(o), T.PRIMARY if sel else T.GREY, size=19,
                                    text_colour=T.WHITE if sel else T.TEXT, height=64))
         return g
 
@@ -138,7 +141,7 @@ class IntakeScreen(KioskScreen):
 
 
 class MessagesScreen(KioskScreen):
-    title = "Messages"
+    title = N_("Messages")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -155,7 +158,8 @@ class MessagesScreen(KioskScreen):
         grid = GridLayout(cols=2, spacing=dp(8), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for r in QUICK_REPLIES:
-            grid.add_widget(BigButton(r, lambda r=r: self.flow.reply(r), T.PRIMARY, size=19,
+            grid.add_widget(BigButton(_(r), lambda r=r: self.flow.reply(_(r)), T.PRIMARY,
+                                      size=19,
                                       height=60))
         root.add_widget(grid)
         self.add_widget(root)
@@ -166,14 +170,15 @@ class MessagesScreen(KioskScreen):
         self.notice.text, self.notice.opacity = note, 1 if note else 0
         self.box.clear_widgets()
         if not vm.lines:
-            self.box.add_widget(Txt("No messages yet. Your therapist's messages appear here.",
+            self.box.add_widget(Txt(_("No messages yet. Your therapist's messages appear "
+                                      "here."),
                                     22, T.MUTED))
         for m in vm.lines:
             c = Card(T.NEXT if m.mine else (T.GOOD_LIGHT if m.unread else T.CARD),
                      size_hint_y=None)
             c.bind(minimum_height=c.setter("height"))
-            who = "You" if m.mine else "Your therapist"
-            c.add_widget(Txt(f"{who} · {m.when}" + ("  · NEW" if m.unread else ""), 16,
+            who = _("You") if m.mine else _("Your therapist")
+            c.add_widget(Txt(f"{who} · {m.when}" + ("  · " + _("NEW") if m.unread else ""), 16,
                              T.MUTED))
             c.add_widget(Txt(m.text, 22))
             self.box.add_widget(c)

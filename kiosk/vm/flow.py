@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.access import AccessState
 from kiosk.errors import StorageProblem
-from kiosk.i18n import set_language
+from kiosk.i18n import N_, _, set_language
 from kiosk.vm.compose import ComposeVM
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.flow_patient import PatientWriting
@@ -41,9 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 LOCKED_SCREENS = ("lock", "closed")  # no top bar: nothing reachable from here
 CAMERA_SCREEN = "camera_setup"
-CAMERA_READY = "Good: the camera sees you well. Press Done."
-REMINDER_TEXT = "It is time for your exercises"
-NEW_PIN_SAVED = "Your new PIN is saved. Enter it to unlock."
+CAMERA_READY = N_("Good: the camera sees you well. Press Done.")
+REMINDER_TEXT = N_("It is time for your exercises")
+NEW_PIN_SAVED = N_("Your new PIN is saved. Enter it to unlock.")
 
 
 class LockView(NamedTuple):
@@ -289,7 +289,7 @@ class KioskFlow(PatientWriting):
         self.camera_message = ""
         self.camera_worker = worker
         vm = CameraSetupVM(CameraJoint.KNEE_RIGHT, "knee_extension_seated",
-                           ready_message=CAMERA_READY)
+                           ready_message=_(CAMERA_READY))
         self.current = CAMERA_SCREEN
         self.nav.show_camera(worker, vm)
 
@@ -417,6 +417,6 @@ class KioskFlow(PatientWriting):
                            self._last_reminder, today.all_done)
         if due is not None:
             self._last_reminder = m.clock.now()
-            self.reminder_notice = REMINDER_TEXT
+            self.reminder_notice = _(REMINDER_TEXT)
             self.wake()
             self.audio.chime()

@@ -11,8 +11,8 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
-from kiosk.errors import StorageProblem
-from kiosk.i18n import _, set_language
+from kiosk.errors import STORAGE_PROBLEM_TEXT
+from kiosk.i18n import N_, _, set_language
 from kiosk.vm.compose import ComposeVM
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.reminder_times import ReminderTimesVM
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from kiosk.vm.navigator import Cues, Navigator
 
 log = logging.getLogger(__name__)
-FEEDBACK_SENT = "Thank you: your therapist will read it."
-MESSAGE_SENT = "Sent to your therapist."
+FEEDBACK_SENT = N_("Thank you: your therapist will read it.")
+MESSAGE_SENT = N_("Sent to your therapist.")
 
 
 class PatientWriting:
@@ -80,7 +80,7 @@ class PatientWriting:
             self.model.send_feedback(vm)
         except StorageError as exc:
             log.error("feedback not stored: %s", exc)
-            self.notice = ("feedback", str(StorageProblem(exc)))
+            self.notice = ("feedback", _(STORAGE_PROBLEM_TEXT))
             self.nav.redraw("feedback")
             return
         vm.sent = True
@@ -117,7 +117,7 @@ class PatientWriting:
             self.model.reply(vm.text.strip())
         except StorageError as exc:
             log.error("message not stored: %s", exc)
-            self.notice = ("compose", str(StorageProblem(exc)))
+            self.notice = ("compose", _(STORAGE_PROBLEM_TEXT))
             self.nav.redraw("compose")
             return
         self.compose_vm = None

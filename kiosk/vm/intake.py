@@ -7,22 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from kiosk.i18n import N_
 from therapy.records import QuestionnaireAnswers, new_id
 
 INTAKE_ID = "urn:rehab-kiosk:questionnaire:intake"
 CHECKIN_ID = "urn:rehab-kiosk:questionnaire:daily-checkin"
 
-GOALS = ("Walk further", "Climb stairs", "Less pain", "Back to sport", "Daily tasks")
-CONDITION = ("Better than last week", "About the same", "Worse than last week")
+# stored in English (the clinic reads them); shown with kiosk.i18n._
+GOALS = (N_("Walk further"), N_("Climb stairs"), N_("Less pain"), N_("Back to sport"),
+         N_("Daily tasks"))
+CONDITION = (N_("Better than last week"), N_("About the same"), N_("Worse than last week"))
 RED_FLAGS: tuple[tuple[str, str], ...] = (
-    ("numbness", "New numbness, tingling or weakness?"),
-    ("fever", "Fever, or feeling generally unwell?"),
-    ("fall", "A fall since your last exercises?"),
-    ("swelling", "Unexplained swelling, redness or heat?"),
-    ("night_pain", "Severe pain at night or at rest?"),
+    ("numbness", N_("New numbness, tingling or weakness?")),
+    ("fever", N_("Fever, or feeling generally unwell?")),
+    ("fall", N_("A fall since your last exercises?")),
+    ("swelling", N_("Unexplained swelling, redness or heat?")),
+    ("night_pain", N_("Severe pain at night or at rest?")),
 )
-RED_FLAG_ADVICE = ("Please do not exercise today. Contact your clinic: this needs to be "
-                   "checked in person. If it is an emergency, call 112 / 999 / 911.")
+RED_FLAG_ADVICE = N_("Please do not exercise today. Contact your clinic: this needs to be "
+                     "checked in person. If it is an emergency, call 112 / 999 / 911.")
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from kiosk.i18n import N_, _, ngettext
 from motion.types import QualityFlag, Rep
 from therapy.plan import PlanExercise
 from therapy.ports import EventKind, SessionEvent
@@ -14,6 +15,16 @@ BAND_LOW = 0.85  # the target band: 85 % .. 115 % of the prescribed ROM (+ 5 deg
 BAND_HIGH = 1.15
 CUE_SHOW_S = 3.5
 BASELINE_SAMPLES = 20
+SIGNAL = {"good": N_("good"), "weak": N_("weak"), "lost": N_("lost")}
+GOOD_REP = N_("Good rep!")
+# placements as a patient says them (BodySegment values), for the drop-out banner
+PLACEMENTS = {"thigh": N_("Thigh"), "shank": N_("Lower leg"), "foot": N_("Foot"),
+              "pelvis": N_("Hips"), "trunk": N_("Chest"), "upper_arm": N_("Upper arm"),
+              "forearm": N_("Forearm"), "hand": N_("Hand"), "unknown": N_("Wearable")}
+
+
+def placement_name(segment: str) -> str:
+    return _(PLACEMENTS.get(str(segment), PLACEMENTS["unknown"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,24 +38,26 @@ class SensorStatus:
     @property
     def text(self) -> str:
         if not self.connected:
-            return f"{self.label}: not connected"
-        batt = f"battery {self.battery_pct}%" if self.battery_pct is not None else "no battery"
-        return f"{self.label}: connected · {batt} · signal {self.signal}"
+            return _("{sensor}: not connected").format(sensor=self.label)
+        batt = _("battery {pct}%").format(pct=self.battery_pct) \
+            if self.battery_pct is not None else _("no battery")
+        return _("{sensor}: connected · {battery} · signal {signal}").format(
+            sensor=self.label, battery=batt, signal=_(SIGNAL.get(self.signal, self.signal)))
 
 
 def cue_for(rep: Rep, exercise: PlanExercise, lifts: bool) -> str:
     """One short spoken/written cue for a finished rep (the most important flag first)."""
     flags = set(rep.flags)
     if QualityFlag.GAP in flags:
-        return "Sensor signal was lost for a moment"
+        return _("Sensor signal was lost for a moment")
     if QualityFlag.INCOMPLETE_ROM in flags:
-        return "Lift higher" if lifts else "Go a little further"
+        return _("Lift higher") if lifts else _("Go a little further")
     if QualityFlag.SHORT_HOLD in flags:
         more = max(1, math.ceil(exercise.hold_s - rep.hold_s))
-        return f"Hold {more} more second{'s' if more != 1 else ''}"
+        return ngettext("Hold {n} more second", "Hold {n} more seconds", more).format(n=more)
     if QualityFlag.TOO_FAST in flags:
-        return "Slow down"
-    return "Good rep!"
+        return _("Slow down")
+    return _(GOOD_REP)
 
 
 @dataclass(slots=True)
@@ -71,6 +84,9 @@ class LiveSetVM:
     _in_band_since: float | None = None
     _baseline: list[float] = field(default_factory=list)
     _now: float = 0.0
+    lost: dict[str, str] = field(default_factory=dict)  # segment -> banner, while away
+    warned_battery: set[str] = field(default_factory=set)
+    link_note: str = ""  # one line: battery low, or the set ended with a wearable away
 
     # --- targets -----------------------------------------------------------------------
     @property
@@ -89,7 +105,7 @@ class LiveSetVM:
             self.set_no, self.reps_in_set = ev.set_no, 0
             self.running, self.resting, self.paused = True, False, False
             self._set_started, self._baseline, self._in_band_since = now, [], None
-            self.say(f"Set {ev.set_no}. Begin when ready.")
+            self.say(_("Set {n}. Begin when ready.").format(n=ev.set_no))
         elif ev.kind == EventKind.REP and ev.rep is not None:
             self.reps_in_set += 1
             self.reps_total += 1
@@ -97,7 +113,7 @@ class LiveSetVM:
             for f in ev.rep.flags:
                 self.flag_counts[str(f)] = self.flag_counts.get(str(f), 0) + 1
             self.cue, self._cue_at = cue_for(ev.rep, self.exercise, self.lifts), now
-            self.say(f"{self.reps_in_set}. {self.cue}" if self.cue != "Good rep!"
+            self.say(f"{self.reps_in_set}. {self.cue}" if self.cue != _(GOOD_REP)
                      else str(self.reps_in_set))
         elif ev.kind == EventKind.PAUSED:
             self.paused = True
@@ -107,7 +123,8 @@ class LiveSetVM:
             self.running = False
             self.resting = self.set_no < self.exercise.sets
             self._rest_started = now
-            self.say("Set done. Rest now." if self.resting else "Well done. Exercise finished.")
+            self.say(_("Set done. Rest now.") if self.resting
+                     else _("Well done. Exercise finished."))
         elif ev.kind == EventKind.SESSION_ENDED:
             self.running, self.resting, self.finished = False, False, True
 
@@ -124,6 +141,34 @@ class LiveSetVM:
                 self._in_band_since = now
         else:
             self._in_band_since = None
+
+    def on_link(self, segment: str, kind: str, battery_pct: int | None = None) -> None:
+        """A wearable's link event (``sensors.ble.events.LinkEventKind`` value) from the
+        supervised live set: lost -> the banner (and said once), back -> gone, battery
+        low -> one warning, gone -> the set ends with what was done."""
+        where = placement_name(segment)
+        if kind == "lost":
+            if segment not in self.lost:
+                self.lost[segment] = _("{placement} sensor lost — bring it closer").format(
+                    placement=where)
+                self.say(self.lost[segment])
+        elif kind == "back":
+            self.lost.pop(segment, None)
+        elif kind == "battery_low" and segment not in self.warned_battery:
+            self.warned_battery.add(segment)
+            self.link_note = _("{placement} sensor battery low: charge it after this "
+                               "set").format(placement=where)
+            self.say(self.link_note)
+        elif kind == "gone":
+            self.lost.pop(segment, None)
+            self.link_note = _("{placement} sensor stayed away: the set ended with the "
+                               "reps done").format(placement=where)
+            self.say(self.link_note)
+
+    @property
+    def lost_banner(self) -> str:
+        """"Thigh sensor lost — bring it closer" while a wearable is away, else ""."""
+        return "   ".join(self.lost.values())
 
     def tick(self, now: float) -> None:
         self._now = now
@@ -149,30 +194,32 @@ class LiveSetVM:
 
     @property
     def rep_target_text(self) -> str:
-        return f"of {self.exercise.reps}"
+        return _("of {n}").format(n=self.exercise.reps)
 
     @property
     def hold_text(self) -> str:
         if not self.running or self.paused:
             return ""
         if self._in_band_since is None:
-            return "Lift into the green band" if self.lifts else "Move into the green band"
+            return _("Lift into the green band") if self.lifts \
+                else _("Move into the green band")
         if self.exercise.hold_s <= 0:
-            return "Now back down slowly"
+            return _("Now back down slowly")
         left = self.exercise.hold_s - (self._now - self._in_band_since)
-        return f"Hold … {math.ceil(left)}" if left > 0 else "Now back down slowly"
+        return _("Hold … {n}").format(n=math.ceil(left)) if left > 0 \
+            else _("Now back down slowly")
 
     @property
     def set_text(self) -> str:
-        return f"Set {max(self.set_no, 1)} of {self.exercise.sets}"
+        return _("Set {n} of {sets}").format(n=max(self.set_no, 1), sets=self.exercise.sets)
 
     @property
     def timer_text(self) -> str:
         if self.resting:
             left = max(0.0, self.exercise.rest_s - (self._now - self._rest_started))
-            return f"Rest {_mmss(left)}"
+            return _("Rest {time}").format(time=_mmss(left))
         if self.running:
-            return f"Time {_mmss(self._now - self._set_started)}"
+            return _("Time {time}").format(time=_mmss(self._now - self._set_started))
         return ""
 
     @property

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Callable
 
+from kiosk.i18n import N_, _
 from kiosk.settings import check_secret
 from therapy.audit import Actor, AuditKind, AuditOutcome
 
@@ -39,9 +40,12 @@ RESET_KINDS = {
     Purpose.SETTINGS: (AuditKind.CODE_ACCEPTED, AuditKind.CODE_SET),
 }
 AuditFn = Callable[[AuditKind, AuditOutcome, Actor, str], None]
-PROMPT = {Purpose.UNLOCK: "Enter your PIN", Purpose.SETTINGS: "Enter the installer code"}
-NO_CODE = ("Settings are closed: no installer code is set yet. The installer sets one "
-           "with `rehab kiosk code set`.")
+PROMPT = {Purpose.UNLOCK: N_("Enter your PIN"),
+          Purpose.SETTINGS: N_("Enter the installer code")}
+NO_CODE = N_("Settings are closed: no installer code is set yet. The installer sets one "
+             "with `rehab kiosk code set`.")
+WRONG_PIN = N_("That PIN is not right. Try again.")
+WRONG_CODE = N_("That code is not right.")
 
 
 def lockout_s(failures: int) -> float:
@@ -82,14 +86,14 @@ class LockVM:
 
     def message(self, now: float) -> str:
         if (wait := self.wait_s(now)) > 0:
-            return f"Too many tries: wait {_human(wait)}"
+            return _("Too many tries: wait {time}").format(time=_human(wait))
         if self.purpose == Purpose.SETTINGS and not self.code_hash:
-            return NO_CODE
-        return self.notice or PROMPT[self.purpose]
+            return _(NO_CODE)
+        return _(self.notice or PROMPT[self.purpose])
 
     @property
     def dots(self) -> str:
-        return " ".join("●" for _ in self.entry) or " "
+        return " ".join("●" for _c in self.entry) or " "
 
     # --- keys ------------------------------------------------------------------------
     def begin(self, purpose: Purpose) -> None:
@@ -133,8 +137,7 @@ class LockVM:
         gate.failures += 1
         self.audit(FAIL_KIND[purpose], AuditOutcome.FAILURE, actor,
                    f"wrong entry {gate.failures} in a row")
-        self.notice = ("That PIN is not right. Try again." if purpose == Purpose.UNLOCK
-                       else "That code is not right.")
+        self.notice = WRONG_PIN if purpose == Purpose.UNLOCK else WRONG_CODE
         if block := lockout_s(gate.failures):
             gate.blocked_until = now + block
             self.audit(AuditKind.LOCKED_OUT, AuditOutcome.FAILURE, actor,

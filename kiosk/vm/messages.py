@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
+from kiosk.i18n import N_, _, fmt_day, fmt_time
 from kiosk.vm.quarantine import QUARANTINE, Quarantine
 from therapy.dates import is_sane
 from therapy.records import Direction, Message
 
-QUICK_REPLIES = ("Thank you!", "OK, I will do that", "I have a question, please call me",
-                 "The exercises are too hard")
+# sent as the patient reads them (in the kiosk's language)
+QUICK_REPLIES = (N_("Thank you!"), N_("OK, I will do that"),
+                 N_("I have a question, please call me"), N_("The exercises are too hard"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,8 @@ def build_messages(messages: Sequence[Message], now: datetime, read_until: datet
     def when(t: datetime) -> str:
         local = t.astimezone()
         if local.date() == now.astimezone().date():
-            return local.strftime("today %H:%M")
-        return local.strftime("%a %d %b %H:%M")
+            return _("today {time}").format(time=fmt_time(t))
+        return f"{fmt_day(t)} {fmt_time(t)}"
 
     return MessagesVM(tuple(
         MessageLine(m.id, m.direction == Direction.TO_THERAPIST, m.text, when(m.at),

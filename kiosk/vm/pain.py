@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk.i18n import N_, _
+
 HIGH_PAIN = 8  # a rating of 8 or more: stop and contact the therapist
 SHARP_RISE = 3  # after - before >= 3: the session hurt
-QUICK_NOTES = ("Felt fine", "Stiff", "Tired", "Hard today", "Sharp pain")
+# stored in English with the report (the clinic reads them); shown with _()
+QUICK_NOTES = (N_("Felt fine"), N_("Stiff"), N_("Tired"), N_("Hard today"), N_("Sharp pain"))
 
-ADVICE = ("Please stop exercising for today and contact your therapist. "
-          "If the pain is severe or you feel unwell, call your clinic or a doctor.")
+ADVICE = N_("Please stop exercising for today and contact your therapist. "
+            "If the pain is severe or you feel unwell, call your clinic or a doctor.")
 
 
 class PainStage(StrEnum):
@@ -30,9 +33,10 @@ class PainVM:
     def question(self) -> str:
         """The screen's headline: the question, or what went wrong saving the answer."""
         if self.problem:
-            return self.problem
-        when = "right now" if self.stage == PainStage.BEFORE else "after the exercise"
-        return f"How much pain do you feel {when}?"
+            return _(self.problem)
+        if self.stage == PainStage.BEFORE:
+            return _("How much pain do you feel right now?")
+        return _("How much pain do you feel after the exercise?")
 
     def choose(self, rating: int) -> None:
         if not 0 <= rating <= 10:
@@ -52,7 +56,7 @@ class PainVM:
 
     @property
     def advice(self) -> str:
-        return ADVICE if self.flagged else ""
+        return _(ADVICE) if self.flagged else ""
 
     @property
     def note_text(self) -> str:

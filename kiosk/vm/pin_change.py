@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
+from kiosk.i18n import N_, _
 from kiosk.settings import PIN_LEN, pin_problem
 
 MAX_LEN = PIN_LEN[1]
@@ -37,24 +38,25 @@ class PinChangeVM:
 
     def prompt(self, now: float) -> str:
         if self.step == PinStep.OLD and (w := self.wait_s(now)) > 0:
-            return f"Too many tries: wait {w:.0f} s"
+            return _("Too many tries: wait {n} s").format(n=f"{w:.0f}")
         if self.notice:
-            return self.notice
+            return _(self.notice)
         lo, hi = PIN_LEN
-        return {
-            PinStep.OLD: "Change PIN: enter your current PIN",
-            PinStep.NEW: (f"Welcome! Choose a PIN of {lo} to {hi} digits to protect "
-                          "your kiosk" if self.first_run
-                          else f"Installer: choose the patient's new PIN ({lo} to {hi} "
-                          "digits)" if self.reset
-                          else f"Choose a new PIN ({lo} to {hi} digits)"),
-            PinStep.AGAIN: "Enter the new PIN again",
-            PinStep.DONE: "Your PIN is saved",
-        }[self.step]
+        if self.step == PinStep.NEW:
+            text = (_("Welcome! Choose a PIN of {lo} to {hi} digits to protect your kiosk")
+                    if self.first_run else
+                    _("Installer: choose the patient's new PIN ({lo} to {hi} digits)")
+                    if self.reset else _("Choose a new PIN ({lo} to {hi} digits)"))
+            return text.format(lo=lo, hi=hi)
+        return _({
+            PinStep.OLD: N_("Change PIN: enter your current PIN"),
+            PinStep.AGAIN: N_("Enter the new PIN again"),
+            PinStep.DONE: N_("Your PIN is saved"),
+        }[self.step])
 
     @property
     def dots(self) -> str:
-        return " ".join("●" for _ in self.entry) or " "
+        return " ".join("●" for _c in self.entry) or " "
 
     def press(self, digit: str) -> None:
         if len(self.entry) < MAX_LEN and self.step != PinStep.DONE:
@@ -70,7 +72,7 @@ class PinChangeVM:
             if self.verify_old(entry, now):
                 self.step = PinStep.NEW
             else:
-                self.notice = "That PIN is not right. Try again."
+                self.notice = N_("That PIN is not right. Try again.")
         elif self.step == PinStep.NEW:
             if problem := pin_problem(entry):
                 self.notice = problem
@@ -81,5 +83,5 @@ class PinChangeVM:
                 self.step = PinStep.DONE
                 return entry
             self._new, self.step = "", PinStep.NEW
-            self.notice = "The two PINs were not the same. Choose a PIN again."
+            self.notice = N_("The two PINs were not the same. Choose a PIN again.")
         return None

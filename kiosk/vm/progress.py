@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Sequence
 
 from kiosk.adapters.history import SessionRow
+from kiosk.i18n import _
 
 CALENDAR_DAYS = 28
 
@@ -33,8 +34,9 @@ class ProgressVM:
         planned = [c for c in self.calendar if c[1] and c[0] <= date.today()]
         done = sum(1 for c in planned if c[2])
         if not planned:
-            return "No exercise days planned yet"
-        return f"{done} of {len(planned)} exercise days done (4 weeks)"
+            return _("No exercise days planned yet")
+        return _("{done} of {planned} exercise days done (4 weeks)").format(
+            done=done, planned=len(planned))
 
     @property
     def empty(self) -> bool:

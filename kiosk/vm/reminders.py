@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
 
+from kiosk.i18n import _, fmt_weekday_time
 from kiosk.vm.quarantine import QUARANTINE, Quarantine
 from therapy.dates import is_sane
 from therapy.records import Appointment
@@ -58,14 +59,14 @@ def appointment_lines(appts: Sequence[Appointment], now: datetime,
             continue
         live = a.start_at - EARLY <= now <= end
         if live:
-            text = "Live session with your therapist: now"
+            text = _("Live session with your therapist: now")
         else:
             left = a.start_at - now
             h, rem = divmod(int(left.total_seconds()), 3600)
             d, h = divmod(h, 24)
-            when = a.start_at.astimezone().strftime("%a %H:%M")
+            when = fmt_weekday_time(a.start_at)
             cd = f"{d} d {h} h" if d else f"{h} h {rem // 60} min" if h else f"{rem // 60} min"
-            text = f"Live session {when}  (in {cd})"
+            text = _("Live session {when}  (in {countdown})").format(when=when, countdown=cd)
         out.append(AppointmentLine(a.id, text, live))
     return tuple(out)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.adapters.history import SessionRow
+from kiosk.i18n import N_, _, fmt_number
 from therapy.records import PainPhase, SessionRecord
 
-FLAG_TEXT = {"too_fast": "too fast", "short_hold": "hold too short",
-             "incomplete_rom": "not far enough", "gap": "signal gap"}
+FLAG_TEXT = {"too_fast": N_("too fast"), "short_hold": N_("hold too short"),
+             "incomplete_rom": N_("not far enough"), "gap": N_("signal gap")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,25 +31,32 @@ class SummaryVM:
     @property
     def headline(self) -> str:
         if self.completed:
-            return f"Well done! {self.reps} reps of {self.target_reps}."
-        return f"{self.reps} reps of {self.target_reps}. Every bit counts."
+            return _("Well done! {reps} reps of {target}.").format(reps=self.reps,
+                                                                   target=self.target_reps)
+        return _("{reps} reps of {target}. Every bit counts.").format(
+            reps=self.reps, target=self.target_reps)
 
     @property
     def quality_text(self) -> str:
-        parts = [f"{self.good_reps} good"]
-        parts += [f"{n} {FLAG_TEXT.get(f, f)}" for f, n in self.flag_counts]
+        parts = [_("{n} good").format(n=self.good_reps)]
+        parts += [f"{n} {_(FLAG_TEXT.get(f, f))}" for f, n in self.flag_counts]
         return "  ·  ".join(parts)
 
     @property
     def compare_text(self) -> str:
         if self.mean_rom_deg is None:
-            return "No reps were counted this time."
-        now = f"Average movement {self.mean_rom_deg:.0f}° (target {self.target_rom_deg:.0f}°)"
+            return _("No reps were counted this time.")
+        now = _("Average movement {rom}° (target {target}°)").format(
+            rom=fmt_number(self.mean_rom_deg), target=fmt_number(self.target_rom_deg))
         if self.last_mean_rom_deg is None:
-            return now + ". First time: well started!"
+            return now + ". " + _("First time: well started!")
         d = self.mean_rom_deg - self.last_mean_rom_deg
-        trend = "more than" if d > 1 else "less than" if d < -1 else "about the same as"
-        return f"{now}, {trend} last time ({self.last_mean_rom_deg:.0f}°)."
+        last = fmt_number(self.last_mean_rom_deg)
+        if d > 1:
+            return _("{now}, more than last time ({last}°).").format(now=now, last=last)
+        if d < -1:
+            return _("{now}, less than last time ({last}°).").format(now=now, last=last)
+        return _("{now}, about the same as last time ({last}°).").format(now=now, last=last)
 
     @property
     def pain_text(self) -> str:
@@ -56,7 +64,7 @@ class SummaryVM:
             return ""
         b = "-" if self.pain_before is None else str(self.pain_before)
         a = "-" if self.pain_after is None else str(self.pain_after)
-        return f"Pain before {b} / after {a} (0-10)"
+        return _("Pain before {before} / after {after} (0-10)").format(before=b, after=a)
 
 
 def build_summary(rec: SessionRecord, name: str, previous: SessionRow | None) -> SummaryVM:

@@ -42,6 +42,9 @@ def register(sub: Any) -> None:
                    help="simulated wearables at this many times real time (default 1)")
     p.add_argument("--demo-sensors", action="store_true",
                    help="use simulated wearables even when some are paired")
+    p.add_argument("--lang", metavar="LANG", default=None,
+                   help="language of the screens and spoken cues: en or es (default: the "
+                   "one chosen in Settings, else en); with --screenshots, the shots' language")
     p.set_defaults(func=run)
     secrets = p.add_subparsers(dest="kiosk_command", metavar="{pin,code}")
     for what, helptext in (("pin", "the patient's PIN (opens the kiosk)"),
@@ -66,6 +69,13 @@ def run(args: argparse.Namespace) -> int:
     if args.sim_speed <= 0:
         raise UsageError("--sim-speed must be > 0")
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    if args.lang is not None:
+        from kiosk.i18n import LanguageError, check_language
+
+        try:
+            check_language(args.lang)
+        except LanguageError as exc:
+            raise UsageError(f"--lang: {exc}") from None
     if args.screenshots:
         return _screenshots(Path(args.screenshots), args)
     kivy_home = Path(os.environ.get("KIVY_HOME") or data_dir / "kivy")
@@ -92,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
           f"clinic: {model.clinic.status_text()}; {model.outbox_waiting()} records waiting",
           file=sys.stderr)
     try:
-        asyncio.run(run_app(KioskApp(model)))
+        asyncio.run(run_app(KioskApp(model, language=args.lang)))
     finally:
         model.close()
     return 0
@@ -109,7 +119,8 @@ def _screenshots(out: Path, args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     speed = str(max(args.sim_speed, 4.0))
     procs = [subprocess.Popen([sys.executable, "-m", "kiosk.shots_main", str(out),
-                               f"{w}x{h}", speed], stdout=subprocess.PIPE, text=True)
+                               f"{w}x{h}", speed, args.lang or "en"], stdout=subprocess.PIPE,
+                              text=True)
              for w, h in SHOT_SIZES]
     status = 0
     for p, (w, h) in zip(procs, SHOT_SIZES):

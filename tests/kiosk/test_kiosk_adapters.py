@@ -42,10 +42,19 @@ async def test_spoken_cue_runs_espeak_without_blocking(tmp_path: Path) -> None:
         if log.exists() and "Lift higher" in log.read_text():
             break
         await asyncio.sleep(0.05)
-    assert log.read_text().split() == ["-a", "75", "-s", "150", "Lift", "higher"]
+    assert log.read_text().split() == ["-v", "en", "-a", "75", "-s", "150", "--", "Lift",
+                                       "higher"]
+    cues.set_language("es")  # the kiosk's language (Settings or --lang): the voice follows
+    cues.say("-x Suba más")  # after "--": never read as an option
+    for _ in range(100):
+        if "Suba" in log.read_text():
+            break
+        await asyncio.sleep(0.05)
+    assert log.read_text().splitlines()[-1].split() == [
+        "-v", "es", "-a", "75", "-s", "150", "--", "-x", "Suba", "más"]
     cues.configure(False, 0.5)
     cues.say("not said")
-    assert cues.spoken == ["Lift higher"]
+    assert cues.spoken == ["Lift higher", "-x Suba más"]
 
 
 def test_pi_input_config_has_one_touch_provider() -> None:
