@@ -99,6 +99,27 @@ class SessionSources:
         live.start()
         return live
 
+    def silence(self) -> str:
+        """Why a live source gave nothing, or "" when it streamed (a wearable connected,
+        the serial handshake completed, the camera delivered a frame)."""
+        why = ""
+        for lk in self.links:
+            if lk.connects:
+                return ""
+            lost = [e.reason for e in lk.events_ if e.reason]
+            why = why or (f"the {lk.wearable.segment} wearable never connected"
+                          f" ({lost[-1] if lost else 'no answer'}): is Bluetooth on and "
+                          "the wearable charged and within 2 m?")
+        if self.spec.kind == SourceKind.SERIAL:
+            stats = self.distal.session.stats
+            if stats.connects:
+                return ""
+            why = (f"no wearable answered on {self.spec.target} "
+                   f"({stats.last_error or 'no handshake'}): is it a rehab wearable?")
+        if self.spec.kind == SourceKind.CAMERA and not self.distal.stream.frames_:
+            why = f"camera {self.spec.target} delivered no frame"
+        return why
+
     async def aclose(self) -> None:
         for src in (self.distal, self.proximal, self.camera):
             if src is not None:

@@ -258,6 +258,9 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         gaps = []
         if live is not None:
             gaps = await live.close(WearableRegistry(store), ctl.session_id, ctl.set_no)
+        silence = sources.silence()
+        if silence:  # nothing was measured: no empty session goes to the clinic
+            raise UsageError(f"{silence}; nothing stored")
         rec = ctl.finish(pain_after=args.pain_after, note=args.note)
         link.notify_outbox()
         rom = f"{rec.mean_rom_deg:.1f} deg" if rec.mean_rom_deg is not None else "-"

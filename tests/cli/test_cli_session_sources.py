@@ -174,3 +174,26 @@ def test_a_camera_that_cannot_open_is_one_line_exit_2(
     assert code == 2
     assert "the camera cannot measure heel_raise_standing (ankle): use a wearable" in \
         capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)
+def test_a_port_where_no_wearable_answers_stores_no_empty_session(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: the set ran to --max-s and an empty 0-rep session was stored and queued for
+    the clinic, as if the patient had done nothing."""
+    import os
+    import pty
+
+    main_fd, other_fd = pty.openpty()  # a tty nobody answers on
+    try:
+        code = main(["session", "--exercise", EX, "--source", f"serial:{os.ttyname(other_fd)}",
+                     "--max-s", "3", "--data-dir", str(tmp_path), *OFFLINE])
+    finally:
+        os.close(main_fd)
+        os.close(other_fd)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "no wearable answered on /dev/pts/" in err and "nothing stored" in err
+    store = TherapyStore(tmp_path / "rehab.db")
+    assert store.session_ids() == [] and store.outbox_count() == 0
+    store.close()
