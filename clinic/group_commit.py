@@ -4,7 +4,9 @@ A commit costs a disk flush (SQLite WAL with synchronous=FULL) or a round trip
 (PostgreSQL) whatever it holds, so one transaction per record caps ingest at the flush
 rate (~1,000-1,800/s here). :class:`GroupCommitter` runs the commits in one thread: it
 takes whatever is queued (up to ``max_batch``), commits it as one batch, then reports the
-batch as done (receipts go out only then) or failed (no receipt: the devices resend).
+batch as done (receipts go out only then) or failed (no receipt: the devices resend). A
+batch that fails is committed again one item at a time, so one item the database refuses
+(a poison record, resent for ever) fails alone and never holds back the others.
 
 Pure threading, no I/O library: ``commit``, ``done`` and ``failed`` are injected.
 """
@@ -84,7 +86,13 @@ class GroupCommitter(Generic[T]):
         try:
             results = self._commit(batch)
         except Exception as exc:  # noqa: BLE001  supervised boundary: counted by failed()
-            log.error("committing %d ingested records failed: %s", len(batch), exc)
+            if len(batch) > 1:  # one bad item must not fail the others on every resend
+                log.warning("committing %d ingested records failed (%s): one by one",
+                            len(batch), exc)
+                for item in batch:
+                    self._run_batch([item])
+                return
+            log.error("committing an ingested record failed: %s", exc)
             self._failed(batch, exc)
             return
         self.batches += 1

@@ -20,30 +20,24 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Table,
-    TextClause,
-    create_engine,
-    event,
-    func,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import (Connection, Engine, Table, TextClause, create_engine, event, func,
+                        select, text, update)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from clinic import schema as t
 from clinic.errors import StoreError
 from clinic.migrations import migrate
-from therapy.fhir import CODES, PAIN_CODE, ROM_CODE, resource_identifier
+from clinic.rows import Prepared, _now, _opt_text, _pain_row, _session_row, _text, prepare
 from therapy.private_files import DataDirError, private_dir, private_file
+
+# the row builders are re-exported for bench/clinic_pages.py (bulk fills)
+__all__ = ["ClinicStore", "Prepared", "SessionRow", "_pain_row", "_session_row",
+           "database_url", "open_store", "prepare"]
 
 DB_FILE = "clinic.db"
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -62,10 +56,6 @@ class SessionRow:
     mean_rom_deg: float | None
     rom_deg: tuple[float, ...]
     completed: bool
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def database_url(db: str | None, data_dir: str | Path) -> str:
@@ -287,35 +277,6 @@ class ClinicStore:
             select(a.id, a.start_at, a.minutes, a.started_at).where(a.device == device))]
 
 
-class Prepared(NamedTuple):
-    """A record's rows, checked before any transaction (:func:`prepare`)."""
-
-    row: dict[str, Any]  # the resources row
-    kind: str | None  # "session", "pain" or None: the table of ``extra``
-    extra: dict[str, Any]
-
-
-def prepare(device: str, resource: dict[str, Any], raw: str | None = None) -> Prepared:
-    """The rows of a FHIR resource; StoreError when it cannot be stored (no identifier,
-    NUL in a text field). Pure: the watcher runs it before queueing a group commit.
-
-    ``raw``: the JSON text ``resource`` was decoded from (ingest passes the payload it
-    checked), stored as it came instead of encoding the resource again.
-    """
-    ident = resource_identifier(resource)
-    rtype = str(resource.get("resourceType", "?"))
-    if ident is None:
-        raise StoreError(f"{rtype} from {device} has no identifier")
-    kind, extra = None, {}
-    if rtype == "Bundle":
-        kind, extra = "session", _session_row(ident, device, resource)
-    elif rtype == "Observation" and _has_code(resource, PAIN_CODE["code"]):
-        kind, extra = "pain", _pain_row(ident, device, resource)
-    return Prepared({"identifier": _text(ident), "device": device,
-                     "resource_type": _text(rtype), "received_at": _now(),
-                     "body": json.dumps(resource) if raw is None else _text(raw)}, kind, extra)
-
-
 def open_store(data_dir: str | Path, db: str | None = None) -> ClinicStore:
     """The store ``--db`` names (None: ``clinic.db`` in ``data_dir``)."""
     url = database_url(db, data_dir)
@@ -326,69 +287,3 @@ def _reason(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
     lines = str(orig if orig is not None else exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-def _text(value: Any) -> str:
-    """Text for a column; NUL (which PostgreSQL's TEXT refuses) is refused on every backend."""
-    s = str(value)
-    if "\x00" in s:
-        raise StoreError("a text field contains a NUL character")
-    return s
-
-
-def _opt_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _int(value: Any) -> int | None:
-    """A whole number from a record field, or None (a string or bool is not a count)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value) if float(value).is_integer() else None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _has_code(obs: dict[str, Any], code: str) -> bool:
-    return any(c.get("code") == code for c in obs.get("code", {}).get("coding", []))
-
-
-def _component(obs: dict[str, Any], code: str) -> Any:
-    for comp in obs.get("component", []):
-        if any(c.get("system") == CODES and c.get("code") == code
-               for c in comp.get("code", {}).get("coding", [])):
-            for key, value in comp.items():
-                if key.startswith("value"):
-                    return value.get("value") if isinstance(value, dict) else value
-    return None
-
-
-def _session_row(ident: str, device: str, bundle: dict[str, Any]) -> dict[str, Any]:
-    resources = [e.get("resource", {}) for e in bundle.get("entry", [])]
-    summary = resources[0] if resources else {}
-    period = summary.get("effectivePeriod", {})
-    roms = [r["valueQuantity"]["value"] for r in resources[1:]
-            if _has_code(r, ROM_CODE["code"]) and "valueQuantity" in r]
-    exercise = (summary.get("method", {}).get("coding") or [{}])[0].get("code", "?")
-    return {"identifier": _text(ident), "device": device, "exercise": _text(exercise),
-            "started_at": _text(period.get("start", "")),
-            "ended_at": _text(period.get("end", "")),
-            "reps": _int(_component(summary, "reps-completed")) or 0,
-            "target_reps": _int(_component(summary, "reps-target")),
-            "sets_done": _int(_component(summary, "sets-completed")),
-            "mean_rom_deg": _float(summary.get("valueQuantity", {}).get("value")),
-            "rom_list": json.dumps(roms),
-            "completed": int(bool(_component(summary, "session-completed")))}
-
-
-def _pain_row(ident: str, device: str, obs: dict[str, Any]) -> dict[str, Any]:
-    session = next((i["value"] for i in obs.get("identifier", [])[1:]), None)
-    phase = next((c["code"] for cat in obs.get("category", []) for c in cat.get("coding", [])
-                  if str(c.get("code", "")).startswith("pain-")), "pain-?")[5:]
-    return {"identifier": _text(ident), "device": device, "session": _opt_text(session),
-            "phase": _text(phase), "rating": int(obs.get("valueInteger", -1)),
-            "at": _text(obs.get("effectiveDateTime", ""))}

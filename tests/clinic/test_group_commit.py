@@ -51,7 +51,7 @@ def test_records_arriving_during_a_commit_go_in_the_next_one_in_order() -> None:
     assert (gc.batches, gc.committed, gc.largest) == (4, 121, 50)
 
 
-def test_a_failed_commit_reports_its_batch_and_the_next_batch_still_commits() -> None:
+def test_one_item_that_fails_its_group_fails_alone_and_the_rest_commit() -> None:
     rec = Recorder(fail_on=3)
     rec.gate.clear()
     gc: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed)
@@ -62,12 +62,14 @@ def test_a_failed_commit_reports_its_batch_and_the_next_batch_still_commits() ->
         gc.put(i)
     rec.gate.set()
     gc.stop()  # stop commits what was queued before it
-    assert rec.failed == [[1, 2, 3]] and rec.batches == [[0]]
+    # the group [1, 2, 3] failed because of 3: committed again one by one, 3 fails alone
+    assert rec.failed == [[3]] and rec.batches == [[0], [1], [2]]
+    assert [d[0] for d in rec.done] == [[0], [1], [2]]
     gc2: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed)
     gc2.start()
     gc2.put(4)
     gc2.stop()
-    assert rec.batches == [[0], [4]]
+    assert rec.batches == [[0], [1], [2], [4]]
 
 
 def test_after_stop_nothing_is_accepted() -> None:

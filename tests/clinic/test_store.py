@@ -150,3 +150,19 @@ def test_a_group_of_records_is_one_transaction_all_or_nothing(store: ClinicStore
     with pytest.raises(IntegrityError):
         store.add_prepared([*fresh[:-1], broken])
     assert store.count_resources() == 3 and store.sessions("dev-2") == []
+
+
+def test_counts_beyond_32_bits_do_not_break_a_postgresql_commit(store: ClinicStore) -> None:
+    # mqtt.inbound admits integers up to 2**63 (SQLite's INTEGER); PostgreSQL's INTEGER is
+    # 32-bit: such a count made the whole group commit fail on every resend
+    bundle, before, _after = session_resources("dev-1")
+    for comp in bundle["entry"][0]["resource"]["component"]:
+        if comp.get("valueQuantity", {}).get("unit") in ("{repetitions}", "{sets}"):
+            comp["valueQuantity"]["value"] = 2**40
+    assert store.add_resource("dev-1", bundle)
+    [row] = store.sessions("dev-1")
+    assert row.reps == 0 and row.target_reps is None  # not a count anyone prescribed
+    before["valueInteger"] = 2**40
+    with pytest.raises(StoreError, match="rating"):
+        store.add_resource("dev-1", before)
+    assert store.count_resources() == 1
