@@ -22,6 +22,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from clinic.group_commit import GroupCommitter
+from clinic.live import LiveFanout
 from clinic.receipts import ReceiptBatcher
 from clinic.store import ClinicStore, Prepared, prepare
 from mqtt.client import RECONNECT_MAX_S, connect, make_client
@@ -110,6 +111,8 @@ class ClinicWatcher:
         self.validate = validate
         self.on_event = on_event
         self.views: dict[str, DeviceView] = {}
+        # running sets and the web pages' live streams (clinic.live)
+        self.live = LiveFanout()
         self.received = 0
         # inbound payloads accepted per leaf and refused per reason (the watch view shows it)
         self.stats = InboundStats()
@@ -256,6 +259,7 @@ class ClinicWatcher:
                 v.reps += 1
                 v.last_rom_deg = body.get("rep", {}).get("rom_deg")
             v.events.append(str(kind))
+            self.live.publish(device, body)
         elif leaf == Leaf.STATUS:
             if "state" in body and "event" not in body:
                 v.state = str(body["state"])

@@ -117,7 +117,8 @@ def make_app(store: ClinicStore, clinic: str, watcher: ClinicWatcher, **web: Any
         from clinic.web.health import health_app
 
         return health_app(clinic, status)  # (the web options have nothing to apply to)
-    app = create_app(store, clinic=clinic, publisher=WatcherPublisher(watcher), **web)
+    app = create_app(store, clinic=clinic, publisher=WatcherPublisher(watcher),
+                     live=watcher.live, **web)
     app.state.ingest = status
     return app
 

@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from therapy.clinic_items import MESSAGE_MAX_BYTES, open_clinic_item
+from therapy.clinic_items import MESSAGE_MAX_BYTES, AppointmentCancelled, open_clinic_item
 from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit
 from therapy.errors import PlanRejected
 from therapy.ports import Clock
@@ -110,7 +110,8 @@ class Downlink:
     # --- messages and appointments ------------------------------------------------
     def on_message_in(self, payload: bytes) -> str:
         """Store a signed therapist message / appointment and acknowledge it, or mark a
-        patient message delivered; returns "message", "appointment", "ack", "rejected"."""
+        patient message delivered; returns "message", "appointment", "cancelled", "ack",
+        "rejected" (a cancelled appointment is removed from the store)."""
         now = self.clock.now()
         if (ident := _ack_id(payload)) is not None:
             self.store.ack_message(ident, now)
@@ -126,12 +127,17 @@ class Downlink:
             return "rejected"
         if isinstance(item, Message):
             self.store.save_message(item, [self._ack(item.id, now)])
+            kind = "message"
+        elif isinstance(item, AppointmentCancelled):
+            self.store.cancel_appointment(item.id, [self._ack(item.id, now)])
+            kind = "cancelled"
         else:
             assert isinstance(item, Appointment)
             self.store.save_appointment(item)
             self.store.enqueue([self._ack(item.id, now)])
+            kind = "appointment"
         self.notify_outbox(())
-        return "message" if isinstance(item, Message) else "appointment"
+        return kind
 
     def _ack(self, ident: str, now: datetime) -> OutboxItem:
         return out_item(f"ack-{ident}", {"type": "ack", "id": ident, "at": now.isoformat()})

@@ -235,6 +235,11 @@ class TherapyStore:
                    "ON CONFLICT(id) DO UPDATE SET start_at = excluded.start_at, "
                    "minutes = excluded.minutes", (a.id, _t(a.start_at), a.minutes))])
 
+    def cancel_appointment(self, appointment_id: str,
+                           outbox: Sequence[OutboxItem] = ()) -> None:
+        """The clinic cancelled it: removed (with its outbox rows, one transaction)."""
+        self._tx([("DELETE FROM appointments WHERE id = ?", (appointment_id,))], outbox)
+
     def start_appointment(self, appointment_id: str, at: datetime,
                           outbox: Sequence[OutboxItem] = ()) -> None:
         self._tx([("UPDATE appointments SET started_at = ? WHERE id = ?",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from asgi_csrf import asgi_csrf
@@ -23,7 +24,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from clinic.accounts import Accounts, LockoutPolicy
 from clinic.tokens import Tokens
-from clinic.web import auth, fhir_api, health, pages
+from clinic.live import LiveFanout
+from clinic.web import auth, fhir_api, health, live_page, messages, pages, plan_editor
 from clinic.web.alerts import AlertRules
 from clinic.web.caseload import Caseload
 from clinic.web_audit import WebAudit
@@ -74,10 +76,13 @@ def shared_secret(engine: Engine, name: str) -> str:
 def create_app(store: Any, *, clinic: str, publisher: Any = None,
                secret_key: str | None = None, secure_cookies: bool = False,
                lockout: LockoutPolicy = LockoutPolicy(),
-               alert_rules: AlertRules = AlertRules()) -> Any:
+               alert_rules: AlertRules = AlertRules(), live: LiveFanout | None = None,
+               key_file: Path | None = None) -> Any:
     """The ASGI app. ``secret_key`` signs session and CSRF cookies (default: a random key
     kept in the store, shared by every serve process on it); ``publisher`` is for pages
-    that send to devices; ``alert_rules`` sets the caseload's thresholds (pain, silence)."""
+    that send to devices; ``alert_rules`` sets the caseload's thresholds (pain, silence);
+    ``live`` is ingest's fan-out of the live leaf (the live page; default: an empty one);
+    ``key_file`` the clinic's signing key (replies, appointments, plans)."""
     engine = store_engine(store)
     key = secret_key or shared_secret(engine, "session")
     app = FastAPI(title="rehab-kiosk clinic", docs_url=None, redoc_url=None,
@@ -88,6 +93,8 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
     app.state.engine = engine
     app.state.clinic = clinic
     app.state.publisher = publisher
+    app.state.live = live if live is not None else LiveFanout()
+    app.state.key_file = key_file
     app.state.accounts = Accounts(engine, policy=lockout)
     app.state.tokens = Tokens(engine)
     app.state.audit = WebAudit(engine)
@@ -101,6 +108,9 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(fhir_api.router)
+    app.include_router(live_page.router)
+    app.include_router(messages.router)
+    app.include_router(plan_editor.router)
     wrapped = asgi_csrf(app, signing_secret=key, always_protect={"/login"},
                         cookie_secure=secure_cookies, cookie_samesite="Lax")
     wrapped.state = app.state  # type: ignore[attr-defined]  # for tests and serve

@@ -53,7 +53,10 @@ def serve(args: argparse.Namespace) -> int:
     try:
         watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
                                 validate=None if args.no_validate else fhir_validator)
-        app = make_app(store, cfg.clinic, watcher, secure_cookies=args.secure_cookies)
+        from rehab.commands.clinic import KEY_FILE
+
+        app = make_app(store, cfg.clinic, watcher, secure_cookies=args.secure_cookies,
+                       key_file=cfg.data_dir / KEY_FILE)
         run(watcher, app, sock, log_level=args.log_level,
             on_ready=lambda url: print(f"serving clinic {cfg.clinic} on {url} "
                                        f"(store: {store.where})", flush=True))

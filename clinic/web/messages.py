@@ -1,0 +1,192 @@
+"""Messages and appointments: read what the patient wrote, reply in free text, schedule,
+move and cancel live sessions. Every reply and appointment is signed with the clinic key
+for that one device (:mod:`therapy.clinic_items`) and sent on ``messages/in`` through
+``rehab clinic serve``'s connection; it is stored only once the broker confirmed it. A
+move seals the same appointment id again with the new time; a cancel seals it with
+``cancelled``. Views and changes go to the web audit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import case, delete, func, select
+
+from clinic.schema import appointments, messages
+from clinic.web.auth import page, require_user
+from clinic.web.pages import _device
+from clinic.web.sending import SendError, send, signing_key
+from therapy.clinic_items import MAX_MESSAGE_TEXT, MAX_MINUTES, seal_appointment, seal_message
+from therapy.dates import check_time
+from therapy.errors import PlanError
+from therapy.records import new_id
+
+router = APIRouter()
+DONE = {"sent": "Message signed and sent.", "booked": "Appointment signed and sent.",
+        "moved": "Appointment moved; the device has the new time.",
+        "cancelled": "Appointment cancelled on the device."}
+
+
+class BadInput(ValueError):
+    """A form field the therapist should correct (shown on the page, status 400)."""
+
+
+def parse_start(text: str, now: datetime) -> datetime:
+    """A start time from the form: ISO 8601; without an offset (the browser's
+    ``datetime-local``) it is the clinic server's local time. Must lie ahead."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"start {text[:40]!r}: use a date and time, e.g. "
+                       "2026-12-01T10:00") from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # the server's zone
+    try:
+        check_time(when, "start")
+    except PlanError as exc:
+        raise BadInput(str(exc)) from None
+    if when <= now:
+        raise BadInput("the start must be in the future")
+    return when
+
+
+def _minutes(minutes: int) -> int:
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise BadInput(f"length must be 1..{MAX_MINUTES} minutes")
+    return minutes
+
+
+def thread(engine: Any, device: str) -> dict[str, Any]:
+    m, a = messages.c, appointments.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(m.id, m.direction, m.text, m.at, m.acked_at)
+                            .where(m.device == device).order_by(m.at)).all()
+        appts = conn.execute(select(a.id, a.start_at, a.minutes, a.started_at)
+                             .where(a.device == device).order_by(a.start_at)).all()
+    return {"messages": rows, "appointments": appts}
+
+
+def _page(request: Request, device: str, status: int = 200, error: str = "",
+          done: str = "", form: dict[str, str] | None = None) -> HTMLResponse:
+    state = request.app.state
+    zone = datetime.now().astimezone().strftime("%Z (UTC%z)")
+    return page(request, "messages.html", status, device=device,
+                label=state.labels.get(device), zone=zone, error=error,
+                done=DONE.get(done, ""), form=form or {}, max_text=MAX_MESSAGE_TEXT,
+                max_minutes=MAX_MINUTES, **thread(state.engine, device))
+
+
+@router.get("/messages", response_class=HTMLResponse)
+def inbox(request: Request, actor: str = Depends(require_user)) -> HTMLResponse:
+    """Every device with messages: the newest first, with how many came from the patient."""
+    state, m = request.app.state, messages.c
+    from_patient = func.sum(case((m.direction == "to_therapist", 1), else_=0))
+    with state.engine.connect() as conn:
+        rows = conn.execute(select(m.device, func.max(m.at), func.count(), from_patient)
+                            .group_by(m.device).order_by(func.max(m.at).desc())).all()
+    state.audit.record(actor, "view", "messages")
+    return page(request, "inbox.html", rows=[
+        {"device": d, "label": state.labels.get(d), "last": last, "count": n,
+         "from_patient": int(fp or 0)} for d, last, n, fp in rows])
+
+
+@router.get("/patients/{device}/messages", response_class=HTMLResponse)
+def thread_page(request: Request, device: str, done: str = "",
+                actor: str = Depends(require_user)) -> HTMLResponse:
+    device = _device(device)
+    request.app.state.audit.record(actor, "view", f"messages {device}", device)
+    return _page(request, device, done=done)
+
+
+@router.post("/patients/{device}/messages")
+def reply(request: Request, device: str, text: str = Form("", max_length=MAX_MESSAGE_TEXT * 2),
+          actor: str = Depends(require_user)) -> Response:
+    device, state = _device(device), request.app.state
+    text = text.strip()
+    if not 0 < len(text) <= MAX_MESSAGE_TEXT:
+        return _page(request, device, 400, error=f"a message is 1..{MAX_MESSAGE_TEXT} "
+                     "characters", form={"text": text})
+    ident, now = new_id(), datetime.now(timezone.utc)
+    try:
+        payload = seal_message(ident, text, now, signing_key(state.key_file),
+                               clinic=state.clinic, device=device)
+        send(state, device, "messages/in", payload)
+    except SendError as exc:
+        return _page(request, device, 503, error=str(exc), form={"text": text})
+    state.store.add_message(device, ident, "to_patient", text, now.isoformat())
+    state.audit.record(actor, "change", f"message {ident} to {device}", device)
+    return RedirectResponse(f"/patients/{device}/messages?done=sent", status_code=303)
+
+
+def _seal_send(request: Request, device: str, ident: str, start: datetime, minutes: int,
+               cancelled: bool = False) -> None:
+    state = request.app.state
+    payload = seal_appointment(ident, start, minutes, signing_key(state.key_file),
+                               clinic=state.clinic, device=device,
+                               issued_at=datetime.now(timezone.utc), cancelled=cancelled)
+    send(state, device, "messages/in", payload)
+
+
+@router.post("/patients/{device}/appointments")
+def book(request: Request, device: str, start: str = Form("", max_length=64),
+         minutes: int = Form(30), actor: str = Depends(require_user)) -> Response:
+    return _schedule(request, _device(device), None, start, minutes, actor)
+
+
+@router.post("/patients/{device}/appointments/{ident}/move")
+def move(request: Request, device: str, ident: str, start: str = Form("", max_length=64),
+         minutes: int = Form(30), actor: str = Depends(require_user)) -> Response:
+    return _schedule(request, _device(device), _known(request, device, ident)[0], start,
+                     minutes, actor)
+
+
+def _known(request: Request, device: str, ident: str) -> tuple[str, str, int]:
+    from fastapi import HTTPException
+
+    a = appointments.c
+    with request.app.state.engine.connect() as conn:
+        row = conn.execute(select(a.id, a.start_at, a.minutes)
+                           .where(a.id == ident, a.device == device)).first()
+    if row is None:
+        raise HTTPException(404, "no such appointment for this device")
+    return row[0], row[1], row[2]
+
+
+def _schedule(request: Request, device: str, ident: str | None, start_text: str,
+              minutes: int, actor: str) -> Response:
+    state = request.app.state
+    form = {"start": start_text, "minutes": str(minutes)}
+    try:
+        start = parse_start(start_text, datetime.now(timezone.utc))
+        _minutes(minutes)
+    except BadInput as exc:
+        return _page(request, device, 400, error=str(exc), form=form)
+    new = ident is None
+    ident = ident or new_id()
+    try:
+        _seal_send(request, device, ident, start, minutes)
+    except SendError as exc:
+        return _page(request, device, 503, error=str(exc), form=form)
+    state.store.add_appointment(ident, device, start.isoformat(), minutes)
+    state.audit.record(actor, "change", f"appointment {ident} {'booked' if new else 'moved'}"
+                       f" to {start.isoformat()} ({minutes} min)", device)
+    return RedirectResponse(f"/patients/{device}/messages?done={'booked' if new else 'moved'}",
+                            status_code=303)
+
+
+@router.post("/patients/{device}/appointments/{ident}/cancel")
+def cancel(request: Request, device: str, ident: str,
+           actor: str = Depends(require_user)) -> Response:
+    device, state = _device(device), request.app.state
+    ident, start_at, minutes = _known(request, device, ident)
+    try:
+        _seal_send(request, device, ident, datetime.fromisoformat(start_at), minutes,
+                   cancelled=True)
+    except SendError as exc:
+        return _page(request, device, 503, error=str(exc))
+    with state.engine.begin() as conn:
+        conn.execute(delete(appointments).where(appointments.c.id == ident))
+    state.audit.record(actor, "change", f"appointment {ident} cancelled", device)
+    return RedirectResponse(f"/patients/{device}/messages?done=cancelled", status_code=303)
