@@ -1,0 +1,21 @@
+"""The layering is checked, not only written down: import-linter's contracts in
+pyproject.toml (layers from the CLI down to the wire protocol and the exercise vocabulary;
+pure packages import no I/O library; motion takes only sample types from sensors)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_are_kept() -> None:
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint, "import-linter is missing: make install (it is in the test extra)"
+    run = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "3 kept, 0 broken" in run.stdout
