@@ -238,4 +238,4 @@ def __getattr__(name: str):
         return JointAngle
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["JointAngle", "SegmentAngle"]
+__all__ = ["JointAngle", "SegmentAngle"]  # noqa: F822 (JointAngle: the lazy __getattr__ above)

@@ -111,7 +111,7 @@ def parse_broker_url(url: str, *, username: str = "", password: str = "") -> Bro
     tls = parts.scheme == "mqtts"
     try:
         port = parts.port or (8883 if tls else 1883)
-    except ValueError as exc:  # its text may quote the URL's netloc: not shown
+    except ValueError:  # its text may quote the URL's netloc: not shown
         raise ConfigError(f"broker URL {shown!r}: the port must be a number "
                           "0-65535") from None
     if not tls and not is_loopback(hostname):

@@ -94,7 +94,7 @@ def test_pairing_reads_the_still_joint_while_the_proximal_sways(flip):
     t = np.arange(0, 20, 1 / RATE)
     sway = 0.15 * np.sin(2 * np.pi * 0.3 * t)  # proximal about the axis, rad/s
     joint = np.where((t % 8) < 2, 1.0 * np.sin(np.pi * (t % 8)), 0.0)  # reps, then rest
-    jd, jp = np.array([0.0, 1.0, 0.0]), flip * np.array([1.0, 0.0, 0.0])
+    jd = np.array([0.0, 1.0, 0.0])
     gyro_p = np.outer(sway, [flip, 0.0, 0.0]) + rng.normal(scale=0.005, size=(t.size, 3))
     gyro_d = np.outer(sway + joint, [0.0, 1.0, 0.0]) + rng.normal(scale=0.005, size=(t.size, 3))
     pairing = AxisPairing(RATE)
