@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rehab-bench-clinic-") as tmp:
         work = Path(tmp)
         try:
-            pg = PgCluster(work / "pg").start()
+            pg = PgCluster().start()
         except PgMissing as exc:
             print(exc, file=sys.stderr)
             return 1

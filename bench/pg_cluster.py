@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL cluster from Debian's ``postgresql`` package (tests and benches).
 
-``PgCluster(workdir).start()`` runs ``initdb`` (trust auth, superuser ``rehab``) and
-``pg_ctl start`` on a free loopback port with its socket in ``workdir``; ``url(db)`` gives
+``PgCluster().start()`` runs ``initdb`` (trust auth, superuser ``rehab``) and
+``pg_ctl start`` on a free loopback port with its socket in its own folder; ``url(db)`` gives
 ``postgresql://rehab@127.0.0.1:PORT/db``; ``create_database()`` a fresh empty database;
 ``stop()`` an immediate shutdown. Debian's binaries live in ``/usr/lib/postgresql/15/bin``
 and refuse to run as root, so as root the cluster runs as user ``postgres`` in a folder it
@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -42,8 +43,12 @@ def _bin(name: str) -> str:
 
 
 class PgCluster:
-    def __init__(self, workdir: Path) -> None:
-        self.dir = Path(workdir)
+    """``PgCluster()`` makes its own folder (``tempfile.mkdtemp`` under the system temp
+    folder, which the postgres user can traverse; pytest's 0700 temp folders are not, and
+    pytest resets their mode while another session runs); ``stop()`` removes it."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="rehab-pg-"))
         self.data = self.dir / "db"
         self.port = _free_port()
         self._names = itertools.count(1)
@@ -58,14 +63,8 @@ class PgCluster:
 
     def start(self) -> PgCluster:
         initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-        self.dir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:  # initdb/postgres refuse root: run as postgres in its own dir
             shutil.chown(self.dir, "postgres", "postgres")
-            self.dir.chmod(0o700)
-            for parent in self.dir.parents:  # postgres must reach the folder
-                if parent == Path("/") or parent.stat().st_mode & 0o001:
-                    continue
-                parent.chmod(parent.stat().st_mode | 0o011)
             self._as = ["runuser", "-u", "postgres", "--"]
         self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", SUPERUSER,
                   "--no-sync", "-E", "UTF8", "--locale", "C")
@@ -90,3 +89,4 @@ class PgCluster:
         if self.data.exists():
             subprocess.run([*self._as, _bin("pg_ctl"), "-D", str(self.data), "-m", "immediate",
                             "-w", "stop"], capture_output=True, timeout=60, check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)

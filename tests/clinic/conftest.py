@@ -18,11 +18,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mqtt"))  # reha
 
 
 @pytest.fixture(scope="session")
-def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
+def pg_cluster() -> Iterator[PgCluster]:
+    cluster = PgCluster()
     try:
-        cluster = PgCluster(tmp_path_factory.mktemp("pg")).start()
+        cluster.start()
     except PgMissing as exc:
+        cluster.stop()
         pytest.fail(str(exc))
+    except BaseException:
+        cluster.stop()
+        raise
     try:
         yield cluster
     finally:
