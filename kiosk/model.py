@@ -46,12 +46,22 @@ def demo_plan() -> Plan:
                 Schedule(tuple(Weekday), 1), exs)
 
 
-def default_sources(store: TherapyStore, sim_speed: float = 1.0) -> SourceFactory:
-    """Paired wearables when there are any (``rehab pair``), else simulated ones."""
+def default_sources(store: TherapyStore, sim_speed: float = 1.0, options: object = None,
+                    dev_dir: Path = Path("/dev")) -> SourceFactory:
+    """What ``rehab session`` picks with no ``--source`` (``therapy.sources.pick_source``):
+    the paired wearables (``rehab pair``, Settings) as a supervised BLE set, else a
+    wearable on the USB bridge (``/dev/rehab-imu*``), else the simulator. ``options``
+    (``therapy.sources.SourceOptions``: BLE connector, clock, link policy) for tests."""
     from kiosk.adapters.ble_sources import BleSourceFactory, paired_rows
+    from kiosk.adapters.sources import SpecSourceFactory
+    from therapy.sources import SourceKind, pick_source
 
-    rows = paired_rows(store)
-    return BleSourceFactory(rows) if rows else SimSourceFactory(sim_speed)
+    spec = pick_source(store, dev_dir)
+    if spec.kind == SourceKind.BLE:
+        return BleSourceFactory(paired_rows(store), store, options=options)
+    if spec.kind == SourceKind.SERIAL:
+        return SpecSourceFactory(spec, store, options)
+    return SimSourceFactory(sim_speed)
 
 
 def bluez_ports() -> tuple[object, object]:
@@ -67,7 +77,7 @@ class KioskModel:
                  clinic: Clinic | None = None, clock: Clock | None = None,
                  monotonic: Callable[[], float] | None = None,
                  sim_speed: float = 1.0, pairing_ports: Ports | None = None,
-                 camera: CameraOpener | None = None) -> None:
+                 camera: CameraOpener | None = None, source_options: object = None) -> None:
         import time
 
         self.data_dir = Path(data_dir)
@@ -75,7 +85,10 @@ class KioskModel:
         self.store = TherapyStore(self.data_dir / "rehab.db")
         self.history = History(self.store.path)
         self.clinic = clinic or open_clinic(self.data_dir, self.store)
-        self.sources: SourceFactory = sources or default_sources(self.store, sim_speed)
+        # the wearables' connector, clock and link policy (therapy.sources.SourceOptions)
+        self.source_options = source_options
+        self.sources: SourceFactory = sources or default_sources(self.store, sim_speed,
+                                                                 source_options)
         self._own_sources, self._sim_speed = sources is None, sim_speed
         self.pairing_ports: Ports = pairing_ports or bluez_ports
         self.pairing_scan_s = SCAN_S
@@ -133,7 +146,7 @@ class KioskModel:
         self.access.pairing_changed("paired now: " + ", ".join(
             f"{row[1]} on {row[3]}" for row in WearableRegistry(self.store).all()))
         if self._own_sources:
-            self.sources = default_sources(self.store, self._sim_speed)
+            self.sources = default_sources(self.store, self._sim_speed, self.source_options)
 
     # --- plan and today ----------------------------------------------------------------
     def plan(self) -> tuple[Plan, bool]:

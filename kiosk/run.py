@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from kiosk.adapters.clinic import Clinic
 from kiosk.errors import STORAGE_PROBLEM_TEXT, KioskError, StorageProblem
-from kiosk.adapters.sources import SourceFactory, StatusFn
+from kiosk.adapters.sources import OpenSet, SourceFactory, StatusFn
+from kiosk.i18n import _
 from kiosk.vm.live import LiveSetVM
 from kiosk.vm.pain import PainStage, PainVM
 from motion.params import SetParams
@@ -25,6 +26,7 @@ from therapy.ports import Analyzer, FhirEncoder, SessionEvent, set_analyzer_fact
 from therapy.records import PainPhase, PainReport, SessionRecord, new_id
 from therapy.errors import StorageError
 from therapy.session import SessionController, SessionState
+from therapy.devices import WearableRegistry
 from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ class ExerciseRun:
                                      analyzer_factory=self._analyzer,
                                      plan_version=plan_version, appointment_id=appointment_id)
         self.live = LiveSetVM(ex, lifts=ex.exercise.lifts, watched=appointment_id is not None)
+        # a camera source's newest frame (CameraWorker.latest), shown on the live screen
+        self.camera_latest: Callable[[], Any] | None = getattr(sources, "camera_latest", None)
         self.pain_before = PainVM(PainStage.BEFORE)
         self.pain_after = PainVM(PainStage.AFTER)
         self.task: asyncio.Task[Any] | None = None
@@ -113,16 +117,18 @@ class ExerciseRun:
         if self.set_running or not self.more_sets:
             return
         try:
-            distal, proximal, self._status = self.sources.open(self.ex, self.ctl.set_no + 1)
+            opened = self.sources.open(self.ex, self.ctl.set_no + 1)
         except KioskError as exc:
             self.error = str(exc)
             return
+        distal, proximal, self._status = opened.distal, opened.proximal, opened.status
+        opened.supervise(self.ctl, self.on_link_event)  # wearables: pause, resume, end
         self.error = ""
         self.live.sensors = self._status()
         self._gaps_seen = 0
         self._open = [s for s in (distal, proximal) if s is not None]
         self._ending = False
-        self.task = asyncio.ensure_future(self._run_set(distal, proximal))
+        self.task = asyncio.ensure_future(self._run_set(opened))
 
     def end_set(self) -> None:
         """End the running set now (live wearables stream until told; the simulator ends
@@ -132,13 +138,16 @@ class ExerciseRun:
             for src in self._open:
                 asyncio.ensure_future(src.aclose())
 
-    async def _run_set(self, distal: Any, proximal: Any) -> None:
+    async def _run_set(self, opened: OpenSet) -> None:
         try:
-            await self.ctl.run_set(distal, proximal)
+            await self.ctl.run_set(opened.distal, opened.proximal)
         except Exception as exc:  # supervised boundary: the UI shows it, the app goes on
             log.exception("set failed")
-            self.error = f"The sensors stopped: {exc}"
+            self.error = _("The sensors stopped: {error}").format(error=exc)
             self.live.running = False
+        finally:  # the wearables' gaps are saved with this set
+            await opened.close(WearableRegistry(self.store), self.ctl.session_id,
+                               self.ctl.set_no)
 
     def pause(self) -> None:
         self.ctl.pause() if self.ctl.state != SessionState.PAUSED else self.ctl.resume()
@@ -160,6 +169,7 @@ class ExerciseRun:
             signal = "weak" if now < self._weak_until else "good"
             self.live.sensors = tuple(dataclasses.replace(st, signal=signal)
                                       if st.connected else st for st in self._status())
+            self._track_links(self.live.sensors)
             if (not self.sources.demo and self.live.reps_in_set >= self.ex.reps
                     and not self._ending):
                 # target reached on live wearables: end the set after the last rep settles
@@ -170,6 +180,22 @@ class ExerciseRun:
             else:
                 self._target_at = None
         self.live.tick(now)
+
+    def _track_links(self, sensors: tuple[Any, ...]) -> None:
+        """A wearable of the running set that is not connected: the drop-out banner
+        ("Thigh sensor lost — bring it closer"); connected again: gone."""
+        for st in sensors:
+            if not st.segment:
+                continue
+            if not st.connected and st.segment not in self.live.lost:
+                self.live.on_link(st.segment, "lost")
+            elif st.connected and st.segment in self.live.lost:
+                self.live.on_link(st.segment, "back")
+
+    def on_link_event(self, ev: Any) -> None:
+        """A ``sensors.ble.events.LinkEvent`` of the supervised live set (lost, back,
+        battery low, gone) for the live screen and the spoken cue."""
+        self.live.on_link(str(ev.segment), str(ev.kind), getattr(ev, "battery_pct", None))
 
     # --- end -----------------------------------------------------------------------------
     def finish(self) -> SessionRecord:

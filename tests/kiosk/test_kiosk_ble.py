@@ -35,7 +35,7 @@ async def test_kiosk_set_on_a_paired_virtual_wearable(tmp_path: Path) -> None:
     WearableRegistry(m.store).remember(
         Wearable(dev.address, dev.name, WearableKind.REHAB_IMU, BodySegment.SHANK), 64)
     assert not default_sources(m.store).demo
-    m.sources = BleSourceFactory(paired_rows(m.store), connector_factory=world.connector,
+    m.sources = BleSourceFactory(paired_rows(m.store), m.store, connector_factory=world.connector,
                                  clock=world.clock)
     ex = dataclasses.replace(m.plan()[0].exercises[0], sets=1, reps=REPS)
     run = m.start_exercise(ex)
@@ -57,7 +57,7 @@ async def test_kiosk_set_on_a_paired_virtual_wearable(tmp_path: Path) -> None:
 
 
 def test_missing_placement_is_a_clear_error() -> None:
-    f = BleSourceFactory([("AA:BB", "imu", "rehab_imu", "thigh")])
+    f = BleSourceFactory([("AA:BB", "imu", "rehab_imu", "thigh")], None)
     from therapy.plan import exercise_from_catalogue
 
     with pytest.raises(MissingWearable, match="no wearable is placed on the shank"):
