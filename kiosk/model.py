@@ -77,7 +77,8 @@ class KioskModel:
                  clinic: Clinic | None = None, clock: Clock | None = None,
                  monotonic: Callable[[], float] | None = None,
                  sim_speed: float = 1.0, pairing_ports: Ports | None = None,
-                 camera: CameraOpener | None = None, source_options: object = None) -> None:
+                 camera: CameraOpener | None = None, source_options: object = None,
+                 dev_dir: Path = Path("/dev")) -> None:
         import time
 
         self.data_dir = Path(data_dir)
@@ -86,9 +87,9 @@ class KioskModel:
         self.history = History(self.store.path)
         self.clinic = clinic or open_clinic(self.data_dir, self.store)
         # the wearables' connector, clock and link policy (therapy.sources.SourceOptions)
-        self.source_options = source_options
+        self.source_options, self.dev_dir = source_options, dev_dir  # where USB bridges show
         self.sources: SourceFactory = sources or default_sources(self.store, sim_speed,
-                                                                 source_options)
+                                                                 source_options, dev_dir)
         self._own_sources, self._sim_speed = sources is None, sim_speed
         self.pairing_ports: Ports = pairing_ports or bluez_ports
         self.pairing_scan_s = SCAN_S
@@ -146,7 +147,8 @@ class KioskModel:
         self.access.pairing_changed("paired now: " + ", ".join(
             f"{row[1]} on {row[3]}" for row in WearableRegistry(self.store).all()))
         if self._own_sources:
-            self.sources = default_sources(self.store, self._sim_speed, self.source_options)
+            self.sources = default_sources(self.store, self._sim_speed, self.source_options,
+                                           self.dev_dir)
 
     # --- plan and today ----------------------------------------------------------------
     def plan(self) -> tuple[Plan, bool]:
