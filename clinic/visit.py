@@ -250,4 +250,44 @@ class ClinicVisitRelay:
             self.stats.reject(Reject.HANDLER_ERROR)
 
 
-__all__ = ["CallState", "ClinicCall", "ClinicVisitRelay", "VisitCallFailed"]
+VISIT_SUFFIX = "-visit"
+
+
+def visit_login(broker: BrokerConfig) -> BrokerConfig:
+    """The relay's login beside ingest's: ``<username>-visit`` with the same password (the
+    broker binds client ids to usernames, so the relay cannot share ingest's login).
+    Without a username (client certificate, open test broker) the login is used as it is."""
+    from dataclasses import replace
+
+    if not broker.username:
+        return broker
+    return replace(broker, username=broker.username + VISIT_SUFFIX)
+
+
+def relay_factory(broker: BrokerConfig, clinic: str,
+                  load_key: Callable[[], Ed25519PrivateKey], *, client_name: str = "visit",
+                  connect_timeout_s: float = 10.0) -> Callable[[], ClinicVisitRelay]:
+    """What ``rehab clinic serve`` gives the web application: a relay made, started and
+    connected on the first call (and again after one that could not connect). Raises
+    VisitCallFailed when it cannot connect in ``connect_timeout_s``."""
+    lock = threading.Lock()
+    made: list[ClinicVisitRelay] = []
+
+    def get() -> ClinicVisitRelay:
+        with lock:
+            if not made:
+                relay = ClinicVisitRelay(visit_login(broker), clinic, load_key(),
+                                         client_name=client_name)
+                relay.start()
+                if not relay.connected.wait(connect_timeout_s):
+                    relay.stop()
+                    raise VisitCallFailed(f"the visit relay could not connect to the broker "
+                                          f"({relay.last_error or 'no answer'})")
+                made.append(relay)
+            return made[0]
+
+    return get
+
+
+__all__ = ["CallState", "ClinicCall", "ClinicVisitRelay", "VisitCallFailed", "relay_factory",
+           "visit_login"]

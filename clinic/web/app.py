@@ -9,6 +9,7 @@ every POST; the login form always). See clinic/web/README.md for extending it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from clinic.accounts import Accounts, LockoutPolicy
 from clinic.tokens import Tokens
 from clinic.live import LiveFanout
-from clinic.web import auth, fhir_api, health, live_page, messages, pages, plan_editor
+from clinic.web import (auth, fhir_api, health, live_page, messages, pages, plan_editor,
+                        visit_page)
 from clinic.web.alerts import AlertRules
 from clinic.web.caseload import Caseload
 from clinic.web_audit import WebAudit
@@ -77,12 +79,13 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
                secret_key: str | None = None, secure_cookies: bool = False,
                lockout: LockoutPolicy = LockoutPolicy(),
                alert_rules: AlertRules = AlertRules(), live: LiveFanout | None = None,
-               key_file: Path | None = None) -> Any:
+               key_file: Path | None = None, visit: Callable[[], Any] | None = None) -> Any:
     """The ASGI app. ``secret_key`` signs session and CSRF cookies (default: a random key
     kept in the store, shared by every serve process on it); ``publisher`` is for pages
     that send to devices; ``alert_rules`` sets the caseload's thresholds (pain, silence);
     ``live`` is ingest's fan-out of the live leaf (the live page; default: an empty one);
-    ``key_file`` the clinic's signing key (replies, appointments, plans)."""
+    ``key_file`` the clinic's signing key (replies, appointments, plans); ``visit`` gives
+    the video visits' :class:`clinic.visit.ClinicVisitRelay` (``clinic.visit.relay_factory``)."""
     engine = store_engine(store)
     key = secret_key or shared_secret(engine, "session")
     app = FastAPI(title="rehab-kiosk clinic", docs_url=None, redoc_url=None,
@@ -95,6 +98,7 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
     app.state.publisher = publisher
     app.state.live = live if live is not None else LiveFanout()
     app.state.key_file = key_file
+    app.state.visit = visit
     app.state.accounts = Accounts(engine, policy=lockout)
     app.state.tokens = Tokens(engine)
     app.state.audit = WebAudit(engine)
@@ -111,6 +115,7 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
     app.include_router(live_page.router)
     app.include_router(messages.router)
     app.include_router(plan_editor.router)
+    app.include_router(visit_page.router)
     wrapped = asgi_csrf(app, signing_secret=key, always_protect={"/login"},
                         cookie_secure=secure_cookies, cookie_samesite="Lax")
     wrapped.state = app.state  # type: ignore[attr-defined]  # for tests and serve

@@ -53,10 +53,15 @@ def serve(args: argparse.Namespace) -> int:
     try:
         watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
                                 validate=None if args.no_validate else fhir_validator)
+        from clinic.visit import relay_factory
+        from clinic.web.sending import signing_key
         from rehab.commands.clinic import KEY_FILE
 
+        key_file = cfg.data_dir / KEY_FILE
+        visit = relay_factory(cfg.broker, cfg.clinic, lambda: signing_key(key_file),
+                              client_name=f"{args.name}-visit")
         app = make_app(store, cfg.clinic, watcher, secure_cookies=args.secure_cookies,
-                       key_file=cfg.data_dir / KEY_FILE)
+                       key_file=key_file, visit=visit)
         run(watcher, app, sock, log_level=args.log_level,
             on_ready=lambda url: print(f"serving clinic {cfg.clinic} on {url} "
                                        f"(store: {store.where})", flush=True))

@@ -1,0 +1,183 @@
+"""A video visit from the therapist's browser (issue 16), end to end: Debian's chromium
+with a fake camera and microphone (``--use-fake-device-for-media-stream
+--use-fake-ui-for-media-stream``), ``rehab clinic serve`` as a subprocess (it makes the
+visit relay), a real Mosquitto, and the kiosk side in Python as the kiosk app wires it
+(kiosk/visit_setup.py: DeviceLink, VisitVM, aiortc AiortcCall on a synthetic camera).
+The therapist books an appointment, opens its visit page and calls; the patient says yes;
+the call connects, the browser's frames decode at the kiosk, the live reps show beside
+the video, a cue typed in the browser appears in the kiosk's view-model, and the
+browser's hang-up ends both sides. Saves docs/img/clinic-visit.png."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_helpers import log_in, wait_until
+from conftest import CHROMIUM, DRIVER, INSTALL
+from link_helpers import write_toml
+from live_events import event, rep
+from rehab_broker import Broker
+from send_world import QUICK, make_key
+from serve_world import REPO, ServeProcess
+
+from kiosk.adapters.call import CallSettings
+from kiosk.visit_setup import build_visits
+from kiosk.vm.visit import NOTICE_CLINIC_HUNG_UP, Phase
+from mqtt.config import load_config
+from mqtt.device import DeviceLink
+from sensors.camera.hub import FrameHub
+from sensors.camera.synthetic import SyntheticFrames
+from therapy.ports import EventKind
+from therapy.store import TherapyStore
+
+pytestmark = pytest.mark.timeout(150)
+PASSWORD = "correct horse battery"
+FRAMES = 20  # decoded at the kiosk before the call is judged working
+
+
+@pytest.fixture
+def media_browser() -> Iterator[Any]:
+    """Chromium whose getUserMedia gives a fake camera and microphone without asking."""
+    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
+        pytest.fail(f"{CHROMIUM} / {DRIVER} missing: {INSTALL}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+                "--disable-dev-shm-usage", "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+async def until(cond: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        value = cond()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+class Speaker:
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+
+async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = media_browser
+
+    async def ui(fn: Callable[..., Any], *args: Any) -> Any:  # selenium blocks: off the loop
+        return await asyncio.to_thread(fn, *args)
+
+    broker = Broker(tmp_path / "broker").start()
+    clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
+    pub = make_key(clinic_dir)
+    write_toml(clinic_dir, broker=broker.url, clinic="c1")
+    made = subprocess.run([sys.executable, "-m", "rehab.cli", "clinic", "user", "add", "ann",
+                           "--password-stdin", "--data-dir", str(clinic_dir)],
+                          input=PASSWORD + "\n", capture_output=True, text=True, cwd=REPO,
+                          check=False)
+    assert made.returncode == 0, made.stderr
+    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
+    store = TherapyStore(dev_dir / "rehab.db")
+    link = DeviceLink(load_config(dev_dir), store, resend=QUICK, reconnect_max_s=1)
+    hub = FrameHub(SyntheticFrames(640, 480, 15)).start()
+    speaker = Speaker()
+    kit = build_visits(link, store, hub=hub, speaker=speaker, data_dir=dev_dir,
+                       loop=asyncio.get_running_loop(), settings=CallSettings())
+    serve = ServeProcess(clinic_dir, broker.url)
+    try:
+        link.start()
+        await until(link.connected.is_set, 15, "the kiosk to connect")
+        await ui(serve.wait_connected)
+        await ui(log_in, d, serve.url, "ann", PASSWORD)
+
+        # the therapist books an appointment starting in five minutes; the kiosk stores it
+        await ui(d.get, serve.url + "/patients/dev-1/messages")
+        start = (datetime.now() + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+        field = await ui(d.find_element, By.CSS_SELECTOR, "form.book input[name=start]")
+        await ui(d.execute_script, f"arguments[0].value = '{start}'", field)
+        await ui(lambda: d.find_element(By.XPATH, "//button[text()='Book']").click())
+        await until(store.appointments, 15, "the appointment on the kiosk")
+
+        # its visit page; the therapist calls
+        await ui(lambda: d.find_element(By.LINK_TEXT, "Start video visit").click())
+        await ui(wait_until, d, lambda drv: drv.find_element(By.TAG_NAME, "h1").text
+                 .startswith("Video visit"))
+        await ui(lambda: d.find_element(By.ID, "call-start").click())
+        await until(lambda: kit.vm.phase == Phase.RINGING, 20, "the kiosk to ring")
+        assert not kit.vm.camera_on  # nothing on before the patient's yes
+        await kit.vm.accept()
+        await until(lambda: kit.vm.phase == Phase.IN_CALL, 20, "the kiosk to be in the call")
+
+        def state(drv: Any) -> str:
+            return str(drv.find_element(By.ID, "call-state").text)
+
+        await ui(wait_until, d, lambda drv: state(drv) == "connected", 20)
+        kiosk_call = kit.calls[0]
+        await until(lambda: kiosk_call.remote_frames_ >= FRAMES, 20, "frames at the kiosk")
+        assert kiosk_call.remote_size_ == (640, 480)  # chromium's fake camera
+        await ui(wait_until, d, lambda drv: drv.execute_script(
+            "return document.getElementById('remote').videoWidth") == 640, 20)
+
+        # the live reps beside the video
+        link.live_listener(event(EventKind.SESSION_STARTED))
+        link.live_listener(event(EventKind.SET_STARTED))
+        for n, rom in enumerate((66.0, 71.0, 48.0), start=1):
+            link.live_listener(event(EventKind.REP, r=rep(n, rom)))
+        await ui(wait_until, d, lambda drv: "3 reps" in drv.find_element(
+            By.ID, "live-dev-1").text, 15)
+
+        # cues: a button and free text typed in the browser
+        await ui(lambda: d.find_element(By.CSS_SELECTOR, "button[data-cue=slower]").click())
+        await until(lambda: kit.vm.view().cue == "Slower", 10, "the Slower cue at the kiosk")
+        await ui(lambda: d.find_element(By.ID, "cue-text").send_keys("Keep your back straight"))
+        await ui(lambda: d.find_element(By.ID, "cue-send").click())
+        await until(lambda: kit.vm.cue == "Keep your back straight", 10, "the typed cue")
+        assert speaker.said[-2:] == ["Slower", "Keep your back straight"]
+        await ui(wait_until, d, lambda drv: "Sent: Keep your back straight" in drv.find_element(
+            By.ID, "cue-sent").text)
+        height = await ui(d.execute_script, "window.scrollTo(0, 0); return document."
+                          "documentElement.scrollHeight + window.outerHeight - window.innerHeight")
+        await ui(d.set_window_size, 1280, min(max(int(height), 700), 1600))
+        await ui(d.save_screenshot, str(REPO / "docs" / "img" / "clinic-visit.png"))
+
+        # the therapist hangs up: both sides end
+        await ui(lambda: d.find_element(By.ID, "call-hangup").click())
+        await until(lambda: kit.vm.phase == Phase.ENDED, 15, "the kiosk to end the call")
+        assert kit.vm.notice.startswith(NOTICE_CLINIC_HUNG_UP)
+        await until(lambda: kiosk_call.state == "closed", 10, "the kiosk's peer to close")
+        assert not kit.vm.camera_on and not kit.vm.microphone_on
+        assert await ui(state, d) == "hung up"
+        await ui(d.get, "about:blank")
+        assert await ui(serve.terminate) == 0
+    finally:
+        if kit.vm.call is not None:
+            await kit.vm.call.close()
+        kit.close()
+        link.stop()
+        hub.stop()
+        serve.stop_quietly()
+        broker.stop()
