@@ -102,7 +102,7 @@ class LiveFanout:
         for sub in subs:
             try:
                 sub(device, body)
-            except Exception:  # noqa: BLE001  # supervised boundary: drop that one, go on
+            except Exception:  # supervised boundary: drop that one, go on
                 log.warning("a live subscriber failed; dropped", exc_info=True)
                 self.unsubscribe(sub)
                 self.dropped += 1

@@ -24,10 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.middleware.sessions import SessionMiddleware
 
 from clinic.accounts import Accounts, LockoutPolicy
-from clinic.tokens import Tokens
 from clinic.live import LiveFanout
-from clinic.web import (auth, fhir_api, health, live_page, messages, pages, plan_editor,
-                        visit_page)
+from clinic.tokens import Tokens
+from clinic.web import auth, fhir_api, health, live_page, messages, pages, plan_editor, visit_page
 from clinic.web.alerts import AlertRules
 from clinic.web.caseload import Caseload
 from clinic.web_audit import WebAudit

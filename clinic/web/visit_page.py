@@ -125,14 +125,14 @@ def _call(request: Request, device: str, ident: str, call: str) -> tuple[Any, An
 @router.get(BASE + "/{call}/state")
 def call_state(request: Request, device: str, ident: str, call: str,
                actor: str = Depends(require_user)) -> JSONResponse:
-    _relay_, c = _call(request, _device(device), ident, call)
+    c = _call(request, _device(device), ident, call)[1]
     return JSONResponse({"state": c.state, "reason": c.reason, "answer": c.answer})
 
 
 @router.post(BASE + "/{call}/cue")
 async def cue(request: Request, device: str, ident: str, call: str,
               actor: str = Depends(require_user)) -> JSONResponse:
-    relay, c = _call(request, _device(device), ident, call)
+    relay = _call(request, _device(device), ident, call)[0]
     body = await _json(request)
     try:
         kind = CueKind(str(body.get("cue", "")))
@@ -153,7 +153,7 @@ async def cue(request: Request, device: str, ident: str, call: str,
 @router.post(BASE + "/{call}/hangup")
 def hang_up(request: Request, device: str, ident: str, call: str,
             actor: str = Depends(require_user)) -> JSONResponse:
-    relay, c = _call(request, _device(device), ident, call)
+    relay = _call(request, _device(device), ident, call)[0]
     try:
         relay.hang_up(device, call, "the therapist ended the visit")
     except ClinicError as exc:

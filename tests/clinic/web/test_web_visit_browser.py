@@ -95,10 +95,10 @@ async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any
     clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
     pub = make_key(clinic_dir)
     write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    made = subprocess.run([sys.executable, "-m", "rehab.cli", "clinic", "user", "add", "ann",
-                           "--password-stdin", "--data-dir", str(clinic_dir)],
-                          input=PASSWORD + "\n", capture_output=True, text=True, cwd=REPO,
-                          check=False)
+    made = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "rehab.cli", "clinic", "user", "add", "ann",
+                         "--password-stdin", "--data-dir", str(clinic_dir)],
+        input=PASSWORD + "\n", capture_output=True, text=True, cwd=REPO, check=False)
     assert made.returncode == 0, made.stderr
     write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
     store = TherapyStore(dev_dir / "rehab.db")
