@@ -74,3 +74,24 @@ def demo_camera() -> Any:
     worker = CameraWorker(ArrayCapture([_image(xy)], 30.0), ScriptedPose([frame]))
     worker.start()
     return worker
+
+
+class DemoCameraSources:
+    """A camera exercise for the screenshots: simulated wearables count the reps while a
+    stand-in camera worker (:func:`demo_camera`) supplies the picture the live screen
+    shows (``camera_latest``, as a camera source factory would)."""
+
+    demo = True
+
+    def __init__(self, speed: float) -> None:
+        from kiosk.adapters.sources import SimSourceFactory
+
+        self.sim = SimSourceFactory(speed)
+        self.worker = demo_camera()
+        self.camera_latest = self.worker.latest
+
+    def open(self, ex: Any, set_no: int) -> Any:
+        return self.sim.open(ex, set_no)
+
+    def stop(self) -> None:
+        self.worker.stop()

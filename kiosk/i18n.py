@@ -55,7 +55,9 @@ def language() -> str:
 
 
 def _(text: str) -> str:
-    return _translations.gettext(text)
+    """``text`` in the kiosk's language; "" stays "" (gettext would give the catalogue's
+    header for it, and many texts are "" when there is nothing to say)."""
+    return _translations.gettext(text) if text else ""
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

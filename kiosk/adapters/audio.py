@@ -69,9 +69,14 @@ class AudioCues:
         asyncio.ensure_future(self._play(text))
 
     def chime(self) -> None:
-        if self.enabled:
-            self.spoken.append("<chime>")
-            asyncio.ensure_future(self._play(None))
+        if not self.enabled:
+            return
+        self.spoken.append("<chime>")
+        try:  # like say(): no running loop (a test, a terminal) plays nothing
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        asyncio.ensure_future(self._play(None))
 
     async def _play(self, text: str | None) -> None:
         if self._proc is not None and self._proc.returncode is None:

@@ -102,5 +102,10 @@ class StatusStrip(BoxLayout):
                 if waiting else _("all records at the clinic"))  # confirmed by its receipt
         self.text.text = f"{clinic}  ·  {send}"
         self.demo.text = _("DEMO SENSORS (simulated)") if demo else ""
-        self.demo.width = dp(220) if demo else 0
+        if demo:  # as wide as its words (Spanish is longer than English)
+            self.demo.text_size = (None, None)  # one line: measure it
+            self.demo.texture_update()
+            self.demo.width = self.demo.texture_size[0] + dp(16)
+        else:
+            self.demo.width = 0
         self._demo_col.a = 1 if demo else 0

@@ -13,7 +13,8 @@ from kivy.uix.label import Label
 from kiosk.i18n import N_, _, fmt_number
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
-from kiosk.ui.widgets import BigButton, Card, Gauge, MovementAnim, Txt
+from kiosk.ui.demo_figure import DemoFigure
+from kiosk.ui.widgets import BigButton, Card, Gauge, Txt
 from kiosk.vm.live import GOOD_REP
 from kiosk.vm.pain import QUICK_NOTES, PainStage
 
@@ -28,17 +29,19 @@ class PainScreen(KioskScreen):
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
-        self.box = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(10))
+        self.box = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(6))
         self.add_widget(self.box)
 
     def refresh(self) -> None:
+        """Fits 800x480 with the advice card (the flagged "Pain after" headline was
+        clipped there): 48 + 30 + 72 + 104 + 64 dp and the gaps."""
         vm, b = self.flow.pain_vm, self.box
         self.title = _("Pain before") if vm.stage == PainStage.BEFORE else _("Pain after")
         b.clear_widgets()
         b.add_widget(Txt(vm.question, 28, bold=True, fixed_h=dp(48)))
         b.add_widget(Txt(_("0 = no pain      10 = worst pain imaginable"), 19, T.MUTED,
                          fixed_h=dp(30)))
-        row = GridLayout(cols=11, spacing=dp(5), size_hint_y=None, height=T.touch_h(84))
+        row = GridLayout(cols=11, spacing=dp(5), size_hint_y=None, height=T.touch_h(72))
         for r in range(11):
             sel = vm.rating == r
             row.add_widget(BigButton(str(r), lambda r=r: self.choose(r),
@@ -48,7 +51,8 @@ class PainScreen(KioskScreen):
                                      else T.TEXT))
         b.add_widget(row)
         if vm.flagged:
-            c = Card(T.DANGER_LIGHT, size_hint_y=None, height=dp(118))
+            c = Card(T.DANGER_LIGHT, size_hint_y=None, height=dp(104), padding=dp(10),
+                     spacing=dp(2))
             c.add_widget(Txt(_("Please stop"), 24, T.DANGER, bold=True, fill=True))
             c.add_widget(Txt(vm.advice, 19, fill=True))
             b.add_widget(c)
@@ -64,7 +68,7 @@ class PainScreen(KioskScreen):
                                            text_colour=T.WHITE if on else T.TEXT))
             b.add_widget(notes)
         b.add_widget(BoxLayout())  # spacer
-        nav = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(10))
+        nav = BoxLayout(size_hint_y=None, height=T.touch_h(64), spacing=dp(10))
         if vm.flagged and vm.stage == PainStage.BEFORE:
             nav.add_widget(BigButton(_("Back to Today"), self.flow.pain_stop, T.DANGER))
         else:
@@ -89,7 +93,7 @@ class InstructionScreen(KioskScreen):
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
-        self.anim: MovementAnim | None = None
+        self.anim: DemoFigure | None = None
 
     def refresh(self) -> None:
         run = self.model.run
@@ -115,15 +119,18 @@ class InstructionScreen(KioskScreen):
                                   T.GOOD, size=28, height=84))
         row.add_widget(left)
         card = Card(size_hint_x=0.8)
-        self.anim = MovementAnim(ex.target_rom_deg, ex.up_s, ex.hold_s, ex.down_s)
+        # the body figure at the plan's ROM and tempo (it plays while on screen)
+        self.anim = DemoFigure.for_plan_item(ex)
         card.add_widget(self.anim)
-        card.add_widget(Txt(_("Move like the blue line, up to the green one."), 17, T.MUTED,
-                            halign="center", fixed_h=dp(48)))
+        card.add_widget(Txt(_("Watch the figure and move the same way."), 17, T.MUTED,
+                            halign="center", fixed_h=dp(30)))
+        card.add_widget(BigButton(_("Read aloud"), self.flow.read_aloud, T.PRIMARY, size=22,
+                                  height=56))
         row.add_widget(card)
         self.add_widget(row)
-        self.anim.start()
 
     def on_leave(self, *_: Any) -> None:
+        self.flow.stop_reading()
         if self.anim is not None:
             self.anim.stop()
 
@@ -139,7 +146,9 @@ class LiveScreen(KioskScreen):
         self.hold = Txt("", 34, T.PRIMARY, bold=True, halign="center", fixed_h=dp(52))
         root.add_widget(self.hold)
         mid = BoxLayout(spacing=dp(10))
-        gbox = FloatLayout()
+        self.mid = mid
+        self.camera: Any = None  # a CameraView while the set runs on a camera
+        gbox = self.gbox = FloatLayout()
         self.gauge = Gauge(pos_hint={"x": 0, "y": 0}, size_hint=(1, 1))
         # plain Labels (texture as small as the text): they change many times a second
         self.angle = Label(text="", font_size=T.fs(30), color=T.TEXT, bold=True,
@@ -149,7 +158,7 @@ class LiveScreen(KioskScreen):
         mid.add_widget(gbox)
         right = BoxLayout(orientation="vertical", spacing=dp(4))
         self.reps = Label(text="0", font_size=T.fs(120), color=T.TEXT, bold=True)
-        self.of = Txt("", 26, T.MUTED, halign="center", fixed_h=dp(38))
+        self.of = Txt("", 26, T.MUTED, halign="center", fixed_h=dp(56))  # 2 lines if narrow
         self.cue = Txt("", 30, T.GOOD, bold=True, halign="center", fixed_h=dp(56))
         self.timer = Txt("", 22, T.TEXT, halign="center", fixed_h=dp(34))
         for w in (self.reps, self.of, self.cue, self.timer):
@@ -181,12 +190,31 @@ class LiveScreen(KioskScreen):
                                    self.flow.pause_set, T.PRIMARY))
             b.add_widget(BigButton(_("Stop"), self.flow.stop_set, T.DANGER))
 
+    def _camera(self, latest: Any) -> None:
+        """A camera exercise: its picture and skeleton left of the gauge (stand-in frames
+        in the screenshots); none: the gauge and counter as before."""
+        if latest is None:
+            if self.camera is not None:
+                self.mid.remove_widget(self.camera)
+                self.camera = None
+                self.gbox.size_hint_x = 1
+                self.of.font_size = T.fs(26)
+            return
+        if self.camera is None:
+            from kiosk.ui.camera_view import CameraView
+
+            self.camera = CameraView(size_hint_x=1.2)
+            self.mid.add_widget(self.camera, index=len(self.mid.children))
+            self.gbox.size_hint_x = 0.7  # room for "of 10 reps · Set 1 of 2"
+            self.of.font_size = T.fs(20)
+        self.camera.show(latest())
+
     def refresh(self) -> None:
         run = self.model.run
         if run is None:
             return
-        run.poll()
-        live = run.live
+        live = run.live  # the flow's frame tick polled the run
+        self._camera(run.camera_latest)
         self.title = f"{run.ex.name} · {live.set_text}"  # name from the plan
         self.gauge.max_deg = live.gauge_max_deg
         self.gauge.band = list(live.band_deg)

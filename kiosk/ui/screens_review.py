@@ -38,8 +38,7 @@ class SummaryScreen(KioskScreen):
                             fixed_h=dp(44)))
         row = BoxLayout(spacing=dp(12))
         plot = Card()
-        plot.add_widget(Txt(_("Movement per rep (green band = your target)"), 17, T.MUTED,
-                            fixed_h=dp(26)))
+        plot.add_widget(Txt(_("Movement per rep (green band = your target)"), 17, T.MUTED))
         lo, hi = vm.target_rom_deg * 0.85, vm.target_rom_deg * 1.15 + 5
         plot.add_widget(BarPlot(values=list(vm.roms_deg), band=[lo, hi], top=hi * 1.15,
                                 unit="°", x_labels=(_("rep {n}").format(n=1),

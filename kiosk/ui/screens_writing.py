@@ -30,19 +30,20 @@ class FeedbackScreen(KioskScreen):
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
-        self.box = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
+        self.box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(6))
         self.add_widget(self.box)
 
     def refresh(self) -> None:
+        """Fits 800x480 without scrolling: 36 + 60 + 104 + 52 + 60 dp and the gaps."""
         self.title = _("How did it go?")
         vm, b = self.flow.feedback_vm, self.box
         b.clear_widgets()
         if vm is None:
             return
-        b.add_widget(Txt(vm.question, 26, bold=True, fixed_h=dp(40), shorten=True,
+        b.add_widget(Txt(vm.question, 24, bold=True, fixed_h=dp(36), shorten=True,
                          shorten_from="right"))
         row = GridLayout(cols=len(EFFORT), spacing=dp(6), size_hint_y=None,
-                         height=T.touch_h(72))
+                         height=T.touch_h(60))
         for i, label in enumerate(EFFORT, start=1):
             on = vm.rating == i
             row.add_widget(BigButton(_(label), lambda i=i: self.flow.feedback_rate(i),
@@ -51,25 +52,26 @@ class FeedbackScreen(KioskScreen):
                                      text_colour=T.WHITE if on or vm.rating is None
                                      else T.TEXT))
         b.add_widget(row)
-        notes = GridLayout(cols=3, spacing=dp(6), size_hint_y=None, height=T.touch_h(116))
+        notes = GridLayout(cols=3, spacing=dp(6), size_hint_y=None, height=T.touch_h(104))
         for n in NOTES:
             on = n in vm.notes
             notes.add_widget(BigButton(_(n), lambda n=n: self.flow.feedback_note(n),
                                        T.PRIMARY if on else T.GREY, size=17, size_hint_y=1,
                                        text_colour=T.WHITE if on else T.TEXT))
         b.add_widget(notes)
-        words = BoxLayout(size_hint_y=None, height=T.touch_h(56), spacing=dp(8))
+        words = BoxLayout(size_hint_y=None, height=T.touch_h(52), spacing=dp(8))
         words.add_widget(Txt(f"“{vm.text}”" if vm.text else _("Nothing written yet."), 19,
                              T.TEXT if vm.text else T.MUTED, fill=True, shorten=True,
                              shorten_from="right", font_name="DejaVuSans"))
         words.add_widget(BigButton(_("Write in my own words"), self.flow.feedback_type,
-                                   T.PRIMARY, size=18, size_hint=(None, 1), width=dp(230)))
+                                   T.PRIMARY, size=18, size_hint_x=None, width=dp(230),
+                                   height=52))
         b.add_widget(words)
         problem = self.flow.notice_on("feedback")
         if problem:
             b.add_widget(Txt(problem, 19, T.DANGER, bold=True))
         b.add_widget(BoxLayout())  # spacer
-        nav = BoxLayout(size_hint_y=None, height=T.touch_h(68), spacing=dp(10))
+        nav = BoxLayout(size_hint_y=None, height=T.touch_h(60), spacing=dp(10))
         nav.add_widget(BigButton(_("Skip"), self.flow.skip_feedback, T.GREY, text_colour=T.TEXT,
                                  size_hint_x=0.5, size_hint_y=1))
         ok = vm.can_send

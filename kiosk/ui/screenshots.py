@@ -20,7 +20,7 @@ from kiosk.vm.intake import IntakeVM
 
 log = logging.getLogger(__name__)
 SETTLE_S = 0.3
-SHOTS = 22
+SHOTS = 29
 SHOT_PIN, SHOT_CODE = "2580", "246813"  # the demo kiosk's PIN and installer code
 
 
@@ -85,6 +85,9 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await _until(lambda: run.live.reps_in_set >= 2, 60)
     await _until(lambda: run.live.hold_text.startswith("Hold"), 8)
     await shot("08_live_set")
+    run.live.on_link("thigh", "lost")  # a wearable drops out: the banner, the set waits
+    await shot("25_sensor_lost")
+    run.live.on_link("thigh", "back")
     run.pause()
     await asyncio.sleep(0.1)
     await shot("09_live_paused")
@@ -102,6 +105,16 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     flow.pain_done()
     await _until(lambda: app.sm.current == "summary", 10)
     await shot("13_summary")
+    flow.summary_done()  # how did it go?
+    flow.feedback_rate(4)
+    flow.feedback_note("I felt stiff")
+    assert flow.feedback_vm is not None
+    flow.feedback_vm.text = "The second set was easier than yesterday"
+    await shot("23_feedback")
+    flow.feedback_type()
+    await shot("24_feedback_keyboard")
+    flow.compose_done()
+    flow.send_feedback()
     flow.go("progress")
     await shot("14_progress")
     flow.go("messages")
@@ -110,12 +123,26 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await shot("20_settings_code")
     _keys(flow, SHOT_CODE)
     await shot("16_settings")
+    flow.open_reminders()
+    await shot("26_reminders")
+    flow.close_reminders()
     await _devices(app, shot)
+    await _camera_exercise(app, shot)
     flow.lock_now()
     flow.start_pin_change()
     _keys(flow, SHOT_PIN)  # the old PIN, then the new one is asked for
     await shot("21_change_pin")
     flow.cancel_pin_flow()
+    _keys(flow, SHOT_PIN)
+    _expired_plan(app)
+    flow.go("today")
+    await shot("28_plan_ended")
+    flow.go("messages")
+    flow.write_message()
+    for k in "can we move friday":
+        flow.compose_key(k if k != " " else "space")
+    await shot("29_message_keyboard")
+    flow.compose_cancel()
     (m.data_dir / "kiosk.json").write_text("{ damaged")
     m.access.reload()
     flow.go("lock")
@@ -160,6 +187,52 @@ async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> Non
     cam: Any = app.screens["camera_setup"]
     await _until(lambda: cam.view_ is not None and cam.view_.ready, 5)
     await shot("18_camera_setup")
+
+
+async def _camera_exercise(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> None:
+    """A camera exercise in progress: the stand-in camera's picture and skeleton beside
+    the gauge and the count (simulated wearables count the reps)."""
+    from kiosk.demo_devices import DemoCameraSources
+
+    m, flow = app.model, app.flow
+    speed = getattr(m.sources, "speed", 4.0)
+    cams = DemoCameraSources(speed)
+    m.sources = cams
+    try:
+        flow.go("today")
+        flow.start_exercise(m.plan()[0].exercises[0])
+        flow.pain_vm.choose(2)
+        flow.pain_done()
+        flow.begin_set()
+        run = m.run
+        assert run is not None
+        await _until(lambda: run.live.reps_in_set >= 1 and cams.worker.latest() is not None,
+                     60)
+        await shot("27_camera_live")
+        flow.stop_set()
+        run.end_set()
+        await _until(lambda: not run.set_running, 10)
+        m.run = None
+    finally:
+        await asyncio.get_running_loop().run_in_executor(None, cams.stop)
+
+
+def _expired_plan(app: KioskApp) -> None:
+    """A clinic plan that ended last month: Today says so (never the demo plan)."""
+    import json
+    from datetime import timedelta
+
+    from therapy.plan import plan_to_json
+
+    m = app.model
+    plan = m.plan()[0]
+    now = m.clock.now()
+    body = plan_to_json(plan) | {"plan_id": "p-ended", "version": 2,
+                                 "valid_from": (now - timedelta(days=90)).isoformat(),
+                                 "valid_until": (now - timedelta(days=30)).isoformat()}
+    from therapy.plan import parse_plan
+
+    m.store.save_plan(parse_plan(body), json.dumps(body), now)
 
 
 async def run_with_screenshots(app: KioskApp, out: Path) -> list[Path]:

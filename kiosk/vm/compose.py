@@ -11,8 +11,8 @@ MESSAGE_MAX = 500  # what a clinic message holds (mqtt/downlink text limit is la
 BACKSPACE, SPACE, SHIFT = "⌫", "space", "⇧"
 ROWS = ("1234567890", "qwertyuiop", "asdfghjklñ", "zxcvbnm,.?")
 EXTRA = ("áéíóú", "!'-")  # accents (Spanish) and a few marks, a row of their own
-PURPOSES = {"message": N_("Write to your therapist"),
-            "feedback": N_("Tell your therapist in your own words")}
+PURPOSES = {"message": N_("New message"),  # the top bar's title: short at 800x480
+            "feedback": N_("Your own words")}
 
 
 @dataclass(slots=True)

@@ -23,6 +23,7 @@ from kiosk.errors import StorageProblem
 from kiosk.i18n import N_, _, set_language
 from kiosk.vm.compose import ComposeVM
 from kiosk.vm.feedback import FeedbackVM
+from kiosk.vm.flow_instruction import InstructionActions
 from kiosk.vm.flow_patient import PatientWriting
 from kiosk.vm.intake import IntakeVM
 from kiosk.vm.lock import Purpose
@@ -59,7 +60,7 @@ def _no_wake() -> None:
     pass
 
 
-class KioskFlow(PatientWriting):
+class KioskFlow(PatientWriting, InstructionActions):
     def __init__(self, model: KioskModel, nav: Navigator, audio: Cues, *,
                  wake: Callable[[], None] = _no_wake,
                  run_blocking: RunBlocking = in_executor, language: str | None = None) -> None:
@@ -386,6 +387,7 @@ class KioskFlow(PatientWriting):
         run = self.model.run
         if run is None or self.current != "live":
             return
+        run.poll()  # angle, sensor status, drop-out banner, the end of a live set
         self.nav.redraw("live")
         for text in run.live.pop_speech():
             self.audio.say(text)

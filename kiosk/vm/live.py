@@ -34,6 +34,7 @@ class SensorStatus:
     battery_pct: int | None = None
     signal: str = "good"  # good | weak | lost
     demo: bool = False
+    segment: str = ""  # the body placement (a live wearable's), for the drop-out banner
 
     @property
     def text(self) -> str:
@@ -146,23 +147,25 @@ class LiveSetVM:
         """A wearable's link event (``sensors.ble.events.LinkEventKind`` value) from the
         supervised live set: lost -> the banner (and said once), back -> gone, battery
         low -> one warning, gone -> the set ends with what was done."""
-        where = placement_name(segment)
+        # {placement} starts a sentence in English; {placement_lower} reads mid-sentence
+        where = {"placement": placement_name(segment),
+                 "placement_lower": placement_name(segment).lower()}
         if kind == "lost":
             if segment not in self.lost:
                 self.lost[segment] = _("{placement} sensor lost — bring it closer").format(
-                    placement=where)
+                    **where)
                 self.say(self.lost[segment])
         elif kind == "back":
             self.lost.pop(segment, None)
         elif kind == "battery_low" and segment not in self.warned_battery:
             self.warned_battery.add(segment)
             self.link_note = _("{placement} sensor battery low: charge it after this "
-                               "set").format(placement=where)
+                               "set").format(**where)
             self.say(self.link_note)
         elif kind == "gone":
             self.lost.pop(segment, None)
             self.link_note = _("{placement} sensor stayed away: the set ended with the "
-                               "reps done").format(placement=where)
+                               "reps done").format(**where)
             self.say(self.link_note)
 
     @property

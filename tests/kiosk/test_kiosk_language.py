@@ -145,3 +145,17 @@ def test_rehab_kiosk_lang_refuses_a_language_it_has_no_catalogue_for(tmp_path: P
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "no language 'fr'" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "x").exists()
+
+
+def test_spanish_banner_and_empty_texts() -> None:
+    """The drop-out banner reads right mid-sentence in Spanish, and an empty text stays
+    empty (gettext gives the catalogue's header for "": it once showed as a live cue)."""
+    from kiosk.vm.live import LiveSetVM
+    from therapy.plan import exercise_from_catalogue
+
+    i18n.set_language("es")
+    assert i18n._("") == ""
+    live = LiveSetVM(exercise_from_catalogue("knee_extension_seated"))
+    live.on_link("thigh", "lost")
+    assert live.lost_banner == "Sensor de muslo perdido: acérquelo"
+    assert live.speech == ["Sensor de muslo perdido: acérquelo"]

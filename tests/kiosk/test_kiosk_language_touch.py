@@ -52,7 +52,7 @@ async def test_a_spanish_kiosk_by_touch(tmp_path: Path) -> None:
         assert "Empezar" in shown and "Empiece su racha hoy" in shown
         await tap(app, "Mensajes")
         await tap(app, "Escribir un mensaje")
-        assert app.bar.title.text == "Escriba a su terapeuta"
+        assert app.bar.title.text == "Mensaje nuevo"
         for key in ("H", "o", "l", "a"):
             await tap(app, key)
         await tap(app, "Enviar")

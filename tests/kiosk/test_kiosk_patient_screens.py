@@ -174,3 +174,59 @@ async def test_an_ended_plan_says_so_and_never_becomes_the_demo_plan(tmp_path: P
     state = model.today().state
     assert state.state == "not_started" and "January 1, 2098" in state.text
     model.close()
+
+
+class _DroppingSources:
+    """Simulated wearables whose status says the thigh wearable dropped out mid-set (what
+    ``BleSourceFactory``'s status reads from a BLE link that lost its connection)."""
+
+    demo = False
+
+    def __init__(self) -> None:
+        from kiosk.adapters.sources import SimSourceFactory
+
+        self.sim = SimSourceFactory(speed=20.0)
+        self.connected = True
+
+    def open(self, ex, set_no):  # type: ignore[no-untyped-def]
+        from kiosk.vm.live import SensorStatus
+
+        opened = self.sim.open(ex, set_no)
+
+        def status() -> tuple[SensorStatus, ...]:
+            return (SensorStatus("RehabIMU-01 (thigh)", self.connected, 80, segment="thigh"),)
+
+        if isinstance(opened, tuple):  # (distal, proximal, status)
+            return opened[0], opened[1], status
+        return dataclasses.replace(opened, status=status)  # an OpenSet
+
+
+@pytest.mark.timeout(60)
+async def test_a_wearable_dropping_out_shows_and_says_the_banner(tmp_path: Path) -> None:
+    k = kiosk(tmp_path / "data")
+    flow, model = k.flow, k.model
+    sources = _DroppingSources()
+    model.sources = sources
+    flow.go("lock")
+    enter(flow, PIN)
+    flow.start_exercise(model.plan()[0].exercises[0])
+    flow.pain_vm.choose(1)
+    flow.pain_done()
+    flow.begin_set()
+    run = model.run
+    assert run is not None
+    await until(lambda: run.live.reps_in_set >= 1, 20, "a rep", flow.frame)
+    assert run.live.lost_banner == ""
+    sources.connected = False  # the thigh wearable walks away
+    await until(lambda: run.live.lost_banner != "", 5, "the banner", flow.frame)
+    assert run.live.lost_banner == "Thigh sensor lost — bring it closer"
+    flow.frame()
+    assert k.audio.spoken.count("Thigh sensor lost — bring it closer") == 1  # said once
+    sources.connected = True
+    await until(lambda: run.live.lost_banner == "", 5, "the banner gone", flow.frame)
+    run.on_link_event(type("Ev", (), {"segment": "shank", "kind": "battery_low",
+                                      "battery_pct": 9})())
+    assert run.live.link_note == "Lower leg sensor battery low: charge it after this set"
+    flow.stop_set()
+    run.end_set()
+    model.close()

@@ -1,0 +1,55 @@
+"""The camera's picture with the detected skeleton, for a camera exercise's live screen:
+the newest ``CameraResult`` (image_bgr, pose) of a ``CameraWorker`` drawn as a texture,
+bones on top (``kiosk.camera_setup_vm.bones``). Redrawn only when a new frame came."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.graphics import Color, Line
+from kivy.graphics.texture import Texture
+from kivy.uix.image import Image
+
+from kiosk.camera_setup_vm import bones
+from sensors.camera.angles import CameraJoint
+
+BONE_RGBA = (1.0, 1.0, 1.0, 0.9)
+JOINT_RGBA = (0.13, 0.75, 0.25, 1.0)
+
+
+class CameraView(Image):
+    def __init__(self, joint: CameraJoint = CameraJoint.KNEE_RIGHT, **kw: Any) -> None:
+        super().__init__(fit_mode="contain", **kw)
+        self.joint = joint
+        self._texture: Texture | None = None
+        self._shown_t: float | None = None
+        self._pose: Any = None
+        self.bind(pos=self._draw_bones, size=self._draw_bones)  # laid out after the frame
+
+    def show(self, result: Any) -> None:
+        """Draw ``result`` (a CameraResult or None) if it is newer than the one shown."""
+        if result is None or result.t_s == self._shown_t:
+            return
+        self._shown_t = result.t_s
+        h, w = result.image_bgr.shape[:2]
+        if self._texture is None or self._texture.size != (w, h):
+            self._texture = Texture.create(size=(w, h), colorfmt="bgr")
+            self._texture.flip_vertical()  # image rows run top-down, GL's bottom-up
+        self._texture.blit_buffer(result.image_bgr.tobytes(), colorfmt="bgr",
+                                  bufferfmt="ubyte")
+        self.texture = self._texture
+        self._pose = result.pose
+        self._draw_bones()
+
+    def _draw_bones(self, *_args: Any) -> None:
+        self.canvas.after.clear()
+        if self._texture is None:
+            return
+        nw, nh = self.norm_image_size
+        x0, y0 = self.center_x - nw / 2, self.center_y - nh / 2
+        with self.canvas.after:
+            for bone in bones(self._pose, self.joint):
+                Color(*(JOINT_RGBA if bone.highlight else BONE_RGBA))
+                Line(points=[x0 + bone.x0 * nw, y0 + (1 - bone.y0) * nh,
+                             x0 + bone.x1 * nw, y0 + (1 - bone.y1) * nh],
+                     width=3 if bone.highlight else 2)
