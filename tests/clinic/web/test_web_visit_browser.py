@@ -171,6 +171,19 @@ async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any
         await until(lambda: kiosk_call.state == "closed", 10, "the kiosk's peer to close")
         assert not kit.vm.camera_on and not kit.vm.microphone_on
         assert await ui(state, d) == "hung up"
+
+        # a second call on the same appointment; this time the patient hangs up
+        await ui(d.refresh)
+        await ui(lambda: d.find_element(By.ID, "call-start").click())
+        await until(lambda: kit.vm.phase == Phase.RINGING, 20, "the kiosk to ring again")
+        await kit.vm.accept()
+        await ui(wait_until, d, lambda drv: state(drv) == "connected", 20)
+        await kit.vm.hang_up()
+        await ui(wait_until, d, lambda drv: state(drv) == "hung up", 10)
+        assert await ui(lambda: d.find_element(By.ID, "call-hangup").is_enabled()) is False
+        assert await ui(d.execute_script, "return document.getElementById('local').srcObject"
+                        " === null || document.getElementById('local').srcObject"
+                        ".getTracks().every(t => t.readyState === 'ended')")
         await ui(d.get, "about:blank")
         assert await ui(serve.terminate) == 0
     finally:
