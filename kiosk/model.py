@@ -14,6 +14,7 @@ from kiosk.adapters.camera import CameraOpener, open_camera
 from kiosk.adapters.clinic import Clinic, open_clinic
 from kiosk.adapters.history import History, SessionRow
 from kiosk.adapters.sources import SimSourceFactory, SourceFactory
+from kiosk.adapters.speech import EspeakBackend, Speaker
 from kiosk.run import ExerciseRun
 from kiosk.access import KioskAccess
 from kiosk.errors import PlanNotValid
@@ -78,7 +79,7 @@ class KioskModel:
                  monotonic: Callable[[], float] | None = None,
                  sim_speed: float = 1.0, pairing_ports: Ports | None = None,
                  camera: CameraOpener | None = None, source_options: object = None,
-                 dev_dir: Path = Path("/dev")) -> None:
+                 dev_dir: Path = Path("/dev"), speaker: Speaker | None = None) -> None:
         import time
 
         self.data_dir = Path(data_dir)
@@ -94,6 +95,8 @@ class KioskModel:
         self.pairing_ports: Ports = pairing_ports or bluez_ports
         self.pairing_scan_s = SCAN_S
         self.camera: CameraOpener = camera or open_camera
+        # the instruction read aloud (espeak-ng; tests inject a FakeSpeech backend)
+        self.speaker = speaker or Speaker(EspeakBackend())
         self.clock = clock or SystemClock()
         self.monotonic = monotonic or time.monotonic
         # PIN, installer code, lockout and the audit trail (kiosk/access.py)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from kiosk.adapters.clinic import Clinic
 from kiosk.errors import STORAGE_PROBLEM_TEXT, KioskError, StorageProblem
-from kiosk.adapters.sources import SourceFactory, StatusFn
+from kiosk.adapters.sources import OpenSet, SourceFactory, StatusFn
 from kiosk.i18n import _
 from kiosk.vm.live import LiveSetVM
 from kiosk.vm.pain import PainStage, PainVM
@@ -26,6 +26,7 @@ from therapy.ports import Analyzer, FhirEncoder, SessionEvent, set_analyzer_fact
 from therapy.records import PainPhase, PainReport, SessionRecord, new_id
 from therapy.errors import StorageError
 from therapy.session import SessionController, SessionState
+from therapy.devices import WearableRegistry
 from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
@@ -116,16 +117,18 @@ class ExerciseRun:
         if self.set_running or not self.more_sets:
             return
         try:
-            distal, proximal, self._status = self.sources.open(self.ex, self.ctl.set_no + 1)
+            opened = self.sources.open(self.ex, self.ctl.set_no + 1)
         except KioskError as exc:
             self.error = str(exc)
             return
+        distal, proximal, self._status = opened.distal, opened.proximal, opened.status
+        opened.supervise(self.ctl, self.on_link_event)  # wearables: pause, resume, end
         self.error = ""
         self.live.sensors = self._status()
         self._gaps_seen = 0
         self._open = [s for s in (distal, proximal) if s is not None]
         self._ending = False
-        self.task = asyncio.ensure_future(self._run_set(distal, proximal))
+        self.task = asyncio.ensure_future(self._run_set(opened))
 
     def end_set(self) -> None:
         """End the running set now (live wearables stream until told; the simulator ends
@@ -135,13 +138,16 @@ class ExerciseRun:
             for src in self._open:
                 asyncio.ensure_future(src.aclose())
 
-    async def _run_set(self, distal: Any, proximal: Any) -> None:
+    async def _run_set(self, opened: OpenSet) -> None:
         try:
-            await self.ctl.run_set(distal, proximal)
+            await self.ctl.run_set(opened.distal, opened.proximal)
         except Exception as exc:  # supervised boundary: the UI shows it, the app goes on
             log.exception("set failed")
             self.error = _("The sensors stopped: {error}").format(error=exc)
             self.live.running = False
+        finally:  # the wearables' gaps are saved with this set
+            await opened.close(WearableRegistry(self.store), self.ctl.session_id,
+                               self.ctl.set_no)
 
     def pause(self) -> None:
         self.ctl.pause() if self.ctl.state != SessionState.PAUSED else self.ctl.resume()

@@ -1,20 +1,21 @@
 """Paired BLE wearables (``rehab pair``, ``therapy.devices.WearableRegistry``) as the set's
-sources: one ``sensors.ble`` link per body placement the exercise needs. The status the
+sources, opened through ``therapy.sources.open_sources(ble)``: one supervised link per body
+placement the exercise needs; the set pauses while one is away, resumes, keeps the gaps,
+and ends when one stays away (:class:`~kiosk.adapters.sources.OpenSet`). The status the
 live screen shows is read from the links (connected, battery) on every frame."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kiosk.errors import KioskError
-from kiosk.vm.live import SensorStatus
-from sensors.source import SampleSource
+from kiosk.adapters.sources import OpenSet, SourceMissing, SpecSourceFactory
 from therapy.plan import PlanExercise
 from therapy.store import TherapyStore
 
 
-class MissingWearable(KioskError):
+class MissingWearable(SourceMissing):
     """The exercise needs a body placement no paired wearable sits on."""
 
 
@@ -25,52 +26,31 @@ def paired_rows(store: TherapyStore) -> list[tuple[str, str, str, str]]:
     return [(r[0], r[1], r[2], r[3]) for r in WearableRegistry(store).all()]
 
 
-class BleSourceFactory:
-    demo = False
+class BleSourceFactory(SpecSourceFactory):
+    """``wearables`` the paired rows (placement check before opening), ``store`` the
+    device store the links are opened from (``therapy.sources``); ``connector_factory``,
+    ``clock`` and ``policy`` as :class:`~therapy.sources.SourceOptions` takes them."""
 
-    def __init__(self, wearables: Sequence[tuple[str, str, str, str]], *,
+    def __init__(self, wearables: Sequence[tuple[str, str, str, str]], store: Any, *,
                  connector_factory: Callable[[], Any] | None = None, clock: Any = None,
-                 rate_hz: float = 100.0) -> None:
+                 policy: Any = None, options: Any = None) -> None:
+        from therapy.sources import SourceKind, SourceOptions, SourceSpec
+
+        opts = options or SourceOptions()
+        if clock is not None:
+            opts = dataclasses.replace(opts, clock=clock)
+        if connector_factory is not None:
+            opts = dataclasses.replace(opts, ble_connector=connector_factory)
+        if policy is not None:
+            opts = dataclasses.replace(opts, ble_policy=policy)
+        super().__init__(SourceSpec(SourceKind.BLE), store, opts)
         self.wearables = {seg: (addr, name, kind) for addr, name, kind, seg in wearables}
-        self.connector_factory = connector_factory
-        self.clock = clock
-        self.rate_hz = rate_hz
 
-    def _source(self, segment: str) -> Any:
-        from protocol.clock import MonotonicClock
-        from sensors.ble.connector import BleakConnector
-        from sensors.ble.drivers import RehabImuDriver, WitMotionDriver
-        from sensors.ble.link import WearableLink
-        from sensors.ble.ports import Wearable, WearableKind
-        from sensors.ble.source import BleSource
-        from sensors.types import BodySegment
+    def open(self, ex: PlanExercise, set_no: int) -> OpenSet:
+        from therapy.sources import segments_for
 
-        if segment not in self.wearables:
-            raise MissingWearable(f"no wearable is placed on the {segment}: pair one in "
-                                  "Settings (or run `rehab pair`)")
-        addr, name, kind = self.wearables[segment]
-        clock = self.clock or MonotonicClock()
-        driver: Any = (RehabImuDriver(clock) if kind == WearableKind.REHAB_IMU
-                       else WitMotionDriver(clock, self.rate_hz))
-        connector = self.connector_factory() if self.connector_factory else BleakConnector()
-        w = Wearable(addr, name, WearableKind(kind), BodySegment(segment))
-        return BleSource(WearableLink(w, driver, connector, clock=clock), self.rate_hz)
-
-    def open(self, ex: PlanExercise, set_no: int) -> tuple[
-            SampleSource, SampleSource | None, Callable[[], tuple[SensorStatus, ...]]]:
-        cat = ex.exercise
-        segments = [str(s) for s in ex.sensors]
-        distal_seg = str(cat.distal) if str(cat.distal) in segments else segments[-1]
-        distal = self._source(distal_seg)
-        proximal = None
-        if ex.two_imu:
-            others = [s for s in segments if s != distal_seg]
-            proximal = self._source(others[0] if others else str(cat.proximal))
-        sources = [s for s in (distal, proximal) if s is not None]
-
-        def status() -> tuple[SensorStatus, ...]:
-            return tuple(SensorStatus(f"{s.link.wearable.name} ({s.link.wearable.segment})",
-                                      s.link.connected, s.link.battery_pct,
-                                      segment=str(s.link.wearable.segment)) for s in sources)
-
-        return distal, proximal, status
+        for segment in segments_for(ex, self.options.two_imu):
+            if segment is not None and segment not in self.wearables:
+                raise MissingWearable(f"no wearable is placed on the {segment}: pair one in "
+                                      "Settings (or run `rehab pair`)")
+        return super().open(ex, set_no)

@@ -9,6 +9,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
+from kivy.uix.stencilview import StencilView
 
 from kiosk.i18n import N_, _, fmt_number
 from kiosk.ui import theme as T
@@ -88,6 +89,10 @@ class PainScreen(KioskScreen):
         self.refresh()
 
 
+class _Clip(BoxLayout, StencilView):
+    """A layout that draws nothing of its children outside itself."""
+
+
 class InstructionScreen(KioskScreen):
     title = N_("How to do it")
 
@@ -121,7 +126,9 @@ class InstructionScreen(KioskScreen):
         card = Card(size_hint_x=0.8)
         # the body figure at the plan's ROM and tempo (it plays while on screen)
         self.anim = DemoFigure.for_plan_item(ex)
-        card.add_widget(self.anim)
+        clip = _Clip()  # the figure's floor line is drawn wider than the card
+        clip.add_widget(self.anim)
+        card.add_widget(clip)
         card.add_widget(Txt(_("Watch the figure and move the same way."), 17, T.MUTED,
                             halign="center", fixed_h=dp(30)))
         card.add_widget(BigButton(_("Read aloud"), self.flow.read_aloud, T.PRIMARY, size=22,
