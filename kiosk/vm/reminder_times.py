@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.i18n import _
+from kiosk.i18n import _, ngettext
 
 MAX_TIMES = 6
 STEP_MIN = 15  # the small buttons move a time by 15 minutes, the big ones by an hour
@@ -52,8 +52,10 @@ class ReminderTimesVM:
                      "below are used when a plan sets none.").format(
                          times=", ".join(self.plan_times))
         n = self.sessions_per_day
-        return _("The plan asks for {n} session(s) a day: the first {n} time(s) remind "
-                 "the patient.").format(n=n)
+        return ngettext("The plan asks for {n} session a day: only the first time below "
+                        "reminds the patient (the others are greyed).",
+                        "The plan asks for {n} sessions a day: the first {n} times below "
+                        "remind the patient.", n).format(n=n)
 
     def shift(self, i: int, minutes: int) -> None:
         moved = _hhmm(_minutes(self.times[i]) + minutes)

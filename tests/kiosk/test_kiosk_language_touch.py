@@ -1,6 +1,7 @@
 """A Spanish kiosk by touch, offscreen: `rehab kiosk --lang es`'s app (KioskApp with
 language="es") shows Spanish on the PIN pad, the top bar, Today and the keyboard screen,
-and the patient's typed message is stored as typed."""
+the patient's typed message is stored as typed, and the installer moves and removes
+reminder times in Settings > Reminders (saved in kiosk.json)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from day_plan import PLAN  # noqa: E402
-from kiosk_touch import TEST_PIN, enter, provision, tap, texts  # noqa: E402
+from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
 from kiosk.adapters.audio import AudioCues  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
+from kiosk.settings import load_settings  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
 from therapy.plan import parse_plan  # noqa: E402
 from therapy.records import Direction  # noqa: E402
@@ -58,6 +60,15 @@ async def test_a_spanish_kiosk_by_touch(tmp_path: Path) -> None:
         await tap(app, "Enviar")
         assert "Enviado a su terapeuta." in texts(app)
         assert "¡Gracias!" in texts(app)  # the quick replies too
+        await tap(app, "Ajustes")  # Settings > Reminders, behind the installer code
+        await enter(app, TEST_CODE)
+        await tap(app, "Cambiar")
+        assert app.sm.current == "reminders" and app.bar.title.text == "Recordatorios"
+        await tap(app, "+15")  # the first time, 10:00 -> 10:15
+        await tap(app, "Quitar", index=1)  # the 17:00
+        await tap(app, "Hecho")
+        assert app.sm.current == "settings"
+        assert load_settings(tmp_path / "data").reminder_times == ("10:15",)
     finally:
         app.stop()
         await asyncio.wait_for(run_task, 10)
