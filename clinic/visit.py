@@ -289,5 +289,28 @@ def relay_factory(broker: BrokerConfig, clinic: str,
     return get
 
 
-__all__ = ["CallState", "ClinicCall", "ClinicVisitRelay", "VisitCallFailed", "relay_factory",
-           "visit_login"]
+def browser_ice(data_dir: Any) -> dict[str, Any]:
+    """The RTCPeerConnection configuration the visit page gives the browser: the same
+    ``[visit]`` STUN/TURN servers and ``relay_only`` the kiosk reads (kiosk/adapters/call.py,
+    docs/visits.md), from the clinic's rehab.toml. ClinicError when that table is wrong."""
+    from pathlib import Path
+
+    from kiosk.adapters.call import load_call_settings
+    from kiosk.errors import KioskError
+
+    try:
+        settings = load_call_settings(Path(data_dir))
+    except KioskError as exc:
+        raise ClinicError(str(exc)) from exc
+    servers = []
+    for s in settings.ice_servers:
+        entry: dict[str, Any] = {"urls": list(s.urls)}
+        if s.username is not None:
+            entry.update(username=s.username, credential=s.credential)
+        servers.append(entry)
+    return {"iceServers": servers,
+            "iceTransportPolicy": "relay" if settings.relay_only else "all"}
+
+
+__all__ = ["CallState", "ClinicCall", "ClinicVisitRelay", "VisitCallFailed", "browser_ice",
+           "relay_factory", "visit_login"]

@@ -78,13 +78,16 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
                secret_key: str | None = None, secure_cookies: bool = False,
                lockout: LockoutPolicy = LockoutPolicy(),
                alert_rules: AlertRules = AlertRules(), live: LiveFanout | None = None,
-               key_file: Path | None = None, visit: Callable[[], Any] | None = None) -> Any:
+               key_file: Path | None = None, visit: Callable[[], Any] | None = None,
+               ice: dict[str, Any] | None = None) -> Any:
     """The ASGI app. ``secret_key`` signs session and CSRF cookies (default: a random key
     kept in the store, shared by every serve process on it); ``publisher`` is for pages
     that send to devices; ``alert_rules`` sets the caseload's thresholds (pain, silence);
     ``live`` is ingest's fan-out of the live leaf (the live page; default: an empty one);
     ``key_file`` the clinic's signing key (replies, appointments, plans); ``visit`` gives
-    the video visits' :class:`clinic.visit.ClinicVisitRelay` (``clinic.visit.relay_factory``)."""
+    the video visits' :class:`clinic.visit.ClinicVisitRelay` (``clinic.visit.relay_factory``)
+    and ``ice`` the browser's RTCPeerConnection configuration (``clinic.visit.browser_ice``;
+    default: host candidates only)."""
     engine = store_engine(store)
     key = secret_key or shared_secret(engine, "session")
     app = FastAPI(title="rehab-kiosk clinic", docs_url=None, redoc_url=None,
@@ -98,6 +101,7 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
     app.state.live = live if live is not None else LiveFanout()
     app.state.key_file = key_file
     app.state.visit = visit
+    app.state.ice = ice or {"iceServers": [], "iceTransportPolicy": "all"}
     app.state.accounts = Accounts(engine, policy=lockout)
     app.state.tokens = Tokens(engine)
     app.state.audit = WebAudit(engine)

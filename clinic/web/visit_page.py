@@ -66,7 +66,7 @@ def visit(request: Request, device: str, ident: str,
     return page(request, "visit.html", device=device, label=state.labels.get(device),
                 ident=ident, start=start.astimezone().strftime("%Y-%m-%d %H:%M"),
                 minutes=minutes, closed=closed, sets=running(state, device),
-                cue_max=CUE_TEXT_MAX_CHARS, no_relay=state.visit is None)
+                cue_max=CUE_TEXT_MAX_CHARS, no_relay=state.visit is None, ice=state.ice)
 
 
 def _fail(status: int, error: str) -> JSONResponse:

@@ -53,15 +53,19 @@ def serve(args: argparse.Namespace) -> int:
     try:
         watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
                                 validate=None if args.no_validate else fhir_validator)
-        from clinic.visit import relay_factory
+        from clinic.visit import browser_ice, relay_factory
         from clinic.web.sending import signing_key
         from rehab.commands.clinic import KEY_FILE
 
         key_file = cfg.data_dir / KEY_FILE
         visit = relay_factory(cfg.broker, cfg.clinic, lambda: signing_key(key_file),
                               client_name=f"{args.name}-visit")
+        try:
+            ice = browser_ice(cfg.data_dir)  # [visit] STUN/TURN of the clinic's rehab.toml
+        except ClinicError as exc:
+            raise UsageError(str(exc)) from exc
         app = make_app(store, cfg.clinic, watcher, secure_cookies=args.secure_cookies,
-                       key_file=key_file, visit=visit)
+                       key_file=key_file, visit=visit, ice=ice)
         run(watcher, app, sock, log_level=args.log_level,
             on_ready=lambda url: print(f"serving clinic {cfg.clinic} on {url} "
                                        f"(store: {store.where})", flush=True))

@@ -1,7 +1,8 @@
 // The therapist's side of a video visit (docs/visits.md): camera and microphone by
 // getUserMedia, one RTCPeerConnection, the offer with its candidates POSTed to the server
 // (which signs it and relays it to the kiosk over MQTT), the kiosk's answer and state
-// polled, cues and hang-up POSTed. No library, nothing from a CDN.
+// polled, cues and hang-up POSTed. STUN/TURN: data-ice, the clinic's [visit] servers.
+// No library, nothing from a CDN.
 "use strict";
 (() => {
   const root = document.getElementById("visit");
@@ -64,7 +65,7 @@
     try {
       local = await navigator.mediaDevices.getUserMedia({video: true, audio: true});
       $("local").srcObject = local;
-      pc = new RTCPeerConnection({iceServers: []});
+      pc = new RTCPeerConnection(JSON.parse(root.dataset.ice || "{}"));
       for (const t of local.getTracks()) pc.addTrack(t, local);
       pc.ontrack = (e) => { $("remote").srcObject = e.streams[0] || new MediaStream([e.track]); };
       pc.onconnectionstatechange = () => {

@@ -5,12 +5,24 @@ cue is checked before it is sent, a call is reachable only under its own appoint
 
 from __future__ import annotations
 
+import html
+import json
+import re
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from send_world import SendWorld, send_world_fixture  # noqa: F401  # the fixture
+from link_helpers import write_toml
+from send_world import PASSWORD, SendWorld, login, send_world_fixture  # noqa: F401  # fixture
+from serve_world import REPO
+from starlette.testclient import TestClient
 
-from clinic.visit import relay_factory
+from clinic.errors import ClinicError
+from clinic.store import ClinicStore
+from clinic.visit import browser_ice, relay_factory
+from clinic.web.app import create_app
 from clinic.web.sending import signing_key
 from clinic.web.visit_page import window
 from mqtt.config import load_config
@@ -94,3 +106,42 @@ def test_window_is_the_kiosks() -> None:
     assert window(start, 30, start + timedelta(minutes=30)) == ""
     assert "can start from" in window(start, 30, start - timedelta(minutes=16))
     assert "is over" in window(start, 30, start + timedelta(minutes=31))
+
+
+def test_the_browser_gets_the_clinics_stun_and_turn_servers(tmp_path: Path) -> None:
+    write_toml(tmp_path, clinic="c1")
+    assert browser_ice(tmp_path) == {"iceServers": [], "iceTransportPolicy": "all"}
+    (tmp_path / "rehab.toml").write_text(
+        'clinic = "c1"\n[visit]\nstun = ["stun:turn.example.org:3478"]\n'
+        'turn = ["turns:turn.example.org:5349?transport=tcp"]\nturn_username = "clinic"\n'
+        'turn_password = "p\\"w<"\nrelay_only = true\n')
+    ice = browser_ice(tmp_path)
+    assert ice == {"iceServers": [
+        {"urls": ["stun:turn.example.org:3478"]},
+        {"urls": ["turns:turn.example.org:5349?transport=tcp"], "username": "clinic",
+         "credential": 'p"w<'}], "iceTransportPolicy": "relay"}
+    store = ClinicStore(tmp_path / "clinic.db")
+    try:
+        app = create_app(store, clinic="c1", secret_key="k", ice=ice)
+        app.state.accounts.add("ann", PASSWORD)
+        store.add_appointment("a-1", "dev-1", datetime.now(timezone.utc).isoformat(), 30)
+        client = TestClient(app)
+        login(client)
+        page = client.get("/patients/dev-1/appointments/a-1/visit").text
+        attr = re.search(r'data-ice="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+        assert json.loads(html.unescape(attr)) == ice  # quotes escaped inside the attribute
+    finally:
+        store.close()
+    (tmp_path / "rehab.toml").write_text('clinic = "c1"\n[visit]\nturn = ["turn:x:3478"]\n')
+    with pytest.raises(ClinicError, match="turn needs turn_username"):
+        browser_ice(tmp_path)
+
+
+def test_serve_refuses_a_bad_visit_table_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "rehab.toml").write_text(
+        'clinic = "c1"\nbroker = "mqtt://127.0.0.1:1"\n[visit]\nstun = "http://x"\n')
+    done = subprocess.run([sys.executable, "-m", "rehab.cli", "clinic", "serve", "--listen",
+                           "127.0.0.1:0", "--data-dir", str(tmp_path)], capture_output=True,
+                          text=True, cwd=REPO, timeout=60, check=False)
+    assert done.returncode == 2 and "[visit] stun must be a list" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
