@@ -54,6 +54,7 @@ from mqtt.topics import (
 log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 7 * 24 * 3600
 RECEIPTS_INFLIGHT = 1000
+STOP_RECEIPTS_S = 5.0  # stop() waits this long for the last receipts' PUBACKs
 # MQTT 5 Maximum Packet Size declared in CONNECT: the broker drops anything larger for us
 MAX_PACKET_BYTES = RECORD_MAX_BYTES + 4096
 
@@ -103,6 +104,8 @@ class ClinicWatcher:
         self.ingest = ingest_filters(clinic, group or ingest_group(clinic))
         self.receipts = 0  # records confirmed to their device (after the commit)
         self.batcher = ReceiptBatcher(self._publish_receipt)
+        self._receipts_out: deque[paho.MQTTMessageInfo] = deque(maxlen=RECEIPTS_INFLIGHT)
+        self._receipts_lock = threading.Lock()
         # records are committed in groups by one thread; receipts follow each commit
         self.committer: GroupCommitter[_Pending] = GroupCommitter(
             self._commit, self._committed, self._commit_failed)
@@ -139,9 +142,20 @@ class ClinicWatcher:
         connect(self.client, self._broker, clean_start=False,
                 session_expiry_s=self.session_expiry_s, max_packet_bytes=MAX_PACKET_BYTES)
 
-    def stop(self) -> None:
+    def stop(self, receipts_timeout_s: float = STOP_RECEIPTS_S) -> None:
         self.committer.stop()  # what is queued is committed, its receipts queued
-        self.batcher.stop()  # receipts still pending go out (or the devices resend)
+        self.batcher.stop()  # receipts still pending are handed to paho ...
+        # ... and reach the broker before the DISCONNECT: paho ends its network thread
+        # without writing what it still holds, so a graceful stop left the last receipts
+        # unsent (their records came again, as duplicates, to the next clinic process)
+        deadline = time.monotonic() + receipts_timeout_s
+        with self._receipts_lock:
+            pending = list(self._receipts_out)
+        for info in pending if self.connected.is_set() else ():
+            try:
+                info.wait_for_publish(max(0.0, deadline - time.monotonic()))
+            except (RuntimeError, ValueError):  # not connected: the devices resend
+                break
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -239,7 +253,9 @@ class ClinicWatcher:
         self.receipts += 1
 
     def _publish_receipt(self, device: str, payload: bytes) -> None:
-        self.client.publish(Topics(self.clinic, device).topic(Leaf.ACK), payload, qos=1)
+        info = self.client.publish(Topics(self.clinic, device).topic(Leaf.ACK), payload, qos=1)
+        with self._receipts_lock:  # the latest receipts, for stop() to wait on
+            self._receipts_out.append(info)
 
     def _callback_failed(self, callback: str, _exc: BaseException) -> None:
         """An unexpected exception in a paho callback (CallbackGuard): count, show, go on."""

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from link_helpers import device_config
+from link_helpers import device_config, wait_for
 from rehab_broker import Broker
 from serve_world import ServeProcess
 
@@ -147,4 +147,36 @@ def test_secure_cookies_behind_a_tls_proxy(broker: Broker, tmp_path: Path, secur
         assert all(("; secure" in c.lower()) is secure for c in cookies), cookies
         assert serve.terminate() == 0
     finally:
+        serve.stop_quietly()
+
+
+def test_sigterm_mid_stream_confirms_every_record_it_stored(broker: Broker,
+                                                           tmp_path: Path) -> None:
+    """Graceful stop: what serve committed before it exits has its receipt sent, so the
+    kiosk deletes those rows with no clinic left running (a SIGKILL leaves some behind)."""
+    from delivery_helpers import add_pain_records
+
+    serve = ServeProcess(tmp_path / "clinic", broker.url, validate=True)  # ~3 ms a record
+    dev = TherapyStore(tmp_path / "dev" / "rehab.db")
+    add_pain_records(dev, "dev-1", 1000)
+    link = DeviceLink(device_config(tmp_path / "dev", broker.url), dev, resend=QUICK,
+                      reconnect_max_s=1)
+    try:
+        serve.wait_connected()
+        link.start()
+        wait_for(lambda: serve.health()["ingest"]["stored"] >= 50, 30, "records stored")
+        assert serve.terminate() == 0  # mid-stream
+        store = open_store(tmp_path / "clinic", None)
+        stored = store.identifiers()
+        store.close()
+        assert 0 < len(stored) < 1000, "stopped after the stream ended"
+
+        def unconfirmed() -> set[str]:
+            return {f"urn:uuid:{r.record_id}" for r in dev.outbox_batch(limit=1000)} & stored
+
+        # before the fix 49 of 345 stored records stayed unconfirmed here
+        wait_for(lambda: not unconfirmed(), 10, "receipts for every stored record")
+        assert dev.outbox_count() == 1000 - len(stored)
+    finally:
+        link.stop()
         serve.stop_quietly()
