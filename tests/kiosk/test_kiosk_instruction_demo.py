@@ -16,19 +16,20 @@ import pytest
 from kiosk.headless import prepare_env
 
 prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
-from kiosk.kivy_setup import configure_kivy  # noqa: E402
+from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from exercises import get_exercise  # noqa: E402
-from kiosk.adapters.audio import AudioCues  # noqa: E402
-from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
-from kiosk.adapters.speech import FakeSpeech, Speaker  # noqa: E402
-from kiosk.model import KioskModel  # noqa: E402
-from kiosk.vm.flow import KioskFlow  # noqa: E402
-from kiosk_touch import TEST_PIN, provision, tap, texts  # noqa: E402
-from therapy.plan import exercise_from_catalogue  # noqa: E402
-from therapy.ports import FakeClock  # noqa: E402
+from kiosk_touch import TEST_PIN, provision, tap, texts
+
+from exercises import get_exercise
+from kiosk.adapters.audio import AudioCues
+from kiosk.adapters.sources import SimSourceFactory
+from kiosk.adapters.speech import FakeSpeech, Speaker
+from kiosk.model import KioskModel
+from kiosk.vm.flow import KioskFlow
+from therapy.plan import exercise_from_catalogue
+from therapy.ports import FakeClock
 
 EX = "knee_extension_seated"
 
