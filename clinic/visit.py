@@ -289,27 +289,45 @@ def relay_factory(broker: BrokerConfig, clinic: str,
     return get
 
 
+ICE_SCHEMES = ("stun:", "turn:", "turns:")
+
+
 def browser_ice(data_dir: Any) -> dict[str, Any]:
-    """The RTCPeerConnection configuration the visit page gives the browser: the same
-    ``[visit]`` STUN/TURN servers and ``relay_only`` the kiosk reads (kiosk/adapters/call.py,
-    docs/visits.md), from the clinic's rehab.toml. ClinicError when that table is wrong."""
+    """The RTCPeerConnection configuration the visit page gives the browser: the
+    ``[visit]`` table of the clinic's rehab.toml, with the kiosk's rules (``stun``/``turn``
+    URL lists, ``turn_username``/``turn_password`` with ``turn``, ``relay_only`` only with a
+    TURN server; docs/visits.md). Read here, not through kiosk.adapters.call: clinic and
+    kiosk stay apart (tests/test_architecture.py). ClinicError names what is wrong."""
+    import tomllib
     from pathlib import Path
 
-    from kiosk.adapters.call import load_call_settings
-    from kiosk.errors import KioskError
-
+    path = Path(data_dir) / "rehab.toml"
     try:
-        settings = load_call_settings(Path(data_dir))
-    except KioskError as exc:
-        raise ClinicError(str(exc)) from exc
-    servers = []
-    for s in settings.ice_servers:
-        entry: dict[str, Any] = {"urls": list(s.urls)}
-        if s.username is not None:
-            entry.update(username=s.username, credential=s.credential)
-        servers.append(entry)
-    return {"iceServers": servers,
-            "iceTransportPolicy": "relay" if settings.relay_only else "all"}
+        table = tomllib.loads(path.read_text()).get("visit", {}) if path.exists() else {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ClinicError(f"{path}: not valid TOML ({exc})") from exc
+    if not isinstance(table, dict):
+        raise ClinicError(f"{path}: [visit] must be a table")
+    servers: list[dict[str, Any]] = []
+    for key in ("stun", "turn"):
+        urls = table.get(key, [])
+        urls = [urls] if isinstance(urls, str) else urls
+        if not isinstance(urls, list) or not all(
+                isinstance(u, str) and u.startswith(ICE_SCHEMES) for u in urls):
+            raise ClinicError(f"{path}: [visit] {key} must be a list of {key}: URLs")
+        if urls and key == "turn":
+            user, pw = table.get("turn_username"), table.get("turn_password")
+            if not isinstance(user, str) or not isinstance(pw, str):
+                raise ClinicError(f"{path}: [visit] turn needs turn_username and turn_password")
+            servers.append({"urls": urls, "username": user, "credential": pw})
+        elif urls:
+            servers.append({"urls": urls})
+    relay = table.get("relay_only", False)
+    if not isinstance(relay, bool):
+        raise ClinicError(f"{path}: [visit] relay_only must be true or false")
+    if relay and not any("username" in s for s in servers):
+        raise ClinicError(f"{path}: [visit] relay_only needs a turn server")
+    return {"iceServers": servers, "iceTransportPolicy": "relay" if relay else "all"}
 
 
 __all__ = ["CallState", "ClinicCall", "ClinicVisitRelay", "VisitCallFailed", "browser_ice",

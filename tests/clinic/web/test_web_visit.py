@@ -135,6 +135,9 @@ def test_the_browser_gets_the_clinics_stun_and_turn_servers(tmp_path: Path) -> N
     (tmp_path / "rehab.toml").write_text('clinic = "c1"\n[visit]\nturn = ["turn:x:3478"]\n')
     with pytest.raises(ClinicError, match="turn needs turn_username"):
         browser_ice(tmp_path)
+    (tmp_path / "rehab.toml").write_text('[visit]\nstun = ["stun:x:3478"]\nrelay_only = true\n')
+    with pytest.raises(ClinicError, match="relay_only needs a turn server"):
+        browser_ice(tmp_path)
 
 
 def test_serve_refuses_a_bad_visit_table_in_one_line(tmp_path: Path) -> None:
