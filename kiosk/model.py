@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.adapters.camera import CameraOpener, open_camera
 from kiosk.adapters.clinic import Clinic, open_clinic
@@ -31,6 +32,9 @@ from therapy.plan import Plan, PlanExercise, Schedule, Weekday, exercise_from_ca
 from therapy.ports import Clock, SystemClock
 from therapy.records import Feedback, SessionRecord
 from therapy.store import TherapyStore
+
+if TYPE_CHECKING:
+    from kiosk.vm.visit import VisitVM
 
 log = logging.getLogger(__name__)
 STATE_NAME = "kiosk_state.json"
@@ -104,6 +108,7 @@ class KioskModel:
                                   self.monotonic, self.clock.now, self.clinic.notify_outbox)
         self.lock = self.access.lock
         self.run: ExerciseRun | None = None
+        self.visit: VisitVM | None = None  # video visits (kiosk/visit_setup.py), if wired
         self.last_record: SessionRecord | None = None
         self._state = self._load_state()
 
@@ -240,9 +245,12 @@ class KioskModel:
         if not self.plan_state().usable:
             raise PlanNotValid(self.plan_state().text)
         appt = live_appointment(self.store.appointments(), self.clock.now())
+        # a set started while a video visit is connected is marked supervised (its call)
+        sup = self.visit.supervision if self.visit is not None else None
         self.run = ExerciseRun(ex, store=self.store, clinic=self.clinic, sources=self.sources,
                                plan_version=None if demo else plan.version,
-                               appointment_id=appt, monotonic=self.monotonic)
+                               appointment_id=appt, monotonic=self.monotonic,
+                               supervision=sup)
         return self.run
 
     def finish_exercise(self) -> SummaryVM:

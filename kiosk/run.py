@@ -28,6 +28,7 @@ from therapy.errors import StorageError
 from therapy.session import SessionController, SessionState
 from therapy.devices import WearableRegistry
 from therapy.store import TherapyStore
+from therapy.supervised import SupervisedEncoder, Supervision
 
 log = logging.getLogger(__name__)
 SIGNAL_WEAK_S = 5.0  # "signal weak" shows this long after a gap in the stream
@@ -38,14 +39,19 @@ class ExerciseRun:
     def __init__(self, ex: PlanExercise, *, store: TherapyStore, clinic: Clinic,
                  sources: SourceFactory, plan_version: int | None,
                  appointment_id: str | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 supervision: Supervision | None = None) -> None:
         self.ex = ex
         self.store = store
         self.clinic = clinic
         self.sources = sources
         self.monotonic = monotonic
         self.analyzer: Analyzer | None = None
-        self.ctl = SessionController(ex, sink=store, encoder=FhirEncoder(clinic.device_id),
+        encoder: Any = FhirEncoder(clinic.device_id)
+        if supervision is not None:  # started during a video visit: the records say so
+            encoder = SupervisedEncoder(encoder, supervision)
+            appointment_id = supervision.appointment
+        self.ctl = SessionController(ex, sink=store, encoder=encoder,
                                      analyzer_factory=self._analyzer,
                                      plan_version=plan_version, appointment_id=appointment_id)
         self.live = LiveSetVM(ex, lifts=ex.exercise.lifts, watched=appointment_id is not None)

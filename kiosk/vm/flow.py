@@ -25,6 +25,7 @@ from kiosk.vm.compose import ComposeVM
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.flow_instruction import InstructionActions
 from kiosk.vm.flow_patient import PatientWriting
+from kiosk.vm.flow_visit import VisitActions
 from kiosk.vm.intake import IntakeVM
 from kiosk.vm.lock import Purpose
 from kiosk.vm.navigator import Cues, Navigator, RunBlocking, in_executor
@@ -60,7 +61,7 @@ def _no_wake() -> None:
     pass
 
 
-class KioskFlow(PatientWriting, InstructionActions):
+class KioskFlow(PatientWriting, InstructionActions, VisitActions):
     def __init__(self, model: KioskModel, nav: Navigator, audio: Cues, *,
                  wake: Callable[[], None] = _no_wake,
                  run_blocking: RunBlocking = in_executor, language: str | None = None) -> None:
@@ -155,9 +156,13 @@ class KioskFlow(PatientWriting, InstructionActions):
     def unlocked(self, purpose: str) -> None:
         if purpose == Purpose.SETTINGS:
             self.model.lock.begin(Purpose.UNLOCK)
-            self.go_direct("settings")
+            if not self.visit_pending("settings"):
+                self.go_direct("settings")
             return
         self.reminder_notice = ""
+        if self.visit_pending(self._resume_screen if self.model.run is not None
+                              and self._resume_screen else "today"):
+            return  # the clinic is calling: the consent question first
         if self.model.run is not None and self._resume_screen:
             self.go(self._resume_screen)
             return
@@ -400,7 +405,7 @@ class KioskFlow(PatientWriting, InstructionActions):
         now = self.now()
         # a set being done keeps the kiosk open; a paused one does not (resuming then
         # needs the PIN: the lock screen leads back to the paused set)
-        busy = m.run is not None and m.run.set_running and not m.run.paused
+        busy = m.run is not None and m.run.set_running and not m.run.paused or self.in_visit
         if m.lock.tick(now, busy=busy):
             self._resume_screen = self.current if m.run is not None else ""
             self.go("lock")

@@ -1,0 +1,100 @@
+"""Video visits in the kiosk's flow, as part of :class:`kiosk.vm.flow.KioskFlow`: a call
+from the clinic (``kiosk.vm.visit.VisitVM``, built by ``kiosk/visit_setup.py``) puts the
+visit screen up wherever the patient is, with its consent question; on the lock screen
+(mid-PIN, or locked) it waits, says so, and comes up right after the PIN. Hanging up (or
+declining) and OK on the ended screen lead back to where the patient was. In the call the
+top bar shows, so the patient can start a set (cues are spoken; the call's screen is not
+forced back over the set); a set started while the call is connected is marked
+supervised (``KioskModel.start_exercise``). The kiosk does not lock itself in a call.
+
+A mixin: :class:`KioskFlow` holds the state; these methods only use its model, navigator,
+``current`` and ``_show``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kiosk.i18n import N_, _
+from kiosk.vm.visit import Phase
+
+if TYPE_CHECKING:
+    from kiosk.model import KioskModel
+    from kiosk.vm.navigator import Navigator
+    from kiosk.vm.visit import VisitVM
+
+VISIT_SCREEN = "visit"
+VISIT_WAITING = N_("Your therapist is calling: enter your PIN to answer")
+LOCK_SCREENS = ("lock", "closed")
+
+
+class VisitActions:
+    model: KioskModel
+    nav: Navigator
+    current: str
+    reminder_notice: str
+    _before_visit = ""
+
+    def _show(self, name: str, bar: bool) -> None: ...
+
+    @property
+    def visit_vm(self) -> VisitVM | None:
+        return self.model.visit
+
+    def attach_visits(self, vm: VisitVM) -> None:
+        """Listen to ``vm`` (the app's visit kit): its changes move the patient."""
+        self.model.visit = vm
+        vm.on_change = self.visit_changed
+
+    @property
+    def in_visit(self) -> bool:
+        """A call is ringing, connecting or running (the kiosk stays unlocked)."""
+        vm = self.model.visit
+        return vm is not None and vm.active
+
+    def visit_changed(self) -> None:
+        """The call's state changed (the clinic called, it connected, a cue, it ended)."""
+        vm = self.model.visit
+        if vm is None:
+            return
+        if self.current == VISIT_SCREEN:
+            if vm.active:  # in the call the top bar is there: Today, a set, and back
+                self._show(VISIT_SCREEN, vm.phase == Phase.IN_CALL)
+            elif vm.notice:
+                self.nav.redraw(VISIT_SCREEN)
+            else:  # dismissed: back where the patient was
+                self._leave_visit()
+            return
+        if vm.phase != Phase.RINGING:  # left the call's screen for a set: stay there
+            if self.reminder_notice == _(VISIT_WAITING) and not vm.active:
+                self.reminder_notice = ""  # it stopped ringing before the PIN
+                self.nav.redraw(self.current)
+            return
+        if self.current in LOCK_SCREENS:  # after the PIN (unlocked() asks visit_pending)
+            self.reminder_notice = _(VISIT_WAITING)
+            self.nav.redraw(self.current)
+            return
+        self._open_visit(self.current)
+
+    def visit_pending(self, then: str) -> bool:
+        """Right after unlocking: a call waiting shows now (``then``: where the patient
+        was going, reached after the call)."""
+        if not self.in_visit or self.current == VISIT_SCREEN:
+            return False
+        self._open_visit(then)
+        return True
+
+    def visit_done(self) -> None:
+        """OK on the ended screen (the visit screen's ``on_done``)."""
+        vm = self.model.visit
+        if vm is not None:
+            vm.dismiss()
+        if self.current == VISIT_SCREEN and not self.in_visit:
+            self._leave_visit()
+
+    def _open_visit(self, back: str) -> None:
+        self._before_visit = back
+        self._show(VISIT_SCREEN, False)
+
+    def _leave_visit(self) -> None:
+        back, self._before_visit = self._before_visit or "today", ""
+        self._show(back, back not in LOCK_SCREENS)

@@ -1,0 +1,223 @@
+"""Video visits wired into the kiosk's flow (no Kivy; the fake call adapter): a call from
+the clinic puts the consent question up wherever the patient is, and hanging up leads
+back there; mid-PIN it waits and comes up right after the PIN; a set started during the
+connected call is stored and queued marked supervised with the visit's appointment; the
+kiosk does not lock itself during a call."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.adapters.audio import AudioCues
+from kiosk.adapters.call import FakeCall
+from kiosk.adapters.sources import SimSourceFactory
+from kiosk.model import KioskModel
+from kiosk.settings import load_settings, save_settings
+from kiosk.vm.flow import KioskFlow
+from kiosk.vm.flow_visit import VISIT_WAITING
+from kiosk.vm.visit import Phase, VisitVM
+from mqtt.visit import Offer
+from therapy.plan import exercise_from_catalogue
+from therapy.ports import FakeClock
+from therapy.supervised import VISIT_EXT, is_supervised
+
+PIN = "2580"
+
+
+class Screens:
+    """The navigator's fake: the screens shown, in order."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, bool]] = []
+
+    def show(self, name: str, bar: bool) -> None:
+        self.shown.append((name, bar))
+
+    def redraw(self, name: str) -> None:
+        pass
+
+    def status(self) -> None:
+        pass
+
+    def rebuild(self) -> None:
+        pass
+
+    def show_camera(self, worker: object, vm: object) -> None:
+        pass
+
+    def close_camera(self) -> None:
+        pass
+
+
+class Mono:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@dataclasses.dataclass
+class Kiosk:
+    flow: KioskFlow
+    model: KioskModel
+    vm: VisitVM
+    calls: list[FakeCall]
+    sent: list[Any]
+    mono: Mono
+    screens: Screens
+
+
+def kiosk(data: Path) -> Kiosk:
+    data.mkdir(parents=True)
+    save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
+    mono = Mono()
+    model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=mono,
+                       clock=FakeClock(datetime.now(UTC)))
+    calls: list[FakeCall] = []
+    sent: list[Any] = []
+
+    def make(on_state: Any) -> FakeCall:
+        calls.append(FakeCall(on_state=on_state))
+        return calls[-1]
+
+    vm = VisitVM(make, lambda m: sent.append(m) or True,
+                 type("Speaker", (), {"say": lambda self, t: None})())
+    audio = AudioCues(enabled=True)
+    audio.espeak = audio.aplay = None
+    screens = Screens()
+    flow = KioskFlow(model, screens, audio)
+    flow.attach_visits(vm)  # what the app does with build_visits(...).vm
+    return Kiosk(flow, model, vm, calls, sent, mono, screens)
+
+
+def offer(n: int) -> Offer:
+    return Offer(f"call-{n}", f"appt-{n}", "v=0\r\n", "c1", "dev-a", datetime.now(UTC))
+
+
+def unlock(flow: KioskFlow, digits: str = PIN) -> None:
+    for d in digits:
+        flow.key(d)
+    flow.submit_entry()
+
+
+async def until(cond: Callable[[], bool], timeout_s: float, what: str,
+                tick: Callable[[], None] = lambda: None) -> None:
+    end = time.monotonic() + timeout_s
+    while not cond():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        tick()
+        await asyncio.sleep(0.02)
+
+
+async def test_a_call_shows_wherever_the_patient_is_and_hanging_up_returns_there(
+        tmp_path: Path) -> None:
+    k = kiosk(tmp_path / "d")
+    flow, vm = k.flow, k.vm
+    flow.go("lock")
+    unlock(flow)
+    flow.go("progress")
+    vm.offered(offer(1))
+    assert flow.current == "visit" and k.screens.shown[-1] == ("visit", False)
+    assert vm.phase == Phase.RINGING and not vm.camera_on  # the consent question first
+    await vm.accept()
+    k.calls[0].connect()
+    assert vm.phase == Phase.IN_CALL and flow.current == "visit"
+    k.mono.t += k.model.lock.lock_after_s + 1  # no touch for the lock timeout
+    flow.second()
+    assert flow.current == "visit" and not k.model.lock.locked  # no lock mid-call
+    await vm.hang_up()
+    assert flow.current == "visit" and vm.phase == Phase.ENDED  # why it ended, and OK
+    flow.visit_done()
+    assert flow.current == "progress" and k.screens.shown[-1] == ("progress", True)
+    k.model.close()
+
+
+async def test_mid_pin_the_call_waits_and_comes_up_after_the_pin(tmp_path: Path) -> None:
+    k = kiosk(tmp_path / "d")
+    flow, vm = k.flow, k.vm
+    flow.go("lock")
+    flow.key("2")
+    flow.key("5")  # half-way through the PIN
+    vm.offered(offer(2))
+    assert flow.current == "lock" and flow.lock_view().dots == "● ●"  # the digits typed are kept
+    assert flow.lock_view().notice == VISIT_WAITING  # says why, no health data
+    flow.key("8")
+    flow.key("0")
+    flow.submit_entry()
+    assert flow.current == "visit" and vm.phase == Phase.RINGING
+    vm.decline()
+    flow.visit_done()
+    assert flow.current in ("intake", "today")  # where the PIN led (first run: intake)
+    assert flow.lock_view().notice == ""
+    k.model.close()
+
+
+async def test_a_call_that_stops_ringing_on_the_lock_screen_leaves_no_notice(
+        tmp_path: Path) -> None:
+    k = kiosk(tmp_path / "d")
+    k.flow.go("lock")
+    k.vm.offered(offer(3))
+    assert k.flow.lock_view().notice == VISIT_WAITING
+    k.vm.decline()  # stands in for the clinic giving up: no longer active
+    assert k.flow.lock_view().notice == ""
+    unlock(k.flow)
+    assert k.flow.current != "visit"
+    k.model.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_set_during_the_call_is_marked_supervised(
+        tmp_path: Path) -> None:
+    k = kiosk(tmp_path / "d")
+    flow, vm, model = k.flow, k.vm, k.model
+    flow.go("lock")
+    unlock(flow)
+    ex = dataclasses.replace(exercise_from_catalogue("knee_extension_seated"), sets=1,
+                             reps=2)
+    vm.offered(offer(4))
+    await vm.accept()
+    k.calls[0].connect()
+    sup = vm.supervision
+    assert sup is not None
+    assert k.screens.shown[-1] == ("visit", True)  # in the call: the top bar is there
+    flow.go("today")
+    flow.start_exercise(ex)  # the therapist asks for a set (the patient taps Start)
+    run = model.run
+    assert run is not None and run.ctl.appointment_id == "appt-4"
+    flow.pain_vm.choose(1)
+    flow.pain_done()
+    flow.begin_set()
+    assert flow.current == "live"
+    await until(lambda: run.live.reps_in_set >= 1, 30, "a rep", flow.frame)
+    vm.signal(_cue(sup.call))  # a cue mid-set: spoken, the set stays on screen
+    assert flow.current == "live"
+    await until(lambda: flow.current == "pain", 30, "pain after", flow.frame)
+    flow.pain_vm.choose(1)
+    flow.pain_done()
+    await until(lambda: flow.current == "summary", 20, "the summary")
+    rows = [json.loads(r.payload) for r in model.store.outbox_batch(0, 100)]
+    bundles = [b for b in rows if b.get("resourceType") == "Bundle"]
+    [bundle] = bundles
+    summary = bundle["entry"][0]["resource"]
+    assert is_supervised(bundle) and is_supervised(summary)
+    assert {"url": VISIT_EXT, "valueString": "appt-4/call-4"} in summary["extension"]
+    await vm.hang_up()
+    vm.dismiss()
+    assert vm.supervision is None
+    k.model.close()
+
+
+def _cue(call: str) -> Any:
+    from mqtt.visit import Cue, CueKind
+
+    return Cue(call, CueKind.SLOWER, "Slower")
