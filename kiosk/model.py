@@ -163,7 +163,7 @@ class KioskModel:
         """The plan the patient follows and whether it is the demo plan. The demo plan
         only stands in while no clinic has ever sent one: an expired plan (or one not
         valid yet) stays the plan, and :meth:`plan_state` says so."""
-        cur = self.store.current_plan()
+        cur = self.store.plan_in_force(self.clock.now())
         if cur is not None:
             return cur[0], False
         return demo_plan(), True

@@ -285,6 +285,28 @@ class TherapyStore:
                                 exc)
         return None
 
+    def plan_in_force(self, when: datetime) -> tuple[Plan, str] | None:
+        """The newest stored plan valid at ``when`` (a plan the clinic sent for next week
+        does not hide this week's), else the newest one (ended or not started yet: the
+        kiosk says so), else None. Refused rows are skipped as in :meth:`current_plan`."""
+        from therapy.errors import PlanError
+
+        newest = self.current_plan()
+        if newest is None or newest[0].is_valid_at(when):
+            return newest
+        for version, text in self._query("SELECT version, plan_text FROM plans "
+                                         "WHERE version < ? ORDER BY version DESC",
+                                         (newest[0].version,)):
+            if version in self.quarantined_plans:
+                continue
+            try:
+                plan = parse_plan_bytes(text)
+            except PlanError:  # refused as in current_plan: skip it
+                continue
+            if plan.is_valid_at(when):
+                return plan, text
+        return newest
+
     # --- outbox --------------------------------------------------------------------
     def enqueue(self, outbox: Sequence[OutboxItem]) -> None:
         self._tx([], outbox)

@@ -173,6 +173,13 @@ async def test_an_ended_plan_says_so_and_never_becomes_the_demo_plan(tmp_path: P
     _save_plan(model, plan)
     state = model.today().state
     assert state.state == "not_started" and "January 1, 2098" in state.text
+
+    current = copy.deepcopy(PLAN)  # v3 in force now, v4 sent ahead for 2098
+    current["valid_from"] = "2026-01-01T00:00:00Z"
+    current["valid_until"] = "2097-12-31T00:00:00Z"
+    _save_plan(model, current)
+    assert model.plan()[0].version == 3 and model.today().state.state == "current"
+    assert len(model.today().items) == 1  # next year's plan does not hide this one
     model.close()
 
 
