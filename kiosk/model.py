@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.adapters.camera import CameraOpener, open_camera
+from kiosk.adapters.camera import CameraOpener, SharedCamera
 from kiosk.adapters.clinic import Clinic, open_clinic
 from kiosk.adapters.history import History, SessionRow
 from kiosk.adapters.sources import SimSourceFactory, SourceFactory
@@ -98,7 +98,9 @@ class KioskModel:
         self._own_sources, self._sim_speed = sources is None, sim_speed
         self.pairing_ports: Ports = pairing_ports or bluez_ports
         self.pairing_scan_s = SCAN_S
-        self.camera: CameraOpener = camera or open_camera
+        # one capture for the camera set-up's pose worker and a video visit's picture
+        self.shared_camera = SharedCamera(dev_dir=dev_dir)
+        self.camera: CameraOpener = camera or self.shared_camera.open_pose
         # the instruction read aloud (espeak-ng; tests inject a FakeSpeech backend)
         self.speaker = speaker or Speaker(EspeakBackend())
         self.clock = clock or SystemClock()
@@ -129,6 +131,7 @@ class KioskModel:
         return datetime.fromisoformat(v) if v else None
 
     def close(self) -> None:
+        self.shared_camera.stop()
         self.clinic.close()
         self.history.close()
         self.store.close()

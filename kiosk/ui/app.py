@@ -34,6 +34,7 @@ from kiosk.ui.screens_reminders import RemindersScreen
 from kiosk.ui.screens_review import ProgressScreen, SettingsScreen, SummaryScreen
 from kiosk.ui.screens_writing import ComposeScreen, FeedbackScreen
 from kiosk.vm.flow import CAMERA_SCREEN, KioskFlow
+from kiosk.vm.flow_visit import VISIT_SCREEN
 
 SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
            "messages": MessagesScreen, "pain": PainScreen, "instruction": InstructionScreen,
@@ -55,11 +56,13 @@ class KioskApp(App):
         self.flow = KioskFlow(model, self, self.audio, wake=wake_screen, language=language)
         self.first_frame = asyncio.Event()
         self._events: list[Any] = []
+        self.visit_kit: Any = None  # video visits, when the kiosk has a clinic link
 
     # --- building ----------------------------------------------------------------------
     def build(self) -> BoxLayout:
         Window.clearcolor = T.BG
         self.root_box = BoxLayout(orientation="vertical")
+        self.visit_kit = self._visits()
         self._build_content()
         Window.bind(on_touch_down=self._on_any_touch)
         self.flow.go("lock")
@@ -75,6 +78,13 @@ class KioskApp(App):
         for name, cls in SCREENS.items():
             self.screens[name] = cls(self.flow, name=name)
             self.sm.add_widget(self.screens[name])
+        if self.visit_kit is not None:
+            from kiosk.ui.visit_screen import VisitScreen
+
+            self.screens[VISIT_SCREEN] = VisitScreen(
+                self.visit_kit.vm, preview=self.model.shared_camera.preview(),
+                on_done=self.flow.visit_done, name=VISIT_SCREEN)
+            self.sm.add_widget(self.screens[VISIT_SCREEN])
         self.root_box.add_widget(self.bar)
         self.root_box.add_widget(self.sm)
         self.root_box.add_widget(self.strip)
@@ -93,6 +103,24 @@ class KioskApp(App):
     def on_stop(self) -> None:
         for ev in self._events:
             ev.cancel()
+        if self.visit_kit is not None:
+            self.visit_kit.close()
+
+    def _visits(self) -> Any:
+        """Video visits from the clinic (kiosk/visit_setup.py) over the device's MQTT link
+        and the shared camera; an offline kiosk (no rehab.toml) takes no calls."""
+        link = getattr(self.model.clinic, "link", None)  # LinkClinic's DeviceLink
+        if link is None:
+            return None
+        from kiosk.adapters.camera import CallCamera
+        from kiosk.visit_setup import build_visits
+
+        kit = build_visits(link, self.model.store,  # the hub is duck-typed: subscribe()
+                           hub=CallCamera(self.model.shared_camera),  # type: ignore[arg-type]
+                           speaker=self.audio, data_dir=self.model.data_dir,
+                           loop=asyncio.get_running_loop())
+        self.flow.attach_visits(kit.vm)
+        return kit
 
     def _on_any_touch(self, *_: Any) -> None:
         self.flow.touch()

@@ -221,3 +221,39 @@ def _cue(call: str) -> Any:
     from mqtt.visit import Cue, CueKind
 
     return Cue(call, CueKind.SLOWER, "Slower")
+
+
+@pytest.mark.timeout(30)
+async def test_one_capture_feeds_the_pose_worker_and_the_call_and_closes_after_both(
+        tmp_path: Path) -> None:
+    from kiosk.adapters.camera import CallCamera, SharedCamera
+    from sensors.camera.pose import ScriptedPose
+    from sensors.camera.synthetic import SyntheticFrames
+
+    sources: list[SyntheticFrames] = []
+
+    def capture(device: Any) -> SyntheticFrames:
+        assert device == "/dev/video-test"
+        sources.append(SyntheticFrames(64, 48, 30.0))
+        return sources[-1]
+
+    cam = SharedCamera("/dev/video-test", capture=capture, pose=lambda: ScriptedPose([]))
+    preview = cam.preview()
+    assert preview.latest() is None  # nothing open: the screen keeps no camera on
+    worker = cam.open_pose()  # the camera set-up
+    call = CallCamera(cam).subscribe("call")  # a visit answered meanwhile
+    assert cam.opened_ == 1 and len(sources) == 1  # one capture, two consumers
+    await until(lambda: worker.frames_ >= 3 and call.latest() is not None, 10, "frames")
+    await until(lambda: preview.latest() is not None, 5, "the preview")
+    await asyncio.to_thread(worker.stop)  # leaving the set-up: the call goes on
+    got = call.read(timeout_s=2.0)
+    assert got is not None and got[1].shape == (48, 64, 3)
+    call.close()  # the call ended: the last consumer left, the camera is closed
+    assert cam._hub is None and preview.latest() is None
+    again = cam.subscribe("call")
+    assert cam.opened_ == 2
+    again.close()
+    # no camera at all: a call still goes, with a blank picture
+    none = CallCamera(SharedCamera(dev_dir=tmp_path)).subscribe("call")
+    assert none.latest() is None
+    none.close()
