@@ -138,7 +138,10 @@ class KioskApp(App):
 
     def status(self) -> None:
         m = self.model
-        self.bar.update(_(self.screens[self.sm.current].title), m.unread())
+        title = self.screens[self.sm.current].title
+        if not isinstance(title, str):  # the visit screen's title is its own label
+            title = self.visit_kit.vm.view().title if self.visit_kit is not None else ""
+        self.bar.update(_(title), m.unread())
         self.strip.update(m.outbox_waiting(), m.clinic.status_text(), m.sources.demo)
 
     def rebuild(self) -> None:
