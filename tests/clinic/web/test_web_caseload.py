@@ -96,7 +96,7 @@ def test_scheduled_days_are_counted_against_the_plan(store: ClinicStore) -> None
 def test_the_patient_page_survives_values_that_are_not_numbers(tmp_path: Path) -> None:
     world = filled_store(tmp_path / "clinic.db", devices=1, days=5)
     with world.store.engine.begin() as conn:  # as an older store may hold them
-        conn.execute(text("UPDATE sessions SET rom_list = '[\"abc\", 50.5, null, 1e999]', "
+        conn.execute(text("UPDATE sessions SET rom_list = '[\"rom-text-qzx\", 50.5, null, 1e999]', "
                           "mean_rom_deg = 'x', reps = 'many'"))
     app = create_app(world.store, clinic="c", secret_key="k")
     app.state.accounts.add("ann", "correct horse battery")
@@ -105,7 +105,7 @@ def test_the_patient_page_survives_values_that_are_not_numbers(tmp_path: Path) -
     c.post("/login", data={"username": "ann", "password": "correct horse battery",
                            "csrftoken": token})
     r = c.get("/patients/dev-000")
-    assert r.status_code == 200 and "<svg" in r.text and "abc" not in r.text
+    assert r.status_code == 200 and "<svg" in r.text and "rom-text-qzx" not in r.text
     assert c.get("/").status_code == 200
     assert c.get("/patients/not a device").status_code == 404
     other = c.get("/patients/dev-999/sessions/" + world.store.sessions("dev-000")[0].identifier)
