@@ -19,3 +19,11 @@ def test_import_contracts_are_kept() -> None:
                          check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "3 kept, 0 broken" in run.stdout
+
+
+def test_ruff_finds_nothing() -> None:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    assert ruff, "ruff is missing: make install (it is in the test extra)"
+    run = subprocess.run([ruff, "check", "--no-cache", "."], cwd=ROOT, capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -59,7 +59,7 @@ def test_two_serve_processes_one_killed_mid_stream_lose_and_duplicate_nothing(
         assert health["received"] > 0 and taken_by_b > 0  # both took part
         print(f"\nscale: {len(expected)} records from {DEVICES} devices; B took {taken_by_b} "
               f"before SIGKILL; A received {health['received']} (duplicates dropped "
-              f"{health['duplicates']}); resent {sum(l.drainer.stats.resent for l in links)}")
+              f"{health['duplicates']}); resent {sum(link.drainer.stats.resent for link in links)}")
         assert a.terminate() == 0
     finally:
         for link in links:

@@ -64,7 +64,9 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
         assert any(t.startswith("Wearables: none paired") for t in texts(app))
 
         frames = [0]
-        count = lambda *_: frames.__setitem__(0, frames[0] + 1)
+
+        def count(*_args: object) -> None:
+            frames[0] += 1
         Window.bind(on_flip=count)
         await tap(app, "Find wearables")
         assert app.sm.current == "pairing"
