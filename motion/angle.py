@@ -213,16 +213,18 @@ class SegmentAngle(_HeldStream):
 
     def _raw(self, gyro_rad_s, up) -> np.ndarray:
         """Angle with the axis' arbitrary sign, from the first held sample (stateless)."""
-        a = self.axis.axis_
+        a, v = self.axis.axis_, self._v_ref
+        assert a is not None and v is not None  # both are set when the axis locks
         if self._use_gyro:
             return np.cumsum(gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
-        return np.unwrap(signed_angle_about(up, self._v_ref, a)) * DEG_PER_RAD
+        return np.unwrap(signed_angle_about(up, v, a)) * DEG_PER_RAD
 
     def _decided(self, first_index, cols) -> np.ndarray:
         gyro_rad_s, up = cols[0], cols[1]
-        a, sign = self.axis.axis_, self.polarity.sign
+        a, v, sign = self.axis.axis_, self._v_ref, self.polarity.sign
+        assert a is not None and v is not None  # both are set when the axis locks
         if not self._use_gyro:
-            return sign * self._unwrap(signed_angle_about(up, self._v_ref, a)) * DEG_PER_RAD
+            return sign * self._unwrap(signed_angle_about(up, v, a)) * DEG_PER_RAD
         rate = sign * (gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
         out = self._gyro_angle + np.cumsum(rate)
         self._gyro_angle = float(out[-1])

@@ -19,12 +19,21 @@ caller then integrates the gyro about the axis, as no tilt shows it).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 import numpy as np
 
 from motion.axis import _principal
 
 DEG_PER_RAD = 57.29577951308232
+
+
+def _total(covs: Iterable[np.ndarray]) -> np.ndarray:
+    """The sum of 3x3 matrices, in order (as ``sum()`` would, typed)."""
+    total = np.zeros((3, 3))
+    for c in covs:
+        total = total + c
+    return total
 
 
 class StableAxisLock:
@@ -65,8 +74,7 @@ class StableAxisLock:
             return False
         blocks = list(self._blocks)
         older, newer = blocks[:k], blocks[k:]
-        cov_o = sum(c for c, _ in older)
-        cov_n = sum(c for c, _ in newer)
+        cov_o, cov_n = _total(c for c, _ in older), _total(c for c, _ in newer)
         for cov, part in ((cov_o, older), (cov_n, newer)):
             if sum(t for _, t in part) < self.min_turn_rad:
                 return False

@@ -77,7 +77,7 @@ class OrientationTracker:
         if odd.size == 0:
             qs = [upd(g, a).get_quaternion() for g, a in zip(gyro_deg, accel_g)]
             return np.array(qs)
-        parts = []
+        parts: list[np.ndarray] = []
         start = 0
         for i in odd.tolist():
             parts.extend(upd(g, a).get_quaternion() for g, a in zip(gyro_deg[start:i], accel_g[start:i]))

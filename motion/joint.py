@@ -125,12 +125,16 @@ class JointAngle(_HeldStream):
 
     def _moot(self, up_p) -> bool:
         """True while the pairing cannot change the held angle by ``PAIRING_MOOT_DEG``."""
-        phi_p = signed_angle_about(up_p, self._vp_ref, self._jp_ref)
+        vp, jp = self._vp_ref, self._jp_ref
+        assert vp is not None and jp is not None  # set with the first axes
+        phi_p = signed_angle_about(up_p, vp, jp)
         return float(np.max(np.abs(phi_p))) * DEG_PER_RAD < PAIRING_MOOT_DEG
 
     def _decided(self, first_index, cols) -> np.ndarray:
         """Angles after the polarity is known, refining the axes at block boundaries."""
         gyro_d, up_d, _, gyro_p, up_p = cols
+        jd, jp_ref = self._jd, self._jp_ref
+        assert jd is not None and jp_ref is not None  # set with the first axes
         n = gyro_d.shape[0]
         out = np.empty(n)
         start = 0
@@ -140,7 +144,7 @@ class JointAngle(_HeldStream):
             sl = slice(start, stop)
             self.axis_d.add(gyro_d[sl], up_d[sl])
             self.axis_p.add(gyro_p[sl], up_p[sl])
-            self.pairing.add(gyro_d[sl], gyro_p[sl], self._jd, self._jp_ref)
+            self.pairing.add(gyro_d[sl], gyro_p[sl], jd, jp_ref)
             out[sl] = self.polarity.sign * self._unwrap(self._raw_rad(up_d[sl], up_p[sl]))
             self._lo = min(self._lo, float(out[sl].min()))
             self._hi = max(self._hi, float(out[sl].max()))
@@ -187,6 +191,8 @@ class JointAngle(_HeldStream):
         self.refinements_ += 1
 
     def _raw_rad(self, up_d, up_p) -> np.ndarray:
-        phi_d = signed_angle_about(up_d, self._vd_ref, self._jd)
-        phi_p = signed_angle_about(up_p, self._vp_ref, self._jp)
+        vd, jd, vp, jp = self._vd_ref, self._jd, self._vp_ref, self._jp
+        assert vd is not None and jd is not None and vp is not None and jp is not None
+        phi_d = signed_angle_about(up_d, vd, jd)
+        phi_p = signed_angle_about(up_p, vp, jp)
         return phi_d - phi_p + self._offset_rad

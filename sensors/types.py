@@ -97,7 +97,8 @@ class ImuChunk:
     @staticmethod
     def concat(chunks: Sequence[ImuChunk]) -> ImuChunk:
         mags = [c.mag for c in chunks]
-        mag = np.concatenate(mags) if chunks and all(m is not None for m in mags) else None
+        have = [m for m in mags if m is not None]
+        mag = np.concatenate(have) if chunks and len(have) == len(mags) else None
         return ImuChunk(
             np.concatenate([c.t_s for c in chunks]) if chunks else np.empty(0),
             np.concatenate([c.accel_m_s2 for c in chunks]) if chunks else np.empty((0, 3)),

@@ -27,3 +27,13 @@ def test_ruff_finds_nothing() -> None:
     run = subprocess.run([ruff, "check", "--no-cache", "."], cwd=ROOT, capture_output=True,
                          text=True, check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+def test_mypy_is_clean_on_the_pure_packages() -> None:
+    """The wire protocol, the motion core and the exercise vocabulary type-check (with the
+    sample types they import)."""
+    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    assert mypy, "mypy is missing: make install (it is in the test extra)"
+    run = subprocess.run([mypy, "protocol", "motion", "exercises"], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
