@@ -154,6 +154,7 @@ class ExerciseRun:
         finally:  # the wearables' gaps are saved with this set
             await opened.close(WearableRegistry(self.store), self.ctl.session_id,
                                self.ctl.set_no)
+            self.live.lost.clear()  # the set is over: no wearable is awaited any more
 
     def pause(self) -> None:
         self.ctl.pause() if self.ctl.state != SessionState.PAUSED else self.ctl.resume()
@@ -189,7 +190,10 @@ class ExerciseRun:
 
     def _track_links(self, sensors: tuple[Any, ...]) -> None:
         """A wearable of the running set that is not connected: the drop-out banner
-        ("Thigh sensor lost — bring it closer"); connected again: gone."""
+        ("Thigh sensor lost — bring it closer"); connected again: gone. Not once the set
+        is ending (its links are being stopped on purpose)."""
+        if self._ending or self.ctl.stopped:
+            return
         for st in sensors:
             if not st.segment:
                 continue
