@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kiosk.vm.visit import VisitVM
 
 VISIT_SCREEN = "visit"
+CAMERA_SCREEN = "camera_setup"  # kiosk.vm.flow's
 VISIT_WAITING = N_("Your therapist is calling: enter your PIN to answer")
 LOCK_SCREENS = ("lock", "closed")
 
@@ -35,6 +36,8 @@ class VisitActions:
     _before_visit = ""
 
     def _show(self, name: str, bar: bool) -> None: ...
+
+    def _drop_camera(self) -> None: ...
 
     @property
     def visit_vm(self) -> VisitVM | None:
@@ -92,6 +95,9 @@ class VisitActions:
             self._leave_visit()
 
     def _open_visit(self, back: str) -> None:
+        if back == CAMERA_SCREEN:  # the installer's camera check: closed, back to Settings
+            self._drop_camera()
+            back = "settings"
         self._before_visit = back
         self._show(VISIT_SCREEN, False)
 

@@ -257,3 +257,25 @@ async def test_one_capture_feeds_the_pose_worker_and_the_call_and_closes_after_b
     none = CallCamera(SharedCamera(dev_dir=tmp_path)).subscribe("call")
     assert none.latest() is None
     none.close()
+
+
+async def test_a_call_during_the_camera_check_closes_it_and_returns_to_settings(
+        tmp_path: Path) -> None:
+    k = kiosk(tmp_path / "d")
+    flow = k.flow
+    stopped: list[int] = []
+    worker = type("Worker", (), {"stop": lambda self: stopped.append(1),
+                                 "latest": lambda self: None})()
+    k.model.camera = lambda: worker
+    flow.go("lock")
+    unlock(flow)
+    flow.go_direct("settings")  # behind the installer code (its own tests cover it)
+    flow.open_camera_setup()
+    assert flow.current == "camera_setup"
+    k.vm.offered(offer(5))
+    assert flow.current == "visit" and flow.camera_worker is None
+    await until(lambda: stopped == [1], 5, "the camera check's worker stopped")
+    k.vm.decline()
+    flow.visit_done()
+    assert flow.current == "settings"
+    k.model.close()
