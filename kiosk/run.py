@@ -17,7 +17,7 @@ from typing import Any, Callable
 from kiosk.adapters.clinic import Clinic
 from kiosk.errors import STORAGE_PROBLEM_TEXT, KioskError, StorageProblem
 from kiosk.adapters.sources import OpenSet, SourceFactory, StatusFn
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.vm.live import LiveSetVM
 from kiosk.vm.pain import PainStage, PainVM
 from motion.params import SetParams
@@ -33,6 +33,8 @@ from therapy.supervised import SupervisedEncoder, Supervision
 log = logging.getLogger(__name__)
 SIGNAL_WEAK_S = 5.0  # "signal weak" shows this long after a gap in the stream
 SET_END_GRACE_S = 2.0  # live wearables: the set ends this long after the target rep
+NOTHING_MEASURED = N_("The sensors did not connect, so nothing was measured or saved. "
+                      "Check they are charged and close by, then try again.")
 
 
 class ExerciseRun:
@@ -67,6 +69,7 @@ class ExerciseRun:
         self._ending = False
         self._target_at: float | None = None
         self.error: str = ""
+        self.nothing_measured = False  # no source ever streamed: nothing to store
         self._flag_id = ""  # id of the flagged pain-before report, once made
         self.ctl.add_listener(self._on_event)
         self.ctl.add_listener(clinic.live_listener)
@@ -152,9 +155,15 @@ class ExerciseRun:
             self.error = _("The sensors stopped: {error}").format(error=exc)
             self.live.running = False
         finally:  # the wearables' gaps are saved with this set
-            await opened.close(WearableRegistry(self.store), self.ctl.session_id,
-                               self.ctl.set_no)
+            why = opened.sources.silence() if opened.sources is not None else ""
+            empty = bool(why) and not self.ctl.reps_  # a live source that never streamed
+            await opened.close(None if empty else WearableRegistry(self.store),
+                               self.ctl.session_id, self.ctl.set_no)
             self.live.lost.clear()  # the set is over: no wearable is awaited any more
+            if empty:
+                log.warning("set %d measured nothing: %s", self.ctl.set_no, why)
+                self.error = _(NOTHING_MEASURED)
+                self.nothing_measured = True
 
     def pause(self) -> None:
         self.ctl.pause() if self.ctl.state != SessionState.PAUSED else self.ctl.resume()

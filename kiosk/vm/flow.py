@@ -382,6 +382,11 @@ class KioskFlow(PatientWriting, InstructionActions, VisitActions):
         run = self.model.run
         if run is None or self._after_run:
             return
+        if run.nothing_measured:  # no wearable ever streamed: no empty session is stored
+            self.model.run = None
+            self.notice = ("today", run.error)
+            self.go("today")
+            return
         self._after_run = True
         self.pain_vm = run.pain_after
         self.go("pain")

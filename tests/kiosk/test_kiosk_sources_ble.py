@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -173,4 +174,28 @@ async def test_a_wearable_that_stays_away_ends_the_set_with_the_reps_done(
         assert gap[:3] == (1, f"ble:{THIGH}", "thigh") and gap[4] is None  # never back
     finally:
         await world.close()
+        model.close()
+
+
+@pytest.mark.timeout(60)
+async def test_wearables_that_never_connect_store_no_empty_session(tmp_path: Path) -> None:
+    """Before: the set waited, ended with 0 reps, and an empty session went to the
+    clinic as if the patient had done nothing (as ``rehab session`` did before ec220c0)."""
+    flow, model, world, audio = await kiosk_on_two_wearables(
+        tmp_path / "data", policy=LinkPolicy(max_away_s=1.0))
+    await world.close()  # both switched off: nothing answers at the paired addresses
+    try:
+        begin(flow)
+        run = model.run
+        assert run is not None
+        await until(lambda: flow.current == "today", 30, "back on Today", flow.frame)
+        assert model.run is None
+        assert flow.notice_on("today") == ("The sensors did not connect, so nothing was "
+                                           "measured or saved. Check they are charged and "
+                                           "close by, then try again.")
+        assert model.history.sessions() == []
+        queued = [json.loads(r.payload) for r in model.store.outbox_batch(0, 100)]
+        assert [q["resourceType"] for q in queued] == ["AuditEvent"]  # the pairing only
+        assert WearableRegistry(model.store).gaps(run.ctl.session_id) == []
+    finally:
         model.close()
