@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from day_plan import PLAN
+from fake_navigator import Screens
 from full_store import fill, free
 
 from kiosk.adapters.audio import AudioCues
@@ -34,34 +35,7 @@ from therapy.plan import parse_plan
 from therapy.ports import FakeClock
 
 PIN, CODE = "2580", "246813"
-LOCAL_HELPERS = {"full_store", "day_plan"}
-
-
-class Screens:
-    """The navigator's fake: what the Kivy app would have shown, in order."""
-
-    def __init__(self) -> None:
-        self.shown: list[tuple[str, bool]] = []
-        self.redrawn: list[str] = []
-        self.camera: Any = None
-
-    def show(self, name: str, bar: bool) -> None:
-        self.shown.append((name, bar))
-
-    def redraw(self, name: str) -> None:
-        self.redrawn.append(name)
-
-    def status(self) -> None:
-        pass
-
-    def rebuild(self) -> None:
-        pass
-
-    def show_camera(self, worker: Any, vm: Any) -> None:
-        self.camera = worker
-
-    def close_camera(self) -> None:
-        self.camera = None
+LOCAL_HELPERS = {"full_store", "day_plan", "fake_navigator"}
 
 
 class Monotonic:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_navigator import Screens
 from kiosk.headless import prepare_env
 
 prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
@@ -32,26 +33,6 @@ from therapy.plan import exercise_from_catalogue
 from therapy.ports import FakeClock
 
 EX = "knee_extension_seated"
-
-
-class Screens:
-    def show(self, name: str, bar: bool) -> None:
-        pass
-
-    def redraw(self, name: str) -> None:
-        pass
-
-    def status(self) -> None:
-        pass
-
-    def rebuild(self) -> None:
-        pass
-
-    def show_camera(self, worker: object, vm: object) -> None:
-        pass
-
-    def close_camera(self) -> None:
-        pass
 
 
 def kiosk(data: Path, speech: FakeSpeech, language: str = "en") -> tuple[KioskFlow, KioskModel]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_navigator import Screens
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.ble_sources import BleSourceFactory
 from kiosk.model import KioskModel
@@ -35,31 +36,6 @@ from therapy.sources import SourceOptions
 SHANK, THIGH = "F1:00:00:00:00:01", "F1:00:00:00:00:02"
 EXERCISE = "knee_extension_seated"
 REPS = 2
-
-
-class Screens:
-    """The navigator's fake: what the Kivy app would have shown."""
-
-    def __init__(self) -> None:
-        self.shown: list[str] = []
-
-    def show(self, name: str, bar: bool) -> None:
-        self.shown.append(name)
-
-    def redraw(self, name: str) -> None:
-        pass
-
-    def status(self) -> None:
-        pass
-
-    def rebuild(self) -> None:
-        pass
-
-    def show_camera(self, worker: object, vm: object) -> None:
-        pass
-
-    def close_camera(self) -> None:
-        pass
 
 
 async def until(cond: Callable[[], bool], timeout_s: float, what: str,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_navigator import Screens
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.sources import SimSourceFactory, SpecSourceFactory
 from kiosk.model import KioskModel
@@ -28,26 +29,6 @@ from therapy.sources import SourceKind, SourceOptions
 
 EX = "knee_extension_seated"
 SPEED = 5.0  # the emulator's clock and the kiosk's serial clock run 5x: 3 reps in ~5 s
-
-
-class Screens:
-    def show(self, name: str, bar: bool) -> None:
-        pass
-
-    def redraw(self, name: str) -> None:
-        pass
-
-    def status(self) -> None:
-        pass
-
-    def rebuild(self) -> None:
-        pass
-
-    def show_camera(self, worker: object, vm: object) -> None:
-        pass
-
-    def close_camera(self) -> None:
-        pass
 
 
 def test_nothing_paired_nothing_plugged_in_is_the_demo(tmp_path: Path) -> None:

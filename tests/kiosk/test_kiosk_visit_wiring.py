@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from fake_navigator import Screens
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.call import FakeCall
 from kiosk.adapters.sources import SimSourceFactory
@@ -31,31 +32,6 @@ from therapy.ports import FakeClock
 from therapy.supervised import VISIT_EXT, is_supervised
 
 PIN = "2580"
-
-
-class Screens:
-    """The navigator's fake: the screens shown, in order."""
-
-    def __init__(self) -> None:
-        self.shown: list[tuple[str, bool]] = []
-
-    def show(self, name: str, bar: bool) -> None:
-        self.shown.append((name, bar))
-
-    def redraw(self, name: str) -> None:
-        pass
-
-    def status(self) -> None:
-        pass
-
-    def rebuild(self) -> None:
-        pass
-
-    def show_camera(self, worker: object, vm: object) -> None:
-        pass
-
-    def close_camera(self) -> None:
-        pass
 
 
 class Mono:
