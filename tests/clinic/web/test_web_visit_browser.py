@@ -27,6 +27,7 @@ from live_events import event, rep
 from rehab_broker import Broker
 from send_world import QUICK, make_key
 from serve_world import REPO, ServeProcess
+from visit.visit_world import Speaker, until
 
 from kiosk.adapters.call import CallSettings
 from kiosk.visit_setup import build_visits
@@ -62,25 +63,6 @@ def media_browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
-
-
-async def until(cond: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
-        value = cond()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-
-
-class Speaker:
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def say(self, text: str) -> None:
-        self.said.append(text)
 
 
 async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any) -> None:
