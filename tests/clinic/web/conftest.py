@@ -3,7 +3,9 @@ through chromedriver, headless. A missing browser fails the test with the instal
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 INSTALL = "install Debian's browser: sudo scripts/system-deps.sh test (chromium chromium-driver)"
+
+
+def shot_path(name: str) -> Path:
+    """Where a browser test saves its screenshot: a temp folder, so `make test` leaves the
+    checkout as it was; `REHAB_SHOTS_DIR=docs/img pytest tests/clinic/web` refreshes the
+    README's and docs' images."""
+    folder = Path(os.environ.get("REHAB_SHOTS_DIR") or Path(tempfile.gettempdir()) / "rehab-shots")
+    if not folder.is_absolute():
+        folder = REPO / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 @pytest.fixture

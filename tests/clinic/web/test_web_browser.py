@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from browser_helpers import log_in, wait_until
 from sqlalchemy import insert
+from conftest import shot_path
 from web_world import filled_store
 
 from clinic.web.app import create_app
@@ -56,8 +57,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def _shot(driver: object, name: str) -> None:
-    out = REPO / "docs" / "img" / name
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = shot_path(name)
     height = driver.execute_script("return document.body.scrollHeight")  # type: ignore[attr-defined]
     driver.set_window_size(1280, min(max(int(height), 700), 2400))  # type: ignore[attr-defined]
     driver.save_screenshot(str(out))  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import log_in, wait_until
+from conftest import shot_path
 from link_helpers import wait_for, write_toml
 from live_events import event, rep
 from rehab_broker import Broker
@@ -41,7 +42,7 @@ def _rehab(*args: str, stdin: str = "") -> str:
 
 
 def _shot(driver: object, name: str) -> None:
-    out = REPO / "docs" / "img" / name
+    out = shot_path(name)
     height = driver.execute_script(  # type: ignore[attr-defined]
         "return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight")
     driver.set_window_size(1280, min(max(int(height), 700), 2400))  # type: ignore[attr-defined]

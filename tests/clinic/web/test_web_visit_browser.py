@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from browser_helpers import log_in, wait_until
-from conftest import CHROMIUM, DRIVER, INSTALL
+from conftest import CHROMIUM, DRIVER, INSTALL, shot_path
 from link_helpers import write_toml
 from live_events import event, rep
 from rehab_broker import Broker
@@ -144,7 +144,7 @@ async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any
         height = await ui(d.execute_script, "window.scrollTo(0, 0); return document."
                           "documentElement.scrollHeight + window.outerHeight - window.innerHeight")
         await ui(d.set_window_size, 1280, min(max(int(height), 700), 1600))
-        await ui(d.save_screenshot, str(REPO / "docs" / "img" / "clinic-visit.png"))
+        await ui(d.save_screenshot, str(shot_path("clinic-visit.png")))
 
         # the therapist hangs up: both sides end
         await ui(lambda: d.find_element(By.ID, "call-hangup").click())
