@@ -46,13 +46,8 @@ def _unread(m: Message, read_until: datetime | None) -> bool:
 
 def showable(messages: Sequence[Message], q: Quarantine = QUARANTINE) -> list[Message]:
     """The messages a screen can show; the others are quarantined (see quarantine)."""
-    out = []
-    for m in messages:
-        if is_sane(m.at):
-            out.append(m)
-        else:
-            q.skip("message", m.id, f"dated {str(m.at):.40}")
-    return out
+    return q.keep("message", messages, lambda m: is_sane(m.at),
+                  lambda m: f"dated {str(m.at):.40}")
 
 
 def unread_count(messages: Sequence[Message], read_until: datetime | None,

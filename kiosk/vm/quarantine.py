@@ -11,6 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Protocol, TypeVar
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Row)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +37,17 @@ class Quarantine:
         self._seen.add((kind, ident))
         self.counts[kind] += 1
         log.warning("stored %s %.64s cannot be shown and is skipped: %s", kind, ident, why)
+
+    def keep(self, kind: str, rows: Iterable[R], ok: Callable[[R], bool],
+             why: Callable[[R], str]) -> list[R]:
+        """The rows that pass ``ok``; each other one is skipped (``why`` says what is wrong)."""
+        out = []
+        for row in rows:
+            if ok(row):
+                out.append(row)
+            else:
+                self.skip(kind, row.id, why(row))
+        return out
 
     @property
     def total(self) -> int:

@@ -17,16 +17,15 @@ MAX_MINUTES = 600
 
 def showable(appts: Sequence[Appointment], q: Quarantine = QUARANTINE) -> list[Appointment]:
     """The appointments a screen can show; the others are quarantined (see quarantine)."""
-    out = []
-    for a in appts:
-        ok_minutes = isinstance(a.minutes, int) and not isinstance(a.minutes, bool) \
-            and 1 <= a.minutes <= MAX_MINUTES
-        if is_sane(a.start_at) and ok_minutes \
-                and (a.started_at is None or is_sane(a.started_at)):
-            out.append(a)
-        else:
-            q.skip("appointment", a.id, f"start {str(a.start_at):.40}, {a.minutes!r:.12} min")
-    return out
+    return q.keep("appointment", appts, _sane_appointment,
+                  lambda a: f"start {str(a.start_at):.40}, {a.minutes!r:.12} min")
+
+
+def _sane_appointment(a: Appointment) -> bool:
+    ok_minutes = isinstance(a.minutes, int) and not isinstance(a.minutes, bool) \
+        and 1 <= a.minutes <= MAX_MINUTES
+    return is_sane(a.start_at) and ok_minutes \
+        and (a.started_at is None or is_sane(a.started_at))
 
 
 def due_reminder(times: Sequence[str], sessions_per_day: int, exercise_day: bool,

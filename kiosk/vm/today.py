@@ -99,13 +99,8 @@ class TodayVM:
 
 def showable(sessions: Sequence[SessionRow], q: Quarantine = QUARANTINE) -> list[SessionRow]:
     """Sessions with a time a screen can show; the others are quarantined."""
-    out = []
-    for s in sessions:
-        if is_sane(s.started_at):
-            out.append(s)
-        else:
-            q.skip("session", s.id, f"started {str(s.started_at):.40}")
-    return out
+    return q.keep("session", sessions, lambda s: is_sane(s.started_at),
+                  lambda s: f"started {str(s.started_at):.40}")
 
 
 def build_today(plan: Plan, sessions: Sequence[SessionRow], now: datetime,
