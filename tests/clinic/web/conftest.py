@@ -7,7 +7,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,8 +29,10 @@ def shot_path(name: str) -> Path:
     return folder / name
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
+@contextmanager
+def chromium(*extra_args: str, window: str = "1280,1000") -> Iterator[Any]:
+    """Debian's chromium, headless, through chromedriver (fails with the install command
+    when missing); ``extra_args`` are added to the command line."""
     if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
         pytest.fail(f"{CHROMIUM} / {DRIVER} missing: {INSTALL}")
     from selenium import webdriver
@@ -36,11 +40,17 @@ def browser() -> Iterator[object]:
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000",
-                "--disable-dev-shm-usage"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={window}",
+                "--disable-dev-shm-usage", *extra_args):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with chromium() as driver:
+        yield driver

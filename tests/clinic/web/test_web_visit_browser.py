@@ -11,7 +11,6 @@ browser's hang-up ends both sides. Saves docs/img/clinic-visit.png."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 from browser_helpers import log_in, wait_until
-from conftest import CHROMIUM, DRIVER, INSTALL, shot_path
+from conftest import chromium, shot_path
 from link_helpers import write_toml
 from live_events import event, rep
 from rehab_broker import Broker
@@ -47,22 +46,9 @@ FRAMES = 20  # decoded at the kiosk before the call is judged working
 @pytest.fixture
 def media_browser() -> Iterator[Any]:
     """Chromium whose getUserMedia gives a fake camera and microphone without asking."""
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        pytest.fail(f"{CHROMIUM} / {DRIVER} missing: {INSTALL}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
-                "--disable-dev-shm-usage", "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    try:
+    with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                  "--autoplay-policy=no-user-gesture-required", window="1280,900") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any) -> None:
