@@ -1,4 +1,5 @@
-"""The flow's navigator for tests without Kivy: records what the app would have shown."""
+"""Fakes for driving the flow without Kivy: the navigator (records what the app would have
+shown) and a monotonic clock the test moves by hand."""
 
 from __future__ import annotations
 
@@ -31,3 +32,13 @@ class Screens:
 
     def close_camera(self) -> None:
         self.camera = None
+
+
+class Monotonic:
+    """A monotonic clock a test sets (``t``, seconds)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from day_plan import PLAN
-from fake_navigator import Screens
+from fake_navigator import Monotonic, Screens
 from full_store import fill, free
 
 from kiosk.adapters.audio import AudioCues
@@ -36,14 +36,6 @@ from therapy.ports import FakeClock
 
 PIN, CODE = "2580", "246813"
 LOCAL_HELPERS = {"full_store", "day_plan", "fake_navigator"}
-
-
-class Monotonic:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @dataclasses.dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from fake_navigator import Screens
+from fake_navigator import Monotonic, Screens
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.call import FakeCall
 from kiosk.adapters.sources import SimSourceFactory
@@ -34,14 +34,6 @@ from therapy.supervised import VISIT_EXT, is_supervised
 PIN = "2580"
 
 
-class Mono:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 @dataclasses.dataclass
 class Kiosk:
     flow: KioskFlow
@@ -49,14 +41,14 @@ class Kiosk:
     vm: VisitVM
     calls: list[FakeCall]
     sent: list[Any]
-    mono: Mono
+    mono: Monotonic
     screens: Screens
 
 
 def kiosk(data: Path) -> Kiosk:
     data.mkdir(parents=True)
     save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
-    mono = Mono()
+    mono = Monotonic()
     model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=mono,
                        clock=FakeClock(datetime.now(UTC)))
     calls: list[FakeCall] = []
