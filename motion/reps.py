@@ -251,9 +251,9 @@ class RepDetector:
         """The reps to emit for a confirmed ``shape``. With no prescribed ROM a set opens
         with two alike reps: a first rep of at least ``open_rom_deg`` waits, unemitted, for
         a second of at least as much whose ROM is within a factor ``alike_ratio`` of its
-        own; then both are emitted. Sway, fidgeting and a lone shift of posture never open a set; once it is
-        open every rep counts. With a prescribed ROM the prominence already keeps sway
-        out, and every rep is emitted at once."""
+        own; then both are emitted. Sway, fidgeting and a lone shift of posture never open
+        a set; once it is open every rep counts. With a prescribed ROM the prominence
+        already keeps sway out, and every rep is emitted at once."""
         if self._roms or self.reference_rom_deg is not None or self.open_rom_deg is None:
             return [shape]
         first, self._first = self._first, None
