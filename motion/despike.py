@@ -31,7 +31,8 @@ class CausalMedian:
             # buf is a fresh contiguous array: its windows as a strided view, built directly
             # (sliding_window_view's checks cost more than the median of a short chunk)
             step = buf.strides[0]
-            windows: np.ndarray = np.ndarray((buf.shape[0] - k + 1, k), buf.dtype, buf, 0, (step, step))
+            windows: np.ndarray = np.ndarray((buf.shape[0] - k + 1, k), buf.dtype, buf, 0,
+                                             (step, step))
             # odd width: the median is the middle of each window after a partial sort
             out = np.partition(windows, k // 2, axis=1)[:, k // 2]
         else:  # fewer samples than the width so far
