@@ -213,8 +213,12 @@ class ExerciseRun:
 
     def on_link_event(self, ev: Any) -> None:
         """A ``sensors.ble.events.LinkEvent`` of the supervised live set (lost, back,
-        battery low, gone) for the live screen and the spoken cue."""
-        self.live.on_link(str(ev.segment), str(ev.kind), getattr(ev, "battery_pct", None))
+        battery low, gone) for the live screen and the spoken cue; a battery level also
+        goes to the clinic (its caseload's low-battery alert)."""
+        pct = getattr(ev, "battery_pct", None)
+        self.live.on_link(str(ev.segment), str(ev.kind), pct)
+        if pct is not None:
+            self.clinic.report_battery(str(ev.segment), int(pct))
 
     # --- end -----------------------------------------------------------------------------
     def finish(self) -> SessionRecord:

@@ -76,6 +76,7 @@ class DeviceLink:
         self.connected = threading.Event()
         self.last_error: str | None = None
         self._status_mids: set[int] = set()
+        self._batteries: dict[str, dict[str, Any]] = {}  # newest battery event per segment
         self.client = make_client(cfg.broker, f"rehab-dev-{cfg.device}",
                                   reconnect_max_s=reconnect_max_s)
         self.client.max_inflight_messages_set(max_inflight)
@@ -146,6 +147,19 @@ class DeviceLink:
             body = {"state": "online", "at": self.clock.now().isoformat(), **event}
             self.client.publish(self.topics.topic(Leaf.STATUS), json.dumps(body), qos=1)
 
+    def report_battery(self, segment: str, battery_pct: int) -> None:
+        """A wearable's battery level on the status leaf (``{"event": "battery", "segment",
+        "battery_pct"}``), for the clinic's caseload alert. Seen while offline: the newest
+        level per wearable is kept and sent on the next connect."""
+        pct = max(0, min(100, int(battery_pct)))
+        event = {"event": "battery", "segment": segment, "battery_pct": pct,
+                 "at": self.clock.now().isoformat()}
+        if self.connected.is_set():
+            self.client.publish(self.topics.topic(Leaf.STATUS),
+                                json.dumps({"state": "online", **event}), qos=1)
+        else:
+            self._batteries[segment] = event
+
     def send_message(self, text: str) -> Message:
         """A patient -> therapist message, stored and queued in one transaction."""
         m = Message(new_id(), Direction.TO_THERAPIST, text, self.clock.now())
@@ -214,6 +228,10 @@ class DeviceLink:
         info = client.publish(self.topics.topic(Leaf.STATUS), self._status("online"), qos=1,
                               retain=True)
         self._status_mids.add(info.mid)
+        while self._batteries:  # levels seen while offline
+            _, event = self._batteries.popitem()
+            client.publish(self.topics.topic(Leaf.STATUS),
+                           json.dumps({"state": "online", **event}), qos=1)
         client.subscribe([(self.topics.topic(Leaf.PLAN), 1),
                           (self.topics.topic(Leaf.MESSAGES_IN), 1),
                           (self.topics.topic(Leaf.ACK), 1),

@@ -268,7 +268,8 @@ def check_live(body: Mapping[str, Any]) -> None:
 
 
 def check_status(body: Mapping[str, Any]) -> None:
-    """Birth/will ``{"state": ...}`` or a status event ``{"event": ...}``."""
+    """Birth/will ``{"state": ...}`` or a status event ``{"event": ...}``; a ``battery``
+    event names the wearable's ``segment`` and its ``battery_pct`` (an integer 0..100)."""
     state, event = body.get("state"), body.get("event")
     if state is None and event is None:
         raise InboundRejected(Reject.BAD_FIELD, "status needs a state or an event")
@@ -276,6 +277,9 @@ def check_status(body: Mapping[str, Any]) -> None:
         raise InboundRejected(Reject.BAD_FIELD, f"state must be one of {sorted(STATES)}")
     _str(body, "event", required=False)
     _time(body, "at", required=False)
+    if event == "battery" or "battery_pct" in body:  # a wearable's level (report_battery)
+        _str(body, "segment")
+        _number(body, "battery_pct", 0, 100, integer=True)
 
 
 def check_message_out(body: Mapping[str, Any]) -> None:

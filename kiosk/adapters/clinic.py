@@ -28,6 +28,7 @@ class Clinic(Protocol):
     def notify_outbox(self) -> None: ...
     def live_listener(self, ev: SessionEvent) -> None: ...
     def start_appointment(self, appointment_id: str, session_id: str) -> None: ...
+    def report_battery(self, segment: str, battery_pct: int) -> None: ...
     def status_text(self) -> str: ...
     def close(self) -> None: ...
 
@@ -68,6 +69,9 @@ class OfflineClinic:
     def start_appointment(self, appointment_id: str, session_id: str) -> None:
         pass
 
+    def report_battery(self, segment: str, battery_pct: int) -> None:
+        pass  # the kiosk's live screen already warns the patient
+
     def status_text(self) -> str:
         return _("No clinic connected (working offline)")
 
@@ -103,6 +107,10 @@ class LinkClinic:
 
     def start_appointment(self, appointment_id: str, session_id: str) -> None:
         self.link.start_appointment(appointment_id, session_id)
+
+    def report_battery(self, segment: str, battery_pct: int) -> None:
+        """A wearable's battery level for the clinic's caseload (low-battery alert)."""
+        self.link.report_battery(segment, battery_pct)
 
     def status_text(self) -> str:
         key = self.link.downlink.key_error  # a bad clinic_public_key: plans are refused
