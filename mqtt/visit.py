@@ -8,11 +8,13 @@ retained, under the same ACL as the rest of the link (docs/visits.md)::
                {"type": "cue", "call", "cue": "slower"|"hold"|"text", "text"}
                {"type": "hangup", "call", "reason"}
                {"type": "record_request", "call"}
+               {"type": "record_stop", "call"}          the therapist stopped recording
     visit/out  {"type": "answer", "call", "sdp"}
                {"type": "refused", "call", "code", "reason"}
                {"type": "state", "call", "state", "reason"}
                {"type": "hangup", "call", "reason"}
                {"type": "record_consent", "call", "granted"}
+               {"type": "record_stop", "call"}          the patient stopped the recording
                {"type": "ice", ...}
 
 The offer is the only message that starts anything (camera and microphone after the
@@ -52,6 +54,7 @@ CUE_TEXT_MAX_CHARS = 120  # a banner line the patient can read at a glance
 EARLY_JOIN = timedelta(minutes=15)  # a call may open this long before the appointment
 OFFER_MAX_AGE = timedelta(seconds=60)  # an offer queued while the kiosk was off rings no more
 CONNECT_TIMEOUT_S = 15.0  # "cannot connect" is said on both sides within this
+RECORD_ANSWER_S = 30.0  # a record request not answered by then is a no (both sides)
 
 
 class VisitType(StrEnum):
@@ -64,6 +67,7 @@ class VisitType(StrEnum):
     REFUSED = "refused"
     STATE = "state"
     RECORD_CONSENT = "record_consent"
+    RECORD_STOP = "record_stop"
 
 
 class CueKind(StrEnum):
@@ -142,6 +146,13 @@ class RecordRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordStop:
+    """Recording ends: the therapist stopped it (``visit/in``) or the patient (``visit/out``)."""
+
+    call: str
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     call: str
     sdp: str
@@ -167,8 +178,8 @@ class RecordConsent:
     granted: bool
 
 
-Inbound = Ice | Cue | HangUp | RecordRequest
-Outbound = Answer | Refused | StateReport | HangUp | RecordConsent | Ice
+Inbound = Ice | Cue | HangUp | RecordRequest | RecordStop
+Outbound = Answer | Refused | StateReport | HangUp | RecordConsent | RecordStop | Ice
 
 
 # --- encoding ---------------------------------------------------------------------------
@@ -196,6 +207,8 @@ def encode(msg: Inbound | Outbound) -> bytes:
         body = {"type": "hangup", "call": msg.call, "reason": msg.reason[:REASON_MAX_CHARS]}
     elif isinstance(msg, RecordRequest):
         body = {"type": "record_request", "call": msg.call}
+    elif isinstance(msg, RecordStop):
+        body = {"type": "record_stop", "call": msg.call}
     elif isinstance(msg, Answer):
         body = {"type": "answer", "call": msg.call, "sdp": msg.sdp}
     elif isinstance(msg, Refused):
@@ -254,9 +267,10 @@ def _type(body: Mapping[str, Any], allowed: Iterable[VisitType]) -> VisitType:
     return VisitType(kind)
 
 
-IN_TYPES = (VisitType.ICE, VisitType.CUE, VisitType.HANGUP, VisitType.RECORD_REQUEST)
+IN_TYPES = (VisitType.ICE, VisitType.CUE, VisitType.HANGUP, VisitType.RECORD_REQUEST,
+            VisitType.RECORD_STOP)
 OUT_TYPES = (VisitType.ANSWER, VisitType.REFUSED, VisitType.STATE, VisitType.HANGUP,
-             VisitType.RECORD_CONSENT, VisitType.ICE)
+             VisitType.RECORD_CONSENT, VisitType.RECORD_STOP, VisitType.ICE)
 
 
 def is_envelope(payload: bytes) -> bool:
@@ -278,6 +292,8 @@ def parse_in(payload: bytes) -> Inbound:
         return Cue(_call(body), CueKind(cue), text.strip())
     if kind == VisitType.HANGUP:
         return HangUp(_call(body), _text(body, "reason", REASON_MAX_CHARS))
+    if kind == VisitType.RECORD_STOP:
+        return RecordStop(_call(body))
     return RecordRequest(_call(body))
 
 
@@ -305,6 +321,8 @@ def parse_out(payload: bytes) -> Outbound:
         if not isinstance(granted, bool):
             raise _bad("granted must be true or false")
         return RecordConsent(_call(body), granted)
+    if kind == VisitType.RECORD_STOP:
+        return RecordStop(_call(body))
     return _ice(body)
 
 

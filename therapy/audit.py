@@ -44,6 +44,14 @@ class AuditKind(StrEnum):
     PLAN_APPLIED = "plan_applied"
     PLAN_REJECTED = "plan_rejected"
     EXPORT = "export"
+    # video visits (issue 16, kiosk/vm/visit.py): the kiosk's own record of each call
+    VISIT_OFFERED = "visit_offered"  # a call rang (success) or was refused (failure: why)
+    VISIT_CONSENT = "visit_consent"  # camera and microphone: the patient's yes or no
+    VISIT_CONNECTED = "visit_connected"
+    VISIT_ENDED = "visit_ended"  # actor: who ended it; detail: why
+    RECORDING_ASKED = "recording_asked"  # the therapist asked to record
+    RECORDING_ANSWERED = "recording_answered"  # yes (success), no or no answer (failure)
+    RECORDING_STOPPED = "recording_stopped"  # actor: who stopped it (device: the call ended)
 
 
 class AuditOutcome(StrEnum):

@@ -246,6 +246,16 @@ AUDIT_CODES: dict[str, tuple[tuple[str, str], tuple[str, str] | None, str]] = {
     "plan_applied": (("110107", "Import"), None, "U"),
     "plan_rejected": (("110107", "Import"), None, "U"),
     "export": (("110106", "Export"), None, "R"),
+    # video visits (therapy/audit.py): DICOM "Application Activity" / "Security Alert"
+    "visit_offered": (("110100", "Application Activity"), None, "E"),
+    "visit_consent": (_SECURITY_ALERT, ("110137", "User Security Attributes Changed"), "E"),
+    "visit_connected": (("110100", "Application Activity"), ("110120", "Application Start"), "E"),
+    "visit_ended": (("110100", "Application Activity"), ("110121", "Application Stop"), "E"),
+    "recording_asked": (("110100", "Application Activity"), None, "E"),
+    "recording_answered": (_SECURITY_ALERT, ("110137", "User Security Attributes Changed"),
+                           "E"),
+    "recording_stopped": (("110100", "Application Activity"), ("110121", "Application Stop"),
+                          "E"),
 }
 
 

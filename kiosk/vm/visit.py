@@ -17,8 +17,11 @@ off at every end. A call not connected within :data:`~mqtt.visit.CONNECT_TIMEOUT
 with the reason on the screen and on ``visit/out`` (state ``failed``), so the clinic
 says it too. A cue (``slower``, ``hold``, free text) shows as a banner and is spoken.
 Nothing is recorded on the kiosk; a therapist's record request shows a prompt and only the
-patient's on-screen yes is sent back as consent (the clinic records, the kiosk shows
-"Recording"). While a call is connected :attr:`supervision` names the call and its
+patient's on-screen yes is sent back as consent (the clinic's browser records, the kiosk
+shows "Recording" and a Stop button); no answer in :data:`~mqtt.visit.RECORD_ANSWER_S` is
+a no. Each step of a call (offered or refused, the patient's consent, connected, ended and
+by whom, recording asked, answered, stopped) goes to the injected ``audit`` (the kiosk's
+store: :func:`therapy.audit.record_audit`, sent to the clinic as AuditEvents). While a call is connected :attr:`supervision` names the call and its
 appointment: a set the patient starts then is marked supervised
 (:class:`therapy.supervised.SupervisedEncoder`).
 """
@@ -35,6 +38,7 @@ from typing import Protocol
 from kiosk.adapters.call import CallAdapter, CallError, StateCallback
 from mqtt.visit import (
     CONNECT_TIMEOUT_S,
+    RECORD_ANSWER_S,
     Answer,
     CallState,
     Cue,
@@ -45,14 +49,18 @@ from mqtt.visit import (
     Outbound,
     RecordConsent,
     RecordRequest,
+    RecordStop,
     RefuseCode,
     Refused,
     StateReport,
 )
+from therapy.audit import Actor, AuditKind, AuditOutcome
 from therapy.supervised import Supervision
 
 log = logging.getLogger(__name__)
 CallFactory = Callable[[StateCallback], CallAdapter]
+# (kind, outcome, actor, detail) -> the kiosk's audit trail (kiosk/visit_setup.py wires it)
+VisitAudit = Callable[[AuditKind, AuditOutcome, Actor, str], None]
 
 NOTICE_DECLINED = "You said no to the video call."
 NOTICE_PATIENT_HUNG_UP = "You ended the video call."
@@ -96,12 +104,16 @@ class VisitView:
 class VisitVM:
     def __init__(self, calls: CallFactory, send: Callable[[Outbound], bool], speaker: Speaker,
                  *, connect_timeout_s: float = CONNECT_TIMEOUT_S,
-                 on_change: Callable[[], None] | None = None) -> None:
+                 record_answer_s: float = RECORD_ANSWER_S,
+                 on_change: Callable[[], None] | None = None,
+                 audit: VisitAudit | None = None) -> None:
         self.calls = calls
         self.send = send
         self.speaker = speaker
         self.connect_timeout_s = connect_timeout_s
+        self.record_answer_s = record_answer_s
         self.on_change = on_change
+        self.audit = audit
         self.phase = Phase.IDLE
         self.offer: Offer | None = None
         self.call: CallAdapter | None = None
@@ -113,6 +125,7 @@ class VisitVM:
         self.ignored_ = 0  # signals for a call that is not this one
         self._timer: asyncio.Task[None] | None = None
         self._ending: asyncio.Task[None] | None = None
+        self._record_timer: asyncio.Task[None] | None = None
 
     # --- what the screen reads ---------------------------------------------------------
     def view(self) -> VisitView:
@@ -139,6 +152,14 @@ class VisitVM:
             return None
         return Supervision(self.offer.call, self.offer.appointment)
 
+    def _audit(self, kind: AuditKind, actor: Actor, detail: str, ok: bool = True) -> None:
+        if self.audit is None:
+            return
+        call = f"call {self.offer.call}, appointment {self.offer.appointment}" \
+            if self.offer is not None else "no call"
+        self.audit(kind, AuditOutcome.SUCCESS if ok else AuditOutcome.FAILURE, actor,
+                   f"{call}: {detail}" if detail else call)
+
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
@@ -147,8 +168,13 @@ class VisitVM:
     def offered(self, offer: Offer) -> None:
         if self.active:
             self.send(Refused(offer.call, RefuseCode.BUSY, "another call is running"))
+            if self.audit is not None:
+                self.audit(AuditKind.VISIT_OFFERED, AuditOutcome.FAILURE, Actor.CLINIC,
+                           f"call {offer.call}, appointment {offer.appointment}: refused, "
+                           "busy (another call is running)")
             return
         self.offer, self.phase = offer, Phase.RINGING
+        self._audit(AuditKind.VISIT_OFFERED, Actor.CLINIC, "ringing")
         self.cue = self.notice = ""
         self.record_prompt = self.recording = False
         self.send(StateReport(offer.call, CallState.RINGING))
@@ -157,6 +183,9 @@ class VisitVM:
     def refused(self, refusal: Refused) -> None:
         """The device refused a call (signalling did, and told the clinic)."""
         self.notice = f"A video call from the clinic was refused: {refusal.reason}"
+        if self.audit is not None:
+            self.audit(AuditKind.VISIT_OFFERED, AuditOutcome.FAILURE, Actor.CLINIC,
+                       f"call {refusal.call or '?'}: refused, {refusal.code}: {refusal.reason}")
         self._changed()
 
     def signal(self, msg: Inbound) -> None:
@@ -173,7 +202,9 @@ class VisitVM:
             if self.call is not None:
                 asyncio.ensure_future(self.call.add_ice(msg))
         elif isinstance(msg, RecordRequest):
-            self.record_prompt = True
+            self._ask_recording()
+        elif isinstance(msg, RecordStop):
+            self._stop_recording(Actor.CLINIC, "the therapist stopped it")
         self._changed()
 
     # --- the patient's touches -----------------------------------------------------------
@@ -183,6 +214,7 @@ class VisitVM:
             return
         self.phase = Phase.CONNECTING
         self.camera_on = self.microphone_on = True
+        self._audit(AuditKind.VISIT_CONSENT, Actor.PATIENT, "camera and microphone: yes")
         self._changed()
         # the limit runs from the patient's yes, whatever happens while answering
         self._timer = asyncio.ensure_future(self._connect_timeout())
@@ -204,6 +236,8 @@ class VisitVM:
         if self.phase != Phase.RINGING or self.offer is None:
             return
         self.send(StateReport(self.offer.call, CallState.DECLINED, "the patient said no"))
+        self._audit(AuditKind.VISIT_CONSENT, Actor.PATIENT, "camera and microphone: no",
+                    ok=False)
         self.phase, self.notice = Phase.ENDED, NOTICE_DECLINED
         self._changed()
 
@@ -214,15 +248,31 @@ class VisitVM:
             self.decline()
             return
         self.send(HangUp(self.offer.call, "the patient hung up"))
-        await self._end(NOTICE_PATIENT_HUNG_UP)
+        await self._end(NOTICE_PATIENT_HUNG_UP, Actor.PATIENT)
 
-    def consent_recording(self, granted: bool) -> None:
+    def consent_recording(self, granted: bool, *, answered: bool = True) -> None:
+        """The patient's answer to a record request (``answered=False``: nobody answered
+        within :attr:`record_answer_s`, a no)."""
         if not self.record_prompt or self.offer is None:
             return
         self.record_prompt = False
+        if self._record_timer is not None:
+            self._record_timer.cancel()
+            self._record_timer = None
         self.recording = granted and self.phase == Phase.IN_CALL
-        self.send(RecordConsent(self.offer.call, granted))
+        self.send(RecordConsent(self.offer.call, self.recording))
+        said = ("yes" if self.recording else "no") if answered else \
+            f"no answer within {self.record_answer_s:g} s (no)"
+        self._audit(AuditKind.RECORDING_ANSWERED, Actor.PATIENT if answered else Actor.DEVICE,
+                    f"record: {said}", ok=self.recording)
         self._changed()
+
+    def stop_recording(self) -> None:
+        """The patient's Stop on the "Recording" indicator: the clinic stops recording."""
+        if self.recording and self.offer is not None:
+            self.send(RecordStop(self.offer.call))
+            self._stop_recording(Actor.PATIENT, "the patient stopped it")
+            self._changed()
 
     def dismiss(self) -> None:
         """The patient closed the ended screen (or a refusal notice)."""
@@ -231,12 +281,31 @@ class VisitVM:
             self._changed()
 
     # --- internals -----------------------------------------------------------------------
+    def _ask_recording(self) -> None:
+        if self.phase != Phase.IN_CALL or self.recording or self.record_prompt:
+            self.ignored_ += 1  # only in a connected call, one question at a time
+            return
+        self.record_prompt = True
+        self._audit(AuditKind.RECORDING_ASKED, Actor.CLINIC, "the therapist asks to record")
+        self._record_timer = asyncio.ensure_future(self._record_unanswered())
+
+    async def _record_unanswered(self) -> None:
+        await asyncio.sleep(self.record_answer_s)
+        self._record_timer = None
+        self.consent_recording(False, answered=False)
+
+    def _stop_recording(self, actor: Actor, why: str) -> None:
+        if self.recording:
+            self.recording = False
+            self._audit(AuditKind.RECORDING_STOPPED, actor, why)
+
     def _on_call_state(self, state: str) -> None:
         if state == "connected" and self.phase == Phase.CONNECTING and self.offer is not None:
             if self._timer is not None:
                 self._timer.cancel()
             self.phase = Phase.IN_CALL
             self.send(StateReport(self.offer.call, CallState.CONNECTED))
+            self._audit(AuditKind.VISIT_CONNECTED, Actor.DEVICE, "")
             self._changed()
         elif state == "closed" and self.active:  # the clinic's peer closed without a word
             self._spawn_end(NOTICE_CLINIC_HUNG_UP)
@@ -257,15 +326,20 @@ class VisitVM:
         if self.offer is not None:
             self.send(StateReport(self.offer.call, CallState.FAILED, reason))
         log.warning("visit call failed: %s", reason)
-        await self._end(f"{CANNOT_CONNECT}: {patient or reason}")
+        await self._end(f"{CANNOT_CONNECT}: {patient or reason}", Actor.DEVICE, reason)
 
     def _spawn_end(self, notice: str) -> None:
         if self._ending is None:
-            self._ending = asyncio.ensure_future(self._end(notice))
+            self._ending = asyncio.ensure_future(self._end(notice, Actor.CLINIC))
 
-    async def _end(self, notice: str) -> None:
+    async def _end(self, notice: str, by: Actor, why: str = "") -> None:
         if self.phase == Phase.ENDED:
             return
+        self._stop_recording(Actor.DEVICE, "the call ended")
+        self._audit(AuditKind.VISIT_ENDED, by, why or notice, ok=by != Actor.DEVICE)
+        if self._record_timer is not None:
+            self._record_timer.cancel()
+            self._record_timer = None
         self.phase, self.notice = Phase.ENDED, notice
         self.camera_on = self.microphone_on = False
         self.cue, self.record_prompt, self.recording = "", False, False

@@ -21,6 +21,7 @@ from mqtt.visit import (
     Offer,
     RecordConsent,
     RecordRequest,
+    RecordStop,
     Refused,
     StateReport,
     VisitRefused,
@@ -44,7 +45,7 @@ APPT = Appointment("appt-1", NOW - timedelta(minutes=5), 30)
     Ice("call-1", "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host", "0", 0),
     Cue("call-1", CueKind.SLOWER), Cue("call-1", CueKind.HOLD),
     Cue("call-1", CueKind.TEXT, "Keep your back straight"),
-    HangUp("call-1", "end of the appointment"), RecordRequest("call-1")])
+    HangUp("call-1", "end of the appointment"), RecordRequest("call-1"), RecordStop("call-1")])
 def test_inbound_messages_round_trip(msg: object) -> None:
     assert parse_in(encode(msg)) == msg  # type: ignore[arg-type]
 
@@ -52,7 +53,8 @@ def test_inbound_messages_round_trip(msg: object) -> None:
 @pytest.mark.parametrize("msg", [
     Answer("call-1", SDP), Refused("call-1", "unscheduled", "not scheduled"),
     Refused(None, "malformed", "too large"), StateReport("call-1", CallState.FAILED, "why"),
-    HangUp("call-1", "the patient hung up"), RecordConsent("call-1", False)])
+    HangUp("call-1", "the patient hung up"), RecordConsent("call-1", False),
+    RecordStop("call-1")])
 def test_outbound_messages_round_trip(msg: object) -> None:
     assert parse_out(encode(msg)) == msg  # type: ignore[arg-type]
 
