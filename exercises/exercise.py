@@ -10,6 +10,15 @@ from enum import StrEnum
 
 from exercises.body import BodySegment, CameraView, Joint, Plane
 
+
+def N_(text: str) -> str:
+    """Marks a patient-facing catalogue text (name, instructions) for the kiosk's
+    translation catalogue (``pybabel extract -k N_``, kiosk/locale/README.md): returns
+    ``text`` unchanged. The stored text stays English (plans and the clinic use it); the
+    kiosk translates it where it is drawn or spoken."""
+    return text
+
+
 # Joints whose angle a camera measures from three pose landmarks (sensors.camera.angles).
 CAMERA_JOINTS = frozenset({Joint.KNEE, Joint.HIP, Joint.ELBOW, Joint.SHOULDER})
 

@@ -106,11 +106,11 @@ class InstructionScreen(KioskScreen):
         if run is None:
             return
         ex = run.ex
-        self.title = ex.name
+        self.title = _(ex.name)  # a catalogue name translated; a plan's own stays as sent
         row = BoxLayout(padding=dp(12), spacing=dp(12))
         left = BoxLayout(orientation="vertical", spacing=dp(8))
-        left.add_widget(Txt(ex.name, 28, bold=True, fixed_h=dp(44)))
-        how = Txt(ex.instructions, 22, fill=True)
+        left.add_widget(Txt(_(ex.name), 28, bold=True, fixed_h=dp(44)))
+        how = Txt(_(ex.instructions), 22, fill=True)
         how.valign = "top"  # read from the top, under the name
         left.add_widget(how)
         how_many = _("{sets} sets of {reps}").format(sets=ex.sets, reps=ex.reps)
@@ -222,7 +222,7 @@ class LiveScreen(KioskScreen):
             return
         live = run.live  # the flow's frame tick polled the run
         self._camera(run.camera_latest)
-        self.title = f"{run.ex.name} · {live.set_text}"  # name from the plan
+        self.title = f"{_(run.ex.name)} · {live.set_text}"  # name from the plan
         self.gauge.max_deg = live.gauge_max_deg
         self.gauge.band = list(live.band_deg)
         # the needle eases toward the measured angle: smooth between sensor updates

@@ -62,7 +62,7 @@ class TodayScreen(KioskScreen):
                      size_hint_y=None, height=dp(104))
             info = BoxLayout(orientation="vertical")
             mark = "✓ " if item.done else (_("Next: ") if item.is_next else "")
-            info.add_widget(Txt(mark + item.exercise.name, 24, T.TEXT, bold=True, fill=True,
+            info.add_widget(Txt(mark + _(item.exercise.name), 24, T.TEXT, bold=True, fill=True,
                                 font_name="DejaVuSans" if item.done else "Roboto"))
             ex = item.exercise
             info.add_widget(Txt(_("{sets} sets × {reps} reps").format(sets=ex.sets, reps=ex.reps)

@@ -16,21 +16,15 @@ if TYPE_CHECKING:
 
 
 def spoken_instruction(ex: PlanExercise) -> tuple[str, str]:
-    """(text, language) to read for ``ex``: the catalogue's spoken text (name, then the
-    instructions) unless the plan gives its own instructions, then the plan's, as the
-    screen shows them. Spoken in the kiosk's language when the text has a translation;
-    instructions are English today (kiosk/locale/README.md), so they are read in English
+    """(text, language) to read for ``ex``: its name, then its instructions, as the screen
+    shows them. Catalogue texts have a translation (``exercises`` marks them, the kiosk's
+    catalogue holds them) and are read in the kiosk's language by that language's voice; a
+    plan's own instructions (free text from the clinic) are read as sent, in English,
     rather than mispronounced by another language's voice."""
-    from exercises import get_exercise
-
-    try:
-        cat = get_exercise(ex.exercise_id)
-    except KeyError:
-        cat = None
-    raw = cat.spoken_text() if cat is not None and cat.instructions == ex.instructions \
-        else f"{ex.name}. {ex.instructions}"
-    text = _(raw)
-    return text, language() if text != raw else DEFAULT_LANGUAGE
+    name, how = _(ex.name), _(ex.instructions)
+    if language() != DEFAULT_LANGUAGE and how == ex.instructions:
+        return f"{ex.name}. {ex.instructions}", DEFAULT_LANGUAGE
+    return f"{name}. {how}", language()
 
 
 class InstructionActions:

@@ -159,3 +159,79 @@ def test_spanish_banner_and_empty_texts() -> None:
     live.on_link("thigh", "lost")
     assert live.lost_banner == "Sensor de muslo perdido: acérquelo"
     assert live.speech == ["Sensor de muslo perdido: acérquelo"]
+
+
+def test_every_catalogue_exercise_is_marked_and_has_its_spanish_text() -> None:
+    """A catalogue exercise added without N_() (so never extracted), or extracted and left
+    out of the Spanish catalogue, fails here: a Spanish patient must read and hear it."""
+    from exercises import CATALOGUE
+
+    code = _extracted()
+    i18n.set_language("es")
+    for ex in CATALOGUE.values():
+        for text in (ex.name, ex.instructions):
+            assert text in code, f"{ex.id}: mark {text[:40]!r}… with N_() (exercises)"
+            es = i18n._(text)
+            assert es != text and es.strip(), f"{ex.id}: no Spanish for {text[:40]!r}…"
+    assert i18n._(CATALOGUE["heel_slide"].name) == "Deslizamiento del talón"
+    assert i18n._(CATALOGUE["straight_leg_raise"].name) == "Elevación de pierna recta"
+
+
+def test_a_spanish_kiosk_shows_and_reads_the_exercise_in_spanish_with_the_spanish_voice(
+        tmp_path: Path) -> None:
+    import dataclasses
+
+    from exercises import get_exercise
+    from kiosk.adapters.speech import FakeSpeech, Speaker
+    from therapy.plan import exercise_from_catalogue
+
+    k = kiosk(tmp_path / "data")
+    flow, model = k.flow, k.model
+    speech = FakeSpeech()
+    model.speaker = Speaker(speech)
+    model.store.save_plan(parse_plan(PLAN), json.dumps(PLAN), datetime.now(UTC))
+    flow.choose_language("es")
+    assert model.progress().exercise_names == ("Extensión de rodilla en silla",)
+    flow.start_exercise(exercise_from_catalogue("heel_slide"))
+    flow.pain_vm.choose(1)
+    flow.pain_done()
+    assert flow.read_aloud()
+    assert speech.said == [(
+        "Deslizamiento del talón. Túmbese boca arriba. Deslice el talón hacia la nalga, "
+        "doblando la rodilla hasta donde le resulte cómodo. Mantenga la posición y después "
+        "vuelva a deslizarlo hacia abajo. Mantenga el talón sobre la cama. No levante la "
+        "cadera.", "es")]
+    assert get_exercise("heel_slide").spoken_text() != speech.said[0][0]  # not the English
+    # the clinic's own instructions stay as sent: read in English, by the English voice
+    own = dataclasses.replace(exercise_from_catalogue("heel_slide"),
+                              instructions="Slide the heel up, then back.")
+    from kiosk.vm.flow_instruction import spoken_instruction
+
+    assert spoken_instruction(own) == ("Heel slide. Slide the heel up, then back.", "en")
+    model.close()
+
+
+def test_the_real_espeak_ng_reads_the_spanish_instruction_with_the_spanish_voice(
+        tmp_path: Path) -> None:
+    """espeak-ng itself (as the kiosk runs it) takes the Spanish text with voice "es":
+    its phonemes (-x) are Spanish ones, not an English voice's reading of Spanish words."""
+    import shutil
+
+    from kiosk.adapters.speech import EspeakBackend
+
+    exe = shutil.which("espeak-ng")
+    assert exe, "espeak-ng is missing: sudo apt-get install espeak-ng"
+    i18n.set_language("es")
+    text = i18n._("Heel slide")
+    backend = EspeakBackend()
+    backend.to_wav(text, "es", tmp_path / "es.wav")
+    assert (tmp_path / "es.wav").stat().st_size > 10_000  # about a second of speech
+
+    def phonemes(voice: str) -> str:
+        argv = backend._argv(voice, "-q", "-x")
+        return subprocess.run(argv, input=text.encode(), capture_output=True,
+                              timeout=30, check=True).stdout.decode().strip()
+
+    es, en = phonemes("es"), phonemes("en")
+    # the Spanish voice stresses talón's accented o (an English one reads another vowel)
+    assert "tal'on" in es and "tal'on" not in en
