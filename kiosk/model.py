@@ -19,6 +19,7 @@ from kiosk.adapters.speech import EspeakBackend, Speaker
 from kiosk.run import ExerciseRun
 from kiosk.access import KioskAccess
 from kiosk.errors import PlanNotValid
+from kiosk.i18n import _
 from kiosk.settings import KioskSettings
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.intake import CHECKIN_ID, INTAKE_ID, IntakeVM
@@ -184,8 +185,8 @@ class KioskModel:
                            state=self.plan_state())
 
     def progress(self) -> ProgressVM:
-        plan, _ = self.plan()
-        names = {e.exercise_id: e.name for e in plan.exercises}
+        plan, _demo = self.plan()
+        names = {e.exercise_id: _(e.name) for e in plan.exercises}
         return build_progress(self.sessions(), names, {str(d) for d in plan.schedule.days},
                               self.clock.now())
 
@@ -263,4 +264,4 @@ class KioskModel:
                     if s.id != run.ctl.session_id]
         rec = run.finish()
         self.last_record = rec
-        return build_summary(rec, run.ex.name, previous[-1] if previous else None)
+        return build_summary(rec, _(run.ex.name), previous[-1] if previous else None)
