@@ -1,7 +1,8 @@
 """Settings > Find wearables (behind the PIN): scan, choose, place on the body, forget.
 
 Thin: :class:`kiosk.vm.pairing.PairingVM` decides. The scan runs as an asyncio task on the
-app's loop (``KioskFlow.scan_wearables``); a 4 Hz tick redraws only when the view changed. Every target is >= 64 dp.
+app's loop (``KioskFlow.scan_wearables``); a 4 Hz tick redraws only when the view changed.
+Every target is >= 64 dp. Its words are the kiosk's language (kiosk/locale).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
+from kiosk.i18n import N_, _
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.widgets import BigButton, Card, Txt, scroller
@@ -25,7 +27,7 @@ TICK_S = 0.25
 
 
 class PairingScreen(KioskScreen):
-    title = "Wearables"
+    title = N_("Wearables")
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
@@ -58,7 +60,7 @@ class PairingScreen(KioskScreen):
         head = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
         head.add_widget(Txt(v.message, 21, T.DANGER if v.state == ScanState.FAILED else T.TEXT,
                             bold=True, fill=True))
-        head.add_widget(BigButton("Searching…" if scanning else "Search again",
+        head.add_widget(BigButton(_("Searching…") if scanning else _("Search again"),
                                   None if scanning else self.flow.scan_wearables,
                                   T.GREY if scanning else T.PRIMARY, size=19,
                                   text_colour=T.MUTED if scanning else T.WHITE,
@@ -72,23 +74,23 @@ class PairingScreen(KioskScreen):
                                           T.GOOD, size=20, height=68))
             b.add_widget(grid)
         for f in v.found:
-            label = f.text + (f"\n(now on the {placement_label(f.placed_on).lower()})"
-                              if f.placed_on else "")
+            label = f.text + ("\n" + _("(now on the {placement})").format(
+                placement=placement_label(f.placed_on).lower()) if f.placed_on else "")
             b.add_widget(BigButton(label, lambda a=f.address: self._select(a),
                                    T.PRIMARY if f.selected else T.CARD, size=19,
                                    text_colour=T.WHITE if f.selected else
                                    (T.DANGER if f.low_battery else T.TEXT), height=76))
-        b.add_widget(Txt("Paired wearables", 20, T.MUTED, bold=True))
+        b.add_widget(Txt(_("Paired wearables"), 20, T.MUTED, bold=True))
         if not v.paired:
-            b.add_widget(Txt("None yet: the exercises use DEMO SENSORS (simulated).", 19,
+            b.add_widget(Txt(_("None yet: the exercises use DEMO SENSORS (simulated)."), 19,
                              T.MUTED))
         for p in v.paired:
             c = Card(orientation="horizontal", size_hint_y=None, height=T.touch_h(80))
             c.add_widget(Txt(p.text, 20, fill=True))
-            c.add_widget(BigButton("Forget", lambda a=p.address: self._forget(a), T.DANGER,
+            c.add_widget(BigButton(_("Forget"), lambda a=p.address: self._forget(a), T.DANGER,
                                    size=19, size_hint=(None, 1), width=dp(130)))
             b.add_widget(c)
-        b.add_widget(BigButton("Back to Settings", lambda: self.flow.go_direct("settings"),
+        b.add_widget(BigButton(_("Back to Settings"), lambda: self.flow.go_direct("settings"),
                                T.GREY, size=20, text_colour=T.TEXT))
 
     def _select(self, address: str) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from kiosk.i18n import N_, _
+from kiosk.vm.live import placement_name
 from sensors.types import BodySegment
 
 log = logging.getLogger(__name__)
@@ -34,13 +36,14 @@ class ScanState(StrEnum):
     FAILED = "failed"
 
 
-# Words a patient knows (the stored value stays the BodySegment's).
-LABELS = {"shank": "Lower leg", "pelvis": "Hips", "trunk": "Chest"}
+SIGNAL_WORDS = {"strong": N_("strong"), "fair": N_("fair"), "weak": N_("weak")}
 
 
 def placement_label(segment: str) -> str:
-    """'upper_arm' -> 'Upper arm', 'shank' -> 'Lower leg'."""
-    return LABELS.get(str(segment), str(segment).replace("_", " ").capitalize())
+    """Words a patient knows, in the kiosk's language (the stored value stays the
+    BodySegment's): 'upper_arm' -> 'Upper arm', 'shank' -> 'Lower leg' (the live set's
+    drop-out banner uses the same words)."""
+    return placement_name(str(segment))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +72,7 @@ class PairingView:
 
 def signal_text(rssi: int) -> str:
     word = "strong" if rssi >= -60 else "fair" if rssi >= -75 else "weak"
-    return f"signal {word} ({rssi} dBm)"
+    return _("signal {word} ({rssi} dBm)").format(word=_(SIGNAL_WORDS[word]), rssi=rssi)
 
 
 class PairingVM:
@@ -126,14 +129,15 @@ class PairingVM:
             remember = real_remember
         w = remember(self.registry, found, BodySegment(segment))
         self.selected = None
-        self.last_done = f"{w.name} is now on the {placement_label(str(w.segment)).lower()}."
+        self.last_done = _("{name} is now on the {placement}.").format(
+            name=w.name, placement=placement_label(str(w.segment)).lower())
         self._changed()
         return self.last_done
 
     def forget(self, address: str) -> None:
         names = {r[0]: r[1] for r in self.registry.all()}
         self.registry.forget(address)
-        self.last_done = f"Forgot {names.get(address, address)}."
+        self.last_done = _("Forgot {name}.").format(name=names.get(address, address))
         self._changed()
 
     def _changed(self) -> None:
@@ -145,16 +149,17 @@ class PairingVM:
         rows = self.registry.all()
         placed = {r[0]: r[3] for r in rows}
         paired = tuple(PairedLine(a, f"{placement_label(seg)}: {name}"
-                                  + ("" if batt is None else f" · battery {batt}%"))
+                                  + ("" if batt is None else
+                                     " · " + _("battery {pct}%").format(pct=batt)))
                        for a, name, _k, seg, _t, batt in rows)
         found = []
         for f in self.found:
             a, b = f.advert, f.battery_pct
-            batt = "battery ?" if b is None else f"battery {b}%"
+            batt = _("battery ?") if b is None else _("battery {pct}%").format(pct=b)
             low = b is not None and b < LOW_BATTERY_PCT
             text = f"{a.name or a.address} · {signal_text(a.rssi)} · {batt}"
             if low:
-                text += " LOW: charge it"
+                text += " " + _("LOW: charge it")
             found.append(FoundLine(a.address, text, low, placed.get(a.address, ""),
                                    a.address == self.selected))
         return PairingView(self.state, self._message(), tuple(found), paired,
@@ -162,17 +167,18 @@ class PairingVM:
 
     def _message(self) -> str:
         if self.state == ScanState.SCANNING:
-            return f"Looking for wearables ({self.scan_s:g} s)… keep them switched on nearby."
+            return _("Looking for wearables ({s} s)… keep them switched on nearby.").format(
+                s=f"{self.scan_s:g}")
         if self.state == ScanState.FAILED:
-            return f"Could not search: {self.error}. Is Bluetooth on?"
+            return _("Could not search: {error}. Is Bluetooth on?").format(error=self.error)
         if self.last_done:
             return self.last_done
         if self.selected is not None:
             name = next((f.advert.name for f in self.found
                          if f.advert.address == self.selected), self.selected)
-            return f"Where is {name} worn? Tap a placement."
+            return _("Where is {name} worn? Tap a placement.").format(name=name)
         if self.state == ScanState.DONE and not self.found:
-            return "No wearables found: switch them on and bring them within 2 m."
+            return _("No wearables found: switch them on and bring them within 2 m.")
         if self.state == ScanState.DONE:
-            return "Tap a wearable, then tap where it is worn."
-        return "Tap Find wearables to search."
+            return _("Tap a wearable, then tap where it is worn.")
+        return _("Tap Find wearables to search.")
