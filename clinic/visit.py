@@ -8,6 +8,12 @@
     sdp = relay.wait_answer(call.call)          # the kiosk's answer, or VisitCallFailed(why)
     relay.cue("dev-7f3a", call.call, CueKind.SLOWER)
     relay.hang_up("dev-7f3a", call.call, "the therapist ended the visit")
+    relay.request_recording("dev-7f3a", call.call)   # the kiosk asks the patient
+    call.recording()            # "asking" -> "recording" (yes) or "declined" (no, no answer)
+
+Recording: the browser records only once :meth:`ClinicCall.recording` says ``recording``
+(the patient's yes came back from the kiosk, :data:`~mqtt.visit.RECORD_ANSWER_S`), and the
+dashboard stores an upload only then (clinic/web/visit_recording.py).
 
 One paho client (MQTT 5) subscribed to ``rehab/v1/<clinic>/+/visit/out``; each reply is
 checked (:func:`mqtt.visit.parse_out`: size first) and lands on its :class:`ClinicCall`
@@ -45,6 +51,7 @@ from mqtt.inbound import InboundRejected, InboundStats, safe_prefix, should_log
 from mqtt.topics import PREFIX, Leaf, Topics, parse_topic
 from mqtt.visit import (
     CONNECT_TIMEOUT_S,
+    RECORD_ANSWER_S,
     VISIT_MAX_BYTES,
     Answer,
     CallState,
@@ -55,6 +62,7 @@ from mqtt.visit import (
     Outbound,
     RecordConsent,
     RecordRequest,
+    RecordStop,
     Refused,
     StateReport,
     encode,
@@ -66,6 +74,8 @@ from therapy.records import new_id
 log = logging.getLogger(__name__)
 OFFER_EXPIRY_S = 30  # MQTT 5 Message Expiry Interval of an offer
 RING_TIMEOUT_S = 120.0  # how long the patient may take to answer the consent prompt
+RECORD_GRACE_S = 3.0  # beyond the kiosk's own RECORD_ANSWER_S: its "no" is on the way
+ENDED_STATES = ("refused", "hung_up", "declined", "failed")
 
 
 class VisitCallFailed(ClinicError):
@@ -81,8 +91,29 @@ class ClinicCall:
     states: list[StateReport] = field(default_factory=list)
     refused: Refused | None = None
     hung_up: HangUp | None = None
-    consent: bool | None = None
+    consent: bool | None = None  # the patient's answer to the latest record request
     ice: list[Ice] = field(default_factory=list)
+    record_asked_at: float | None = None  # time.monotonic() of the latest record request
+    record_asked_by: str = ""
+    record_started_at: datetime | None = None  # the patient's yes arrived
+    record_stopped_by: str = ""  # "patient" (the kiosk's Stop) or "therapist"
+    record_stopped_at: datetime | None = None
+    record_grants: int = 0  # yes answers: each allows one stored recording
+    record_uploads: int = 0
+
+    def recording(self, now_s: float | None = None) -> str:
+        """off (never asked), asking, recording, declined (no, or no answer within
+        RECORD_ANSWER_S), stopped (by the patient, the therapist or the call's end)."""
+        if self.record_asked_at is None:
+            return "off"
+        if self.consent is None:
+            waited = (time.monotonic() if now_s is None else now_s) - self.record_asked_at
+            return "declined" if waited > RECORD_ANSWER_S + RECORD_GRACE_S else "asking"
+        if not self.consent:
+            return "declined"
+        if self.record_stopped_by or self.state in ENDED_STATES:
+            return "stopped"
+        return "recording"
 
     @property
     def state(self) -> str:
@@ -158,8 +189,23 @@ class ClinicVisitRelay:
     def hang_up(self, device: str, call: str, reason: str = "the therapist hung up") -> None:
         self._publish(device, encode(HangUp(call, reason)))
 
-    def request_recording(self, device: str, call: str) -> None:
+    def request_recording(self, device: str, call: str, by: str = "") -> None:
+        """Ask the kiosk to ask the patient (``by``: the therapist, for the audit)."""
+        with self._cond:
+            c = self.calls.get(call)
+            if c is not None:
+                c.consent, c.record_asked_at, c.record_asked_by = None, time.monotonic(), by
+                c.record_started_at = c.record_stopped_at = None
+                c.record_stopped_by = ""
         self._publish(device, encode(RecordRequest(call)))
+
+    def stop_recording(self, device: str, call: str) -> None:
+        """The therapist stopped recording: the kiosk's "Recording" goes off."""
+        with self._cond:
+            c = self.calls.get(call)
+            if c is not None and not c.record_stopped_by:
+                c.record_stopped_by, c.record_stopped_at = "therapist", self.now()
+        self._publish(device, encode(RecordStop(call)))
 
     def send_ice(self, device: str, ice: Ice) -> None:
         self._publish(device, encode(ice))
@@ -228,8 +274,7 @@ class ClinicVisitRelay:
         if self.on_event is not None:
             self.on_event(device, reply)
 
-    @staticmethod
-    def _apply(c: ClinicCall, reply: Outbound) -> None:
+    def _apply(self, c: ClinicCall, reply: Outbound) -> None:
         if isinstance(reply, Answer):
             c.answer = reply.sdp
         elif isinstance(reply, StateReport):
@@ -239,7 +284,14 @@ class ClinicVisitRelay:
         elif isinstance(reply, HangUp):
             c.hung_up = reply
         elif isinstance(reply, RecordConsent):
-            c.consent = reply.granted
+            if c.recording() == "asking":  # one answer a request, and only in time
+                c.consent = reply.granted
+                if reply.granted:
+                    c.record_grants += 1
+                    c.record_started_at = self.now()
+        elif isinstance(reply, RecordStop):
+            if c.consent and not c.record_stopped_by:
+                c.record_stopped_by, c.record_stopped_at = "patient", self.now()
         elif isinstance(reply, Ice):
             c.ice.append(reply)
 

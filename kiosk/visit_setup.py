@@ -9,7 +9,8 @@ store, the shared camera and the speaker to a :class:`~kiosk.vm.visit.VisitVM`.
     ...
     kit.close()                       # detaches from the link (the kiosk is closing)
 
-The call settings come from ``[visit]`` in rehab.toml (STUN/TURN, relay only); the
+Each step of a call goes to the kiosk's audit trail in ``store`` (and so to the clinic, as
+FHIR AuditEvents on the records channel). The call settings come from ``[visit]`` in rehab.toml (STUN/TURN, relay only); the
 microphone and the speaker are ALSA's ``default`` unless ``settings`` says otherwise.
 """
 
@@ -25,6 +26,7 @@ from mqtt.device import DeviceLink
 from mqtt.visit import CONNECT_TIMEOUT_S, Outbound
 from mqtt.visit_device import DeviceVisitSignals
 from sensors.camera.hub import FrameHub
+from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit
 from therapy.store import TherapyStore
 
 
@@ -58,7 +60,11 @@ def build_visits(link: DeviceLink, store: TherapyStore, *, hub: FrameHub, speake
     def send(msg: Outbound) -> bool:
         return box[0].send(msg)
 
-    vm = VisitVM(make_call, send, speaker, connect_timeout_s=connect_timeout_s)
+    def audit(kind: AuditKind, outcome: AuditOutcome, actor: Actor, detail: str) -> None:
+        # the kiosk's own trail of each call, sent to the clinic as AuditEvents
+        record_audit(store, link.cfg.device, kind, outcome, actor=actor, detail=detail)
+
+    vm = VisitVM(make_call, send, speaker, connect_timeout_s=connect_timeout_s, audit=audit)
     signals = DeviceVisitSignals(link, store=store, public_key=link.downlink.public_key,
                                  clinic=link.cfg.clinic, device=link.cfg.device, listener=vm,
                                  loop=loop)

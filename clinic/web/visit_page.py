@@ -9,7 +9,9 @@ and POSTs it to ``.../visit/offer``; the server signs it and sends it to the kio
 own broker login ``<user>-visit``). The page polls ``.../visit/{call}/state`` for the
 kiosk's answer and state; cues (slower, hold, free text) and hang-up are POSTs. The live
 reps of that device show beside the video (the live stream narrowed to it). Every offer,
-cue and hang-up is written to the web audit.
+cue and hang-up is written to the web audit. Recording, only with the patient's yes on the
+kiosk and stored only here: :mod:`clinic.web.visit_recording` (its routes join this
+router).
 """
 
 from __future__ import annotations
@@ -126,7 +128,11 @@ def _call(request: Request, device: str, ident: str, call: str) -> tuple[Any, An
 def call_state(request: Request, device: str, ident: str, call: str,
                actor: str = Depends(require_user)) -> JSONResponse:
     c = _call(request, _device(device), ident, call)[1]
-    return JSONResponse({"state": c.state, "reason": c.reason, "answer": c.answer})
+    body = {"state": c.state, "reason": c.reason, "answer": c.answer}
+    if c.record_asked_at is not None:  # recording: asking, recording, declined, stopped
+        answer_audit(request, actor, device, c)
+        body.update(recording=c.recording(), stopped_by=c.record_stopped_by)
+    return JSONResponse(body)
 
 
 @router.post(BASE + "/{call}/cue")
@@ -160,3 +166,9 @@ def hang_up(request: Request, device: str, ident: str, call: str,
         return _fail(503, str(exc))
     request.app.state.audit.record(actor, "change", f"video visit {call} hung up", device)
     return JSONResponse({"sent": True})
+
+
+from clinic.web.visit_recording import answer_audit  # noqa: E402  (it imports _call above)
+from clinic.web.visit_recording import router as _recording  # noqa: E402
+
+router.include_router(_recording)

@@ -2,6 +2,10 @@
 // getUserMedia, one RTCPeerConnection, the offer with its candidates POSTed to the server
 // (which signs it and relays it to the kiosk over MQTT), the kiosk's answer and state
 // polled, cues and hang-up POSTed. STUN/TURN: data-ice, the clinic's [visit] servers.
+// Recording: "Ask to record" asks the patient on the kiosk; only when the polled state says
+// "recording" (the patient's yes) does a MediaRecorder record the patient's stream and the
+// therapist's voice; when it stops (Stop here, Stop on the kiosk, a hang-up) the file is
+// POSTed to the clinic, which stores it only for a yes. "declined": no or no answer.
 // No library, nothing from a CDN.
 "use strict";
 (() => {
@@ -12,12 +16,15 @@
   const stateEl = $("call-state"), reasonEl = $("call-reason");
   const ENDED = ["hung_up", "refused", "declined", "failed"];
   let pc = null, local = null, call = null, poller = null, answered = false;
+  let remote = null, recorder = null, chunks = [], mixer = null, saving = null;
+  const recState = $("record-state");
 
   function show(state, reason) { stateEl.textContent = state; reasonEl.textContent = reason || ""; }
   function controls(inCall) {
     $("call-start").disabled = inCall;
     $("call-hangup").disabled = !inCall;
     for (const b of document.querySelectorAll("#cue-form button, #cue-text")) b.disabled = !inCall;
+    if (!inCall) $("record-ask").disabled = true;
   }
   async function post(path, body) {
     const r = await fetch(base + path, {method: "POST", credentials: "same-origin",
@@ -35,9 +42,91 @@
         if (peer.iceGatheringState === "complete") { clearTimeout(t); done(); } });
     });
   }
+  // --- recording (only after the patient's yes on the kiosk) ---------------------------
+  function recordStream() {
+    const tracks = remote ? remote.getVideoTracks() : [];
+    const voices = [...(remote ? remote.getAudioTracks() : []),
+                    ...(local ? local.getAudioTracks() : [])];
+    try {  // the patient's and the therapist's voices mixed into one audio track
+      if (voices.length) {
+        mixer = new AudioContext();
+        const out = mixer.createMediaStreamDestination();
+        for (const v of voices) mixer.createMediaStreamSource(new MediaStream([v])).connect(out);
+        tracks.push(...out.stream.getAudioTracks());
+      }
+    } catch (e) { mixer = null; tracks.push(...voices.slice(0, 1)); }
+    return new MediaStream(tracks);
+  }
+  function startRecording() {
+    if (recorder || !remote) return;
+    chunks = [];
+    const types = ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4"];
+    const mimeType = types.find((t) => MediaRecorder.isTypeSupported(t)) || "";
+    recorder = new MediaRecorder(recordStream(), mimeType ? {mimeType} : {});
+    recorder.ondataavailable = (e) => { if (e.data && e.data.size) chunks.push(e.data); };
+    recorder.start(1000);
+    recState.textContent = "RECORDING (the patient agreed on the kiosk)";
+    recState.className = "error";
+    $("record-ask").disabled = true;
+    $("record-stop").hidden = false;
+  }
+  function stopRecording(why) {  // resolves when the file is stored (or refused)
+    if (!recorder) return saving || Promise.resolve();
+    const r = recorder, c = call;
+    recorder = null;
+    $("record-stop").hidden = true;
+    recState.className = "";
+    recState.textContent = `Recording stopped (${why}): saving at the clinic...`;
+    saving = new Promise((done) => {
+      r.onstop = async () => {
+        if (mixer) { mixer.close().catch(() => {}); mixer = null; }
+        const blob = new Blob(chunks, {type: r.mimeType || "video/webm"});
+        chunks = [];
+        try {
+          const ended = why === "the call ended" ? "?why=call_ended" : "";
+          const res = await fetch(`${base}/${c}/recording${ended}`, {method: "POST",
+            credentials: "same-origin", body: blob,
+            headers: {"content-type": blob.type.split(";")[0], "x-csrftoken": csrf}});
+          const data = await res.json().catch(() => ({}));
+          if (!res.ok) throw new Error(data.error || data.detail || `HTTP ${res.status}`);
+          recState.textContent = `Recording saved at the clinic (${Math.round(data.bytes / 1024)} KB, ${data.stored}).`;
+        } catch (e) { recState.textContent = `Recording not saved: ${e.message}`; }
+        done();
+      };
+      r.stop();
+    });
+    return saving;
+  }
+  function recordingState(s) {
+    const rec = s.recording || "off";
+    if (rec === "asking") recState.textContent = "Asking the patient on the kiosk...";
+    else if (rec === "recording") startRecording();
+    else if (rec === "declined" && !recorder) {
+      recState.textContent = "The patient declined: nothing is recorded.";
+      recState.className = "";
+    } else if (rec === "stopped" && recorder)
+      stopRecording(s.stopped_by === "patient" ? "the patient stopped it" : "stopped");
+    if (rec !== "asking" && rec !== "recording" && !recorder && pc
+        && pc.connectionState === "connected") $("record-ask").disabled = false;
+  }
+  async function askRecording() {
+    $("record-ask").disabled = true;
+    try {
+      await post(`/${call}/record`);
+      recState.className = "";
+      recState.textContent = "Asking the patient on the kiosk...";
+    } catch (e) { recState.textContent = `Not asked: ${e.message}`; $("record-ask").disabled = false; }
+  }
+  async function stopByTherapist() {
+    const done = stopRecording("you stopped it");
+    await post(`/${call}/record/stop`).catch(() => {});
+    await done;
+  }
+
   function end(state, reason) {
     if (poller) clearInterval(poller);
     poller = null;
+    if (recorder) stopRecording("the call ended");
     if (pc) pc.close();
     if (local) for (const t of local.getTracks()) t.stop();
     pc = null; local = null;
@@ -55,6 +144,7 @@
       await pc.setRemoteDescription({type: "answer", sdp: s.answer});
     }
     if (ENDED.includes(s.state)) { end(s.state.replace("_", " "), s.reason); return; }
+    recordingState(s);
     const media = pc && pc.connectionState === "connected" ? "connected" : s.state;
     show(media, s.reason);
   }
@@ -67,9 +157,16 @@
       $("local").srcObject = local;
       pc = new RTCPeerConnection(JSON.parse(root.dataset.ice || "{}"));
       for (const t of local.getTracks()) pc.addTrack(t, local);
-      pc.ontrack = (e) => { $("remote").srcObject = e.streams[0] || new MediaStream([e.track]); };
+      pc.ontrack = (e) => {
+        remote = e.streams[0] || remote || new MediaStream();
+        if (!e.streams[0]) remote.addTrack(e.track);
+        $("remote").srcObject = remote;
+      };
       pc.onconnectionstatechange = () => {
-        if (pc && pc.connectionState === "connected") show("connected");
+        if (pc && pc.connectionState === "connected") {
+          show("connected");
+          if (!recorder) $("record-ask").disabled = false;
+        }
         if (pc && pc.connectionState === "failed") end("failed", "the media connection failed (check STUN/TURN)");
       };
       await pc.setLocalDescription(await pc.createOffer());
@@ -95,6 +192,8 @@
   }
   $("call-start").addEventListener("click", start);
   $("call-hangup").addEventListener("click", hangUp);
+  $("record-ask").addEventListener("click", askRecording);
+  $("record-stop").addEventListener("click", stopByTherapist);
   for (const b of document.querySelectorAll("#cue-form button.cue"))
     b.addEventListener("click", () => cue(b.dataset.cue));
   $("cue-form").addEventListener("submit", (e) => {
