@@ -53,21 +53,28 @@ def demo_plan() -> Plan:
 
 
 def default_sources(store: TherapyStore, sim_speed: float = 1.0, options: object = None,
-                    dev_dir: Path = Path("/dev")) -> SourceFactory:
-    """What ``rehab session`` picks with no ``--source`` (``therapy.sources.pick_source``):
-    the paired wearables (``rehab pair``, Settings) as a supervised BLE set, else a
-    wearable on the USB bridge (``/dev/rehab-imu*``), else the simulator. ``options``
-    (``therapy.sources.SourceOptions``: BLE connector, clock, link policy) for tests."""
+                    dev_dir: Path = Path("/dev"),
+                    camera_worker: Callable[[], object] | None = None) -> SourceFactory:
+    """What ``rehab session`` picks with no ``--source`` (``therapy.sources.pick_source``),
+    for each set: the paired wearables (``rehab pair``, Settings) as a supervised BLE set,
+    else a wearable on the USB bridge (``/dev/rehab-imu*``), else the simulator; a camera
+    exercise with a camera present adds it (``camera_worker``: a started pose worker on the
+    shared camera). ``options`` (``therapy.sources.SourceOptions``: BLE connector, clock,
+    link policy) for tests."""
     from kiosk.adapters.ble_sources import BleSourceFactory, paired_rows
-    from kiosk.adapters.sources import SpecSourceFactory
+    from kiosk.adapters.sources import PickedSources, SpecSourceFactory
     from therapy.sources import SourceKind, pick_source
 
     spec = pick_source(store, dev_dir)
+    wearables: SourceFactory
     if spec.kind == SourceKind.BLE:
-        return BleSourceFactory(paired_rows(store), store, options=options)
-    if spec.kind == SourceKind.SERIAL:
-        return SpecSourceFactory(spec, store, options)
-    return SimSourceFactory(sim_speed)
+        wearables = BleSourceFactory(paired_rows(store), store, options=options)
+    elif spec.kind == SourceKind.SERIAL:
+        wearables = SpecSourceFactory(spec, store, options)
+    else:
+        wearables = SimSourceFactory(sim_speed)
+    return PickedSources(wearables, store, dev_dir=dev_dir, options=options,
+                         camera_worker=camera_worker)
 
 
 def bluez_ports() -> tuple[object, object]:
@@ -94,8 +101,8 @@ class KioskModel:
         self.clinic = clinic or open_clinic(self.data_dir, self.store)
         # the wearables' connector, clock and link policy (therapy.sources.SourceOptions)
         self.source_options, self.dev_dir = source_options, dev_dir  # where USB bridges show
-        self.sources: SourceFactory = sources or default_sources(self.store, sim_speed,
-                                                                 source_options, dev_dir)
+        self.sources: SourceFactory = sources or default_sources(
+            self.store, sim_speed, source_options, dev_dir, self._set_camera)
         self._own_sources, self._sim_speed = sources is None, sim_speed
         self.pairing_ports: Ports = pairing_ports or bluez_ports
         self.pairing_scan_s = SCAN_S
@@ -160,7 +167,12 @@ class KioskModel:
             f"{row[1]} on {row[3]}" for row in WearableRegistry(self.store).all()))
         if self._own_sources:
             self.sources = default_sources(self.store, self._sim_speed, self.source_options,
-                                           self.dev_dir)
+                                           self.dev_dir, self._set_camera)
+
+    def _set_camera(self) -> object:
+        """A started pose worker on the kiosk's camera for a camera exercise's set (the
+        shared capture: a video visit may be reading it too)."""
+        return self.camera()
 
     # --- plan and today ----------------------------------------------------------------
     def plan(self) -> tuple[Plan, bool]:

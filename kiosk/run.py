@@ -55,10 +55,13 @@ class ExerciseRun:
             appointment_id = supervision.appointment
         self.ctl = SessionController(ex, sink=store, encoder=encoder,
                                      analyzer_factory=self._analyzer,
-                                     plan_version=plan_version, appointment_id=appointment_id)
+                                     plan_version=plan_version, appointment_id=appointment_id,
+                                     fused_factory=self._fused)
         self.live = LiveSetVM(ex, lifts=ex.exercise.lifts, watched=appointment_id is not None)
-        # a camera source's newest frame (CameraWorker.latest), shown on the live screen
+        # a camera's newest picture and skeleton (CameraWorker.latest) for the live screen:
+        # the factory's stand-in (screenshots), then the opened set's camera
         self.camera_latest: Callable[[], Any] | None = getattr(sources, "camera_latest", None)
+        self._demo = bool(getattr(sources, "demo", False))
         self.pain_before = PainVM(PainStage.BEFORE)
         self.pain_after = PainVM(PainStage.AFTER)
         self.task: asyncio.Task[Any] | None = None
@@ -80,6 +83,15 @@ class ExerciseRun:
         """The real analyzer, kept so :meth:`poll` can show its live angle."""
         self.analyzer = set_analyzer_factory(rate_hz, params)
         return self.analyzer
+
+    def _fused(self, rate_hz: float, params: SetParams) -> Any:
+        """A camera + wearable set: the fused set, whose detector's angle :meth:`poll`
+        shows (the fused angle the reps are counted on)."""
+        from therapy.session import fused_set_factory
+
+        fused = fused_set_factory(rate_hz, params)
+        self.analyzer = fused.analyzer
+        return fused
 
     def _on_event(self, ev: SessionEvent) -> None:
         self.live.on_event(ev, self.monotonic())
@@ -131,11 +143,14 @@ class ExerciseRun:
             self.error = str(exc)
             return
         distal, proximal, self._status = opened.distal, opened.proximal, opened.status
+        self._demo = bool(getattr(opened, "demo", self._demo))
+        self.camera_latest = getattr(opened, "camera_latest", None) or self.camera_latest
+        camera = getattr(opened, "camera", None)
         opened.supervise(self.ctl, self.on_link_event)  # wearables: pause, resume, end
         self.error = ""
         self.live.sensors = self._status()
         self._gaps_seen = 0
-        self._open = [s for s in (distal, proximal) if s is not None]
+        self._open = [s for s in (distal, proximal, camera) if s is not None]
         self._ending = False
         self.task = asyncio.ensure_future(self._run_set(opened))
 
@@ -149,7 +164,9 @@ class ExerciseRun:
 
     async def _run_set(self, opened: OpenSet) -> None:
         try:
-            await self.ctl.run_set(opened.distal, opened.proximal)
+            # with a camera: fused with the wearables, each rep says where its ROM came from
+            await self.ctl.run_set(opened.distal, opened.proximal,
+                                   camera=getattr(opened, "camera", None))
         except Exception as exc:  # supervised boundary: the UI shows it, the app goes on
             log.exception("set failed")
             self.error = _("The sensors stopped: {error}").format(error=exc)
@@ -186,7 +203,7 @@ class ExerciseRun:
             self.live.sensors = tuple(dataclasses.replace(st, signal=signal)
                                       if st.connected else st for st in self._status())
             self._track_links(self.live.sensors)
-            if (not self.sources.demo and self.live.reps_in_set >= self.ex.reps
+            if (not self._demo and self.live.reps_in_set >= self.ex.reps
                     and not self._ending):
                 # target reached on live wearables: end the set after the last rep settles
                 if self._target_at is None:

@@ -17,7 +17,7 @@ session incomplete. A new analyzer (``analyzer_factory``) is made for each set.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -57,12 +57,15 @@ class SessionController:
     def __init__(self, exercise: PlanExercise, *, sink: RecordSink, encoder: Encoder,
                  clock: Clock | None = None,
                  analyzer_factory: AnalyzerFactory = set_analyzer_factory,
-                 plan_version: int | None = None, appointment_id: str | None = None) -> None:
+                 plan_version: int | None = None, appointment_id: str | None = None,
+                 fused_factory: Callable[[float, Any], Any] | None = None) -> None:
         self.exercise = exercise
         self.sink = sink
         self.encoder = encoder
         self.clock: Clock = clock or SystemClock()
         self.analyzer_factory = analyzer_factory
+        # a camera + wearable set's fused analyzer (the kiosk keeps it to show its angle)
+        self.fused_factory = fused_factory or fused_set_factory
         self.plan_version = plan_version
         self.appointment_id = appointment_id
         self.session_id = new_id()
@@ -137,7 +140,7 @@ class SessionController:
         set_offset_s = (self.clock.now() - self._started_at).total_seconds()
         # two_imu follows the sources really streaming, whatever the plan lists
         params = plan_item_params(self.exercise, two_imu=proximal is not None)
-        fused = None if camera is None else fused_set_factory(source.info.rate_hz, params)
+        fused = None if camera is None else self.fused_factory(source.info.rate_hz, params)
         analyzer = fused if fused is not None else self.analyzer_factory(source.info.rate_hz,
                                                                            params)
         self._emit(EventKind.SET_STARTED)

@@ -62,7 +62,10 @@ class SourceOptions:
     """How to open: ``speed`` is the time scale (sim: 0 streams as fast as it can be read,
     else real time x speed; serial: the device's clock runs ``speed`` times faster, as
     ``rehab bridge emulate --speed`` does). ``ble_connector`` makes a connector per
-    wearable (default: bleak over BlueZ); ``clock`` is the host clock of the BLE links."""
+    wearable (default: bleak over BlueZ); ``clock`` is the host clock of the BLE links.
+    ``camera_worker`` opens a started pose worker on the live camera (the kiosk's shared
+    camera, so a video visit can read it too); None: a ``camera`` source opens its own
+    capture and MediaPipe model."""
 
     two_imu: bool = False
     seed: int = 0
@@ -71,6 +74,7 @@ class SourceOptions:
     ble_connector: Callable[[], Any] | None = None
     ble_policy: Any = None
     serial_rate_hz: int = SERIAL_RATE_HZ
+    camera_worker: Callable[[], Any] | None = None
 
 
 @dataclass
@@ -87,6 +91,16 @@ class SessionSources:
     links: list[Any] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     camera: Any = None  # with wearables: the camera's angle source, fused with them
+
+    @property
+    def camera_latest(self) -> Callable[[], Any] | None:
+        """The newest camera picture and skeleton for a live screen (a camera read through
+        a pose worker), else None."""
+        for src in (self.camera, self.distal):
+            latest = getattr(src, "latest", None)
+            if callable(latest):
+                return latest  # type: ignore[no-any-return]
+        return None
 
     def supervise(self, control: Any, clock: Any) -> Any:
         """The live set over the BLE links (pause, resume, end, gaps), started; None for
@@ -129,20 +143,40 @@ class SessionSources:
 
 
 SERIAL_PORT_GLOB = "rehab-imu*"  # udev's names for a wired wearable (hw/udev/99-rehab.rules)
+CAMERA_GLOB = "video[0-9]*"  # V4L2 capture devices: /dev/videoN is camera index N
 
 
-def pick_source(store: Any, dev_dir: Path = Path("/dev")) -> SourceSpec:
-    """What a kiosk uses with nothing chosen (``--source auto``): the paired wearables
-    when there are any (``rehab pair``), else a wearable plugged into USB (the first
-    ``/dev/rehab-imu*`` by name), else the simulator."""
+def pick_source(store: Any, dev_dir: Path = Path("/dev"),
+                ex: PlanExercise | None = None) -> SourceSpec:
+    """What a kiosk uses with nothing chosen (``--source auto``), for ``ex`` when given:
+    the paired wearables when there are any (``rehab pair``), else a wearable plugged
+    into USB (the first ``/dev/rehab-imu*`` by name), else the simulator. A camera
+    exercise (the catalogue gives it a camera view) with a camera present (the first
+    ``/dev/videoN``) adds the camera: fused with the wearables (``ble+camera:N``,
+    ``serial:PORT+camera:N``), or the camera alone in place of the simulator."""
     from therapy.devices import WearableRegistry
 
     if WearableRegistry(store).all():
-        return SourceSpec(SourceKind.BLE)
-    ports = sorted(dev_dir.glob(SERIAL_PORT_GLOB))
-    if ports:
-        return SourceSpec(SourceKind.SERIAL, str(ports[0]))
-    return SourceSpec(SourceKind.SIM)
+        wearables = SourceSpec(SourceKind.BLE)
+    elif ports := sorted(dev_dir.glob(SERIAL_PORT_GLOB)):
+        wearables = SourceSpec(SourceKind.SERIAL, str(ports[0]))
+    else:
+        wearables = SourceSpec(SourceKind.SIM)
+    camera = _camera_for(ex, dev_dir) if ex is not None else None
+    if camera is None:
+        return wearables
+    if wearables.kind == SourceKind.SIM:
+        return camera
+    return SourceSpec(wearables.kind, wearables.target, camera)
+
+
+def _camera_for(ex: PlanExercise, dev_dir: Path) -> SourceSpec | None:
+    """The camera ``ex`` is measured with: the lowest-numbered /dev/videoN, when the
+    catalogue says a camera measures the exercise (None otherwise, or with no camera)."""
+    if ex.exercise.camera_joint is None:
+        return None
+    found = sorted(int(p.name[5:]) for p in dev_dir.glob(CAMERA_GLOB) if p.name[5:].isdigit())
+    return SourceSpec(SourceKind.CAMERA, str(found[0])) if found else None
 
 
 def segments_for(ex: PlanExercise, two_imu: bool) -> tuple[str, str | None]:
@@ -170,10 +204,10 @@ def open_sources(spec: SourceSpec, ex: PlanExercise, store: Any,
         case SourceKind.SERIAL:
             opened = _serial(spec, ex, options)
         case _:
-            return _camera(spec, ex)
+            return _camera(spec, ex, options)
     if spec.camera is not None:
         try:
-            cam = _camera(spec.camera, ex)
+            cam = _camera(spec.camera, ex, options)
         except BaseException:
             _close_unstarted(opened)
             raise
@@ -257,7 +291,7 @@ def _ble(spec: SourceSpec, ex: PlanExercise, store: Any, o: SourceOptions) -> Se
                           links=[s.link for s in sources])
 
 
-def _camera(spec: SourceSpec, ex: PlanExercise) -> SessionSources:
+def _camera(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSources:
     from sensors.camera import CameraError
     from sensors.camera.angles import CameraJoint
     from sensors.camera.capture import OpenCvCapture
@@ -279,6 +313,11 @@ def _camera(spec: SourceSpec, ex: PlanExercise) -> SessionSources:
             if not path.is_file():
                 raise SourceUnavailable(f"video file {path} not found")
             source = CameraSource.open_video(path, stream, sensor_id=f"video:{path.name}")
+        elif o.camera_worker is not None:  # the kiosk's shared camera and its pose worker
+            from sensors.camera.worker_source import WorkerAngleSource
+
+            source = WorkerAngleSource(o.camera_worker(), stream,
+                                       sensor_id=f"camera:{spec.target}")
         else:
             frames = OpenCvCapture(int(spec.target))
             try:

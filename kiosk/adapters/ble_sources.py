@@ -46,11 +46,11 @@ class BleSourceFactory(SpecSourceFactory):
         super().__init__(SourceSpec(SourceKind.BLE), store, opts)
         self.wearables = {seg: (addr, name, kind) for addr, name, kind, seg in wearables}
 
-    def open(self, ex: PlanExercise, set_no: int) -> OpenSet:
+    def open(self, ex: PlanExercise, set_no: int, spec: Any = None) -> OpenSet:
         from therapy.sources import segments_for
 
         for segment in segments_for(ex, self.options.two_imu):
             if segment is not None and segment not in self.wearables:
                 raise MissingWearable(f"no wearable is placed on the {segment}: pair one in "
                                       "Settings (or run `rehab pair`)")
-        return super().open(ex, set_no)
+        return super().open(ex, set_no, spec)

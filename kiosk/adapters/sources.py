@@ -1,8 +1,11 @@
-"""Where a set's samples come from, picked as ``rehab session`` picks them
-(``therapy.sources.pick_source``): the paired wearables (a supervised BLE live set), else a
-wearable on the USB bridge (``/dev/rehab-imu*``, serial), else the simulator in real time,
-labelled "Demo sensors" everywhere it shows. Wearable sets are opened through
-``therapy.sources.open_sources``, so each source is wired once for the CLI and the kiosk."""
+"""Where a set's samples come from, picked for each set as ``rehab session`` picks them
+(``therapy.sources.pick_source``, :class:`PickedSources`): the paired wearables (a
+supervised BLE live set), else a wearable on the USB bridge (``/dev/rehab-imu*``, serial),
+else the simulator in real time, labelled "Demo sensors" everywhere it shows; a camera
+exercise with a camera present adds the camera (fused with the wearables, or alone in place
+of the simulator), read through the kiosk's shared camera and its pose worker. Live sets are
+opened through ``therapy.sources.open_sources``, so each source is wired once for the CLI
+and the kiosk."""
 
 from __future__ import annotations
 
@@ -42,7 +45,8 @@ class OpenSet:
     """One set's sources: ``distal``, ``proximal`` (or None), ``status`` (the sensors'
     state for the live screen, read every frame) and, when opened through
     ``therapy.sources``, the :class:`~therapy.sources.SessionSources` and their clock.
-    :meth:`supervise` as the set starts, :meth:`close` after it ran."""
+    ``demo``: simulated (the set ends by itself). :meth:`supervise` as the set starts,
+    :meth:`close` after it ran."""
 
     distal: SampleSource
     proximal: SampleSource | None
@@ -51,7 +55,18 @@ class OpenSet:
     clock: Any = None  # the BLE links' host clock
     live: Any = None  # the supervised sensors.ble.live.LiveSet while the set runs
     gaps: list[Any] = field(default_factory=list)  # the wearables' outages, once closed
+    demo: bool = False
     _gone: set[str] = field(default_factory=set)
+
+    @property
+    def camera(self) -> Any:
+        """With wearables: the camera's angle source, fused with them (else None)."""
+        return None if self.sources is None else self.sources.camera
+
+    @property
+    def camera_latest(self) -> Callable[[], Any] | None:
+        """The newest camera picture and skeleton for the live screen, if a camera reads."""
+        return None if self.sources is None else self.sources.camera_latest
 
     def supervise(self, control: Any, on_link: LinkListener) -> None:
         """Paired wearables: pause ``control`` (the session controller) while one is away,
@@ -124,7 +139,7 @@ class SimSourceFactory:
         names = [_("Demo sensor ({placement})").format(placement=placement_name(seg).lower())
                  for seg in ex.sensors]
         status = tuple(SensorStatus(n, True, None, "good", demo=True) for n in names)
-        return OpenSet(distal, proximal, lambda: status)
+        return OpenSet(distal, proximal, lambda: status, demo=True)
 
 
 class SpecSourceFactory:
@@ -144,14 +159,54 @@ class SpecSourceFactory:
         self.clock = opts.clock or MonotonicClock()
         self.options = dataclasses.replace(opts, clock=self.clock)
 
-    def open(self, ex: PlanExercise, set_no: int) -> OpenSet:
+    def open(self, ex: PlanExercise, set_no: int, spec: Any = None) -> OpenSet:
+        """``spec`` in place of the factory's own (the same wearables with a camera)."""
         from therapy.sources import SourceUnavailable, open_sources
 
         try:
-            s = open_sources(self.spec, ex, self.store, self.options)
+            s = open_sources(spec or self.spec, ex, self.store, self.options)
         except SourceUnavailable as exc:
             raise SourceMissing(str(exc)) from exc
         return OpenSet(s.distal, s.proximal, _status_of(s), s, self.clock)
+
+
+class PickedSources:
+    """The kiosk's sources, picked for each set with ``therapy.sources.pick_source`` (the
+    rule of ``rehab session --source auto``) for the set's exercise: a camera exercise with
+    a camera present gets the camera, read by a pose worker from ``camera_worker`` (the
+    shared camera's), fused with the wearables of ``wearables`` (same connector, clock and
+    placement check) or alone in place of the simulator; any other set is ``wearables``'
+    (paired BLE, the USB bridge or the simulator). ``demo`` is ``wearables``'."""
+
+    def __init__(self, wearables: SourceFactory, store: Any, *, dev_dir: Any,
+                 options: Any = None, camera_worker: Callable[[], Any] | None = None) -> None:
+        from therapy.sources import SourceOptions
+
+        self.wearables = wearables
+        self.store = store
+        self.dev_dir = dev_dir
+        self.options = dataclasses.replace(options or SourceOptions(),
+                                           camera_worker=camera_worker)
+
+    @property
+    def demo(self) -> bool:
+        return self.wearables.demo
+
+    def spec_for(self, ex: PlanExercise) -> Any:
+        """The ``therapy.sources.SourceSpec`` a set of ``ex`` opens now."""
+        from therapy.sources import pick_source
+
+        return pick_source(self.store, self.dev_dir, ex)
+
+    def open(self, ex: PlanExercise, set_no: int) -> OpenSet:
+        spec = self.spec_for(ex)
+        if spec.camera is None and not spec.is_camera:
+            return self.wearables.open(ex, set_no)
+        if spec.camera is not None and isinstance(self.wearables, SpecSourceFactory):
+            w = self.wearables
+            w.options = dataclasses.replace(w.options, camera_worker=self.options.camera_worker)
+            return w.open(ex, set_no, spec)
+        return SpecSourceFactory(spec, self.store, self.options).open(ex, set_no)
 
 
 def _status_of(s: Any) -> StatusFn:

@@ -204,10 +204,10 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
     closers: list[Any] = []
     link: Any = None
     try:
-        spec = args.spec or pick_source(store)
+        ex, plan_version = _plan_exercise(args, store)
+        spec = args.spec or pick_source(store, ex=ex)  # the kiosk's rule (a camera exercise)
         if args.virtual and spec.kind != "ble":
             raise UsageError(f"--virtual is for --source ble; auto picked {spec}")
-        ex, plan_version = _plan_exercise(args, store)
         clock = ScaledClock(args.realtime) if args.realtime > 0 else MonotonicClock()
         opts = SourceOptions(two_imu=args.two_imu, seed=args.seed, speed=args.realtime,
                              clock=clock)

@@ -34,7 +34,7 @@ SPEED = 5.0  # the emulator's clock and the kiosk's serial clock run 5x: 3 reps 
 def test_nothing_paired_nothing_plugged_in_is_the_demo(tmp_path: Path) -> None:
     (tmp_path / "dev").mkdir()
     m = KioskModel(tmp_path / "d", dev_dir=tmp_path / "dev")
-    assert isinstance(m.sources, SimSourceFactory) and m.sources.demo
+    assert isinstance(m.sources.wearables, SimSourceFactory) and m.sources.demo
     m.close()
 
 
@@ -68,8 +68,9 @@ async def test_a_set_on_the_usb_bridge_counts_the_emulated_reps(tmp_path: Path,
     m = KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
                    source_options=SourceOptions(speed=SPEED), dev_dir=bridge.parent)
     try:
-        assert isinstance(m.sources, SpecSourceFactory) and not m.sources.demo
-        assert m.sources.spec.kind == SourceKind.SERIAL and m.sources.spec.target == str(bridge)
+        assert isinstance(m.sources.wearables, SpecSourceFactory) and not m.sources.demo
+        spec = m.sources.wearables.spec
+        assert spec.kind == SourceKind.SERIAL and spec.target == str(bridge)
         audio = AudioCues(enabled=True)
         audio.espeak = audio.aplay = None
         flow = KioskFlow(m, Screens(), audio)

@@ -1,0 +1,183 @@
+"""A camera exercise in the kiosk, through the flow (no Kivy), with the camera fakes: a
+``/dev/video0`` present makes the kiosk pick the camera for a camera exercise
+(``therapy.sources.pick_source``, the rule ``rehab session --source auto`` follows); the
+set's angles come from the kiosk's pose worker (a real ``CameraWorker``: grab and inference
+threads) over a paced fake capture and a pose estimator drawing a seated patient side-on
+doing knee extensions. Alone, the camera counts the reps and the live screen gets its
+picture; with a paired wearable (a bumble virtual one, reached by unmodified bleak) the set
+is fused and every stored rep says its ROM came from the camera."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from fake_navigator import Screens
+from kiosk.adapters.audio import AudioCues
+from kiosk.model import KioskModel
+from kiosk.settings import load_settings, save_settings
+from kiosk.vm.flow import KioskFlow
+from sensors.camera.landmarks import PoseFrame
+from sensors.camera.worker import CameraWorker
+from tests.helpers.camera_synth import H, W, knee_extension_flex, seated_frame
+from therapy.plan import exercise_from_catalogue
+from therapy.ports import FakeClock
+from therapy.sources import SourceKind, SourceOptions
+
+EX = "knee_extension_seated"
+REPS = 2
+PERIOD_S = 4.0  # one knee extension on camera
+FPS = 30.0
+
+
+class PacedFrames:
+    """A live camera stand-in: a small grey frame every 1/fps real seconds, stamped with
+    ``clock`` (the host clock the wearables use, so the two can be fused)."""
+
+    def __init__(self, clock: Callable[[], float], fps: float = FPS) -> None:
+        self.fps, self._clock = fps, clock
+        self._next = time.monotonic()
+        self._image = np.full((H // 4, W // 4, 3), 128, np.uint8)
+        self.closed = False
+
+    def read(self) -> tuple[float, np.ndarray] | None:
+        if self.closed:
+            return None
+        self._next += 1.0 / self.fps
+        time.sleep(max(0.0, self._next - time.monotonic()))
+        return self._clock(), self._image
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class KneeExtensionPose:
+    """A pose estimator seeing a seated patient side-on doing ``reps`` knee extensions,
+    from its first frame on (times re-stamped as the real estimator does)."""
+
+    def __init__(self, reps: int) -> None:
+        self.reps = reps
+        self._t0: float | None = None
+
+    def estimate(self, image: np.ndarray, t_s: float) -> PoseFrame | None:
+        self._t0 = t_s if self._t0 is None else self._t0
+        flex = knee_extension_flex(np.array([t_s - self._t0]), reps=self.reps,
+                                   period_s=PERIOD_S, lead_s=1.0)
+        return seated_frame(t_s, float(flex[0]))
+
+    def close(self) -> None:
+        pass
+
+
+def camera_opener(clock: Callable[[], float], opened: list[Any]) -> Callable[[], Any]:
+    def open_pose() -> CameraWorker:
+        worker = CameraWorker(PacedFrames(clock), KneeExtensionPose(REPS))
+        worker.start()
+        opened.append(worker)
+        return worker
+    return open_pose
+
+
+async def until(cond: Callable[[], bool], timeout_s: float, what: str,
+                tick: Callable[[], None]) -> None:
+    end = time.monotonic() + timeout_s
+    while not cond():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        tick()
+        await asyncio.sleep(0.02)
+
+
+def kiosk(tmp: Path, clock: Callable[[], float], opened: list[Any],
+          options: SourceOptions | None = None) -> tuple[KioskFlow, KioskModel]:
+    data, dev = tmp / "data", tmp / "dev"
+    data.mkdir(parents=True)
+    dev.mkdir()
+    (dev / "video0").touch()  # a camera is plugged in
+    save_settings(data, load_settings(data).with_pin("2580").with_code("246813"))
+    model = KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
+                       dev_dir=dev, camera=camera_opener(clock, opened),
+                       source_options=options)
+    audio = AudioCues(enabled=True)
+    audio.espeak = audio.aplay = None
+    return KioskFlow(model, Screens(), audio), model
+
+
+async def do_set(flow: KioskFlow, model: KioskModel) -> Any:
+    flow.start_exercise(dataclasses.replace(exercise_from_catalogue(EX), sets=1, reps=REPS))
+    flow.pain_vm.choose(0)
+    flow.pain_done()
+    flow.begin_set()
+    run = model.run
+    assert run is not None and flow.current == "live", run and run.error
+    pictures: list[Any] = []
+
+    def tick() -> None:
+        flow.frame()
+        if run.camera_latest is not None:
+            pictures.append(run.camera_latest())
+
+    await until(lambda: flow.current == "pain", 40, "the set to end at its target", tick)
+    assert run.error == ""
+    assert any(p is not None and p.pose is not None for p in pictures)  # the live picture
+    flow.pain_vm.choose(0)
+    flow.pain_done()
+    await until(lambda: flow.current == "summary", 20, "the summary", lambda: None)
+    return model.last_record
+
+
+@pytest.mark.timeout(90)
+async def test_a_camera_exercise_with_a_camera_and_no_wearable_is_measured_by_the_camera(
+        tmp_path: Path) -> None:
+    opened: list[Any] = []
+    flow, model = kiosk(tmp_path, time.monotonic, opened)
+    try:
+        ex = exercise_from_catalogue(EX)
+        spec = model.sources.spec_for(ex)  # type: ignore[attr-defined]
+        assert spec.kind == SourceKind.CAMERA and spec.target == "0"
+        assert model.sources.demo  # no wearable: the top strip still says demo sensors
+        rec = await do_set(flow, model)
+        assert rec is not None and rec.rep_count == REPS
+        assert all(50 < r.rom_deg < 90 for r in rec.reps)  # 90 -> 20 degrees of flexion
+        assert len(opened) == 1 and not opened[0].running  # the camera is closed again
+    finally:
+        model.close()
+
+
+@pytest.mark.timeout(120)
+async def test_a_camera_exercise_with_a_paired_wearable_is_fused(tmp_path: Path) -> None:
+    from protocol.clock import MonotonicClock
+    from sensors.ble.ports import Wearable, WearableKind
+    from sensors.ble.virtual.world import VirtualWearables
+    from sensors.sim import SimConfig, simulate
+    from sensors.types import BodySegment
+    from therapy.devices import WearableRegistry
+
+    clock = MonotonicClock()  # the host clock of the wearable and the camera's frames
+    world = VirtualWearables(clock)
+    sim = simulate(SimConfig(exercise_id=EX, reps=REPS + 2, seed=0, drop_prob=0.0))
+    await world.add("F1:00:00:00:00:01", "shank", sim.distal)
+    opened: list[Any] = []
+    flow, model = kiosk(tmp_path, clock.now, opened,
+                        SourceOptions(ble_connector=world.connector, clock=clock))
+    try:
+        WearableRegistry(model.store).remember(
+            Wearable("F1:00:00:00:00:01", world.devices["shank"].name, WearableKind.REHAB_IMU,
+                     BodySegment.SHANK), 80)
+        model.wearables_changed()
+        spec = model.sources.spec_for(exercise_from_catalogue(EX))  # type: ignore[attr-defined]
+        assert str(spec) == "ble+camera:0" and not model.sources.demo
+        rec = await do_set(flow, model)
+        assert rec is not None and rec.rep_count >= REPS
+        assert {r.source for r in rec.reps} <= {"camera", "camera+imu"}, rec.reps
+        assert len(opened) == 1 and not opened[0].running
+    finally:
+        model.close()
+        await world.close()
