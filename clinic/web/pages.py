@@ -12,6 +12,7 @@ from clinic.web import notes, patient
 from clinic.web.auth import page, require_user
 from clinic.web.caseload import SORT_KEYS, sort_rows
 from clinic.web.svg import Column, rom_chart
+from clinic.web.visit_recording import list_recordings
 from clinic.web_schema import web_labels
 from mqtt.topics import valid_id
 
@@ -75,7 +76,8 @@ def patient_page(request: Request, device: str,
     state.audit.record(actor, "view", f"patient {device}", device)
     return page(request, "patient.html", device=device, label=label, view=view, row=row,
                 charts=charts, recent=list(reversed(view.sessions))[:30],
-                audit=state.audit.rows(device, limit=10))
+                audit=state.audit.rows(device, limit=10),
+                recordings=list_recordings(state, device))  # video visits (V1)
 
 
 @router.get("/patients/{device}/sessions/{identifier:path}", response_class=HTMLResponse)
