@@ -29,6 +29,7 @@ from kivy.uix.image import Image
 from kivy.uix.screenmanager import Screen
 
 from kiosk.adapters.call import FrameFeed
+from kiosk.i18n import _
 from kiosk.ui import theme as T
 from kiosk.ui.widgets import BigButton, Card, Txt, paint_bg
 from kiosk.vm.visit import Phase, VisitVM
@@ -86,7 +87,7 @@ class VisitScreen(Screen):
         for w in (self.remote, self.own, self.cue, self.card):
             self.area.add_widget(w)
         root.add_widget(self.area)
-        self.hang = BigButton("Hang up", self._hang_up, T.DANGER, size=26, height=76)
+        self.hang = BigButton(_("Hang up"), self._hang_up, T.DANGER, size=26, height=76)
         root.add_widget(self.hang)
         self.add_widget(root)
         self.refresh()
@@ -94,8 +95,8 @@ class VisitScreen(Screen):
     # --- drawing ---------------------------------------------------------------------
     def refresh(self) -> None:
         v = self.vm.view()
-        self.title.text = v.title or "Video call"
-        self.media.text = v.media_line + ("  -  RECORDING" if v.recording else "")
+        self.title.text = v.title or _("Video call")
+        self.media.text = v.media_line + ("  -  " + _("RECORDING") if v.recording else "")
         on = v.camera_on or v.microphone_on
         self._media_box.canvas.before.clear()
         paint_box(self._media_box, T.DANGER if on else T.MUTED)
@@ -119,21 +120,21 @@ class VisitScreen(Screen):
         buttons = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(12))
         if v.phase == Phase.RINGING:
             c.add_widget(Txt(self.vm.prompt, 24, bold=True, fill=True))
-            c.add_widget(Txt("Nothing is recorded unless you agree on this screen.", 18,
+            c.add_widget(Txt(_("Nothing is recorded unless you agree on this screen."), 18,
                              T.MUTED, fill=True))
-            buttons.add_widget(BigButton("Yes, start the video call", self._accept, T.GOOD))
-            buttons.add_widget(BigButton("Not now", self.vm.decline, T.MUTED))
+            buttons.add_widget(BigButton(_("Yes, start the video call"), self._accept, T.GOOD))
+            buttons.add_widget(BigButton(_("Not now"), self.vm.decline, T.MUTED))
         elif v.record_prompt:
-            c.add_widget(Txt("Your therapist asks to record this call. The recording is "
-                             "kept only at the clinic. Allow recording?", 24, bold=True,
+            c.add_widget(Txt(_("Your therapist asks to record this call. The recording is "
+                               "kept only at the clinic. Allow recording?"), 24, bold=True,
                              fill=True))
-            buttons.add_widget(BigButton("Yes, record", lambda: self.vm.consent_recording(True),
+            buttons.add_widget(BigButton(_("Yes, record"), lambda: self.vm.consent_recording(True),
                                          T.GOOD))
-            buttons.add_widget(BigButton("No", lambda: self.vm.consent_recording(False),
+            buttons.add_widget(BigButton(_("No"), lambda: self.vm.consent_recording(False),
                                          T.MUTED))
         elif v.phase in (Phase.ENDED, Phase.IDLE) and v.notice:
             c.add_widget(Txt(v.notice, 24, bold=True, fill=True))
-            buttons.add_widget(BigButton("OK", self._done, T.PRIMARY))
+            buttons.add_widget(BigButton(_("OK"), self._done, T.PRIMARY))
         else:
             c.opacity = 0
             c.disabled = True

@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from kiosk.adapters.call import CallAdapter, CallError, StateCallback
+from kiosk.i18n import N_, _
 from mqtt.visit import (
     CONNECT_TIMEOUT_S,
     RECORD_ANSWER_S,
@@ -62,10 +63,16 @@ CallFactory = Callable[[StateCallback], CallAdapter]
 # (kind, outcome, actor, detail) -> the kiosk's audit trail (kiosk/visit_setup.py wires it)
 VisitAudit = Callable[[AuditKind, AuditOutcome, Actor, str], None]
 
-NOTICE_DECLINED = "You said no to the video call."
-NOTICE_PATIENT_HUNG_UP = "You ended the video call."
-NOTICE_CLINIC_HUNG_UP = "Your therapist ended the video call."
-CANNOT_CONNECT = "Cannot connect the video call"
+# What the patient reads. The VM keeps them in English (the audit and the clinic get
+# them); view() shows them in the kiosk's language (shown_notice).
+NOTICE_DECLINED = N_("You said no to the video call.")
+NOTICE_PATIENT_HUNG_UP = N_("You ended the video call.")
+NOTICE_CLINIC_HUNG_UP = N_("Your therapist ended the video call.")
+CANNOT_CONNECT = N_("Cannot connect the video call")
+REFUSED = N_("A video call from the clinic was refused")
+NOT_CONNECTED = N_("the kiosk is not connected to the clinic")
+CONNECTION_LOST = N_("the connection to the clinic was lost")
+TIMED_OUT = N_("no connection within {s} s. Your therapist has been told.")
 
 
 class Phase(StrEnum):
@@ -97,8 +104,8 @@ class VisitView:
     def media_line(self) -> str:
         """Always on screen while in a call: what is on."""
         if self.camera_on or self.microphone_on:
-            return "Camera and microphone ON"
-        return "Camera and microphone off"
+            return _("Camera and microphone ON")
+        return _("Camera and microphone off")
 
 
 class VisitVM:
@@ -129,18 +136,19 @@ class VisitVM:
 
     # --- what the screen reads ---------------------------------------------------------
     def view(self) -> VisitView:
-        titles = {Phase.IDLE: "", Phase.RINGING: "Your therapist is calling",
-                  Phase.CONNECTING: "Connecting to your therapist...",
-                  Phase.IN_CALL: "Video call with your therapist",
-                  Phase.ENDED: "Video call ended"}
-        return VisitView(self.phase, titles[self.phase], self.camera_on, self.microphone_on,
-                         self.cue, self.notice, self.record_prompt, self.recording)
+        titles = {Phase.IDLE: "", Phase.RINGING: N_("Your therapist is calling"),
+                  Phase.CONNECTING: N_("Connecting to your therapist..."),
+                  Phase.IN_CALL: N_("Video call with your therapist"),
+                  Phase.ENDED: N_("Video call ended")}
+        return VisitView(self.phase, _(titles[self.phase]), self.camera_on,
+                         self.microphone_on, self.cue, shown_notice(self.notice),
+                         self.record_prompt, self.recording)
 
     @property
     def prompt(self) -> str:
         """The consent question while ringing."""
-        return ("Your therapist is calling for your appointment. Turn on the camera and "
-                "microphone for a video call?")
+        return _("Your therapist is calling for your appointment. Turn on the camera and "
+                 "microphone for a video call?")
 
     @property
     def active(self) -> bool:
@@ -182,7 +190,7 @@ class VisitVM:
 
     def refused(self, refusal: Refused) -> None:
         """The device refused a call (signalling did, and told the clinic)."""
-        self.notice = f"A video call from the clinic was refused: {refusal.reason}"
+        self.notice = f"{REFUSED}: {refusal.reason}"
         if self.audit is not None:
             self.audit(AuditKind.VISIT_OFFERED, AuditOutcome.FAILURE, Actor.CLINIC,
                        f"call {refusal.call or '?'}: refused, {refusal.code}: {refusal.reason}")
@@ -227,7 +235,7 @@ class VisitVM:
         if self.phase != Phase.CONNECTING:  # hung up while answering
             return
         if not self.send(Answer(self.offer.call, sdp)):
-            await self._fail("the kiosk is not connected to the clinic")
+            await self._fail(NOT_CONNECTED)
             return
         if self.call.state == "connected":
             self._on_call_state("connected")
@@ -311,7 +319,7 @@ class VisitVM:
             self._spawn_end(NOTICE_CLINIC_HUNG_UP)
         elif state == "failed" and self.active and self._ending is None:
             self._ending = asyncio.ensure_future(
-                self._fail("the connection to the clinic was lost"))
+                self._fail(CONNECTION_LOST))
 
     async def _connect_timeout(self) -> None:
         await asyncio.sleep(self.connect_timeout_s)
@@ -319,7 +327,7 @@ class VisitVM:
             short = f"no connection within {self.connect_timeout_s:g} s"
             await self._fail(f"{short} (the network between the kiosk and the clinic blocks "
                              "it: check STUN/TURN in rehab.toml [visit])",
-                             f"{short}. Your therapist has been told.")
+                             TIMED_OUT.format(s=f"{self.connect_timeout_s:g}"))
 
     async def _fail(self, reason: str, patient: str | None = None) -> None:
         """End with ``reason`` to the clinic (and the log), ``patient`` on the screen."""
@@ -350,3 +358,21 @@ class VisitVM:
         if call is not None:
             await call.close()
         self._ending = None
+
+
+def shown_notice(notice: str) -> str:
+    """``notice`` (kept in English) in the kiosk's language: the kiosk's own words are
+    translated; a reason the clinic or the network sent stays as sent."""
+    for head in (NOTICE_CLINIC_HUNG_UP, CANNOT_CONNECT, REFUSED):
+        if notice.startswith(head) and notice != head:
+            rest = notice[len(head):]
+            sep = rest[:2] if rest.startswith(": ") else ""
+            return _(head) + sep + _shown_reason(rest[len(sep):])
+    return _(notice)
+
+
+def _shown_reason(reason: str) -> str:
+    head, _sep, tail = TIMED_OUT.partition("{s}")
+    if reason.startswith(head) and reason.endswith(tail) and len(reason) > len(TIMED_OUT) - 3:
+        return _(TIMED_OUT).format(s=reason[len(head):len(reason) - len(tail)])
+    return _(reason)
