@@ -58,6 +58,9 @@ class RepDetector:
         merge_frac: float = 0.6,
         open_rom_deg: float | None = 8.0,
         alike_ratio: float = 3.0,
+        open_reps: int = 3,
+        regular_ratio: float = 2.0,
+        return_frac: float = 0.6,
     ) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reference_rom_deg = reference_rom_deg
@@ -72,7 +75,10 @@ class RepDetector:
         self.merge_frac = merge_frac
         self.open_rom_deg = open_rom_deg
         self.alike_ratio = alike_ratio
-        self._first: RepShape | None = None
+        self.open_reps = open_reps
+        self.regular_ratio = regular_ratio
+        self.return_frac = return_frac
+        self._cands: list[RepShape] = []
         self._own_period: PeriodEstimator | None = PeriodEstimator(rate_hz)
         self._period_s: float | None = None
         self._periods: deque[tuple[int, float | None]] = deque()
@@ -223,6 +229,12 @@ class RepDetector:
                 lo = max(0, iv - self.keep_n)
                 shape = measure_rep(np.asarray(tl[lo : i + 1]), np.asarray(al[lo : i + 1]),
                                     iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
+                if shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg:
+                    # It never came back: the limb settled at a new level (and a jolt at
+                    # the top looked like the turn), not a rep.
+                    last_confirm_t = self._last_confirm_t
+                    state, iv = _BASE, il
+                    continue
                 for rep in self._open_set(shape):
                     out.append(rep)
                     self._roms.append(rep.rom_deg)
@@ -249,21 +261,31 @@ class RepDetector:
 
     def _open_set(self, shape: RepShape) -> list[RepShape]:
         """The reps to emit for a confirmed ``shape``. With no prescribed ROM a set opens
-        with two alike reps: a first rep of at least ``open_rom_deg`` waits, unemitted, for
-        a second of at least as much whose ROM is within a factor ``alike_ratio`` of its
-        own; then both are emitted. Sway, fidgeting and a lone shift of posture never open
-        a set; once it is open every rep counts. With a prescribed ROM the prominence
-        already keeps sway out, and every rep is emitted at once."""
+        with ``open_reps`` reps that repeat: each of at least ``open_rom_deg``, each within
+        a factor ``alike_ratio`` of the one before in ROM, and the last ones regular in
+        time (their start-to-start intervals within a factor ``regular_ratio`` of each
+        other). Until then they wait, unemitted; then the whole run of alike reps is
+        emitted. Sway, fidgeting and the odd shift of posture or lift of the arm never
+        repeat like that; once the set is open every rep counts. With a prescribed ROM
+        the prominence already keeps sway out, and every rep is emitted at once."""
         if self._roms or self.reference_rom_deg is not None or self.open_rom_deg is None:
             return [shape]
-        first, self._first = self._first, None
+        cands = self._cands
         if shape.rom_deg < self.open_rom_deg:
+            cands.clear()
             return []
         r = self.alike_ratio
-        if first is not None and first.rom_deg / r <= shape.rom_deg <= first.rom_deg * r:
-            return [replace(first, t_detected=shape.t_detected), shape]
-        self._first = shape
-        return []
+        if cands and not cands[-1].rom_deg / r <= shape.rom_deg <= cands[-1].rom_deg * r:
+            cands.clear()
+        cands.append(shape)
+        if len(cands) < self.open_reps:
+            return []
+        last = cands[-self.open_reps :]
+        gaps = [b.t_start - a.t_start for a, b in zip(last, last[1:])]
+        if max(gaps) > self.regular_ratio * min(gaps):
+            return []
+        self._cands = []
+        return [replace(c, t_detected=shape.t_detected) for c in cands[:-1]] + [shape]
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
         """How long the angle stayed in the top quarter of the rise around its peak ``ip``

@@ -50,17 +50,17 @@ def test_counts_and_measures_clean_reps():
         assert rep.t_start == pytest.approx(tr["t_start"], abs=0.3)
         assert rep.t_end == pytest.approx(tr["t_end"], abs=0.3)
     # Confirmed soon after the angle is back at rest, never before the end; the first
-    # rep waits for the second, alike one that opens the set.
-    assert reps[0].t_detected == reps[1].t_detected
-    for rep, tr in zip(reps[1:], truth[1:]):
+    # two reps wait for the third, alike and regular one that opens the set.
+    assert reps[0].t_detected == reps[1].t_detected == reps[2].t_detected
+    for rep, tr in zip(reps[2:], truth[2:]):
         assert tr["t_end"] <= rep.t_detected <= tr["t_end"] + 0.5
 
 
 def test_single_sample_spikes_do_not_make_reps():
-    t, a, _ = trapezoid_set([50, 50])
+    t, a, _ = trapezoid_set([50, 50, 50])
     a = a.copy()
     a[[30, 400, 401 - 200]] += 80.0  # isolated spikes at rest and mid-set
-    assert len(detect(t, a)) == 2
+    assert len(detect(t, a)) == 3
 
 
 def test_wiggles_below_the_prominence_are_not_reps():
