@@ -280,7 +280,9 @@ class ClinicWatcher:
             if "state" in body and "event" not in body:
                 v.state = str(body["state"])
                 self.store.set_device_state(device, v.state)
-            if "event" in body:
+            if "event" in body:  # kept (device_events; a battery level per wearable)
+                self.store.add_status_event(device, body)
+                v.state = "online"
                 v.events.append(str(body["event"]))
         elif leaf == Leaf.MESSAGES_OUT:
             self._handle_message_out(device, body)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from clinic.errors import SchemaTooNew
+from clinic.status_schema import status_step
 from clinic.web_schema import web_secrets_step, web_step
 
 Step = tuple[str, ...] | Callable[[Connection], None]
@@ -64,6 +65,9 @@ MIGRATIONS: tuple[Step, ...] = (
     # 3: the web application's shared signing key (clinic/web_schema.py web_secrets), so
     #    several serve processes and restarts keep a therapist's login
     web_secrets_step,
+    # 4: what devices report on their status leaf (clinic/status_schema.py): every status
+    #    event, and the newest battery level per wearable for the caseload's alert
+    status_step,
 )
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once

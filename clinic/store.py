@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from clinic import schema as t
 from clinic.errors import StoreError
 from clinic.migrations import migrate
 from clinic.rows import Prepared, _now, _opt_text, _pain_row, _session_row, _text, prepare
+from clinic.status_schema import wearable_batteries
 from therapy.private_files import DataDirError, private_dir, private_file
 
 # the row builders are re-exported for bench/clinic_pages.py (bulk fills)
@@ -142,6 +143,11 @@ class ClinicStore:
         self._ins_message = _insert(t.messages, "ON CONFLICT DO NOTHING RETURNING id")
         self._upsert_device = _insert(t.devices, "ON CONFLICT (device) DO UPDATE SET "
                                       "state = excluded.state, last_seen = excluded.last_seen")
+        self._ins_event = text("INSERT INTO device_events (device, at, received_at, event, "
+                               "body) VALUES (:device, :at, :received_at, :event, :body)")
+        self._upsert_battery = _insert(  # the newest reading wins, whatever order they came
+            wearable_batteries, "ON CONFLICT (device, segment) DO UPDATE SET battery_pct = "
+            "excluded.battery_pct, at = excluded.at WHERE excluded.at >= wearable_batteries.at")
         self._upsert_plan = _insert(t.plans, "ON CONFLICT (device, version) DO UPDATE SET "
                                     "plan_text = excluded.plan_text, "
                                     "pushed_at = excluded.pushed_at")
@@ -227,6 +233,37 @@ class ClinicStore:
             conn.execute(self._upsert_device,
                          {"device": device, "state": _text(state), "last_seen": _now()})
 
+    def add_status_event(self, device: str, body: dict[str, Any]) -> None:
+        """A status event (``{"event": ...}``, checked by mqtt.inbound.check_status): kept
+        in ``device_events``; the device is online and seen now; a ``battery`` event also
+        sets the wearable's level unless a newer reading is already held."""
+        now = _now()
+        at = _utc(body.get("at")) or now
+        state = body.get("state") if body.get("state") in ("online", "offline") else "online"
+        with self._write() as conn:
+            conn.execute(self._upsert_device,
+                         {"device": device, "state": state, "last_seen": now})
+            conn.execute(self._ins_event, {
+                "device": device, "at": at, "received_at": now,
+                "event": _text(body.get("event", "")),
+                "body": _text(json.dumps(body, separators=(",", ":")))})
+            pct = body.get("battery_pct")
+            if body.get("event") == "battery" and isinstance(pct, int):
+                conn.execute(self._upsert_battery, {
+                    "device": device, "segment": _text(body.get("segment", "")),
+                    "battery_pct": max(0, min(100, pct)), "at": at})
+
+    def batteries(self, device: str | None = None) -> dict[str, dict[str, tuple[int, str]]]:
+        """The newest battery level per device and wearable: {device: {segment: (pct, at)}}."""
+        b = wearable_batteries.c
+        stmt = select(b.device, b.segment, b.battery_pct, b.at)
+        if device is not None:
+            stmt = stmt.where(b.device == device)
+        out: dict[str, dict[str, tuple[int, str]]] = {}
+        for d, seg, pct, at in self._read(stmt):
+            out.setdefault(d, {})[seg] = (int(pct), at)
+        return out
+
     def devices(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self._read(select(t.devices.c.device, t.devices.c.state))}
 
@@ -281,6 +318,17 @@ def open_store(data_dir: str | Path, db: str | None = None) -> ClinicStore:
     """The store ``--db`` names (None: ``clinic.db`` in ``data_dir``)."""
     url = database_url(db, data_dir)
     return ClinicStore(Path(data_dir) / DB_FILE if not db else None, url=url if db else None)
+
+
+def _utc(value: Any) -> str | None:
+    """An ISO time with a zone as UTC ISO text; None for anything else."""
+    try:
+        t_ = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if t_ is None or t_.tzinfo is None:
+        return None
+    return t_.astimezone(timezone.utc).isoformat()
 
 
 def _reason(exc: SQLAlchemyError) -> str:

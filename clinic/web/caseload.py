@@ -15,7 +15,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from clinic.schema import devices, pain, plans, sessions
-from clinic.web.alerts import Alert, AlertRules, ordered, pain_alert, silent_alert
+from clinic.status_schema import wearable_batteries
+from clinic.web.alerts import (Alert, AlertRules, battery_alert, ordered, pain_alert,
+                               silent_alert)
 from clinic.web_schema import web_labels, web_notes
 from therapy.errors import PlanError
 from therapy.plan import Plan, parse_plan_bytes
@@ -33,6 +35,8 @@ class CaseRow:
     days_done: int  # scheduled days this week with a session
     days_planned: int | None  # scheduled days this week so far (None: no plan)
     alerts: tuple[Alert, ...]
+    # the newest battery level per wearable: (segment, percent, ISO time), by segment
+    batteries: tuple[tuple[str, int, str], ...] = ()
 
     @property
     def newest(self) -> str:
@@ -134,6 +138,12 @@ class Caseload:
                     select(web_notes.c.device, web_notes.c.kind, web_notes.c.at,
                            web_notes.c.detail).where(web_notes.c.at >= since)):
                 notes.setdefault(d, []).append(Alert(kind, at, detail))
+            batteries: dict[str, list[tuple[str, int, str]]] = {}
+            b = wearable_batteries.c
+            bq = select(b.device, b.segment, b.battery_pct, b.at).order_by(b.segment)
+            for d, seg, pct, at in conn.execute(
+                    bq if only is None else bq.where(b.device == only)):
+                batteries.setdefault(d, []).append((str(seg), int(pct), str(at)))
             labels: dict[str, str] = {d: lb for d, lb in conn.execute(
                 select(web_labels.c.device, web_labels.c.label))}
             self._load_baselines(conn, [d for d in pains if d not in self._baseline])
@@ -149,12 +159,15 @@ class Caseload:
             rating, at = pains.get(device, (None, ""))
             if a := pain_alert(_int(rating), at, self._baseline.get(device), self.rules):
                 alerts.append(a)
+            for seg, pct, at in batteries.get(device, ()):
+                if a := battery_alert(seg, pct, at, now, self.rules):
+                    alerts.append(a)
             contact = max((t for t in (seen, last) if t), default=None)
             if a := silent_alert(contact, now, self.rules):
                 alerts.append(a)
             out.append(CaseRow(device, labels.get(device, ""), state, contact, last, done,
                                None if scheduled is None else len(scheduled),
-                               ordered(alerts)))
+                               ordered(alerts), tuple(batteries.get(device, ()))))
         return out
 
     def _load_baselines(self, conn: Connection, wanted: list[str]) -> None:
@@ -177,6 +190,7 @@ SORT_KEYS = {
     "newest": lambda r: r.newest,
     "device": lambda r: (r.label or "~", r.device),
     "state": lambda r: (r.state, r.device),
+    "last_contact": lambda r: r.last_contact or "",
     "last_session": lambda r: r.last_session or "",
     "adherence": lambda r: (r.days_done / r.days_planned if r.days_planned else 2.0),
     "alerts": lambda r: (len(r.alerts), r.newest),

@@ -57,7 +57,9 @@ def caseload_json(request: Request, sort: str = "newest", order: str = "desc",
     return JSONResponse([{"device": r.device, "label": r.label, "state": r.state,
                           "last_contact": r.last_contact, "last_session": r.last_session,
                           "days_done": r.days_done, "days_planned": r.days_planned,
-                          "alerts": [a._asdict() for a in r.alerts]} for r in rows])
+                          "alerts": [a._asdict() for a in r.alerts],
+                          "batteries": [{"segment": seg, "battery_pct": pct, "at": at}
+                                        for seg, pct, at in r.batteries]} for r in rows])
 
 
 @router.get("/patients/{device}", response_class=HTMLResponse)
