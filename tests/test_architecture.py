@@ -4,6 +4,7 @@ pure packages import no I/O library; motion takes only sample types from sensors
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -37,3 +38,15 @@ def test_mypy_is_clean_on_the_pure_packages() -> None:
     run = subprocess.run([mypy, "protocol", "motion", "exercises"], cwd=ROOT,
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+def test_no_test_edits_the_import_path() -> None:
+    """Helpers shared between test directories are the package ``tests.helpers`` (pyproject's
+    pytest ``pythonpath``), and fixtures live in conftest files: no test inserts a directory
+    into the import path or imports a conftest by name."""
+    edits_path = re.compile(r"sys\.path|^\s*(from|import) conftest\b")
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+             for path in sorted((ROOT / "tests").rglob("*.py"))
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if edits_path.search(line)]
+    assert not found, "\n".join(found)

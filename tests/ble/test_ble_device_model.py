@@ -7,7 +7,7 @@ streamed a 100 Hz motion at 50 Hz) where the serial emulator and the firmware re
 from __future__ import annotations
 
 import pytest
-from ble_world import World
+from tests.helpers.ble_world import World
 
 from protocol.clock import ScaledClock
 from protocol.device import FW_VERSION

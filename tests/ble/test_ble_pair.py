@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ble_world import World
+from tests.helpers.ble_world import World
 
 from protocol.clock import ScaledClock
 from rehab.cli import main

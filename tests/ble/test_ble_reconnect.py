@@ -8,7 +8,7 @@ import asyncio
 import itertools
 
 import pytest
-from ble_world import World
+from tests.helpers.ble_world import World
 
 from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from ble_world import World
+from tests.helpers.ble_world import World
 
 from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock

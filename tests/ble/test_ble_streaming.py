@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ble_world import World
+from tests.helpers.ble_world import World
 
 from motion.pipeline import SetAnalyzer
 from protocol.clock import ScaledClock

@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 import pytest
-from ble_world import World
+from tests.helpers.ble_world import World
 
 from protocol.clock import ScaledClock
 from sensors.ble import witmotion

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from camera_synth import seated_frame
+from tests.helpers.camera_synth import seated_frame
 
 from sensors.camera import CameraError
 from sensors.camera.angles import (

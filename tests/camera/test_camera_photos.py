@@ -13,7 +13,7 @@ leg against a bent one) are asserted with a wide margin.
 from __future__ import annotations
 
 import pytest
-from camera_photos import photo
+from tests.helpers.camera_photos import photo
 
 from sensors.camera.angles import CameraJoint, joint_angle_deg
 from sensors.camera.landmarks import Landmark as L

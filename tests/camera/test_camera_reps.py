@@ -1,6 +1,6 @@
 """A landmark sequence → the motion core's reps and ROM; occlusion makes no false reps.
 
-The sequences are drawn from a known kinematic model (tests/camera/camera_synth.py) with
+The sequences are drawn from a known kinematic model (tests/helpers/camera_synth.py) with
 MediaPipe-like pixel noise, so the true count and ROM are known exactly.
 """
 
@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
-from camera_synth import knee_extension_flex, seated_frame
+from tests.helpers.camera_synth import knee_extension_flex, seated_frame
 
 from exercises import CATALOGUE
 from motion.camera_set import CameraSet

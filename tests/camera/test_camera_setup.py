@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from camera_synth import seated_frame
+from tests.helpers.camera_synth import seated_frame
 
 from kiosk.camera_setup_vm import HOLD_STILL, READY, CameraSetupVM, view_for
 from sensors.camera.angles import CameraJoint
@@ -98,8 +98,7 @@ os.environ["SDL_VIDEODRIVER"] = "offscreen"  # Mesa renders without a display
 os.environ.pop("KIVY_GL_BACKEND", None)
 from kivy.core.window import Window
 from kivy.uix.screenmanager import ScreenManager
-sys.path.insert(0, sys.argv[2])
-from camera_synth import seated_frame
+from tests.helpers.camera_synth import seated_frame
 from kiosk.camera_setup import CameraSetupScreen
 from kiosk.camera_setup_vm import CameraSetupVM
 from sensors.camera.angles import CameraJoint

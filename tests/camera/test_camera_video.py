@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from camera_photos import photo
+from tests.helpers.camera_photos import photo
 
 from rehab.cli import main
 from sensors.camera import CameraMissing

@@ -1,17 +1,15 @@
 """A synthetic camera recording for ``rehab session --source video:FILE``: the side-on
-seated skeleton of tests/camera/camera_synth.py drawn as a filled body figure (head, torso,
+seated skeleton of tests/helpers/camera_synth.py drawn as a filled body figure (head, torso,
 limbs) that MediaPipe's pose model finds, written with OpenCV, so the true rep count is
 known."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "camera"))
-from camera_synth import H, W, knee_extension_flex, seated_frame
+from tests.helpers.camera_synth import H, W, knee_extension_flex, seated_frame
 
 from sensors.camera.capture import write_video
 from sensors.camera.landmarks import Landmark as L

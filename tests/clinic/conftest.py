@@ -6,7 +6,6 @@ A missing ``postgresql`` package fails the test with the install command (never 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pytest
 
 from bench.pg_cluster import PgCluster, PgMissing
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mqtt"))  # rehab_broker
 
 
 @pytest.fixture(scope="session")

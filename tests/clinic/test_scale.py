@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from delivery_helpers import add_pain_records
-from link_helpers import device_config, wait_for
-from rehab_broker import Broker
-from serve_world import ServeProcess
+from tests.helpers.delivery_helpers import add_pain_records
+from tests.helpers.link_helpers import device_config, wait_for
+from tests.helpers.rehab_broker import Broker
+from tests.helpers.serve_world import ServeProcess
 
 from clinic.store import open_store
 from mqtt.delivery import ResendPolicy

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from link_helpers import device_config, wait_for
-from rehab_broker import Broker
-from serve_world import ServeProcess
+from tests.helpers.link_helpers import device_config, wait_for
+from tests.helpers.rehab_broker import Broker
+from tests.helpers.serve_world import ServeProcess
 
 from clinic.store import open_store
 from mqtt.delivery import ResendPolicy
@@ -31,7 +31,7 @@ def broker(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_serve_ingests_confirms_reports_health_and_stops_on_sigterm(
         broker: Broker, store_db: str | None, tmp_path: Path) -> None:
-    from delivery_helpers import add_pain_records
+    from tests.helpers.delivery_helpers import add_pain_records
 
     serve = ServeProcess(tmp_path / "clinic", broker.url, db=store_db)
     dev = TherapyStore(tmp_path / "dev" / "rehab.db")
@@ -103,7 +103,7 @@ def test_the_web_publisher_reaches_a_device_over_the_ingest_connection(
     import threading
 
     import paho.mqtt.client as paho
-    from link_helpers import start_watcher
+    from tests.helpers.link_helpers import start_watcher
     from paho.mqtt.enums import CallbackAPIVersion
 
     from clinic.serve import PublishError, WatcherPublisher
@@ -154,7 +154,7 @@ def test_sigterm_mid_stream_confirms_every_record_it_stored(broker: Broker,
                                                            tmp_path: Path) -> None:
     """Graceful stop: what serve committed before it exits has its receipt sent, so the
     kiosk deletes those rows with no clinic left running (a SIGKILL leaves some behind)."""
-    from delivery_helpers import add_pain_records
+    from tests.helpers.delivery_helpers import add_pain_records
 
     serve = ServeProcess(tmp_path / "clinic", broker.url, validate=True)  # ~3 ms a record
     dev = TherapyStore(tmp_path / "dev" / "rehab.db")

@@ -25,8 +25,8 @@ from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 from kiosk.settings import check_secret, load_settings  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
-from kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,  # noqa: E402
-                         texts, until)
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,
+                                       texts, until)
 from rehab.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.timeout(90)

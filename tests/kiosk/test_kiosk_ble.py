@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ble"))
-from ble_world import World  # noqa: E402
+from tests.helpers.ble_world import World  # noqa: E402
 
 from kiosk.adapters.ble_sources import BleSourceFactory, MissingWearable, paired_rows  # noqa: E402
 from kiosk.model import KioskModel, default_sources  # noqa: E402

@@ -7,7 +7,6 @@ returns to Settings with the camera worker stopped."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "camera"))
-from camera_synth import H, W, seated_frame
-from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, buttons, tap, texts, until
+from tests.helpers.camera_synth import H, W, seated_frame
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,
+                                       texts, until)
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.camera import NoCamera, open_camera

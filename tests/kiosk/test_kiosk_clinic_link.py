@@ -6,15 +6,13 @@ show records waiting offline.)"""
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mqtt"))
-from link_helpers import start_watcher  # noqa: E402
-from rehab_broker import Broker  # noqa: E402
+from tests.helpers.link_helpers import start_watcher  # noqa: E402
+from tests.helpers.rehab_broker import Broker  # noqa: E402
 
 from kiosk.adapters.clinic import LinkClinic  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402

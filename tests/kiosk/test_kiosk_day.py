@@ -26,7 +26,8 @@ from kiosk.model import KioskModel  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
 from kiosk.vm.intake import INTAKE_ID  # noqa: E402
 from day_plan import PLAN, REPS  # noqa: E402
-from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts, until  # noqa: E402
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, enter, provision, tap, texts,
+                                       until)
 from therapy.plan import parse_plan  # noqa: E402
 from therapy.records import Direction, Message  # noqa: E402
 

@@ -21,7 +21,7 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from kiosk_touch import TEST_PIN, provision, tap, texts
+from tests.helpers.kiosk_touch import TEST_PIN, provision, tap, texts
 
 from exercises import get_exercise
 from kiosk.adapters.audio import AudioCues

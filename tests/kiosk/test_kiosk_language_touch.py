@@ -21,7 +21,7 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from day_plan import PLAN  # noqa: E402
-from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts  # noqa: E402
+from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts
 
 from kiosk import i18n  # noqa: E402
 from kiosk.adapters.audio import AudioCues  # noqa: E402

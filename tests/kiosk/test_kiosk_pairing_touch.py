@@ -6,7 +6,6 @@ uses it; Forget takes it away again."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,9 +18,9 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ble"))
-from ble_world import World
-from kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, buttons, tap, texts, until
+from tests.helpers.ble_world import World
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,
+                                       texts, until)
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.button import Button

@@ -5,13 +5,11 @@ model's sources switching from simulated to the paired wearables, and forgetting
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ble"))
-from ble_world import World
+from tests.helpers.ble_world import World
 
 from kiosk.model import KioskModel
 from kiosk.vm.pairing import PLACEMENTS, ScanState, placement_label, signal_text

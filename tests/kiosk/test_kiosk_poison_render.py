@@ -18,7 +18,7 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from kiosk_touch import TEST_PIN, enter, provision, texts, until  # noqa: E402
+from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, texts, until  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 
 from kiosk.adapters.audio import AudioCues  # noqa: E402

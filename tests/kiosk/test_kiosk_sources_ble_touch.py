@@ -20,7 +20,7 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from kiosk_touch import TEST_PIN, enter, provision, tap, texts, until
+from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts, until
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.model import KioskModel

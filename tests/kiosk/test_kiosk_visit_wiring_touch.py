@@ -8,7 +8,6 @@ camera is closed again."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,11 +22,10 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "visit"))
-from visit_world import CLINIC, DEVICE, Browser, require_aiortc, until  # noqa: I001
-from kiosk_touch import TEST_PIN, enter, provision, tap, texts
-from link_helpers import write_toml  # tests/mqtt, on the path through visit_world
-from shipped_broker import shipped_broker
+from tests.helpers.visit_world import CLINIC, DEVICE, Browser, require_aiortc, until  # noqa: I001
+from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts
+from tests.helpers.link_helpers import write_toml
+from tests.helpers.shipped_broker import shipped_broker
 
 from clinic.visit import ClinicVisitRelay
 from kiosk.adapters.audio import AudioCues

@@ -11,9 +11,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-
 from mqtt.config import load_config  # noqa: E402
 from mqtt.device import DeviceLink  # noqa: E402
 from sensors.sim import SimConfig, sim_sources  # noqa: E402

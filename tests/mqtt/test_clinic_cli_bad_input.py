@@ -4,16 +4,14 @@ malformed ``clinic_public_key`` are one clear line on stderr and exit 2, no trac
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from link_helpers import write_toml
+from tests.helpers.link_helpers import write_toml
 
 from rehab.cli import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "therapy"))
-from plan_samples import valid_plan  # noqa: E402
+from tests.helpers.plan_samples import valid_plan  # noqa: E402
 
 EXTREMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
             "9999-12-31T23:59:59+00:00"]

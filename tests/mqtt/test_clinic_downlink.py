@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from link_helpers import start_watcher, wait_for, write_toml
-from rehab_broker import Broker
+from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.rehab_broker import Broker
 
 from clinic.link import publish_once
 from mqtt.config import load_config
@@ -20,8 +19,7 @@ from therapy.signing import private_key_from_b64
 from therapy.signing import seal as seal_for
 from therapy.store import TherapyStore
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "therapy"))
-from plan_samples import valid_plan  # noqa: E402
+from tests.helpers.plan_samples import valid_plan  # noqa: E402
 
 pytestmark = pytest.mark.timeout(90)
 

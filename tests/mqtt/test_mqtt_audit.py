@@ -8,8 +8,8 @@ import io
 from pathlib import Path
 
 import pytest
-from link_helpers import start_watcher, wait_for, write_toml
-from rehab_broker import Broker
+from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.rehab_broker import Broker
 
 from rehab.cli import main
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from delivery_helpers import add_pain_records
-from link_helpers import wait_for, write_toml
-from shipped_broker import shipped_broker
+from tests.helpers.delivery_helpers import add_pain_records
+from tests.helpers.link_helpers import wait_for, write_toml
+from tests.helpers.shipped_broker import shipped_broker
 
 from clinic.link import ClinicWatcher
 from clinic.store import ClinicStore

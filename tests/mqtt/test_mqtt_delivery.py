@@ -13,13 +13,12 @@ Each test prints its figures (pytest -s shows them).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from delivery_helpers import add_pain_records, figures, puback_reason
-from link_helpers import device_config, start_watcher, wait_for, write_toml
-from rehab_broker import Broker
+from tests.helpers.delivery_helpers import add_pain_records, figures, puback_reason
+from tests.helpers.link_helpers import device_config, start_watcher, wait_for, write_toml
+from tests.helpers.rehab_broker import Broker
 
 from mqtt.config import load_config
 from mqtt.delivery import ResendPolicy
@@ -28,8 +27,7 @@ from rehab.cli import main
 from therapy.records import Direction
 from therapy.store import TherapyStore
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "therapy"))
-from plan_samples import valid_plan  # noqa: E402
+from tests.helpers.plan_samples import valid_plan  # noqa: E402
 
 pytestmark = pytest.mark.timeout(90)
 QUICK = ResendPolicy(first_s=0.3, factor=2.0, max_s=1.0, unrouted_first_s=0.3)

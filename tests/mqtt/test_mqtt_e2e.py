@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from link_helpers import start_watcher, wait_for
-from rehab_broker import Broker
+from tests.helpers.link_helpers import start_watcher, wait_for
+from tests.helpers.rehab_broker import Broker
 
 from rehab.cli import main
 
@@ -96,7 +96,7 @@ def test_session_without_broker_leaves_records_and_sync_sends_them(
 
 
 def test_config_file_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from link_helpers import write_toml
+    from tests.helpers.link_helpers import write_toml
 
     write_toml(tmp_path, broker="mqtt://broker.example.org", device="dev-1")
     assert main(["sync", "--data-dir", str(tmp_path)]) == 2
@@ -115,7 +115,7 @@ def test_watch_command_and_persistent_session(broker: Broker, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     import threading
 
-    from link_helpers import write_toml
+    from tests.helpers.link_helpers import write_toml
 
     from clinic.store import ClinicStore
 

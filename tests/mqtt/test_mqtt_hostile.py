@@ -17,9 +17,9 @@ from typing import Iterator
 
 import paho.mqtt.client as paho
 import pytest
-from link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
 from paho.mqtt.enums import CallbackAPIVersion
-from rehab_broker import Broker
+from tests.helpers.rehab_broker import Broker
 
 from clinic.link import MAX_PACKET_BYTES as CLINIC_MAX_PACKET
 from mqtt.config import load_config

@@ -19,9 +19,9 @@ from typing import Any
 
 import paho.mqtt.client as paho
 import pytest
-from delivery_helpers import add_pain_records, figures
-from link_helpers import wait_for, write_toml
-from shipped_broker import Shipped, shipped_broker
+from tests.helpers.delivery_helpers import add_pain_records, figures
+from tests.helpers.link_helpers import wait_for, write_toml
+from tests.helpers.shipped_broker import Shipped, shipped_broker
 
 from mqtt.client import connect, make_client
 from clinic.link import ClinicWatcher, publish_once

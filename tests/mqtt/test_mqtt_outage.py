@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from link_helpers import device_config, start_watcher, wait_for
-from rehab_broker import Broker
+from tests.helpers.link_helpers import device_config, start_watcher, wait_for
+from tests.helpers.rehab_broker import Broker
 
 from mqtt.device import DeviceLink
 from sensors.sim import SimConfig, SimSource, sim_sources, simulate

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from link_helpers import wait_for
+from tests.helpers.link_helpers import wait_for
 
 from mqtt.delivery import (RECEIPT_MAX_BYTES, RECEIPT_MAX_IDS, ReceiptError, ResendPolicy,
                            decode_receipt, encode_receipt, receipts_for, resend_delay_s)

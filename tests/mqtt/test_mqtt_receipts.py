@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from link_helpers import wait_for
+from tests.helpers.link_helpers import wait_for
 
 from mqtt.delivery import decode_receipt
 from clinic.receipts import ReceiptBatcher

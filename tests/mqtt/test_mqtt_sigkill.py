@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from link_helpers import start_watcher, wait_for
-from rehab_broker import Broker
+from tests.helpers.link_helpers import start_watcher, wait_for
+from tests.helpers.rehab_broker import Broker
 
 from rehab.cli import main
 from therapy.store import TherapyStore

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from delivery_helpers import add_pain_records
-from link_helpers import wait_for, write_toml
-from rehab_broker import Broker, free_port
-from tls_certs import make_pki
+from tests.helpers.delivery_helpers import add_pain_records
+from tests.helpers.link_helpers import wait_for, write_toml
+from tests.helpers.rehab_broker import Broker, free_port
+from tests.helpers.tls_certs import make_pki
 
 from clinic.link import ClinicWatcher, publish_once
 from clinic.store import ClinicStore

@@ -1,6 +1,6 @@
 """The SampleSource contract on a BLE wearable (sensors.ble.source.BleSource).
 
-A bumble virtual wearable (tests/ble/ble_world.py) driven through unmodified bleak code,
+A bumble virtual wearable (tests/helpers/ble_world.py) driven through unmodified bleak code,
 on a clock 10 times faster than real time. The wearable plays the motion from power-on, so
 the first seconds may pass before the host subscribes (``FULL_MOTION = False``)."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from ble.ble_world import World
+from tests.helpers.ble_world import World
 from source_contract import ENDED, ImuSourceContract
 
 from protocol.backoff import BackoffPolicy

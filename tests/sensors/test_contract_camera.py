@@ -1,7 +1,7 @@
 """The sample-source contract on the camera (sensors.camera.source.CameraSource).
 
 A real video file read by OpenCV; the landmarks come from the synthetic seated body of
-tests/camera/camera_synth.py (a scripted pose model: the file's pixels carry no person), so
+tests/helpers/camera_synth.py (a scripted pose model: the file's pixels carry no person), so
 the true angle is known. The camera's samples are angles (degrees, NaN = unseen), not IMU
 readings: the chunk and unit checks are its own, the rest of the contract is shared.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from camera.camera_synth import knee_extension_flex, seated_frame
+from tests.helpers.camera_synth import knee_extension_flex, seated_frame
 from source_contract import ENDED, SourceContract
 
 from exercises import CATALOGUE

@@ -89,7 +89,7 @@ def test_clinic_store_keeps_an_audit_event_once(tmp_path: Path) -> None:
 
 
 def test_plans_applied_and_rejected_at_the_downlink_are_audited(tmp_path: Path) -> None:
-    from plan_samples import valid_plan
+    from tests.helpers.plan_samples import valid_plan
 
     from mqtt.downlink import Downlink
     from therapy.ports import FakeClock

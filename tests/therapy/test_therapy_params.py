@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from fake_motion import FakeAnalyzer, ListSource
+from tests.helpers.fake_motion import FakeAnalyzer, ListSource
 
 import motion.pipeline
 from motion.params import SetParams, build_analyzer

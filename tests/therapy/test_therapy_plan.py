@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plan_samples import valid_plan
+from tests.helpers.plan_samples import valid_plan
 
 from sensors.types import BodySegment
 from therapy.errors import PlanError, PlanRejected

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_motion import FakeAnalyzer, ListSource
+from tests.helpers.fake_motion import FakeAnalyzer, ListSource
 
 from motion.params import SetParams
 from therapy.plan import exercise_from_catalogue

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plan_samples import valid_plan
+from tests.helpers.plan_samples import valid_plan
 
 from mqtt.downlink import Downlink
 from therapy.clinic_items import open_clinic_item, seal_appointment, seal_message

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from plan_samples import valid_plan
+from tests.helpers.plan_samples import valid_plan
 
 from therapy import fhir
 from therapy.errors import StoreError

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "camera"))
-from camera_photos import photo  # noqa: E402
-from visit_world import require_aiortc, until  # noqa: E402
+from tests.helpers.camera_photos import photo  # noqa: E402
+from tests.helpers.visit_world import require_aiortc, until  # noqa: E402
 
 from sensors.camera.hub import FrameHub  # noqa: E402
 from sensors.camera.synthetic import SyntheticFrames  # noqa: E402

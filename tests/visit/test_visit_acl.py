@@ -4,13 +4,11 @@ only the device writes its visit/out."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mqtt"))
-from shipped_broker import shipped_broker  # noqa: E402
+from tests.helpers.shipped_broker import shipped_broker  # noqa: E402
 
 from clinic.link import publish_once  # noqa: E402
 from mqtt.errors import BrokerRefused  # noqa: E402

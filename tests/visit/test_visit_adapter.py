@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from visit_world import require_aiortc
+from tests.helpers.visit_world import require_aiortc
 
 from kiosk.adapters.call import AiortcCall, CallError
 from sensors.camera.hub import FrameHub

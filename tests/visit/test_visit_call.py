@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from visit_world import (
+from tests.helpers.visit_world import (
     BROWSER_H,
     BROWSER_W,
     CLINIC,

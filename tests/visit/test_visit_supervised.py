@@ -5,12 +5,10 @@ and still valid FHIR R4 (fhir.resources R4B)."""
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "therapy"))
-from fake_motion import FakeAnalyzer, ListSource  # noqa: E402
+from tests.helpers.fake_motion import FakeAnalyzer, ListSource  # noqa: E402
 
 from clinic.link import fhir_validator  # noqa: E402
 from kiosk.adapters.call import FakeCall  # noqa: E402

@@ -6,7 +6,6 @@ and nothing turns on."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,10 +20,9 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "kiosk"))
 from kivy.app import App  # noqa: E402
 from kivy.uix.screenmanager import ScreenManager  # noqa: E402
-from kiosk_touch import buttons, tap, until  # noqa: E402
+from tests.helpers.kiosk_touch import buttons, tap, until  # noqa: E402
 
 from kiosk.adapters.call import FakeCall  # noqa: E402
 from kiosk.ui.visit_screen import VisitScreen  # noqa: E402

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from turn_server import PASSWORD, USER, TurnServer
-from visit_world import require_aiortc, until
+from tests.helpers.visit_world import require_aiortc, until
 
 from kiosk.adapters.call import AiortcCall, CallSettings, IceServer, load_call_settings
 from sensors.camera.hub import FrameHub

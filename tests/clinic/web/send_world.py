@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from link_helpers import start_watcher, write_toml
-from rehab_broker import Broker
+from tests.helpers.link_helpers import start_watcher, write_toml
+from tests.helpers.rehab_broker import Broker
 from starlette.testclient import TestClient
 
 from clinic.link import ClinicWatcher

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from browser_helpers import log_in, wait_until
 from sqlalchemy import insert
-from conftest import shot_path
+from tests.helpers.chromium import shot_path
 from web_world import filled_store
 
 from clinic.web.app import create_app

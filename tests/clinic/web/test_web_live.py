@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
-from link_helpers import wait_for
+from tests.helpers.link_helpers import wait_for
 from live_events import event, rep
 from send_world import SendWorld, send_world_fixture  # noqa: F401  # the fixture
 

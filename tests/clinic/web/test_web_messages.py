@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from link_helpers import wait_for
+from tests.helpers.link_helpers import wait_for
 from send_world import SendWorld, send_world_fixture  # noqa: F401  # the fixture
 
 from clinic.web.messages import BadInput, parse_start

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import log_in, wait_until
-from conftest import shot_path
-from link_helpers import wait_for, write_toml
+from tests.helpers.chromium import shot_path
+from tests.helpers.link_helpers import wait_for, write_toml
 from live_events import event, rep
-from rehab_broker import Broker
+from tests.helpers.rehab_broker import Broker
 from send_world import QUICK
-from serve_world import REPO, ServeProcess
+from tests.helpers.serve_world import REPO, ServeProcess
 
 from exercises.catalogue import CATALOGUE
 from motion.types import QualityFlag

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from link_helpers import wait_for, write_toml
+from tests.helpers.link_helpers import wait_for, write_toml
 from send_world import QUICK, SendWorld, make_key, send_world_fixture  # noqa: F401  # the fixture
 
 from clinic.web.plan_editor import EditorError, form_to_plan

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import log_in, wait_until
-from link_helpers import device_config
-from rehab_broker import Broker
-from serve_world import REPO, ServeProcess
+from tests.helpers.link_helpers import device_config
+from tests.helpers.rehab_broker import Broker
+from tests.helpers.serve_world import REPO, ServeProcess
 from web_world import checkin, session
 
 from mqtt.delivery import ResendPolicy

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from link_helpers import write_toml
+from tests.helpers.link_helpers import write_toml
 from send_world import PASSWORD, SendWorld, login, send_world_fixture  # noqa: F401  # fixture
-from serve_world import REPO
+from tests.helpers.serve_world import REPO
 from starlette.testclient import TestClient
 
 from clinic.errors import ClinicError

@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 from browser_helpers import log_in, wait_until
-from conftest import chromium, shot_path
-from link_helpers import write_toml
+from tests.helpers.chromium import chromium, shot_path
+from tests.helpers.link_helpers import write_toml
 from live_events import event, rep
-from rehab_broker import Broker
+from tests.helpers.rehab_broker import Broker
 from send_world import QUICK, make_key
-from serve_world import REPO, ServeProcess
-from visit.visit_world import Speaker, until
+from tests.helpers.serve_world import REPO, ServeProcess
+from tests.helpers.visit_world import Speaker, until
 
 from kiosk.adapters.call import CallSettings
 from kiosk.visit_setup import build_visits

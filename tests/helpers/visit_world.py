@@ -5,7 +5,6 @@ synthetic camera) and a clinic (relay plus an aiortc peer standing in for the br
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mqtt"))
-from link_helpers import write_toml  # noqa: E402
-from shipped_broker import Shipped, shipped_broker  # noqa: E402
+from tests.helpers.link_helpers import write_toml  # noqa: E402
+from tests.helpers.shipped_broker import Shipped, shipped_broker  # noqa: E402
 
 from clinic.visit import ClinicVisitRelay  # noqa: E402
 from kiosk.adapters.call import AiortcCall, CallSettings  # noqa: E402

@@ -7,8 +7,8 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rehab_broker import Broker, free_port
-from tls_certs import make_pki
+from tests.helpers.rehab_broker import Broker, free_port
+from tests.helpers.tls_certs import make_pki
 
 from mqtt.config import BrokerConfig, load_config
 
