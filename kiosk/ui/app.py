@@ -33,6 +33,7 @@ from kiosk.ui.screens_pairing import PairingScreen
 from kiosk.ui.screens_reminders import RemindersScreen
 from kiosk.ui.screens_review import ProgressScreen, SettingsScreen, SummaryScreen
 from kiosk.ui.screens_writing import ComposeScreen, FeedbackScreen
+from kiosk.ui.visit_bar import VisitBarView
 from kiosk.vm.flow import CAMERA_SCREEN, KioskFlow
 from kiosk.vm.flow_visit import VISIT_SCREEN
 
@@ -73,6 +74,7 @@ class KioskApp(App):
         self.root_box.clear_widgets()
         self.bar = TopBar(self.flow)
         self.strip = StatusStrip()
+        self.visit_bar = VisitBarView(self.flow.visit_bar_pressed)
         self.sm = ScreenManager(transition=NoTransition())
         self.screens: dict[str, Any] = {}
         for name, cls in SCREENS.items():
@@ -86,6 +88,7 @@ class KioskApp(App):
                 on_done=self.flow.visit_done, name=VISIT_SCREEN)
             self.sm.add_widget(self.screens[VISIT_SCREEN])
         self.root_box.add_widget(self.bar)
+        self.root_box.add_widget(self.visit_bar)
         self.root_box.add_widget(self.sm)
         self.root_box.add_widget(self.strip)
 
@@ -142,6 +145,7 @@ class KioskApp(App):
         if not isinstance(title, str):  # the visit screen's title is its own label
             title = self.visit_kit.vm.view().title if self.visit_kit is not None else ""
         self.bar.update(_(title), m.unread())
+        self.visit_bar.update(self.flow.visit_bar())
         self.strip.update(m.outbox_waiting(), m.clinic.status_text(), m.sources.demo)
 
     def rebuild(self) -> None:

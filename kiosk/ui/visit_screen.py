@@ -88,7 +88,13 @@ class VisitScreen(Screen):
             self.area.add_widget(w)
         root.add_widget(self.area)
         self.hang = BigButton(_("Hang up"), self._hang_up, T.DANGER, size=26, height=76)
-        root.add_widget(self.hang)
+        # while the clinic records (the patient said yes): Stop, beside Hang up, any time
+        self.stop_rec = BigButton(_("Stop recording"), self.vm.stop_recording, T.TEXT,
+                                  size=24, height=76)
+        bottom = BoxLayout(size_hint_y=None, height=self.hang.height, spacing=dp(8))
+        bottom.add_widget(self.stop_rec)
+        bottom.add_widget(self.hang)
+        root.add_widget(bottom)
         self.add_widget(root)
         self.refresh()
 
@@ -105,6 +111,9 @@ class VisitScreen(Screen):
         self.own.opacity = 1 if v.camera_on else 0
         self.hang.disabled = v.phase not in (Phase.CONNECTING, Phase.IN_CALL)
         self.hang.opacity = 0 if self.hang.disabled else 1
+        self.stop_rec.disabled = not v.recording
+        self.stop_rec.opacity = 1 if v.recording else 0
+        self.stop_rec.size_hint_x = 0.45 if v.recording else 0.001
         self._build_card(v)
         live = v.phase in (Phase.CONNECTING, Phase.IN_CALL)
         if live and self._tick_ev is None:

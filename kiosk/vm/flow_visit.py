@@ -6,12 +6,17 @@ declining) and OK on the ended screen lead back to where the patient was. In the
 top bar shows, so the patient can start a set (cues are spoken; the call's screen is not
 forced back over the set); a set started while the call is connected is marked
 supervised (``KioskModel.start_exercise``). The kiosk does not lock itself in a call.
+Away from the call's screen while it runs (a set, Today...), :meth:`visit_bar` says the call
+is still on, camera and microphone on (and recording, if it is), with "Back to your
+therapist"; on the call's screen, while a set is under way, it offers "Back to your
+exercise" (:meth:`visit_bar_pressed` does either).
 
 A mixin: :class:`KioskFlow` holds the state; these methods only use its model, navigator,
 ``current`` and ``_show``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kiosk.i18n import N_, _
@@ -26,6 +31,20 @@ VISIT_SCREEN = "visit"
 CAMERA_SCREEN = "camera_setup"  # kiosk.vm.flow's
 VISIT_WAITING = N_("Your therapist is calling: enter your PIN to answer")
 LOCK_SCREENS = ("lock", "closed")
+CALL_RUNNING = N_("Video call with your therapist: camera and microphone on")
+CALL_RECORDING = N_("Video call with your therapist: camera and microphone on, recording")
+BACK_TO_VISIT = N_("Back to your therapist")
+SET_UNDER_WAY = N_("Your exercise is still open")
+BACK_TO_SET = N_("Back to your exercise")
+
+
+@dataclass(frozen=True, slots=True)
+class VisitBar:
+    """The line shown above the screen while a call runs elsewhere (or a set does)."""
+
+    text: str
+    button: str
+    recording: bool
 
 
 class VisitActions:
@@ -34,6 +53,7 @@ class VisitActions:
     current: str
     reminder_notice: str
     _before_visit = ""
+    _left_for_visit = ""  # the screen "Back to your therapist" left (a set's)
 
     def _show(self, name: str, bar: bool) -> None: ...
 
@@ -54,11 +74,41 @@ class VisitActions:
         vm = self.model.visit
         return vm is not None and vm.active
 
+    def visit_bar(self) -> VisitBar | None:
+        """What the bar above the screen shows (``None``: no bar): away from a connected
+        call, that it runs and the way back; on the call's screen, the way back to a set."""
+        vm = self.model.visit
+        if vm is None or vm.phase != Phase.IN_CALL or self.current in LOCK_SCREENS:
+            return None
+        if self.current == VISIT_SCREEN:
+            if self.model.run is None or not self._left_for_visit:
+                return None
+            return VisitBar(_(SET_UNDER_WAY), _(BACK_TO_SET), vm.recording)
+        return VisitBar(_(CALL_RECORDING if vm.recording else CALL_RUNNING), _(BACK_TO_VISIT),
+                        vm.recording)
+
+    def visit_bar_pressed(self) -> None:
+        """The bar's button: to the call's screen, or from it back to the set."""
+        bar = self.visit_bar()
+        if bar is None:
+            return
+        if self.current == VISIT_SCREEN:
+            back, self._left_for_visit = self._left_for_visit, ""
+            self._show(back, True)  # the set's screen as it was (its camera stays on)
+            return
+        back = self.current
+        if back == CAMERA_SCREEN:  # the installer's camera check closes, as for a call
+            self._drop_camera()
+            back = "settings"
+        self._left_for_visit = back if self.model.run is not None else ""
+        self._show(VISIT_SCREEN, True)
+
     def visit_changed(self) -> None:
         """The call's state changed (the clinic called, it connected, a cue, it ended)."""
         vm = self.model.visit
         if vm is None:
             return
+        self.nav.status()  # the bar above the screen (a call on, recording, ended)
         if self.current == VISIT_SCREEN:
             if vm.active:  # in the call the top bar is there: Today, a set, and back
                 self._show(VISIT_SCREEN, vm.phase == Phase.IN_CALL)
@@ -98,9 +148,11 @@ class VisitActions:
         if back == CAMERA_SCREEN:  # the installer's camera check: closed, back to Settings
             self._drop_camera()
             back = "settings"
-        self._before_visit = back
+        self._before_visit, self._left_for_visit = back, ""
         self._show(VISIT_SCREEN, False)
 
     def _leave_visit(self) -> None:
-        back, self._before_visit = self._before_visit or "today", ""
+        to_set = self._left_for_visit if self.model.run is not None else ""
+        back = to_set or self._before_visit or "today"
+        self._before_visit = self._left_for_visit = ""
         self._show(back, back not in LOCK_SCREENS)
