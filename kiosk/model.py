@@ -30,7 +30,7 @@ from kiosk.vm.reminders import AppointmentLine, appointment_lines, live_appointm
 from kiosk.vm.summary import SummaryVM, build_summary
 from kiosk.vm.today import PlanState, TodayVM, build_today, plan_state
 from therapy.plan import Plan, PlanExercise, Schedule, Weekday, exercise_from_catalogue
-from therapy.ports import Clock, SystemClock
+from therapy.ports import SystemClock, WallClock
 from therapy.records import Feedback, SessionRecord
 from therapy.store import TherapyStore
 
@@ -87,7 +87,7 @@ def bluez_ports() -> tuple[object, object]:
 
 class KioskModel:
     def __init__(self, data_dir: Path, *, sources: SourceFactory | None = None,
-                 clinic: Clinic | None = None, clock: Clock | None = None,
+                 clinic: Clinic | None = None, clock: WallClock | None = None,
                  monotonic: Callable[[], float] | None = None,
                  sim_speed: float = 1.0, pairing_ports: Ports | None = None,
                  camera: CameraOpener | None = None, source_options: object = None,

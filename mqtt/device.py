@@ -38,7 +38,7 @@ from mqtt.inbound import (DEVICE_RULES, InboundRejected, InboundStats, Reject, a
                           safe_prefix, should_log)
 from mqtt.outbox import OutboxDrainer
 from mqtt.topics import Leaf, Topics
-from therapy.ports import Clock, FhirEncoder, SessionEvent, SystemClock
+from therapy.ports import FhirEncoder, SessionEvent, SystemClock, WallClock
 from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,
                              new_id)
 from therapy.signing import ENVELOPE_MAX_BYTES
@@ -63,14 +63,14 @@ def reason_name(code: int) -> str:
 
 
 class DeviceLink:
-    def __init__(self, cfg: LinkConfig, store: TherapyStore, *, clock: Clock | None = None,
+    def __init__(self, cfg: LinkConfig, store: TherapyStore, *, clock: WallClock | None = None,
                  max_inflight: int = 100, reconnect_max_s: float = RECONNECT_MAX_S,
                  resend: ResendPolicy = DEFAULT_RESEND,
                  session_expiry_s: int = SESSION_EXPIRY_S) -> None:
         self.cfg = cfg
         self.session_expiry_s = session_expiry_s
         self.store = store
-        self.clock: Clock = clock or SystemClock()
+        self.clock: WallClock = clock or SystemClock()
         self.topics = Topics(cfg.clinic, cfg.device)
         self.encoder = FhirEncoder(cfg.device)
         self.connected = threading.Event()

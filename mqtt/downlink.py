@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from therapy.clinic_items import MESSAGE_MAX_BYTES, AppointmentCancelled, open_clinic_item
 from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit
 from therapy.errors import PlanRejected
-from therapy.ports import Clock
+from therapy.ports import WallClock
 from therapy.records import Appointment, Message
 from therapy.signing import (KEY_INVALID_TEXT, ClinicKeyError, Kind, RejectCode, clinic_key,
                              open_envelope, peek_plan_text)
@@ -48,7 +48,7 @@ class Downlink:
     """``public_key`` is the key or the ``clinic_public_key`` text (empty: none)."""
 
     def __init__(self, store: TherapyStore, public_key: Ed25519PublicKey | str | None,
-                 clock: Clock, *, clinic: str, device: str,
+                 clock: WallClock, *, clinic: str, device: str,
                  report: Callable[[dict[str, Any]], None],
                  enqueue: Callable[[Sequence[OutboxItem]], None]) -> None:
         self.store = store

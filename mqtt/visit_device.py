@@ -30,7 +30,7 @@ from mqtt.visit import (
     open_offer,
     parse_in,
 )
-from therapy.ports import Clock, SystemClock
+from therapy.ports import SystemClock, WallClock
 from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
@@ -57,14 +57,14 @@ class VisitLink(Protocol):
 class DeviceVisitSignals:
     def __init__(self, link: VisitLink, *, store: TherapyStore, public_key: object,
                  clinic: str, device: str, listener: VisitListener,
-                 loop: asyncio.AbstractEventLoop, clock: Clock | None = None) -> None:
+                 loop: asyncio.AbstractEventLoop, clock: WallClock | None = None) -> None:
         self.link = link
         self.store = store
         self.public_key = public_key  # Ed25519PublicKey or None (DeviceLink.downlink.public_key)
         self.clinic, self.device = clinic, device
         self.listener = listener
         self.loop = loop
-        self.clock: Clock = clock or SystemClock()
+        self.clock: WallClock = clock or SystemClock()
         self.refusals: list[Refused] = []  # what this device refused (tests, the log)
 
     def attach(self) -> None:

@@ -23,7 +23,9 @@ MAX_DRIFT_PPM = 500.0  # a 20 ppm crystal, generously; beyond this the fit is no
 
 
 class Clock(Protocol):
-    """The host clock, injectable so tests and the emulator can run faster than real time."""
+    """The host's monotonic clock in seconds (sample times, time-outs, back-off), injectable so
+    tests and the emulator can run faster than real time. Calendar time, for what is stored,
+    is ``therapy.ports.WallClock``."""
 
     def now(self) -> float: ...
 

@@ -1,6 +1,7 @@
 """Ports the session controller uses, with simple real implementations.
 
-- :class:`Clock`: wall time (aware UTC);
+- :class:`WallClock`: wall time (aware UTC) for record stamps and schedules; the monotonic
+  seconds that time samples and time-outs are ``protocol.clock.Clock``;
 - :class:`Analyzer`: the shape of ``motion.pipeline.SetAnalyzer`` (feed/finish);
 - :class:`RecordSink`: where a finished session goes (``TherapyStore`` is one);
 - :class:`Encoder`: turns records into outbox items (:class:`FhirEncoder`);
@@ -27,7 +28,10 @@ if TYPE_CHECKING:
 FEEDBACK_QUESTIONNAIRE = "urn:rehab-kiosk:questionnaire:session-feedback"
 
 
-class Clock(Protocol):
+class WallClock(Protocol):
+    """The calendar time records are stamped with: an aware UTC datetime, which may step when
+    the system clock is set (never used to measure a duration)."""
+
     def now(self) -> datetime: ...
 
 

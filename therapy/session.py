@@ -29,13 +29,13 @@ from therapy.params import plan_item_params
 from therapy.plan import PlanExercise
 from therapy.ports import (
     AnalyzerFactory,
-    Clock,
     Encoder,
     EventKind,
     RecordSink,
     SessionEvent,
     SessionListener,
     SystemClock,
+    WallClock,
     set_analyzer_factory,
 )
 from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
@@ -55,14 +55,14 @@ class SessionController:
     """Runs one exercise session (see module doc). Not thread-safe: use from one loop."""
 
     def __init__(self, exercise: PlanExercise, *, sink: RecordSink, encoder: Encoder,
-                 clock: Clock | None = None,
+                 clock: WallClock | None = None,
                  analyzer_factory: AnalyzerFactory = set_analyzer_factory,
                  plan_version: int | None = None, appointment_id: str | None = None,
                  fused_factory: Callable[[float, Any], Any] | None = None) -> None:
         self.exercise = exercise
         self.sink = sink
         self.encoder = encoder
-        self.clock: Clock = clock or SystemClock()
+        self.clock: WallClock = clock or SystemClock()
         self.analyzer_factory = analyzer_factory
         # a camera + wearable set's fused analyzer (the kiosk keeps it to show its angle)
         self.fused_factory = fused_factory or fused_set_factory
