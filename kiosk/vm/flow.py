@@ -1,6 +1,7 @@
 """The kiosk's flow without Kivy: which screen shows and the gates before it (closed,
-choose a PIN, the PIN, the installer code before Settings, auto-lock), one exercise from
-pain before to the summary, reminders, and the camera set-up gate.
+choose a PIN, the PIN, the installer code before Settings, auto-lock), reminders, and the
+camera set-up gate; one exercise from pain before to the summary is
+:class:`~kiosk.vm.flow_exercise.ExerciseSteps`.
 
 :class:`KioskFlow` decides; a :class:`~kiosk.vm.navigator.Navigator` shows.
 ``kiosk.ui.app.KioskApp`` is the Kivy navigator: it builds the screens, forwards touches
@@ -13,15 +14,14 @@ default), never the UI thread.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.access import AccessState
-from kiosk.errors import StorageProblem
 from kiosk.i18n import N_, _, set_language
 from kiosk.vm.compose import ComposeVM
+from kiosk.vm.flow_exercise import ExerciseSteps
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.flow_instruction import InstructionActions
 from kiosk.vm.flow_patient import PatientWriting
@@ -38,9 +38,7 @@ from kiosk.vm.summary import SummaryVM
 
 if TYPE_CHECKING:
     from kiosk.model import KioskModel
-    from therapy.plan import PlanExercise
 
-log = logging.getLogger(__name__)
 LOCKED_SCREENS = ("lock", "closed")  # no top bar: nothing reachable from here
 CAMERA_SCREEN = "camera_setup"
 CAMERA_READY = N_("Good: the camera sees you well. Press Done.")
@@ -61,7 +59,7 @@ def _no_wake() -> None:
     pass
 
 
-class KioskFlow(PatientWriting, InstructionActions, VisitActions):
+class KioskFlow(ExerciseSteps, PatientWriting, InstructionActions, VisitActions):
     def __init__(self, model: KioskModel, nav: Navigator, audio: Cues, *,
                  wake: Callable[[], None] = _no_wake,
                  run_blocking: RunBlocking = in_executor, language: str | None = None) -> None:
@@ -311,99 +309,7 @@ class KioskFlow(PatientWriting, InstructionActions, VisitActions):
             self.current = "settings"
         self._spawn(self.run_blocking(worker.stop))  # joins its threads: not on the UI thread
 
-    # --- one exercise ----------------------------------------------------------------------
-    def start_exercise(self, ex: PlanExercise) -> None:
-        if self.model.red_flag_today() or not self.model.plan_state().usable:
-            self.go("today")  # Today says why (paused today, or the plan has ended)
-            return
-        run = self.model.start_exercise(ex)
-        self._after_run = False
-        self.pain_vm = run.pain_before
-        self.go("pain")
-
-    def pain_done(self) -> None:
-        """Continue on the pain screen: on to the instruction, or write the session."""
-        run = self.model.run
-        if run is None:
-            return
-        if self.pain_vm.stage == PainStage.BEFORE:
-            if run.confirm_pain_before():
-                self.go("instruction")
-            return
-        if self.finishing is not None:
-            return  # a second tap while the record is being written
-        self.finishing = self._spawn(self._finish())
-
-    async def _finish(self) -> None:
-        """Write the session (one SQLite transaction with fsync) off the UI thread."""
-        try:
-            summary: SummaryVM = await self.run_blocking(self.model.finish_exercise)
-        except StorageProblem as exc:
-            # The pain screen says so (run.error) and Done can be tapped again: the
-            # record keeps its id, so a later success stores it once.
-            log.error("session not stored: %s", exc.cause)
-            self.nav.redraw("pain")
-            return
-        finally:
-            self.finishing = None
-        self.summary_vm = summary
-        self.model.run = None
-        self.go("summary")
-
-    def pain_stop(self) -> None:
-        """Back to Today after a high pain before: the report goes, no exercise."""
-        run = self.model.run
-        if run is not None:
-            run.confirm_pain_before()
-        self.model.run = None
-        self.go("today")
-
-    def begin_set(self) -> None:
-        run = self.model.run
-        if run is not None:
-            run.start_set()
-            if run.set_running:
-                self.go("live")
-            else:  # e.g. no wearable on the needed placement: say so where the patient is
-                self.nav.redraw(self.current)
-
-    def pause_set(self) -> None:
-        if self.model.run is not None:
-            self.model.run.pause()
-
-    def stop_set(self) -> None:
-        run = self.model.run
-        if run is not None:
-            run.stop()
-            if not run.set_running:
-                self._to_pain_after()
-
-    def _to_pain_after(self) -> None:
-        run = self.model.run
-        if run is None or self._after_run:
-            return
-        if run.nothing_measured:  # no wearable ever streamed: no empty session is stored
-            self.model.run = None
-            self.notice = ("today", run.error)
-            self.go("today")
-            return
-        self._after_run = True
-        self.pain_vm = run.pain_after
-        self.go("pain")
-
-    # --- ticks -----------------------------------------------------------------------------
-    def frame(self) -> None:
-        """The frame tick (30 Hz): the live set drawn, its cues spoken, its end noticed."""
-        run = self.model.run
-        if run is None or self.current != "live":
-            return
-        run.poll()  # angle, sensor status, drop-out banner, the end of a live set
-        self.nav.redraw("live")
-        for text in run.live.pop_speech():
-            self.audio.say(text)
-        if run.task is not None and run.task.done() and not run.more_sets:
-            self._to_pain_after()
-
+    # --- the 1 s tick ---------------------------------------------------------------------
     def second(self) -> None:
         """The 1 s tick: the inactivity lock, reminders, the lock screen's clock, the bar."""
         m = self.model
