@@ -20,6 +20,8 @@ from kiosk.vm.live import GOOD_REP
 from kiosk.vm.pain import QUICK_NOTES, PainStage
 
 SIDES = {"right": N_("right"), "left": N_("left"), "both": N_("both"), "none": N_("none")}
+SMALLEST_NAME_SP = 20  # the instruction screen's exercise name, before text scaling
+SMALLEST_HOW_SP = 16  # the instructions' font never shrinks below this (before text scaling)
 
 if TYPE_CHECKING:
     from kiosk.vm.flow import KioskFlow
@@ -89,6 +91,29 @@ class PainScreen(KioskScreen):
         self.refresh()
 
 
+def shrink_to_fit(label: Label, smallest_px: float) -> None:
+    """Wrapped text that must show whole in the box its layout gives it (an exercise's
+    instructions): whenever the box changes, the font steps down from its size towards
+    ``smallest_px`` until the wrapped text's height fits (clipped only below that)."""
+    largest = label.font_size
+
+    def fit(*_: Any) -> None:
+        w, h = label.size
+        if w < 2 or h < 2:
+            return
+        size = largest
+        while True:
+            label.font_size = size
+            label.text_size = (w, None)
+            label.texture_update()
+            if label.texture_size[1] <= h or size <= smallest_px:
+                break
+            size = max(smallest_px, size * 0.94)
+        label.text_size = (w, h)
+
+    label.bind(size=fit)
+
+
 class _Clip(BoxLayout, StencilView):
     """A layout that draws nothing of its children outside itself."""
 
@@ -109,9 +134,12 @@ class InstructionScreen(KioskScreen):
         self.title = _(ex.name)  # a catalogue name translated; a plan's own stays as sent
         row = BoxLayout(padding=dp(12), spacing=dp(12))
         left = BoxLayout(orientation="vertical", spacing=dp(8))
-        left.add_widget(Txt(_(ex.name), 28, bold=True, fixed_h=dp(44)))
+        name = Txt(_(ex.name), 28, bold=True, fixed_h=dp(44))
+        shrink_to_fit(name, T.fs(SMALLEST_NAME_SP))
+        left.add_widget(name)
         how = Txt(_(ex.instructions), 22, fill=True)
         how.valign = "top"  # read from the top, under the name
+        shrink_to_fit(how, T.fs(SMALLEST_HOW_SP))  # Spanish runs up to 50 % longer
         left.add_widget(how)
         how_many = _("{sets} sets of {reps}").format(sets=ex.sets, reps=ex.reps)
         if ex.hold_s:
