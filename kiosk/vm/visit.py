@@ -43,6 +43,7 @@ from mqtt.visit import (
     Answer,
     CallState,
     Cue,
+    CueKind,
     HangUp,
     Ice,
     Inbound,
@@ -73,6 +74,7 @@ REFUSED = N_("A video call from the clinic was refused")
 NOT_CONNECTED = N_("the kiosk is not connected to the clinic")
 CONNECTION_LOST = N_("the connection to the clinic was lost")
 TIMED_OUT = N_("no connection within {s} s. Your therapist has been told.")
+CUES_SHOWN = (N_("Slower"), N_("Hold"))  # mqtt.visit.CUE_WORDS, for the catalogue
 
 
 class Phase(StrEnum):
@@ -201,8 +203,9 @@ class VisitVM:
             self.ignored_ += 1
             return
         if isinstance(msg, Cue):
-            self.cue = msg.words
-            self.speaker.say(msg.words)
+            # the fixed cues (mqtt.visit.CUE_WORDS) in the kiosk's language, typed text as sent
+            self.cue = msg.words if msg.cue == CueKind.TEXT else _(msg.words)
+            self.speaker.say(self.cue)
         elif isinstance(msg, HangUp):
             why = f" ({msg.reason})" if msg.reason else ""
             self._spawn_end(NOTICE_CLINIC_HUNG_UP + why)

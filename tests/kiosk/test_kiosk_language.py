@@ -241,9 +241,22 @@ def test_the_visit_and_pairing_screens_speak_spanish() -> None:
     from kiosk.vm.visit import (CANNOT_CONNECT, NOTICE_CLINIC_HUNG_UP, NOTICE_DECLINED,
                                 TIMED_OUT, Phase, VisitVM, shown_notice)
 
+    from mqtt.visit import CUE_WORDS, Cue, CueKind, Offer
+
     i18n.set_language("es")
-    vm = VisitVM(lambda _cb: None, lambda _m: True, speaker=None)  # type: ignore[arg-type]
-    vm.phase = Phase.RINGING
+
+    class Said(list[str]):
+        def say(self, text: str) -> None:
+            self.append(text)
+
+    said = Said()
+    vm = VisitVM(lambda _cb: None, lambda _m: True, said)  # type: ignore[arg-type]
+    vm.offered(Offer("c1", "a1", "v=0\r\n", "clinic-01", "dev-1", datetime.now(UTC)))
+    vm.signal(Cue("c1", CueKind.SLOWER))
+    vm.signal(Cue("c1", CueKind.TEXT, "Rodilla recta"))  # a therapist's typed cue: as sent
+    assert said == ["Más despacio", "Rodilla recta"]
+    assert all(i18n._(w) != w for w in CUE_WORDS.values())  # every fixed cue has Spanish
+    assert vm.phase == Phase.RINGING
     assert vm.view().title == "Su terapeuta le llama"
     assert vm.prompt.startswith("Su terapeuta le llama para su cita. ¿Enciende la cámara")
     vm.camera_on = True
