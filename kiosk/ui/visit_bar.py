@@ -36,16 +36,18 @@ class VisitBarView(BoxLayout):
                         shorten_from="right", size_hint_x=1.6)
         self.button = BigButton("", on_press, T.WHITE, size=19, height=BAR_H - 8,
                                 text_colour=T.TEXT, size_hint_x=1)
-        self.add_widget(self.text)
-        self.add_widget(self.button)
         self.update(None)
 
     def update(self, bar: VisitBar | None) -> None:
         shown = bar is not None
         self.height = T.touch_h(BAR_H) if shown else 0
-        self.opacity, self.disabled = (1, False) if shown else (0, True)
-        if bar is None:
+        self.opacity = 1 if shown else 0
+        if bar is None:  # no children left: nothing of it can take a touch
+            self.clear_widgets()
             return
+        if not self.children:
+            self.add_widget(self.text)
+            self.add_widget(self.button)
         self.text.text = bar.text
         self.button.text = bar.button
         self._colour.rgba = RECORDING_BG if bar.recording else CALL_BG

@@ -89,8 +89,8 @@ class VisitScreen(Screen):
         root.add_widget(self.area)
         self.hang = BigButton(_("Hang up"), self._hang_up, T.DANGER, size=26, height=76)
         # while the clinic records (the patient said yes): Stop, beside Hang up, any time
-        self.stop_rec = BigButton(_("Stop recording"), self.vm.stop_recording, T.TEXT,
-                                  size=24, height=76)
+        self.stop_rec = BigButton(_("Stop recording"), self.vm.stop_recording, T.WHITE,
+                                  size=24, height=76, text_colour=T.DANGER)
         bottom = BoxLayout(size_hint_y=None, height=self.hang.height, spacing=dp(8))
         bottom.add_widget(self.stop_rec)
         bottom.add_widget(self.hang)
@@ -108,7 +108,8 @@ class VisitScreen(Screen):
         paint_box(self._media_box, T.DANGER if on else T.MUTED)
         self.cue.text = v.cue
         self.cue.opacity = 1 if v.cue else 0
-        self.own.opacity = 1 if v.camera_on else 0
+        # own picture once there is one (an empty Image is a white box)
+        self.own.opacity = 1 if v.camera_on and self._own_tex is not None else 0
         self.hang.disabled = v.phase not in (Phase.CONNECTING, Phase.IN_CALL)
         self.hang.opacity = 0 if self.hang.disabled else 1
         self.stop_rec.disabled = not v.recording
@@ -165,6 +166,7 @@ class VisitScreen(Screen):
             if got is not None:
                 self._own_tex = to_texture(got[1], "bgr", self._own_tex)
                 self.own.texture = self._own_tex
+                self.own.opacity = 1
         if self.remote.texture is not None:
             self.remote.canvas.ask_update()
 
