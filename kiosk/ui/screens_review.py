@@ -86,7 +86,8 @@ class ProgressScreen(KioskScreen):
                               _("Today: {n} reps").format(n=vm.reps_per_day[-1])))
         pain = LinePlot(x_max=vm.days - 1, y_max=10, x_labels=days)
         pain.set_data([(vm.pain_before.points, T.PRIMARY), (vm.pain_after.points, T.DANGER)])
-        legend = f"{_sq(T.PRIMARY)} {_('before')}   {_sq(T.DANGER)} {_('after')}"
+        before, after = _("before"), _("after")  # not inside the f-string: Babel skips those
+        legend = f"{_sq(T.PRIMARY)} {before}   {_sq(T.DANGER)} {after}"
         grid.add_widget(panel(_("Pain (0-10), daily mean"), pain, legend))
         cal = CalendarGrid()
         cal.set_days([(planned, done) for _d, planned, done in vm.calendar])
