@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from clinic.errors import ClinicError
 from clinic.web.auth import require_user
+from mqtt.visit import RECORD_ANSWER_S
 from mqtt.topics import valid_id
 
 router = APIRouter()
@@ -142,9 +143,10 @@ def answer_audit(request: Request, actor: str, device: str, c: Any) -> None:
     if key in seen:
         return
     seen.add(key)
-    said = "yes" if c.consent else ("no" if c.consent is False else "no answer")
+    said = ("said yes" if c.consent else "said no" if c.consent is False
+            else f"did not answer within {RECORD_ANSWER_S:g} s")
     request.app.state.audit.record(f"patient of {device}", "change",
-                                   f"video visit {c.call} recording: the patient said {said} "
+                                   f"video visit {c.call} recording: the patient {said} "
                                    f"(asked by {c.record_asked_by or actor})", device)
 
 
