@@ -1,6 +1,8 @@
 """Instructions spoken on request: one utterance at a time through an injected backend.
 
-:class:`Speaker` is what the kiosk holds (``speaker.say(exercise.spoken_text(), "es")``):
+:class:`Speaker` is what the kiosk holds (``speaker.say(text, lang)``, with the
+instruction in the kiosk's language and that language's voice from
+``kiosk.vm.flow_instruction.spoken_instruction``):
 it checks the language tag, cuts the text to ``MAX_CHARS``, stops what is still being said
 and starts the new utterance; it never blocks the UI thread and never raises for a missing
 or failing synthesiser: it logs one clear error saying what to install and counts it.
