@@ -100,6 +100,7 @@ class ClinicCall:
     record_stopped_at: datetime | None = None
     record_grants: int = 0  # yes answers: each allows one stored recording
     record_uploads: int = 0
+    record_answer_logged: float | None = None  # record_asked_at whose answer is audited
 
     def recording(self, now_s: float | None = None) -> str:
         """off (never asked), asking, recording, declined (no, or no answer within

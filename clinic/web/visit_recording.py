@@ -138,11 +138,9 @@ def answer_audit(request: Request, actor: str, device: str, c: Any) -> None:
     rec = c.recording()
     if c.record_asked_at is None or rec == "asking":
         return
-    key = (c.call, c.record_asked_at)
-    seen: set[Any] = request.app.state.__dict__.setdefault("_record_answers", set())
-    if key in seen:
+    if c.record_answer_logged == c.record_asked_at:  # this request's answer is written
         return
-    seen.add(key)
+    c.record_answer_logged = c.record_asked_at
     said = ("said yes" if c.consent else "said no" if c.consent is False
             else f"did not answer within {RECORD_ANSWER_S:g} s")
     request.app.state.audit.record(f"patient of {device}", "change",

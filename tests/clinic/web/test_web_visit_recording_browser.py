@@ -162,13 +162,14 @@ async def test_recording_only_with_the_patients_yes(tmp_path: Path,
         await until(lambda: kit.vm.record_prompt, 15, "the kiosk to ask a third time")
         kit.vm.consent_recording(True)
         await ui(wait_until, d, lambda drv: "RECORDING" in text(drv, "record-state"), 15)
+        await ui(d.execute_script, "document.getElementById('record-row').scrollIntoView()")
+        await ui(d.save_screenshot, str(shot_path("clinic-visit-recording.png")))
         await asyncio.sleep(2)
         kit.vm.stop_recording()
         await ui(wait_until, d, lambda drv: "Recording saved at the clinic" in text(
             drv, "record-state"), 20)
         second = json.loads((stored / f"{call}-2.json").read_text())
         assert second["stopped_by"] == "patient" and second["size_bytes"] > MIN_BYTES // 2
-        await ui(d.save_screenshot, str(shot_path("clinic-visit-recording.png")))
         await click("call-hangup")
         await until(lambda: kit.vm.phase == Phase.ENDED, 15, "the kiosk to end the call")
 
@@ -176,6 +177,8 @@ async def test_recording_only_with_the_patients_yes(tmp_path: Path,
         await ui(d.get, f"{serve.url}/patients/dev-1")
         page = await ui(lambda: d.find_element(By.ID, "recordings").text)
         assert f"{call}-1.webm" in page and f"{call}-2.webm" in page and "patient" in page
+        await ui(d.execute_script, "document.getElementById('recordings').scrollIntoView()")
+        await ui(d.save_screenshot, str(shot_path("clinic-patient-recordings.png")))
         got = await ui(d.execute_async_script, """
             const done = arguments[arguments.length - 1];
             fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => done(b.byteLength));""",
