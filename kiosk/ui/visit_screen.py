@@ -138,6 +138,9 @@ class VisitScreen(Screen):
             c.add_widget(Txt(_("Your therapist asks to record this call. The recording is "
                                "kept only at the clinic. Allow recording?"), 24, bold=True,
                              fill=True))
+            c.add_widget(Txt(_("If you do not answer within {s} seconds, nothing is recorded. "
+                               "You can stop it at any time.").format(
+                s=f"{self.vm.record_answer_s:g}"), 18, T.MUTED, fill=True))
             buttons.add_widget(BigButton(_("Yes, record"), lambda: self.vm.consent_recording(True),
                                          T.GOOD))
             buttons.add_widget(BigButton(_("No"), lambda: self.vm.consent_recording(False),
