@@ -8,8 +8,11 @@
 
 ``subject`` is a device id, ``Device/ID`` or ``urn:rehab-kiosk:device|ID``; date
 parameters take the FHIR prefixes eq, ge, gt, le, lt on a date or dateTime, and may repeat.
-``_count`` (default 100, at most 1,000) with ``_offset`` pages; ``link`` names the next page;
-``total`` is given on the last page (the search reads only as far as the page it answers).
+``_count`` (default 100) with ``_offset`` pages, FHIR R4 paging: a ``_count`` above 1,000 is
+answered with 1,000 (the server may return fewer than asked; ``self`` says how many it
+used), ``link`` names the ``first``, ``previous`` and ``next`` pages; ``total`` is given on
+the last page (the search reads only as far as the page it answers, so ``_offset`` stops at
+10,000: narrow a larger search by subject or date).
 Responses are ``application/fhir+json``; a login session or an integration token is needed.
 """
 
@@ -33,6 +36,7 @@ from therapy.fhir import DEVICE_ID_SYSTEM, EXERCISE_CODE, PAIN_CODE, ROM_CODE
 router = APIRouter(prefix="/fhir")
 FHIR_JSON = "application/fhir+json"
 COUNT_MAX = 1000
+OFFSET_MAX = 10_000  # a page costs the rows before it: deeper searches narrow by date
 PREFIXES = ("eq", "ge", "gt", "le", "lt")
 
 
@@ -134,10 +138,15 @@ def _searchset(request: Request, found: list[dict[str, Any]], offset: int, count
                more: bool) -> JSONResponse:
     """``found``: the matches up to this page's end (plus one if ``more``)."""
     page_ = found[offset:offset + count]
-    links = [{"relation": "self", "url": str(request.url)}]
-    if more:
-        nxt = request.url.include_query_params(_offset=offset + count, _count=count)
-        links.append({"relation": "next", "url": str(nxt)})
+
+    def at(off: int) -> dict[str, str]:
+        return {"url": str(request.url.include_query_params(_offset=off, _count=count))}
+
+    links = [{"relation": "self", **at(offset)}, {"relation": "first", **at(0)}]
+    if offset > 0:
+        links.append({"relation": "previous", **at(max(0, offset - count))})
+    if more and offset + count <= OFFSET_MAX:
+        links.append({"relation": "next", **at(offset + count)})
     base = str(request.base_url).rstrip("/") + "/fhir"
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "link": links}
     if not more:  # every match was read: the total is known without counting the rest
@@ -153,8 +162,12 @@ def _search(request: Request, actor: str, rtype: str, subject: str | None,
     try:
         device = subject_device(subject)
         filters = date_filters(dates)
+        if offset > OFFSET_MAX:
+            raise SearchError(f"_offset is at most {OFFSET_MAX:,}: narrow the search by "
+                              "subject or date (e.g. date=ge2026-11-01)")
     except SearchError as exc:
         return _outcome(400, str(exc))
+    count = min(count, COUNT_MAX)  # FHIR: the server may return fewer than asked
     engine = request.app.state.engine
     wanted = _code(code)
     source = _observations(engine, device, wanted) if rtype == "Observation" \
@@ -177,7 +190,7 @@ def _obs_date(r: dict[str, Any]) -> str:
 
 @router.get("/Observation")
 def observation(request: Request, code: str | None = None, subject: str | None = None,
-                date: list[str] = Query([]), _count: int = Query(100, ge=1, le=COUNT_MAX),
+                date: list[str] = Query([]), _count: int = Query(100, ge=1),
                 _offset: int = Query(0, ge=0), actor: str = Depends(require_reader)
                 ) -> JSONResponse:
     return _search(request, actor, "Observation", subject, date, _obs_date, code,
@@ -187,7 +200,7 @@ def observation(request: Request, code: str | None = None, subject: str | None =
 @router.get("/QuestionnaireResponse")
 def questionnaire_response(request: Request, subject: str | None = None,
                            authored: list[str] = Query([]),
-                           _count: int = Query(100, ge=1, le=COUNT_MAX),
+                           _count: int = Query(100, ge=1),
                            _offset: int = Query(0, ge=0),
                            actor: str = Depends(require_reader)) -> JSONResponse:
     return _search(request, actor, "QuestionnaireResponse", subject, authored,
@@ -196,7 +209,7 @@ def questionnaire_response(request: Request, subject: str | None = None,
 
 @router.get("/AuditEvent")
 def audit_event(request: Request, subject: str | None = None, date: list[str] = Query([]),
-                _count: int = Query(100, ge=1, le=COUNT_MAX), _offset: int = Query(0, ge=0),
+                _count: int = Query(100, ge=1), _offset: int = Query(0, ge=0),
                 actor: str = Depends(require_reader)) -> JSONResponse:
     return _search(request, actor, "AuditEvent", subject, date,
                    lambda r: str(r.get("recorded", "")), None, _offset, _count)

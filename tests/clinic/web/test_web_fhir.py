@@ -98,8 +98,26 @@ def test_a_login_session_reads_too(api: tuple[TestClient, str, World]) -> None:
     assert c.get("/fhir/AuditEvent").status_code == 200
 
 
+def test_paging_links_and_a_count_above_the_maximum(api: tuple[TestClient, str, World]) -> None:
+    c, token, _world = api
+    every = _get(c, token, "/fhir/Observation?subject=dev-000&_count=100000")
+    links = {link["relation"]: link["url"] for link in every["link"]}
+    assert "_count=1000" in links["self"] and "_offset=0" in links["first"]  # the count used
+    assert len(every["entry"]) == every["total"] <= 1000
+    second = _get(c, token, "/fhir/Observation?subject=dev-000&_count=20&_offset=20")
+    links = {link["relation"]: link["url"] for link in second["link"]}
+    assert set(links) == {"self", "first", "previous", "next"}
+    assert "_offset=0" in links["previous"] and "_offset=40" in links["next"]
+    assert [e["fullUrl"] for e in second["entry"]] == [e["fullUrl"]
+                                                       for e in every["entry"][20:40]]
+    r = c.get("/fhir/Observation?_offset=10001", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome"
+    assert "narrow the search" in r.json()["issue"][0]["diagnostics"]
+
+
 @pytest.mark.parametrize("query", ["subject=../../etc", "date=yesterday",
-                                   "subject=" + "x" * 100, "_count=100000"])
+                                   "subject=" + "x" * 100, "_count=0", "_offset=-1",
+                                   "_offset=99999"])
 def test_bad_search_parameters_get_an_error_not_data(api: tuple[TestClient, str, World],
                                                      query: str) -> None:
     c, token, _world = api
