@@ -18,6 +18,7 @@ from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 NO_CAMERA = "No camera found"
+POSE_MAX_FPS = 10.0  # pose frames a second (bench.kiosk: a Pi's one core for everything)
 
 CameraOpener = Callable[[], Any]  # -> a started CameraWorker (latest(), stop())
 CaptureFactory = Callable[[Any], Any]  # device (path or index) -> a FrameSource
@@ -119,10 +120,12 @@ class SharedCamera:
     def open_pose(self) -> Any:
         """A started pose worker on a ``pose`` subscriber (the camera set-up); stopping
         it leaves the hub, the capture goes on while others read it."""
+        from sensors.camera.rate_cap import RateCap
         from sensors.camera.worker import CameraWorker
 
         estimator = self.pose()
-        worker = CameraWorker(self.subscribe("pose"), estimator)
+        # capped: inference on every 30 fps frame would take the Pi's one core
+        worker = CameraWorker(RateCap(self.subscribe("pose"), POSE_MAX_FPS), estimator)
         worker.start()
         return worker
 
