@@ -30,6 +30,7 @@ from motion.vectors import gravity_from_quaternions, quaternion_from_up
 DEG_PER_RAD = 57.29577951308232
 GYRO_RANGE_DEG_S = 2000.0
 FUSION_GAIN = 0.5
+_QUATERNION = imufusion.Ahrs.get_quaternion  # [w, x, y, z] of an Ahrs
 
 
 class OrientationTracker:
@@ -65,27 +66,28 @@ class OrientationTracker:
             ahrs.set_quaternion(quaternion_from_up(accel_m_s2[0]))
             ahrs.skip_startup()
             self._started = True
-        # Rows as lists of floats: imufusion takes any sequence, and iterating lists costs
-        # a third of iterating ndarray rows (the same doubles, the same results).
-        gyro_deg = (gyro_rad_s * DEG_PER_RAD).tolist()
-        accel_g = (accel_m_s2 * (1.0 / 9.80665)).tolist()
+        # imufusion computes in single precision and turns each argument into a float32
+        # array: rows of a float32 array go in as they are, where float64 rows (or lists)
+        # are converted on every call. The same doubles, cast once here instead: the same
+        # numbers in, the same quaternions out, at half the cost of float64 rows.
+        gyro_deg = (gyro_rad_s * DEG_PER_RAD).astype(np.float32)
+        accel_g = (accel_m_s2 * (1.0 / 9.80665)).astype(np.float32)
         prev = self._last_t if self._last_t is not None else t_s[0] - self.dt_s
         dt = steps(t_s, prev)
         self._last_t = float(t_s[-1])
         odd = np.flatnonzero(np.abs(dt - self.dt_s) > 0.3 * self.dt_s)
-        upd = ahrs.update_no_magnetometer
+        upd = ahrs.update_no_magnetometer  # returns the Ahrs itself
         if odd.size == 0:
-            qs = [upd(g, a).get_quaternion() for g, a in zip(gyro_deg, accel_g)]
-            return np.array(qs)
+            return np.array(list(map(_QUATERNION, map(upd, gyro_deg, accel_g))))
         parts: list[np.ndarray] = []
         start = 0
         for i in odd.tolist():
-            parts.extend(upd(g, a).get_quaternion() for g, a in zip(gyro_deg[start:i], accel_g[start:i]))
+            parts.extend(map(_QUATERNION, map(upd, gyro_deg[start:i], accel_g[start:i])))
             ahrs.set_sample_period(float(min(max(dt[i], 1e-4), self.max_dt_s)))
             parts.append(upd(gyro_deg[i], accel_g[i]).get_quaternion())
             ahrs.set_sample_period(self.dt_s)
             start = i + 1
-        parts.extend(upd(g, a).get_quaternion() for g, a in zip(gyro_deg[start:], accel_g[start:]))
+        parts.extend(map(_QUATERNION, map(upd, gyro_deg[start:], accel_g[start:])))
         return np.array(parts)
 
     @staticmethod
