@@ -36,7 +36,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from kiosk.adapters.call import CallAdapter, CallError, StateCallback
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, fmt_number
 from mqtt.visit import (
     CONNECT_TIMEOUT_S,
     RECORD_ANSWER_S,
@@ -377,5 +377,10 @@ def shown_notice(notice: str) -> str:
 def _shown_reason(reason: str) -> str:
     head, _sep, tail = TIMED_OUT.partition("{s}")
     if reason.startswith(head) and reason.endswith(tail) and len(reason) > len(TIMED_OUT) - 3:
-        return _(TIMED_OUT).format(s=reason[len(head):len(reason) - len(tail)])
+        secs = reason[len(head):len(reason) - len(tail)]
+        try:  # the language's decimal mark: 0.2 -> 0,2
+            secs = fmt_number(float(secs), len(secs.partition(".")[2]))
+        except ValueError:
+            pass
+        return _(TIMED_OUT).format(s=secs)
     return _(reason)

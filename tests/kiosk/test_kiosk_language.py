@@ -265,6 +265,8 @@ def test_the_visit_and_pairing_screens_speak_spanish() -> None:
     assert vm.view().notice == ("No se puede conectar la videollamada: sin conexión en 15 s. "
                                 "Ya se ha avisado a su terapeuta.")
     assert vm.notice.startswith("Cannot connect")  # the audit and the clinic get English
+    assert shown_notice(f"{CANNOT_CONNECT}: {TIMED_OUT.format(s='0.2')}").endswith(
+        "sin conexión en 0,2 s. Ya se ha avisado a su terapeuta.")  # the decimal comma
     assert shown_notice(f"{CANNOT_CONNECT}: ICE failed") == \
         "No se puede conectar la videollamada: ICE failed"
     assert shown_notice(NOTICE_CLINIC_HUNG_UP + " (time is up)") == \
