@@ -36,6 +36,7 @@ from motion.period import PeriodEstimator
 from motion.stats import median_of
 
 _BASE, _RISE, _DESC = 0, 1, 2
+KEEP_CANDIDATES = 20  # reps waiting for a set to open (a bound, not a rule)
 
 
 class RepDetector:
@@ -262,12 +263,16 @@ class RepDetector:
     def _open_set(self, shape: RepShape) -> list[RepShape]:
         """The reps to emit for a confirmed ``shape``. With no prescribed ROM a set opens
         with ``open_reps`` reps that repeat: each of at least ``open_rom_deg``, each within
-        a factor ``alike_ratio`` of the one before in ROM, and the last ones regular in
-        time (their start-to-start intervals within a factor ``regular_ratio`` of each
-        other). Until then they wait, unemitted; then the whole run of alike reps is
-        emitted. Sway, fidgeting and the odd shift of posture or lift of the arm never
-        repeat like that; once the set is open every rep counts. With a prescribed ROM
-        the prominence already keeps sway out, and every rep is emitted at once."""
+        a factor ``alike_ratio`` of the one before in ROM, regular in time (their
+        start-to-start intervals within a factor ``regular_ratio`` of each other; not
+        their durations: a hole in the data or a longer hold stretches one rep, not the
+        rhythm). Until then they wait, unemitted. The set then starts at the earliest
+        alike rep before them that led into the next with a pause shorter than
+        the set's longest interval (a first rep that differs, as first reps do, still
+        counts; a lift of the arm a while before does not). Sway, fidgeting and the odd
+        shift of posture or lift of the arm seldom repeat like that; once the set is open
+        every rep counts. With a prescribed ROM the prominence already keeps sway out, and
+        every rep is emitted at once."""
         if self._roms or self.reference_rom_deg is not None or self.open_rom_deg is None:
             return [shape]
         cands = self._cands
@@ -278,14 +283,19 @@ class RepDetector:
         if cands and not cands[-1].rom_deg / r <= shape.rom_deg <= cands[-1].rom_deg * r:
             cands.clear()
         cands.append(shape)
-        if len(cands) < self.open_reps:
+        k = self.open_reps
+        if len(cands) < k:
             return []
-        last = cands[-self.open_reps :]
+        last = cands[-k:]
         gaps = [b.t_start - a.t_start for a, b in zip(last, last[1:])]
         if max(gaps) > self.regular_ratio * min(gaps):
+            del cands[:-KEEP_CANDIDATES]
             return []
+        first = len(cands) - k
+        while first > 0 and cands[first].t_start - cands[first - 1].t_end <= max(gaps):
+            first -= 1
         self._cands = []
-        return [replace(c, t_detected=shape.t_detected) for c in cands[:-1]] + [shape]
+        return [replace(c, t_detected=shape.t_detected) for c in cands[first:-1]] + [shape]
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
         """How long the angle stayed in the top quarter of the rise around its peak ``ip``

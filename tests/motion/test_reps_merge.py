@@ -131,7 +131,9 @@ def test_causal_and_never_twice_across_the_traps():
     moves += rep(6.0, 10.0, hold_s=4.0, down_s=0.6, rest_s=1.0)
     t, a = path(0.0, moves)
     full = detect(t, a, chunk=t.shape[0])
-    assert len(full) == 2 + 3 + 2
+    # with no ROM prescribed two big reps and a 12 s pause do not open a set (three
+    # regular ones do): the three small reps open it, then the two after them
+    assert [round(r.rom_deg) for r in full] == [15, 15, 14, 6, 4]
     for chunk in (1, 3, 8, 50):
         assert detect(t, a, chunk=chunk) == full
     det, med, got = RepDetector(RATE), CausalMedian(5), []
@@ -139,4 +141,4 @@ def test_causal_and_never_twice_across_the_traps():
     for i in range(0, cut, 7):
         j = min(i + 7, cut)
         got += det.process(t[i:j], med.process(a[i:j]))
-    assert got == full[: len(got)] and len(got) >= 5
+    assert got == full[: len(got)] and len(got) >= 3
