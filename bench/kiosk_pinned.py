@@ -1,0 +1,269 @@
+"""``bench.kiosk``'s runs on a Pi's budget: the whole kiosk in one process pinned to one core
+(``taskset -c 0``), a live set on the live screen at 800x480, through the same source path
+the kiosk uses (``KioskModel``'s default sources: ``therapy.sources.pick_source`` per set).
+
+- ``wearables``: two paired wearables (thigh, shank) simulated as bumble virtual wearables
+  reached by unmodified bleak (``sensors.ble.virtual``) at real speed: a supervised BLE set.
+  The virtual radio runs in the measured process (on a Pi, BlueZ and the wearables' own
+  radios do that work outside it).
+- ``camera``: a camera exercise with a paired wearable (the shank) and a camera present:
+  the kiosk picks ``ble+camera:0``, fused. The camera is the kiosk's shared camera and pose
+  worker (``SharedCamera.open_pose``: capture hub, grab and inference threads) over a paced
+  stand-in capture of two 640x480 photos of people (Debian opencv-doc's basketball1/2.png);
+  the real MediaPipe model estimates every frame it has time for (its cost and memory), and
+  the landmarks handed on are a seated patient side-on doing knee extensions (no recorded
+  patient video is shipped), so the fusion has the joint in view.
+
+Measured once the set streams: UI frame intervals (buffer flips with the live screen
+redrawn every frame), rep confirmation delay (host clock at the REP event minus the rep's
+end on the same clock), CPU % of the process over the window (100 % = the one core), peak
+RSS (VmHWM) and what the largest loaded packages are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
+SHANK, THIGH = "F1:00:00:00:00:01", "F1:00:00:00:00:02"
+EX = "knee_extension_seated"
+PERIOD_S = 5.0  # the camera's knee extension
+
+
+def plan(two: bool, reps: int) -> dict[str, Any]:
+    return {"plan_id": "bench", "version": 1, "valid_from": "2026-01-01T00:00:00Z",
+            "valid_until": "2099-01-01T00:00:00Z",
+            "exercises": [{"exercise_id": EX, "side": "right", "sets": 1, "reps": reps,
+                           "sensors": ["thigh", "shank"] if two else ["shank"]}]}
+
+
+def seated_knee(t_s: float, flex_deg: float, w: int = 640, h: int = 480) -> Any:
+    """A seated patient seen from the right at knee flexion ``flex_deg`` (all 33 points)."""
+    from sensors.camera.landmarks import N_LANDMARKS, PoseFrame
+    from sensors.camera.landmarks import Landmark as L
+
+    hip = np.array([250.0, 260.0])
+    knee = hip + [130.0, 0.0]
+    th = np.radians(flex_deg)
+    ankle = knee + 120.0 * np.array([np.cos(th), np.sin(th)])
+    shoulder = hip + [0.0, -150.0]
+    xy = np.tile(shoulder + [25.0, -45.0], (N_LANDMARKS, 1))
+    for left, right, p in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, shoulder),
+                           (L.LEFT_HIP, L.RIGHT_HIP, hip), (L.LEFT_KNEE, L.RIGHT_KNEE, knee),
+                           (L.LEFT_ANKLE, L.RIGHT_ANKLE, ankle),
+                           (L.LEFT_HEEL, L.RIGHT_HEEL, ankle + [-8.0, 6.0]),
+                           (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX, ankle + [18.0, 0.0]),
+                           (L.LEFT_ELBOW, L.RIGHT_ELBOW, shoulder + [20.0, 80.0]),
+                           (L.LEFT_WRIST, L.RIGHT_WRIST, shoulder + [80.0, 110.0])):
+        xy[left], xy[right] = p - [3.0, 0.0], p + [3.0, 0.0]
+    return PoseFrame(t_s, xy, np.full(N_LANDMARKS, 0.98), w, h)
+
+
+class PacedPhotos:
+    """A live camera stand-in: the photos in turn at ``fps`` real time, host-clock times."""
+
+    def __init__(self, images: list[np.ndarray], fps: float = 30.0) -> None:
+        self.images, self.fps = images, fps
+        self._next = time.monotonic()
+        self._n = 0
+        self._closed = False
+
+    def read(self) -> tuple[float, np.ndarray] | None:
+        if self._closed:
+            return None
+        self._next += 1.0 / self.fps
+        time.sleep(max(0.0, self._next - time.monotonic()))
+        self._n += 1
+        return time.monotonic(), self.images[self._n % len(self.images)]
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class ModelThenSkeleton:
+    """The real MediaPipe model on every frame (its cost), then the seated knee extension
+    at that time as the landmarks handed on."""
+
+    def __init__(self) -> None:
+        from sensors.camera.pose import MediaPipePose
+
+        self.model = MediaPipePose(video=True)
+        self._t0: float | None = None
+        self.seen_ = 0
+
+    def estimate(self, image: np.ndarray, t_s: float) -> Any:
+        if self.model.estimate(image, t_s) is not None:
+            self.seen_ += 1
+        self._t0 = t_s if self._t0 is None else self._t0
+        u = ((t_s - self._t0) % PERIOD_S) / PERIOD_S  # up 30 %, hold 20 %, down 30 %, rest
+        lift = np.clip(min(u / 0.3, (0.8 - u) / 0.3), 0.0, 1.0)
+        return seated_knee(t_s, 90.0 - 70.0 * (0.5 - 0.5 * np.cos(np.pi * lift)))
+
+    def close(self) -> None:
+        self.model.close()
+
+
+def photos() -> list[np.ndarray]:
+    import cv2
+
+    images = [cv2.imread(str(PHOTOS / n)) for n in ("basketball1.png", "basketball2.png")]
+    if any(i is None for i in images):
+        raise SystemExit(f"photos missing in {PHOTOS}: apt-get install opencv-doc")
+    return images
+
+
+def _status() -> dict[str, float]:
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
+                  .splitlines() if ":" in line)
+    return {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM", "RssAnon",
+                                                          "RssFile")}
+
+
+def biggest_packages(n: int = 6) -> list[tuple[str, float]]:
+    """The shared libraries mapped, by resident MB and grouped by the package that ships
+    them (``/proc/self/smaps``): where the file-backed RSS goes."""
+    sizes: dict[str, float] = {}
+    path = ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 6 and "-" in parts[0] and not parts[0].endswith(":"):
+            path = parts[5]
+        elif parts[:1] == ["Rss:"] and (path.endswith(".so") or ".so." in path):
+            key = (path.split("site-packages/")[1].split("/")[0] if "site-packages/" in path
+                   else Path(path).name)
+            sizes[key] = sizes.get(key, 0.0) + int(parts[1]) / 1024
+    return [(k, round(v, 1)) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:n]]
+
+
+def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
+    from kiosk.headless import prepare_env
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-kiosk-pinned-"))
+    prepare_env(tmp / "kivy", offscreen=True)
+    from kiosk.kivy_setup import configure_kivy
+
+    w, h = (int(v) for v in size.split("x"))
+    configure_kivy((w, h), fullscreen=False, pi=False)
+    from datetime import UTC, datetime
+
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import glFinish
+
+    from kiosk.adapters.audio import AudioCues
+    from kiosk.adapters.camera import SharedCamera
+    from kiosk.model import KioskModel
+    from kiosk.ui.app import KioskApp
+    from protocol.clock import MonotonicClock
+    from sensors.ble.ports import Wearable, WearableKind
+    from sensors.ble.virtual.world import VirtualWearables
+    from sensors.sim import SimConfig, simulate
+    from sensors.types import BodySegment
+    from therapy.devices import WearableRegistry
+    from therapy.plan import parse_plan
+    from therapy.ports import EventKind
+    from therapy.sources import SourceOptions
+
+    camera = mode == "camera"
+    reps = int(set_s // 4) + 4  # more than the window holds: the set runs throughout
+    clock = MonotonicClock()
+    out: dict[str, Any] = {"mode": mode, "cpus": sorted(os.sched_getaffinity(0))}
+    world: Any = None
+    dev = tmp / "dev"
+    dev.mkdir()
+    model = KioskModel(tmp / "data", dev_dir=dev, source_options=SourceOptions(
+        ble_connector=lambda: world.connector(), clock=clock))
+    if camera:
+        images = photos()
+        (dev / "video0").touch()
+        model.shared_camera = SharedCamera(dev_dir=dev, capture=lambda _d: PacedPhotos(images),
+                                           pose=ModelThenSkeleton)
+        model.camera = model.shared_camera.open_pose
+    model.access.save_pin("2580", first_run=True)
+    p = plan(not camera, reps)
+    model.store.save_plan(parse_plan(p), json.dumps(p), datetime.now(UTC))
+    app = KioskApp(model, audio=AudioCues(enabled=False))
+
+    async def drive() -> None:
+        await app.first_frame.wait()
+        sim = simulate(SimConfig(exercise_id=EX, reps=reps, seed=0, two_segment=not camera,
+                                 drop_prob=0.0))
+        reg = WearableRegistry(model.store)
+        wearables = [(SHANK, BodySegment.SHANK, sim.distal)]
+        if not camera:
+            wearables.append((THIGH, BodySegment.THIGH, sim.proximal))
+        for addr, seg, motion in wearables:
+            await world.add(addr, str(seg), motion)
+            reg.remember(Wearable(addr, world.devices[str(seg)].name, WearableKind.REHAB_IMU,
+                                  seg), 80)
+        model.wearables_changed()
+        model.lock.locked = False
+        flow = app.flow
+        flow.go("today")
+        flow.start_exercise(model.plan()[0].exercises[0])
+        app.screens["pain"].choose(2)
+        flow.pain_done()
+        flow.begin_set()
+        if flow.current == "camera_setup":  # the camera set-up gate: the patient taps Done
+            await asyncio.sleep(1.0)
+            flow.close_camera_setup()
+        run = model.run
+        assert run is not None and flow.current == "live", (flow.current, run and run.error)
+        out["source"] = str(model.sources.spec_for(run.ex))  # type: ignore[attr-defined]
+        end = time.monotonic() + 30
+        while not (run.live.sensors and all(s.connected for s in run.live.sensors)
+                   and run.analyzer is not None and getattr(run.analyzer, "samples_", 0)):
+            assert time.monotonic() < end, ("the set never streamed", run.live.sensors,
+                                            run.error)
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # settle
+        delays: list[float] = []
+        run.ctl.add_listener(lambda ev: delays.append(clock.now() - ev.rep.t_end)
+                             if ev.kind == EventKind.REP and ev.rep is not None else None)
+        flips: list[float] = []
+        Window.bind(on_flip=lambda *_: (glFinish(), flips.append(time.perf_counter())))
+        Clock.schedule_interval(lambda _dt: Window.canvas.ask_update(), 0)
+        cams = [src for src in run._open if hasattr(src, "worker")]  # the set's camera
+        n0 = cams[0].frames_ if cams else 0
+        cpu0, wall0 = os.times(), time.perf_counter()
+        await asyncio.sleep(set_s)
+        cpu1, wall1 = os.times(), time.perf_counter()
+        dts = sorted((b - a) * 1000 for a, b in zip(flips, flips[1:]))
+        out.update(frames=len(dts), median_ms=statistics.median(dts),
+                   p99_ms=dts[int(0.99 * (len(dts) - 1))],
+                   fps=len(dts) / (flips[-1] - flips[0]),
+                   delays_s=delays, cpu_pct=100 * ((cpu1.user - cpu0.user)
+                                                  + (cpu1.system - cpu0.system))
+                   / (wall1 - wall0), reps=run.live.reps_total, error=run.error)
+        if cams:  # the pose worker's rate: frames it estimated (others dropped as stale)
+            out["pose_fps"] = (cams[0].frames_ - n0) / (wall1 - wall0)
+        out.update(_status())
+        out["biggest"] = biggest_packages()
+        out["modules"] = len(sys.modules)
+        app.stop()
+
+    async def main() -> None:
+        nonlocal world
+        world = VirtualWearables(clock)  # bumble wants the running loop
+        task = asyncio.ensure_future(drive())
+        await app.async_run(async_lib="asyncio")
+        await task
+        await world.close()
+
+    asyncio.run(main())
+    model.close()
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(child(sys.argv[1], sys.argv[2], float(sys.argv[3]))))
