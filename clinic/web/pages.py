@@ -3,7 +3,7 @@ Every view or change of a patient's data is written to the web audit."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,8 @@ from mqtt.topics import valid_id
 
 router = APIRouter()
 LABEL_MAX = 80
+PAGE_ROWS = 100  # caseload rows per page
+API_ROWS_MAX = 1000  # the most /api/caseload answers at once
 
 
 def _device(device: str) -> str:
@@ -35,31 +37,49 @@ def _refresh_notes(engine: object) -> None:
 
 @router.get("/", response_class=HTMLResponse)
 def caseload(request: Request, sort: str = "newest", order: str = "desc",
+             page_no: int = Query(1, alias="page", ge=1),
              actor: str = Depends(require_user)) -> HTMLResponse:
+    """The caseload sorted over every device, shown PAGE_ROWS at a time (a clinic of a
+    thousand kiosks is ten pages, newest activity or most alerts first)."""
     state = request.app.state
     _refresh_notes(state.engine)
     key = sort if sort in SORT_KEYS else "newest"
+    order = "asc" if order == "asc" else "desc"  # echoed in the page's links
     rows = sort_rows(state.caseload.rows(), key, order != "asc")
     state.audit.record(actor, "view", "caseload")
-    return page(request, "caseload.html", rows=rows, sort=key, order=order,
-                alerting=sum(1 for r in rows if r.alerts))
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    page_no = min(page_no, pages)
+    start = (page_no - 1) * PAGE_ROWS
+    return page(request, "caseload.html", rows=rows[start:start + PAGE_ROWS], sort=key,
+                order=order, alerting=sum(1 for r in rows if r.alerts), total=len(rows),
+                page_no=page_no, pages=pages, first_row=start + 1)
 
 
 @router.get("/api/caseload")
 def caseload_json(request: Request, sort: str = "newest", order: str = "desc",
+                  limit: int = Query(PAGE_ROWS, ge=1), offset: int = Query(0, ge=0),
                   actor: str = Depends(require_user)) -> JSONResponse:
-    """The caseload as JSON (for scripts and partial page updates); 401 without a login."""
+    """The caseload as JSON (for scripts and partial page updates); 401 without a login.
+    ``limit`` rows (at most API_ROWS_MAX) from ``offset``; a ``Link: <...>; rel="next"``
+    header while more follow."""
     state = request.app.state
     _refresh_notes(state.engine)
     rows = sort_rows(state.caseload.rows(), sort if sort in SORT_KEYS else "newest",
                      order != "asc")
     state.audit.record(actor, "view", "caseload (api)")
-    return JSONResponse([{"device": r.device, "label": r.label, "state": r.state,
-                          "last_contact": r.last_contact, "last_session": r.last_session,
-                          "days_done": r.days_done, "days_planned": r.days_planned,
-                          "alerts": [a._asdict() for a in r.alerts],
-                          "batteries": [{"segment": seg, "battery_pct": pct, "at": at}
-                                        for seg, pct, at in r.batteries]} for r in rows])
+    limit = min(limit, API_ROWS_MAX)
+    headers: dict[str, str] = {}
+    if offset + limit < len(rows):
+        nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
+        headers["Link"] = f'<{nxt}>; rel="next"'
+    rows = rows[offset:offset + limit]
+    return JSONResponse(headers=headers, content=[{
+        "device": r.device, "label": r.label, "state": r.state,
+        "last_contact": r.last_contact, "last_session": r.last_session,
+        "days_done": r.days_done, "days_planned": r.days_planned,
+        "alerts": [a._asdict() for a in r.alerts],
+        "batteries": [{"segment": seg, "battery_pct": pct, "at": at}
+                      for seg, pct, at in r.batteries]} for r in rows])
 
 
 @router.get("/patients/{device}", response_class=HTMLResponse)
