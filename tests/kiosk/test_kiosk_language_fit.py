@@ -1,6 +1,7 @@
 """Spanish runs 25-50 % longer than English: on the smallest screen (800x480, offscreen) the
 instruction screen shows every catalogue exercise's Spanish name and instructions whole
-(the text shrinks to fit its box; nothing is cut off at the bottom)."""
+(the text shrinks to fit its box; nothing is cut off at the bottom), and its "Leer en voz
+alta" button, tapped, reads the Spanish text with the Spanish voice."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.kiosk_touch import TEST_PIN, provision  # noqa: E402
+from tests.helpers.kiosk_touch import TEST_PIN, provision, tap  # noqa: E402
 
 from exercises import CATALOGUE  # noqa: E402
 from kiosk import i18n  # noqa: E402
 from kiosk.adapters.audio import AudioCues  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
+from kiosk.adapters.speech import FakeSpeech, Speaker  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 from therapy.plan import exercise_from_catalogue  # noqa: E402
 
@@ -45,7 +47,9 @@ async def test_every_spanish_instruction_shows_whole_at_800x480(tmp_path: Path) 
     from kiosk.ui.widgets import Txt
 
     provision(tmp_path / "data")
-    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
+    speech = FakeSpeech()
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0),
+                       speaker=Speaker(speech))
     audio = AudioCues(enabled=True)
     audio.espeak = audio.aplay = None
     app = KioskApp(model, audio=audio, language="es")
@@ -62,7 +66,7 @@ async def test_every_spanish_instruction_shows_whole_at_800x480(tmp_path: Path) 
             flow.pain_vm.choose(1)
             flow.pain_done()
             assert app.sm.current == "instruction"
-            await asyncio.sleep(0.15)  # laid out, the fit applied
+            await asyncio.sleep(0.06)  # laid out (a few frames), the fit applied
             shown = {w.text: w for w in app.screens["instruction"].walk()
                      if isinstance(w, Txt)}
             for text in (i18n._(ex.name), i18n._(ex.instructions)):
@@ -71,6 +75,10 @@ async def test_every_spanish_instruction_shows_whole_at_800x480(tmp_path: Path) 
                 if _needed_height(label) > label.height + 1:
                     cut.append(f"{ex_id}: {text[:30]!r} needs {_needed_height(label):.0f} "
                                f"px, has {label.height:.0f}")
+            if ex_id == "heel_slide":  # Read aloud, by touch
+                await tap(app, "Leer en voz alta")
+                assert speech.said == [(f"{i18n._(ex.name)}. {i18n._(ex.instructions)}", "es")]
+                assert speech.said[0][0].startswith("Deslizamiento del talón. Túmbese")
             flow.stop_reading()
             model.run = None
             flow.go("today")
