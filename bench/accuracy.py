@@ -31,6 +31,7 @@ from bench.datasets import (
     SPAR_REPS,
     SPAR_TOLERANCE,
     UCI_REPS,
+    delay_figures,
     spar_counts,
     spar_subjects,
     uci_counts,
@@ -274,6 +275,10 @@ def summary(uci: dict, types: dict[str, dict], spar: dict, sim: dict, mount: dic
                              f"{exact:.1%}, {rmse:.2f}° (n={n})",
                              f"≥ {TARGET_SIM_EXACT:.0%}, ≤ {rmse_target}° (issue 2)",
                              exact >= TARGET_SIM_EXACT and rmse <= rmse_target))
+    d = delay_figures(uci, spar)
+    table.add_row(*_line("rep emitted after its end (UCI + SPAR, no ROM prescribed)",
+                         f"median {d['median_s']:.2f} s, p90 {d['p90_s']:.2f} s "
+                         f"({d['reps']} reps)", "median ≤ 0.5 s", d["median_s"] <= 0.5))
     for name, (counts, expected) in rest.items():
         right = sum(c == expected for c in counts)
         table.add_row(*_line(f"rest: {name}",

@@ -56,6 +56,23 @@ def score(counts: Sequence[int | None], expected: int, tolerance: int = 0) -> di
     }
 
 
+def delays(analyzer: SetAnalyzer) -> list[float]:
+    """Each rep's confirmation delay: when it was emitted minus when it ended (s)."""
+    return [r.t_detected - r.t_end for r in analyzer.reps_]
+
+
+def delay_figures(uci: dict[str, Any], spar: dict[str, Any]) -> dict[str, float]:
+    """Median and 90th percentile of the delays of every rep of ``uci_counts`` and
+    ``spar_counts`` (issue 11: each rep emitted <= 0.5 s, median, after it ends)."""
+    every = sorted([d for s in uci["subjects"].values() for x in s["sessions"].values()
+                    for d in x["delays_s"]] + [d for x in spar["sets"] for d in x["delays_s"]])
+    if not every:
+        return {"reps": 0, "median_s": float("nan"), "p90_s": float("nan")}
+    n = len(every)
+    median = 0.5 * (every[(n - 1) // 2] + every[n // 2])
+    return {"reps": n, "median_s": median, "p90_s": every[min(n - 1, int(0.9 * n))]}
+
+
 # --- UCI-PT -------------------------------------------------------------------------------
 
 
@@ -101,7 +118,8 @@ def uci_counts(root: Path, subjects: Sequence[str] | None = None,
         sessions = {}
         for folder in uci_sessions(root, subject):
             rec, an = uci_replay(folder, **analyzer_kwargs)
-            sessions[folder.name] = {"unit": rec.path.parent.name, "count": len(an.reps_)}
+            sessions[folder.name] = {"unit": rec.path.parent.name, "count": len(an.reps_),
+                                     "delays_s": delays(an)}
         counts = [s["count"] for s in sessions.values()]
         every += counts
         out["subjects"][subject] = {"sessions": sessions, **score(counts, UCI_REPS)}
@@ -170,15 +188,17 @@ def spar_counts(root: Path, subjects: Sequence[str] | None = None) -> dict[str, 
         count: int | None = None
         refused: str | None = None
         notes: list[str] = []
+        late: list[float] = []
         try:
             rec = load_recording(path)
         except ReplayError as exc:
             refused = str(exc).removeprefix(f"{path}: ")
         else:
-            count = len(run_set(rec.chunk, rec.rate_hz, chunk_size=REAL_CHUNK).reps_)
-            notes = list(rec.notes)
+            an = run_set(rec.chunk, rec.rate_hz, chunk_size=REAL_CHUNK)
+            count, late, notes = len(an.reps_), delays(an), list(rec.notes)
         sets.append({"file": path.name, "subject": subject, "exercise": m["exercise"],
-                     "side": m["side"], "count": count, "refused": refused, "notes": notes})
+                     "side": m["side"], "count": count, "refused": refused, "notes": notes,
+                     "delays_s": late})
 
     def by(key: str, values: Iterable[str]) -> dict[str, Any]:
         return {v: score([s["count"] for s in sets if s[key] == v], SPAR_REPS, SPAR_TOLERANCE)
