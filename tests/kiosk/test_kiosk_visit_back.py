@@ -2,8 +2,8 @@
 set started during a connected call shows a bar "Back to your therapist" (camera and
 microphone on, and recording when the clinic records) on every screen of the set; it
 returns to the call's screen while the call keeps running, and from there "Back to your
-exercise" returns to the set, which goes on to its end and is stored. The bar is gone
-when the call ends, and never shows on the lock screen."""
+exercise" returns to the set, which counted on meanwhile and goes on to its end. The bar
+is gone when the call ends, and never shows on the lock screen."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ async def test_back_to_the_therapist_from_a_set_and_back_to_the_set(tmp_path: Pa
         bar = flow.visit_bar()
         assert bar is not None and (bar.text, bar.button) == (CALL_RUNNING, BACK_TO_VISIT)
         ex = dataclasses.replace(exercise_from_catalogue("knee_extension_seated"), sets=1,
-                                 reps=3)
+                                 reps=6)
         flow.start_exercise(ex)
         assert flow.current == "pain" and flow.visit_bar() is not None
         flow.pain_vm.choose(1)
@@ -93,6 +93,8 @@ async def test_back_to_the_therapist_from_a_set_and_back_to_the_set(tmp_path: Pa
         assert vm.phase == Phase.IN_CALL and calls[0].state == "connected"
         back = flow.visit_bar()
         assert back is not None and back.button == BACK_TO_SET
+        n = run.live.reps_in_set  # the set counts on behind the call (no frame ticks here)
+        await until(lambda: run.live.reps_in_set > n, 30, "a rep counted behind the call")
         # the therapist asks to record, the patient agrees: the bar turns to recording
         vm.signal(RecordRequest("call-1"))
         vm.consent_recording(True)
