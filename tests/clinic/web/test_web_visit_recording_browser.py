@@ -67,6 +67,20 @@ def _videos(folder: Path) -> list[Path]:
     return found
 
 
+def _decoded(path: Path) -> tuple[int, tuple[int, int], int]:
+    """Video frames decoded, their size, and audio samples (PyAV, aiortc's own decoder)."""
+    import av
+
+    frames, size, samples = 0, (0, 0), 0
+    with av.open(str(path)) as box:
+        for frame in box.decode(video=0):
+            frames, size = frames + 1, (frame.width, frame.height)
+    with av.open(str(path)) as box:
+        for sound in box.decode(audio=0):
+            samples += sound.samples
+    return frames, size, samples
+
+
 async def test_recording_only_with_the_patients_yes(tmp_path: Path,
                                                     media_browser: Any) -> None:
     from selenium.webdriver.common.by import By
@@ -156,6 +170,8 @@ async def test_recording_only_with_the_patients_yes(tmp_path: Path,
         assert meta["asked_by"] == "ann" and meta["answer"] == "yes"
         assert meta["stopped_by"] == "therapist" and meta["size_bytes"] == first.stat().st_size
         assert meta["started_at"] <= meta["stopped_at"] and meta["appointment"] == appt
+        frames, size, voices = _decoded(first)  # a real video of the patient, with sound
+        assert frames >= 15 and size == (640, 480) and voices > 0
 
         # 3. yes again; the patient stops it on the kiosk: stopped and stored
         await click("record-ask")
