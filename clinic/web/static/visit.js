@@ -17,6 +17,7 @@
   const ENDED = ["hung_up", "refused", "declined", "failed"];
   let pc = null, local = null, call = null, poller = null, answered = false;
   let remote = null, recorder = null, chunks = [], mixer = null, saving = null;
+  let mayRecord = false;  // one recording per "Ask to record" (a late poll never restarts it)
   const recState = $("record-state");
 
   function show(state, reason) { stateEl.textContent = state; reasonEl.textContent = reason || ""; }
@@ -58,7 +59,8 @@
     return new MediaStream(tracks);
   }
   function startRecording() {
-    if (recorder || !remote) return;
+    if (recorder || !remote || !mayRecord) return;
+    mayRecord = false;
     chunks = [];
     const types = ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4"];
     const mimeType = types.find((t) => MediaRecorder.isTypeSupported(t)) || "";
@@ -102,6 +104,7 @@
     if (rec === "asking") recState.textContent = "Asking the patient on the kiosk...";
     else if (rec === "recording") startRecording();
     else if (rec === "declined" && !recorder) {
+      mayRecord = false;
       recState.textContent = "The patient declined: nothing is recorded.";
       recState.className = "";
     } else if (rec === "stopped" && recorder)
@@ -113,6 +116,7 @@
     $("record-ask").disabled = true;
     try {
       await post(`/${call}/record`);
+      mayRecord = true;
       recState.className = "";
       recState.textContent = "Asking the patient on the kiosk...";
     } catch (e) { recState.textContent = `Not asked: ${e.message}`; $("record-ask").disabled = false; }
