@@ -9,7 +9,8 @@ supervised (``KioskModel.start_exercise``). The kiosk does not lock itself in a 
 Away from the call's screen while it runs (a set, Today...), :meth:`visit_bar` says the call
 is still on, camera and microphone on (and recording, if it is), with "Back to your
 therapist"; on the call's screen, while a set is under way, it offers "Back to your
-exercise" (:meth:`visit_bar_pressed` does either).
+exercise" (:meth:`visit_bar_pressed` does either). A record request brings the call's
+screen up wherever the patient is (the question must be seen; its bar then leads back).
 
 A mixin: :class:`KioskFlow` holds the state; these methods only use its model, navigator,
 ``current`` and ``_show``."""
@@ -116,6 +117,11 @@ class VisitActions:
                 self.nav.redraw(VISIT_SCREEN)
             else:  # dismissed: back where the patient was
                 self._leave_visit()
+            return
+        if vm.record_prompt and vm.phase == Phase.IN_CALL and \
+                self.current not in LOCK_SCREENS:  # the patient must see the question
+            self._left_for_visit = self.current if self.model.run is not None else ""
+            self._show(VISIT_SCREEN, True)  # answered, "Back to your exercise" is there
             return
         if vm.phase != Phase.RINGING:  # left the call's screen for a set: stay there
             if self.reminder_notice == _(VISIT_WAITING) and not vm.active:

@@ -155,3 +155,38 @@ async def test_the_call_ends_on_its_screen_and_ok_returns_to_the_open_set(
         assert flow.visit_bar() is None
     finally:
         model.close()
+
+
+async def test_a_record_request_during_a_set_brings_the_question_up(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
+    model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=Monotonic(),
+                       clock=FakeClock(datetime.now(UTC)))
+    calls: list[FakeCall] = []
+    vm = VisitVM(lambda s: calls.append(FakeCall(on_state=s)) or calls[-1],
+                 lambda m: True, type("Quiet", (), {"say": lambda self, t: None})())
+    audio = AudioCues(enabled=True)
+    audio.espeak = audio.aplay = None
+    flow = KioskFlow(model, Screens(), audio)
+    flow.attach_visits(vm)
+    try:
+        flow.go("lock")
+        for d in PIN:
+            flow.key(d)
+        flow.submit_entry()
+        vm.offered(Offer("call-3", "appt-3", "v=0\r\n", "c1", "dev-a", datetime.now(UTC)))
+        await vm.accept()
+        calls[0].connect()
+        flow.start_exercise(exercise_from_catalogue("knee_extension_seated"))
+        assert flow.current == "pain"
+        vm.signal(RecordRequest("call-3"))  # the patient is on the set's pain screen
+        assert flow.current == "visit" and vm.view().record_prompt
+        vm.consent_recording(False)
+        bar = flow.visit_bar()
+        assert bar is not None and bar.button == BACK_TO_SET
+        flow.visit_bar_pressed()
+        assert flow.current == "pain" and model.run is not None
+    finally:
+        model.close()
+
