@@ -9,10 +9,16 @@ of 100 Hz CSV (360,000 rows, 24.7 MB): ~0.11 s against ~0.14 s for loadtxt.
 The shape is checked before trusting the integers: every field has exactly one dot followed
 by its column's number of decimals (taken from the first row) and then the right separator.
 Anything else (NaN, exponents, CR LF, ragged rows) returns None and the caller falls back.
+
+Large bodies are cut in two at a line end and the halves parsed on two threads: the integer
+parse (``np.fromstring``) and the checks' array operations release the GIL, so on two cores
+an hour of 100 Hz CSV parses in about two thirds of the time. Each half is checked against
+the first row's decimals, so the result is the same array as in one piece.
 """
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -21,17 +27,54 @@ DOT = ord(".")
 NEWLINE = ord("\n")
 MAX_DECIMALS = 9
 EXACT_INT = 2**53  # every int64 below this converts to float64 exactly
+SPLIT_MIN_BYTES = 4 << 20  # below ~4 MB (60,000 rows) a second thread saves nothing
 
 
-def parse_fixed_decimals(body: bytes, delimiter: str, ncols: int) -> np.ndarray | None:
+def parse_fixed_decimals(body: bytes, delimiter: str, ncols: int, *,
+                         split_min_bytes: int = SPLIT_MIN_BYTES) -> np.ndarray | None:
     """(nrows, ncols) float64 array, or None when ``body`` is not in fixed-decimal form.
 
-    ``body`` holds the data lines only (no header) and no leading blank line.
+    ``body`` holds the data lines only (no header) and no leading blank line. Bodies of
+    ``split_min_bytes`` or more are parsed as two halves on two threads.
     """
     decimals = _first_row_decimals(body, delimiter, ncols)
     if decimals is None:
         return None
     data = body if body.endswith(b"\n") else body + b"\n"
+    cut = data.find(b"\n", len(data) // 2) + 1 if len(data) >= split_min_bytes else 0
+    # numpy < 2 warns instead of raising on bad data. The filter is process-wide (and
+    # catch_warnings is not thread-safe): set once here, for both threads.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if 0 < cut < len(data):
+            second: list[np.ndarray | None] = [None]
+
+            def parse_second() -> None:
+                second[0] = _integers(data[cut:], delimiter, ncols, decimals)
+
+            worker = threading.Thread(target=parse_second, name="csv-parse")
+            worker.start()
+            first = _integers(data[:cut], delimiter, ncols, decimals)
+            worker.join()
+            parts = [first, second[0]]
+        else:
+            parts = [_integers(data, delimiter, ncols, decimals)]
+    if any(p is None for p in parts):
+        return None
+    scale = 10.0**decimals
+    out = np.empty((sum(p.shape[0] for p in parts if p is not None), ncols))
+    row = 0
+    for p in parts:
+        if p is not None:  # (all are: checked above)
+            np.divide(p, scale, out=out[row : row + p.shape[0]])
+            row += p.shape[0]
+    return out
+
+
+def _integers(data: bytes, delimiter: str, ncols: int, decimals: np.ndarray
+              ) -> np.ndarray | None:
+    """Whole lines in fixed-decimal form as (nrows, ncols) integers (value x 10**decimals),
+    or None when any field is not ``[-]digits.`` + its column's decimals."""
     raw = np.frombuffer(data, np.uint8)
     dots = np.flatnonzero(raw == DOT)
     if dots.size == 0 or dots.size % ncols:
@@ -46,18 +89,16 @@ def parse_fixed_decimals(body: bytes, delimiter: str, ncols: int) -> np.ndarray 
         return None
     table = bytes.maketrans(b"\n", delimiter.encode())
     digits = data.translate(table, b".")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # numpy < 2 warns instead of raising on bad data
-        try:
-            ints = np.fromstring(digits, dtype=np.int64, sep=delimiter)
-        except (ValueError, DeprecationWarning):
-            return None
+    try:  # the caller turned numpy's DeprecationWarning on bad data into an error
+        ints = np.fromstring(digits, dtype=np.int64, sep=delimiter)
+    except (ValueError, DeprecationWarning):
+        return None
     if ints.size != nrows * ncols:
         return None
     # fromstring saturates on overflow, and above 2**53 int -> float rounds: leave those to strtod
     if ints.max() >= EXACT_INT or ints.min() <= -EXACT_INT:
         return None
-    return ints.reshape(nrows, ncols) / (10.0**decimals)
+    return ints.reshape(nrows, ncols)
 
 
 def _first_row_decimals(body: bytes, delimiter: str, ncols: int) -> np.ndarray | None:
