@@ -100,6 +100,13 @@ class BridgeSession:
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=64)
         self._on_chunk: Callable[[ImuChunk], None] = lambda chunk: None
         self._link: ByteLink | None = None
+        # the link up (True, "") after each handshake, down (False, why) after each fault;
+        # called on the session thread (firmware_bridge.source_link.BridgeLink)
+        self.on_link: Callable[[bool, str], None] | None = None
+
+    def _state(self, up: bool, why: str = "") -> None:
+        if self.on_link is not None:
+            self.on_link(up, why)
 
     # ---- the supervised loop ----
 
@@ -112,6 +119,7 @@ class BridgeSession:
                 link = self.opener(self.port)
             except PortError as exc:
                 self.stats.last_error = str(exc)
+                self._state(False, str(exc))
                 wait = backoff_s(self.backoff, attempt)
                 log.info("%s; retrying in %.2f s", exc, wait)
                 attempt += 1
@@ -121,9 +129,11 @@ class BridgeSession:
             try:
                 self._handshake(stop)
                 attempt = 0
+                self._state(True)
                 self._stream(stop)
             except (BridgeError, ProtocolError) as exc:  # PortError, HandshakeError: reconnect
                 self.stats.last_error = str(exc)
+                self._state(False, str(exc))
                 log.warning("link %s: %s", self.port, exc)
                 stop.wait(backoff_s(self.backoff, attempt))
                 attempt += 1

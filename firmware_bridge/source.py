@@ -3,7 +3,9 @@
 A :class:`~.session.BridgeSession` runs in its own thread and hands each chunk to the
 event loop with ``call_soon_threadsafe``; the thread boundary is the one place that
 catches everything, so a bug surfaces as a :class:`BridgeError` from ``__anext__``
-instead of a silent dead thread.
+instead of a silent dead thread. With a :class:`~.source_link.BridgeLink` the session's
+up/down reports become link events a set supervisor acts on (and stopping the link ends
+the stream).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 
 from firmware_bridge.errors import BridgeError
 from firmware_bridge.session import BridgeSession
+from firmware_bridge.source_link import BridgeLink
 from sensors.types import ImuChunk, SourceInfo
 
 log = logging.getLogger(__name__)
@@ -22,9 +25,11 @@ _END = object()
 
 
 class BridgeSource:
-    def __init__(self, session: BridgeSession, info: SourceInfo) -> None:
+    def __init__(self, session: BridgeSession, info: SourceInfo,
+                 link: BridgeLink | None = None) -> None:
         self.session = session
         self.info = info
+        self.link = link
         self._stop = threading.Event()
         self._queue: asyncio.Queue[object] | None = None
         self._thread: threading.Thread | None = None
@@ -37,6 +42,10 @@ class BridgeSource:
 
             def put(item: object) -> None:
                 loop.call_soon_threadsafe(queue.put_nowait, item)
+
+            if self.link is not None:
+                self.link.bind(loop, self._stop.set)
+                self.session.on_link = self.link.from_thread
 
             def work() -> None:
                 try:

@@ -202,7 +202,6 @@ class ExerciseRun:
             signal = "weak" if now < self._weak_until else "good"
             self.live.sensors = tuple(dataclasses.replace(st, signal=signal)
                                       if st.connected else st for st in self._status())
-            self._track_links(self.live.sensors)
             if (not self._demo and self.live.reps_in_set >= self.ex.reps
                     and not self._ending):
                 # target reached on live wearables: end the set after the last rep settles
@@ -214,26 +213,16 @@ class ExerciseRun:
                 self._target_at = None
         self.live.tick(now)
 
-    def _track_links(self, sensors: tuple[Any, ...]) -> None:
-        """A wearable of the running set that is not connected: the drop-out banner
-        ("Thigh sensor lost — bring it closer"); connected again: gone. Not once the set
-        is ending (its links are being stopped on purpose)."""
-        if self._ending or self.ctl.stopped:
-            return
-        for st in sensors:
-            if not st.segment:
-                continue
-            if not st.connected and st.segment not in self.live.lost:
-                self.live.on_link(st.segment, "lost")
-            elif st.connected and st.segment in self.live.lost:
-                self.live.on_link(st.segment, "back")
-
     def on_link_event(self, ev: Any) -> None:
         """A ``sensors.ble.events.LinkEvent`` of the supervised live set (lost, back,
-        battery low, gone) for the live screen and the spoken cue; a battery level also
-        goes to the clinic (its caseload's low-battery alert)."""
+        battery low, gone), from a BLE wearable or the USB bridge: the one way the drop-out
+        banner ("Thigh sensor lost — bring it closer") comes and goes, and its spoken cue
+        (not once the set is ending: its links are being stopped on purpose); a battery
+        level also goes to the clinic (its caseload's low-battery alert)."""
         pct = getattr(ev, "battery_pct", None)
-        self.live.on_link(str(ev.segment), str(ev.kind), pct)
+        kind = str(ev.kind)
+        if not (kind == "lost" and (self._ending or self.ctl.stopped)):
+            self.live.on_link(str(ev.segment), kind, pct)
         if pct is not None:
             self.clinic.report_battery(str(ev.segment), int(pct))
 

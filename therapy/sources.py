@@ -10,7 +10,8 @@ them through :func:`open_sources`, so each source is wired once:
                gives the :class:`~sensors.ble.live.LiveSet` that pauses the set on a
                drop-out, resumes it, ends it when one stays away and keeps the gaps
 ``serial:PORT`` a wearable on the USB serial bridge (``firmware_bridge``): on a Pi the
-               udev name, ``/dev/rehab-imu0`` (hw/udev/99-rehab.rules)
+               udev name, ``/dev/rehab-imu0`` (hw/udev/99-rehab.rules); its link
+               (``firmware_bridge.source_link``) is supervised the same way
 ``video:FILE`` a camera recording, through pose estimation to the exercise's joint angle
 ``camera[:N]`` the live camera (index N, default 0), the same way
 ============== =========================================================================
@@ -62,7 +63,9 @@ class SourceOptions:
     """How to open: ``speed`` is the time scale (sim: 0 streams as fast as it can be read,
     else real time x speed; serial: the device's clock runs ``speed`` times faster, as
     ``rehab bridge emulate --speed`` does). ``ble_connector`` makes a connector per
-    wearable (default: bleak over BlueZ); ``clock`` is the host clock of the BLE links.
+    wearable (default: bleak over BlueZ); ``clock`` is the host clock of the BLE links and
+    of the set's supervision; ``ble_policy`` the link policy (back-off, how long a wearable
+    may stay away) of the BLE links and of the USB bridge's.
     ``camera_worker`` opens a started pose worker on the live camera (the kiosk's shared
     camera, so a video visit can read it too); None: a ``camera`` source opens its own
     capture and MediaPipe model."""
@@ -103,8 +106,8 @@ class SessionSources:
         return None
 
     def supervise(self, control: Any, clock: Any) -> Any:
-        """The live set over the BLE links (pause, resume, end, gaps), started; None for
-        other sources. ``control`` is the session controller."""
+        """The live set over the wearables' links, BLE or the USB bridge (pause, resume,
+        end, gaps), started; None for other sources. ``control`` is the session controller."""
         if not self.links:
             return None
         from sensors.ble.live import LiveSet
@@ -241,8 +244,10 @@ def _sim(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSources
 def _serial(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSources:
     from firmware_bridge.session import BridgeSession
     from firmware_bridge.source import BridgeSource
+    from firmware_bridge.source_link import BridgeLink, WiredWearable
     from protocol.clock import MonotonicClock, ScaledClock
     from protocol.host import StreamConfig
+    from sensors.ble.events import LinkPolicy
     from sensors.types import BodySegment, SourceInfo
 
     port = spec.target
@@ -253,8 +258,14 @@ def _serial(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSour
     segment = BodySegment(segments_for(ex, False)[0])
     session = BridgeSession(port, config=StreamConfig(rate_hz=o.serial_rate_hz), clock=clock)
     info = SourceInfo(f"serial:{port}", segment, float(o.serial_rate_hz), f"USB wearable {port}")
-    return SessionSources(spec, BridgeSource(session, info),
-                          placements=(Placement(info.sensor_id, str(segment), info.label),))
+    # supervised like a BLE wearable (the set's LiveSet): the link's events are stamped on
+    # the supervisor's clock, the session keeps its own (the device's time mapping)
+    link = BridgeLink(WiredWearable(info.sensor_id, str(segment), info.label),
+                      o.clock or MonotonicClock(), o.ble_policy or LinkPolicy(),
+                      lambda: session.stats.battery_pct)
+    return SessionSources(spec, BridgeSource(session, info, link),
+                          placements=(Placement(info.sensor_id, str(segment), info.label),),
+                          links=[link])
 
 
 def _ble(spec: SourceSpec, ex: PlanExercise, store: Any, o: SourceOptions) -> SessionSources:

@@ -210,18 +210,20 @@ class PickedSources:
 
 
 def _status_of(s: Any) -> StatusFn:
-    """What the live screen says of each sensor, read from the links (or the bridge)."""
-    if s.links:
+    """What the live screen says of each sensor, read from the bridge or the BLE links."""
+    stats = getattr(getattr(s.distal, "session", None), "stats", None)
+    if s.links and stats is None:
         def ble() -> tuple[SensorStatus, ...]:
             return tuple(SensorStatus(f"{lk.wearable.name} "
                                       f"({placement_name(str(lk.wearable.segment)).lower()})",
                                       lk.connected, lk.battery_pct,
                                       segment=str(lk.wearable.segment)) for lk in s.links)
         return ble
-    stats = getattr(getattr(s.distal, "session", None), "stats", None)
-    label = placement_name(s.placements[0].where) if s.placements else placement_name("")
+    where = s.placements[0].where if s.placements else ""
+    label = placement_name(where)
 
     def wired() -> tuple[SensorStatus, ...]:
         return (SensorStatus(label, bool(stats is None or stats.connected),
-                             None if stats is None else stats.battery_pct),)
+                             None if stats is None else stats.battery_pct,
+                             segment=where if stats is not None else ""),)
     return wired

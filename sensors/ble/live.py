@@ -1,6 +1,9 @@
 """Glue between wearable links, the :class:`SetSupervisor` and a set controller.
 
-The controller is anything with ``pause()``, ``resume()`` and ``stop()`` (the session
+A link is a BLE :class:`~sensors.ble.link.WearableLink` or anything emitting the same
+:class:`~sensors.ble.events.LinkEvent` s (:class:`SupervisedLink`: the USB bridge's
+``firmware_bridge.source_link.BridgeLink``), so one supervisor serves every wearable. The
+controller is anything with ``pause()``, ``resume()`` and ``stop()`` (the session
 controller of :mod:`therapy.session`); the UI listens to :class:`SetAction`. Gaps go to a
 ``GapSink`` (the store) when the set ends, so they are kept with the set.
 """
@@ -13,11 +16,19 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from protocol.clock import Clock, real_seconds
-from sensors.ble.events import LinkEvent
-from sensors.ble.link import WearableLink
+from sensors.ble.events import LinkEvent, LinkPolicy
 from sensors.ble.supervision import ActionKind, SetAction, SetGap, SetSupervisor
 
 log = logging.getLogger(__name__)
+
+
+class SupervisedLink(Protocol):
+    """What the live set needs of a wearable's link: its policy, its listeners, stop."""
+
+    policy: LinkPolicy
+    listeners: list[Callable[[LinkEvent], None]]
+
+    def stop(self) -> None: ...
 
 
 class SetControl(Protocol):
@@ -33,7 +44,7 @@ class GapSink(Protocol):
 
 
 class LiveSet:
-    def __init__(self, links: Sequence[WearableLink], control: SetControl, clock: Clock, *,
+    def __init__(self, links: Sequence[SupervisedLink], control: SetControl, clock: Clock, *,
                  max_away_s: float | None = None, check_every_s: float = 0.5) -> None:
         self.links = list(links)
         self.control = control

@@ -184,8 +184,9 @@ async def test_an_ended_plan_says_so_and_never_becomes_the_demo_plan(tmp_path: P
 
 
 class _DroppingSources:
-    """Simulated wearables whose status says the thigh wearable dropped out mid-set (what
-    ``BleSourceFactory``'s status reads from a BLE link that lost its connection)."""
+    """Simulated wearables whose thigh wearable drops out mid-set: the link events a
+    supervised set hands the run (``OpenSet.supervise``'s ``on_link``), and the status the
+    live screen reads."""
 
     demo = False
 
@@ -194,6 +195,14 @@ class _DroppingSources:
 
         self.sim = SimSourceFactory(speed=20.0)
         self.connected = True
+        self.on_link = None
+
+    def set_connected(self, up: bool) -> None:
+        from sensors.ble.events import LinkEvent, LinkEventKind
+
+        self.connected = up
+        kind = LinkEventKind.BACK if up else LinkEventKind.LOST
+        self.on_link(LinkEvent("ble:F1", "thigh", kind, 0.0, "" if up else "disconnected"))
 
     def open(self, ex, set_no):  # type: ignore[no-untyped-def]
         from kiosk.vm.live import SensorStatus
@@ -203,9 +212,9 @@ class _DroppingSources:
         def status() -> tuple[SensorStatus, ...]:
             return (SensorStatus("RehabIMU-01 (thigh)", self.connected, 80, segment="thigh"),)
 
-        if isinstance(opened, tuple):  # (distal, proximal, status)
-            return opened[0], opened[1], status
-        return dataclasses.replace(opened, status=status)  # an OpenSet
+        opened = dataclasses.replace(opened, status=status, demo=False)  # an OpenSet
+        opened.supervise = lambda _ctl, on_link: setattr(self, "on_link", on_link)
+        return opened
 
 
 @pytest.mark.timeout(60)
@@ -224,12 +233,12 @@ async def test_a_wearable_dropping_out_shows_and_says_the_banner(tmp_path: Path)
     assert run is not None
     await until(lambda: run.live.reps_in_set >= 1, 20, "a rep", flow.frame)
     assert run.live.lost_banner == ""
-    sources.connected = False  # the thigh wearable walks away
+    sources.set_connected(False)  # the thigh wearable walks away
     await until(lambda: run.live.lost_banner != "", 5, "the banner", flow.frame)
     assert run.live.lost_banner == "Thigh sensor lost — bring it closer"
     flow.frame()
     assert k.audio.spoken.count("Thigh sensor lost — bring it closer") == 1  # said once
-    sources.connected = True
+    sources.set_connected(True)
     await until(lambda: run.live.lost_banner == "", 5, "the banner gone", flow.frame)
     run.on_link_event(type("Ev", (), {"segment": "shank", "kind": "battery_low",
                                       "battery_pct": 9})())
