@@ -21,10 +21,11 @@ from typing import Any, NamedTuple
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
+from clinic.check_pool import CheckPool, Validator, Verdict, check_record, fhir_validator
 from clinic.group_commit import GroupCommitter
 from clinic.live import LiveFanout
 from clinic.receipts import ReceiptBatcher
-from clinic.store import ClinicStore, Prepared, prepare
+from clinic.store import ClinicStore, Prepared
 from mqtt.client import RECONNECT_MAX_S, connect, make_client
 from mqtt.config import BrokerConfig
 from mqtt.delivery import RECORD_ID_PROPERTY, valid_record_id
@@ -58,22 +59,15 @@ STOP_RECEIPTS_S = 5.0  # stop() waits this long for the last receipts' PUBACKs
 # MQTT 5 Maximum Packet Size declared in CONNECT: the broker drops anything larger for us
 MAX_PACKET_BYTES = RECORD_MAX_BYTES + 4096
 
-# validate(resource) raises ValueError for a resource that is not valid FHIR
-Validator = Callable[[dict[str, Any]], None]
-
-
-def fhir_validator(resource: dict[str, Any]) -> None:
-    """Validate with fhir.resources (R4B); raises ValueError (pydantic's) when invalid."""
-    from fhir.resources.R4B import get_fhir_model_class
-
-    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+__all__ = ["ClinicWatcher", "DeviceView", "Validator", "fhir_validator", "publish_once",
+           "tools_login"]
 
 
 class _Pending(NamedTuple):
     """A record accepted by the inbound checks, waiting for its group commit."""
 
     device: str
-    body: dict[str, Any]
+    body: dict[str, Any] | None  # None when checked in a worker process (not sent back)
     prepared: Prepared
     msg: paho.MQTTMessage
 
@@ -97,7 +91,8 @@ class ClinicWatcher:
                  client_name: str = "watch", validate: Validator | None = fhir_validator,
                  on_event: Callable[[str, str, dict[str, Any]], None] | None = None,
                  reconnect_max_s: float = RECONNECT_MAX_S,
-                 session_expiry_s: int = SESSION_EXPIRY_S, group: str | None = None) -> None:
+                 session_expiry_s: int = SESSION_EXPIRY_S, group: str | None = None,
+                 check_workers: int = 0) -> None:
         self.clinic = clinic
         self.session_expiry_s = session_expiry_s
         # records and messages/out through a shared subscription of this group (topics.py)
@@ -112,6 +107,9 @@ class ClinicWatcher:
         self.unreceipted = 0  # committed, but the device sent no usable record id
         self.store = store
         self.validate = validate
+        # records' checks in worker processes (clinic.check_pool); 0: on paho's thread
+        self.checks = (CheckPool(check_workers, validate, self._checked)
+                       if check_workers > 0 else None)
         self.on_event = on_event
         self.views: dict[str, DeviceView] = {}
         # running sets and the web pages' live streams (clinic.live)
@@ -139,10 +137,14 @@ class ClinicWatcher:
     def start(self) -> None:
         self.batcher.start()
         self.committer.start()
+        if self.checks is not None:
+            self.checks.start()
         connect(self.client, self._broker, clean_start=False,
                 session_expiry_s=self.session_expiry_s, max_packet_bytes=MAX_PACKET_BYTES)
 
     def stop(self, receipts_timeout_s: float = STOP_RECEIPTS_S) -> None:
+        if self.checks is not None:
+            self.checks.stop()  # what is being checked goes on to the commit
         self.committer.stop()  # what is queued is committed, its receipts queued
         self.batcher.stop()  # receipts still pending are handed to paho ...
         # ... and reach the broker before the DISCONNECT: paho ends its network thread
@@ -187,16 +189,20 @@ class ClinicWatcher:
             if not valid_id(device):
                 raise InboundRejected(Reject.UNKNOWN_TOPIC, "device id is not 1-64 of A-Z a-z "
                                       "0-9 _ . -")
+            if leaf == Leaf.RECORDS:  # checked, committed, then confirmed
+                if self.checks is None:
+                    self._checked([((device, msg), check_record(device, payload,
+                                                                self.validate))])
+                elif not self.checks.put(device, payload, (device, msg)):
+                    log.info("stopping: a record from %s is left to the device's resend",
+                             device)
+                return
             body = accept(leaf, payload, CLINIC_RULES)
             try:
-                if leaf == Leaf.RECORDS:  # accepted and confirmed once committed
-                    self._queue_record(device, body, msg)
-                    return
                 self._handle(device, leaf, body)
-            except (ValueError, KeyError, TypeError) as exc:  # the FHIR validator's verdict
-                raise InboundRejected(Reject.NOT_FHIR if leaf == Leaf.RECORDS
-                                      else Reject.BAD_FIELD, type(exc).__name__) from None
-            except LinkError as exc:  # e.g. a record without an identifier
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InboundRejected(Reject.BAD_FIELD, type(exc).__name__) from None
+            except LinkError as exc:  # e.g. text the store cannot hold
                 raise InboundRejected(Reject.BAD_FIELD, str(exc)) from None
             self.stats.accepted[leaf] += 1
             if leaf in INGEST_LEAVES:
@@ -208,16 +214,22 @@ class ClinicWatcher:
                             "starting %s", leaf, device, n, exc.reason, exc.detail,
                             len(payload), safe_prefix(payload))
 
-    def _queue_record(self, device: str, body: dict[str, Any], msg: paho.MQTTMessage) -> None:
-        """Validate and prepare a record here (paho's thread), commit it in a group."""
-        if self.validate is not None:
-            self.validate(body)
-        # the payload passed decode() (strict UTF-8 JSON): stored as it came
-        raw = bytes(msg.payload).decode("utf-8")
-        pending = _Pending(device, body, prepare(device, body, raw), msg)
-        self.received += 1
-        if not self.committer.put(pending):
-            log.info("stopping: a record from %s is left to the device's resend", device)
+    def _checked(self, verdicts: list[tuple[Any, Verdict]]) -> None:
+        """Records checked (here or in a worker): the good ones to the group commit, the
+        others counted and logged (no receipt: refused for good)."""
+        for (device, msg), v in verdicts:
+            if v.prepared is None:
+                reason = v.reason or Reject.HANDLER_ERROR
+                n = self.stats.reject(reason)
+                if should_log(n):
+                    payload = bytes(msg.payload)
+                    log.warning("refused a records payload from %s (%d so far for %s): %s; "
+                                "%d bytes starting %s", device, n, reason, v.detail,
+                                len(payload), safe_prefix(payload))
+                continue
+            self.received += 1
+            if not self.committer.put(_Pending(device, v.body, v.prepared, msg)):
+                log.info("stopping: a record from %s is left to the device's resend", device)
 
     def _commit(self, batch: Sequence[_Pending]) -> list[bool]:
         return self.store.add_prepared([p.prepared for p in batch])
@@ -227,13 +239,14 @@ class ClinicWatcher:
             v = self.view(p.device)
             if new:
                 v.records += 1
-                v.events.append(f"record {p.body.get('resourceType')}")
+                v.events.append(f"record {p.prepared.row['resource_type']}")
             else:
                 v.duplicates += 1
             self.stats.accepted[Leaf.RECORDS] += 1
             self._receipt(p.device, p.msg)
             if self.on_event is not None:
-                self.on_event(p.device, Leaf.RECORDS, p.body)
+                body = p.body if p.body is not None else json.loads(p.prepared.row["body"])
+                self.on_event(p.device, Leaf.RECORDS, body)
 
     def _commit_failed(self, batch: Sequence[_Pending], exc: BaseException) -> None:
         """No receipt: each device sends its records again."""

@@ -12,6 +12,8 @@ from typing import Any
 
 from rehab.errors import UsageError
 
+CHECK_WORKERS_MAX = 64
+
 
 def add_parsers(csub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     q = csub.add_parser("serve", help="run ingest (shared subscription) and the web "
@@ -23,6 +25,10 @@ def add_parsers(csub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
     q.add_argument("--secure-cookies", action="store_true", help="mark the web cookies "
                    "Secure (the site is served over HTTPS by a proxy in front)")
     q.add_argument("--no-validate", action="store_true", help="skip FHIR validation")
+    q.add_argument("--check-workers", type=int, default=0, metavar="N",
+                   help="check records (JSON, FHIR validation) in N worker processes, so "
+                   "ingest uses more than one core; e.g. the machine's cores less one "
+                   f"(0-{CHECK_WORKERS_MAX}; default 0: on the MQTT thread)")
     q.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug"))
     common(q)
@@ -43,6 +49,9 @@ def serve(args: argparse.Namespace) -> int:
                         "%(levelname)s %(message)s")
     if not valid_id(args.name):
         raise UsageError(f"--name {args.name!r} must be 1-64 of A-Z a-z 0-9 _ . -")
+    if not 0 <= args.check_workers <= CHECK_WORKERS_MAX:
+        raise UsageError(f"--check-workers {args.check_workers}: use 0..{CHECK_WORKERS_MAX} "
+                         "(e.g. the machine's cores less one)")
     cfg = _cfg(args)
     try:
         listen = Listen.parse(args.listen)
@@ -52,7 +61,8 @@ def serve(args: argparse.Namespace) -> int:
     store = open_clinic_store(cfg, args)
     try:
         watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
-                                validate=None if args.no_validate else fhir_validator)
+                                validate=None if args.no_validate else fhir_validator,
+                                check_workers=args.check_workers)
         from clinic.visit import browser_ice, relay_factory
         from clinic.web.sending import signing_key
         from rehab.commands.clinic import KEY_FILE

@@ -1,6 +1,7 @@
 """Scale: two ``rehab clinic serve`` processes on one real Mosquitto share ingest through the
 shared subscription, with PostgreSQL as the shared store; one is SIGKILLed mid-stream.
-Every record of four devices arrives exactly once and every device outbox empties."""
+B checks its records in a worker process. Every record of four devices arrives exactly
+once and every device outbox empties."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def test_two_serve_processes_one_killed_mid_stream_lose_and_duplicate_nothing(
     broker = Broker(tmp_path / "broker").start()
     # both start at once on an empty database: the migration runs once (advisory lock)
     a = ServeProcess(tmp_path / "clinic-a", broker.url, name="serve-a", db=db)
-    b = ServeProcess(tmp_path / "clinic-b", broker.url, name="serve-b", db=db)
+    # B checks records in a worker process (--check-workers): killed with its pool
+    b = ServeProcess(tmp_path / "clinic-b", broker.url, name="serve-b", db=db,
+                     extra=("--check-workers", "1"))
     links: list[DeviceLink] = []
     outboxes: list[TherapyStore] = []
     store = open_store(tmp_path / "check", db)

@@ -76,6 +76,7 @@ def test_the_other_commands_work_on_the_postgresql_store(pg_cluster, tmp_path: P
     (["--listen", "localhost"], "use HOST:PORT"),
     (["--listen", "127.0.0.1:8080", "--db", "mysql://u@h/d"], "use postgresql://"),
     (["--listen", "127.0.0.1:8080", "--name", "a/b"], "--name"),
+    (["--listen", "127.0.0.1:8080", "--check-workers", "99"], "--check-workers 99: use 0..64"),
 ])
 def test_serve_usage_errors_are_one_line_exit_2(argv: list[str], message: str, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,15 +151,18 @@ def test_secure_cookies_behind_a_tls_proxy(broker: Broker, tmp_path: Path, secur
         serve.stop_quietly()
 
 
-def test_sigterm_mid_stream_confirms_every_record_it_stored(broker: Broker,
-                                                           tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers, records", [("0", 1000), ("2", 4000)])
+def test_sigterm_mid_stream_confirms_every_record_it_stored(broker: Broker, tmp_path: Path,
+                                                           workers: str, records: int) -> None:
     """Graceful stop: what serve committed before it exits has its receipt sent, so the
-    kiosk deletes those rows with no clinic left running (a SIGKILL leaves some behind)."""
+    kiosk deletes those rows with no clinic left running (a SIGKILL leaves some behind).
+    With check workers too: what they were checking is committed and confirmed first."""
     from tests.helpers.delivery_helpers import add_pain_records
 
-    serve = ServeProcess(tmp_path / "clinic", broker.url, validate=True)  # ~3 ms a record
+    serve = ServeProcess(tmp_path / "clinic", broker.url, validate=True,  # ~3 ms a record
+                         extra=("--check-workers", workers))
     dev = TherapyStore(tmp_path / "dev" / "rehab.db")
-    add_pain_records(dev, "dev-1", 1000)
+    add_pain_records(dev, "dev-1", records)
     link = DeviceLink(device_config(tmp_path / "dev", broker.url), dev, resend=QUICK,
                       reconnect_max_s=1)
     try:
@@ -169,14 +173,14 @@ def test_sigterm_mid_stream_confirms_every_record_it_stored(broker: Broker,
         store = open_store(tmp_path / "clinic", None)
         stored = store.identifiers()
         store.close()
-        assert 0 < len(stored) < 1000, "stopped after the stream ended"
+        assert 0 < len(stored) < records, "stopped after the stream ended"
 
         def unconfirmed() -> set[str]:
-            return {f"urn:uuid:{r.record_id}" for r in dev.outbox_batch(limit=1000)} & stored
+            return {f"urn:uuid:{r.record_id}" for r in dev.outbox_batch(limit=records)} & stored
 
         # before the fix 49 of 345 stored records stayed unconfirmed here
         wait_for(lambda: not unconfirmed(), 10, "receipts for every stored record")
-        assert dev.outbox_count() == 1000 - len(stored)
+        assert dev.outbox_count() == records - len(stored)
     finally:
         link.stop()
         serve.stop_quietly()
