@@ -118,6 +118,7 @@ class KioskModel:
                                   self.monotonic, self.clock.now, self.clinic.notify_outbox)
         self.lock = self.access.lock
         self.run: ExerciseRun | None = None
+        self._handed_camera: object = None  # the camera set-up's worker, for the set
         self.visit: VisitVM | None = None  # video visits (kiosk/visit_setup.py), if wired
         self.last_record: SessionRecord | None = None
         self._state = self._load_state()
@@ -171,8 +172,16 @@ class KioskModel:
 
     def _set_camera(self) -> object:
         """A started pose worker on the kiosk's camera for a camera exercise's set (the
-        shared capture: a video visit may be reading it too)."""
-        return self.camera()
+        shared capture: a video visit may be reading it too): the one the camera set-up
+        before it ran (:meth:`hand_camera`), else a new one."""
+        worker, self._handed_camera = self._handed_camera, None
+        return worker if worker is not None else self.camera()
+
+    def hand_camera(self, worker: object) -> object:
+        """Keep ``worker`` (a running pose worker) for the next set's camera; returns the
+        one kept before, which nobody took (None: taken, or none)."""
+        left, self._handed_camera = self._handed_camera, worker
+        return left
 
     # --- plan and today ----------------------------------------------------------------
     def plan(self) -> tuple[Plan, bool]:

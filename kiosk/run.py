@@ -74,6 +74,7 @@ class ExerciseRun:
         self.error: str = ""
         self.nothing_measured = False  # no source ever streamed: nothing to store
         self._flag_id = ""  # id of the flagged pain-before report, once made
+        self.camera_checked = False  # the camera set-up before the first set was passed
         self.ctl.add_listener(self._on_event)
         self.ctl.add_listener(clinic.live_listener)
         if appointment_id is not None:
@@ -119,6 +120,31 @@ class ExerciseRun:
             return False
         self.pain_after.before = vm.rating
         return True
+
+    # --- the camera ----------------------------------------------------------------------
+    @property
+    def camera_first(self) -> bool:
+        """The first set will be measured by the camera (the source picked for the exercise
+        has one) and its set-up has not been passed yet: the flow shows it first."""
+        spec_for = getattr(self.sources, "spec_for", None)
+        if self.ctl.set_no > 0 or self.camera_checked or spec_for is None:
+            return False
+        spec = spec_for(self.ex)
+        return bool(spec.is_camera or spec.camera is not None)
+
+    @property
+    def camera_joint(self) -> Any:
+        """The ``sensors.camera.angles.CameraJoint`` the camera measures (the plan's side;
+        right when the plan says both), or None when no camera can measure the exercise."""
+        from sensors.camera.angles import CameraJoint
+        from sensors.camera.errors import CameraError
+        from therapy.plan import Side
+
+        side = str(self.ex.side) if self.ex.side in (Side.LEFT, Side.RIGHT) else "right"
+        try:
+            return CameraJoint.of(str(self.ex.exercise.joint), side)
+        except CameraError:
+            return None
 
     # --- sets ----------------------------------------------------------------------------
     @property

@@ -157,7 +157,7 @@ class KioskApp(App):
 
         screen = CameraSetupScreen(vm, worker.latest, self.model.monotonic,
                                    on_start=self.flow.close_camera_setup,
-                                   on_back=self.flow.close_camera_setup, start_text=N_("Done"),
+                                   on_back=self.flow.camera_setup_back, start_text=N_("Done"),
                                    name=CAMERA_SCREEN)
         self.screens[CAMERA_SCREEN] = screen
         self.sm.add_widget(screen)

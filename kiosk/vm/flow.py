@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from kiosk.access import AccessState
 from kiosk.i18n import N_, _, set_language
 from kiosk.vm.compose import ComposeVM
+from kiosk.vm.flow_camera import CameraGate
 from kiosk.vm.flow_exercise import ExerciseSteps
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.flow_instruction import InstructionActions
@@ -59,7 +60,7 @@ def _no_wake() -> None:
     pass
 
 
-class KioskFlow(ExerciseSteps, PatientWriting, InstructionActions, VisitActions):
+class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, VisitActions):
     def __init__(self, model: KioskModel, nav: Navigator, audio: Cues, *,
                  wake: Callable[[], None] = _no_wake,
                  run_blocking: RunBlocking = in_executor, language: str | None = None) -> None:
@@ -298,6 +299,8 @@ class KioskFlow(ExerciseSteps, PatientWriting, InstructionActions, VisitActions)
         self.nav.show_camera(worker, vm)
 
     def close_camera_setup(self) -> None:
+        if self.gate_passed():  # Done before a camera exercise: on to its set
+            return
         self.go_direct("settings")
 
     def _drop_camera(self) -> None:

@@ -39,6 +39,7 @@ class ExerciseSteps:
 
     if TYPE_CHECKING:  # KioskFlow's (declared here only for the type checker)
         def go(self, name: str) -> None: ...
+        def camera_gate(self) -> bool: ...
         def _spawn(self, aw: Awaitable[Any] | Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
             ...
 
@@ -91,6 +92,8 @@ class ExerciseSteps:
 
     def begin_set(self) -> None:
         run = self.model.run
+        if self.camera_gate():  # a camera exercise: its camera set-up first (flow_camera)
+            return
         if run is not None:
             run.start_set()
             if run.set_running:

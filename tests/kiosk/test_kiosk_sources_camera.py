@@ -3,9 +3,11 @@
 (``therapy.sources.pick_source``, the rule ``rehab session --source auto`` follows); the
 set's angles come from the kiosk's pose worker (a real ``CameraWorker``: grab and inference
 threads) over a paced fake capture and a pose estimator drawing a seated patient side-on
-doing knee extensions. Alone, the camera counts the reps and the live screen gets its
-picture; with a paired wearable (a bumble virtual one, reached by unmodified bleak) the set
-is fused and every stored rep says its ROM came from the camera."""
+doing knee extensions. Start first shows the camera set-up for the exercise's joint and side
+(the gate: Done once the camera sees the patient well, Back to the instruction), and the set
+then reads the set-up's own pose worker. Alone, the camera counts the reps and the live
+screen gets its picture; with a paired wearable (a bumble virtual one, reached by unmodified
+bleak) the set is fused and every stored rep says its ROM came from the camera."""
 
 from __future__ import annotations
 
@@ -36,6 +38,16 @@ EX = "knee_extension_seated"
 REPS = 2
 PERIOD_S = 4.0  # one knee extension on camera
 FPS = 30.0
+
+
+class GateScreens(Screens):
+    """The fake navigator, keeping the camera set-up's view-model too."""
+
+    vm: Any = None
+
+    def show_camera(self, worker: Any, vm: Any) -> None:
+        super().show_camera(worker, vm)
+        self.vm = vm
 
 
 class PacedFrames:
@@ -107,7 +119,7 @@ def kiosk(tmp: Path, clock: Callable[[], float], opened: list[Any],
                        source_options=options)
     audio = AudioCues(enabled=True)
     audio.espeak = audio.aplay = None
-    return KioskFlow(model, Screens(), audio), model
+    return KioskFlow(model, GateScreens(), audio), model
 
 
 async def do_set(flow: KioskFlow, model: KioskModel) -> Any:
@@ -116,7 +128,22 @@ async def do_set(flow: KioskFlow, model: KioskModel) -> Any:
     flow.pain_done()
     flow.begin_set()
     run = model.run
-    assert run is not None and flow.current == "live", run and run.error
+    assert run is not None and flow.current == "camera_setup", run and run.error
+    nav = flow.nav
+    assert isinstance(nav, GateScreens) and nav.vm.joint.name == "KNEE_RIGHT"
+    flow.camera_setup_back()  # Back: the instruction again, the camera off
+    assert flow.current == "instruction" and nav.camera is None
+    flow.begin_set()
+    assert flow.current == "camera_setup"
+    worker = nav.camera
+
+    def ready() -> bool:  # what enables Done on the set-up screen
+        got = worker.latest()
+        return got is not None and nav.vm.update(got.t_s, got.pose).ready
+
+    await until(ready, 10, "the camera set-up to see the patient well", lambda: None)
+    flow.close_camera_setup()  # Done
+    assert flow.current == "live" and run.set_running, run.error
     pictures: list[Any] = []
 
     def tick() -> None:
@@ -146,7 +173,8 @@ async def test_a_camera_exercise_with_a_camera_and_no_wearable_is_measured_by_th
         rec = await do_set(flow, model)
         assert rec is not None and rec.rep_count == REPS
         assert all(50 < r.rom_deg < 90 for r in rec.reps)  # 90 -> 20 degrees of flexion
-        assert len(opened) == 1 and not opened[0].running  # the camera is closed again
+        # the set read the set-up's worker (the one opened after Back), closed at the end
+        assert len(opened) == 2 and not any(w.running for w in opened)
     finally:
         model.close()
 
@@ -177,7 +205,7 @@ async def test_a_camera_exercise_with_a_paired_wearable_is_fused(tmp_path: Path)
         rec = await do_set(flow, model)
         assert rec is not None and rec.rep_count >= REPS
         assert {r.source for r in rec.reps} <= {"camera", "camera+imu"}, rec.reps
-        assert len(opened) == 1 and not opened[0].running
+        assert len(opened) == 2 and not any(w.running for w in opened)
     finally:
         model.close()
         await world.close()
