@@ -78,7 +78,7 @@ class GyroBiasEstimator:
             out[:] = self.bias_rad_s_
             return out
         # Boundaries of still runs inside the chunk; the first run may continue the carry.
-        edges = np.flatnonzero(still[1:] != still[:-1]) + 1
+        edges = (still[1:] != still[:-1]).nonzero()[0] + 1
         bounds = [0, *edges.tolist(), n]
         for a, b in zip(bounds[:-1], bounds[1:]):
             if not still[a]:
@@ -92,7 +92,7 @@ class GyroBiasEstimator:
             while a < b:
                 if self._run_n == 0:
                     self._run_ref = acc_dir[a - a0].copy()
-                turned = np.flatnonzero(acc_dir[a - a0 :] @ self._run_ref < self._cos_turn)
+                turned = (acc_dir[a - a0 :] @ self._run_ref < self._cos_turn).nonzero()[0]
                 stop = a + int(turned[0]) if turned.size else b
                 if stop > a:
                     self._extend_run(gyro_rad_s, out, a, stop)
@@ -130,7 +130,7 @@ class GyroBiasEstimator:
     def _extend_run(self, gyro_rad_s: np.ndarray, out: np.ndarray, a: int, b: int) -> None:
         """Samples ``a:b`` continue the current still run; write their bias into ``out``."""
         m, n0 = b - a, self._run_n
-        csum = np.cumsum(gyro_rad_s[a:b], axis=0)
+        csum = gyro_rad_s[a:b].cumsum(axis=0)  # (the method: no wrapper; ~1,300 runs an hour)
         csum += self._run_sum
         means = csum / np.arange(n0 + 1, n0 + m + 1, dtype=float)[:, None]
         # Sample i is corrected with the estimate from the samples before it: the previous

@@ -10,6 +10,10 @@ near the level. A peak the limb turns straight round at has no plateau, and a ho
 few tenths of a second (the time the lift and the lowering take to cross the band).
 """
 
+# The arrays here are a rep long (a few hundred samples): array methods (``.nonzero()``,
+# ``.argmax()``, ``.searchsorted()``) rather than numpy's module functions, which add a
+# Python-level wrapper or two per call (480 reps an hour).
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,11 +59,11 @@ def _longest_run(ok: np.ndarray) -> tuple[int, int]:
     """First and last index of the longest run of True in ``ok`` (the first if tied)."""
     padded = np.zeros(ok.shape[0] + 2, np.bool_)  # (np.diff with prepend costs 3x this)
     padded[1:-1] = ok
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    edges = (padded[1:] != padded[:-1]).nonzero()[0]
     if edges.size == 0:
         return 0, -1
     starts, stops = edges[::2], edges[1::2]
-    k = int(np.argmax(stops - starts))
+    k = int((stops - starts).argmax())
     return int(starts[k]), int(stops[k]) - 1
 
 
@@ -107,13 +111,13 @@ def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low:
     v, p, e = float(a[i_valley]), float(a[i_peak]), float(a[i_low])
     exc = p - v
     rise = a[i_valley : i_peak + 1]
-    below = np.flatnonzero(rise <= v + onset_frac * exc)
+    below = (rise <= v + onset_frac * exc).nonzero()[0]
     i_start = i_valley + int(below[-1]) if below.size else i_valley
     fall = a[i_peak : i_low + 1]
-    back = np.flatnonzero(fall <= e + onset_frac * (p - e))
+    back = (fall <= e + onset_frac * (p - e)).nonzero()[0]
     i_end = i_peak + int(back[0]) if back.size else i_low
     # Upper half of the rep: from the first crossing on the way up to the last on the way down.
-    upper = np.flatnonzero(a[i_start : i_end + 1] >= v + 0.5 * exc) + i_start
+    upper = (a[i_start : i_end + 1] >= v + 0.5 * exc).nonzero()[0] + i_start
     i_hi0, i_hi1 = int(upper[0]), int(upper[-1])
     sp = _speed(t[i_start : i_end + 1], a[i_start : i_end + 1], speed_window_s)
     sp_up = sp[: i_hi0 - i_start + 1]
@@ -123,20 +127,20 @@ def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low:
     dn_thr = still_frac * float(sp_dn.max()) if sp_dn.size else 0.0
     # Tempo: the lift ends where it slows under ``still_frac`` of its top speed, the
     # lowering starts where it passes ``still_frac`` of its own.
-    slow_up = np.flatnonzero(top < up_thr)
-    slow_dn = np.flatnonzero(top < dn_thr)
+    slow_up = (top < up_thr).nonzero()[0]
+    slow_dn = (top < dn_thr).nonzero()[0]
     if slow_up.size and slow_dn.size and slow_dn[-1] >= slow_up[0]:
         i_in, i_out = i_hi0 + int(slow_up[0]), i_hi0 + int(slow_dn[-1])
     else:  # no still moment at the top: it turned straight round at the peak
         i_in = i_out = i_peak
-    dts = np.diff(t[i_start : i_end + 1])
+    dts = t[i_start + 1 : i_end + 1] - t[i_start:i_end]
     gaps = dts[dts > 1.5 * nominal_dt_s]
     # Rest level: the still samples before the lift gets going (speed under the same
     # threshold that ends the lift), over up to ``level_window_s``.
-    moving = np.flatnonzero(sp[: i_hi0 - i_start + 1] >= up_thr)
+    moving = (sp[: i_hi0 - i_start + 1] >= up_thr).nonzero()[0]
     i_move = i_start + int(moving[0]) if moving.size else i_start
-    rest = np.flatnonzero(t[: i_move + 1] >= t[i_move] - level_window_s)
-    base = a[rest[0] : i_move + 1]
+    rest0 = int(t[: i_move + 1].searchsorted(t[i_move] - level_window_s))  # t increases
+    base = a[rest0 : i_move + 1]
     base = base[base <= v + onset_frac * exc]
     start_level = median_array(base) if base.size else v
     # Hold and top level: the plateau of the upper half.
