@@ -80,12 +80,13 @@ def _integers(data: bytes, delimiter: str, ncols: int, decimals: np.ndarray
     if dots.size == 0 or dots.size % ncols:
         return None
     nrows = dots.size // ncols
-    ends = dots.reshape(nrows, ncols) + (decimals + 1)
+    ends = dots.reshape(nrows, ncols)
+    ends += decimals + 1  # in place: the dots' positions are not needed again
     if int(ends[-1, -1]) != raw.size - 1:
         return None
     expected = np.full(ncols, ord(delimiter), np.uint8)
     expected[-1] = NEWLINE
-    if not (raw[ends] == expected).all():
+    if not (raw.take(ends) == expected).all():  # take: a third of the time of raw[ends]
         return None
     table = bytes.maketrans(b"\n", delimiter.encode())
     digits = data.translate(table, b".")
