@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from clinic.rows import Prepared, prepare
@@ -142,6 +143,18 @@ class CheckPool:
         self._accepting = True
         self._thread = threading.Thread(target=self._run, name="check-pool", daemon=True)
         self._thread.start()
+
+    def worker_cpu_s(self) -> float:
+        """CPU seconds the current workers have used (Linux /proc; 0 elsewhere)."""
+        pids = list(getattr(self._executor, "_processes", None) or ())
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def put(self, device: str, payload: bytes, tag: Any) -> bool:
         """Queue one payload (blocks while ``max_pending`` are in hand); False once stopping."""
