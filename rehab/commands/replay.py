@@ -14,14 +14,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from motion.params import SetParams
-from motion.run import run_set, set_summary
-from rehab.cli import UsageError
-from sensors.replay import Recording, ReplayError, ReplayFormat, load_recording
+# Before numpy is first imported (below): its OpenBLAS starts a worker thread per core that
+# spins after every call. Replay's matrix products are (n, 3) by 3, far too small to share
+# out, so the workers only burned a second core: 0.57 -> 0.40 s CPU for the hour-long
+# replay (on a busy machine that core is someone else's). The same results (a product this
+# small is never split). Only this command's process: the kiosk keeps its threads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from motion.params import SetParams  # noqa: E402
+from motion.run import run_set, set_summary  # noqa: E402
+from rehab.cli import UsageError  # noqa: E402
+from sensors.replay import Recording, ReplayError, ReplayFormat, load_recording  # noqa: E402
 
 _LOG = logging.getLogger(__name__)
 # Samples per feed. Live wearables deliver 10-30 at a time; a file goes in steps of ~80 s at
