@@ -20,7 +20,7 @@ from therapy.store import TherapyStore
 
 pytestmark = pytest.mark.timeout(180)
 QUICK = ResendPolicy(first_s=0.5, factor=2.0, max_s=1.0, unrouted_first_s=0.3)
-DEVICES, PER_DEVICE = 4, 150
+DEVICES, PER_DEVICE = 4, 300  # enough that the kill lands mid-stream under load
 
 
 def test_two_serve_processes_one_killed_mid_stream_lose_and_duplicate_nothing(
