@@ -40,6 +40,10 @@ def server(tmp_path: Path) -> Iterator[str]:
             {"device": d, "label": label, "set_by": "ann", "set_at": world.now.isoformat()}
             for d, label in (("dev-001", "M.K. hip, left"), ("dev-002", "R.T. shoulder"),
                              ("dev-004", "Bed 4 (post-op knee)"))])
+    for device, segment, pct in (("dev-003", "thigh", 12), ("dev-001", "shank", 85)):
+        world.store.add_status_event(device, {  # wearable levels the kiosks reported
+            "state": "online", "event": "battery", "segment": segment, "battery_pct": pct,
+            "at": world.now.isoformat()})
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -78,7 +82,10 @@ def test_therapist_logs_in_sees_alerts_and_opens_a_patient(server: str, browser:
     assert len(rows) == 6
     alerts = [e.text for e in d.find_elements(By.CSS_SELECTOR, "span.alert")]  # type: ignore[attr-defined]
     assert "red flag in check-in: fever" in alerts and "pain 8/10" in alerts
-    assert "plan rejected: bad_signature" in alerts
+    assert "plan rejected: bad_signature" in alerts and "thigh battery 12 %" in alerts
+    assert "shank battery" not in " ".join(alerts)  # 85 %: no alert, the level is shown
+    table = d.find_element(By.CSS_SELECTOR, "table.caseload").text  # type: ignore[attr-defined]
+    assert "Last seen" in table and "shank sensor 85 %" in table
     assert "M.K. hip, left dev-001" in d.find_element(By.CSS_SELECTOR, "table.caseload").text  # type: ignore[attr-defined]
     _shot(d, "clinic-caseload.png")
 
