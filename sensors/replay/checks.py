@@ -103,11 +103,13 @@ def magnitudes(xyz: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", xyz, xyz))
 
 
-def still_second(accel: np.ndarray, rate_hz: float) -> slice | None:
+def still_second(accel: np.ndarray, rate_hz: float, mag: np.ndarray | None = None
+                 ) -> slice | None:
     """The stillest whole second of the file, if it is still at all (see STILL_AXIS_STD_FRAC).
 
     Judged per axis relative to the magnitude, so it does not depend on the unit, and a
     slow rotation (constant magnitude, changing axes) is not mistaken for stillness.
+    ``mag``: ``magnitudes(accel)`` when the caller has it already.
     """
     win = max(2, round(rate_hz))
     n = (accel.shape[0] // win) * win
@@ -119,7 +121,7 @@ def still_second(accel: np.ndarray, rate_hz: float) -> slice | None:
     mean = windows.mean(axis=1)
     var = np.einsum("wij,wij->wj", windows, windows) / win - mean * mean
     spread = np.sqrt(np.maximum(var, 0.0)).max(axis=1)
-    level = magnitudes(accel[:n]).reshape(-1, win).mean(axis=1)
+    level = (magnitudes(accel[:n]) if mag is None else mag[:n]).reshape(-1, win).mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(level > 0, spread / level, np.inf)
     best = int(np.argmin(frac))
@@ -152,12 +154,13 @@ def check_accel_unit(path: Path, accel: np.ndarray, rate_hz: float, unit: str) -
     """
     if accel.shape[0] == 0:
         return []
-    return _accel_notes(path, accel, unit, still_second(accel, rate_hz))
-
-
-def _accel_notes(path: Path, accel: np.ndarray, unit: str, still: slice | None) -> list[str]:
-    g = G_IN[unit]
     mag = magnitudes(accel)
+    return _accel_notes(path, mag, unit, still_second(accel, rate_hz, mag))
+
+
+def _accel_notes(path: Path, mag: np.ndarray, unit: str, still: slice | None) -> list[str]:
+    """``mag``: the accelerometer's magnitudes, in ``unit``."""
+    g = G_IN[unit]
     if not mag.any():
         raise ReplayError(
             path, None, "accelerometer reads zero on every sample: the sensor sent no "
@@ -233,7 +236,8 @@ def check_imu_units(
     """Both unit checks of a file in project units, sharing one search for a still second."""
     if accel_m_s2.shape[0] == 0:
         return ()
-    still = still_second(accel_m_s2, rate_hz)
-    notes = _accel_notes(path, accel_m_s2, "m/s^2", still)
+    mag = magnitudes(accel_m_s2)  # once for both the still second and the level checks
+    still = still_second(accel_m_s2, rate_hz, mag)
+    notes = _accel_notes(path, mag, "m/s^2", still)
     notes += check_gyro_rad_s(path, gyro_rad_s, still)
     return tuple(notes)
