@@ -202,6 +202,9 @@ class ExerciseRun:
             empty = bool(why) and not self.ctl.reps_  # a live source that never streamed
             await opened.close(None if empty else WearableRegistry(self.store),
                                self.ctl.session_id, self.ctl.set_no)
+            for st in self._status():  # each wearable's level for the clinic's caseload
+                if st.segment and st.battery_pct is not None:
+                    self.clinic.report_battery(st.segment, int(st.battery_pct))
             self.live.lost.clear()  # the set is over: no wearable is awaited any more
             if empty:
                 log.warning("set %d measured nothing: %s", self.ctl.set_no, why)
