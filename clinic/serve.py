@@ -103,7 +103,11 @@ def ingest_status(watcher: ClinicWatcher) -> Callable[[], dict[str, Any]]:
                 "stored": sum(v.records for v in views),
                 "duplicates": sum(v.duplicates for v in views),
                 "refused": watcher.invalid, "receipts": watcher.receipts,
-                "devices": len(views), "last_error": watcher.last_error}
+                "devices": len(views), "last_error": watcher.last_error,
+                "check_workers": None if watcher.checks is None else {
+                    "workers": watcher.checks.workers, "batches": watcher.checks.batches,
+                    "checked_here": watcher.checks.inline,
+                    "restarts": watcher.checks.restarts}}
     return status
 
 

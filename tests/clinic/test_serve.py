@@ -169,6 +169,9 @@ def test_sigterm_mid_stream_confirms_every_record_it_stored(broker: Broker, tmp_
         serve.wait_connected()
         link.start()
         wait_for(lambda: serve.health()["ingest"]["stored"] >= 50, 30, "records stored")
+        pool = serve.health()["ingest"]["check_workers"]
+        assert (pool is None) if workers == "0" else (pool["workers"] == 2
+                                                       and pool["batches"] > 0)
         assert serve.terminate() == 0  # mid-stream
         store = open_store(tmp_path / "clinic", None)
         stored = store.identifiers()
