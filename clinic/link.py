@@ -20,11 +20,14 @@ from typing import Any, NamedTuple
 
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
+from sqlalchemy.exc import SQLAlchemyError
 
 from clinic.check_pool import CheckPool, Validator, Verdict, check_record, fhir_validator
 from clinic.group_commit import GroupCommitter
 from clinic.live import LiveFanout
-from clinic.receipts import ReceiptBatcher
+from clinic.errors import ClinicError
+from clinic.quarantine import quarantine
+from clinic.receipts import ReceiptBatcher, RefusalSender
 from clinic.store import ClinicStore, Prepared
 from mqtt.client import RECONNECT_MAX_S, connect, make_client
 from mqtt.config import BrokerConfig
@@ -106,6 +109,10 @@ class ClinicWatcher:
             self._commit, self._committed, self._commit_failed)
         self.unreceipted = 0  # committed, but the device sent no usable record id
         self.store = store
+        # a record refused for good: kept in quarantine, then the device is told (ack leaf)
+        self.refusals = RefusalSender(
+            lambda *a: quarantine(store, *a), self._publish_receipt,
+            (SQLAlchemyError, ClinicError))
         self.validate = validate
         # records' checks in worker processes (clinic.check_pool); 0: on paho's thread
         self.checks = (CheckPool(check_workers, validate, self._checked)
@@ -213,6 +220,8 @@ class ClinicWatcher:
                 log.warning("refused a %s payload from %s (%d so far for %s): %s; %d bytes "
                             "starting %s", leaf, device, n, exc.reason, exc.detail,
                             len(payload), safe_prefix(payload))
+            if leaf in INGEST_LEAVES and valid_id(device):
+                self._refuse(device, leaf, msg, exc.reason, exc.detail)
 
     def _checked(self, verdicts: list[tuple[Any, Verdict]]) -> None:
         """Records checked (here or in a worker): the good ones to the group commit, the
@@ -226,6 +235,7 @@ class ClinicWatcher:
                     log.warning("refused a records payload from %s (%d so far for %s): %s; "
                                 "%d bytes starting %s", device, n, reason, v.detail,
                                 len(payload), safe_prefix(payload))
+                self._refuse(device, Leaf.RECORDS, msg, reason, v.detail)
                 continue
             self.received += 1
             if not self.committer.put(_Pending(device, v.body, v.prepared, msg)):
@@ -254,11 +264,17 @@ class ClinicWatcher:
             self.stats.reject(Reject.HANDLER_ERROR)
         self.last_error = f"storing records failed: {exc}"
 
+    def _refuse(self, device: str, leaf: str, msg: paho.MQTTMessage, reason: Reject,
+                detail: str) -> None:
+        """Refused for good (not for a passing reason): quarantine, then tell the device."""
+        rid = _record_id(msg)
+        if valid_record_id(rid):
+            self.refusals.refuse(device, str(rid), str(leaf), reason, detail,
+                                 bytes(msg.payload))
+
     def _receipt(self, device: str, msg: paho.MQTTMessage) -> None:
         """Confirm a record the clinic has committed: batched receipts (QoS 1, ``ack``)."""
-        props = getattr(msg, "properties", None)
-        pairs = getattr(props, "UserProperty", None) or []
-        rid = next((v for k, v in pairs if k == RECORD_ID_PROPERTY), None)
+        rid = _record_id(msg)
         if not valid_record_id(rid):
             self.unreceipted += 1  # an older device: it deletes on PUBACK and needs none
             return
@@ -314,6 +330,12 @@ class ClinicWatcher:
         elif kind == "appointment_started":
             self.store.appointment_started(ident, at, body.get("session"))
         self.view(device).events.append(str(kind))
+
+
+def _record_id(msg: paho.MQTTMessage) -> Any:
+    """The ``record-id`` user property of an outbox publish (None without one)."""
+    pairs = getattr(getattr(msg, "properties", None), "UserProperty", None) or []
+    return next((v for k, v in pairs if k == RECORD_ID_PROPERTY), None)
 
 
 TOOLS_SUFFIX = "-tools"

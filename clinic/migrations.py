@@ -26,6 +26,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from clinic.errors import SchemaTooNew
+from clinic.quarantine_schema import quarantine_step
 from clinic.status_schema import status_step
 from clinic.web_schema import web_secrets_step, web_step
 
@@ -68,6 +69,9 @@ MIGRATIONS: tuple[Step, ...] = (
     # 4: what devices report on their status leaf (clinic/status_schema.py): every status
     #    event, and the newest battery level per wearable for the caseload's alert
     status_step,
+    # 5: records the clinic refused for good, their payloads kept for a maintainer
+    #    (clinic/quarantine_schema.py; the device is told with a refusal on its ack leaf)
+    quarantine_step,
 )
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once

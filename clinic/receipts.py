@@ -7,15 +7,23 @@ device gets its receipts while the clinic is still busy.
 
 ``add()`` is called after each commit (paho's network thread); a full batch is published at
 once, the rest at most ``flush_s`` later by the flusher thread.
+
+:class:`RefusalSender`: a record refused for good is answered on the same leaf with a
+refusal (``mqtt.delivery.encode_refusal``), one per record (refusals are rare), and only
+after its payload is kept in quarantine (``clinic.quarantine``): a record the clinic could
+not keep gets no refusal, so the device resends it. A passing failure (``handler_error``:
+the store down or locked, a worker that died) is never a refusal.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from typing import Callable
 
-from mqtt.delivery import RECEIPT_MAX_IDS, encode_receipt
+from mqtt.delivery import RECEIPT_MAX_IDS, encode_receipt, encode_refusal
+from mqtt.inbound import Reject
 
 log = logging.getLogger(__name__)
 FLUSH_S = 0.05
@@ -78,3 +86,38 @@ class ReceiptBatcher:
                 self.flush()
             except Exception:  # supervised boundary: the next tick tries again
                 log.exception("publishing receipts failed")
+
+
+# reasons that are not the record's fault: it is resent, never refused
+TRANSIENT_REJECTS = frozenset({Reject.HANDLER_ERROR, Reject.UNKNOWN_TOPIC,
+                               Reject.PLAN_REJECTED})
+# keep(device, record_id, leaf, reason, detail, payload): commit it to quarantine or raise
+Keeper = Callable[[str, str, str, str, str, bytes], None]
+
+
+class RefusalSender:
+    """Quarantine, then refuse: ``refuse()`` returns True when the device was told."""
+
+    def __init__(self, keep: Keeper, publish: ReceiptPublisher,
+                 keep_errors: tuple[type[BaseException], ...]) -> None:
+        self._keep = keep
+        self._publish = publish
+        self._keep_errors = keep_errors
+        self.sent: Counter[str] = Counter()  # refusals published, per reason code
+        self.not_kept = 0  # refused records the store could not keep (no refusal sent)
+
+    def refuse(self, device: str, record_id: str, leaf: str, reason: Reject, detail: str,
+               payload: bytes) -> bool:
+        if reason in TRANSIENT_REJECTS:
+            return False
+        try:
+            self._keep(device, record_id, leaf, reason.value, detail, payload)
+        except self._keep_errors as exc:
+            self.not_kept += 1
+            log.error("could not quarantine refused record %s from %s (%s): no refusal "
+                      "sent, the device will send it again", record_id, device,
+                      type(exc).__name__)
+            return False
+        self._publish(device, encode_refusal([(record_id, reason.value)]))
+        self.sent[reason.value] += 1
+        return True

@@ -11,8 +11,15 @@ dropped it. So:
   acknowledged too), publishes a receipt, QoS 1, on the device's ``ack`` leaf: a JSON list
   of record ids (:func:`encode_receipt`), at most :data:`RECEIPT_MAX_IDS` ids and
   :data:`RECEIPT_MAX_BYTES` bytes;
-- the device deletes outbox rows by record id on a receipt (:func:`decode_receipt` checks it
-  first); a row the broker accepted but no receipt covered is sent again after
+- the device deletes outbox rows by record id on a receipt (:func:`decode_ack` checks it
+  first);
+- a record the clinic refuses for good (its checks fail: not FHIR, a hostile payload) is
+  answered on the same ``ack`` leaf with a *refusal*, a JSON object
+  ``{"refused": [{"id": ..., "code": ...}]}`` (:func:`encode_refusal`; ``code`` is the
+  clinic's reason, e.g. ``not_fhir``). The clinic keeps the payload in quarantine; the device
+  keeps the row, marked refused, and stops sending it until a maintainer requeues it. A
+  record the clinic could not store for a passing reason (store down or locked) gets
+  neither: the device resends it. A receipt always wins over a refusal; a row the broker accepted but no receipt covered is sent again after
   :func:`resend_delay_s` (:class:`ResendPolicy`: data, no waiting needed to test it);
   after a restart every row left is sent again.
 
@@ -23,7 +30,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 RECORD_ID_PROPERTY = "record-id"
 RECORD_ID_MAX_LEN = 80  # "start-" + a 64-character appointment id fits
@@ -75,6 +82,10 @@ def decode_receipt(payload: bytes) -> tuple[str, ...]:
         body = json.loads(payload)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ReceiptError("not_json", "receipt is not JSON") from exc
+    return _receipt_ids(body)
+
+
+def _receipt_ids(body: object) -> tuple[str, ...]:
     if not isinstance(body, list) or not 0 < len(body) <= RECEIPT_MAX_IDS:
         raise ReceiptError("bad_field",
                            f"receipt must be a JSON list of 1..{RECEIPT_MAX_IDS} record ids")
@@ -82,6 +93,72 @@ def decode_receipt(payload: bytes) -> tuple[str, ...]:
         if not valid_record_id(ident):
             raise ReceiptError("bad_field", f"item {n} is not a record id")
     return tuple(body)
+
+
+REFUSAL_CODE_MAX_LEN = 32
+REFUSAL_KEY = "refused"
+
+
+class Refusal(NamedTuple):
+    """The clinic refused this record for good, for ``code`` (a short reason code)."""
+
+    record_id: str
+    code: str
+
+
+class AckMessage(NamedTuple):
+    """One payload on the ``ack`` leaf: a receipt (ids) or a refusal (ids and codes)."""
+
+    receipts: tuple[str, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
+
+
+def valid_refusal_code(value: object) -> bool:
+    """Reason codes are 1-32 of ``a-z 0-9 _`` (``mqtt.inbound.Reject`` values)."""
+    return isinstance(value, str) and 0 < len(value) <= REFUSAL_CODE_MAX_LEN \
+        and all(c.islower() or c.isdigit() or c == "_" for c in value) and value.isascii()
+
+
+def encode_refusal(items: Sequence[tuple[str, str]]) -> bytes:
+    """One refusal payload for 1..RECEIPT_MAX_IDS (record id, code) pairs."""
+    if not 0 < len(items) <= RECEIPT_MAX_IDS:
+        raise ReceiptError("bad_field",
+                           f"a refusal holds 1..{RECEIPT_MAX_IDS} records, not {len(items)}")
+    for n, (ident, code) in enumerate(items):
+        if not valid_record_id(ident) or not valid_refusal_code(code):
+            raise ReceiptError("bad_field", f"item {n} is not a record id and reason code")
+    body = {REFUSAL_KEY: [{"id": i, "code": c} for i, c in items]}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _decode_refusal(body: dict[str, object]) -> tuple[Refusal, ...]:
+    items = body.get(REFUSAL_KEY)
+    if set(body) != {REFUSAL_KEY} or not isinstance(items, list) \
+            or not 0 < len(items) <= RECEIPT_MAX_IDS:
+        raise ReceiptError("bad_field", f'a refusal must be {{"{REFUSAL_KEY}": [1..'
+                           f'{RECEIPT_MAX_IDS} objects with "id" and "code"]}}')
+    out = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) != {"id", "code"} \
+                or not valid_record_id(item["id"]) or not valid_refusal_code(item["code"]):
+            raise ReceiptError("bad_field", f"refusal item {n} is not a record id and code")
+        out.append(Refusal(item["id"], item["code"]))
+    return tuple(out)
+
+
+def decode_ack(payload: bytes) -> AckMessage:
+    """A receipt (JSON list of ids) or a refusal (JSON object); ReceiptError for anything
+    else, the size checked before a byte is parsed."""
+    if len(payload) > RECEIPT_MAX_BYTES:
+        raise ReceiptError("oversize",
+                           f"ack payload of {len(payload)} bytes (at most {RECEIPT_MAX_BYTES})")
+    try:
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ReceiptError("not_json", "ack payload is not JSON") from exc
+    if isinstance(body, dict):
+        return AckMessage(refusals=_decode_refusal(body))
+    return AckMessage(receipts=_receipt_ids(body))
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from mqtt.client import RECONNECT_MAX_S, connect, make_client, receive_maximum
 from mqtt.config import LinkConfig
 from mqtt.delivery import (DEFAULT_RESEND, RECORD_ID_PROPERTY, ReceiptError, ResendPolicy,
-                           decode_receipt)
+                           decode_ack)
 from mqtt.downlink import Downlink, out_item
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import (DEVICE_RULES, InboundRejected, InboundStats, Reject, accept,
@@ -314,12 +314,16 @@ class DeviceLink:
             self.stats.accepted[Leaf.PLAN.value] += 1
 
     def _on_receipt(self, payload: bytes) -> None:
-        """The clinic's receipt: these records are committed there; their rows may go."""
+        """The clinic's receipt (these records are committed there; their rows may go) or
+        its refusal (refused for good: the rows stay, marked, and are not sent again)."""
         try:
-            ids = decode_receipt(payload)  # size first, then a bounded list of ids
+            ack = decode_ack(payload)  # size first, then a bounded list of ids (and codes)
         except ReceiptError as exc:
             raise InboundRejected(Reject(exc.kind), str(exc)) from exc
-        self.drainer.on_receipt(ids)
+        if ack.receipts:
+            self.drainer.on_receipt(ack.receipts)
+        if ack.refusals:
+            self.drainer.on_refusal(ack.refusals)
         self.stats.accepted[Leaf.ACK.value] += 1
 
     def _rejected(self, leaf: str, payload: bytes, exc: InboundRejected) -> None:

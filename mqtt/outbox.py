@@ -16,6 +16,11 @@ Rules (see docs/clinic-link.md, "Delivery contract", and :mod:`mqtt.delivery`):
   few probe rows are resent per round, so an away clinic's queue does not fill with copies;
 - a row the broker refuses (reason >= 128, e.g. 135 Not authorized) is logged as an error
   and stays in the outbox untouched; it is tried again by the next process that drains;
+- a record the clinic refuses for good (its refusal on the ``ack`` leaf,
+  :meth:`OutboxDrainer.on_refusal`) keeps its row, marked refused with the clinic's reason
+  (:mod:`therapy.outbox_refusals`), and is not sent again until a maintainer requeues it;
+  receipts are taken before refusals, and a receipt for a refused row deletes it (accepted
+  wins); a refusal for a record with no waiting row is counted and ignored;
 - after a restart every remaining row is sent again (nothing of this bookkeeping is on disk).
 
 Threads: paho's network thread only puts PUBACKs and receipts on queues; the drainer thread
@@ -29,9 +34,11 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from mqtt.delivery import DEFAULT_RESEND, ResendPolicy, resend_delay_s
+from mqtt.delivery import DEFAULT_RESEND, Refusal, ResendPolicy, resend_delay_s
+from therapy.outbox_refusals import delete_refused, mark_refused
 from therapy.store import OutboxRow, TherapyStore
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,8 @@ class DrainStats:
     resent: int = 0  # publishes of rows already sent once in this process
     receipts: int = 0  # record ids the clinic confirmed
     deleted: int = 0  # outbox rows deleted on those receipts
+    clinic_refused: int = 0  # records the clinic refused for good (rows kept, marked)
+    clinic_refused_unknown: int = 0  # refusals naming no waiting row (ignored)
 
 
 @dataclass(slots=True)
@@ -82,6 +91,8 @@ class OutboxDrainer:
         self._reason_names = reason_names
         self._acks: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
         self._receipts: queue.SimpleQueue[tuple[str, ...]] = queue.SimpleQueue()
+        self._refusals: queue.SimpleQueue[tuple[Refusal, ...]] = queue.SimpleQueue()
+        self.wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self._wake = threading.Event()
         self._connected = False
         self._stop = False
@@ -111,6 +122,7 @@ class OutboxDrainer:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self._take_receipts()
+        self._take_refusals()
 
     def set_connected(self, connected: bool, receive_maximum: int = 65535) -> None:
         # keep two of the broker's Receive Maximum for the link's own QoS 1 status messages
@@ -132,6 +144,11 @@ class OutboxDrainer:
     def on_receipt(self, record_ids: Iterable[str]) -> None:
         """The clinic committed these records (any thread): their rows may go."""
         self._receipts.put(tuple(record_ids))
+        self._wake.set()
+
+    def on_refusal(self, refusals: Iterable[Refusal]) -> None:
+        """The clinic refused these records for good (any thread): keep, mark, stop."""
+        self._refusals.put(tuple(refusals))
         self._wake.set()
 
     @property
@@ -179,6 +196,7 @@ class OutboxDrainer:
     def _step(self) -> None:
         self._take_acks()
         self._take_receipts()
+        self._take_refusals()
         while self._connected and not self._stop and len(self._inflight) < self.window:
             room = self.window - len(self._inflight)
             rows = self.store.outbox_batch(self._cursor, min(room, 256))
@@ -299,9 +317,11 @@ class OutboxDrainer:
                 self._sent[row_id].due = now
         self._held.clear()
         rows: list[int] = []
+        unknown: list[str] = []
         for record_id in ids:
             known = self._rows_of.pop(record_id, None)
             if known is None:
+                unknown.append(record_id)
                 if not self._first_pass_done and len(self._early) < EARLY_RECEIPTS_MAX:
                     self._early.add(record_id)
                 continue
@@ -312,5 +332,34 @@ class OutboxDrainer:
         if rows:
             self.store.outbox_delete(rows)
             self.stats.deleted += len(rows)
+        # a receipt for a row the clinic had refused (another ingest process stored it):
+        # accepted wins, the row goes
+        self.stats.deleted += delete_refused(self.store, unknown)
         # a row in flight whose receipt came first: its PUBACK finds no record id, so
         # it is not marked as sent; the delete above already removed it
+
+    def _take_refusals(self) -> None:
+        refusals: dict[str, str] = {}
+        while True:
+            try:
+                refusals.update(self._refusals.get_nowait())
+            except queue.Empty:
+                break
+        if not refusals:
+            return
+        marked = mark_refused(self.store, list(refusals.items()), self.wall_clock())
+        for record_id in refusals:
+            for row_id in self._rows_of.pop(record_id, set()):
+                self._sent.pop(row_id, None)
+                self._sends.pop(row_id, None)
+                self._held.discard(row_id)
+        self.stats.clinic_refused += len(marked)
+        unknown = len(refusals) - len(marked)
+        self.stats.clinic_refused_unknown += unknown
+        for record_id in marked:
+            log.error("the clinic refused record %s (%s): kept in the outbox, not sent again "
+                      "until requeued (rehab sync --retry-refused)", record_id,
+                      refusals[record_id])
+        if unknown:
+            log.warning("%d refusal(s) from the clinic name no waiting record; ignored",
+                        unknown)

@@ -125,4 +125,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE reps ADD COLUMN source TEXT NOT NULL DEFAULT '';
     """,
+    # 5: records the clinic refused for good (issue 12 follow-up, mqtt/delivery.py refusals):
+    # the row stays, marked with the clinic's reason code and when, and is not sent again
+    # until a maintainer requeues it (`rehab sync --retry-refused`)
+    """
+    ALTER TABLE outbox ADD COLUMN refused_code TEXT;
+    ALTER TABLE outbox ADD COLUMN refused_at TEXT;
+    """,
 )

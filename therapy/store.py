@@ -312,8 +312,9 @@ class TherapyStore:
         self._tx([], outbox)
 
     def outbox_batch(self, after_id: int = 0, limit: int = 100) -> list[OutboxRow]:
+        """Rows to send, oldest first; rows the clinic refused are not among them."""
         rows = self._query("SELECT id, channel, record_id, payload FROM outbox WHERE id > ? "
-                           "ORDER BY id LIMIT ?", (after_id, limit))
+                           "AND refused_code IS NULL ORDER BY id LIMIT ?", (after_id, limit))
         return [OutboxRow(r[0], Channel(r[1]), r[2], bytes(r[3])) for r in rows]
 
     def outbox_delete(self, ids: Sequence[int]) -> None:
@@ -323,7 +324,10 @@ class TherapyStore:
             db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
     def outbox_count(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM outbox")[0][0])
+        """Rows waiting for the clinic's receipt (not those it refused)."""
+        return int(self._query("SELECT COUNT(*) FROM outbox WHERE refused_code IS NULL")[0][0])
+
+    # refusals: therapy/outbox_refusals.py (the clinic refused a record for good)
 
     # --- security audit (therapy/audit.py) -------------------------------------------
     def save_audit(self, rec: AuditRecord, outbox: Sequence[OutboxItem] = ()) -> None:
