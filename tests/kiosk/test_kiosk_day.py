@@ -19,7 +19,6 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from kiosk.adapters.audio import AudioCues  # noqa: E402
 from kiosk.adapters.history import History  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
@@ -28,6 +27,7 @@ from kiosk.vm.intake import INTAKE_ID  # noqa: E402
 from day_plan import PLAN, REPS  # noqa: E402
 from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, enter, provision, tap, texts,
                                        until)
+from flow_helpers import silent_audio  # noqa: E402
 from therapy.plan import parse_plan  # noqa: E402
 from therapy.records import Direction, Message  # noqa: E402
 
@@ -40,8 +40,7 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
     model.store.save_plan(parse_plan(PLAN), text, datetime.now(timezone.utc))
     model.store.save_message(Message("m1", Direction.TO_PATIENT, "Keep the holds slow.",
                                      datetime.now(timezone.utc)))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None  # record the cues, play nothing
+    audio = silent_audio()
     app = KioskApp(model, audio=audio)
     run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:

@@ -10,10 +10,8 @@ flag in the check-in stops; reminders; the inactivity lock; the installer-code g
 from __future__ import annotations
 
 import ast
-import asyncio
 import dataclasses
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import pytest
 from day_plan import PLAN
 from fake_navigator import Monotonic, Screens
 from full_store import fill, free
+from flow_helpers import silent_audio, until
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.history import History
@@ -35,7 +34,7 @@ from therapy.plan import parse_plan
 from therapy.ports import FakeClock
 
 PIN, CODE = "2580", "246813"
-LOCAL_HELPERS = {"full_store", "day_plan", "fake_navigator"}
+LOCAL_HELPERS = {"full_store", "day_plan", "fake_navigator", "flow_helpers"}
 
 
 @dataclasses.dataclass
@@ -57,8 +56,7 @@ def kiosk(data: Path, *, speed: float = 40.0, clock: FakeClock | None = None,
     model = KioskModel(data, sources=SimSourceFactory(speed=speed), monotonic=mono,
                        clock=clock or FakeClock(datetime.now(UTC)))
     screens, woken = Screens(), []
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None  # record the cues, play nothing
+    audio = silent_audio()
     flow = KioskFlow(model, screens, audio, wake=lambda: woken.append(1))
     return Kiosk(flow, model, screens, mono, audio, woken)
 
@@ -69,22 +67,11 @@ def enter(flow: KioskFlow, digits: str) -> None:
     flow.submit_entry()
 
 
-async def until(cond: Callable[[], bool], timeout_s: float, what: str,
-                tick: Callable[[], None] = lambda: None) -> None:
-    """Wait for ``cond`` (the simulated wearables stream in real time at speed), calling
-    ``tick`` as the app's frame clock would."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout_s
-    while not cond():
-        assert loop.time() < end, f"timed out waiting for {what}"
-        tick()
-        await asyncio.sleep(0.02)
-
 
 def test_the_flow_and_its_test_import_no_kivy(modules_loaded_by) -> None:
     names = set()
     here = Path(__file__)
-    for f in (here, here.with_name("full_store.py"), here.with_name("day_plan.py")):
+    for f in (here, *(here.with_name(f"{m}.py") for m in sorted(LOCAL_HELPERS))):
         for node in ast.walk(ast.parse(f.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
                 names.add(node.module)

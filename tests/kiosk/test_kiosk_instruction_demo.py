@@ -22,9 +22,9 @@ from kiosk.kivy_setup import configure_kivy
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.kiosk_touch import TEST_PIN, provision, tap, texts
+from flow_helpers import silent_audio
 
 from exercises import get_exercise
-from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.adapters.speech import FakeSpeech, Speaker
 from kiosk.model import KioskModel
@@ -39,8 +39,7 @@ def kiosk(data: Path, speech: FakeSpeech, language: str = "en") -> tuple[KioskFl
     provision(data)
     model = KioskModel(data, sources=SimSourceFactory(speed=40.0),
                        clock=FakeClock(datetime.now(UTC)), speaker=Speaker(speech))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     return KioskFlow(model, Screens(), audio, language=language), model
 
 
@@ -99,8 +98,7 @@ async def test_the_instruction_screen_plays_the_body_figure_and_reads_aloud_by_t
     provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0),
                        speaker=Speaker(speech))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     app = KioskApp(model, audio=audio)
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:

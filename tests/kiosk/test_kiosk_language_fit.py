@@ -19,10 +19,10 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.kiosk_touch import TEST_PIN, provision, tap  # noqa: E402
+from flow_helpers import silent_audio  # noqa: E402
 
 from exercises import CATALOGUE  # noqa: E402
 from kiosk import i18n  # noqa: E402
-from kiosk.adapters.audio import AudioCues  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.adapters.speech import FakeSpeech, Speaker  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
@@ -50,8 +50,7 @@ async def test_every_spanish_instruction_shows_whole_at_800x480(tmp_path: Path) 
     speech = FakeSpeech()
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0),
                        speaker=Speaker(speech))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     app = KioskApp(model, audio=audio, language="es")
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:

@@ -22,9 +22,9 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from day_plan import PLAN  # noqa: E402
 from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts
+from flow_helpers import silent_audio  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
-from kiosk.adapters.audio import AudioCues  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 from kiosk.settings import load_settings  # noqa: E402
@@ -38,8 +38,7 @@ async def test_a_spanish_kiosk_by_touch(tmp_path: Path) -> None:
     provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
     model.store.save_plan(parse_plan(PLAN), json.dumps(PLAN), datetime.now(UTC))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     app = KioskApp(model, audio=audio, language="es")
     run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:

@@ -10,13 +10,13 @@ import asyncio
 import dataclasses
 import json
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from fake_navigator import Screens
+from flow_helpers import until
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.ble_sources import BleSourceFactory
 from kiosk.model import KioskModel
@@ -37,15 +37,6 @@ SHANK, THIGH = "F1:00:00:00:00:01", "F1:00:00:00:00:02"
 EXERCISE = "knee_extension_seated"
 REPS = 2
 
-
-async def until(cond: Callable[[], bool], timeout_s: float, what: str,
-                tick: Callable[[], None]) -> None:
-    """Wait for ``cond``, calling ``tick`` as the app's frame clock would."""
-    end = time.monotonic() + timeout_s
-    while not cond():
-        assert time.monotonic() < end, f"timed out waiting for {what}"
-        tick()
-        await asyncio.sleep(0.02)
 
 
 async def kiosk_on_two_wearables(data: Path, thigh_battery: int = 80,

@@ -21,8 +21,8 @@ from kiosk.kivy_setup import configure_kivy
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts, until
+from flow_helpers import silent_audio
 
-from kiosk.adapters.audio import AudioCues
 from kiosk.model import KioskModel
 from kiosk.ui.app import KioskApp
 from protocol.clock import ScaledClock
@@ -59,8 +59,7 @@ async def test_a_wearable_walks_away_by_touch_the_set_pauses_resumes_and_keeps_t
     model = KioskModel(data, source_options=SourceOptions(ble_connector=world.connector,
                                                           clock=clock))
     model.store.save_plan(parse_plan(PLAN), json.dumps(PLAN), datetime.now(UTC))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     app = KioskApp(model, audio=audio)
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:

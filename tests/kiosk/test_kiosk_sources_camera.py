@@ -11,7 +11,6 @@ bleak) the set is fused and every stored rep says its ROM came from the camera."
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ import numpy as np
 import pytest
 
 from fake_navigator import Screens
-from kiosk.adapters.audio import AudioCues
+from flow_helpers import silent_audio, until
 from kiosk.model import KioskModel
 from kiosk.settings import load_settings, save_settings
 from kiosk.vm.flow import KioskFlow
@@ -98,14 +97,6 @@ def camera_opener(clock: Callable[[], float], opened: list[Any]) -> Callable[[],
     return open_pose
 
 
-async def until(cond: Callable[[], bool], timeout_s: float, what: str,
-                tick: Callable[[], None]) -> None:
-    end = time.monotonic() + timeout_s
-    while not cond():
-        assert time.monotonic() < end, f"timed out waiting for {what}"
-        tick()
-        await asyncio.sleep(0.02)
-
 
 def kiosk(tmp: Path, clock: Callable[[], float], opened: list[Any],
           options: SourceOptions | None = None) -> tuple[KioskFlow, KioskModel]:
@@ -117,8 +108,7 @@ def kiosk(tmp: Path, clock: Callable[[], float], opened: list[Any],
     model = KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
                        dev_dir=dev, camera=camera_opener(clock, opened),
                        source_options=options)
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     return KioskFlow(model, GateScreens(), audio), model
 
 

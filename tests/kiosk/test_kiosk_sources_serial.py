@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from fake_navigator import Screens
-from kiosk.adapters.audio import AudioCues
+from flow_helpers import silent_audio
 from kiosk.adapters.sources import SimSourceFactory, SpecSourceFactory
 from kiosk.model import KioskModel
 from kiosk.settings import load_settings, save_settings
@@ -79,8 +79,7 @@ async def test_a_set_on_the_usb_bridge_counts_the_emulated_reps(tmp_path: Path,
         assert isinstance(m.sources.wearables, SpecSourceFactory) and not m.sources.demo
         spec = m.sources.wearables.spec
         assert spec.kind == SourceKind.SERIAL and spec.target == str(bridge)
-        audio = AudioCues(enabled=True)
-        audio.espeak = audio.aplay = None
+        audio = silent_audio()
         flow = KioskFlow(m, Screens(), audio)
         flow.start_exercise(dataclasses.replace(exercise_from_catalogue(EX), sets=1, reps=3))
         flow.pain_vm.choose(0)
@@ -117,8 +116,7 @@ def _kiosk_on(data: Path, dev: Path, options: SourceOptions) -> tuple[KioskFlow,
     save_settings(data, load_settings(data).with_pin("2580").with_code("246813"))
     m = KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
                    source_options=options, dev_dir=dev)
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     flow = KioskFlow(m, Screens(), audio)
     flow.start_exercise(dataclasses.replace(exercise_from_catalogue(EX), sets=1, reps=3))
     flow.pain_vm.choose(0)

@@ -7,10 +7,7 @@ is gone when the call ends, and never shows on the lock screen."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from typing import Any
 import pytest
 
 from fake_navigator import Monotonic, Screens
-from kiosk.adapters.audio import AudioCues
+from flow_helpers import silent_audio, until
 from kiosk.adapters.call import FakeCall
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
@@ -32,14 +29,6 @@ from therapy.ports import FakeClock
 
 PIN = "2580"
 
-
-async def until(cond: Callable[[], bool], timeout_s: float, what: str,
-                tick: Callable[[], None] = lambda: None) -> None:
-    end = time.monotonic() + timeout_s
-    while not cond():
-        assert time.monotonic() < end, f"timed out waiting for {what}"
-        tick()
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.timeout(60)
@@ -56,8 +45,7 @@ async def test_back_to_the_therapist_from_a_set_and_back_to_the_set(tmp_path: Pa
         return calls[-1]
 
     vm = VisitVM(make, lambda m: True, type("Quiet", (), {"say": lambda self, t: None})())
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     screens = Screens()
     flow = KioskFlow(model, screens, audio)
     flow.attach_visits(vm)
@@ -131,8 +119,7 @@ async def test_the_call_ends_on_its_screen_and_ok_returns_to_the_open_set(
     calls: list[FakeCall] = []
     vm = VisitVM(lambda s: calls.append(FakeCall(on_state=s)) or calls[-1],
                  lambda m: True, type("Quiet", (), {"say": lambda self, t: None})())
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     flow = KioskFlow(model, Screens(), audio)
     flow.attach_visits(vm)
     try:
@@ -166,8 +153,7 @@ async def test_a_record_request_during_a_set_brings_the_question_up(tmp_path: Pa
     calls: list[FakeCall] = []
     vm = VisitVM(lambda s: calls.append(FakeCall(on_state=s)) or calls[-1],
                  lambda m: True, type("Quiet", (), {"say": lambda self, t: None})())
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     flow = KioskFlow(model, Screens(), audio)
     flow.attach_visits(vm)
     try:

@@ -29,8 +29,8 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 from kivy.core.window import Window  # noqa: I001
 from tests.helpers.chromium import shot_path
 from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts, until
+from flow_helpers import silent_audio
 
-from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.call import FakeCall
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
@@ -90,8 +90,7 @@ async def test_back_to_the_therapist_from_the_set_by_touch(tmp_path: Path) -> No
     data = tmp_path / "dev"
     provision(data)
     model = KioskModel(data, sources=SimSourceFactory(speed=4.0))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     app = VisitKioskApp(model, audio=audio)
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:

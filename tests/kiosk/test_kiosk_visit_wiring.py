@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 import pytest
 
 from fake_navigator import Monotonic, Screens
-from kiosk.adapters.audio import AudioCues
+from flow_helpers import silent_audio, until
 from kiosk.adapters.call import FakeCall
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
@@ -60,8 +58,7 @@ def kiosk(data: Path) -> Kiosk:
 
     vm = VisitVM(make, lambda m: sent.append(m) or True,
                  type("Speaker", (), {"say": lambda self, t: None})())
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     screens = Screens()
     flow = KioskFlow(model, screens, audio)
     flow.attach_visits(vm)  # what the app does with build_visits(...).vm
@@ -77,14 +74,6 @@ def unlock(flow: KioskFlow, digits: str = PIN) -> None:
         flow.key(d)
     flow.submit_entry()
 
-
-async def until(cond: Callable[[], bool], timeout_s: float, what: str,
-                tick: Callable[[], None] = lambda: None) -> None:
-    end = time.monotonic() + timeout_s
-    while not cond():
-        assert time.monotonic() < end, f"timed out waiting for {what}"
-        tick()
-        await asyncio.sleep(0.02)
 
 
 async def test_a_call_shows_wherever_the_patient_is_and_hanging_up_returns_there(

@@ -24,11 +24,11 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.visit_world import CLINIC, DEVICE, Browser, require_aiortc, until  # noqa: I001
 from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts
+from flow_helpers import silent_audio
 from tests.helpers.link_helpers import write_toml
 from tests.helpers.shipped_broker import shipped_broker
 
 from clinic.visit import ClinicVisitRelay
-from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.camera import SharedCamera
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
@@ -58,8 +58,7 @@ async def test_a_clinic_call_reaches_the_running_kiosk_and_hanging_up_returns(
         appt, datetime.now(UTC) - timedelta(minutes=5), 30))
     model.shared_camera = SharedCamera("synthetic", capture=lambda _d: SyntheticFrames(
         640, 480, 15))
-    audio = AudioCues(enabled=True)
-    audio.espeak = audio.aplay = None
+    audio = silent_audio()
     app = KioskApp(model, audio=audio)
     events: list[tuple[str, Any]] = []
     relay = ClinicVisitRelay(shipped.broker_config("visit", tmp_path), CLINIC, key,

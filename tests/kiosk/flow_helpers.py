@@ -1,0 +1,28 @@
+"""What the kiosk tests share when they drive the flow: a wait that ticks the flow's frame
+clock as the app would, and audio cues that stay silent (no espeak-ng, no aplay)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from kiosk.adapters.audio import AudioCues
+
+
+async def until(cond: Callable[[], bool], timeout_s: float, what: str,
+                tick: Callable[[], None] = lambda: None) -> None:
+    """Wait for ``cond`` (the simulated wearables stream in real time at speed), calling
+    ``tick`` as the app's frame clock would."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout_s
+    while not cond():
+        assert loop.time() < end, f"timed out waiting for {what}"
+        tick()
+        await asyncio.sleep(0.02)
+
+
+def silent_audio() -> AudioCues:
+    """Cues enabled (the flow calls them as on a kiosk) with nothing to play them."""
+    audio = AudioCues(enabled=True)
+    audio.espeak = audio.aplay = None
+    return audio
