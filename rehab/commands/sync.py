@@ -1,8 +1,10 @@
 """``rehab sync``: drain the outbox once (connect, send, wait for the clinic's receipts, exit).
 
 A record leaves the outbox only when the clinic confirms it has stored it; the broker's
-acknowledgement alone does not count (docs/clinic-link.md, "Delivery contract"). Exit 0
-when nothing waits, 1 when records still wait for the clinic's receipt.
+acknowledgement alone does not count (docs/clinic-link.md, "Delivery contract"). Records the
+clinic refused for good stay on the device, marked, and are listed; ``--retry-refused``
+sends them again (after a fix at the clinic). Exit 0 when nothing waits, 1 when records
+still wait for the clinic's receipt or the clinic refused some.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ def register(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=30.0,
                    help="wait at most this many seconds for the clinic's receipts "
                         "(default 30)")
+    p.add_argument("--retry-refused", action="store_true",
+                   help="send the records the clinic refused again (after a fix there)")
     add_link_flags(p)
     p.set_defaults(func=run)
 
@@ -37,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
         clinic_key(cfg.clinic_public_key)  # a malformed key: one line naming it, exit 2
     except (ConfigError, PlanError) as exc:
         raise UsageError(str(exc)) from exc
+    from therapy.outbox_refusals import requeue_refused
+
     store = TherapyStore(cfg.data_dir / "rehab.db")
+    if args.retry_refused:
+        n = requeue_refused(store)
+        print(f"requeued {n} refused record{'' if n == 1 else 's'}")
     before = store.outbox_count()
     link = DeviceLink(cfg, store)
     link.start()
@@ -46,11 +55,15 @@ def run(args: argparse.Namespace) -> int:
     finally:
         link.stop()
     left = store.outbox_count()
+    refusals = refused_lines(store)
     store.close()
     stats = link.drainer.stats
     print(f"sent {before - left} records; {left} wait for the clinic's receipt "
           f"(published {stats.published}, resent {stats.resent}, "
-          f"no subscriber at the broker {stats.unrouted}, confirmed {stats.receipts})")
+          f"no subscriber at the broker {stats.unrouted}, confirmed {stats.receipts}, "
+          f"refused {stats.clinic_refused})")
+    for line in refusals:
+        print(line)
     if not drained or left:
         if link.last_error:
             why = link.last_error
@@ -62,4 +75,20 @@ def run(args: argparse.Namespace) -> int:
             why = f"nothing could be sent within {args.timeout:g} s (broker unreachable?)"
         print(f"sync incomplete: {why}")
         return 1
-    return 0
+    return 1 if refusals else 0
+
+
+def refused_lines(store: Any, shown: int = 20) -> list[str]:
+    """What the clinic refused for good, one line each (``rehab sync``, ``rehab doctor``)."""
+    from therapy.outbox_refusals import refused_count, refused_rows
+
+    n = refused_count(store)
+    if not n:
+        return []
+    lines = [f"{n} record{'' if n == 1 else 's'} the clinic refused, kept here: call your "
+             "clinic; after their fix, `rehab sync --retry-refused` sends them again"]
+    lines += [f"  {r.record_id} ({r.code}, refused {r.refused_at}, {r.channel}, "
+              f"{r.size_bytes} bytes)" for r in refused_rows(store, shown)]
+    if n > shown:
+        lines.append(f"  ... and {n - shown} more")
+    return lines

@@ -1,0 +1,200 @@
+"""Records the clinic refuses for good, through a real Mosquitto (issue 12 follow-up).
+
+The clinic keeps a refused payload in quarantine and answers with a refusal on the
+device's ``ack`` leaf; the device keeps the row marked refused and stops resending it;
+``rehab sync --retry-refused`` sends it again. Unlucky orders: a receipt after a refusal
+(another serve process accepted it) deletes the row, a refusal after a receipt changes
+nothing, a refusal for an unknown id is counted and ignored, malformed refusals are
+refused and counted, and a passing failure (the clinic's store refusing writes) is never a
+refusal: the record stays unacknowledged and is resent.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from tests.helpers.delivery_helpers import add_pain_records
+from tests.helpers.link_helpers import device_config, start_watcher, wait_for
+from tests.helpers.rehab_broker import Broker
+
+from clinic.link import publish_once
+from clinic.quarantine import refused, refused_by_reason, refused_payload
+from mqtt.config import load_config
+from mqtt.delivery import ResendPolicy, encode_receipt, encode_refusal
+from mqtt.device import DeviceLink
+from mqtt.inbound import Reject
+from rehab.cli import main
+from therapy.outbox import Channel, OutboxItem
+from therapy.outbox_refusals import refused_count, refused_rows
+from therapy.store import TherapyStore
+
+pytestmark = pytest.mark.timeout(90)
+QUICK = ResendPolicy(first_s=0.3, factor=2.0, max_s=0.6, unrouted_first_s=0.3)
+# valid JSON with an identifier, refused by the FHIR validator (valueInteger is text)
+BAD_RECORD = json.dumps({
+    "resourceType": "Observation", "status": "final", "code": {"text": "pain"},
+    "identifier": [{"system": "urn:ietf:rfc:3986",
+                    "value": "urn:uuid:0b7d3c5e-0000-4000-8000-000000000001"}],
+    "valueInteger": "seven"}).encode()
+
+
+@pytest.fixture
+def broker(tmp_path: Path):  # type: ignore[no-untyped-def]
+    b = Broker(tmp_path / "broker").start()
+    yield b
+    b.stop()
+
+
+def _bad(store: TherapyStore, record_id: str = "bad-1") -> None:
+    store.enqueue([OutboxItem(Channel.RECORDS, record_id, BAD_RECORD)])
+
+
+def _link(tmp_path: Path, url: str, store: TherapyStore) -> DeviceLink:
+    link = DeviceLink(device_config(tmp_path / "dev", url), store, resend=QUICK,
+                      reconnect_max_s=1)
+    link.start()
+    assert link.wait_connected(10)
+    return link
+
+
+def _fault(db: Path, table: str) -> sqlite3.Connection:
+    """A real SQLite error on every insert into ``table`` until the trigger is dropped."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute(f"CREATE TRIGGER r1_fault_{table} BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+    return con
+
+
+def test_a_refused_record_is_kept_on_both_sides_and_not_resent(
+        broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = TherapyStore(tmp_path / "dev" / "rehab.db")
+    good = add_pain_records(store, "dev-1", 2)
+    _bad(store)
+    watcher = start_watcher(tmp_path / "clinic", broker.url)
+    link = _link(tmp_path, broker.url, store)
+    try:
+        assert link.wait_drained(15)  # the good ones confirmed, the bad one refused
+        wait_for(lambda: link.drainer.stats.clinic_refused == 1, 10, "the refusal")
+        assert watcher.store.identifiers() == good
+        assert store.outbox_count() == 0 and refused_count(store) == 1
+        [row] = refused_rows(store)
+        assert (row.record_id, row.code, row.channel) == ("bad-1", "not_fhir", "records")
+        [q] = refused(watcher.store)
+        assert (q.device, q.record_id, q.reason, q.refusals) == ("dev-1", "bad-1", "not_fhir",
+                                                                 1)
+        assert refused_payload(watcher.store, "dev-1", "bad-1") == BAD_RECORD
+        published = link.drainer.stats.published
+        time.sleep(3 * QUICK.max_s)  # several resend periods: the refused row stays put
+        assert link.drainer.stats.published == published
+        assert watcher.refusals.sent == {"not_fhir": 1}
+    finally:
+        link.stop()
+    # rehab sync lists it and exits 1; --retry-refused sends it again (refused again here)
+    common = ["--device", "dev-1", "--clinic", "c1", "--broker", broker.url, "--data-dir",
+              str(tmp_path / "dev"), "--timeout", "5"]
+    try:
+        assert main(["sync", *common]) == 1
+        out = capsys.readouterr().out
+        assert "1 record the clinic refused" in out and "bad-1 (not_fhir" in out
+        assert main(["sync", "--retry-refused", *common]) == 1
+        out = capsys.readouterr().out
+        assert "requeued 1 refused record" in out
+        wait_for(lambda: refused(watcher.store)[0].refusals == 2, 10, "the second refusal")
+        assert refused_count(store) == 1 and store.outbox_count() == 0
+        print(f"\nrefused record: quarantined at the clinic ({refused_by_reason(watcher.store)}),"
+              f" kept on the device, {published} publishes and none after; sync: "
+              f"{out.strip().splitlines()[-1]}")
+    finally:
+        watcher.stop()
+        store.close()
+
+
+def test_unlucky_orders_of_receipts_and_refusals(broker: Broker, tmp_path: Path) -> None:
+    """The clinic's answers published by hand, in the orders two serve processes can give."""
+    store = TherapyStore(tmp_path / "dev" / "rehab.db")
+    for rid in ("r-accepted-then-refused", "r-refused-then-accepted", "r-refused"):
+        _bad(store, rid)
+    link = _link(tmp_path, broker.url, store)
+    cfg = load_config(tmp_path / "tool", broker=broker.url, require_device=False)
+    ack = "rehab/v1/c1/dev-1/ack"
+
+    def send(payload: bytes) -> None:
+        publish_once(cfg.broker, "clinic-b", ack, payload, as_tool=False)
+
+    stats = link.drainer.stats
+    try:
+        wait_for(lambda: stats.unrouted >= 3, 10, "3 sends nobody took")
+        # a receipt from one serve process, then a refusal from another: accepted wins
+        send(encode_receipt(["r-accepted-then-refused"]))
+        wait_for(lambda: stats.deleted == 1, 10, "the receipt")
+        send(encode_refusal([("r-accepted-then-refused", "not_fhir")]))
+        wait_for(lambda: stats.clinic_refused_unknown == 1, 10, "the late refusal")
+        assert store.outbox_count() == 2 and refused_count(store) == 0
+        # a refusal, then a receipt from another process: the refused row goes
+        send(encode_refusal([("r-refused-then-accepted", "bad_field"), ("r-refused", "oversize")]))
+        wait_for(lambda: stats.clinic_refused == 2, 10, "the refusals")
+        assert {r.record_id: r.code for r in refused_rows(store)} == {
+            "r-refused-then-accepted": "bad_field", "r-refused": "oversize"}
+        send(encode_receipt(["r-refused-then-accepted"]))
+        wait_for(lambda: refused_count(store) == 1, 10, "the receipt to delete it")
+        assert store.outbox_count() == 0
+        # a refusal naming no record of this device: counted, ignored
+        send(encode_refusal([("never-sent", "not_fhir")]))
+        wait_for(lambda: stats.clinic_refused_unknown == 2, 10, "the unknown refusal")
+        # malformed refusals: refused by the inbound checks and counted, nothing changes
+        hostile = [b'{"refused": []}', b'{"refused": [{"id": "r-refused"}]}',
+                   b'{"refused": [{"id": "r-refused", "code": "NOT FHIR"}]}',
+                   b'{"refused": [{"id": "r-refused", "code": "x"}], "also": 1}',
+                   b'{"refused": "r-refused"}', b'{"refused": [["r-refused", "x"]]}',
+                   json.dumps({"refused": [{"id": "r", "code": "x" * 33}]}).encode(),
+                   json.dumps({"refused": [{"id": f"r{i}", "code": "x"}
+                                           for i in range(101)]}).encode()]
+        for payload in hostile:
+            send(payload)
+        wait_for(lambda: link.stats.rejected[Reject.BAD_FIELD] == len(hostile), 10,
+                 "the malformed refusals")
+        assert refused_count(store) == 1 and store.outbox_count() == 0
+        assert stats.clinic_refused == 2 and link.connected.is_set()
+        print(f"\nunlucky orders: refused {stats.clinic_refused}, unknown ignored "
+              f"{stats.clinic_refused_unknown}, deleted {stats.deleted}, malformed refused "
+              f"{link.stats.rejected[Reject.BAD_FIELD]}")
+    finally:
+        link.stop()
+        store.close()
+
+
+def test_a_store_that_cannot_write_is_never_a_refusal(broker: Broker, tmp_path: Path) -> None:
+    """The clinic's database refuses writes: neither the bad record (no quarantine) nor the
+    good one (no commit) is refused; both are resent and settle once the store is back."""
+    store = TherapyStore(tmp_path / "dev" / "rehab.db")
+    good = add_pain_records(store, "dev-1", 1)
+    _bad(store)
+    watcher = start_watcher(tmp_path / "clinic", broker.url)
+    db = tmp_path / "clinic" / "clinic.db"
+    faults = {t: _fault(db, t) for t in ("refused_records", "resources")}
+    link = _link(tmp_path, broker.url, store)
+    stats = link.drainer.stats
+    try:
+        wait_for(lambda: watcher.refusals.not_kept >= 2 and stats.resent >= 2, 15,
+                 "resends while the clinic's store is down")
+        assert watcher.stats.rejected[Reject.HANDLER_ERROR] >= 2  # the good one's commits
+        assert stats.clinic_refused == 0 and stats.receipts == 0
+        assert store.outbox_count() == 2 and refused_count(store) == 0
+        for table, con in faults.items():
+            con.execute(f"DROP TRIGGER r1_fault_{table}")
+            con.close()
+        assert link.wait_drained(15)
+        wait_for(lambda: stats.clinic_refused == 1, 10, "the refusal once the store is back")
+        assert watcher.store.identifiers() == good
+        assert [r.record_id for r in refused_rows(store)] == ["bad-1"]
+        assert [q.record_id for q in refused(watcher.store)] == ["bad-1"]
+        print(f"\nstore down: {stats.resent} resends, {watcher.refusals.not_kept} refusals "
+              f"held back; once back: 1 receipt, 1 refusal")
+    finally:
+        link.stop()
+        watcher.stop()
+        store.close()
