@@ -8,55 +8,24 @@ is gone when the call ends, and never shows on the lock screen."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from fake_navigator import Monotonic, Screens
-from flow_helpers import silent_audio, until
-from kiosk.adapters.call import FakeCall
-from kiosk.adapters.sources import SimSourceFactory
-from kiosk.model import KioskModel
-from kiosk.settings import load_settings, save_settings
-from kiosk.vm.flow import KioskFlow
+from flow_helpers import until
+from visit_kiosk import in_call, kiosk
 from kiosk.vm.flow_visit import BACK_TO_SET, BACK_TO_VISIT, CALL_RECORDING, CALL_RUNNING
-from kiosk.vm.visit import Phase, VisitVM
-from mqtt.visit import HangUp, Offer, RecordRequest
+from kiosk.vm.visit import Phase
+from mqtt.visit import HangUp, RecordRequest
 from therapy.plan import exercise_from_catalogue
-from therapy.ports import FakeClock
-
-PIN = "2580"
-
 
 
 @pytest.mark.timeout(60)
 async def test_back_to_the_therapist_from_a_set_and_back_to_the_set(tmp_path: Path) -> None:
-    data = tmp_path / "d"
-    data.mkdir()
-    save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
-    model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=Monotonic(),
-                       clock=FakeClock(datetime.now(UTC)))
-    calls: list[FakeCall] = []
-
-    def make(on_state: Any) -> FakeCall:
-        calls.append(FakeCall(on_state=on_state))
-        return calls[-1]
-
-    vm = VisitVM(make, lambda m: True, type("Quiet", (), {"say": lambda self, t: None})())
-    audio = silent_audio()
-    screens = Screens()
-    flow = KioskFlow(model, screens, audio)
-    flow.attach_visits(vm)
+    k = kiosk(tmp_path / "d")
+    flow, vm, model, calls, screens = k.flow, k.vm, k.model, k.calls, k.screens
     try:
-        flow.go("lock")
-        for d in PIN:
-            flow.key(d)
-        flow.submit_entry()
-        vm.offered(Offer("call-1", "appt-1", "v=0\r\n", "c1", "dev-a", datetime.now(UTC)))
-        await vm.accept()
-        calls[0].connect()
+        await in_call(k, 1)
         assert flow.current == "visit" and flow.visit_bar() is None  # nothing to go back to
 
         # the patient goes to Today and starts a set: the bar says the call is on
@@ -111,25 +80,10 @@ async def test_back_to_the_therapist_from_a_set_and_back_to_the_set(tmp_path: Pa
 
 async def test_the_call_ends_on_its_screen_and_ok_returns_to_the_open_set(
         tmp_path: Path) -> None:
-    data = tmp_path / "d"
-    data.mkdir()
-    save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
-    model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=Monotonic(),
-                       clock=FakeClock(datetime.now(UTC)))
-    calls: list[FakeCall] = []
-    vm = VisitVM(lambda s: calls.append(FakeCall(on_state=s)) or calls[-1],
-                 lambda m: True, type("Quiet", (), {"say": lambda self, t: None})())
-    audio = silent_audio()
-    flow = KioskFlow(model, Screens(), audio)
-    flow.attach_visits(vm)
+    k = kiosk(tmp_path / "d")
+    flow, vm, model = k.flow, k.vm, k.model
     try:
-        flow.go("lock")
-        for d in PIN:
-            flow.key(d)
-        flow.submit_entry()
-        vm.offered(Offer("call-2", "appt-2", "v=0\r\n", "c1", "dev-a", datetime.now(UTC)))
-        await vm.accept()
-        calls[0].connect()
+        await in_call(k, 2)
         flow.start_exercise(exercise_from_catalogue("knee_extension_seated"))
         assert flow.current == "pain"
         flow.visit_bar_pressed()
@@ -145,25 +99,10 @@ async def test_the_call_ends_on_its_screen_and_ok_returns_to_the_open_set(
 
 
 async def test_a_record_request_during_a_set_brings_the_question_up(tmp_path: Path) -> None:
-    data = tmp_path / "d"
-    data.mkdir()
-    save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
-    model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=Monotonic(),
-                       clock=FakeClock(datetime.now(UTC)))
-    calls: list[FakeCall] = []
-    vm = VisitVM(lambda s: calls.append(FakeCall(on_state=s)) or calls[-1],
-                 lambda m: True, type("Quiet", (), {"say": lambda self, t: None})())
-    audio = silent_audio()
-    flow = KioskFlow(model, Screens(), audio)
-    flow.attach_visits(vm)
+    k = kiosk(tmp_path / "d")
+    flow, vm, model = k.flow, k.vm, k.model
     try:
-        flow.go("lock")
-        for d in PIN:
-            flow.key(d)
-        flow.submit_entry()
-        vm.offered(Offer("call-3", "appt-3", "v=0\r\n", "c1", "dev-a", datetime.now(UTC)))
-        await vm.accept()
-        calls[0].connect()
+        await in_call(k, 3)
         flow.start_exercise(exercise_from_catalogue("knee_extension_seated"))
         assert flow.current == "pain"
         vm.signal(RecordRequest("call-3"))  # the patient is on the set's pain screen

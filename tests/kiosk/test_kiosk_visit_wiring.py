@@ -9,71 +9,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fake_navigator import Monotonic, Screens
-from flow_helpers import silent_audio, until
-from kiosk.adapters.call import FakeCall
-from kiosk.adapters.sources import SimSourceFactory
-from kiosk.model import KioskModel
-from kiosk.settings import load_settings, save_settings
-from kiosk.vm.flow import KioskFlow
+from flow_helpers import until
+from visit_kiosk import kiosk, offer, unlock
 from kiosk.vm.flow_visit import VISIT_WAITING
-from kiosk.vm.visit import Phase, VisitVM
-from mqtt.visit import Offer
+from kiosk.vm.visit import Phase
 from therapy.plan import exercise_from_catalogue
-from therapy.ports import FakeClock
 from therapy.supervised import VISIT_EXT, is_supervised
-
-PIN = "2580"
-
-
-@dataclasses.dataclass
-class Kiosk:
-    flow: KioskFlow
-    model: KioskModel
-    vm: VisitVM
-    calls: list[FakeCall]
-    sent: list[Any]
-    mono: Monotonic
-    screens: Screens
-
-
-def kiosk(data: Path) -> Kiosk:
-    data.mkdir(parents=True)
-    save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
-    mono = Monotonic()
-    model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=mono,
-                       clock=FakeClock(datetime.now(UTC)))
-    calls: list[FakeCall] = []
-    sent: list[Any] = []
-
-    def make(on_state: Any) -> FakeCall:
-        calls.append(FakeCall(on_state=on_state))
-        return calls[-1]
-
-    vm = VisitVM(make, lambda m: sent.append(m) or True,
-                 type("Speaker", (), {"say": lambda self, t: None})())
-    audio = silent_audio()
-    screens = Screens()
-    flow = KioskFlow(model, screens, audio)
-    flow.attach_visits(vm)  # what the app does with build_visits(...).vm
-    return Kiosk(flow, model, vm, calls, sent, mono, screens)
-
-
-def offer(n: int) -> Offer:
-    return Offer(f"call-{n}", f"appt-{n}", "v=0\r\n", "c1", "dev-a", datetime.now(UTC))
-
-
-def unlock(flow: KioskFlow, digits: str = PIN) -> None:
-    for d in digits:
-        flow.key(d)
-    flow.submit_entry()
-
 
 
 async def test_a_call_shows_wherever_the_patient_is_and_hanging_up_returns_there(
