@@ -36,6 +36,7 @@ from mqtt.downlink import Downlink, out_item
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import (DEVICE_RULES, InboundRejected, InboundStats, Reject, accept,
                           safe_prefix, should_log)
+from mqtt.link_stats import SNAPSHOT_NAME, StatsSnapshot
 from mqtt.outbox import OutboxDrainer
 from mqtt.topics import Leaf, Topics
 from therapy.ports import FhirEncoder, SessionEvent, SystemClock, WallClock
@@ -92,6 +93,8 @@ class DeviceLink:
                                  enqueue=lambda _items: self.drainer.notify())
         # inbound payloads accepted per leaf and refused per reason (kiosk, rehab sync)
         self.stats = InboundStats()
+        # ... written to the data folder for `rehab doctor` when something is refused
+        self.snapshot = StatsSnapshot(cfg.data_dir / SNAPSHOT_NAME, self.counters)
         # virtual visit signalling (mqtt/visit.py): set by the kiosk's visit glue; called on
         # the network thread with each visit/in payload, raises InboundRejected to refuse
         self.visit_handler: Callable[[bytes], None] | None = None
@@ -115,6 +118,7 @@ class DeviceLink:
             except (RuntimeError, ValueError):
                 pass
         self.drainer.stop()
+        self.snapshot.write()
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -297,6 +301,7 @@ class DeviceLink:
                 raise InboundRejected(Reject.UNKNOWN_TOPIC, "no handler on this device")
             if self.downlink.on_message_in(payload) in ("bad", "rejected"):
                 self.stats.reject(Reject.BAD_FIELD)  # the downlink logged and reported it
+                self.snapshot.changed()
                 return
             self.stats.accepted[leaf] += 1
         except InboundRejected as exc:
@@ -310,6 +315,7 @@ class DeviceLink:
             raise InboundRejected(Reject.OVERSIZE, reason)
         if self.downlink.on_plan(payload) == "rejected":
             self.stats.reject(Reject.PLAN_REJECTED)  # the downlink logged and reported it
+            self.snapshot.changed()
         else:
             self.stats.accepted[Leaf.PLAN.value] += 1
 
@@ -326,8 +332,15 @@ class DeviceLink:
             self.drainer.on_refusal(ack.refusals)
         self.stats.accepted[Leaf.ACK.value] += 1
 
+    def counters(self) -> dict[str, Any]:
+        """Inbound accepted/rejected and the clinic's refusals (kiosk, rehab doctor)."""
+        d = self.drainer.stats
+        return {**self.stats.as_dict(), "clinic_refused": d.clinic_refused,
+                "clinic_refused_unknown": d.clinic_refused_unknown}
+
     def _rejected(self, leaf: str, payload: bytes, exc: InboundRejected) -> None:
         n = self.stats.reject(exc.reason)
+        self.snapshot.changed()
         if should_log(n):
             log.warning("refused a %s payload (%d so far for %s): %s; %d bytes starting %s",
                         leaf, n, exc.reason, exc.detail, len(payload), safe_prefix(payload))
@@ -336,5 +349,6 @@ class DeviceLink:
         """An unexpected exception in a paho callback (CallbackGuard): count, show, go on."""
         if callback == "on_message":
             self.stats.reject(Reject.HANDLER_ERROR)
+            self.snapshot.changed()
         elif callback == "on_connect" and not self.connected.is_set():
             self.last_error = "the connect handler failed (see the log)"

@@ -6,7 +6,9 @@ read-only (no migration, no repair), so a damaged file stays as it is for the cl
 
 Checks: the folder exists, is a folder, this user may use it (and others may not read
 it), free space, the database opens, ``PRAGMA integrity_check``, schema version against
-this program's, the outbox (records waiting to be sent), ``rehab.toml`` and ``kiosk.json``.
+this program's, the outbox (records waiting to be sent), the records the clinic refused
+(kept here, listed by id and reason), ``rehab.toml``, the clinic link's counters of refused
+inbound payloads (the running link's ``link-stats.json``) and ``kiosk.json``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 import shutil
 import sqlite3
 import stat
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,6 +36,8 @@ FREE_FAIL_BYTES = 20 * 1024**2
 FREE_WARN_BYTES = 200 * 1024**2
 OUTBOX_WARN_ROWS = 10_000
 OUTBOX_WARN_AGE = timedelta(days=7)
+REFUSALS_SCHEMA = 5  # therapy/migrations.py step 5: outbox.refused_code
+REFUSED_SHOWN = 10
 INTEGRITY_LINES = 5  # integrity_check lists every problem; the first few say enough
 SECRET_IN_URL = re.compile(r"(://[^/@\s:]*:)[^@\s]*@")
 
@@ -78,7 +83,7 @@ def diagnose(data_dir: Path) -> list[Check]:
         return [folder]
     checks = [folder, _access(data_dir), _free_space(data_dir)]
     checks += _database(data_dir / DB_NAME)
-    checks += [_config(data_dir), _settings(data_dir)]
+    checks += [_config(data_dir), _link_counters(data_dir), _settings(data_dir)]
     return checks
 
 
@@ -145,12 +150,19 @@ def _database(path: Path) -> list[Check]:
         checks.append(Check("integrity", Status.OK, "integrity_check ok"))
         try:
             version = int(db.execute("SELECT version FROM schema_version").fetchone()[0])
-            waiting, oldest = db.execute("SELECT COUNT(*), MIN(created_at) FROM outbox"
-                                         ).fetchone()
+            # schema 5 marks the rows the clinic refused (therapy/outbox_refusals.py)
+            has_refusals = version >= REFUSALS_SCHEMA
+            waiting, oldest = db.execute(
+                "SELECT COUNT(*), MIN(created_at) FROM outbox" +
+                (" WHERE refused_code IS NULL" if has_refusals else "")).fetchone()
+            refused = db.execute(
+                "SELECT record_id, refused_code FROM outbox WHERE refused_code IS NOT NULL "
+                "ORDER BY id").fetchall() if has_refusals else []
         except (sqlite3.Error, TypeError, ValueError) as exc:
             return [*checks, _db_fail("schema", path, exc)]
         checks.append(_schema(version, SCHEMA_VERSION))
         checks.append(_outbox(int(waiting), oldest))
+        checks.append(_refused([(str(r), str(c)) for r, c in refused]))
         return checks
     finally:
         db.close()
@@ -189,6 +201,36 @@ def _outbox(waiting: int, oldest: str | None) -> Check:
                      f"{text}: the clinic link has not sent for a while; check it with "
                      "rehab sync")
     return Check("outbox", Status.OK, text)
+
+
+def _refused(rows: list[tuple[str, str]]) -> Check:
+    if not rows:
+        return Check("refused records", Status.OK, "the clinic refused none")
+    per = Counter(code for _r, code in rows)
+    shown = ", ".join(f"{r} ({c})" for r, c in rows[:REFUSED_SHOWN])
+    more = f" and {len(rows) - REFUSED_SHOWN} more" if len(rows) > REFUSED_SHOWN else ""
+    why = ", ".join(f"{c} {n}" for c, n in per.most_common())
+    return Check("refused records", Status.WARN,
+                 f"{len(rows)} record(s) the clinic refused ({why}), kept here: {shown}{more}; "
+                 "call your clinic; after their fix rehab sync --retry-refused sends them "
+                 "again")
+
+
+def _link_counters(d: Path) -> Check:
+    from mqtt.link_stats import SNAPSHOT_NAME, read_snapshot
+
+    snap = read_snapshot(d / SNAPSHOT_NAME)
+    if snap is None:
+        return Check("clinic link", Status.OK, "no counters yet (written by a running link)")
+    rejected = snap.get("rejected") if isinstance(snap.get("rejected"), dict) else {}
+    counts = {str(k): v for k, v in (rejected or {}).items() if isinstance(v, int) and v > 0}
+    unknown = snap.get("clinic_refused_unknown", 0)
+    text = (f"inbound payloads refused {sum(counts.values())}"
+            + (f" ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})" if counts
+               else "")
+            + (f"; clinic refusals naming no record {unknown}" if unknown else "")
+            + f", as of {snap.get('at', '?')}")
+    return Check("clinic link", Status.WARN if counts else Status.OK, text)
 
 
 def _config(d: Path) -> Check:

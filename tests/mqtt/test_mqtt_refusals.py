@@ -105,6 +105,10 @@ def test_a_refused_record_is_kept_on_both_sides_and_not_resent(
         assert "requeued 1 refused record" in out
         wait_for(lambda: refused(watcher.store)[0].refusals == 2, 10, "the second refusal")
         assert refused_count(store) == 1 and store.outbox_count() == 0
+        assert main(["doctor", "--data-dir", str(tmp_path / "dev")]) == 0
+        doctor = capsys.readouterr().out
+        assert "warn  refused records: 1 record(s) the clinic refused (not_fhir 1), kept " \
+               "here: bad-1 (not_fhir)" in doctor
         print(f"\nrefused record: quarantined at the clinic ({refused_by_reason(watcher.store)}),"
               f" kept on the device, {published} publishes and none after; sync: "
               f"{out.strip().splitlines()[-1]}")
@@ -113,7 +117,8 @@ def test_a_refused_record_is_kept_on_both_sides_and_not_resent(
         store.close()
 
 
-def test_unlucky_orders_of_receipts_and_refusals(broker: Broker, tmp_path: Path) -> None:
+def test_unlucky_orders_of_receipts_and_refusals(broker: Broker, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """The clinic's answers published by hand, in the orders two serve processes can give."""
     store = TherapyStore(tmp_path / "dev" / "rehab.db")
     for rid in ("r-accepted-then-refused", "r-refused-then-accepted", "r-refused"):
@@ -163,8 +168,13 @@ def test_unlucky_orders_of_receipts_and_refusals(broker: Broker, tmp_path: Path)
               f"{stats.clinic_refused_unknown}, deleted {stats.deleted}, malformed refused "
               f"{link.stats.rejected[Reject.BAD_FIELD]}")
     finally:
-        link.stop()
+        link.stop()  # writes the link's counters for rehab doctor
         store.close()
+    assert main(["doctor", "--data-dir", str(tmp_path / "dev")]) == 0
+    doctor = capsys.readouterr().out
+    assert "warn  clinic link: inbound payloads refused 8 (bad_field 8); clinic refusals " \
+           "naming no record 2, as of " in doctor
+    assert "refused records: 1 record(s) the clinic refused (oversize 1)" in doctor
 
 
 def test_a_store_that_cannot_write_is_never_a_refusal(broker: Broker, tmp_path: Path) -> None:
