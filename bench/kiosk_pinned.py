@@ -37,7 +37,6 @@ import numpy as np
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
 SHANK, THIGH = "F1:00:00:00:00:01", "F1:00:00:00:00:02"
 EX = "knee_extension_seated"
-PERIOD_S = 5.0  # the camera's knee extension
 
 
 def plan(two: bool, reps: int) -> dict[str, Any]:
@@ -91,23 +90,27 @@ class PacedPhotos:
 
 
 class ModelThenSkeleton:
-    """The real MediaPipe model on every frame (its cost), then the seated knee extension
-    at that time as the landmarks handed on."""
+    """The real MediaPipe model on every frame (its cost), then the seated patient with the
+    knee where the simulated wearable's movement has it at that time (``truth``: the
+    simulator's angle from rest; ``t0``: the host time its motion started, set once the
+    wearable streams; at rest before) as the landmarks handed on."""
+
+    truth_t: np.ndarray = np.zeros(1)
+    truth_deg: np.ndarray = np.zeros(1)
+    t0: float | None = None
 
     def __init__(self) -> None:
         from sensors.camera.pose import MediaPipePose
 
         self.model = MediaPipePose(video=True)
-        self._t0: float | None = None
         self.seen_ = 0
 
     def estimate(self, image: np.ndarray, t_s: float) -> Any:
         if self.model.estimate(image, t_s) is not None:
             self.seen_ += 1
-        self._t0 = t_s if self._t0 is None else self._t0
-        u = ((t_s - self._t0) % PERIOD_S) / PERIOD_S  # up 30 %, hold 20 %, down 30 %, rest
-        lift = np.clip(min(u / 0.3, (0.8 - u) / 0.3), 0.0, 1.0)
-        return seated_knee(t_s, 90.0 - 70.0 * (0.5 - 0.5 * np.cos(np.pi * lift)))
+        t0 = ModelThenSkeleton.t0
+        lift = 0.0 if t0 is None else float(np.interp(t_s - t0, self.truth_t, self.truth_deg))
+        return seated_knee(t_s, 90.0 - lift)  # seated at 90 degrees of flexion, extending
 
     def close(self) -> None:
         self.model.close()
@@ -198,6 +201,8 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         await app.first_frame.wait()
         sim = simulate(SimConfig(exercise_id=EX, reps=reps, seed=0, two_segment=not camera,
                                  drop_prob=0.0))
+        ModelThenSkeleton.truth_t, ModelThenSkeleton.truth_deg = (sim.truth.angle_t_s,
+                                                                  sim.truth.angle_deg)
         reg = WearableRegistry(model.store)
         wearables = [(SHANK, BodySegment.SHANK, sim.distal)]
         if not camera:
@@ -215,7 +220,9 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         flow.pain_done()
         flow.begin_set()
         if flow.current == "camera_setup":  # the camera set-up gate: the patient taps Done
+            flow.touch()  # a touch, as the tap on Start was (else the kiosk locks)
             await asyncio.sleep(1.0)
+            flow.touch()
             flow.close_camera_setup()
         run = model.run
         assert run is not None and flow.current == "live", (flow.current, run and run.error)
@@ -226,6 +233,10 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
             assert time.monotonic() < end, ("the set never streamed", run.live.sensors,
                                             run.error)
             await asyncio.sleep(0.05)
+        links = [getattr(src, "link", None) for src in run._open]
+        up = [e.at_s for lk in links if lk is not None for e in lk.events_
+              if str(e.kind) == "connected"]
+        ModelThenSkeleton.t0 = min(up) if up else clock.now()  # the wearable's motion began
         await asyncio.sleep(1.0)  # settle
         delays: list[float] = []
         run.ctl.add_listener(lambda ev: delays.append(clock.now() - ev.rep.t_end)
