@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 from clinic.store import ClinicStore
 from clinic.report import gather, render_html, write_report
-from therapy import fhir
-from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
+from tests.clinic.records import START, session_resources
 
-MON = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
-
-
-def _session(start: datetime, roms: list[float]) -> SessionRecord:
-    reps = tuple(RepRecord(1, i + 1, 5.0 * i, 5.0 * i + 4, rom, 2.0, 1.0, 1.0)
-                 for i, rom in enumerate(roms))
-    sid = new_id()
-    pains = (PainReport(new_id(), 5, PainPhase.BEFORE, start, sid),
-             PainReport(new_id(), 3, PainPhase.AFTER, start + timedelta(minutes=5), sid))
-    return SessionRecord(sid, "knee_extension_seated", "right", "knee", start,
-                         start + timedelta(minutes=5), 1, 10, 70.0, 3.0, reps, 1, False,
-                         pains=pains)
+MON = START  # a Monday
 
 
 def test_store_dedupes_and_report_shows_progress_and_adherence(tmp_path: Path) -> None:
@@ -33,10 +21,8 @@ def test_store_dedupes_and_report_shows_progress_and_adherence(tmp_path: Path) -
             "exercises": [{"exercise_id": "knee_extension_seated"}]}
     store.add_plan("dev-1", 1, json.dumps(plan))
     # sessions on Mon and Wed of week 1 and Mon of week 2 (Fri missed): 3 of 4 days
-    for day, roms in ((0, [50.0, 52.0]), (2, [58.0, 60.0, 61.0]), (7, [66.0, 68.0])):
-        rec = _session(MON + timedelta(days=day), roms)
-        for resource in [fhir.session_bundle(rec, "dev-1")] + [
-                fhir.pain_observation(p, "dev-1") for p in rec.pains]:
+    for day, roms in ((0, (50.0, 52.0)), (2, (58.0, 60.0, 61.0)), (7, (66.0, 68.0))):
+        for resource in session_resources("dev-1", MON + timedelta(days=day), roms):
             assert store.add_resource("dev-1", resource)
             assert not store.add_resource("dev-1", resource)  # a resend is dropped
     data = gather(store, "dev-1", today=date(2026, 3, 9))
