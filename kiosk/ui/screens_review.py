@@ -137,6 +137,10 @@ class SettingsScreen(KioskScreen):
             root.add_widget(Txt(self.flow.camera_message, 20, T.DANGER, bold=True))
         root.add_widget(Txt(_("Clinic: {status} · {n} records waiting for the clinic").format(
             status=m.clinic.status_text(), n=m.outbox_waiting()), 20))
+        from kiosk.vm.clinic_status import clinic_problems  # refused records, rejections
+
+        if problems := clinic_problems(m.store, m.clinic):
+            root.add_widget(Txt(problems, 20, T.DANGER, bold=True))
         row(_("Spoken cues and beeps"), (_("On"), lambda: self._set(audio=True), s.audio),
             (_("Off"), lambda: self._set(audio=False), not s.audio))
         row(_("Volume {pct}%").format(pct=round(s.volume * 100)),

@@ -1,0 +1,80 @@
+"""Settings shows what the clinic refused, by real touches, offscreen (issue 12 follow-up).
+
+A kiosk on its real clinic link (DeviceLink over Mosquitto, a ClinicWatcher with the FHIR
+validator): a record the clinic refuses is kept and counted ("1 record the clinic refused:
+call your clinic"), and a malformed payload on the device's ack leaf is counted by reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiosk.headless import prepare_env
+
+prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
+from kiosk.kivy_setup import configure_kivy
+
+configure_kivy((800, 480), fullscreen=False, pi=False)
+
+from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts, until
+from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.rehab_broker import Broker
+
+from clinic.link import publish_once
+from kiosk.adapters.audio import AudioCues
+from kiosk.adapters.clinic import LinkClinic
+from kiosk.adapters.sources import SimSourceFactory
+from kiosk.model import KioskModel
+from kiosk.ui.app import KioskApp
+from mqtt.config import load_config
+from therapy.outbox import Channel, OutboxItem
+from therapy.store import TherapyStore
+
+BAD_RECORD = json.dumps({
+    "resourceType": "Observation", "status": "final", "code": {"text": "pain"},
+    "identifier": [{"system": "urn:ietf:rfc:3986",
+                    "value": "urn:uuid:0b7d3c5e-0000-4000-8000-000000000002"}],
+    "valueInteger": "seven"}).encode()
+
+
+@pytest.mark.timeout(90)
+async def test_settings_shows_refused_records_and_rejections(tmp_path: Path) -> None:
+    broker = Broker(tmp_path / "broker").start()
+    data = tmp_path / "data"
+    provision(data)
+    store = TherapyStore(data / "rehab.db")
+    store.enqueue([OutboxItem(Channel.RECORDS, "bad-kiosk-1", BAD_RECORD)])
+    store.close()
+    write_toml(data, broker=broker.url, device="dev-1", clinic="c1")
+    watcher = start_watcher(tmp_path / "clinic", broker.url)
+    model = KioskModel(data, sources=SimSourceFactory())  # its clinic: rehab.toml's link
+    assert isinstance(model.clinic, LinkClinic)
+    link, store = model.clinic.link, model.store
+    app = KioskApp(model, audio=AudioCues(enabled=False))
+    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
+    try:
+        await asyncio.wait_for(app.first_frame.wait(), 30)
+        wait_for(lambda: link.drainer.stats.clinic_refused == 1, 15, "the clinic's refusal")
+        cfg = load_config(tmp_path / "tool", broker=broker.url, require_device=False)
+        publish_once(cfg.broker, "clinic-x", "rehab/v1/c1/dev-1/ack", b'{"refused": []}',
+                     as_tool=False)
+        wait_for(lambda: link.stats.rejected_total == 1, 10, "the malformed refusal")
+        await enter(app, TEST_PIN)
+        await tap(app, "Settings")
+        await enter(app, TEST_CODE)
+        assert app.sm.current == "settings"
+        want = ("1 record the clinic refused: call your clinic · Refused from the clinic: 1 "
+                "(bad_field 1)")
+        await until(lambda: want in texts(app), 5, "the refusal line")
+        assert store.outbox_count() == 0  # nothing waits; the refused row is kept, marked
+    finally:
+        app.stop()
+        await asyncio.wait_for(run_task, 10)
+        model.close()
+        watcher.stop()
+        broker.stop()
