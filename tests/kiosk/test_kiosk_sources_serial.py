@@ -67,26 +67,40 @@ def emulated(tmp_path: Path, reps: int = 3, *extra: str) -> Iterator[Path]:
         emu.communicate(timeout=10)
 
 
+def _kiosk(data: Path, dev: Path, options: SourceOptions) -> KioskModel:
+    data.mkdir()
+    save_settings(data, load_settings(data).with_pin("2580").with_code("246813"))
+    return KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
+                      source_options=options, dev_dir=dev)
+
+
+def _start_set(m: KioskModel) -> KioskFlow:
+    """One set of three reps of EX, through the pain check, on whatever sources ``m`` has."""
+    flow = KioskFlow(m, Screens(), silent_audio())
+    flow.start_exercise(dataclasses.replace(exercise_from_catalogue(EX), sets=1, reps=3))
+    flow.pain_vm.choose(0)
+    flow.pain_done()
+    flow.begin_set()
+    assert flow.current == "live" and m.run is not None, m.run and m.run.error
+    return flow
+
+
+def _kiosk_on(data: Path, dev: Path, options: SourceOptions) -> tuple[KioskFlow, KioskModel]:
+    m = _kiosk(data, dev, options)
+    return _start_set(m), m
+
+
 @pytest.mark.timeout(90)
 async def test_a_set_on_the_usb_bridge_counts_the_emulated_reps(tmp_path: Path,
                                                                 bridge: Path) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    save_settings(data, load_settings(data).with_pin("2580").with_code("246813"))
-    m = KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
-                   source_options=SourceOptions(speed=SPEED), dev_dir=bridge.parent)
+    m = _kiosk(tmp_path / "data", bridge.parent, SourceOptions(speed=SPEED))
     try:
         assert isinstance(m.sources.wearables, SpecSourceFactory) and not m.sources.demo
         spec = m.sources.wearables.spec
         assert spec.kind == SourceKind.SERIAL and spec.target == str(bridge)
-        audio = silent_audio()
-        flow = KioskFlow(m, Screens(), audio)
-        flow.start_exercise(dataclasses.replace(exercise_from_catalogue(EX), sets=1, reps=3))
-        flow.pain_vm.choose(0)
-        flow.pain_done()
-        flow.begin_set()
+        flow = _start_set(m)
         run = m.run
-        assert flow.current == "live" and run is not None, run and run.error
+        assert run is not None
         end, seen = time.monotonic() + 40, set()
         while flow.current != "pain":
             assert time.monotonic() < end, f"the set did not end ({run.live.reps_in_set})"
@@ -109,21 +123,6 @@ async def test_a_set_on_the_usb_bridge_counts_the_emulated_reps(tmp_path: Path,
 
 LOST = "Lower leg sensor lost — bring it closer"
 UNPLUG_AT_S = "6"  # emulator seconds after the first START (1.2 s at 5x): mid-set
-
-
-def _kiosk_on(data: Path, dev: Path, options: SourceOptions) -> tuple[KioskFlow, KioskModel]:
-    data.mkdir()
-    save_settings(data, load_settings(data).with_pin("2580").with_code("246813"))
-    m = KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
-                   source_options=options, dev_dir=dev)
-    audio = silent_audio()
-    flow = KioskFlow(m, Screens(), audio)
-    flow.start_exercise(dataclasses.replace(exercise_from_catalogue(EX), sets=1, reps=3))
-    flow.pain_vm.choose(0)
-    flow.pain_done()
-    flow.begin_set()
-    assert flow.current == "live" and m.run is not None, m.run and m.run.error
-    return flow, m
 
 
 async def _until_pain(flow: KioskFlow, seen: list[tuple[str, bool]], timeout_s: float) -> None:
