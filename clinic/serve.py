@@ -103,6 +103,10 @@ def ingest_status(watcher: ClinicWatcher) -> Callable[[], dict[str, Any]]:
                 "stored": sum(v.records for v in views),
                 "duplicates": sum(v.duplicates for v in views),
                 "refused": watcher.invalid, "receipts": watcher.receipts,
+                # inbound refusals per reason; refusals sent (records quarantined) per reason
+                "refused_by_reason": {str(k): v for k, v in watcher.stats.rejected.items()},
+                "refusals_sent": dict(watcher.refusals.sent),
+                "refused_not_kept": watcher.refusals.not_kept,
                 "devices": len(views), "last_error": watcher.last_error,
                 "check_workers": None if watcher.checks is None else {
                     "workers": watcher.checks.workers, "batches": watcher.checks.batches,

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from clinic.schema import devices, pain, plans, sessions
+from clinic.quarantine_schema import refused_records
 from clinic.status_schema import wearable_batteries
 from clinic.web.alerts import (Alert, AlertRules, battery_alert, ordered, pain_alert,
                                silent_alert)
@@ -144,6 +145,10 @@ class Caseload:
             for d, seg, pct, at in conn.execute(
                     bq if only is None else bq.where(b.device == only)):
                 batteries.setdefault(d, []).append((str(seg), int(pct), str(at)))
+            rr = refused_records.c  # records refused for good, kept in quarantine (R1)
+            refused = {d: (int(n), str(at)) for d, n, at in conn.execute(
+                select(rr.device, func.count(), func.max(rr.last_at))
+                .where(rr.last_at >= since).group_by(rr.device))}
             labels: dict[str, str] = {d: lb for d, lb in conn.execute(
                 select(web_labels.c.device, web_labels.c.label))}
             self._load_baselines(conn, [d for d in pains if d not in self._baseline])
@@ -162,6 +167,9 @@ class Caseload:
             for seg, pct, at in batteries.get(device, ()):
                 if a := battery_alert(seg, pct, at, now, self.rules):
                     alerts.append(a)
+            if device in refused:  # the patient's kiosk says "call your clinic"
+                n, at = refused[device]
+                alerts.append(Alert("refused", at, f"{n} refused record{'s' * (n != 1)}"))
             contact = max((t for t in (seen, last) if t), default=None)
             if a := silent_alert(contact, now, self.rules):
                 alerts.append(a)

@@ -1,0 +1,74 @@
+"""The clinic's refusals on its dashboard (issue 12 follow-up): ``rehab clinic serve`` (a
+real process, FHIR validation in a check worker) refuses a record for good, keeps it in
+quarantine, tells the device; ``/healthz`` counts the refusals per reason and the caseload
+row of that patient carries a "refused records" alert."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.helpers.delivery_helpers import add_pain_records
+from tests.helpers.link_helpers import device_config, wait_for
+from tests.helpers.rehab_broker import Broker
+from tests.helpers.serve_world import ServeProcess
+
+from clinic.quarantine import refused, refused_payload
+from clinic.store import ClinicStore
+from clinic.web.caseload import Caseload
+from mqtt.delivery import ResendPolicy
+from mqtt.device import DeviceLink
+from therapy.outbox import Channel, OutboxItem
+from therapy.outbox_refusals import refused_rows
+from therapy.store import TherapyStore
+
+pytestmark = pytest.mark.timeout(120)
+QUICK = ResendPolicy(first_s=0.3, factor=2.0, max_s=1.0, unrouted_first_s=0.3)
+NOT_FHIR = json.dumps({
+    "resourceType": "Observation", "status": "final", "code": {"text": "pain"},
+    "identifier": [{"system": "urn:ietf:rfc:3986",
+                    "value": "urn:uuid:0b7d3c5e-0000-4000-8000-000000000003"}],
+    "valueInteger": "seven"}).encode()
+NO_IDENTIFIER = json.dumps({"resourceType": "Observation", "status": "final"}).encode()
+
+
+def test_serve_quarantines_refuses_and_shows_it(tmp_path: Path) -> None:
+    broker = Broker(tmp_path / "broker").start()
+    serve = ServeProcess(tmp_path / "clinic", broker.url, validate=True,
+                         extra=("--check-workers", "1"))
+    dev = TherapyStore(tmp_path / "dev" / "rehab.db")
+    good = add_pain_records(dev, "dev-1", 3)
+    dev.enqueue([OutboxItem(Channel.RECORDS, "bad-fhir", NOT_FHIR),
+                 OutboxItem(Channel.RECORDS, "bad-id", NO_IDENTIFIER)])
+    link = DeviceLink(device_config(tmp_path / "dev", broker.url), dev, resend=QUICK,
+                      reconnect_max_s=1)
+    try:
+        serve.wait_connected()
+        link.start()
+        assert link.wait_drained(30), f"{dev.outbox_count()} rows wait for a receipt"
+        wait_for(lambda: link.drainer.stats.clinic_refused == 2, 15, "two refusals")
+        assert {(r.record_id, r.code) for r in refused_rows(dev)} == {
+            ("bad-fhir", "not_fhir"), ("bad-id", "bad_field")}
+        ingest = serve.health()["ingest"]
+        assert ingest["refusals_sent"] == {"not_fhir": 1, "bad_field": 1}
+        assert ingest["refused_by_reason"] == {"not_fhir": 1, "bad_field": 1}
+        assert ingest["refused_not_kept"] == 0 and ingest["receipts"] == 3
+        store = ClinicStore(tmp_path / "clinic" / "clinic.db")
+        try:
+            assert store.identifiers() == good
+            assert {q.record_id for q in refused(store, "dev-1")} == {"bad-fhir", "bad-id"}
+            assert refused_payload(store, "dev-1", "bad-id") == NO_IDENTIFIER
+            [row] = [r for r in Caseload(store.engine).rows() if r.device == "dev-1"]
+            assert [a.text for a in row.alerts if a.kind == "refused"] == [
+                "2 refused records"]
+        finally:
+            store.close()
+        print(f"\nserve: receipts {ingest['receipts']}, refusals {ingest['refusals_sent']}, "
+              f"caseload alert '2 refused records'")
+        assert serve.terminate() == 0
+    finally:
+        link.stop()
+        dev.close()
+        serve.stop_quietly()
+        broker.stop()
