@@ -109,13 +109,7 @@ async def test_a_set_on_the_usb_bridge_counts_the_emulated_reps(tmp_path: Path,
             await asyncio.sleep(0.02)
         assert run.error == ""
         assert "Lower leg: connected" in seen  # the live screen's line while it streamed
-        flow.pain_vm.choose(0)
-        flow.pain_done()
-        end = time.monotonic() + 20
-        while flow.current != "summary":
-            assert time.monotonic() < end
-            await asyncio.sleep(0.02)
-        rec = m.last_record
+        rec = await _finish(flow, m)
         assert rec is not None and rec.rep_count == 3  # ended by the kiosk at the target
     finally:
         m.close()
