@@ -225,7 +225,8 @@ class ClinicWatcher:
 
     def _checked(self, verdicts: list[tuple[Any, Verdict]]) -> None:
         """Records checked (here or in a worker): the good ones to the group commit, the
-        others counted and logged (no receipt: refused for good)."""
+        others counted, logged and, when refused for good, quarantined and refused to
+        their device (``_refuse``: no receipt, a refusal)."""
         for (device, msg), v in verdicts:
             if v.prepared is None:
                 reason = v.reason or Reject.HANDLER_ERROR

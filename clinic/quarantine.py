@@ -54,7 +54,8 @@ def refused(store: ClinicStore, device: str | None = None,
         "SELECT device, record_id, leaf, reason, detail, first_at, last_at, refusals, "
         f"length(payload) FROM refused_records {where}ORDER BY last_at DESC LIMIT :limit"),
         {"device": device, "limit": limit})
-    return [RefusedRecord(*(str(v) for v in r[:7]), int(r[7]), int(r[8])) for r in rows]
+    return [RefusedRecord(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
+                          str(r[6]), int(r[7]), int(r[8])) for r in rows]
 
 
 def refused_payload(store: ClinicStore, device: str, record_id: str) -> bytes | None:

@@ -208,3 +208,26 @@ def test_a_store_that_cannot_write_is_never_a_refusal(broker: Broker, tmp_path: 
         link.stop()
         watcher.stop()
         store.close()
+
+
+@pytest.mark.parametrize(("items", "payload"), [
+    ([("r-1", "not_fhir")], b'{"refused":[{"id":"r-1","code":"not_fhir"}]}'),
+    ([("ack-9", "bad_field"), ("r-2", "oversize")],
+     b'{"refused":[{"id":"ack-9","code":"bad_field"},{"id":"r-2","code":"oversize"}]}'),
+])
+def test_refusal_codec_bytes(items: list[tuple[str, str]], payload: bytes) -> None:
+    from mqtt.delivery import AckMessage, Refusal, decode_ack
+
+    assert encode_refusal(items) == payload
+    assert decode_ack(payload) == AckMessage(refusals=tuple(Refusal(*i) for i in items))
+    assert decode_ack(b'["r-1"]') == AckMessage(receipts=("r-1",))
+
+
+@pytest.mark.parametrize("items", [[], [("r", "Not FHIR")], [("", "x")], [("r", "")],
+                                   [("r", "x" * 33)], [(f"r{i}", "x") for i in range(101)]])
+def test_refusal_encoder_refuses_what_the_device_would_refuse(
+        items: list[tuple[str, str]]) -> None:
+    from mqtt.delivery import ReceiptError
+
+    with pytest.raises(ReceiptError):
+        encode_refusal(items)
