@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from collections import Counter
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Iterator
 
 import paho.mqtt.client as paho
 import pytest
+from sqlite_faults import InsertFault
 from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
 from paho.mqtt.enums import CallbackAPIVersion
 from tests.helpers.rehab_broker import Broker
@@ -108,14 +108,6 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
     b.stop()
 
 
-def _fault(db: Path, table: str) -> sqlite3.Connection:
-    """A real SQLite error on every insert into ``table`` until the trigger is dropped."""
-    con = sqlite3.connect(db, isolation_level=None)
-    con.execute(f"CREATE TRIGGER h1b_fault BEFORE INSERT ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
-    return con
-
-
 def test_clinic_ingest_survives_hostile_payloads_on_every_topic(
         broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:
@@ -142,13 +134,12 @@ def test_clinic_ingest_survives_hostile_payloads_on_every_topic(
         # larger than the Maximum Packet Size the watcher declared: the broker drops it
         attacker.send("rehab/v1/c1/dev-evil/records", b" " * (CLINIC_MAX_PACKET + 1))
         # a real SQLite error inside a handler: caught at the callback, counted
-        con = _fault(clinic_dir / "clinic.db", "messages")
+        fault = InsertFault(clinic_dir / "clinic.db", "messages")
         attacker.send("rehab/v1/c1/dev-evil/messages/out", json.dumps(OUT).encode())
         expected[Reject.HANDLER_ERROR] += 1
         total = sum(expected.values())
         wait_for(lambda: watcher.stats.rejected_total >= total, 20, f"{total} rejections")
-        con.execute("DROP TRIGGER h1b_fault")
-        con.close()
+        fault.clear()
         assert watcher.stats.rejected == expected
         assert watcher.guard.errors == {"on_message": 1}
         # every refusal and the handler error were logged, none with the patient's words
@@ -244,11 +235,10 @@ def test_device_downlink_survives_hostile_payloads_and_a_storage_fault(device) -
     assert store.messages() == [] and store.appointments() == []
 
     # a real SQLite error while storing a good message: caught, counted, the link goes on
-    con = _fault(dev_dir / "rehab.db", "messages")
+    fault = InsertFault(dev_dir / "rehab.db", "messages")
     _message(clinic_dir, "this one meets a broken database")
     wait_for(lambda: link.stats.rejected[Reject.HANDLER_ERROR] == 1, 10, "the handler error")
-    con.execute("DROP TRIGGER h1b_fault")
-    con.close()
+    fault.clear()
     assert link.connected.is_set() and link.guard.errors == {"on_message": 1}
     _message(clinic_dir, "Remember: slow on the way down")
     wait_for(store.messages, 10, "the message after the fault")
