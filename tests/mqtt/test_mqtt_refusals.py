@@ -12,11 +12,11 @@ refusal: the record stays unacknowledged and is resent.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
+from sqlite_faults import InsertFault
 from tests.helpers.delivery_helpers import add_pain_records
 from tests.helpers.link_helpers import device_config, start_watcher, wait_for
 from tests.helpers.rehab_broker import Broker
@@ -59,14 +59,6 @@ def _link(tmp_path: Path, url: str, store: TherapyStore) -> DeviceLink:
     link.start()
     assert link.wait_connected(10)
     return link
-
-
-def _fault(db: Path, table: str) -> sqlite3.Connection:
-    """A real SQLite error on every insert into ``table`` until the trigger is dropped."""
-    con = sqlite3.connect(db, isolation_level=None)
-    con.execute(f"CREATE TRIGGER r1_fault_{table} BEFORE INSERT ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
-    return con
 
 
 def test_a_refused_record_is_kept_on_both_sides_and_not_resent(
@@ -185,7 +177,7 @@ def test_a_store_that_cannot_write_is_never_a_refusal(broker: Broker, tmp_path: 
     _bad(store)
     watcher = start_watcher(tmp_path / "clinic", broker.url)
     db = tmp_path / "clinic" / "clinic.db"
-    faults = {t: _fault(db, t) for t in ("refused_records", "resources")}
+    faults = [InsertFault(db, t) for t in ("refused_records", "resources")]
     link = _link(tmp_path, broker.url, store)
     stats = link.drainer.stats
     try:
@@ -194,9 +186,8 @@ def test_a_store_that_cannot_write_is_never_a_refusal(broker: Broker, tmp_path: 
         assert watcher.stats.rejected[Reject.HANDLER_ERROR] >= 2  # the good one's commits
         assert stats.clinic_refused == 0 and stats.receipts == 0
         assert store.outbox_count() == 2 and refused_count(store) == 0
-        for table, con in faults.items():
-            con.execute(f"DROP TRIGGER r1_fault_{table}")
-            con.close()
+        for fault in faults:
+            fault.clear()
         assert link.wait_drained(15)
         wait_for(lambda: stats.clinic_refused == 1, 10, "the refusal once the store is back")
         assert watcher.store.identifiers() == good
