@@ -181,7 +181,8 @@ def pinned_report(size: str, set_s: float) -> bool:
               f"{r['fps']:.1f} | {delay:.2f} s ({len(delays)} reps) | "
               f"{r['cpu_pct']:.0f} %{pose} | {r['VmHWM']:.0f} MB "
               f"({r['RssAnon']:.0f} private) | {'OK' if good else 'MISSED'} |")
-        notes.append(f"{mode}: {r['modules']} modules; largest libraries mapped: " + ", ".join(
+        notes.append(f"{mode}: RSS {r['rss_first_frame']:.0f} MB at the first frame; "
+                     f"{r['modules']} modules; largest libraries mapped: " + ", ".join(
             f"{k} {v:.0f} MB" for k, v in r["biggest"]))
     print("\n".join(notes))
     print(f"targets: median <= {1000 / PINNED_FPS:.1f} ms ({PINNED_FPS:.0f} fps), p99 <= "

@@ -139,8 +139,8 @@ def biggest_packages(n: int = 6) -> list[tuple[str, float]]:
     path = ""
     for line in Path("/proc/self/smaps").read_text().splitlines():
         parts = line.split()
-        if len(parts) >= 6 and "-" in parts[0] and not parts[0].endswith(":"):
-            path = parts[5]
+        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
+            path = parts[5] if len(parts) >= 6 else ""  # a mapping's header (anonymous: "")
         elif parts[:1] == ["Rss:"] and (path.endswith(".so") or ".so." in path):
             key = (path.split("site-packages/")[1].split("/")[0] if "site-packages/" in path
                    else Path(path).name)
@@ -199,6 +199,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
 
     async def drive() -> None:
         await app.first_frame.wait()
+        out["rss_first_frame"] = _status()["VmRSS"]  # the kiosk up, before any set
         sim = simulate(SimConfig(exercise_id=EX, reps=reps, seed=0, two_segment=not camera,
                                  drop_prob=0.0))
         ModelThenSkeleton.truth_t, ModelThenSkeleton.truth_deg = (sim.truth.angle_t_s,
