@@ -38,7 +38,8 @@ class PeriodEstimator:
         self.period_s_: float | None = None
         self.strength_ = 0.0
         self._const_n = -1
-        self._const: tuple[np.ndarray, float, np.ndarray] = (np.empty(0), 0.0, np.empty(0))
+        self._const: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.empty(0),) * 3
+        self._pad = np.empty((0, 0, 0))
 
     def add(self, x: np.ndarray) -> list[tuple[int, float | None]]:
         """Feed samples (n,) or (n, channels); the estimate is refreshed at every whole hop.
@@ -69,49 +70,72 @@ class PeriodEstimator:
         self._seen = seen0 + n
         return [(int(s), p) for s, p in zip(hops, periods)]
 
-    def _consts(self, n: int) -> tuple[np.ndarray, float, np.ndarray]:
-        """Centred sample index, its square sum, and n / (n - lag) (cached per length)."""
+    def _consts(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The linear detrend as two fixed matrices for windows of length n (cached per
+        length): ``(y @ fit) @ trend`` is the least-squares line through each row of y
+        (fit: the mean and the slope against the centred sample index; trend: the line
+        they draw), and n / (n - lag), which unbiases the autocorrelation."""
         if self._const_n != n:
-            r = (np.arange(n) - 0.5 * (n - 1))[None, :, None]
-            self._const = (r, float((r * r).sum()), n / (n - np.arange(n // 2 + 1)))
+            r = np.arange(n) - 0.5 * (n - 1)
+            fit = np.stack((np.full(n, 1.0 / n), r / float((r * r).sum())), axis=1)
+            trend = np.stack((np.ones(n), r))
+            self._const = (fit, trend, n / (n - np.arange(n // 2 + 1)))
             self._const_n = n
         return self._const
+
+    def _padded(self, m: int, channels: int, n: int, n_fft: int) -> np.ndarray:
+        """Zeros (m, channels, n_fft) whose first n columns the caller overwrites: kept for
+        full windows (the same n each time), so the padding is not a fresh megabyte of zeros
+        per chunk (numpy's ``rfft(x, n_fft)`` allocates and faults one in every call)."""
+        pad = self._pad
+        if n != self.window_n or pad.shape[0] < m or pad.shape[1:] != (channels, n_fft):
+            pad = np.zeros((m, channels, n_fft))
+            if n == self.window_n:
+                self._pad = pad
+        return pad[:m]
 
     def _estimate_all(self, y: np.ndarray) -> list[float | None]:
         """Estimates for windows ``y`` (m, n, channels) of one length n, in one batch."""
         m, n = y.shape[0], y.shape[1]
         if n < 2 * self.min_lag or n < 2 * self.hop_n:
             return [self.period_s_] * m
-        # Without its linear trend: a rest level that drifts is not a period.
-        r, rr, unbias = self._consts(n)
-        x = y - y.mean(axis=1, keepdims=True) - r * ((r * y).sum(axis=1, keepdims=True) / rr)
-        var = (x * x).sum(axis=(1, 2))
+        # Without its linear trend (a rest level that drifts is not a period), each
+        # channel as a row, written into the zero padding against the FFT's wrap-around.
+        fit, trend, unbias = self._consts(n)
+        yt = y.transpose(0, 2, 1)
+        pad = self._padded(m, yt.shape[1], n, 1 << (2 * n - 1).bit_length())
+        x = pad[:, :, :n]
+        np.subtract(yt, (yt @ fit) @ trend, out=x)
+        var = np.einsum("ijk,ijk->i", x, x)
         max_lag = min(self.max_lag, n // 2)
-        f = np.fft.rfft(x, 1 << (2 * n - 1).bit_length(), axis=1)
-        power = (f.real * f.real + f.imag * f.imag).sum(axis=2)
+        # Each channel's autocorrelation by FFT, summed over the channels.
+        f = np.fft.rfft(pad, axis=2)
+        power = (f.real * f.real + f.imag * f.imag).sum(axis=1)
         acs = np.fft.irfft(power, axis=1)[:, : max_lag + 1]
-        out: list[float | None] = []
-        for ac, v in zip(acs, var):
-            self._pick(ac, float(v), n, max_lag, unbias)
-            out.append(self.period_s_)
-        return out
+        return self._pick(acs, var, n, max_lag, unbias)
 
-    def _pick(self, ac: np.ndarray, var: float, n: int, max_lag: int,
-              unbias: np.ndarray) -> None:
-        if var <= 1e-9 * n or max_lag <= self.min_lag:
-            self.period_s_, self.strength_ = None, 0.0
-            return
-        # Unbiased, normalised: each lag's correlation over the samples it overlaps.
-        ac = ac * (unbias[: max_lag + 1] / var)
-        lags = np.arange(self.min_lag, max_lag)
-        peaks = lags[(ac[lags] > ac[lags - 1]) & (ac[lags] >= ac[lags + 1])]
-        if peaks.size == 0:
-            self.period_s_, self.strength_ = None, 0.0
-            return
-        best = float(ac[peaks].max())
-        if not best > 0.0:  # no positive correlation (or a flat, numerically empty window)
-            self.period_s_, self.strength_ = None, 0.0
-            return
-        first = int(peaks[np.flatnonzero(ac[peaks] >= self.peak_share * best)[0]])
-        self.strength_ = float(ac[first])
-        self.period_s_ = first / self.rate_hz if self.strength_ >= self.min_strength else None
+    def _pick(self, acs: np.ndarray, var: np.ndarray, n: int, max_lag: int,
+              unbias: np.ndarray) -> list[float | None]:
+        """Each window's period from its autocorrelation ``acs`` (m, max_lag + 1) and
+        variance; the estimator's state ends as the last window's."""
+        m = acs.shape[0]
+        periods: list[float | None] = [None] * m
+        strengths = [0.0] * m
+        valid = var > 1e-9 * n
+        if max_lag > self.min_lag and valid.any():
+            # Unbiased, normalised: each lag's correlation over the samples it overlaps.
+            ac = acs * (unbias[: max_lag + 1] / np.where(valid, var, 1.0)[:, None])
+            lo = self.min_lag
+            mid = ac[:, lo:max_lag]
+            peak = (mid > ac[:, lo - 1 : max_lag - 1]) & (mid >= ac[:, lo + 1 : max_lag + 1])
+            best = np.where(peak, mid, -np.inf).max(axis=1)
+            # no peak, or no positive correlation (or a flat, numerically empty window)
+            ok = valid & (best > 0.0)
+            first = (peak & (mid >= self.peak_share * best[:, None])).argmax(axis=1)
+            strength = mid[np.arange(m), first]
+            rate, min_strength = self.rate_hz, self.min_strength
+            for k in np.flatnonzero(ok).tolist():
+                s = strengths[k] = float(strength[k])
+                periods[k] = (int(first[k]) + lo) / rate if s >= min_strength else None
+        self.period_s_, self.strength_ = periods[-1], strengths[-1]
+        return periods
