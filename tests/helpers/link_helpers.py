@@ -27,6 +27,19 @@ def write_toml(data_dir: Path, **values: str) -> None:
         "".join(f'{k} = "{v}"\n' for k, v in values.items()))
 
 
+def signed_link_dirs(clinic_dir: Path, dev_dir: Path, url: str, capsys: Any,
+                     device: str = "dev-1", clinic: str = "c1") -> str:
+    """A clinic folder with its signing key (``rehab clinic keygen``, read from ``capsys``)
+    and a device folder whose config trusts that key; returns the public key."""
+    from rehab.cli import main
+
+    write_toml(clinic_dir, broker=url, clinic=clinic)
+    assert main(["clinic", "keygen", "--data-dir", str(clinic_dir)]) == 0
+    pub = capsys.readouterr().out.split('clinic_public_key = "')[1].split('"')[0]
+    write_toml(dev_dir, broker=url, device=device, clinic=clinic, clinic_public_key=pub)
+    return pub
+
+
 def device_config(data_dir: Path, url: str, device: str = "dev-1",
                   clinic: str = "c1") -> LinkConfig:
     return load_config(data_dir, broker=url, device=device, clinic=clinic)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.link_helpers import signed_link_dirs, start_watcher, wait_for
 from tests.helpers.rehab_broker import Broker
 
 from clinic.link import publish_once
@@ -28,10 +28,7 @@ pytestmark = pytest.mark.timeout(90)
 def setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     broker = Broker(tmp_path / "broker").start()
     clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
-    write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    assert main(["clinic", "keygen", "--data-dir", str(clinic_dir)]) == 0
-    pub = capsys.readouterr().out.split('clinic_public_key = "')[1].split('"')[0]
-    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
+    signed_link_dirs(clinic_dir, dev_dir, broker.url, capsys)
     events: list[tuple[str, str, dict]] = []
     watcher = start_watcher(clinic_dir, broker.url,
                             on_event=lambda d, leaf, body: events.append((d, leaf, body)))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from tests.helpers.delivery_helpers import add_pain_records, figures, puback_reason
-from tests.helpers.link_helpers import device_config, start_watcher, wait_for, write_toml
+from tests.helpers.link_helpers import device_config, signed_link_dirs, start_watcher, wait_for
 from tests.helpers.rehab_broker import Broker
 
 from mqtt.config import load_config
@@ -148,10 +148,7 @@ def test_two_ingest_processes_share_the_records(broker: Broker, tmp_path: Path) 
 def test_kiosk_offline_gets_three_messages_and_a_plan_exactly_once(
         broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
-    write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    assert main(["clinic", "keygen", "--data-dir", str(clinic_dir)]) == 0
-    pub = capsys.readouterr().out.split('clinic_public_key = "')[1].split('"')[0]
-    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
+    signed_link_dirs(clinic_dir, dev_dir, broker.url, capsys)
     store = TherapyStore(dev_dir / "rehab.db")
 
     def run_link() -> DeviceLink:

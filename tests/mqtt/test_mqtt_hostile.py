@@ -17,7 +17,7 @@ from typing import Iterator
 import paho.mqtt.client as paho
 import pytest
 from sqlite_faults import InsertFault
-from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.link_helpers import signed_link_dirs, start_watcher, wait_for
 from paho.mqtt.enums import CallbackAPIVersion
 from tests.helpers.rehab_broker import Broker
 
@@ -170,10 +170,7 @@ def test_clinic_ingest_survives_hostile_payloads_on_every_topic(
 @pytest.fixture
 def device(broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
-    write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    assert main(["clinic", "keygen", "--data-dir", str(clinic_dir)]) == 0
-    pub = capsys.readouterr().out.split('clinic_public_key = "')[1].split('"')[0]
-    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
+    signed_link_dirs(clinic_dir, dev_dir, broker.url, capsys)
     events: list[dict] = []
     watcher = start_watcher(clinic_dir, broker.url,
                             on_event=lambda _d, leaf, body: events.append(body)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.link_helpers import signed_link_dirs, start_watcher, wait_for
 from tests.helpers.rehab_broker import Broker
 
 from clinic.link import publish_once
@@ -28,10 +28,7 @@ def test_replayed_plan_and_unsigned_message_refused_over_the_broker(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broker = Broker(tmp_path / "broker").start()
     clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev-b"
-    write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    assert main(["clinic", "keygen", "--data-dir", str(clinic_dir)]) == 0
-    pub = capsys.readouterr().out.split('clinic_public_key = "')[1].split('"')[0]
-    write_toml(dev_dir, broker=broker.url, device="dev-b", clinic="c1", clinic_public_key=pub)
+    signed_link_dirs(clinic_dir, dev_dir, broker.url, capsys, device="dev-b")
     events: list[dict] = []
     watcher = start_watcher(clinic_dir, broker.url,
                             on_event=lambda d, leaf, body: events.append(body)
