@@ -33,13 +33,6 @@ pytestmark = pytest.mark.timeout(90)
 QUICK = ResendPolicy(first_s=0.3, factor=2.0, max_s=1.0, unrouted_first_s=0.3)
 
 
-@pytest.fixture
-def broker(tmp_path: Path):  # type: ignore[no-untyped-def]
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.stop()
-
-
 def test_clinic_subscribing_after_the_session_still_receives_it(
         broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     common = ["--device", "dev-1", "--clinic", "c1", "--broker", broker.url, "--data-dir",

@@ -13,13 +13,6 @@ from rehab.cli import main
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture
-def broker(tmp_path: Path):  # type: ignore[no-untyped-def]
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.stop()
-
-
 def test_sim_session_reaches_the_clinic_as_valid_fhir(
         broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from fhir.resources.R4B.bundle import Bundle

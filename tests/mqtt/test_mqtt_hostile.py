@@ -12,7 +12,6 @@ import logging
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
 
 import paho.mqtt.client as paho
 import pytest
@@ -99,13 +98,6 @@ class Attacker:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.stop()
 
 
 def test_clinic_ingest_survives_hostile_payloads_on_every_topic(

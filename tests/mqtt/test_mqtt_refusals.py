@@ -42,13 +42,6 @@ BAD_RECORD = json.dumps({
     "valueInteger": "seven"}).encode()
 
 
-@pytest.fixture
-def broker(tmp_path: Path):  # type: ignore[no-untyped-def]
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.stop()
-
-
 def _bad(store: TherapyStore, record_id: str = "bad-1") -> None:
     store.enqueue([OutboxItem(Channel.RECORDS, record_id, BAD_RECORD)])
 
