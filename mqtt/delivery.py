@@ -75,14 +75,19 @@ def receipts_for(ids: Iterable[str]) -> list[bytes]:
 
 def decode_receipt(payload: bytes) -> tuple[str, ...]:
     """The record ids of a receipt; ReceiptError for anything else (size checked first)."""
+    return _receipt_ids(_json_body(payload, "receipt"))
+
+
+def _json_body(payload: bytes, what: str) -> object:
+    """``payload`` as JSON, its size checked before a byte is parsed; ReceiptError if it
+    is larger than RECEIPT_MAX_BYTES or not JSON (``what`` names it in the message)."""
     if len(payload) > RECEIPT_MAX_BYTES:
         raise ReceiptError("oversize",
-                           f"receipt of {len(payload)} bytes (at most {RECEIPT_MAX_BYTES})")
+                           f"{what} of {len(payload)} bytes (at most {RECEIPT_MAX_BYTES})")
     try:
-        body = json.loads(payload)
+        return json.loads(payload)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ReceiptError("not_json", "receipt is not JSON") from exc
-    return _receipt_ids(body)
+        raise ReceiptError("not_json", f"{what} is not JSON") from exc
 
 
 def _receipt_ids(body: object) -> tuple[str, ...]:
@@ -149,13 +154,7 @@ def _decode_refusal(body: dict[str, object]) -> tuple[Refusal, ...]:
 def decode_ack(payload: bytes) -> AckMessage:
     """A receipt (JSON list of ids) or a refusal (JSON object); ReceiptError for anything
     else, the size checked before a byte is parsed."""
-    if len(payload) > RECEIPT_MAX_BYTES:
-        raise ReceiptError("oversize",
-                           f"ack payload of {len(payload)} bytes (at most {RECEIPT_MAX_BYTES})")
-    try:
-        body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ReceiptError("not_json", "ack payload is not JSON") from exc
+    body = _json_body(payload, "ack payload")
     if isinstance(body, dict):
         return AckMessage(refusals=_decode_refusal(body))
     return AckMessage(receipts=_receipt_ids(body))
