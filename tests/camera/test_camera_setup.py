@@ -91,11 +91,8 @@ def test_skeleton_bones_are_normalised_and_the_joint_highlighted():
 
 SCREEN_SCRIPT = r"""
 import os, sys, numpy as np
-for k in ("KIVY_NO_ARGS", "KIVY_NO_CONSOLELOG", "KIVY_NO_FILELOG", "KIVY_USE_DEFAULTCONFIG"):
-    os.environ[k] = "1"
-os.environ["KIVY_HOME"] = sys.argv[1]
-os.environ["SDL_VIDEODRIVER"] = "offscreen"  # Mesa renders without a display
-os.environ.pop("KIVY_GL_BACKEND", None)
+from kiosk.headless import prepare_env
+prepare_env(sys.argv[1], offscreen=True)  # Mesa renders without a display
 from kivy.core.window import Window
 from kivy.uix.screenmanager import ScreenManager
 from tests.helpers.camera_synth import seated_frame

@@ -62,11 +62,8 @@ def test_rehab_demo_names_an_out_folder_that_cannot_be_made(tmp_path, capsys) ->
 
 WIDGET_SCRIPT = r"""
 import os, sys
-for k in ("KIVY_NO_ARGS", "KIVY_NO_CONSOLELOG", "KIVY_NO_FILELOG", "KIVY_USE_DEFAULTCONFIG"):
-    os.environ[k] = "1"
-os.environ["KIVY_HOME"] = sys.argv[1]
-os.environ["SDL_VIDEODRIVER"] = "offscreen"  # Mesa renders without a display
-os.environ.pop("KIVY_GL_BACKEND", None)
+from kiosk.headless import prepare_env
+prepare_env(sys.argv[1], offscreen=True)  # Mesa renders without a display
 from kivy.core.window import Window
 Window.size = (400, 400)
 from kivy.base import EventLoop
