@@ -72,3 +72,26 @@ def test_serve_quarantines_refuses_and_shows_it(tmp_path: Path) -> None:
         dev.close()
         serve.stop_quietly()
         broker.stop()
+
+
+def test_quarantine_keeps_the_first_payload_and_counts_refusals(store_db: str | None,
+                                                                tmp_path: Path) -> None:
+    """SQLite and PostgreSQL: bytes kept as received (not UTF-8 either), one row per device
+    and record, the newest reason."""
+    from clinic.quarantine import quarantine, refused_by_reason, refused_per_device
+    from clinic.store import open_store
+
+    store = open_store(tmp_path / "clinic", store_db)
+    try:
+        quarantine(store, "dev-1", "r-1", "records", "not_utf8", "not UTF-8", b"\xff\xfe{")
+        quarantine(store, "dev-1", "r-1", "records", "not_json", "resent", b"changed")
+        quarantine(store, "dev-2", "r-1", "messages/out", "bad_field", "text", b'{"t": 1}')
+        assert refused_payload(store, "dev-1", "r-1") == b"\xff\xfe{"
+        [one] = refused(store, "dev-1")
+        assert (one.reason, one.detail, one.refusals, one.size_bytes) == (
+            "not_json", "resent", 2, 3)
+        assert refused_by_reason(store) == {"not_json": 1, "bad_field": 1}
+        assert refused_per_device(store) == {"dev-1": 1, "dev-2": 1}
+        assert refused_payload(store, "dev-3", "r-1") is None
+    finally:
+        store.close()
