@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.camera_setup_vm import CameraSetupVM
+from kiosk.headless import prepare_env
 from motion.camera_set import CameraSet
 from sensors.camera.angles import CameraJoint
 from sensors.camera.capture import OpenCvCapture, write_video
@@ -158,14 +159,7 @@ def main() -> None:
           f"p90 {np.percentile(whole, 90):.1f} ms ({len(whole)} frames)")
     print(f"overhead: {overhead * 100:+.1f} % (target <= {MAX_OVERHEAD * 100:.0f} %) "
           f"{'OK' if overhead <= MAX_OVERHEAD else 'MISSED'}")
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-    os.environ.setdefault("KIVY_NO_FILELOG", "1")
-    os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
-    kivy_home = tempfile.mkdtemp(prefix="kivy-bench-")
-    os.environ["KIVY_HOME"] = kivy_home
-    if not os.environ.get("DISPLAY"):
-        os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    prepare_env(tempfile.mkdtemp(prefix="kivy-bench-"), offscreen=not os.environ.get("DISPLAY"))
     idle_fps, _ = ui_fps(images, args.ui_seconds, camera=False)
     cam_fps, processed = ui_fps(images, args.ui_seconds, camera=True)
     print(f"UI frame rate, set-up screen: {idle_fps:.1f} fps without the camera, "
