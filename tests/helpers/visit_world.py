@@ -62,18 +62,14 @@ class Speaker:
         self.said.append(text)
 
 
-class Browser:
-    """The therapist's browser, stood in by aiortc: a 320x240 synthetic camera, silence."""
+class VideoSink:
+    """Reads every video track an aiortc peer receives, to its end: each frame's
+    (width, height) in ``sizes``. ``cancel()`` stops the readers (before closing the peer)."""
 
-    def __init__(self, relay: ClinicVisitRelay) -> None:
-        from aiortc import RTCConfiguration, RTCPeerConnection
-
-        self.relay = relay
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.frames = 0
-        self.size: tuple[int, int] | None = None
+    def __init__(self, pc: Any) -> None:
+        self.sizes: list[tuple[int, int]] = []
         self._tasks: list[asyncio.Task[None]] = []
-        self.pc.on("track", self._on_track)
+        pc.on("track", self._on_track)
 
     def _on_track(self, track: Any) -> None:
         if track.kind == "video":
@@ -87,8 +83,30 @@ class Browser:
                 frame = await track.recv()
             except MediaStreamError:
                 return
-            self.frames += 1
-            self.size = (frame.width, frame.height)
+            self.sizes.append((frame.width, frame.height))
+
+    def cancel(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+
+
+class Browser:
+    """The therapist's browser, stood in by aiortc: a 320x240 synthetic camera, silence."""
+
+    def __init__(self, relay: ClinicVisitRelay) -> None:
+        from aiortc import RTCConfiguration, RTCPeerConnection
+
+        self.relay = relay
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.video = VideoSink(self.pc)
+
+    @property
+    def frames(self) -> int:
+        return len(self.video.sizes)
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        return self.video.sizes[-1] if self.video.sizes else None
 
     async def make_offer(self) -> str:
         from aiortc import VideoStreamTrack
@@ -117,8 +135,7 @@ class Browser:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
 
     async def close(self) -> None:
-        for t in self._tasks:
-            t.cancel()
+        self.video.cancel()
         await self.pc.close()
 
 

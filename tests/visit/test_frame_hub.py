@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.helpers.camera_photos import photo  # noqa: E402
-from tests.helpers.visit_world import require_aiortc, until  # noqa: E402
+from tests.helpers.visit_world import VideoSink, require_aiortc, until  # noqa: E402
 
 from sensors.camera.hub import FrameHub  # noqa: E402
 from sensors.camera.synthetic import SyntheticFrames  # noqa: E402
@@ -123,7 +123,6 @@ class PhotoCamera:
 async def test_pose_worker_runs_on_the_call_camera_during_a_call() -> None:
     require_aiortc()
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-    from aiortc.mediastreams import MediaStreamError
 
     from kiosk.adapters.call import AiortcCall
     from sensors.camera.pose import MediaPipePose
@@ -136,19 +135,8 @@ async def test_pose_worker_runs_on_the_call_camera_during_a_call() -> None:
         peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         peer.addTransceiver("video", direction="recvonly")
         peer.addTransceiver("audio", direction="recvonly")
-        got: list[tuple[int, int]] = []
-
-        async def read(track: Any) -> None:
-            while True:
-                try:
-                    f = await track.recv()
-                except MediaStreamError:
-                    return
-                got.append((f.width, f.height))
-
-        tasks: list[asyncio.Task[None]] = []
-        peer.on("track", lambda t: t.kind == "video" and tasks.append(
-            asyncio.ensure_future(read(t))))
+        video = VideoSink(peer)
+        got = video.sizes
         await peer.setLocalDescription(await peer.createOffer())
         answer = await call.answer(peer.localDescription.sdp)
         await peer.setRemoteDescription(RTCSessionDescription(answer, "answer"))
@@ -161,9 +149,8 @@ async def test_pose_worker_runs_on_the_call_camera_during_a_call() -> None:
         finally:
             worker.stop()
             await call.close()
+            video.cancel()
             await peer.close()
-            for t in tasks:
-                t.cancel()
             hub.stop()
     assert worker.error_ is None and hub.frames_ == 45
     assert worker.frames_ >= 15  # the exercise's pose ran on the shared frames

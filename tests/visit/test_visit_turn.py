@@ -5,13 +5,12 @@ kiosk's view-model turns into "cannot connect" with the reason."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 from turn_server import PASSWORD, USER, TurnServer
-from tests.helpers.visit_world import require_aiortc, until
+from tests.helpers.visit_world import VideoSink, require_aiortc, until
 
 from kiosk.adapters.call import AiortcCall, CallSettings, IceServer, load_call_settings
 from sensors.camera.hub import FrameHub
@@ -20,29 +19,17 @@ from sensors.camera.synthetic import SyntheticFrames
 pytestmark = pytest.mark.timeout(90)
 
 
-async def _clinic_peer(turn_url: str) -> tuple[Any, list[tuple[int, int]], list[Any]]:
+async def _clinic_peer(turn_url: str) -> tuple[Any, VideoSink]:
     from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
-    from aiortc.mediastreams import MediaStreamError
     from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
     pc = RTCPeerConnection(RTCConfiguration(
         iceServers=[RTCIceServer(turn_url, USER, PASSWORD)],
         iceTransportPolicy=RTCIceTransportPolicy.RELAY))
-    got: list[tuple[int, int]] = []
-    tasks: list[Any] = []
-
-    async def read(track: Any) -> None:
-        while True:
-            try:
-                f = await track.recv()
-            except MediaStreamError:
-                return
-            got.append((f.width, f.height))
-
-    pc.on("track", lambda t: t.kind == "video" and tasks.append(asyncio.ensure_future(read(t))))
+    video = VideoSink(pc)
     pc.addTransceiver("video", direction="recvonly")
     await pc.setLocalDescription(await pc.createOffer())
-    return pc, got, tasks
+    return pc, video
 
 
 def _candidate_types(sdp: str) -> set[str]:
@@ -60,7 +47,7 @@ async def test_call_through_a_turn_relay_only(tmp_path: Path) -> None:
     assert settings.relay_only and settings.ice_servers[0].urls == (turn.url,)
     hub = FrameHub(SyntheticFrames(640, 480, 15)).start()
     call = AiortcCall(hub.subscribe("call"), settings)
-    pc, got, tasks = await _clinic_peer(turn.url)
+    pc, video = await _clinic_peer(turn.url)
     try:
         from aiortc import RTCSessionDescription
 
@@ -69,11 +56,10 @@ async def test_call_through_a_turn_relay_only(tmp_path: Path) -> None:
         assert _candidate_types(answer) == {"relay"}  # no host address of the home leaves
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         await until(lambda: call.state == "connected", 20, "the call through TURN")
-        await until(lambda: len(got) >= 15, 20, "15 frames through the relay")
-        assert set(got) == {(640, 480)}
+        await until(lambda: len(video.sizes) >= 15, 20, "15 frames through the relay")
+        assert set(video.sizes) == {(640, 480)}
     finally:
-        for t in tasks:
-            t.cancel()
+        video.cancel()
         await call.close()
         await pc.close()
         hub.stop()
@@ -94,7 +80,7 @@ async def test_wrong_turn_password_cannot_connect_and_says_why(tmp_path: Path) -
     vm = VisitVM(lambda on_state: AiortcCall(hub.subscribe("call"), bad, on_state=on_state),
                  lambda m: sent.append(m) or True,
                  type("S", (), {"say": lambda self, t: None})(), connect_timeout_s=2.0)
-    pc, _got, tasks = await _clinic_peer(turn.url)
+    pc, video = await _clinic_peer(turn.url)
     try:
         from datetime import datetime, timezone
 
@@ -106,8 +92,7 @@ async def test_wrong_turn_password_cannot_connect_and_says_why(tmp_path: Path) -
         failed = [m for m in sent if isinstance(m, StateReport) and m.state == CallState.FAILED]
         assert failed and "STUN/TURN" in failed[0].reason
     finally:
-        for t in tasks:
-            t.cancel()
+        video.cancel()
         await pc.close()
         hub.stop()
         turn.stop()
