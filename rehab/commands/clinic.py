@@ -21,7 +21,7 @@ PUB_FILE = "clinic_ed25519.pub"
 
 def register(sub: Any) -> None:
     p = sub.add_parser("clinic", help="clinic-side tools: keygen, plan push, watch, report, "
-                       "message, appoint, user, token")
+                       "message, appoint, user, token, refused")
     csub = p.add_subparsers(dest="clinic_cmd", metavar="ACTION", required=True)
 
     def common(q: argparse.ArgumentParser) -> None:
@@ -82,6 +82,10 @@ def register(sub: Any) -> None:
         db_option(q)
 
     add_parsers(csub, data_dir)
+
+    from rehab.commands.clinic_refused import add_parsers as add_refused  # quarantine
+
+    add_refused(csub, data_dir)
 
 
 def db_option(q: argparse.ArgumentParser) -> None:

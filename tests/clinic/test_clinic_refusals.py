@@ -19,6 +19,7 @@ from clinic.store import ClinicStore
 from clinic.web.caseload import Caseload
 from mqtt.delivery import ResendPolicy
 from mqtt.device import DeviceLink
+from rehab.cli import main
 from therapy.outbox import Channel, OutboxItem
 from therapy.outbox_refusals import refused_rows
 from therapy.store import TherapyStore
@@ -33,7 +34,8 @@ NOT_FHIR = json.dumps({
 NO_IDENTIFIER = json.dumps({"resourceType": "Observation", "status": "final"}).encode()
 
 
-def test_serve_quarantines_refuses_and_shows_it(tmp_path: Path) -> None:
+def test_serve_quarantines_refuses_and_shows_it(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
     broker = Broker(tmp_path / "broker").start()
     serve = ServeProcess(tmp_path / "clinic", broker.url, validate=True,
                          extra=("--check-workers", "1"))
@@ -67,6 +69,22 @@ def test_serve_quarantines_refuses_and_shows_it(tmp_path: Path) -> None:
         print(f"\nserve: receipts {ingest['receipts']}, refusals {ingest['refusals_sent']}, "
               f"caseload alert '2 refused records'")
         assert serve.terminate() == 0
+        # a maintainer lists the quarantine and takes one payload out to look at it
+        clinic = ["--data-dir", str(tmp_path / "clinic")]
+        assert main(["clinic", "refused", *clinic]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[-1] == "2 refused records (bad_field 1, not_fhir 1)"
+        assert any(line.startswith("dev-1  bad-fhir  not_fhir  records  refused 1x")
+                   for line in out)
+        got = tmp_path / "bad-fhir.json"
+        assert main(["clinic", "refused", "--device", "dev-1", "--record", "bad-fhir",
+                     "--out", str(got), *clinic]) == 0
+        assert got.read_bytes() == NOT_FHIR and (got.stat().st_mode & 0o777) == 0o600
+        capsys.readouterr()
+        assert main(["clinic", "refused", "--device", "dev-1", "--record", "nope", "--out",
+                     str(got), *clinic]) == 2
+        err = capsys.readouterr().err
+        assert err == "rehab clinic: error: no refused record nope from dev-1\n"
     finally:
         link.stop()
         dev.close()
