@@ -14,7 +14,6 @@ import dataclasses
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -28,33 +27,23 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from kivy.core.window import Window  # noqa: I001
 from tests.helpers.chromium import shot_path
+from tests.helpers.fake_visit import FakeVisit
 from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts, until
 from flow_helpers import silent_audio
 
-from kiosk.adapters.call import FakeCall
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
 from kiosk.ui.app import KioskApp
 from kiosk.vm.flow_visit import BACK_TO_SET, BACK_TO_VISIT, CALL_RECORDING, CALL_RUNNING
-from kiosk.vm.visit import Phase, VisitVM
+from kiosk.vm.visit import Phase
 from mqtt.visit import Offer, RecordConsent, RecordRequest, RecordStop
 from therapy.plan import exercise_from_catalogue
 
 pytestmark = pytest.mark.timeout(90)
 
 
-class Kit:
+class Kit(FakeVisit):
     """What kiosk/visit_setup.py gives the app, over the fake call adapter."""
-
-    def __init__(self) -> None:
-        self.calls: list[FakeCall] = []
-        self.sent: list[Any] = []
-        self.vm = VisitVM(self._make, lambda m: self.sent.append(m) or True,
-                          type("Quiet", (), {"say": lambda s, t: None})())
-
-    def _make(self, on_state: Any) -> FakeCall:
-        self.calls.append(FakeCall(on_state=on_state))
-        return self.calls[-1]
 
     def close(self) -> None:
         pass

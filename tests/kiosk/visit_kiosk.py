@@ -20,6 +20,8 @@ from kiosk.vm.visit import VisitVM
 from mqtt.visit import Offer
 from therapy.ports import FakeClock
 
+from tests.helpers.fake_visit import FakeVisit
+
 PIN = "2580"
 
 
@@ -40,19 +42,11 @@ def kiosk(data: Path) -> Kiosk:
     mono = Monotonic()
     model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=mono,
                        clock=FakeClock(datetime.now(UTC)))
-    calls: list[FakeCall] = []
-    sent: list[Any] = []
-
-    def make(on_state: Any) -> FakeCall:
-        calls.append(FakeCall(on_state=on_state))
-        return calls[-1]
-
-    vm = VisitVM(make, lambda m: sent.append(m) or True,
-                 type("Speaker", (), {"say": lambda self, t: None})())
+    visit = FakeVisit()
     screens = Screens()
     flow = KioskFlow(model, screens, silent_audio())
-    flow.attach_visits(vm)  # what the app does with build_visits(...).vm
-    return Kiosk(flow, model, vm, calls, sent, mono, screens)
+    flow.attach_visits(visit.vm)  # what the app does with build_visits(...).vm
+    return Kiosk(flow, model, visit.vm, visit.calls, visit.sent, mono, screens)
 
 
 def offer(n: int) -> Offer:

@@ -10,10 +10,8 @@ import asyncio
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-from kiosk.adapters.call import FakeCall
-from kiosk.vm.visit import Phase, VisitVM
+from kiosk.vm.visit import Phase
 from mqtt.visit import (
     HangUp,
     Offer,
@@ -26,32 +24,19 @@ from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit
 from therapy.outbox import Channel
 from therapy.store import TherapyStore
 
+from tests.helpers.fake_visit import FakeVisit
+
 OFFER = Offer("call-1", "appt-1", "v=0\r\n", "c1", "dev-a", datetime.now(timezone.utc))
 
 
 class World:
     def __init__(self, store: TherapyStore | None = None, answer_s: float = 30.0) -> None:
-        self.sent: list[Any] = []
-        self.calls: list[FakeCall] = []
-
-        def make(on_state: Any) -> FakeCall:
-            self.calls.append(FakeCall(on_state=on_state))
-            return self.calls[-1]
-
-        def send(msg: Any) -> bool:
-            self.sent.append(msg)
-            return True
-
-        class Quiet:
-            def say(self, text: str) -> None:
-                pass
-
         def audit(kind: AuditKind, outcome: AuditOutcome, actor: Actor, detail: str) -> None:
             assert store is not None
             record_audit(store, "dev-a", kind, outcome, actor=actor, detail=detail)
 
-        self.vm = VisitVM(make, send, Quiet(), record_answer_s=answer_s,
-                          audit=audit if store is not None else None)
+        visit = FakeVisit(record_answer_s=answer_s, audit=audit if store is not None else None)
+        self.vm, self.calls, self.sent = visit.vm, visit.calls, visit.sent
 
     async def in_call(self) -> None:
         self.vm.offered(OFFER)

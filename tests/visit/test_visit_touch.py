@@ -22,6 +22,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from kivy.app import App  # noqa: E402
 from kivy.uix.screenmanager import ScreenManager  # noqa: E402
+from tests.helpers.fake_visit import FakeVisit  # noqa: E402
 from tests.helpers.kiosk_touch import buttons, tap, until  # noqa: E402
 
 from kiosk.adapters.call import FakeCall  # noqa: E402
@@ -56,15 +57,8 @@ def _offer(call: str) -> Offer:
 
 
 async def test_patient_answers_consents_and_hangs_up_by_touch() -> None:
-    calls: list[FakeCall] = []
-    sent: list[Any] = []
-
-    def make(on_state: Any) -> FakeCall:
-        calls.append(FakeCall(on_state=on_state))
-        return calls[-1]
-
-    vm = VisitVM(make, lambda m: sent.append(m) or True,
-                 type("S", (), {"say": lambda self, t: None})())
+    visit = FakeVisit()
+    vm, calls, sent = visit.vm, visit.calls, visit.sent
     app = VisitApp(vm)
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
