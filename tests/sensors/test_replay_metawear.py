@@ -68,6 +68,16 @@ def pair(tmp_path: Path) -> tuple[Path, Path]:
     return acc, gyr
 
 
+@pytest.fixture
+def short_pair(tmp_path: Path) -> tuple[Path, Path]:
+    """Accel 100 Hz and gyro 50 Hz, both over 0..3 s: a pair for a test to spoil."""
+    acc = tmp_path / name("Accelerometer", 100.0)
+    write_sensor(acc, "Accelerometer", 100.0, 0.0, 3.0)
+    gyr = tmp_path / name("Gyroscope", 50.0)
+    write_sensor(gyr, "Gyroscope", 50.0, 0.0, 3.0)
+    return acc, gyr
+
+
 def test_pair_on_one_clock(pair: tuple[Path, Path], caplog: pytest.LogCaptureFixture) -> None:
     acc, gyr = pair
     assert detect_format(acc) == "metawear" and detect_format(gyr) == "metawear"
@@ -166,11 +176,8 @@ def test_partner_found_by_device_when_stamps_differ(tmp_path: Path) -> None:
     assert len(load_recording(acc).chunk) > 100
 
 
-def test_wrong_metawear_header(tmp_path: Path) -> None:
-    acc = tmp_path / name("Accelerometer", 100.0)
-    write_sensor(acc, "Accelerometer", 100.0, 0.0, 3.0)
-    gyr = tmp_path / name("Gyroscope", 50.0)
-    write_sensor(gyr, "Gyroscope", 50.0, 0.0, 3.0)
+def test_wrong_metawear_header(short_pair: tuple[Path, Path]) -> None:
+    acc, gyr = short_pair
     text = gyr.read_text().replace("x-axis (deg/s)", "x-axis (rad/s)", 1)
     gyr.write_text(text)
     with pytest.raises(ReplayError, match="is not the metawear gyroscope format's") as info:
@@ -181,11 +188,8 @@ def test_wrong_metawear_header(tmp_path: Path) -> None:
         load_recording(acc)
 
 
-def test_metawear_time_backwards_names_file_and_line(tmp_path: Path) -> None:
-    acc = tmp_path / name("Accelerometer", 100.0)
-    write_sensor(acc, "Accelerometer", 100.0, 0.0, 3.0)
-    gyr = tmp_path / name("Gyroscope", 50.0)
-    write_sensor(gyr, "Gyroscope", 50.0, 0.0, 3.0)
+def test_metawear_time_backwards_names_file_and_line(short_pair: tuple[Path, Path]) -> None:
+    acc, gyr = short_pair
     lines = gyr.read_text().splitlines()
     lines[40], lines[41] = lines[41], lines[40]
     gyr.write_text("\n".join(lines))
@@ -194,11 +198,8 @@ def test_metawear_time_backwards_names_file_and_line(tmp_path: Path) -> None:
     assert info.value.path == gyr and info.value.line == 42
 
 
-def test_metawear_nan_rows_counted(tmp_path: Path) -> None:
-    acc = tmp_path / name("Accelerometer", 100.0)
-    write_sensor(acc, "Accelerometer", 100.0, 0.0, 3.0)
-    gyr = tmp_path / name("Gyroscope", 50.0)
-    write_sensor(gyr, "Gyroscope", 50.0, 0.0, 3.0)
+def test_metawear_nan_rows_counted(short_pair: tuple[Path, Path]) -> None:
+    acc, gyr = short_pair
     lines = acc.read_text().splitlines()
     lines[10] = ",".join(lines[10].split(",")[:3] + ["", "", ""])
     acc.write_text("\n".join(lines))
