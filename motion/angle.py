@@ -16,25 +16,28 @@ sensor sits relative to the centre of rotation (:mod:`motion.lever`). This holds
 the recording starts at rest, mid-movement or after a posture change. If the lever arm
 stays unclear for ``POLARITY_WAIT_S``, the first large excursion is taken as positive.
 
-Both hold their output back until axis and polarity are known (one IMU: once two windows
-of movement agree on the axis, :mod:`motion.axis_lock`), then release the held samples
-computed with them: causal, no jump in the angle.
+Both hold their output back until axis and polarity are known (one IMU: once the movement
+repeats, :mod:`motion.axis_lock`, so a move before the set does not set the axis), then
+release the held samples computed with them: causal, no jump in the angle.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from motion.axis_lock import StableAxisLock
+from motion.axis_lock import RepeatAxisLock
 from motion.lever import LeverArmEstimator, lift_direction
 from motion.stats import steps
 from motion.vectors import signed_angle_about, unsigned_angle
 
 DEG_PER_RAD = 57.29577951308232
 VERTICAL_AXIS_DEG = 25.0
-MAX_HELD_S = 20.0  # longest wait for the axis before releasing samples unsigned
-AXIS_WAIT_S = 10.0  # no stable axis by then: lock on all the turning seen, if there was some
-AXIS_FALLBACK_TURN_DEG = 30.0
+MAX_HELD_S = 20.0  # two IMUs: longest wait for the axis before releasing samples unsigned
+# One IMU: the longest wait for the movement to repeat, twice the lock's forget_s (the two
+# pauses three strokes may have); then what the lock has forgotten is released unsigned.
+REPEAT_HELD_S = 30.0
+AXIS_WAIT_S = 10.0  # no two windows agreed by then: all the turning seen is the candidate axis
+AXIS_FALLBACK_TURN_DEG = 30.0  # ... if there was that much of it
 POLARITY_WAIT_S = 12.0  # longest wait for clear lift evidence before the fallback
 
 
@@ -71,6 +74,13 @@ class _Held:
         cols = tuple(np.concatenate(c) for c in zip(*self.parts))
         self.parts = [cols]
         return cols
+
+    def pop_front(self, k: int) -> tuple[np.ndarray, ...]:
+        """Release the first ``k`` samples, keep the rest held."""
+        cols = self.peek()
+        self.parts = [tuple(c[k:] for c in cols)]
+        self.n -= k
+        return tuple(c[:k] for c in cols)
 
     def pop(self) -> tuple[np.ndarray, ...]:
         cols = self.peek()
@@ -159,14 +169,14 @@ class SegmentAngle(_HeldStream):
     """One IMU: rotation of the segment about its main axis, degrees, streamed.
 
     ``process`` returns (t_s, angle_deg) for the samples whose angle is known now; until
-    axis and polarity are known this is empty (if no axis shows within ``MAX_HELD_S``,
-    the held samples are released with the unsigned tilt angle, which is what a still
-    sensor shows).
+    axis and polarity are known this is empty (if no movement repeats within
+    ``REPEAT_HELD_S``, the held samples the lock has forgotten are released with the
+    unsigned tilt angle, which is what a still sensor shows).
     """
 
     def __init__(self, rate_hz: float, *, lifts: bool = True) -> None:
         super().__init__(rate_hz, lifts)
-        self.axis = StableAxisLock(rate_hz, block_s=self.CHECK_S)
+        self.axis = RepeatAxisLock(rate_hz, block_s=self.CHECK_S)
         self._v_ref: np.ndarray | None = None
         self._use_gyro = False
         self._gyro_angle = 0.0
@@ -185,15 +195,20 @@ class SegmentAngle(_HeldStream):
             self.axis.add(gyro)
             if not boundary:
                 return None
-            if not self.axis.close_block():
-                if not self._too_long(AXIS_WAIT_S):
+            if not self.axis.close_block() and not (
+                    self._too_long(AXIS_WAIT_S)
+                    and self.axis.turned_rad_ * DEG_PER_RAD >= AXIS_FALLBACK_TURN_DEG
+                    and self.axis.take_all()):
+                if not self._too_long(REPEAT_HELD_S):
                     return None
-                if self.axis.turned_rad_ * DEG_PER_RAD < AXIS_FALLBACK_TURN_DEG:
-                    if not self._too_long(MAX_HELD_S):
-                        return None
-                    t_h, _, up_h = self._held.pop()
-                    return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
-                self.axis.lock_on_all()
+                # Held too long: release what no lock can be decided on any more (the
+                # turning before the strokes the lock still weighs), as the unsigned tilt.
+                first_held = self._seen - self._held.n
+                k = self.axis.live_from_block_ * self._check_n - first_held
+                if k <= 0:
+                    return None
+                t_h, _, up_h = self._held.pop_front(k)
+                return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
             self.locked_at_s_ = float(t_s[-1])
             # Turning about the vertical: the up vector (in the sensor) stays on the axis
             # while the segment moves, so compare with its mean over the held samples.

@@ -1,31 +1,55 @@
-"""When to trust the movement's main axis: once the movement has settled on it.
+"""When to trust the movement's main axis: once the movement repeats.
 
-The first turning of a set is often not the exercise: a patient settles the leg, brings
-the arm into the start position, twists the band. An axis locked on the first few
-degrees of turning (wherever they come from) measures every later rep about the wrong
-axis. So the axis locks only when two consecutive windows of movement agree on it:
-the principal axis of the angular velocity over the last ``window_s`` and over the
-``window_s`` before it are within ``agree_deg`` of each other, each window turned at
-least ``min_turn_deg`` about a dominant axis. The axis is then the principal axis of
-both windows together — the movement the patient repeats, not the set-up before it.
+Before a set, and between sets, nobody is still: a patient settles the leg, brings the
+arm into the start position, lifts the arm to look at the watch, scratches. An axis
+locked on one of those moves measures every later rep about the wrong axis. What tells
+the exercise from them is that it repeats: the same turning, about the same axis, again
+and again. So the lock waits for that.
 
-The decision is taken at whole blocks of ``block_s`` counted from the first sample
-(the caller closes blocks), so it does not depend on how the stream is chunked.
-The whole angular velocity counts, its vertical part included: an external rotation
-with a band turns the forearm about the vertical, and that turning is the exercise (the
-caller then integrates the gyro about the axis, as no tilt shows it).
+**Strokes.** The gyro is cut into bursts of movement: runs of blocks of ``block_s`` in
+which the sensor turns faster than ``move_deg_s`` on average; a slower block ends the
+burst. A burst that turned at least ``min_turn_deg`` mostly about one axis (the principal
+axis of its angular velocity holds ``min_dominance`` of it) is a stroke: the lift of a
+rep, its lowering, a whole rep without a pause, or one move of a rest.
+
+**The movement repeats** when the last ``repeats`` strokes, each begun within
+``forget_s`` of the end of the one before, all turn within ``agree_deg`` of the axis of
+their turning together (a lift of the arm out and back is two strokes; the lift, the
+lowering and the next lift of a held rep are three; a stroke more than ``forget_s`` after
+the last is the start of something new), or when a burst goes on for ``sustain_s``
+without a pause (a continuous set; a circular pendulum, whose axis turns with the swing).
+
+**The candidate axis** is found as before the movement had to repeat: two consecutive
+windows of ``window_s`` turned at least ``min_turn_deg`` each, mostly about one axis, and
+agree within ``WINDOW_AGREE_DEG``; or, if none has agreed after a wait, all the turning seen
+(:meth:`take_all`, called by the angle tracker). It is what a set that starts at once
+locks on; a rest turns it up too, on whatever moved first.
+
+**The lock** comes once the movement repeats. Its axis is the candidate when the
+candidate lies within ``agree_deg`` of the repeated movement's axis (the same movement),
+and otherwise the repeated strokes' own axis: the candidate came from a move that did not
+repeat. A sustained burst with no dominant axis (the pendulum) takes the candidate, and
+waits for it.
+
+Decisions are taken at whole blocks counted from the first sample (the caller closes
+blocks), so they do not depend on how the stream is chunked. The whole angular velocity
+counts, its vertical part included: an external rotation with a band turns the forearm
+about the vertical, and that turning is the exercise (the caller then integrates the gyro
+about the axis, as no tilt shows it).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 
 from motion.axis import _principal
 
 DEG_PER_RAD = 57.29577951308232
+WINDOW_AGREE_DEG = 15.0  # the candidate's two windows (the lock's rule before it waited)
 
 
 def _total(covs: Iterable[np.ndarray]) -> np.ndarray:
@@ -36,24 +60,45 @@ def _total(covs: Iterable[np.ndarray]) -> np.ndarray:
     return total
 
 
-class StableAxisLock:
-    """Per-block angular-velocity covariance; locks when consecutive windows agree."""
+class _Stroke(NamedTuple):
+    cov: np.ndarray
+    axis: np.ndarray
+    first_block: int
+    last_block: int
+
+
+class RepeatAxisLock:
+    """Per-block angular-velocity covariance; locks once the movement repeats (module doc)."""
 
     def __init__(self, rate_hz: float, *, block_s: float = 0.5, window_s: float = 2.0,
-                 agree_deg: float = 15.0, min_turn_deg: float = 15.0,
-                 min_dominance: float = 0.6) -> None:
+                 move_deg_s: float = 12.0, min_turn_deg: float = 15.0,
+                 min_dominance: float = 0.6, agree_deg: float = 20.0, repeats: int = 3,
+                 forget_s: float = 15.0, sustain_s: float = 6.0) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.blocks_per_window = max(1, int(round(window_s / block_s)))
-        self.cos_agree = float(np.cos(np.radians(agree_deg)))
+        self.block_turn_rad = move_deg_s * block_s / DEG_PER_RAD
         self.min_turn_rad = min_turn_deg / DEG_PER_RAD
         self.min_dominance = min_dominance
-        self._blocks: deque[tuple[np.ndarray, float]] = deque(maxlen=2 * self.blocks_per_window)
-        self._cov = np.zeros((3, 3))
+        self.cos_agree = float(np.cos(np.radians(agree_deg)))
+        self.cos_window = float(np.cos(np.radians(WINDOW_AGREE_DEG)))
+        self.forget_blocks = int(round(forget_s / block_s))
+        self.sustain_blocks = max(1, int(round(sustain_s / block_s)))
+        self._windows: deque[tuple[np.ndarray, float]] = deque(
+            maxlen=2 * self.blocks_per_window)
+        self._strokes: deque[_Stroke] = deque(maxlen=max(1, repeats))
+        self._cov = np.zeros((3, 3))  # the open block
         self._turned = 0.0
         self._all_cov = np.zeros((3, 3))
+        self._burst_cov = np.zeros((3, 3))  # the open burst
+        self._burst_turned = 0.0
+        self._burst_blocks = 0
+        self._block = 0  # blocks closed so far
+        self._chain_from: int | None = None  # first block of the strokes not forgotten
         self.turned_rad_ = 0.0  # all the turning seen before the lock
+        self.candidate_: np.ndarray | None = None
         self.axis_: np.ndarray | None = None
         self.dominance_ = 0.0
+        self.how_ = ""  # once locked: "repeat" or "sustained", "+candidate" if it took it
 
     def add(self, gyro_rad_s: np.ndarray) -> None:
         """Accumulate samples of the open block (gyro bias-corrected)."""
@@ -63,32 +108,103 @@ class StableAxisLock:
         self.turned_rad_ += turned
 
     def close_block(self) -> bool:
-        """End of a block: lock if the last two windows agree. True once locked."""
+        """End of a block: lock if the movement repeats. True once locked."""
         if self.axis_ is not None:
             return True
-        self._blocks.append((self._cov, self._turned))
-        self._all_cov += self._cov
+        cov, turned = self._cov, self._turned
         self._cov, self._turned = np.zeros((3, 3)), 0.0
+        self._block += 1
+        self._all_cov += cov
+        if self.candidate_ is None:
+            self._windows.append((cov, turned))
+            self._window_candidate()
+        if turned >= self.block_turn_rad:
+            self._burst_cov = self._burst_cov + cov
+            self._burst_turned += turned
+            self._burst_blocks += 1
+            return self._try_sustained()
+        if self._burst_blocks:
+            self._end_burst()
+        return self.axis_ is not None
+
+    def take_all(self) -> bool:
+        """No two windows agreed in the wait: all the turning seen is the candidate.
+        True if that locks (a sustained burst was waiting for a candidate)."""
+        if self.axis_ is None and self.candidate_ is None:
+            self.candidate_, _ = _principal(self._all_cov + self._cov, None)
+            return self._try_sustained()
+        return self.axis_ is not None
+
+    @property
+    def live_from_block_(self) -> int:
+        """The first block of the strokes since the last pause longer than ``forget_s``
+        (or of the open burst): what turned before it has been forgotten."""
+        if self._chain_from is not None:
+            return self._chain_from
+        return self._block - self._burst_blocks
+
+    def _window_candidate(self) -> None:
         k = self.blocks_per_window
-        if len(self._blocks) < 2 * k:
-            return False
-        blocks = list(self._blocks)
+        if len(self._windows) < 2 * k:
+            return
+        blocks = list(self._windows)
         older, newer = blocks[:k], blocks[k:]
         cov_o, cov_n = _total(c for c, _ in older), _total(c for c, _ in newer)
         for cov, part in ((cov_o, older), (cov_n, newer)):
             if sum(t for _, t in part) < self.min_turn_rad:
-                return False
+                return
             if _principal(cov, None)[1] < self.min_dominance:
-                return False
+                return
         a_o, _ = _principal(cov_o, None)
         a_n, _ = _principal(cov_n, None)
-        if abs(float(a_o @ a_n)) < self.cos_agree:
-            return False
-        self.axis_, self.dominance_ = _principal(cov_o + cov_n, None)
-        return True
+        if abs(float(a_o @ a_n)) >= self.cos_window:
+            self.candidate_, _ = _principal(cov_o + cov_n, None)
 
-    def lock_on_all(self) -> np.ndarray:
-        """No stable window came (the wait is over): lock on everything seen so far."""
-        if self.axis_ is None:
-            self.axis_, self.dominance_ = _principal(self._all_cov + self._cov, None)
-        return self.axis_
+    def _try_sustained(self) -> bool:
+        if self._burst_blocks < self.sustain_blocks or self.candidate_ is None:
+            return False
+        axis, dominance = _principal(self._burst_cov, None)
+        if dominance < self.min_dominance or self._agrees(axis):
+            return self._lock(None, "sustained+candidate")
+        return self._lock(self._burst_cov, "sustained")
+
+    def _end_burst(self) -> None:
+        cov, turned, n = self._burst_cov, self._burst_turned, self._burst_blocks
+        self._burst_cov, self._burst_turned, self._burst_blocks = np.zeros((3, 3)), 0.0, 0
+        if turned < self.min_turn_rad:
+            return
+        axis, dominance = _principal(cov, None)
+        if dominance < self.min_dominance:
+            return
+        last = self._block - 1  # this block is the quiet one that ended the burst
+        stroke = _Stroke(cov, axis, last - n + 1, last)
+        if self._strokes and stroke.first_block - self._strokes[-1].last_block > \
+                self.forget_blocks:
+            self._strokes.clear()  # the moves before were too long ago: forget them
+        if not self._strokes:
+            self._chain_from = stroke.first_block
+        self._strokes.append(stroke)
+        if len(self._strokes) < (self._strokes.maxlen or 1):
+            return
+        total = _total(s.cov for s in self._strokes)
+        axis, _ = _principal(total, None)
+        if not all(abs(float(s.axis @ axis)) >= self.cos_agree for s in self._strokes):
+            return
+        if self._agrees(axis):
+            self._lock(None, "repeat+candidate")
+        else:
+            self._lock(total, "repeat")
+
+    def _agrees(self, axis: np.ndarray) -> bool:
+        c = self.candidate_
+        return c is not None and abs(float(c @ axis)) >= self.cos_agree
+
+    def _lock(self, cov: np.ndarray | None, how: str) -> bool:
+        if cov is None:  # the candidate
+            assert self.candidate_ is not None
+            self.axis_ = self.candidate_
+            self.dominance_ = 0.0
+        else:
+            self.axis_, self.dominance_ = _principal(cov, None)
+        self.how_ = how
+        return True
