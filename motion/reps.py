@@ -36,6 +36,7 @@ from motion.period import PeriodEstimator
 from motion.stats import median_of
 
 _BASE, _RISE, _DESC = 0, 1, 2
+_NEVER = 1 << 62  # an index no stream reaches
 KEEP_CANDIDATES = 20  # reps waiting for a set to open (a bound, not a rule)
 
 
@@ -95,6 +96,8 @@ class RepDetector:
         self._starts: list[float] = []
         self._t: list[float] = []
         self._a: list[float] = []
+        # The same history as arrays, for measuring a rep without converting its samples.
+        self._t_arr = self._a_arr = np.empty(0)
         self._state = _BASE
         self._iv = self._ip = self._il = 0
         # Rise: last sample that got higher by ``tol``, lowest sample since, and the low
@@ -134,6 +137,8 @@ class RepDetector:
         base = len(tl)
         tl.extend(t_s.tolist())
         al.extend(angle_deg.tolist())
+        t_arr = self._t_arr = np.concatenate((self._t_arr, t_s), dtype=np.float64)
+        a_arr = self._a_arr = np.concatenate((self._a_arr, angle_deg), dtype=np.float64)
         # Period refreshes, each used from the sample it was made at (chunk-invariant).
         queue = self._periods
         if self._own_period is not None:
@@ -152,24 +157,38 @@ class RepDetector:
         # under the minimum). Inlined below with the other tolerances: this loop runs once
         # per sample, and calls cost more than the arithmetic.
         frac, min_p = self.prominence_frac, self.min_prominence_deg
+        # The loop's other constants as locals too (a local costs less than an attribute).
+        valley_n, valley_s, max_rep_s = self.valley_window_n, self.valley_window_s, self.max_rep_s
+        rest_s, settle_s, merge_frac = self.rest_s, self.settle_s, self.merge_frac
+        # The next period refresh, as an index into ``al`` (none queued: never).
+        next_p = queue[0][0] - g0 if queue else _NEVER
+        # The rise's tolerances, kept while its valley and top (and P) stay the same.
+        rip = riv = -1
+        tol = fall = 0.0
         for i in range(base, len(al)):
             x = al[i]
-            while queue and queue[0][0] <= g0 + i:
-                period_s = queue.popleft()[1]
+            if i >= next_p:
+                while queue and queue[0][0] <= g0 + i:
+                    period_s = queue.popleft()[1]
+                next_p = queue[0][0] - g0 if queue else _NEVER
             if state == _BASE:
                 if x < al[iv]:
                     iv = i
                 elif x >= al[iv] + P:
                     state, ip, iq, jl, jc = _RISE, i, i, i, -1
-                elif i - iv >= self.valley_window_n:
+                elif i - iv >= valley_n:
                     iv = self._recent_low(i)
             elif state == _RISE:
-                exc = al[ip] - al[iv]
-                tol = 0.08 * exc
-                if tol < 1.0:
-                    tol = 1.0
+                if ip != rip or iv != riv:  # the excursion changed: its tolerances too
+                    rip, riv = ip, iv
+                    exc = al[ip] - al[iv]
+                    tol = 0.08 * exc
+                    if tol < 1.0:
+                        tol = 1.0
+                    fall = frac * exc
+                    fall = P if P < fall else max(min_p, fall)
                 if x >= al[iq] + tol:  # got higher
-                    if tl[i] - tl[iq] >= self.valley_window_s:
+                    if tl[i] - tl[iq] >= valley_s:
                         jc, jp = jl, ip  # ... after a pause: maybe a new lift from there
                     iq = jl = i
                 elif x < al[jl]:
@@ -180,10 +199,10 @@ class RepDetector:
                     # A prominence above the top before the pause: a second lift, not a
                     # jerk at the end of a hold. The pause was a rest, the rep starts there.
                     iv, jc = jc, -1
-                elif x <= al[ip] - (P if P < frac * exc else max(min_p, frac * exc)):
+                elif x <= al[ip] - fall:
                     state, il, last_low_t, near_t, anchor = _DESC, i, tl[i], tl[i], x
                     held = self._top_s(iv, ip, i) >= self.held_s
-                elif tl[i] - tl[iv] > self.max_rep_s:
+                elif tl[i] - tl[iv] > max_rep_s:
                     state, iv = _BASE, self._recent_low(i)
             else:
                 v, p, e = al[iv], al[ip], al[il]
@@ -204,7 +223,7 @@ class RepDetector:
                 if e > v + 0.5 * exc:  # not half way down
                     if x < e + (P if P < frac * exc else max(min_p, frac * exc)):
                         continue
-                    if not held or near_t - last_low_t < self.rest_s:
+                    if not held or near_t - last_low_t < rest_s:
                         # A bounce after the lift, or a sag in the hold that did not
                         # rest at the bottom before climbing again: same rep.
                         state, iq, jl, jc = _RISE, i, i, -1
@@ -213,9 +232,9 @@ class RepDetector:
                         continue
                     # Held at the top, came down, rested, lifts again: that lowering
                     # ended the rep, and this is the next one.
-                elif not (x >= e + up_tol or tl[i] - last_low_t >= self.settle_s):
+                elif not (x >= e + up_tol or tl[i] - last_low_t >= settle_s):
                     continue
-                if period_s is not None and tl[i] - last_confirm_t < self.merge_frac * period_s:
+                if period_s is not None and tl[i] - last_confirm_t < merge_frac * period_s:
                     # Far sooner than the set's period after the last rep: one bump of a
                     # two-bump cycle (a row, a press). The rep goes on to the cycle's end.
                     state, iq, jl, jc = _RISE, i, i, -1
@@ -228,7 +247,7 @@ class RepDetector:
                 last_confirm_t = tl[i]
                 t_det = tl[i] if now_s is None else max(tl[i], now_s)
                 lo = max(0, iv - self.keep_n)
-                shape = measure_rep(np.asarray(tl[lo : i + 1]), np.asarray(al[lo : i + 1]),
+                shape = measure_rep(t_arr[lo : i + 1], a_arr[lo : i + 1],
                                     iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
                 if shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg:
                     # It never came back: the limb settled at a new level (and a jolt at
@@ -241,6 +260,7 @@ class RepDetector:
                     self._roms.append(rep.rom_deg)
                     self._starts.append(rep.start_deg)
                 P = self.prominence_deg_ = self._prominence()
+                rip = -1
                 # The low after this rep is the valley candidate for the next one.
                 state, iv = _BASE, il
                 # Re-check this sample against the new valley.
@@ -250,6 +270,7 @@ class RepDetector:
         cut = iv - self.keep_n
         if cut > 0:
             del tl[:cut], al[:cut]
+            self._t_arr, self._a_arr = t_arr[cut:], a_arr[cut:]
             iv, ip, il = iv - cut, max(ip - cut, 0), max(il - cut, 0)
             iq, jl, jp = max(iq - cut, 0), max(jl - cut, 0), max(jp - cut, 0)
             jc = jc - cut if jc >= cut else -1
