@@ -33,6 +33,18 @@ pytestmark = pytest.mark.timeout(90)
 QUICK = ResendPolicy(first_s=0.3, factor=2.0, max_s=1.0, unrouted_first_s=0.3)
 
 
+def _link(tmp_path: Path, broker: Broker, store: TherapyStore) -> DeviceLink:
+    """The device ``dev-1``'s link (folder tmp_path/dev) with the quick resend policy."""
+    return DeviceLink(device_config(tmp_path / "dev", broker.url), store, resend=QUICK,
+                      reconnect_max_s=1)
+
+
+def _started_link(tmp_path: Path, broker: Broker, store: TherapyStore) -> DeviceLink:
+    link = _link(tmp_path, broker, store)
+    link.start()
+    return link
+
+
 def test_clinic_subscribing_after_the_session_still_receives_it(
         broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     common = ["--device", "dev-1", "--clinic", "c1", "--broker", broker.url, "--data-dir",
@@ -66,9 +78,7 @@ def test_clinic_away_longer_than_its_session_expiry(broker: Broker, tmp_path: Pa
              "the clinic's session to expire")
     store = TherapyStore(tmp_path / "dev" / "rehab.db")
     expected = add_pain_records(store, "dev-1", 20)
-    link = DeviceLink(device_config(tmp_path / "dev", broker.url), store, resend=QUICK,
-                      reconnect_max_s=1)
-    link.start()
+    link = _started_link(tmp_path, broker, store)
     try:
         wait_for(lambda: link.drainer.stats.unrouted >= 20, 10, "20 PUBACKs 'no subscribers'")
         assert store.outbox_count() == 20  # the broker dropped them: nothing deleted
@@ -89,8 +99,7 @@ def test_broker_restart_mid_drain_loses_nothing(how: str, tmp_path: Path) -> Non
     watcher = start_watcher(tmp_path / "clinic", broker.url, reconnect_max_s=1)
     store = TherapyStore(tmp_path / "dev" / "rehab.db")
     expected = add_pain_records(store, "dev-1", 600)
-    link = DeviceLink(device_config(tmp_path / "dev", broker.url), store, resend=QUICK,
-                      reconnect_max_s=1)
+    link = _link(tmp_path, broker, store)
     try:
         link.start()
         wait_for(lambda: watcher.receipts >= 60, 20, "the drain to be under way")
@@ -118,9 +127,7 @@ def test_two_ingest_processes_share_the_records(broker: Broker, tmp_path: Path) 
     b = start_watcher(clinic_dir, broker.url, name="ingest-b")
     store = TherapyStore(tmp_path / "dev" / "rehab.db")
     expected = add_pain_records(store, "dev-1", 60)
-    link = DeviceLink(device_config(tmp_path / "dev", broker.url), store, resend=QUICK,
-                      reconnect_max_s=1)
-    link.start()
+    link = _started_link(tmp_path, broker, store)
     try:
         assert link.wait_drained(15)
         assert a.store.identifiers() == expected
@@ -184,9 +191,7 @@ def test_hostile_receipts_are_refused_and_delete_nothing(broker: Broker, tmp_pat
 
     store = TherapyStore(tmp_path / "dev" / "rehab.db")
     expected = add_pain_records(store, "dev-1", 3)
-    link = DeviceLink(device_config(tmp_path / "dev", broker.url), store, resend=QUICK,
-                      reconnect_max_s=1)
-    link.start()
+    link = _started_link(tmp_path, broker, store)
     hostile = {b"": "not_json", b"{}": "bad_field", b"[]": "bad_field", b"[1, 2]": "bad_field",
                b"\xff\xfe": "not_json", b"[" * 60_000: "oversize",
                b"[" * 5000 + b"]" * 5000: "not_json", b'["' + b"x" * 81 + b'"]': "bad_field",
