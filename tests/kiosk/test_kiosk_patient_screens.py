@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from day_plan import PLAN
-from test_kiosk_flow import CODE, PIN, enter, kiosk, until
+from flow_helpers import until
+from test_kiosk_flow import CODE, PIN, enter, kiosk
 
 from kiosk.settings import load_settings
 from kiosk.vm.compose import BACKSPACE, SPACE
