@@ -107,6 +107,7 @@ def ingest_status(watcher: ClinicWatcher) -> Callable[[], dict[str, Any]]:
                 "refused_by_reason": {str(k): v for k, v in watcher.stats.rejected.items()},
                 "refusals_sent": dict(watcher.refusals.sent),
                 "refused_not_kept": watcher.refusals.not_kept,
+                "callback_errors": dict(watcher.guard.errors),
                 "devices": len(views), "last_error": watcher.last_error,
                 "check_workers": None if watcher.checks is None else {
                     "workers": watcher.checks.workers, "batches": watcher.checks.batches,

@@ -336,7 +336,8 @@ class DeviceLink:
         """Inbound accepted/rejected and the clinic's refusals (kiosk, rehab doctor)."""
         d = self.drainer.stats
         return {**self.stats.as_dict(), "clinic_refused": d.clinic_refused,
-                "clinic_refused_unknown": d.clinic_refused_unknown}
+                "clinic_refused_unknown": d.clinic_refused_unknown,
+                "callback_errors": dict(self.guard.errors)}
 
     def _rejected(self, leaf: str, payload: bytes, exc: InboundRejected) -> None:
         n = self.stats.reject(exc.reason)

@@ -225,10 +225,15 @@ def _link_counters(d: Path) -> Check:
     rejected = snap.get("rejected") if isinstance(snap.get("rejected"), dict) else {}
     counts = {str(k): v for k, v in (rejected or {}).items() if isinstance(v, int) and v > 0}
     unknown = snap.get("clinic_refused_unknown", 0)
+    errors = snap.get("callback_errors") if isinstance(snap.get("callback_errors"), dict) \
+        else {}
+    failed = {str(k): v for k, v in (errors or {}).items() if isinstance(v, int) and v > 0}
     text = (f"inbound payloads refused {sum(counts.values())}"
             + (f" ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})" if counts
                else "")
             + (f"; clinic refusals naming no record {unknown}" if unknown else "")
+            + (f"; callback errors {', '.join(f'{k} {v}' for k, v in sorted(failed.items()))}"
+               if failed else "")
             + f", as of {snap.get('at', '?')}")
     return Check("clinic link", Status.WARN if counts else Status.OK, text)
 

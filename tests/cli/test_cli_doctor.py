@@ -101,3 +101,38 @@ def test_shared_folder_is_a_warning_not_a_failure(capsys: pytest.CaptureFixture[
     code, checks = doctor(capsys, folder)
     assert code == 0 and checks["permissions"].startswith("warn")
     assert "chmod 700" in checks["permissions"]
+
+
+def test_refused_records_and_link_counters_are_warnings(capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from mqtt.link_stats import SNAPSHOT_NAME, StatsSnapshot
+    from therapy.outbox_refusals import mark_refused
+
+    folder = _data(tmp_path / "data", rows=14)
+    store = TherapyStore(folder / "rehab.db")
+    marked = mark_refused(store, [(f"r{i}", "not_fhir" if i % 3 else "bad_field")
+                                  for i in range(12)], datetime.now(timezone.utc))
+    store.close()
+    assert len(marked) == 12
+    StatsSnapshot(folder / SNAPSHOT_NAME, lambda: {
+        "rejected": {"bad_field": 2, "not_json": 1}, "clinic_refused_unknown": 1,
+        "callback_errors": {"on_message": 1}}).write()
+    code, checks = doctor(capsys, folder)
+    assert code == 0
+    assert checks["outbox"] == "ok    outbox: 2 record(s) wait to be sent, oldest from " + \
+        checks["outbox"].split("oldest from ")[1]
+    assert checks["refused records"].startswith(
+        "warn  refused records: 12 record(s) the clinic refused (not_fhir 8, bad_field 4), "
+        "kept here: r0 (bad_field), r1 (not_fhir),")
+    assert "and 2 more; call your clinic" in checks["refused records"]
+    assert checks["clinic link"].startswith(
+        "warn  clinic link: inbound payloads refused 3 (bad_field 2, not_json 1); clinic "
+        "refusals naming no record 1; callback errors on_message 1, as of ")
+    assert (os.stat(folder / SNAPSHOT_NAME).st_mode & 0o777) == 0o600
+    # a damaged snapshot is no counters, not a crash
+    (folder / SNAPSHOT_NAME).write_text('{"rejected": [1], "callback_errors": "x"}')
+    code, checks = doctor(capsys, folder)
+    assert code == 0 and checks["clinic link"].startswith(
+        "ok    clinic link: inbound payloads refused 0, as of ?")

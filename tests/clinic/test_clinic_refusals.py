@@ -56,6 +56,7 @@ def test_serve_quarantines_refuses_and_shows_it(tmp_path: Path,
         assert ingest["refusals_sent"] == {"not_fhir": 1, "bad_field": 1}
         assert ingest["refused_by_reason"] == {"not_fhir": 1, "bad_field": 1}
         assert ingest["refused_not_kept"] == 0 and ingest["receipts"] == 3
+        assert ingest["callback_errors"] == {}
         store = ClinicStore(tmp_path / "clinic" / "clinic.db")
         try:
             assert store.identifiers() == good
