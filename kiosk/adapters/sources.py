@@ -174,15 +174,15 @@ class PickedSources:
     """The kiosk's sources, picked for each set with ``therapy.sources.pick_source`` (the
     rule of ``rehab session --source auto``) for the set's exercise: a camera exercise with
     a camera present gets the camera, read by a pose worker from ``camera_worker`` (the
-    shared camera's), fused with the wearables of ``wearables`` (same connector, clock and
-    placement check) or alone in place of the simulator; any other set is ``wearables``'
-    (paired BLE, the USB bridge or the simulator). ``demo`` is ``wearables``'."""
+    shared camera's), fused with the wearables of ``base`` (same connector, clock and
+    placement check) or alone in place of the simulator; any other set is ``base``'s
+    (paired BLE, the USB bridge or the simulator). ``demo`` is ``base``'s."""
 
-    def __init__(self, wearables: SourceFactory, store: Any, *, dev_dir: Any,
+    def __init__(self, base: SourceFactory, store: Any, *, dev_dir: Any,
                  options: Any = None, camera_worker: Callable[[], Any] | None = None) -> None:
         from therapy.sources import SourceOptions
 
-        self.wearables = wearables
+        self.base = base
         self.store = store
         self.dev_dir = dev_dir
         self.options = dataclasses.replace(options or SourceOptions(),
@@ -190,7 +190,12 @@ class PickedSources:
 
     @property
     def demo(self) -> bool:
-        return self.wearables.demo
+        return self.base.demo
+
+    @property
+    def wearables(self) -> dict[str, Any]:
+        """The paired wearables by placement (``BleSourceFactory.wearables``; else empty)."""
+        return dict(getattr(self.base, "wearables", {}))
 
     def spec_for(self, ex: PlanExercise) -> Any:
         """The ``therapy.sources.SourceSpec`` a set of ``ex`` opens now."""
@@ -201,9 +206,9 @@ class PickedSources:
     def open(self, ex: PlanExercise, set_no: int) -> OpenSet:
         spec = self.spec_for(ex)
         if spec.camera is None and not spec.is_camera:
-            return self.wearables.open(ex, set_no)
-        if spec.camera is not None and isinstance(self.wearables, SpecSourceFactory):
-            w = self.wearables
+            return self.base.open(ex, set_no)
+        if spec.camera is not None and isinstance(self.base, SpecSourceFactory):
+            w = self.base
             w.options = dataclasses.replace(w.options, camera_worker=self.options.camera_worker)
             return w.open(ex, set_no, spec)
         return SpecSourceFactory(spec, self.store, self.options).open(ex, set_no)

@@ -54,7 +54,7 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
     model = KioskModel(tmp_path / "data", sources=None,
                        pairing_ports=lambda: (BumbleScanner(world.air), world.connector()))
     model.pairing_scan_s = 1.0
-    assert isinstance(model.sources, SimSourceFactory)
+    assert isinstance(model.sources.base, SimSourceFactory)  # type: ignore[attr-defined]
     app = KioskApp(model, audio=AudioCues(enabled=False))
     run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:

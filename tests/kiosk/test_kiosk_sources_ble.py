@@ -62,7 +62,7 @@ async def kiosk_on_two_wearables(data: Path, thigh_battery: int = 80,
         reg.remember(Wearable(addr, world.devices[str(seg)].name, WearableKind.REHAB_IMU, seg),
                      80)
     model.wearables_changed()  # what Settings > Find wearables calls after placing one
-    assert isinstance(model.sources.wearables, BleSourceFactory) and not model.sources.demo
+    assert isinstance(model.sources.base, BleSourceFactory) and not model.sources.demo
     audio = AudioCues(enabled=True)
     audio.espeak = audio.aplay = None  # record the cues, play nothing
     flow = KioskFlow(model, Screens(), audio)

@@ -38,7 +38,7 @@ SPEED = 5.0  # the emulator's clock and the kiosk's serial clock run 5x: 3 reps 
 def test_nothing_paired_nothing_plugged_in_is_the_demo(tmp_path: Path) -> None:
     (tmp_path / "dev").mkdir()
     m = KioskModel(tmp_path / "d", dev_dir=tmp_path / "dev")
-    assert isinstance(m.sources.wearables, SimSourceFactory) and m.sources.demo
+    assert isinstance(m.sources.base, SimSourceFactory) and m.sources.demo
     m.close()
 
 
@@ -95,8 +95,8 @@ async def test_a_set_on_the_usb_bridge_counts_the_emulated_reps(tmp_path: Path,
                                                                 bridge: Path) -> None:
     m = _kiosk(tmp_path / "data", bridge.parent, SourceOptions(speed=SPEED))
     try:
-        assert isinstance(m.sources.wearables, SpecSourceFactory) and not m.sources.demo
-        spec = m.sources.wearables.spec
+        assert isinstance(m.sources.base, SpecSourceFactory) and not m.sources.demo
+        spec = m.sources.base.spec
         assert spec.kind == SourceKind.SERIAL and spec.target == str(bridge)
         flow = _start_set(m)
         run = m.run
