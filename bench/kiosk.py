@@ -178,7 +178,8 @@ def pinned_report(size: str, set_s: float) -> bool:
         ok &= good
         pose = f", pose {r['pose_fps']:.1f} frames/s" if "pose_fps" in r else ""
         print(f"| {label} ({r['source']}) | {r['median_ms']:.1f} / {r['p99_ms']:.1f} ms | "
-              f"{r['fps']:.1f} | {delay:.2f} s ({len(delays)} reps) | "
+              f"{r['fps']:.1f} | {delay:.2f} s ({len(delays)} reps; motion core "
+              f"{statistics.median(r['detect_s']) if delays else float('nan'):.2f} s) | "
               f"{r['cpu_pct']:.0f} %{pose} | {r['VmHWM']:.0f} MB "
               f"({r['RssAnon']:.0f} private) | {'OK' if good else 'MISSED'} |")
         notes.append(f"{mode}: RSS {r['rss_first_frame']:.0f} MB at the first frame; "

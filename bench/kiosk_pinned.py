@@ -240,8 +240,14 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         ModelThenSkeleton.t0 = min(up) if up else clock.now()  # the wearable's motion began
         await asyncio.sleep(1.0)  # settle
         delays: list[float] = []
-        run.ctl.add_listener(lambda ev: delays.append(clock.now() - ev.rep.t_end)
-                             if ev.kind == EventKind.REP and ev.rep is not None else None)
+        detect: list[float] = []  # the motion core's own part: detected minus end, data time
+
+        def on_rep(ev: Any) -> None:
+            if ev.kind == EventKind.REP and ev.rep is not None:
+                delays.append(clock.now() - ev.rep.t_end)
+                detect.append(ev.rep.t_detected - ev.rep.t_end)
+
+        run.ctl.add_listener(on_rep)
         flips: list[float] = []
         Window.bind(on_flip=lambda *_: (glFinish(), flips.append(time.perf_counter())))
         Clock.schedule_interval(lambda _dt: Window.canvas.ask_update(), 0)
@@ -254,7 +260,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         out.update(frames=len(dts), median_ms=statistics.median(dts),
                    p99_ms=dts[int(0.99 * (len(dts) - 1))],
                    fps=len(dts) / (flips[-1] - flips[0]),
-                   delays_s=delays, cpu_pct=100 * ((cpu1.user - cpu0.user)
+                   delays_s=delays, detect_s=detect, cpu_pct=100 * ((cpu1.user - cpu0.user)
                                                   + (cpu1.system - cpu0.system))
                    / (wall1 - wall0), reps=run.live.reps_total, error=run.error)
         if cams:  # the pose worker's rate: frames it estimated (others dropped as stale)
