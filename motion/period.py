@@ -18,6 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
+# Windows go through the FFT a few at a time, so that no temporary (the padded windows,
+# their spectra) outgrows this: larger blocks are fresh memory from the system on every
+# call (glibc maps them), and faulting it in cost more than the FFTs (26,000 page faults,
+# ~50 ms, for the hour-long replay's 1,800 windows in one process; 200 in blocks this size).
+BLOCK_BYTES = 100_000
+
 
 class PeriodEstimator:
     """Streaming autocorrelation period of a regularly sampled signal."""
@@ -63,8 +69,12 @@ class PeriodEstimator:
             for end, k in zip(ends[~full], filled[~full]):  # the first window_s only
                 periods += self._estimate_all(hist[None, end - k : end])
             if full.any():
-                windows = np.lib.stride_tricks.sliding_window_view(hist, w, axis=0)
-                periods += self._estimate_all(windows[ends[full] - w].transpose(0, 2, 1))
+                # The full windows, a hop apart: one strided view of ``hist``, no copy.
+                first, m = int(ends[full][0]) - w, int(full.sum())
+                row, col = hist.strides
+                windows: np.ndarray = np.ndarray((m, w, hist.shape[1]), hist.dtype, hist,
+                                                 first * row, (self.hop_n * row, row, col))
+                periods += self._estimate_all(windows)
         self._buf = hist[-w:]
         self._filled = min(w, filled0 + n)
         self._seen = seen0 + n
@@ -85,8 +95,8 @@ class PeriodEstimator:
 
     def _padded(self, m: int, channels: int, n: int, n_fft: int) -> np.ndarray:
         """Zeros (m, channels, n_fft) whose first n columns the caller overwrites: kept for
-        full windows (the same n each time), so the padding is not a fresh megabyte of zeros
-        per chunk (numpy's ``rfft(x, n_fft)`` allocates and faults one in every call)."""
+        full windows (the same n each time), so the padding is not fresh zeros per block
+        (as with numpy's ``rfft(x, n_fft)``, which allocates them on every call)."""
         pad = self._pad
         if n != self.window_n or pad.shape[0] < m or pad.shape[1:] != (channels, n_fft):
             pad = np.zeros((m, channels, n_fft))
@@ -100,18 +110,23 @@ class PeriodEstimator:
         if n < 2 * self.min_lag or n < 2 * self.hop_n:
             return [self.period_s_] * m
         # Without its linear trend (a rest level that drifts is not a period), each
-        # channel as a row, written into the zero padding against the FFT's wrap-around.
+        # channel as a row, written into the zero padding against the FFT's wrap-around;
+        # each channel's autocorrelation by FFT, summed over the channels.
         fit, trend, unbias = self._consts(n)
-        yt = y.transpose(0, 2, 1)
-        pad = self._padded(m, yt.shape[1], n, 1 << (2 * n - 1).bit_length())
-        x = pad[:, :, :n]
-        np.subtract(yt, (yt @ fit) @ trend, out=x)
-        var = np.einsum("ijk,ijk->i", x, x)
+        channels, n_fft = y.shape[2], 1 << (2 * n - 1).bit_length()
         max_lag = min(self.max_lag, n // 2)
-        # Each channel's autocorrelation by FFT, summed over the channels.
-        f = np.fft.rfft(pad, axis=2)
-        power = (f.real * f.real + f.imag * f.imag).sum(axis=1)
-        acs = np.fft.irfft(power, axis=1)[:, : max_lag + 1]
+        acs, var = np.empty((m, max_lag + 1)), np.empty(m)
+        block = max(1, BLOCK_BYTES // (channels * n_fft * 8))
+        yt = y.transpose(0, 2, 1)
+        for b in range(0, m, block):
+            part = yt[b : b + block]
+            pad = self._padded(part.shape[0], channels, n, n_fft)
+            x = pad[:, :, :n]
+            np.subtract(part, (part @ fit) @ trend, out=x)
+            np.einsum("ijk,ijk->i", x, x, out=var[b : b + block])
+            f = np.fft.rfft(pad, axis=2)
+            power = (f.real * f.real + f.imag * f.imag).sum(axis=1)
+            acs[b : b + block] = np.fft.irfft(power, axis=1)[:, : max_lag + 1]
         return self._pick(acs, var, n, max_lag, unbias)
 
     def _pick(self, acs: np.ndarray, var: np.ndarray, n: int, max_lag: int,
