@@ -1,6 +1,8 @@
 """The camera's picture with the detected skeleton, for a camera exercise's live screen:
 the newest ``CameraResult`` (image_bgr, pose) of a ``CameraWorker`` drawn as a texture,
-bones on top (``kiosk.camera_setup_vm.bones``). Redrawn only when a new frame came."""
+bones on top (``kiosk.camera_setup_vm.bones``), the exercised joint's two bones highlighted
+(the set's ``ExerciseRun.camera_joint``: the plan's joint and side). Redrawn only when a new
+frame came or the joint changed."""
 
 from __future__ import annotations
 
@@ -26,8 +28,12 @@ class CameraView(Image):
         self._pose: Any = None
         self.bind(pos=self._draw_bones, size=self._draw_bones)  # laid out after the frame
 
-    def show(self, result: Any) -> None:
-        """Draw ``result`` (a CameraResult or None) if it is newer than the one shown."""
+    def show(self, result: Any, joint: CameraJoint | None = None) -> None:
+        """Draw ``result`` (a CameraResult or None) if it is newer than the one shown, with
+        ``joint`` (when given: the set's) highlighted."""
+        if joint is not None and joint != self.joint:
+            self.joint = joint
+            self._draw_bones()
         if result is None or result.t_s == self._shown_t:
             return
         self._shown_t = result.t_s

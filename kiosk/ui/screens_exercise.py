@@ -225,9 +225,10 @@ class LiveScreen(KioskScreen):
                                    self.flow.pause_set, T.PRIMARY))
             b.add_widget(BigButton(_("Stop"), self.flow.stop_set, T.DANGER))
 
-    def _camera(self, latest: Any) -> None:
+    def _camera(self, latest: Any, joint: Any) -> None:
         """A camera exercise: its picture and skeleton left of the gauge (stand-in frames
-        in the screenshots); none: the gauge and counter as before."""
+        in the screenshots), the set's joint highlighted (``joint``: the plan's joint and
+        side); none: the gauge and counter as before."""
         if latest is None:
             if self.camera is not None:
                 self.mid.remove_widget(self.camera)
@@ -242,14 +243,14 @@ class LiveScreen(KioskScreen):
             self.mid.add_widget(self.camera, index=len(self.mid.children))
             self.gbox.size_hint_x = 0.7  # room for "of 10 reps · Set 1 of 2"
             self.of.font_size = T.fs(20)
-        self.camera.show(latest())
+        self.camera.show(latest(), joint)
 
     def refresh(self) -> None:
         run = self.model.run
         if run is None:
             return
         live = run.live  # the flow's frame tick polled the run
-        self._camera(run.camera_latest)
+        self._camera(run.camera_latest, run.camera_joint)
         self.title = f"{_(run.ex.name)} · {live.set_text}"  # name from the plan
         self.gauge.max_deg = live.gauge_max_deg
         self.gauge.band = list(live.band_deg)
