@@ -34,6 +34,7 @@ from kiosk.ui.screens_reminders import RemindersScreen
 from kiosk.ui.screens_review import ProgressScreen, SettingsScreen, SummaryScreen
 from kiosk.ui.screens_writing import ComposeScreen, FeedbackScreen
 from kiosk.ui.visit_bar import VisitBarView
+from kiosk.vm.clinic_status import refused_note
 from kiosk.vm.flow import CAMERA_SCREEN, KioskFlow
 from kiosk.vm.flow_visit import VISIT_SCREEN
 
@@ -146,7 +147,8 @@ class KioskApp(App):
             title = self.visit_kit.vm.view().title if self.visit_kit is not None else ""
         self.bar.update(_(title), m.unread())
         self.visit_bar.update(self.flow.visit_bar())
-        self.strip.update(m.outbox_waiting(), m.clinic.status_text(), m.sources.demo)
+        self.strip.update(m.outbox_waiting(), m.clinic.status_text(), m.sources.demo,
+                          refused_note(m.store))
 
     def rebuild(self) -> None:
         """Text size changed: build the screens again at the new scale."""

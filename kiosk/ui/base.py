@@ -76,7 +76,8 @@ class TopBar(BoxLayout):
 
 
 class StatusStrip(BoxLayout):
-    """A thin line at the bottom: demo sensors, clinic connection, records waiting."""
+    """A thin line at the bottom: demo sensors, clinic connection, records waiting, records
+    the clinic refused."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(orientation="horizontal", size_hint_y=None, height=dp(30),
@@ -96,11 +97,12 @@ class StatusStrip(BoxLayout):
         self._demo_bg.pos = (self.demo.x, self.demo.y + dp(3))
         self._demo_bg.size = (self.demo.width, self.demo.height - dp(6))
 
-    def update(self, waiting: int, clinic: str, demo: bool) -> None:
+    def update(self, waiting: int, clinic: str, demo: bool, refused: str = "") -> None:
+        """``refused``: the calm note on records the clinic refused (empty: none)."""
         send = (ngettext("{n} record waiting for the clinic",
                          "{n} records waiting for the clinic", waiting).format(n=waiting)
                 if waiting else _("all records at the clinic"))  # confirmed by its receipt
-        self.text.text = f"{clinic}  ·  {send}"
+        self.text.text = "  ·  ".join(p for p in (clinic, refused, send) if p)
         self.demo.text = _("DEMO SENSORS (simulated)") if demo else ""
         if demo:  # as wide as its words (Spanish is longer than English)
             self.demo.text_size = (None, None)  # one line: measure it

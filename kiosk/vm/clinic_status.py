@@ -5,6 +5,9 @@ A record the clinic refused stays on this kiosk (``therapy.outbox_refusals``) an
 sent again until the installer requeues it, so the patient is asked to call the clinic.
 Inbound refusals (``DeviceLink.stats``, per ``mqtt.inbound.Reject``) are shown as counts
 for whoever services the kiosk. Empty when there is nothing to say.
+
+The bottom status strip carries a calm count of the refused records too
+(:func:`strip_note`), so the patient sees it without opening Settings.
 """
 
 from __future__ import annotations
@@ -39,3 +42,18 @@ def clinic_problems(store: TherapyStore, clinic: Any) -> str:
     stats = getattr(link, "stats", None)
     rejected = {str(k): int(v) for k, v in stats.rejected.items()} if stats is not None else {}
     return problem_text(refused_count(store), rejected)
+
+
+def strip_note(refused: int) -> str:
+    """The status strip's short, calm note on ``refused`` records kept on this kiosk (empty
+    when none): Settings says what to do."""
+    if not refused:
+        return ""
+    return ngettext("{n} record not accepted, see Settings",
+                    "{n} records not accepted, see Settings",
+                    refused).format(n=refused)
+
+
+def refused_note(store: TherapyStore) -> str:
+    """:func:`strip_note` for the records ``store`` keeps refused."""
+    return strip_note(refused_count(store))

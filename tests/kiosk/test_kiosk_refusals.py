@@ -21,6 +21,8 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
+from kivy.core.window import Window  # noqa: I001
+from tests.helpers.chromium import shot_path
 from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts, until
 from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
 from tests.helpers.rehab_broker import Broker
@@ -65,6 +67,9 @@ async def test_settings_shows_refused_records_and_rejections(tmp_path: Path) -> 
                      as_tool=False)
         wait_for(lambda: link.stats.rejected_total == 1, 10, "the malformed refusal")
         await enter(app, TEST_PIN)
+        # the bottom strip says it calmly on every screen; Settings says what to do
+        assert "connected  ·  1 record not accepted, see Settings  ·  " in app.strip.text.text
+        Window.screenshot(name=str(shot_path("kiosk-strip-refused.png")))
         await tap(app, "Settings")
         await enter(app, TEST_CODE)
         assert app.sm.current == "settings"
