@@ -20,8 +20,8 @@ the last is the start of something new), or when a burst goes on for ``sustain_s
 without a pause (a continuous set; a circular pendulum, whose axis turns with the swing).
 
 **The candidate axis** is found as before the movement had to repeat: two consecutive
-windows of ``window_s`` turned at least ``min_turn_deg`` each, mostly about one axis, and
-agree within ``WINDOW_AGREE_DEG``; or, if none has agreed after a wait, all the turning seen
+windows of ``window_s`` turned at least ``WINDOW_TURN_DEG`` each, mostly about one axis,
+and agree within ``WINDOW_AGREE_DEG``; or, if none has agreed after a wait, all the turning seen
 (:meth:`take_all`, called by the angle tracker). It is what a set that starts at once
 locks on; a rest turns it up too, on whatever moved first.
 
@@ -49,7 +49,10 @@ import numpy as np
 from motion.axis import _principal
 
 DEG_PER_RAD = 57.29577951308232
-WINDOW_AGREE_DEG = 15.0  # the candidate's two windows (the lock's rule before it waited)
+# The candidate's two windows (the lock's rule before it waited for a repeat): each turned
+# at least WINDOW_TURN_DEG, and they agree within WINDOW_AGREE_DEG.
+WINDOW_TURN_DEG = 15.0
+WINDOW_AGREE_DEG = 15.0
 
 
 def _total(covs: Iterable[np.ndarray]) -> np.ndarray:
@@ -71,7 +74,7 @@ class RepeatAxisLock:
     """Per-block angular-velocity covariance; locks once the movement repeats (module doc)."""
 
     def __init__(self, rate_hz: float, *, block_s: float = 0.5, window_s: float = 2.0,
-                 move_deg_s: float = 12.0, min_turn_deg: float = 15.0,
+                 move_deg_s: float = 12.0, min_turn_deg: float = 10.0,
                  min_dominance: float = 0.6, agree_deg: float = 20.0, repeats: int = 3,
                  forget_s: float = 15.0, sustain_s: float = 6.0) -> None:
         self.dt_s = 1.0 / float(rate_hz)
@@ -81,6 +84,7 @@ class RepeatAxisLock:
         self.min_dominance = min_dominance
         self.cos_agree = float(np.cos(np.radians(agree_deg)))
         self.cos_window = float(np.cos(np.radians(WINDOW_AGREE_DEG)))
+        self.window_turn_rad = WINDOW_TURN_DEG / DEG_PER_RAD
         self.forget_blocks = int(round(forget_s / block_s))
         self.sustain_blocks = max(1, int(round(sustain_s / block_s)))
         self._windows: deque[tuple[np.ndarray, float]] = deque(
@@ -151,7 +155,7 @@ class RepeatAxisLock:
         older, newer = blocks[:k], blocks[k:]
         cov_o, cov_n = _total(c for c, _ in older), _total(c for c, _ in newer)
         for cov, part in ((cov_o, older), (cov_n, newer)):
-            if sum(t for _, t in part) < self.min_turn_rad:
+            if sum(t for _, t in part) < self.window_turn_rad:
                 return
             if _principal(cov, None)[1] < self.min_dominance:
                 return
