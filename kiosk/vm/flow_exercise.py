@@ -127,13 +127,22 @@ class ExerciseSteps:
 
     # --- the live set's tick ------------------------------------------------------------
     def frame(self) -> None:
-        """The frame tick (30 Hz): the live set drawn, its cues spoken, its end noticed."""
+        """The frame tick (30 Hz): the live set drawn, its cues spoken, its end noticed.
+
+        Away from the live screen (the call's screen during a video visit) a running set is
+        still polled: it ends where it is once its target is reached on live wearables, its
+        cues are spoken as they come (not all at once on return), and what follows (the
+        rest, or pain after and the summary) waits for the patient's return to the set."""
         run = self.model.run
-        if run is None or self.current != "live":
+        if run is None:
+            return
+        on_screen = self.current == "live"
+        if not on_screen and not run.set_running:
             return
         run.poll()  # angle, sensor status, drop-out banner, the end of a live set
-        self.nav.redraw("live")
+        if on_screen:
+            self.nav.redraw("live")
         for text in run.live.pop_speech():
             self.audio.say(text)
-        if run.task is not None and run.task.done() and not run.more_sets:
+        if on_screen and run.task is not None and run.task.done() and not run.more_sets:
             self._to_pain_after()
