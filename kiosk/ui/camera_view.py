@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.graphics import Color, Line
 from kivy.graphics.texture import Texture
 from kivy.uix.image import Image
@@ -26,7 +27,10 @@ class CameraView(Image):
         self._texture: Texture | None = None
         self._shown_t: float | None = None
         self._pose: Any = None
-        self.bind(pos=self._draw_bones, size=self._draw_bones)  # laid out after the frame
+        # laid out after the frame: drawn on the next tick, once the layout has settled (inside
+        # a pos/size callback center_x and norm_image_size can still hold the old values)
+        self._relaid = Clock.create_trigger(self._draw_bones)
+        self.bind(pos=self._relaid, size=self._relaid)
 
     def show(self, result: Any, joint: CameraJoint | None = None) -> None:
         """Draw ``result`` (a CameraResult or None) if it is newer than the one shown, with
@@ -52,7 +56,7 @@ class CameraView(Image):
         if self._texture is None:
             return
         nw, nh = self.norm_image_size
-        x0, y0 = self.center_x - nw / 2, self.center_y - nh / 2
+        x0, y0 = self.x + (self.width - nw) / 2, self.y + (self.height - nh) / 2
         with self.canvas.after:
             for bone in bones(self._pose, self.joint):
                 Color(*(JOINT_RGBA if bone.highlight else BONE_RGBA))

@@ -123,7 +123,9 @@ class Gauge(Widget):
         return -120.0 + 240.0 * min(max(deg / self.max_deg, 0.0), 1.0)
 
     def redraw(self, *_: Any) -> None:
-        cx, cy = self.center_x, self.center_y - self.height * 0.05
+        # x + width / 2, not center_x: a layout moving the gauge dispatches pos before the
+        # cached center_x follows, so the first frame's arc sat where the gauge had been
+        cx, cy = self.x + self.width / 2, self.y + self.height * 0.45
         r = min(self.width, self.height * 1.15) * 0.42
         w = max(dp(10), r * 0.16)
         lo, hi = self.band
@@ -354,7 +356,8 @@ class MovementAnim(Widget):
     def redraw(self, *_: Any) -> None:
         self.canvas.clear()
         L = min(self.width, self.height) * 0.4
-        jx, jy = self.center_x - L * 0.3, self.center_y + L * 0.3
+        # not center_x / center_y: stale inside a pos callback (see Gauge.redraw)
+        jx, jy = self.x + self.width / 2 - L * 0.3, self.y + self.height / 2 + L * 0.3
         a = math.radians(self.angle())
         with self.canvas:
             Color(*T.GREY)  # the fixed segment
