@@ -174,9 +174,11 @@ class SegmentAngle(_HeldStream):
     unsigned tilt angle, which is what a still sensor shows).
     """
 
-    def __init__(self, rate_hz: float, *, lifts: bool = True) -> None:
+    def __init__(self, rate_hz: float, *, lifts: bool = True,
+                 target_rom_deg: float | None = None) -> None:
         super().__init__(rate_hz, lifts)
-        self.axis = RepeatAxisLock(rate_hz, block_s=self.CHECK_S)
+        # A prescribed ROM lets one rep's stroke out and back lock the axis (axis_lock).
+        self.axis = RepeatAxisLock(rate_hz, block_s=self.CHECK_S, target_rom_deg=target_rom_deg)
         self._v_ref: np.ndarray | None = None
         self._use_gyro = False
         self._gyro_angle = 0.0
@@ -192,7 +194,7 @@ class SegmentAngle(_HeldStream):
         self.polarity.lever.add(gyro, accel, up)
         self._held.push(t_s, gyro, up)
         if self.axis.axis_ is None:
-            self.axis.add(gyro)
+            self.axis.add(gyro, up)
             if not boundary:
                 return None
             if not self.axis.close_block() and not (

@@ -31,6 +31,17 @@ and otherwise the repeated strokes' own axis: the candidate came from a move tha
 repeat. A sustained burst with no dominant axis (the pendulum) takes the candidate, and
 waits for it.
 
+**One rep, with a ROM prescribed** (the kiosk always prescribes one, and the patient has
+just pressed Start): the last stroke, or the last two, or the open burst alone or after the
+last stroke, lock at once if, about one axis (``min_dominance``, strokes within
+``agree_deg``), they went out at least ``reach_frac`` of the ROM and came at least
+``back_frac`` of the way back, and gravity saw that excursion too: the up vector tilted at
+least ``reach_frac`` of the ROM from where the strokes began. That is a rep of the
+prescribed size: the first rep comes out as soon as it ends instead of a rep and a half
+later. A smaller move, one that does not come back (a new pose), turning about the vertical
+(no tilt: an external rotation waits for the repeat) and any move with no ROM prescribed
+wait for the movement to repeat as above.
+
 Decisions are taken at whole blocks counted from the first sample (the caller closes
 blocks), so they do not depend on how the stream is chunked. The whole angular velocity
 counts, its vertical part included: an external rotation with a band turns the forearm
@@ -68,6 +79,8 @@ class _Stroke(NamedTuple):
     axis: np.ndarray
     first_block: int
     last_block: int
+    spins: np.ndarray  # (blocks, 3): the gyro integrated over each block of the stroke, rad
+    ups: np.ndarray  # (blocks + 1, 3): the up vector before the stroke and at each block's end
 
 
 class RepeatAxisLock:
@@ -76,8 +89,13 @@ class RepeatAxisLock:
     def __init__(self, rate_hz: float, *, block_s: float = 0.5, window_s: float = 2.0,
                  move_deg_s: float = 12.0, min_turn_deg: float = 10.0,
                  min_dominance: float = 0.6, agree_deg: float = 20.0, repeats: int = 3,
-                 forget_s: float = 15.0, sustain_s: float = 6.0) -> None:
+                 forget_s: float = 15.0, sustain_s: float = 6.0,
+                 target_rom_deg: float | None = None, reach_frac: float = 0.7,
+                 back_frac: float = 0.5) -> None:
         self.dt_s = 1.0 / float(rate_hz)
+        self.reach_rad = (None if target_rom_deg is None or not target_rom_deg > 0
+                          else reach_frac * target_rom_deg / DEG_PER_RAD)
+        self.back_frac = back_frac
         self.blocks_per_window = max(1, int(round(window_s / block_s)))
         self.block_turn_rad = move_deg_s * block_s / DEG_PER_RAD
         self.min_turn_rad = min_turn_deg / DEG_PER_RAD
@@ -92,6 +110,11 @@ class RepeatAxisLock:
         self._strokes: deque[_Stroke] = deque(maxlen=max(1, repeats))
         self._cov = np.zeros((3, 3))  # the open block
         self._turned = 0.0
+        self._spin = np.zeros(3)  # the open block's gyro, integrated
+        self._burst_spins: list[np.ndarray] = []
+        self._up: np.ndarray | None = None  # the last up vector added
+        self._block_up: np.ndarray | None = None  # ... at the end of the last closed block
+        self._burst_ups: list[np.ndarray | None] = []
         self._all_cov = np.zeros((3, 3))
         self._burst_cov = np.zeros((3, 3))  # the open burst
         self._burst_turned = 0.0
@@ -104,9 +127,13 @@ class RepeatAxisLock:
         self.dominance_ = 0.0
         self.how_ = ""  # once locked: "repeat" or "sustained", "+candidate" if it took it
 
-    def add(self, gyro_rad_s: np.ndarray) -> None:
-        """Accumulate samples of the open block (gyro bias-corrected)."""
+    def add(self, gyro_rad_s: np.ndarray, up: np.ndarray | None = None) -> None:
+        """Accumulate samples of the open block (gyro bias-corrected; ``up``, the unit up
+        vector in the sensor, lets a prescribed ROM's rep lock the axis)."""
+        if up is not None and up.shape[0]:
+            self._up = up[-1]
         self._cov += gyro_rad_s.T @ gyro_rad_s * self.dt_s
+        self._spin = self._spin + gyro_rad_s.sum(axis=0) * self.dt_s
         turned = float(np.sum(np.linalg.norm(gyro_rad_s, axis=1))) * self.dt_s
         self._turned += turned
         self.turned_rad_ += turned
@@ -115,8 +142,8 @@ class RepeatAxisLock:
         """End of a block: lock if the movement repeats. True once locked."""
         if self.axis_ is not None:
             return True
-        cov, turned = self._cov, self._turned
-        self._cov, self._turned = np.zeros((3, 3)), 0.0
+        cov, turned, spin = self._cov, self._turned, self._spin
+        self._cov, self._turned, self._spin = np.zeros((3, 3)), 0.0, np.zeros(3)
         self._block += 1
         self._all_cov += cov
         if self.candidate_ is None:
@@ -126,7 +153,13 @@ class RepeatAxisLock:
             self._burst_cov = self._burst_cov + cov
             self._burst_turned += turned
             self._burst_blocks += 1
-            return self._try_sustained()
+            if not self._burst_spins:
+                self._burst_ups = [self._block_up]
+            self._burst_spins.append(spin)
+            self._burst_ups.append(self._up)
+            self._block_up = self._up
+            return self._try_sustained() or self._reached_open()
+        self._block_up = self._up
         if self._burst_blocks:
             self._end_burst()
         return self.axis_ is not None
@@ -174,20 +207,28 @@ class RepeatAxisLock:
 
     def _end_burst(self) -> None:
         cov, turned, n = self._burst_cov, self._burst_turned, self._burst_blocks
+        spins, ups = np.array(self._burst_spins), self._burst_ups
         self._burst_cov, self._burst_turned, self._burst_blocks = np.zeros((3, 3)), 0.0, 0
+        self._burst_spins, self._burst_ups = [], []
         if turned < self.min_turn_rad:
             return
         axis, dominance = _principal(cov, None)
         if dominance < self.min_dominance:
             return
         last = self._block - 1  # this block is the quiet one that ended the burst
-        stroke = _Stroke(cov, axis, last - n + 1, last)
+        known = all(u is not None for u in ups)
+        stroke = _Stroke(cov, axis, last - n + 1, last, spins,
+                         np.array(ups) if known else np.empty((0, 3)))
         if self._strokes and stroke.first_block - self._strokes[-1].last_block > \
                 self.forget_blocks:
             self._strokes.clear()  # the moves before were too long ago: forget them
         if not self._strokes:
             self._chain_from = stroke.first_block
         self._strokes.append(stroke)
+        if self.reach_rad is not None:
+            for k in (1, 2):
+                if len(self._strokes) >= k and self._reached(list(self._strokes)[-k:]):
+                    return
         if len(self._strokes) < (self._strokes.maxlen or 1):
             return
         total = _total(s.cov for s in self._strokes)
@@ -198,6 +239,48 @@ class RepeatAxisLock:
             self._lock(None, "repeat+candidate")
         else:
             self._lock(total, "repeat")
+
+    def _reached_open(self) -> bool:
+        """The open burst, alone or after the last stroke: a rep already (it is on its way
+        back), without waiting for the pause that ends it."""
+        if self.reach_rad is None or self._burst_turned < self.min_turn_rad or any(
+                u is None for u in self._burst_ups):
+            return False
+        first = self._block - self._burst_blocks
+        axis, _ = _principal(self._burst_cov, None)
+        burst = _Stroke(self._burst_cov, axis, first, self._block - 1,
+                        np.array(self._burst_spins), np.array(self._burst_ups))
+        if self._reached([burst]):
+            return True
+        last = self._strokes[-1] if self._strokes else None
+        return last is not None and first - last.last_block <= self.forget_blocks and \
+            self._reached([last, burst])
+
+    def _reached(self, strokes: list[_Stroke]) -> bool:
+        """With a ROM prescribed: lock if these strokes, about one axis, went out at least
+        ``reach_frac`` of it and came at least ``back_frac`` of the way back (a rep)."""
+        assert self.reach_rad is not None
+        total = _total(s.cov for s in strokes)
+        axis, dominance = _principal(total, None)
+        if dominance < self.min_dominance or not all(
+                abs(float(s.axis @ axis)) >= self.cos_agree for s in strokes):
+            return False
+        turn = np.cumsum(np.concatenate([s.spins for s in strokes]) @ axis)
+        k = int(np.argmax(np.abs(turn)))
+        peak = float(turn[k])
+        if abs(peak) < self.reach_rad or k == len(turn) - 1:
+            return False
+        if (peak - float(turn[-1])) * np.sign(peak) < self.back_frac * abs(peak):
+            return False
+        # Gravity sees it too: the segment tilted that far from where the stroke began.
+        if any(len(s.ups) == 0 for s in strokes):
+            return False
+        cos_tilt = np.concatenate([s.ups for s in strokes]) @ strokes[0].ups[0]
+        if float(np.arccos(np.clip(cos_tilt.min(), -1.0, 1.0))) < self.reach_rad:
+            return False
+        if self._agrees(axis):
+            return self._lock(None, "reach+candidate")
+        return self._lock(total, "reach")
 
     def _agrees(self, axis: np.ndarray) -> bool:
         c = self.candidate_

@@ -126,7 +126,7 @@ class SetAnalyzer:
         self._pending: list[ImuChunk] = []
         # ``lifts``: the exercise raises the measured segment (False: a forward trunk bend).
         self._angle = (JointAngle(prate, lifts=lifts) if two_imu
-                       else SegmentAngle(prate, lifts=lifts))
+                       else SegmentAngle(prate, lifts=lifts, target_rom_deg=target_rom_deg))
         self._median = CausalMedian(5)
         self._detector = RepDetector(prate, reference_rom_deg=target_rom_deg)
         # The set's period from the distal sensor's six channels (the whole movement).
