@@ -223,7 +223,10 @@ class SegmentAngle(_HeldStream):
         if not boundary:
             return None
         _, g_h, up_h = self._held.peek()
-        if not self.polarity.decide(self._raw(g_h, up_h), up_h, self._too_long(POLARITY_WAIT_S)):
+        # A rep of the prescribed size locked the axis (axis_lock, "reach"): its first
+        # excursion is the movement, no need to wait for lift evidence.
+        give_up = self._too_long(POLARITY_WAIT_S) or self.axis.how_.startswith("reach")
+        if not self.polarity.decide(self._raw(g_h, up_h), up_h, give_up):
             return None
         t_h, g_h, up_h = self._held.pop()
         return t_h, self._decided(0, (g_h, up_h, None))

@@ -19,7 +19,8 @@ from motion.pipeline import SetAnalyzer
 from sensors.sim.fidget import rest_then_set
 from therapy.catalogue import CATALOGUE
 
-UCI_FIRST_OUT_MEDIAN_MAX_S = 0.55  # 3.3 s while the axis waited for three strokes
+UCI_FIRST_OUT_MEDIAN_MAX_S = 0.5  # issue 11's target (3.3 s while the axis waited for three
+#                                   strokes)
 UCI_EXACT_MIN = 15  # of 16 sessions (as before the change)
 SET_FIRST_OUT_MAX_S = 0.5  # simulated sets after a fidgeting rest (median 4.1 s before)
 SET_EXACT_MIN = 15  # of 16 (seed 7 counts a lift of the rest, as before the change)
@@ -33,7 +34,7 @@ def test_uci_first_rep_out_soon_and_counts_kept():
                     "REHAB_SHARED_DATA (README, 'Data')")
     delays, counts = uci_kiosk(root)
     assert len(delays) == len(counts) == 16
-    assert float(np.median(delays)) <= UCI_FIRST_OUT_MEDIAN_MAX_S, sorted(delays)
+    assert float(np.median(delays)) <= UCI_FIRST_OUT_MEDIAN_MAX_S + 1e-9, sorted(delays)
     assert sum(c == UCI_REPS for c in counts) >= UCI_EXACT_MIN, counts
 
 
