@@ -45,7 +45,8 @@ class BigButton(Button):
     def __init__(self, text: str, on_press: Any = None, colour: Any = T.PRIMARY,
                  size: float = 24, height: float = 72, text_colour: Any = T.WHITE,
                  **kw: Any) -> None:
-        kw.setdefault("size_hint_y", None)
+        if "size_hint" not in kw:  # size_hint=(None, 1): as tall as its row, not 72 dp
+            kw.setdefault("size_hint_y", None)
         super().__init__(text=text, font_size=T.fs(size), bold=True, color=text_colour,
                          background_normal="", background_down="",
                          background_color=colour, height=T.touch_h(height),
