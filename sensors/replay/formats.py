@@ -19,7 +19,7 @@ import numpy as np
 
 from sensors.replay.checks import check_imu_units, check_time_increasing
 from sensors.replay.errors import ReplayError
-from sensors.replay.table import HEADER_LINE, Table, parse_table, read_header_body
+from sensors.replay.table import HEADER_LINE, Table, load_table
 from sensors.types import ImuChunk
 
 
@@ -101,11 +101,9 @@ def _chunk(table: Table, t_s: np.ndarray) -> ImuChunk:
 
 def load_csv(path: Path, rate_hz: float | None = None) -> Loaded:
     """Read a project CSV file; see the module docstring for the layout."""
-    header, body = read_header_body(path)
-    usecols, names, ncols = select_columns(
+    table = load_table(path, ",", lambda header: select_columns(
         path, header, ",", CSV_COLUMNS, CSV_MAG, ReplayFormat.CSV, CSV_EXPECTED
-    )
-    table = parse_table(path, header, body, ",", names, usecols, ncols)
+    ))
     t_s = table.values[:, 0]
     check_time_increasing(path, t_s, table.lines)
     rate = rate_hz if rate_hz is not None else median_rate_hz(path, t_s)
@@ -116,11 +114,9 @@ def load_csv(path: Path, rate_hz: float | None = None) -> Loaded:
 
 def load_uci(path: Path, rate_hz: float | None = None) -> Loaded:
     """Read a UCI Physical Therapy file; ``rate_hz`` overrides its 25 Hz time base."""
-    header, body = read_header_body(path)
-    usecols, names, ncols = select_columns(
+    table = load_table(path, ";", lambda header: select_columns(
         path, header, ";", UCI_COLUMNS, UCI_MAG, ReplayFormat.UCI_PT, UCI_EXPECTED
-    )
-    table = parse_table(path, header, body, ";", names, usecols, ncols)
+    ))
     index = table.values[:, 0]
     check_time_increasing(path, index, table.lines, what="time index")
     rate = rate_hz if rate_hz is not None else UCI_RATE_HZ

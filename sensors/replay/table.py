@@ -13,14 +13,19 @@ import gzip
 import io
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sensors.replay.errors import ReplayError
-from sensors.replay.fastparse import parse_fixed_decimals
+from sensors.replay.fastparse import (
+    PIECE_BYTES,
+    FixedRows,
+    first_row_decimals,
+    parse_fixed_decimals,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -75,6 +80,95 @@ def read_header_body(path: Path) -> tuple[str, bytes]:
     except UnicodeDecodeError as exc:
         raise ReplayError(path, 1, "header is not text; is this a recording file?") from exc
     return header, body
+
+
+# What a format makes of the header: (columns kept, their names, fields per row); it raises
+# ReplayError when the header is not its own.
+ColumnPick = Callable[[str], tuple[Sequence[int], Sequence[str], int]]
+
+
+def load_table(path: Path, delimiter: str, pick: ColumnPick) -> Table:
+    """The file's header and kept columns: :func:`read_fixed_table` when the file takes it,
+    else :func:`read_header_body` and :func:`parse_table` (the same table either way)."""
+    table = read_fixed_table(path, delimiter, pick)
+    if table is None:
+        header, body = read_header_body(path)
+        usecols, names, ncols = pick(header)
+        table = parse_table(path, header, body, delimiter, names, usecols, ncols)
+    return table
+
+
+def read_fixed_table(path: Path, delimiter: str, pick: ColumnPick,
+                     piece_bytes: int = PIECE_BYTES) -> Table | None:
+    """A plain file whose every data line is in fixed-decimal form, read and parsed ~1 MB at a
+    time through one reused buffer into one preallocated array; None for anything else
+    (gzip, a blank or undecodable header, any other line, trailing blank lines, a read
+    error): the caller then reads the file whole, as before, and gets its answer or error.
+
+    Reading the 25 MB body at once faulted in ~6,000 fresh pages, and its integers another
+    ~5,000, on every run of ``rehab replay`` (about 0.03 s of the hour at 100 Hz).
+    """
+    try:
+        with path.open("rb") as raw:
+            head = raw.readline()
+            if head.startswith(GZIP_MAGIC):
+                return None
+            header = head.removeprefix(UTF8_BOM).decode("utf-8").strip()
+            if not header:
+                return None
+            usecols, names, ncols = pick(header)
+            size = os.fstat(raw.fileno()).st_size - raw.tell()
+            values = _read_fixed(raw, max(size, 0), delimiter, ncols, piece_bytes)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if values is None:
+        return None
+    if list(usecols) != list(range(ncols)):
+        values = values[:, list(usecols)]
+    lines = np.arange(HEADER_LINE + 1, HEADER_LINE + 1 + values.shape[0])
+    return Table(header, tuple(names), values, lines, 0)
+
+
+def _read_fixed(raw: io.BufferedIOBase, size: int, delimiter: str, ncols: int,
+                piece_bytes: int) -> np.ndarray | None:
+    """The rest of ``raw`` (``size`` bytes) through :class:`FixedRows`, or None."""
+    buf = bytearray(max(piece_bytes, 4096))
+    filled = 0
+    rows: FixedRows | None = None
+    while True:
+        with memoryview(buf) as view:
+            got = raw.readinto(view[filled:])
+        if not got:
+            break
+        filled += got
+        end = buf.rfind(b"\n", 0, filled) + 1
+        if end == 0:
+            if filled == len(buf):  # a line longer than the buffer
+                buf.extend(bytes(len(buf)))
+            continue
+        with memoryview(buf) as view:
+            piece = bytes(view[:end])
+        rows = _add(rows, piece, delimiter, ncols, size)
+        if rows is None:
+            return None
+        buf[: filled - end] = buf[end:filled]
+        filled -= end
+    if filled:  # a last line without its newline gets one, as parse_table gives it
+        if buf[filled - 1] in WHITESPACE:
+            return None
+        rows = _add(rows, bytes(buf[:filled]) + b"\n", delimiter, ncols, size)
+    return None if rows is None else rows.values()
+
+
+def _add(rows: FixedRows | None, piece: bytes, delimiter: str, ncols: int, size: int
+         ) -> FixedRows | None:
+    """``rows`` (made from the first piece's first line) with ``piece`` added, or None."""
+    if rows is None:
+        decimals = first_row_decimals(piece, delimiter, ncols)
+        if decimals is None:
+            return None
+        rows = FixedRows(decimals, delimiter, size + 1)
+    return rows if rows.add(piece) else None
 
 
 def _gunzip(path: Path, data: bytes) -> bytes:
