@@ -13,15 +13,12 @@ from kiosk.i18n import LANGUAGES, N_, _
 from kiosk.settings import TEXT_SCALES
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
-from kiosk.ui.widgets import BarPlot, BigButton, CalendarGrid, Card, LinePlot, Txt, scroller
+from kiosk.ui.widgets import (BarPlot, BigButton, CalendarGrid, Card, Legend, LinePlot, Txt,
+                              scroller)
 
 SERIES_COLOURS = (T.PRIMARY, T.WARN, T.GOOD, T.DANGER, T.MUTED)
 
 
-def _sq(colour: Any) -> str:
-    """A coloured square for a legend (Label markup)."""
-    hexc = "".join(f"{int(c * 255):02x}" for c in colour[:3])
-    return f"[color={hexc}]■[/color]"
 
 
 class SummaryScreen(KioskScreen):
@@ -62,12 +59,14 @@ class ProgressScreen(KioskScreen):
         vm = self.model.progress()
         grid = GridLayout(cols=2, padding=dp(10), spacing=dp(10))
 
-        def panel(title: str, widget: Any, legend: str = "") -> Card:
+        def panel(title: str, widget: Any, legend: str | Legend = "") -> Card:
             c = Card()
             c.add_widget(Txt(title, 19, T.TEXT, bold=True, fixed_h=dp(28)))
             c.add_widget(widget)
-            if legend:  # wraps onto a second line on a small screen
-                c.add_widget(Txt(legend, 15, T.MUTED, markup=True, font_name="DejaVuSans"))
+            if isinstance(legend, Legend):  # wraps whole entries on a small screen
+                c.add_widget(legend)
+            elif legend:
+                c.add_widget(Txt(legend, 15, T.MUTED))
             return c
 
         days = (_("{n} days ago").format(n=vm.days - 1), _("today"))
@@ -77,18 +76,18 @@ class ProgressScreen(KioskScreen):
         rom.set_data([(s.points, SERIES_COLOURS[i % 5]) for i, s in enumerate(vm.rom)],
                      [(s.target, SERIES_COLOURS[i % 5]) for i, s in enumerate(vm.rom)
                       if s.target])
-        legend = "   ".join(f"{_sq(SERIES_COLOURS[i % 5])} {s.label}"
-                              for i, s in enumerate(vm.rom) if s.points) or _("No sessions yet")
-        grid.add_widget(panel(_("Movement (°) and targets"), rom, legend))
+        keys = [(SERIES_COLOURS[i % 5], s.label) for i, s in enumerate(vm.rom) if s.points]
+        grid.add_widget(panel(_("Movement (°) and targets"), rom,
+                              Legend(keys) if keys else _("No sessions yet")))
         reps = BarPlot(values=[float(r) for r in vm.reps_per_day], x_labels=days,
                        top=max(max(vm.reps_per_day, default=0), 10))
         grid.add_widget(panel(_("Reps per day"), reps,
                               _("Today: {n} reps").format(n=vm.reps_per_day[-1])))
         pain = LinePlot(x_max=vm.days - 1, y_max=10, x_labels=days)
         pain.set_data([(vm.pain_before.points, T.PRIMARY), (vm.pain_after.points, T.DANGER)])
-        before, after = _("before"), _("after")  # not inside the f-string: Babel skips those
-        legend = f"{_sq(T.PRIMARY)} {before}   {_sq(T.DANGER)} {after}"
-        grid.add_widget(panel(_("Pain (0-10), daily mean"), pain, legend))
+        before, after = _("before"), _("after")
+        grid.add_widget(panel(_("Pain (0-10), daily mean"), pain,
+                              Legend([(T.PRIMARY, before), (T.DANGER, after)])))
         cal = CalendarGrid()
         cal.set_days([(planned, done) for _d, planned, done in vm.calendar])
         grid.add_widget(panel(_("Exercise days"), cal, vm.adherence_text))

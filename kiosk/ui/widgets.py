@@ -16,6 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.stacklayout import StackLayout
 from kivy.uix.widget import Widget
 
 from kiosk.ui import theme as T
@@ -294,6 +295,22 @@ class CalendarGrid(Widget):
                 Color(*(T.GOOD if done else T.GREY if planned else (0.92, 0.93, 0.95, 1)))
                 RoundedRectangle(pos=(x0 + c * cell + 2, y_top - (r + 1) * cell + 2),
                                  size=(cell - 4, cell - 4), radius=[dp(4)])
+
+
+class Legend(StackLayout):
+    """A plot's key: one "coloured square + name" label per entry, wrapped as whole entries
+    (one markup label wrapped between a square and its name at 800x480)."""
+
+    def __init__(self, entries: Sequence[tuple[Any, str]], size: float = 15, **kw: Any) -> None:
+        super().__init__(orientation="lr-tb", spacing=(dp(14), dp(2)), size_hint_y=None, **kw)
+        self.bind(minimum_height=self.setter("height"))
+        for colour, name in entries:
+            hexc = "".join(f"{int(c * 255):02x}" for c in colour[:3])
+            lab = Label(text=f"[color={hexc}]■[/color] {name}", markup=True,
+                        font_name="DejaVuSans", font_size=T.fs(size), color=T.MUTED,
+                        size_hint=(None, None))
+            lab.bind(texture_size=lab.setter("size"))
+            self.add_widget(lab)
 
 
 class Badge(Label):

@@ -2,7 +2,8 @@
 patient and the installer reach them): what a look at every screenshot found on the
 reminders screen, whose -1 h / -15 / +15 / +1 h / Remove buttons were 72 dp tall in 64 dp
 rows and ran into the row below (BigButton's size_hint_y=None won over size_hint=(None, 1)).
-Also: each button stays inside the row that holds it."""
+Also: each button stays inside the row that holds it, and on Progress no legend line ends in
+a colour square whose name wrapped onto the next line."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from kiosk.kivy_setup import configure_kivy
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from kivy.uix.button import Button  # noqa: I001
+from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, until
 from flow_helpers import silent_audio
 
+from kiosk.demo_data import seed
 from kiosk.model import KioskModel
 from kiosk.ui.app import KioskApp
 
@@ -64,6 +67,17 @@ def problems(screen: Widget) -> list[str]:
     return found
 
 
+def legend_lines(screen: Widget) -> list[str]:
+    """The lines the Progress legends were wrapped into (Kivy's laid-out words)."""
+    lines: list[str] = []
+    for w in screen.walk(restrict=True):
+        if isinstance(w, Label) and w.markup and "■" in w.text:
+            w.texture_update()
+            lines += ["".join(word.text for word in line.words).strip()
+                      for line in w._label._cached_lines]
+    return lines
+
+
 async def _settled(app: KioskApp, name: str) -> Widget:
     await until(lambda: app.sm.current == name, 5, f"the {name} screen")
     await asyncio.sleep(0.3)  # laid out
@@ -74,6 +88,7 @@ async def test_no_button_lies_over_another(tmp_path: Path) -> None:
     data = tmp_path / "dev"
     provision(data)
     model = KioskModel(data)
+    seed(model.store, model.plan()[0], model.clock.now())  # weeks of sessions, as in the shots
     app = KioskApp(model, audio=silent_audio())
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
@@ -86,6 +101,9 @@ async def test_no_button_lies_over_another(tmp_path: Path) -> None:
         for name in ("Progress", "Messages"):
             await tap(app, name)
             seen[name] = problems(await _settled(app, name.lower()))
+            if name == "Progress":  # a legend's square stays with its words
+                lines = legend_lines(app.screens["progress"])
+                assert lines and not [ln for ln in lines if ln.endswith("■")], lines
         await tap(app, "Settings")
         await enter(app, TEST_CODE)
         seen["settings"] = problems(await _settled(app, "settings"))
