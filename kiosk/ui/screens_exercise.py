@@ -15,7 +15,7 @@ from kiosk.i18n import N_, _, fmt_number
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
 from kiosk.ui.demo_figure import DemoFigure
-from kiosk.ui.widgets import BigButton, Card, Gauge, Txt
+from kiosk.ui.widgets import NBSP, BigButton, Card, Gauge, Txt
 from kiosk.vm.live import GOOD_REP
 from kiosk.vm.pain import QUICK_NOTES, PainStage
 
@@ -263,8 +263,10 @@ class LiveScreen(KioskScreen):
             self.angle.text = f"{live.angle_deg:.0f}°"
         self.reps.text = live.rep_text
         self.reps.font_size = max(T.fs(40), min(T.fs(130), self.reps.height * 0.85))
+        # "Set 1 of 2" kept whole when the line wraps (beside a camera picture, in Spanish:
+        # "Serie 1" ended one line and "de 2" began the next)
         self.of.text = _("{of} reps  ·  {set}").format(of=live.rep_target_text,
-                                                       set=live.set_text)
+                                                       set=live.set_text.replace(" ", NBSP))
         self.hold.color = T.PRIMARY
         if live.lost_banner:  # a wearable dropped out: the set waits for it
             self.hold.text, self.hold.color = live.lost_banner, T.DANGER

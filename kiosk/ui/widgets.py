@@ -21,6 +21,8 @@ from kivy.uix.widget import Widget
 
 from kiosk.ui import theme as T
 
+NBSP = "\u00a0"  # a space Kivy does not wrap at (it breaks lines at " " only)
+
 
 class Txt(Label):
     """Wrapped text. Default: its height follows the text; ``fixed_h``: that height;

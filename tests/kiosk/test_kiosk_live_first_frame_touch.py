@@ -2,7 +2,8 @@
 camera picture joins the row, the gauge moves right; its arc and needle must be drawn inside
 its own box at once, not over the picture until the angle first changes (what K2 saw: Gauge
 redrew on ``pos`` reading the cached ``center_x`` that had not yet followed). The camera's
-skeleton likewise lies inside the picture's box. Saves kiosk-live-first-frame*.png (looked
+skeleton likewise lies inside the picture's box, and (in Spanish, the longer texts) the
+reps line beside them wraps without splitting "Serie 1 de 1". Saves kiosk-live-first-frame*.png (looked
 at)."""
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ async def test_the_gauge_is_drawn_in_its_own_box_from_the_first_frame(tmp_path: 
     provision(data)
     cams = DemoCameraSources(4.0)
     model = KioskModel(data, sources=cams)
-    app = KioskApp(model, audio=silent_audio())
+    app = KioskApp(model, audio=silent_audio(), language="es")  # the longer texts
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
         await asyncio.wait_for(app.first_frame.wait(), 30)
@@ -102,6 +103,11 @@ async def test_the_gauge_is_drawn_in_its_own_box_from_the_first_frame(tmp_path: 
         assert g[0] > camera.right  # not over the picture
         c = drawn_bounds(camera)
         assert inside(c, camera), f"skeleton drawn at {c}, picture {camera.pos} {camera.size}"
+        # beside the picture the reps line wraps; "Serie 1 de 1" stays on one line
+        live.of.texture_update()
+        lines = ["".join(w.text for w in ln.words).strip() for ln in live.of._label._cached_lines]
+        assert len(lines) == 2 and any(ln.endswith("Serie\u00a01\u00a0de\u00a01")
+                                       for ln in lines), lines
         path = shot_path("kiosk-live-first-frame.png")
         for old in path.parent.glob(path.stem + "[0-9][0-9][0-9][0-9].png"):
             old.unlink()
