@@ -131,6 +131,8 @@ class RepeatAxisLock:
         """Accumulate samples of the open block (gyro bias-corrected; ``up``, the unit up
         vector in the sensor, lets a prescribed ROM's rep lock the axis)."""
         if up is not None and up.shape[0]:
+            if self._up is None:  # the pose the stream starts in: a stroke may start at once
+                self._block_up = up[0]
             self._up = up[-1]
         self._cov += gyro_rad_s.T @ gyro_rad_s * self.dt_s
         self._spin = self._spin + gyro_rad_s.sum(axis=0) * self.dt_s

@@ -68,6 +68,15 @@ def test_a_whole_rep_in_one_stroke_locks_too():
     assert lock.axis_ is not None and abs(float(lock.axis_ @ Y)) > 0.999
 
 
+def test_a_rep_from_the_first_sample_locks_too():
+    # The patient pressed Start already moving: the pose before the stroke is the first one.
+    gyro = np.concatenate([_rep(X, 60), _still(10)])
+    lock = RepeatAxisLock(RATE_HZ, target_rom_deg=70.0)
+    at = _feed(lock, gyro)
+    assert at is not None and at <= 1.5 + 2 + 1.5
+    assert lock.axis_ is not None and abs(float(lock.axis_ @ X)) > 0.999
+
+
 def test_without_a_rom_the_same_rep_waits_for_the_movement_to_repeat():
     gyro = np.concatenate([_still(1), _rep(X, 60), _still(10)])
     assert _feed(RepeatAxisLock(RATE_HZ), gyro) is None
