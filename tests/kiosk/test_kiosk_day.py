@@ -117,8 +117,10 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
         assert app.sm.current == "lock"
         await enter(app, TEST_PIN)
         model.lock.lock_after_s = 1.0  # inactivity lock
-        await until(lambda: app.sm.current == "lock", 5, "the inactivity lock")
-        assert not any("knee" in t.lower() for t in texts(app))
+        # the lock screen alone, its slide-in over (during it the old screen is still drawn)
+        await until(lambda: app.sm.current == "lock" and not app.sm.transition.is_active, 5,
+                    "the inactivity lock")
+        assert not any("knee" in t.lower() for t in texts(app)), texts(app)
         assert any(s.isdigit() or s.startswith("Set") for s in audio.spoken)
     finally:
         app.stop()

@@ -90,6 +90,10 @@ def test_signed_plans_applied_and_bad_ones_rejected(setup, tmp_path: Path) -> No
     # reported again
     send(good3)
     wait_for(lambda: store.current_plan()[0].version == 3, 10, "plan 3")  # type: ignore[index]
+    # the clinic has its report before the restart (else the restarted link rightly sends
+    # the one still in the outbox, and that is no re-report)
+    wait_for(lambda: any(b.get("event") == "plan_applied" and b.get("version") == 3
+                         for _d, _leaf, b in events), 10, "plan 3 reported")
     link.stop()
     link2 = DeviceLink(load_config(_dev), store, reconnect_max_s=1)
     link2.start()
