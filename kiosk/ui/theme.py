@@ -38,8 +38,9 @@ def touch_h(base: float = 64) -> float:
 
 
 def pain_colour(rating: int) -> tuple[float, float, float, float]:
-    """Green (0) through amber to red (10)."""
+    """Green (0) through amber to red (10), each dark enough for the white digit on it
+    (>= 3.5:1; the amber 5 was 2.9:1, below WCAG's 3:1 for large bold text)."""
     t = rating / 10.0
     if t < 0.5:
-        return (0.13 + 1.3 * t, 0.55, 0.2, 1)
-    return (0.78, 0.55 - 0.9 * (t - 0.5), 0.1, 1)
+        return (0.13 + 1.3 * t, 0.48, 0.2, 1)
+    return (0.74, 0.45 - 0.8 * (t - 0.5), 0.08, 1)
