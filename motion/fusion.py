@@ -77,8 +77,11 @@ class OrientationTracker:
         self._last_t = float(t_s[-1])
         odd = np.flatnonzero(np.abs(dt - self.dt_s) > 0.3 * self.dt_s)
         upd = ahrs.update_no_magnetometer  # returns the Ahrs itself
+        # one concatenate of the (4,) float32 quaternions, then a reshape: the same (n, 4)
+        # float32 array as np.array(list), which inspects every element first (~20 % faster)
         if odd.size == 0:
-            return np.array(list(map(_QUATERNION, map(upd, gyro_deg, accel_g))))
+            return np.concatenate(list(map(_QUATERNION, map(upd, gyro_deg, accel_g)))
+                                  ).reshape(n, 4)
         parts: list[np.ndarray] = []
         start = 0
         for i in odd.tolist():
@@ -88,7 +91,7 @@ class OrientationTracker:
             ahrs.set_sample_period(self.dt_s)
             start = i + 1
         parts.extend(map(_QUATERNION, map(upd, gyro_deg[start:], accel_g[start:])))
-        return np.array(parts)
+        return np.concatenate(parts).reshape(n, 4)
 
     @staticmethod
     def gravity(q: np.ndarray) -> np.ndarray:
