@@ -2,7 +2,7 @@
 
 The serial bridge reconnects by itself (:class:`~firmware_bridge.session.BridgeSession`:
 reopen with back-off, handshake again). This turns its up/down reports into the
-:class:`~sensors.ble.events.LinkEvent` s a :class:`~sensors.ble.link.WearableLink` emits
+:class:`~sensors.link_events.LinkEvent` s a :class:`~sensors.ble.link.WearableLink` emits
 (CONNECTED, LOST with the reason, BACK after the outage), so one
 :class:`~sensors.ble.live.LiveSet` supervises both kinds: the set pauses while the cable is
 out, resumes when the port is back, and ends with what was done when it stays away longer
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from protocol.clock import Clock
-from sensors.ble.events import LinkEvent, LinkEventKind, LinkPolicy
+from sensors.link_events import LinkEvent, LinkEventKind, LinkPolicy
 
 log = logging.getLogger(__name__)
 REASON_MAX = 80  # characters of the port's error kept as the reason the UI may show

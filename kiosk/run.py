@@ -243,7 +243,7 @@ class ExerciseRun:
         self.live.tick(now)
 
     def on_link_event(self, ev: Any) -> None:
-        """A ``sensors.ble.events.LinkEvent`` of the supervised live set (lost, back,
+        """A ``sensors.link_events.LinkEvent`` of the supervised live set (lost, back,
         battery low, gone), from a BLE wearable or the USB bridge: the one way the drop-out
         banner ("Thigh sensor lost — bring it closer") comes and goes, and its spoken cue
         (not once the set is ending: its links are being stopped on purpose); a battery

@@ -247,7 +247,7 @@ def _serial(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSour
     from firmware_bridge.source_link import BridgeLink, WiredWearable
     from protocol.clock import MonotonicClock, ScaledClock
     from protocol.host import StreamConfig
-    from sensors.ble.events import LinkPolicy
+    from sensors.link_events import LinkPolicy
     from sensors.types import BodySegment, SourceInfo
 
     port = spec.target

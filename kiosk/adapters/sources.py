@@ -24,7 +24,7 @@ from therapy.plan import PlanExercise
 log = logging.getLogger(__name__)
 
 StatusFn = Callable[[], tuple[SensorStatus, ...]]
-LinkListener = Callable[[Any], None]  # takes a sensors.ble.events.LinkEvent
+LinkListener = Callable[[Any], None]  # takes a sensors.link_events.LinkEvent
 
 
 class SourceMissing(KioskError):
@@ -91,7 +91,7 @@ class OpenSet:
     def _on_action(self, action: Any, on_link: LinkListener) -> None:
         """The live set ended because a wearable stayed away longer than the link policy
         allows: the same "gone" a link gives when it gives up itself."""
-        from sensors.ble.events import LinkEvent, LinkEventKind
+        from sensors.link_events import LinkEvent, LinkEventKind
 
         if str(action.kind) != "end":
             return

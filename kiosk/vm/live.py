@@ -144,7 +144,7 @@ class LiveSetVM:
             self._in_band_since = None
 
     def on_link(self, segment: str, kind: str, battery_pct: int | None = None) -> None:
-        """A wearable's link event (``sensors.ble.events.LinkEventKind`` value) from the
+        """A wearable's link event (``sensors.link_events.LinkEventKind`` value) from the
         supervised live set: lost -> the banner (and said once), back -> gone, battery
         low -> one warning, gone -> the set ends with what was done."""
         # {placement} starts a sentence in English; {placement_lower} reads mid-sentence

@@ -25,7 +25,7 @@ from protocol.clock import Clock, MonotonicClock, real_seconds
 from sensors.ble.connector import Connector
 from sensors.ble.drivers import Driver
 from sensors.ble.errors import BleError, RequestCancelled
-from sensors.ble.events import LinkEvent, LinkEventKind, LinkPolicy
+from sensors.link_events import LinkEvent, LinkEventKind, LinkPolicy
 from sensors.ble.ports import Wearable
 from sensors.types import ImuChunk
 

@@ -1,7 +1,7 @@
 """Glue between wearable links, the :class:`SetSupervisor` and a set controller.
 
 A link is a BLE :class:`~sensors.ble.link.WearableLink` or anything emitting the same
-:class:`~sensors.ble.events.LinkEvent` s (:class:`SupervisedLink`: the USB bridge's
+:class:`~sensors.link_events.LinkEvent` s (:class:`SupervisedLink`: the USB bridge's
 ``firmware_bridge.source_link.BridgeLink``), so one supervisor serves every wearable. The
 controller is anything with ``pause()``, ``resume()`` and ``stop()`` (the session
 controller of :mod:`therapy.session`); the UI listens to :class:`SetAction`. Gaps go to a
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from protocol.clock import Clock, real_seconds
-from sensors.ble.events import LinkEvent, LinkPolicy
+from sensors.link_events import LinkEvent, LinkPolicy
 from sensors.ble.supervision import ActionKind, SetAction, SetGap, SetSupervisor
 
 log = logging.getLogger(__name__)

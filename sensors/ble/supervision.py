@@ -1,6 +1,6 @@
 """What a set does when wearables come and go (pure): pause, resume, record gaps, end.
 
-Fed with :class:`~sensors.ble.events.LinkEvent` from every wearable of the set, it answers
+Fed with :class:`~sensors.link_events.LinkEvent` from every wearable of the set, it answers
 with actions for the session controller and the UI: PAUSE (which sensor, why) while any
 wearable is away, RESUME when all are back, END when one stays away longer than
 ``max_away_s`` (or its link gave up), WARN for a low battery. Each outage becomes a
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sensors.ble.events import LinkEvent, LinkEventKind
+from sensors.link_events import LinkEvent, LinkEventKind
 
 
 class ActionKind(StrEnum):

@@ -14,7 +14,7 @@ from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock
 from sensors.ble.connector import BleakConnector, plain_resolve
 from sensors.ble.drivers import RehabImuDriver
-from sensors.ble.events import LinkEventKind, LinkPolicy
+from sensors.link_events import LinkEventKind, LinkPolicy
 from sensors.ble.link import WearableLink
 from sensors.ble.live import LiveSet
 from sensors.ble.ports import Wearable, WearableKind

@@ -15,7 +15,7 @@ import pytest
 
 from protocol.backoff import BackoffPolicy
 from protocol.clock import MonotonicClock
-from sensors.ble.events import LinkEventKind, LinkPolicy
+from sensors.link_events import LinkEventKind, LinkPolicy
 from sensors.ble.link import WearableLink
 from sensors.ble.ports import Wearable, WearableKind
 from sensors.types import BodySegment

@@ -10,7 +10,7 @@ from tests.helpers.ble_world import World
 
 from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock
-from sensors.ble.events import LinkPolicy
+from sensors.link_events import LinkPolicy
 from sensors.ble.live import LiveSet
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol.sequence import SAMPLE_SEQ_MOD, SeqTracker, Verdict
-from sensors.ble.events import LinkEvent, LinkEventKind
+from sensors.link_events import LinkEvent, LinkEventKind
 from sensors.ble.supervision import ActionKind, SetGap, SetSupervisor
 from sensors.ble.witmotion import ArrivalClock
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from protocol.clock import ScaledClock
 from sensors.ble.connector import BleakConnector, plain_resolve
 from sensors.ble.drivers import RehabImuDriver, WitMotionDriver
-from sensors.ble.events import LinkPolicy
+from sensors.link_events import LinkPolicy
 from sensors.ble.link import DEFAULT_POLICY, WearableLink
 from sensors.ble.ports import Wearable, WearableKind
 from sensors.ble.source import BleSource

@@ -199,7 +199,7 @@ class _DroppingSources:
         self.on_link = None
 
     def set_connected(self, up: bool) -> None:
-        from sensors.ble.events import LinkEvent, LinkEventKind
+        from sensors.link_events import LinkEvent, LinkEventKind
 
         self.connected = up
         kind = LinkEventKind.BACK if up else LinkEventKind.LOST

@@ -23,7 +23,7 @@ from kiosk.model import KioskModel
 from kiosk.settings import load_settings, save_settings
 from kiosk.vm.flow import KioskFlow
 from protocol.clock import ScaledClock
-from sensors.ble.events import LinkPolicy
+from sensors.link_events import LinkPolicy
 from sensors.ble.ports import Wearable, WearableKind
 from sensors.ble.virtual.world import VirtualWearables
 from sensors.sim import SimConfig, simulate

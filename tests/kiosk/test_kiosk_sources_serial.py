@@ -169,7 +169,7 @@ async def test_unplugged_mid_set_the_set_pauses_with_the_banner_resumes_and_keep
 @pytest.mark.timeout(90)
 async def test_a_wired_wearable_that_stays_unplugged_ends_the_set_with_what_was_done(
         tmp_path: Path) -> None:
-    from sensors.ble.events import LinkPolicy
+    from sensors.link_events import LinkPolicy
     from therapy.devices import WearableRegistry
 
     gen = emulated(tmp_path, 8, "--unplug-at", UNPLUG_AT_S, "--unplug-s", "1000")

@@ -14,7 +14,7 @@ from source_contract import ENDED, ImuSourceContract
 
 from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock
-from sensors.ble.events import LinkPolicy
+from sensors.link_events import LinkPolicy
 from sensors.ble.live import LiveSet
 from sensors.ble.source import BleSource
 from sensors.source import SensorError

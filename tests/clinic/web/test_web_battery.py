@@ -24,7 +24,7 @@ from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from mqtt.inbound import Reject
 from mqtt.topics import Leaf, Topics
-from sensors.ble.events import LinkEvent, LinkEventKind
+from sensors.link_events import LinkEvent, LinkEventKind
 
 pytestmark = pytest.mark.timeout(60)
 

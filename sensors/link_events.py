@@ -1,4 +1,5 @@
-"""What a wearable link tells the rest of the kiosk (the UI shows these), and its policy."""
+"""What a wearable link (BLE or the USB bridge) tells the rest of the kiosk (the UI shows these),
+and its reconnect policy. Transport-neutral: both transports import it, neither imports the other."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from enum import StrEnum
 from protocol.backoff import BackoffPolicy
 
 BATTERY_LOW_PCT = 15
-BLE_BACKOFF = BackoffPolicy(initial_s=0.25, factor=2.0, max_s=2.0)
+LINK_BACKOFF = BackoffPolicy(initial_s=0.25, factor=2.0, max_s=2.0)
 
 
 class LinkEventKind(StrEnum):
@@ -49,7 +50,7 @@ class LinkEvent:
 class LinkPolicy:
     """Reconnect and liveness policy (host-clock seconds, except back-off: real seconds)."""
 
-    backoff: BackoffPolicy = BLE_BACKOFF
+    backoff: BackoffPolicy = LINK_BACKOFF
     max_away_s: float = 20.0
     sync_interval_s: float = 1.0
     silence_timeout_s: float = 2.0
