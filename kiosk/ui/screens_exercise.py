@@ -251,7 +251,9 @@ class LiveScreen(KioskScreen):
             return
         live = run.live  # the flow's frame tick polled the run
         self._camera(run.camera_latest, run.camera_joint)
-        self.title = f"{_(run.ex.name)} · {live.set_text}"  # name from the plan
+        # the name only: the set is on the reps line, and "name · Set 1 of 2" was cut short
+        # in the title bar even at 1280x800 ("Seated knee extension · ...")
+        self.title = _(run.ex.name)  # name from the plan
         self.gauge.max_deg = live.gauge_max_deg
         self.gauge.band = list(live.band_deg)
         # the needle eases toward the measured angle: smooth between sensor updates

@@ -106,6 +106,10 @@ async def test_the_gauge_is_drawn_in_its_own_box_from_the_first_frame(tmp_path: 
         # beside the picture the reps line wraps; "Serie 1 de 1" stays on one line
         live.of.texture_update()
         lines = ["".join(w.text for w in ln.words).strip() for ln in live.of._label._cached_lines]
+        # the title bar names the exercise only (the set is on the reps line): whole at
+        # 1280x800, where "name · set" was cut short
+        await until(lambda: app.bar.title.text == "Flexión de codo", 2,
+                    f"the exercise's name as the title, not {app.bar.title.text!r}")
         assert len(lines) == 2 and any(ln.endswith("Serie\u00a01\u00a0de\u00a01")
                                        for ln in lines), lines
         path = shot_path("kiosk-live-first-frame.png")
