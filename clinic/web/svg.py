@@ -25,12 +25,35 @@ def _finite(vs: Sequence[float]) -> list[float]:
     return [v for v in vs if isinstance(v, (int, float)) and math.isfinite(v)]
 
 
+MAX_TICKS = 6  # horizontal grid lines with a degree label, zero included
+
+
+def nice_ticks(high: float, max_ticks: int = MAX_TICKS) -> list[float]:
+    """Axis values from 0 up to the first tick at or above ``high``, a step of 1, 2 or 5
+    times a power of ten (the smallest such step giving at most ``max_ticks`` values):
+    a high of 75 gives 0, 20, 40, 60, 80, not 0, 19, 38, 56, 75."""
+    if max_ticks < 2:
+        raise ValueError(f"max_ticks must be at least 2, not {max_ticks}")
+    if not math.isfinite(high) or high <= 0:
+        high = 1.0
+    raw = high / (max_ticks - 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power * (max_ticks - 1) >= high - 1e-9)
+    count = math.ceil(high / step - 1e-9)
+    return [round(i * step, 10) for i in range(count + 1)]
+
+
+def _tick_label(v: float) -> str:
+    return f"{v:.0f}°" if v == int(v) else f"{v:g}°"
+
+
 def rom_chart(columns: Sequence[Column], target_deg: float | None, title: str) -> str:
     """An SVG of reps' ROM per session, with the target band."""
     all_v = _finite([v for c in columns for v in c.values])
     if target_deg is not None and math.isfinite(target_deg):
-        all_v.append(target_deg)
-    top = max(all_v + [10.0]) * 1.1
+        all_v.append(target_deg * 1.1)  # the band's top edge shows too
+    ticks = nice_ticks(max(all_v + [10.0]))
+    top = ticks[-1]
     n = max(len(columns), 1)
     iw, ih = W - PAD_L - PAD_R, H - PAD_T - PAD_B
 
@@ -43,11 +66,10 @@ def rom_chart(columns: Sequence[Column], target_deg: float | None, title: str) -
     parts = [f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" '
              f'aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg">',
              f"<title>{html.escape(title)}</title>"]
-    for frac in (0.0, 0.25, 0.5, 0.75, 1.0):  # grid with degree labels
-        v = top * frac / 1.1
+    for v in ticks:  # grid with degree labels
         parts.append(f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(v):.1f}" '
                      f'y2="{y(v):.1f}"/><text class="axis" x="{PAD_L - 4}" y="{y(v) + 4:.1f}" '
-                     f'text-anchor="end">{v:.0f}°</text>')
+                     f'text-anchor="end">{_tick_label(v)}</text>')
     if target_deg is not None and math.isfinite(target_deg):
         lo, hi = y(target_deg * 1.1), y(target_deg * 0.9)
         parts.append(f'<rect class="band" x="{PAD_L}" y="{lo:.1f}" width="{iw}" '
