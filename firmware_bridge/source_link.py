@@ -4,7 +4,7 @@ The serial bridge reconnects by itself (:class:`~firmware_bridge.session.BridgeS
 reopen with back-off, handshake again). This turns its up/down reports into the
 :class:`~sensors.link_events.LinkEvent` s a :class:`~sensors.ble.link.WearableLink` emits
 (CONNECTED, LOST with the reason, BACK after the outage), so one
-:class:`~sensors.ble.live.LiveSet` supervises both kinds: the set pauses while the cable is
+:class:`~sensors.live_set.LiveSet` supervises both kinds: the set pauses while the cable is
 out, resumes when the port is back, and ends with what was done when it stays away longer
 than ``policy.max_away_s`` (the supervisor's own check gives that GONE); every outage is a
 gap saved with the set. Reports come from the session thread; :meth:`from_thread` hands

@@ -1,7 +1,7 @@
 """Paired wearables and their outages, in the device store (schema 2, therapy.migrations).
 
 ``rehab pair`` and the kiosk's Settings screen remember wearables here; a live set's
-wearable gaps (:class:`sensors.ble.supervision.SetGap`) are saved with its session id and
+wearable gaps (:class:`sensors.set_supervision.SetGap`) are saved with its session id and
 set number. Uses the store's connection and lock, so it shares its transactions' rules.
 """
 

@@ -7,7 +7,7 @@ them through :func:`open_sources`, so each source is wired once:
 ``sim``        the simulator (``sensors.sim``) playing the exercise
 ``ble``        the paired wearables (``rehab pair``; the store's ``wearables``), each a
                supervised link (``sensors.ble.link``): :meth:`SessionSources.supervise`
-               gives the :class:`~sensors.ble.live.LiveSet` that pauses the set on a
+               gives the :class:`~sensors.live_set.LiveSet` that pauses the set on a
                drop-out, resumes it, ends it when one stays away and keeps the gaps
 ``serial:PORT`` a wearable on the USB serial bridge (``firmware_bridge``): on a Pi the
                udev name, ``/dev/rehab-imu0`` (hw/udev/99-rehab.rules); its link
@@ -84,7 +84,7 @@ class SourceOptions:
 class SessionSources:
     """One set's sources: ``distal`` (IMU chunks, or the camera's angle chunks),
     ``proximal`` (a second wearable, or None), ``camera`` (with wearables), the
-    ``placements``, and for BLE the links a :class:`~sensors.ble.live.LiveSet` supervises.
+    ``placements``, and for BLE the links a :class:`~sensors.live_set.LiveSet` supervises.
     Run a set as ``ctl.run_set(s.distal, s.proximal, camera=s.camera)``."""
 
     spec: SourceSpec
@@ -110,7 +110,7 @@ class SessionSources:
         end, gaps), started; None for other sources. ``control`` is the session controller."""
         if not self.links:
             return None
-        from sensors.ble.live import LiveSet
+        from sensors.live_set import LiveSet
 
         live = LiveSet(self.links, control, clock)
         live.start()

@@ -53,7 +53,7 @@ class OpenSet:
     status: StatusFn
     sources: Any = None  # therapy.sources.SessionSources
     clock: Any = None  # the BLE links' host clock
-    live: Any = None  # the supervised sensors.ble.live.LiveSet while the set runs
+    live: Any = None  # the supervised sensors.live_set.LiveSet while the set runs
     gaps: list[Any] = field(default_factory=list)  # the wearables' outages, once closed
     demo: bool = False
     _gone: set[str] = field(default_factory=set)

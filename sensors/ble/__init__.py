@@ -2,10 +2,11 @@
 
 A thin transport of the wire protocol (:mod:`protocol`: messages, sequence tracking, clock
 mapping and the host state machine live there). Pure (no bleak): :mod:`.gatt` (our
-profile: the protocol's messages as GATT values), :mod:`.witmotion`, :mod:`.supervision`,
-:mod:`.ports`, :mod:`.events`.
+profile: the protocol's messages as GATT values), :mod:`.witmotion`, :mod:`.ports`.
 Adapters: :mod:`.connector` (bleak + bleak-retry-connector), :mod:`.drivers`,
-:mod:`.link`, :mod:`.source`, :mod:`.live`, :mod:`.bluez` (scanner), :mod:`.pairing`.
+:mod:`.link`, :mod:`.source`, :mod:`.bluez` (scanner), :mod:`.pairing`.
+Transport-neutral parts that the USB bridge uses too live one level up:
+:mod:`sensors.link_events`, :mod:`sensors.set_supervision`, :mod:`sensors.live_set`.
 Virtual wearables for tests and the bench: :mod:`.virtual` (bumble; not in the wheel).
 """
 

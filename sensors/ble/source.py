@@ -2,7 +2,7 @@
 
 Iterating starts the link's task on first use; chunks come in order; while the wearable
 is away the iterator simply waits (the session controller pauses, see
-:mod:`sensors.ble.live`). The stream ends when the link ends (stopped, or GONE).
+:mod:`sensors.live_set`). The stream ends when the link ends (stopped, or GONE).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from protocol.clock import ScaledClock
 from rehab.cli import main
 from sensors.ble.pairing import discover, remember
 from sensors.ble.ports import WearableKind
-from sensors.ble.supervision import SetGap
+from sensors.set_supervision import SetGap
 from sensors.ble.virtual import BumbleScanner
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment

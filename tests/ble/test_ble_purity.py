@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 PURE = ["sensors.ble.gatt", "sensors.ble.witmotion", "protocol.sequence",
-        "sensors.ble.supervision", "sensors.link_events", "sensors.ble.ports"]
+        "sensors.set_supervision", "sensors.link_events", "sensors.ble.ports"]
 IO = ["bleak", "bleak_retry_connector", "bumble", "dbus_fast", "serial", "sqlite3"]
 
 

@@ -16,9 +16,9 @@ from sensors.ble.connector import BleakConnector, plain_resolve
 from sensors.ble.drivers import RehabImuDriver
 from sensors.link_events import LinkEventKind, LinkPolicy
 from sensors.ble.link import WearableLink
-from sensors.ble.live import LiveSet
+from sensors.live_set import LiveSet
 from sensors.ble.ports import Wearable, WearableKind
-from sensors.ble.supervision import ActionKind, SetGap
+from sensors.set_supervision import ActionKind, SetGap
 from sensors.ble.virtual import BumbleBleakBackend
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment

@@ -11,7 +11,7 @@ from tests.helpers.ble_world import World
 from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock
 from sensors.link_events import LinkPolicy
-from sensors.ble.live import LiveSet
+from sensors.live_set import LiveSet
 from sensors.sim import SimConfig, simulate
 from sensors.types import BodySegment
 from therapy.devices import WearableRegistry

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from protocol.sequence import SAMPLE_SEQ_MOD, SeqTracker, Verdict
 from sensors.link_events import LinkEvent, LinkEventKind
-from sensors.ble.supervision import ActionKind, SetGap, SetSupervisor
+from sensors.set_supervision import ActionKind, SetGap, SetSupervisor
 from sensors.ble.witmotion import ArrivalClock
 
 

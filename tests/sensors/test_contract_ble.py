@@ -15,7 +15,7 @@ from source_contract import ENDED, ImuSourceContract
 from protocol.backoff import BackoffPolicy
 from protocol.clock import ScaledClock
 from sensors.link_events import LinkPolicy
-from sensors.ble.live import LiveSet
+from sensors.live_set import LiveSet
 from sensors.ble.source import BleSource
 from sensors.source import SensorError
 from sensors.types import BodySegment
@@ -46,7 +46,7 @@ class TestBleSourceContract(ImuSourceContract):
 
     async def failure(self, stack: contextlib.AsyncExitStack) -> BaseException | str:
         """The wearable walks away mid-set and stays away: the set's supervision
-        (:class:`~sensors.ble.live.LiveSet`, max_away_s) stops the link, so the stream
+        (:class:`~sensors.live_set.LiveSet`, max_away_s) stops the link, so the stream
         must end within a few seconds."""
         dev, source = await self._wearable(stack, SHORT_POLICY)
         live = LiveSet([source.link], _Control(), source.link.clock,

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from protocol.clock import Clock, real_seconds
 from sensors.link_events import LinkEvent, LinkPolicy
-from sensors.ble.supervision import ActionKind, SetAction, SetGap, SetSupervisor
+from sensors.set_supervision import ActionKind, SetAction, SetGap, SetSupervisor
 
 log = logging.getLogger(__name__)
 
