@@ -88,7 +88,8 @@ def bare_loop_s(path: Path, dtype: type = np.float64) -> tuple[tuple[float, floa
 
 def startup_s() -> float:
     """Python start-up plus the imports of ``rehab replay`` (what any run pays first)."""
-    code = "import rehab.cli, rehab.commands.replay"
+    # as the rehab process imports its command (the GC paused, then frozen: rehab.cli)
+    code = "from rehab.cli import build_parser; build_parser(['replay'], freeze_imports=True)"
     return best_s(lambda _: subprocess.run([sys.executable, "-c", code], check=True))[0]
 
 
