@@ -8,6 +8,7 @@ from kivy.graphics import Color, RoundedRectangle
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import _, ngettext
@@ -42,33 +43,74 @@ class KioskScreen(Screen):
         self.refresh()
 
 
+TITLE_SP = 22  # the bar's title on one line, before the patient's text scaling
+SMALLEST_TITLE_SP = 15  # on two lines it shrinks down to this, no further (still readable)
+
+
+def fit_title(label: Label, largest_px: float, smallest_px: float) -> None:
+    """Show ``label``'s whole text in its box: one line at ``largest_px`` if it fits, else
+    wrapped (two lines in the bar), the font stepping down towards ``smallest_px``
+    until the wrapped text's height fits (clipped only below that). Refits when the text
+    or the box changes."""
+
+    def fit(*_: Any) -> None:
+        w, h = label.size
+        if w < 2 or h < 2:
+            return
+        size = largest_px
+        while True:
+            label.font_size = size
+            label.text_size = (w, None)
+            label.texture_update()
+            tw, th = label.texture_size
+            if (th <= h and tw <= w) or size <= smallest_px:
+                break
+            size = max(smallest_px, size * 0.94)
+        label.text_size = (w, h)
+
+    label.bind(size=fit, text=fit)
+
+
+def fit_width(button: Label, least: float) -> None:
+    """A button as wide as its one-line words plus a margin (at least ``least``), so the
+    bar's title gets what the buttons leave."""
+    button.text_size = (None, None)
+    button.texture_update()
+    button.size_hint_x = None
+    button.width = max(least, button.texture_size[0] + dp(24))
+
+
 class TopBar(BoxLayout):
-    """Screen title and the navigation buttons (Messages carries the unread badge)."""
+    """Screen title and the navigation buttons (Messages carries the unread badge). The
+    buttons are as wide as their words; the title takes the rest and wraps or shrinks to show
+    whole (Spanish names run long: 'Extensión de rodilla en silla' at 800x480)."""
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(orientation="horizontal", size_hint_y=None, height=T.touch_h(60),
                          padding=(dp(8), dp(4)), spacing=dp(6), **kw)
         self.flow = flow
         paint_bg(self, T.PRIMARY_DARK)
-        self.title = Txt("", 22, T.WHITE, bold=True, fill=True, shorten=True,
-                         shorten_from="right", size_hint_x=1.3)
+        self.title = Txt("", TITLE_SP, T.WHITE, bold=True, fill=True, size_hint_x=1)
+        fit_title(self.title, T.fs(TITLE_SP), T.fs(SMALLEST_TITLE_SP))
         self.add_widget(self.title)
         for label, name in ((_("Today"), "today"), (_("Progress"), "progress")):
             self.add_widget(self._btn(label, name))
-        msg = FloatLayout(size_hint_x=1.1)
         self.msg_btn = self._btn(_("Messages"), "messages")
+        msg = FloatLayout(size_hint_x=None, width=self.msg_btn.width)
         self.msg_btn.pos_hint, self.msg_btn.size_hint = {"x": 0, "y": 0}, (1, 1)
         self.badge = Badge(pos_hint={"right": 1.0, "top": 1.0})
         msg.add_widget(self.msg_btn)
         msg.add_widget(self.badge)
         self.add_widget(msg)
         self.add_widget(self._btn(_("Settings"), "settings"))
-        self.add_widget(BigButton(_("Lock"), flow.lock_now, T.DANGER, size=17, height=52,
-                                  size_hint_x=0.7))
+        lock = BigButton(_("Lock"), flow.lock_now, T.DANGER, size=17, height=52)
+        fit_width(lock, T.touch_h(64))
+        self.add_widget(lock)
 
     def _btn(self, label: str, name: str) -> BigButton:
-        return BigButton(label, lambda: self.flow.go(name), T.PRIMARY, size=17, height=52,
-                         size_hint_x=1)
+        btn = BigButton(label, lambda: self.flow.go(name), T.PRIMARY, size=17, height=52)
+        fit_width(btn, T.touch_h(64))
+        return btn
 
     def update(self, title: str, unread: int) -> None:
         self.title.text = title

@@ -1,0 +1,105 @@
+"""The top bar's title shows whole on the smallest screen (800x480, offscreen) in English
+and Spanish: every screen's title, every catalogue exercise's name (instruction and live
+screens) and the summary's 'Summary · name'. The bar's buttons are as wide as their words;
+the title takes the rest and wraps to two lines or shrinks (not below its readable minimum)
+rather than ending in '…' ('Daily safety c…', 'Extensión de rodilla en si…' before)."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiosk.headless import prepare_env
+
+prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
+from kiosk.kivy_setup import configure_kivy  # noqa: E402
+
+configure_kivy((800, 480), fullscreen=False, pi=False)
+
+from tests.helpers.kiosk_touch import TEST_PIN, provision  # noqa: E402
+from flow_helpers import silent_audio  # noqa: E402
+
+from exercises import CATALOGUE  # noqa: E402
+from kiosk import i18n  # noqa: E402
+from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
+from kiosk.model import KioskModel  # noqa: E402
+from kiosk.vm.compose import PURPOSES  # noqa: E402
+
+DYNAMIC = ("Welcome", "Daily safety check", "Pain before", "Pain after", "Reminders",
+           "How did it go?", "Camera set-up", *PURPOSES.values())
+
+
+def _titles(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every title the bar shows, in the kiosk's language now."""
+    _ = i18n._
+    names = [_(ex.name) for ex in CATALOGUE.values()]
+    fixed = [type(s).title for s in app.screens.values() if isinstance(type(s).title, str)]
+    return sorted({_(t) for t in (*fixed, *DYNAMIC) if t} | set(names)
+                  | {_("Summary · {name}").format(name=n) for n in names})
+
+
+async def _cut_titles(app) -> list[str]:  # type: ignore[no-untyped-def]
+    from kivy.uix.label import Label
+
+    from kiosk.ui.base import SMALLEST_TITLE_SP
+    from kiosk.ui.theme import fs
+
+    cut = []
+    assert app.sm.current == "today" and app.bar.height > 40  # the bar is shown
+    for title in _titles(app):
+        app.screens["today"].title = title  # the screen's title, as a screen sets it
+        app.status()  # the bar shows the current screen's title
+        await asyncio.sleep(0.03)  # a frame or two: the fit applied
+        label = app.bar.title
+        assert label.text == title
+        need = Label(text=title, font_size=label.font_size, bold=label.bold,
+                     font_name=label.font_name, text_size=(label.width, None))
+        need.texture_update()  # the whole text wrapped at the title's width (no '…')
+        tw, th = need.texture_size
+        if tw > label.width + 1 or th > label.height + 1 or label.shorten:
+            cut.append(f"{title!r}: needs {tw:.0f}x{th:.0f} px, has "
+                       f"{label.width:.0f}x{label.height:.0f} at {label.font_size:.1f} px")
+        assert label.font_size >= fs(SMALLEST_TITLE_SP) - 0.01, title
+    return cut
+
+
+@pytest.mark.timeout(120)
+async def test_every_title_shows_whole_at_800x480_in_both_languages(tmp_path: Path) -> None:
+    from kiosk.ui.app import KioskApp
+
+    provision(tmp_path / "data")
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
+    app = KioskApp(model, audio=silent_audio(), language="en")
+    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
+    try:
+        await asyncio.wait_for(app.first_frame.wait(), 30)
+        await asyncio.sleep(0.05)
+        assert app.root.width == 800
+        for d in TEST_PIN:
+            app.flow.key(d)
+        app.flow.submit_entry()
+        app.flow.go("today")
+        await asyncio.sleep(0.05)
+        assert app.bar.title.width > 250  # the buttons leave the title most of the bar
+        cut = await _cut_titles(app)
+        app.flow.choose_language("es")  # rebuilds the bar and the screens
+        app.flow.go("today")
+        await asyncio.sleep(0.05)
+        assert i18n._("Summary · {name}") == "Resumen · {name}"
+        cut += await _cut_titles(app)
+        assert cut == []
+        # the buttons keep their words on one line, at least a finger wide
+        for text in ("Hoy", "Progreso", "Mensajes", "Ajustes", "Bloquear"):
+            btn = next(w for w in app.bar.walk() if getattr(w, "text", None) == text)
+            btn.text_size = (btn.width - 12, None)
+            btn.texture_update()
+            assert btn.texture_size[1] < 1.6 * btn.font_size, f"{text} wraps"
+            assert btn.width >= 48, text
+    finally:
+        app.stop()
+        await asyncio.wait_for(task, 10)
+        model.close()
+        i18n.set_language("en")
