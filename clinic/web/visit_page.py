@@ -24,10 +24,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
 from clinic.errors import ClinicError
-from clinic.schema import appointments
+from clinic.schema import appointments, devices
 from clinic.web.auth import page, require_user
 from clinic.web.live_page import running
 from clinic.web.pages import _device
+from clinic.web.visit_start import start_blocked
 from mqtt.visit import CUE_TEXT_MAX_CHARS, EARLY_JOIN, SDP_MAX_CHARS, CueKind
 
 router = APIRouter()
@@ -65,10 +66,14 @@ def visit(request: Request, device: str, ident: str,
     start, minutes, _started = _appointment(request, device, ident)
     state.audit.record(actor, "view", f"visit page, appointment {ident}", device)
     closed = window(start, minutes, datetime.now(timezone.utc))
+    with state.engine.connect() as conn:  # the kiosk's last reported state, if any
+        kiosk = conn.execute(select(devices.c.state)
+                             .where(devices.c.device == _device(device))).scalar()
     return page(request, "visit.html", device=device, label=state.labels.get(device),
                 ident=ident, start=start.astimezone().strftime("%Y-%m-%d %H:%M"),
                 minutes=minutes, closed=closed, sets=running(state, device),
-                cue_max=CUE_TEXT_MAX_CHARS, no_relay=state.visit is None, ice=state.ice)
+                cue_max=CUE_TEXT_MAX_CHARS, no_relay=state.visit is None, ice=state.ice,
+                why=start_blocked(closed, state.visit is None, kiosk))
 
 
 def _fail(status: int, error: str) -> JSONResponse:

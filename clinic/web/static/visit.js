@@ -23,6 +23,7 @@
   function show(state, reason) { stateEl.textContent = state; reasonEl.textContent = reason || ""; }
   function controls(inCall) {
     $("call-start").disabled = inCall;
+    $("call-why").textContent = inCall ? "A call is on" : "";  // why Start is greyed out
     $("call-hangup").disabled = !inCall;
     for (const b of document.querySelectorAll("#cue-form button, #cue-text")) b.disabled = !inCall;
     if (!inCall) $("record-ask").disabled = true;
@@ -137,6 +138,7 @@
     show(state, reason);
     controls(false);
     $("call-start").disabled = true;  // a new call: reload the page
+    $("call-why").textContent = "Reload the page for a new call";
   }
   async function poll() {
     if (!call) return;
