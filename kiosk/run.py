@@ -86,8 +86,8 @@ class ExerciseRun:
         return self.analyzer
 
     def _fused(self, rate_hz: float, params: SetParams) -> Any:
-        """A camera + wearable set: the fused set, whose detector's angle :meth:`poll`
-        shows (the fused angle the reps are counted on)."""
+        """A camera + wearable set: the fused set, whose counting detector's angle (the
+        wearable's, at once) :meth:`poll` shows."""
         from therapy.session import fused_set_factory
 
         fused = fused_set_factory(rate_hz, params)

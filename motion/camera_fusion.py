@@ -70,8 +70,15 @@ class CameraImuFusion:
 
     def pop(self, *, flush: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fused samples ready so far: times, angles, and a bool array 'camera used'."""
+        t, _imu, fused, used = self.pop_with_imu(flush=flush)
+        return t, fused, used
+
+    def pop_with_imu(self, *, flush: bool = False) -> tuple[np.ndarray, np.ndarray,
+                                                             np.ndarray, np.ndarray]:
+        """As :meth:`pop`, with the IMU angles the fused ones came from (times, IMU, fused,
+        'camera used')."""
         if self._imu_t.size == 0:
-            return np.empty(0), np.empty(0), np.zeros(0, bool)
+            return np.empty(0), np.empty(0), np.empty(0), np.zeros(0, bool)
         cam_end = self._cam_t[-1] if self._cam_t.size else -np.inf
         ready_to = max(cam_end, self._imu_t[-1] - self.max_wait_s)
         n = self._imu_t.size if flush else int(np.searchsorted(self._imu_t, ready_to, "right"))
@@ -83,7 +90,7 @@ class CameraImuFusion:
         if n and self._cam_t.size:
             keep = max(int(np.searchsorted(self._cam_t, t[-1], "right")) - 1, 0)
             self._cam_t, self._cam_a = self._cam_t[keep:], self._cam_a[keep:]
-        return t, fused, used
+        return t, imu, fused, used
 
     def _fuse(self, t: np.ndarray, imu: np.ndarray, cam: np.ndarray):
         fused = np.empty_like(imu)

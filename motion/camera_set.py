@@ -18,6 +18,7 @@ nor an I/O library.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -69,9 +70,16 @@ class CameraSet:
 
 
 class CameraImuSet:
-    """One set seen by a wearable and the camera: the IMU path's exercise angle (from the
-    motion core's own :class:`SetAnalyzer`), fused with the camera angle, into one
-    detector. ``rep_sources_[i]`` says where ``reps_[i]``'s ROM came from.
+    """One set seen by a wearable and the camera on the same joint.
+
+    Reps are counted by the IMU path's own detector (``imu``, the motion core's
+    :class:`SetAnalyzer`) as soon as the wearable's samples come: :meth:`feed_imu` returns
+    them (count, IMU ROM, flags). The IMU angle is also fused with the camera angle
+    (:class:`~motion.camera_fusion.CameraImuFusion`); once the fused samples cover a rep (the
+    camera's frames reached its end, or the fusion's ``max_wait_s`` passed in data time) the
+    rep is *measured*: the same rep with the fused angle's ROM (IMU ROM plus the change of
+    the camera offset between the rep's start and peak) and where that came from.
+    :meth:`pop_measured` hands those out once; ``reps_[i]`` / ``rep_sources_[i]`` keep them.
 
     The camera angle must use the IMU angle's sign (the asked-for movement positive);
     its zero may differ (the offset absorbs it).
@@ -80,47 +88,82 @@ class CameraImuSet:
     def __init__(self, rate_hz: float, *, fusion: CameraImuFusion | None = None,
                  **analyzer_kwargs: object) -> None:
         self.imu = SetAnalyzer(rate_hz, **analyzer_kwargs)  # type: ignore[arg-type]
-        self.analyzer = SetAnalyzer(rate_hz, **analyzer_kwargs)  # type: ignore[arg-type]
+        self.analyzer = self.imu  # the counting detector (its live angle is the kiosk's)
         self.fusion = fusion if fusion is not None else CameraImuFusion()
-        self._t: list[np.ndarray] = []
-        self._used: list[np.ndarray] = []
+        self.reps_: list[Rep] = []  # measured reps: fused ROM, in count order
         self.rep_sources_: list[AngleSource] = []
+        self._pending: list[Rep] = []  # counted, not yet measured
+        self._new: list[tuple[int, Rep, AngleSource]] = []
+        self._t = np.empty(0)
+        self._off = np.empty(0)  # fused - IMU angle (the camera offset) at ``_t``
+        self._used = np.zeros(0, bool)
         self._imu_last_t = -np.inf
 
-    @property
-    def reps_(self) -> list[Rep]:
-        return self.analyzer.reps_
-
     def feed_imu(self, chunk: ImuChunk, proximal: ImuChunk | None = None) -> list[Rep]:
-        self.imu.feed(chunk, proximal)
+        """The wearable's samples: the reps the IMU detector confirmed (counted now)."""
+        reps = self.imu.feed(chunk, proximal)
+        self._pending.extend(reps)
         t, a = self.imu.angle_t_s_, self.imu.angle_trace_deg_
         new = t > self._imu_last_t  # the trace keeps the last batch when a feed adds none
         if new.any():
             self.fusion.push_imu(t[new], a[new])
             self._imu_last_t = float(t[new][-1])
-        return self._run(flush=False)
+        self._run(flush=False)
+        return reps
 
-    def feed_camera(self, t_s: np.ndarray, angle_deg: np.ndarray) -> list[Rep]:
+    def feed_camera(self, t_s: np.ndarray, angle_deg: np.ndarray) -> None:
         self.fusion.push_camera(t_s, angle_deg)
-        return self._run(flush=False)
+        self._run(flush=False)
 
     def finish(self) -> list[Rep]:
-        reps = self._run(flush=True)
-        return reps + self._sources(self.analyzer.finish())
-
-    def _run(self, *, flush: bool) -> list[Rep]:
-        t, fused, used = self.fusion.pop(flush=flush)
-        if t.size == 0:
-            return []
-        self._t.append(t)
-        self._used.append(used)
-        return self._sources(self.analyzer.feed_angle(t, fused))
-
-    def _sources(self, reps: list[Rep]) -> list[Rep]:
-        if reps:
-            t, used = np.concatenate(self._t), np.concatenate(self._used)
-            self.rep_sources_.extend(rep_source(r, t, used) for r in reps)
-            # Only the samples of the current rep onward are needed again.
-            keep = t >= reps[-1].t_end
-            self._t, self._used = [t[keep]], [used[keep]]
+        """End of the set: the last reps counted; every rep is measured after this."""
+        self._run(flush=True)
+        reps = self.imu.finish()
+        self._pending.extend(reps)
+        self._measure(flush=True)
         return reps
+
+    @property
+    def imu_end_s(self) -> float:
+        """Data time of the last IMU sample fed (-inf before the first)."""
+        return self._imu_last_t
+
+    def pop_measured(self) -> list[tuple[int, Rep, AngleSource]]:
+        """Reps measured since the last call: (index in the set from 0, the rep with its
+        fused ROM, its source)."""
+        out, self._new = self._new, []
+        return out
+
+    def _run(self, *, flush: bool) -> None:
+        t, imu, fused, used = self.fusion.pop_with_imu(flush=flush)
+        if t.size:
+            self._t = np.concatenate((self._t, t))
+            self._off = np.concatenate((self._off, fused - imu))
+            self._used = np.concatenate((self._used, used))
+        self._measure(flush=flush)
+
+    def _measure(self, *, flush: bool) -> None:
+        covered = float(self._t[-1]) if self._t.size else -np.inf
+        while self._pending and (flush or covered >= self._pending[0].t_end):
+            rep = self._pending.pop(0)
+            where = rep_source(rep, self._t, self._used)
+            fused = measured_rep(rep, self._t, self._off)
+            self._new.append((len(self.reps_), fused, where))
+            self.reps_.append(fused)
+            self.rep_sources_.append(where)
+        # only the samples from the oldest rep not yet measured (or the last one) on
+        if self._t.size:
+            since = self._pending[0].t_start if self._pending else \
+                (self.reps_[-1].t_end if self.reps_ else -np.inf)
+            keep = self._t >= since - 1.0
+            self._t, self._off, self._used = self._t[keep], self._off[keep], self._used[keep]
+
+
+def measured_rep(rep: Rep, t: np.ndarray, offset_deg: np.ndarray) -> Rep:
+    """``rep`` with the fused angle's ROM and peak: the camera offset (fused − IMU) at its
+    peak minus the one at its start is added (no fused samples: the rep as counted)."""
+    if t.size == 0:
+        return rep
+    o0, o1 = np.interp([rep.t_start, rep.t_peak], t, offset_deg)
+    return replace(rep, rom_deg=rep.rom_deg + float(o1 - o0),
+                   peak_deg=rep.peak_deg + float(o1))

@@ -122,6 +122,9 @@ class EventKind(StrEnum):
     SESSION_STARTED = "session_started"
     SET_STARTED = "set_started"
     REP = "rep"
+    # a camera + wearable set: the same rep (extra "index" in the set, from 0) with its
+    # fused ROM and extra "source" (camera / imu / camera+imu), after its REP
+    REP_MEASURED = "rep_measured"
     PAUSED = "paused"
     RESUMED = "resumed"
     SET_ENDED = "set_ended"

@@ -16,6 +16,7 @@ session incomplete. A new analyzer (``analyzer_factory``) is made for each set.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
@@ -124,9 +125,10 @@ class SessionController:
         may be a camera's angle source (``sensors.camera.source.CameraSource``, chunks of
         ``t_s`` and ``angle_deg``): its angles go to the same detector, at its frame rate.
         ``camera`` with wearables: the camera angle is fused with the wearables' (a
-        ``motion.camera_set.CameraImuSet``) and each rep records where its ROM came from;
-        both streams must be on one clock (host time; a video file and the simulator both
-        start at 0)."""
+        ``motion.camera_set.CameraImuSet``): each rep is counted (REP) when the wearable's
+        samples confirm it, then measured (REP_MEASURED: fused ROM and where it came from,
+        what the stored rep keeps) once the camera's frames cover it; both streams must be
+        on one clock (host time; a video file and the simulator both start at 0)."""
         if self.state == SessionState.FINISHED:
             raise TherapyError("session already finished")
         if self._stopped:
@@ -147,36 +149,55 @@ class SessionController:
         t0: float | None = None
         reps: list[Rep] = []
 
-        def take(new: list[Rep]) -> None:
-            sources = fused.rep_sources_[len(fused.rep_sources_) - len(new):] if fused \
-                else [""] * len(new)
-            for rep, where in zip(new, sources):
-                reps.append(rep)
-                rec = RepRecord.from_rep(self.set_no, rep, (t0 or 0.0) - set_offset_s,
-                                         str(where))
-                self.reps_.append(rec)
-                self._emit(EventKind.REP, rep, t0 or 0.0)
+        first_rec = len(self.reps_)
 
+        def take(new: list[Rep]) -> None:
+            for rep in new:
+                reps.append(rep)
+                self.reps_.append(RepRecord.from_rep(self.set_no, rep,
+                                                     (t0 or 0.0) - set_offset_s))
+                self._emit(EventKind.REP, rep, t0 or 0.0)
+            if fused is not None:
+                measured(fused.pop_measured())
+
+        def measured(got: list[tuple[int, Rep, Any]]) -> None:
+            # the stored rep takes the fused ROM and its source (the count stays)
+            for i, rep, where in got:
+                self.reps_[first_rec + i] = RepRecord.from_rep(
+                    self.set_no, rep, (t0 or 0.0) - set_offset_s, str(where))
+                self._emit(EventKind.REP_MEASURED, rep, t0 or 0.0, index=i,
+                           source=str(where))
+
+        cam = _CameraFeed(camera, fused, lambda: self.state == SessionState.PAUSED,
+                          measured) if fused is not None and camera is not None else None
         try:
-            async for chunk, prox, cams in _with_camera(_pairs(source, proximal), camera):
+            async for chunk, prox in _pairs(source, proximal):
                 if len(chunk.t_s) == 0:
                     continue
                 if t0 is None:
                     t0 = float(chunk.t_s[0])
                 if self._stopped:
                     break
+                if cam is not None:  # the fusion may run at most its wait limit ahead
+                    await cam.reach(float(chunk.t_s[-1]) - cam.ahead_s, lambda: self._stopped)
                 if self.state == SessionState.PAUSED:
                     continue
                 if fused is not None:
-                    for cam in cams:
-                        take(fused.feed_camera(cam.t_s, cam.angle_deg))
                     take(fused.feed_imu(chunk, prox))
                 elif isinstance(chunk, ImuChunk):
                     take(analyzer.feed(chunk, prox))
                 else:  # a camera's angle samples (sensors.camera.stream.AngleChunk)
                     take(_feed_angle(analyzer, chunk))
+            if cam is not None and fused is not None and not self._stopped:
+                # the frames covering the last reps, before they are measured for good
+                await cam.reach(fused.imu_end_s, lambda: self._stopped,
+                                timeout_s=CAMERA_END_WAIT_S)
+            if cam is not None:
+                await cam.close()
             take(analyzer.finish())
         finally:
+            if cam is not None:
+                await cam.close()
             for src in (source, proximal, camera):
                 if src is not None:
                     await src.aclose()
@@ -222,27 +243,68 @@ def fused_set_factory(rate_hz: float, params: Any) -> Any:
     return CameraImuSet(rate_hz, **analyzer_kwargs(params))
 
 
-async def _with_camera(pairs: AsyncIterator[tuple[ImuChunk, ImuChunk | None]],
-                       camera: SampleSource | None) -> AsyncIterator[tuple[
-                           ImuChunk, ImuChunk | None, list[Any]]]:
-    """Each wearable chunk with the camera chunks that reach its time (read first, so the
-    fusion has the camera's view when the wearable's samples come). A camera slower than
-    the wearables (pose inference, a video replayed) holds the wearables back rather than
-    be left out; a camera that ends leaves them to go on alone."""
-    cam_it = camera.__aiter__() if camera is not None else None
-    cam_last = float("-inf")
-    async for chunk, prox in pairs:
-        cams: list[Any] = []
-        while cam_it is not None and len(chunk.t_s) and cam_last < float(chunk.t_s[-1]):
+# How long (host time) the wearable's samples may wait for the camera's frames to come
+# within the fusion's wait limit (a replayed video's pose inference is slower than a
+# simulated wearable), and at a set's end for the frames of its last rep.
+CAMERA_WAIT_S = 1.0
+CAMERA_END_WAIT_S = 5.0
+
+
+class _CameraFeed:
+    """Reads the camera in its own task and feeds each chunk to the fused set as it comes
+    (the wearable's samples do not wait for it: their reps are counted at once). The
+    wearable may run ahead of the camera by the fusion's wait limit (data time); beyond
+    that ``reach`` holds it for the camera (at most ``CAMERA_WAIT_S``), so the fusion sees
+    the camera wherever it can (a video replayed beside a simulated wearable) and the
+    same replay gives the same ROMs."""
+
+    def __init__(self, camera: SampleSource, fused: Any, paused: Callable[[], bool],
+                 measured: Callable[[list[Any]], None]) -> None:
+        self.end_s = float("-inf")
+        self.done = False
+        self.stalled = False
+        self._fused, self._paused, self._measured = fused, paused, measured
+        self.ahead_s = float(fused.fusion.max_wait_s)  # how far the wearable may run ahead
+        self._moved = asyncio.Event()
+        self._task = asyncio.ensure_future(self._read(camera))
+
+    async def _read(self, camera: SampleSource) -> None:
+        try:
+            cam: Any  # sensors.camera.stream.AngleChunk
+            async for cam in camera:
+                if len(cam.t_s) == 0:
+                    continue
+                if not self._paused():
+                    self._fused.feed_camera(cam.t_s, cam.angle_deg)
+                    self._measured(self._fused.pop_measured())
+                self.end_s = float(cam.t_s[-1])
+                self.stalled = False
+                self._moved.set()
+        finally:
+            self.done = True
+            self._moved.set()
+
+    async def reach(self, t_s: float, stopped: Callable[[], bool],
+                    timeout_s: float = CAMERA_WAIT_S) -> None:
+        """Wait (at most ``timeout_s``) for the camera's frames to reach ``t_s``. A camera
+        that let that pass is stalled: no waiting for it again until it sends a frame."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + timeout_s
+        while not self.done and not self.stalled and self.end_s < t_s and not stopped():
+            self._moved.clear()
             try:
-                cam = await cam_it.__anext__()
-            except StopAsyncIteration:
-                cam_it = None
-                break
-            cams.append(cam)
-            if len(cam.t_s):
-                cam_last = float(cam.t_s[-1])
-        yield chunk, prox, cams
+                await asyncio.wait_for(self._moved.wait(), max(until - loop.time(), 0.0))
+            except TimeoutError:
+                self.stalled = True
+
+    async def close(self) -> None:
+        """Stop reading; a camera failure is raised here."""
+        if not self._task.done():
+            self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
 
 
 def _feed_angle(analyzer: Any, chunk: Any) -> list[Rep]:

@@ -116,6 +116,12 @@ class LiveSetVM:
             self.cue, self._cue_at = cue_for(ev.rep, self.exercise, self.lifts), now
             self.say(f"{self.reps_in_set}. {self.cue}" if self.cue != _(GOOD_REP)
                      else str(self.reps_in_set))
+        elif ev.kind == EventKind.REP_MEASURED and ev.rep is not None:
+            # a fused set's rep, measured once the camera covered it: its ROM replaces the
+            # wearable's (the count does not change)
+            i = len(self.roms) - self.reps_in_set + int(ev.extra.get("index", -1))
+            if self.reps_in_set and 0 <= i < len(self.roms):
+                self.roms[i] = ev.rep.rom_deg
         elif ev.kind == EventKind.PAUSED:
             self.paused = True
         elif ev.kind == EventKind.RESUMED:
