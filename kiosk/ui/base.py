@@ -45,6 +45,7 @@ class KioskScreen(Screen):
 
 TITLE_SP = 22  # the bar's title on one line, before the patient's text scaling
 SMALLEST_TITLE_SP = 15  # on two lines it shrinks down to this, no further (still readable)
+BADGE_ROOM = dp(24)  # Messages is this much wider: the unread badge sits beside its word
 
 
 def fit_title(label: Label, largest_px: float, smallest_px: float) -> None:
@@ -96,6 +97,8 @@ class TopBar(BoxLayout):
         for label, name in ((_("Today"), "today"), (_("Progress"), "progress")):
             self.add_widget(self._btn(label, name))
         self.msg_btn = self._btn(_("Messages"), "messages")
+        self.msg_btn.padding = [dp(2), 0, BADGE_ROOM, 0]  # the words clear of the badge
+        self.msg_btn.width += BADGE_ROOM
         msg = FloatLayout(size_hint_x=None, width=self.msg_btn.width)
         self.msg_btn.pos_hint, self.msg_btn.size_hint = {"x": 0, "y": 0}, (1, 1)
         self.badge = Badge(pos_hint={"right": 1.0, "top": 1.0})
