@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kivy.graphics import Color, RoundedRectangle
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
@@ -44,7 +44,8 @@ class KioskScreen(Screen):
 
 
 TITLE_SP = 22  # the bar's title on one line, before the patient's text scaling
-SMALLEST_TITLE_SP = 15  # on two lines it shrinks down to this, no further (still readable)
+SMALLEST_TITLE_SP = 15  # wrapped, it shrinks down to this, no further: readable, and not
+# scaled by the patient's text size (at extra large the buttons leave the title ~200 px)
 BADGE_ROOM = dp(24)  # Messages is this much wider: the unread badge sits beside its word
 
 
@@ -92,7 +93,7 @@ class TopBar(BoxLayout):
         self.flow = flow
         paint_bg(self, T.PRIMARY_DARK)
         self.title = Txt("", TITLE_SP, T.WHITE, bold=True, fill=True, size_hint_x=1)
-        fit_title(self.title, T.fs(TITLE_SP), T.fs(SMALLEST_TITLE_SP))
+        fit_title(self.title, T.fs(TITLE_SP), sp(SMALLEST_TITLE_SP))
         self.add_widget(self.title)
         for label, name in ((_("Today"), "today"), (_("Progress"), "progress")):
             self.add_widget(self._btn(label, name))
