@@ -36,3 +36,14 @@ def modules_loaded_by():
         return set(out.split())
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _kiosk_language_back_to_english():
+    """The kiosk's language is process-wide (``kiosk.i18n``): a test that runs the kiosk in
+    Spanish must not leave the next test reading Spanish (seen in a full run: the model tests
+    after a Spanish touch test read 'Sin clínica conectada')."""
+    yield
+    i18n = sys.modules.get("kiosk.i18n")
+    if i18n is not None and i18n.language() != i18n.DEFAULT_LANGUAGE:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
