@@ -9,7 +9,6 @@ at)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import math
 import tempfile
 from pathlib import Path
@@ -23,16 +22,9 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from kivy.core.window import Window  # noqa: I001
-from kivy.graphics import Line
-from tests.helpers.chromium import shot_path
-from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, until
-from flow_helpers import silent_audio
-
-from kiosk.demo_devices import DemoCameraSources
-from kiosk.model import KioskModel
-from kiosk.ui.app import KioskApp
-from therapy.plan import Side, exercise_from_catalogue
+from kivy.graphics import Line  # noqa: I001
+from tests.helpers.kiosk_touch import until
+from camera_live_set import left_elbow_camera_set, save_screenshot
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -72,26 +64,7 @@ def inside(bounds: tuple[float, float, float, float], widget: object, slack: flo
 
 
 async def test_the_gauge_is_drawn_in_its_own_box_from_the_first_frame(tmp_path: Path) -> None:
-    data = tmp_path / "dev"
-    provision(data)
-    cams = DemoCameraSources(4.0)
-    model = KioskModel(data, sources=cams)
-    app = KioskApp(model, audio=silent_audio(), language="es")  # the longer texts
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        await enter(app, TEST_PIN)
-        flow = app.flow
-        ex = dataclasses.replace(exercise_from_catalogue("elbow_flexion", Side.LEFT), sets=1,
-                                 reps=20)
-        flow.start_exercise(ex)
-        flow.pain_vm.choose(1)
-        flow.pain_done()
-        flow.begin_set()
-        await until(lambda: app.sm.current == "live", 5, "the live set")
-        live = app.screens["live"]
-        await until(lambda: live.camera is not None and live.camera._pose is not None, 10,
-                    "the camera's picture on the live screen")
+    async with left_elbow_camera_set(tmp_path, language="es") as (app, live):  # longer texts
         gauge, camera = live.gauge, live.camera
         # the row laid out: the picture left of the gauge, the gauge filling its box
         await until(lambda: camera.right <= gauge.x and list(gauge.pos) == list(live.gbox.pos)
@@ -112,18 +85,4 @@ async def test_the_gauge_is_drawn_in_its_own_box_from_the_first_frame(tmp_path: 
                     f"the exercise's name as the title, not {app.bar.title.text!r}")
         assert len(lines) == 2 and any(ln.endswith("Serie\u00a01\u00a0de\u00a01")
                                        for ln in lines), lines
-        path = shot_path("kiosk-live-first-frame.png")
-        for old in path.parent.glob(path.stem + "[0-9][0-9][0-9][0-9].png"):
-            old.unlink()
-        made = Path(Window.screenshot(name=str(path)))
-        assert made.is_file() and made.stat().st_size > 10_000
-        flow.stop_set()
-        run = model.run
-        assert run is not None
-        run.end_set()
-        await until(lambda: not run.set_running, 10, "the set to end")
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        await asyncio.get_running_loop().run_in_executor(None, cams.stop)
-        model.close()
+        save_screenshot("kiosk-live-first-frame.png")
