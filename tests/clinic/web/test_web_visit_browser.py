@@ -10,85 +10,28 @@ browser's hang-up ends both sides. Saves docs/img/clinic-visit.png."""
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import log_in, wait_until
-from tests.helpers.chromium import chromium, shot_path
-from tests.helpers.link_helpers import write_toml
+from browser_helpers import wait_until
+from tests.helpers.chromium import shot_path
 from live_events import event, rep
-from tests.helpers.rehab_broker import Broker
-from send_world import QUICK, make_key
-from tests.helpers.serve_world import REPO, ServeProcess
-from tests.helpers.visit_world import Speaker, until
+from tests.helpers.visit_world import until
+from visit_browser_world import visit_browser_world
 
-from kiosk.adapters.call import CallSettings
-from kiosk.visit_setup import build_visits
 from kiosk.vm.visit import NOTICE_CLINIC_HUNG_UP, Phase
-from mqtt.config import load_config
-from mqtt.device import DeviceLink
-from sensors.camera.hub import FrameHub
-from sensors.camera.synthetic import SyntheticFrames
 from therapy.ports import EventKind
-from therapy.store import TherapyStore
 
 pytestmark = pytest.mark.timeout(150)
-PASSWORD = "correct horse battery"
 FRAMES = 20  # decoded at the kiosk before the call is judged working
 
 
-@pytest.fixture
-def media_browser() -> Iterator[Any]:
-    """Chromium whose getUserMedia gives a fake camera and microphone without asking."""
-    with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  "--autoplay-policy=no-user-gesture-required", window="1280,900") as driver:
-        yield driver
-
-
-async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any) -> None:
+async def test_a_video_visit_from_the_browser(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    d = media_browser
-
-    async def ui(fn: Callable[..., Any], *args: Any) -> Any:  # selenium blocks: off the loop
-        return await asyncio.to_thread(fn, *args)
-
-    broker = Broker(tmp_path / "broker").start()
-    clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
-    pub = make_key(clinic_dir)
-    write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    made = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "rehab.cli", "clinic", "user", "add", "ann",
-                         "--password-stdin", "--data-dir", str(clinic_dir)],
-        input=PASSWORD + "\n", capture_output=True, text=True, cwd=REPO, check=False)
-    assert made.returncode == 0, made.stderr
-    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
-    store = TherapyStore(dev_dir / "rehab.db")
-    link = DeviceLink(load_config(dev_dir), store, resend=QUICK, reconnect_max_s=1)
-    hub = FrameHub(SyntheticFrames(640, 480, 15)).start()
-    speaker = Speaker()
-    kit = build_visits(link, store, hub=hub, speaker=speaker, data_dir=dev_dir,
-                       loop=asyncio.get_running_loop(), settings=CallSettings())
-    serve = ServeProcess(clinic_dir, broker.url)
-    try:
-        link.start()
-        await until(link.connected.is_set, 15, "the kiosk to connect")
-        await ui(serve.wait_connected)
-        await ui(log_in, d, serve.url, "ann", PASSWORD)
-
-        # the therapist books an appointment starting in five minutes; the kiosk stores it
-        await ui(d.get, serve.url + "/patients/dev-1/messages")
-        start = (datetime.now() + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
-        field = await ui(d.find_element, By.CSS_SELECTOR, "form.book input[name=start]")
-        await ui(d.execute_script, f"arguments[0].value = '{start}'", field)
-        await ui(lambda: d.find_element(By.XPATH, "//button[text()='Book']").click())
-        await until(store.appointments, 15, "the appointment on the kiosk")
+    async with visit_browser_world(tmp_path) as w:
+        d, ui, kit, link, serve = w.d, w.ui, w.kit, w.link, w.serve
 
         # its visit page; the therapist calls
         await ui(lambda: d.find_element(By.LINK_TEXT, "Start video visit").click())
@@ -124,7 +67,7 @@ async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any
         await ui(lambda: d.find_element(By.ID, "cue-text").send_keys("Keep your back straight"))
         await ui(lambda: d.find_element(By.ID, "cue-send").click())
         await until(lambda: kit.vm.cue == "Keep your back straight", 10, "the typed cue")
-        assert speaker.said[-2:] == ["Slower", "Keep your back straight"]
+        assert w.speaker.said[-2:] == ["Slower", "Keep your back straight"]
         await ui(wait_until, d, lambda drv: "Sent: Keep your back straight" in drv.find_element(
             By.ID, "cue-sent").text)
         height = await ui(d.execute_script, "window.scrollTo(0, 0); return document."
@@ -154,11 +97,3 @@ async def test_a_video_visit_from_the_browser(tmp_path: Path, media_browser: Any
                         ".getTracks().every(t => t.readyState === 'ended')")
         await ui(d.get, "about:blank")
         assert await ui(serve.terminate) == 0
-    finally:
-        if kit.vm.call is not None:
-            await kit.vm.call.close()
-        kit.close()
-        link.stop()
-        hub.stop()
-        serve.stop_quietly()
-        broker.stop()

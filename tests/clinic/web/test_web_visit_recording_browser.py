@@ -15,43 +15,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import log_in, wait_until
-from tests.helpers.chromium import chromium, shot_path
-from tests.helpers.link_helpers import write_toml
-from tests.helpers.rehab_broker import Broker
-from send_world import QUICK, make_key
-from tests.helpers.serve_world import REPO, ServeProcess
-from tests.helpers.visit_world import Speaker, until
+from browser_helpers import wait_until
+from tests.helpers.chromium import shot_path
+from tests.helpers.visit_world import until
+from visit_browser_world import visit_browser_world
 
-from kiosk.adapters.call import CallSettings
-from kiosk.visit_setup import build_visits
 from kiosk.vm.visit import Phase
-from mqtt.config import load_config
-from mqtt.device import DeviceLink
-from sensors.camera.hub import FrameHub
-from sensors.camera.synthetic import SyntheticFrames
 from therapy.audit import AuditKind
-from therapy.store import TherapyStore
 
 pytestmark = pytest.mark.timeout(180)
-PASSWORD = "correct horse battery"
 WEBM = b"\x1a\x45\xdf\xa3"
 MIN_BYTES = 20_000  # ~3 s of 640x480 VP8 from the kiosk's noisy synthetic camera: far more
-
-
-@pytest.fixture
-def media_browser() -> Iterator[Any]:
-    with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  "--autoplay-policy=no-user-gesture-required", window="1280,900") as driver:
-        yield driver
 
 
 def _videos(folder: Path) -> list[Path]:
@@ -81,50 +59,20 @@ def _decoded(path: Path) -> tuple[int, tuple[int, int], int]:
     return frames, size, samples
 
 
-async def test_recording_only_with_the_patients_yes(tmp_path: Path,
-                                                    media_browser: Any) -> None:
+async def test_recording_only_with_the_patients_yes(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
-
-    d = media_browser
-
-    async def ui(fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.to_thread(fn, *args)
 
     def text(drv: Any, ident: str) -> str:
         return str(drv.find_element(By.ID, ident).text)
 
-    async def click(ident: str) -> None:  # once it is enabled (the page polls twice a second)
-        await ui(wait_until, d, lambda drv: drv.find_element(By.ID, ident).is_enabled(), 10)
-        await ui(lambda: d.find_element(By.ID, ident).click())
+    async with visit_browser_world(tmp_path) as w:
+        d, ui, kit, store, serve = w.d, w.ui, w.kit, w.store, w.serve
+        clinic_dir, appt = w.clinic_dir, w.appointment
 
-    broker = Broker(tmp_path / "broker").start()
-    clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
-    pub = make_key(clinic_dir)
-    write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    made = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "rehab.cli", "clinic", "user", "add", "ann",
-                         "--password-stdin", "--data-dir", str(clinic_dir)],
-        input=PASSWORD + "\n", capture_output=True, text=True, cwd=REPO, check=False)
-    assert made.returncode == 0, made.stderr
-    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
-    store = TherapyStore(dev_dir / "rehab.db")
-    link = DeviceLink(load_config(dev_dir), store, resend=QUICK, reconnect_max_s=1)
-    hub = FrameHub(SyntheticFrames(640, 480, 15)).start()
-    kit = build_visits(link, store, hub=hub, speaker=Speaker(), data_dir=dev_dir,
-                       loop=asyncio.get_running_loop(), settings=CallSettings())
-    serve = ServeProcess(clinic_dir, broker.url)
-    try:
-        link.start()
-        await until(link.connected.is_set, 15, "the kiosk to connect")
-        await ui(serve.wait_connected)
-        await ui(log_in, d, serve.url, "ann", PASSWORD)
-        await ui(d.get, serve.url + "/patients/dev-1/messages")
-        start = (datetime.now() + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
-        field = await ui(d.find_element, By.CSS_SELECTOR, "form.book input[name=start]")
-        await ui(d.execute_script, f"arguments[0].value = '{start}'", field)
-        await ui(lambda: d.find_element(By.XPATH, "//button[text()='Book']").click())
-        appts = await until(store.appointments, 15, "the appointment on the kiosk")
-        appt = appts[0].id
+        async def click(ident: str) -> None:  # once enabled (the page polls twice a second)
+            await ui(wait_until, d, lambda drv: drv.find_element(By.ID, ident).is_enabled(), 10)
+            await ui(lambda: d.find_element(By.ID, ident).click())
+
         await ui(lambda: d.find_element(By.LINK_TEXT, "Start video visit").click())
         await ui(wait_until, d, lambda drv: drv.find_element(By.ID, "call-start").is_enabled())
         assert await ui(lambda: d.find_element(By.ID, "record-ask").is_enabled()) is False
@@ -201,7 +149,7 @@ async def test_recording_only_with_the_patients_yes(tmp_path: Path,
             f"/patients/dev-1/recordings/{appt}/{call}-1.webm")
         assert got == first.stat().st_size
         assert len(_videos(clinic_dir)) == 2
-        assert _videos(dev_dir) == []  # the kiosk never writes the video
+        assert _videos(w.dev_dir) == []  # the kiosk never writes the video
 
         # the kiosk's own audit of the call, and it reaches the clinic
         kinds = [r.kind for r in store.audit_records()]
@@ -229,11 +177,3 @@ async def test_recording_only_with_the_patients_yes(tmp_path: Path,
         assert any("recording refused: the patient did not agree" in w for w in whats)
         assert any(f"recording stored: {call}-1.webm" in w for w in whats)
         assert any(f"recording {appt}/{call}-1.webm" in w for w in whats)  # the download
-    finally:
-        if kit.vm.call is not None:
-            await kit.vm.call.close()
-        kit.close()
-        link.stop()
-        hub.stop()
-        serve.stop_quietly()
-        broker.stop()
