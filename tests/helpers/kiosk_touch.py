@@ -4,6 +4,8 @@ through the event loop's input dispatch, as a finger on the screen would)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Callable
 
 from kivy.tests.common import UnitTestTouch
@@ -112,3 +114,27 @@ async def enter(app: Any, digits: str) -> None:
     for d in digits:
         await tap(app, d)
     await tap(app, "OK")
+
+
+@asynccontextmanager
+async def running_kiosk(model: Any, app_class: Any = None, pin: str | None = TEST_PIN,
+                        **app_kw: Any) -> AsyncIterator[Any]:
+    """The kiosk app (``app_class``, KioskApp by default, given ``model`` and ``app_kw``)
+    running in this event loop, its first frame drawn and ``pin`` entered on the PIN pad
+    (None: left at the PIN pad). On leaving: the app stops, its task ends, the model
+    closes. Configure Kivy (offscreen) before."""
+    if app_class is None:
+        from kiosk.ui.app import KioskApp
+
+        app_class = KioskApp
+    app = app_class(model, **app_kw)
+    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
+    try:
+        await asyncio.wait_for(app.first_frame.wait(), 30)
+        if pin is not None:
+            await enter(app, pin)
+        yield app
+    finally:
+        app.stop()
+        await asyncio.wait_for(task, 10)
+        model.close()

@@ -24,7 +24,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 from kivy.uix.button import Button  # noqa: I001
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
-from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, until
+from tests.helpers.kiosk_touch import TEST_CODE, enter, provision, running_kiosk, tap, until
 from flow_helpers import silent_audio
 
 from kiosk.demo_data import seed
@@ -89,11 +89,7 @@ async def test_no_button_lies_over_another(tmp_path: Path) -> None:
     provision(data)
     model = KioskModel(data)
     seed(model.store, model.plan()[0], model.clock.now())  # weeks of sessions, as in the shots
-    app = KioskApp(model, audio=silent_audio())
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        await enter(app, TEST_PIN)
+    async with running_kiosk(model, audio=silent_audio()) as app:
         flow = app.flow
         seen: dict[str, list[str]] = {}
         flow.go("today")
@@ -112,7 +108,3 @@ async def test_no_button_lies_over_another(tmp_path: Path) -> None:
         assert sum(1 for b in buttons(reminders) if b.text == "+1 h") == 2  # two times
         seen["reminders"] = problems(reminders)
         assert seen == {k: [] for k in seen}
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        model.close()

@@ -10,7 +10,6 @@ kiosk-visit-recording-call*.png (looked at)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,8 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 from kivy.core.window import Window  # noqa: I001
 from tests.helpers.chromium import shot_path
 from tests.helpers.fake_visit import FakeVisit
-from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts, until
+from tests.helpers.flow_set import begin_one_set
+from tests.helpers.kiosk_touch import provision, running_kiosk, tap, texts, until
 from flow_helpers import silent_audio
 
 from kiosk.adapters.sources import SimSourceFactory
@@ -37,7 +37,6 @@ from kiosk.ui.app import KioskApp
 from kiosk.vm.flow_visit import BACK_TO_SET, BACK_TO_VISIT, CALL_RECORDING, CALL_RUNNING
 from kiosk.vm.visit import Phase
 from mqtt.visit import Offer, RecordConsent, RecordRequest, RecordStop
-from therapy.plan import exercise_from_catalogue
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -79,14 +78,9 @@ async def test_back_to_the_therapist_from_the_set_by_touch(tmp_path: Path) -> No
     data = tmp_path / "dev"
     provision(data)
     model = KioskModel(data, sources=SimSourceFactory(speed=4.0))
-    audio = silent_audio()
-    app = VisitKioskApp(model, audio=audio)
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
+    async with running_kiosk(model, VisitKioskApp, audio=silent_audio()) as app:
         kit: Kit = app.visit_kit
         vm, flow = kit.vm, app.flow
-        await enter(app, TEST_PIN)
         vm.offered(Offer("call-1", "appt-1", "v=0\r\n", "c1", "dev-a", datetime.now(UTC)))
         await until(lambda: app.sm.current == "visit", 5, "the call on screen")
         await asyncio.sleep(0.3)  # the consent card laid out
@@ -99,12 +93,7 @@ async def test_back_to_the_therapist_from_the_set_by_touch(tmp_path: Path) -> No
         assert app.visit_bar.height == 0  # on the call's screen: no bar
 
         # a set during the call (the steps before it have their own touch tests)
-        ex = dataclasses.replace(exercise_from_catalogue("knee_extension_seated"), sets=1,
-                                 reps=20)
-        flow.start_exercise(ex)
-        flow.pain_vm.choose(1)
-        flow.pain_done()
-        flow.begin_set()
+        begin_one_set(flow, "knee_extension_seated", 20)
         await until(lambda: app.sm.current == "live", 5, "the live set")
         await asyncio.sleep(1.0)  # the bar drawn, some angle on the live screen
         assert app.visit_bar.height > 0 and app.visit_bar.text.text == CALL_RUNNING
@@ -138,7 +127,3 @@ async def test_back_to_the_therapist_from_the_set_by_touch(tmp_path: Path) -> No
         assert app.visit_bar.height == 0
         for made in (back, recording, on_call):
             assert made.is_file() and made.stat().st_size > 10_000
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        model.close()

@@ -7,18 +7,18 @@ up, and pain after and the summary wait for "Back to your exercise"."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flow_helpers import until
+from tests.helpers.flow_set import begin_one_set
 from visit_kiosk import in_call, kiosk
 from kiosk.adapters.sources import OpenSet
 from kiosk.vm.live import SensorStatus
 from kiosk.run import SET_END_GRACE_S
-from therapy.plan import PlanExercise, exercise_from_catalogue
+from therapy.plan import PlanExercise
 
 SPEED = 60.0
 STILL_AFTER_S = 1200.0  # the patient sits still after the reps: 20 s real at SPEED
@@ -51,12 +51,7 @@ async def test_a_set_reaching_its_target_behind_the_call_ends_there(tmp_path: Pa
     flow.audio.say = spoken.append  # type: ignore[method-assign]
     try:
         await in_call(k, 1)
-        ex = dataclasses.replace(exercise_from_catalogue("knee_extension_seated"), sets=1,
-                                 reps=3)
-        flow.start_exercise(ex)
-        flow.pain_vm.choose(1)
-        flow.pain_done()
-        flow.begin_set()
+        ex = begin_one_set(flow, "knee_extension_seated", 3)
         assert flow.current == "live"
         run = model.run
         assert run is not None
