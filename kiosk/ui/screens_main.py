@@ -32,10 +32,10 @@ class TodayScreen(KioskScreen):
         vm = self.model.today()
         b = self.box
         b.clear_widgets()
-        head = BoxLayout(size_hint_y=None, height=dp(48))
-        head.add_widget(Txt(vm.headline, 26, T.TEXT, bold=True, fill=True))
-        head.add_widget(Txt(vm.streak_text, 22, T.GOOD, bold=True, halign="right", fill=True,
-                            size_hint_x=0.5))
+        head = _grow_row(BoxLayout(size_hint_y=None, spacing=dp(8)),
+                         Txt(vm.headline, 26, T.TEXT, bold=True),
+                         Txt(vm.streak_text, 22, T.GOOD, bold=True, halign="right",
+                             size_hint_x=0.5))
         b.add_widget(head)
         paused = self.model.red_flag_today()
         if paused:
@@ -58,24 +58,38 @@ class TodayScreen(KioskScreen):
             b.add_widget(Txt(line.text, 20, T.GOOD if line.live_now else T.PRIMARY,
                              bold=line.live_now))
         for item in vm.items:
+            # the card grows with its wrapped lines (text size 1.4 in Spanish needs 3 lines)
             c = Card(T.NEXT if item.is_next else T.CARD, orientation="horizontal",
                      size_hint_y=None, height=dp(104))
-            info = BoxLayout(orientation="vertical")
+            info = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(2),
+                             pos_hint={"center_y": 0.5})
+            info.bind(minimum_height=info.setter("height"))
             mark = "✓ " if item.done else (_("Next: ") if item.is_next else "")
-            info.add_widget(Txt(mark + _(item.exercise.name), 24, T.TEXT, bold=True, fill=True,
+            info.add_widget(Txt(mark + _(item.exercise.name), 24, T.TEXT, bold=True,
                                 font_name="DejaVuSans" if item.done else "Roboto"))
             ex = item.exercise
             info.add_widget(Txt(_("{sets} sets × {reps} reps").format(sets=ex.sets, reps=ex.reps)
                                 + f"  ·  {item.progress_text}",
-                                18, T.MUTED, fill=True, font_name="DejaVuSans"))
+                                18, T.MUTED, font_name="DejaVuSans"))
             c.add_widget(info)
             label = _("Paused") if paused else _("Do again") if item.done else _("Start")
             act = None if paused else (lambda e=ex: self.flow.start_exercise(e))
             colour = T.GREY if paused else T.GOOD if item.is_next else T.PRIMARY
-            c.add_widget(BigButton(label, act, colour, size=24,
-                                   size_hint=(None, None), width=dp(150), height=dp(76),
-                                   pos_hint={"center_y": 0.5}))
+            btn = BigButton(label, act, colour, size=24, size_hint=(None, None), width=dp(150),
+                            height=dp(76), pos_hint={"center_y": 0.5})
+            c.add_widget(btn)
+            info.bind(height=lambda _w, h, c=c, btn=btn: setattr(
+                c, "height", max(h, btn.height) + 2 * dp(12)))
             b.add_widget(c)
+
+
+def _grow_row(row: BoxLayout, *labels: Txt) -> BoxLayout:
+    """``row`` holding ``labels`` side by side, as tall as its tallest wrapped label."""
+    for label in labels:
+        row.add_widget(label)
+        label.bind(height=lambda *_: setattr(row, "height", max(w.height for w in labels)))
+    row.height = max(w.height for w in labels)
+    return row
 
 
 class IntakeScreen(KioskScreen):
@@ -145,23 +159,26 @@ class MessagesScreen(KioskScreen):
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
-        root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
+        # the conversation takes the screen's whole height on the left; writing and the
+        # quick replies stand in a column beside it (above it, they left the list ~150 px
+        # at 800x480 and a second message was cut mid-line)
+        root = BoxLayout(padding=dp(12), spacing=dp(12))
+        left = BoxLayout(orientation="vertical", spacing=dp(8))
         self.box = BoxLayout(orientation="vertical", spacing=dp(8))
-        root.add_widget(scroller(self.box))
+        left.add_widget(scroller(self.box))
         self.notice = Txt("", 19, T.GOOD, bold=True, size_hint_y=None, height=0)
-        root.add_widget(self.notice)
-        head = BoxLayout(size_hint_y=None, height=T.touch_h(56), spacing=dp(8))
-        head.add_widget(Txt(_("Quick replies"), 18, T.MUTED, fill=True))
-        head.add_widget(BigButton(_("Write a message"), self.flow.write_message, T.GOOD,
-                                  size=19, size_hint=(None, 1), width=dp(250)))
-        root.add_widget(head)
-        grid = GridLayout(cols=2, spacing=dp(8), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
+        left.add_widget(self.notice)
+        root.add_widget(left)
+        side = BoxLayout(orientation="vertical", spacing=dp(8))
+        side.add_widget(BigButton(_("Write a message"), self.flow.write_message, T.GOOD,
+                                  size=19, height=60))
+        side.add_widget(Txt(_("Quick replies"), 18, T.MUTED))
         for r in QUICK_REPLIES:
-            grid.add_widget(BigButton(_(r), lambda r=r: self.flow.reply(_(r)), T.PRIMARY,
-                                      size=19,
-                                      height=60))
-        root.add_widget(grid)
+            side.add_widget(BigButton(_(r), lambda r=r: self.flow.reply(_(r)), T.PRIMARY,
+                                      size=18, height=56))
+        column = scroller(side)
+        column.size_hint_x = 0.42
+        root.add_widget(column)
         self.add_widget(root)
 
     def refresh(self) -> None:

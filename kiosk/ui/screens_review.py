@@ -7,6 +7,7 @@ from typing import Any
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.i18n import LANGUAGES, N_, _
@@ -17,6 +18,7 @@ from kiosk.ui.widgets import (BarPlot, BigButton, CalendarGrid, Card, Legend, Li
                               scroller)
 
 SERIES_COLOURS = (T.PRIMARY, T.WARN, T.GOOD, T.DANGER, T.MUTED)
+PANELS_MIN_H = dp(600)  # Progress's two rows of plots: each plot ~170 px, not ~50 at 800x480
 
 
 
@@ -57,7 +59,7 @@ class ProgressScreen(KioskScreen):
     def refresh(self) -> None:
         self.clear_widgets()
         vm = self.model.progress()
-        grid = GridLayout(cols=2, padding=dp(10), spacing=dp(10))
+        grid = GridLayout(cols=2, padding=dp(10), spacing=dp(10), size_hint_y=None)
 
         def panel(title: str, widget: Any, legend: str | Legend = "") -> Card:
             c = Card()
@@ -91,7 +93,12 @@ class ProgressScreen(KioskScreen):
         cal = CalendarGrid()
         cal.set_days([(planned, done) for _d, planned, done in vm.calendar])
         grid.add_widget(panel(_("Exercise days"), cal, vm.adherence_text))
-        self.add_widget(grid)
+        # at least PANELS_MIN_H tall: a small screen scrolls rather than squash the plots
+        sv = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"])
+        sv.add_widget(grid)
+        sv.bind(height=lambda _w, h: setattr(grid, "height", max(h, PANELS_MIN_H)))
+        grid.height = max(sv.height, PANELS_MIN_H)
+        self.add_widget(sv)
 
 
 class SettingsScreen(KioskScreen):

@@ -1,0 +1,93 @@
+"""Three screens that were cramped at 800x480 (offscreen, Spanish, the demo data):
+Today at extra large text (1.4) cut its own lines ('Empiece su racha hoy', the exercise
+detail lines: the rows had fixed heights); Messages left the list ~140 px so a second message
+was cut mid-line; Progress squashed the 'Movement' plot to ~50 px. Each is measured here:
+every Today label's wrapped text against its box, the message list's height, the plot's."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiosk.headless import prepare_env
+
+prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
+from kiosk.kivy_setup import configure_kivy  # noqa: E402
+
+configure_kivy((800, 480), fullscreen=False, pi=False)
+
+from tests.helpers.kiosk_touch import TEST_PIN, provision  # noqa: E402
+from flow_helpers import silent_audio  # noqa: E402
+
+from kiosk import i18n  # noqa: E402
+from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
+from kiosk.demo_data import seed  # noqa: E402
+from kiosk.model import KioskModel  # noqa: E402
+
+MIN_LIST_PX = 240  # two short messages whole (a card is ~90 px at 800x480)
+MIN_PLOT_PX = 120  # a line plot whose days and degrees can be told apart
+
+
+def _cut_labels(screen) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every label on ``screen`` whose text, wrapped at its width, needs more than its box."""
+    from kivy.uix.label import Label
+
+    cut = []
+    for w in screen.walk(restrict=True):
+        if not isinstance(w, Label) or not w.text or type(w).__name__ == "BigButton":
+            continue
+        need = Label(text=w.text, font_size=w.font_size, bold=w.bold, font_name=w.font_name,
+                     text_size=(w.width, None))
+        need.texture_update()
+        tw, th = need.texture_size
+        if tw > w.width + 1 or th > w.height + 1:
+            cut.append(f"{w.text[:40]!r}: needs {tw:.0f}x{th:.0f}, has {w.width:.0f}x"
+                       f"{w.height:.0f}")
+    return cut
+
+
+@pytest.mark.timeout(120)
+async def test_today_messages_progress_have_room_at_800x480(tmp_path: Path) -> None:
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.widgets import LinePlot
+
+    provision(tmp_path / "data")
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
+    seed(model.store, model.plan()[0], model.clock.now())
+    app = KioskApp(model, audio=silent_audio(), language="es")
+    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
+    try:
+        await asyncio.wait_for(app.first_frame.wait(), 30)
+        flow = app.flow
+        for d in TEST_PIN:
+            flow.key(d)
+        flow.submit_entry()
+        cut: list[str] = []
+        for scale in (1.0, 1.4):
+            flow.change_settings(text_scale=scale)
+            flow.go("today")
+            await asyncio.sleep(0.1)  # laid out: heights follow the textures
+            assert app.sm.current == "today"
+            cut += [f"today x{scale}: {c}" for c in _cut_labels(app.screens["today"].box)]
+        assert cut == [], '\n'.join(cut)
+        flow.change_settings(text_scale=1.0)
+        assert len(model.messages().lines) >= 2  # the demo data has a conversation
+        flow.go("messages")
+        await asyncio.sleep(0.1)
+        lists = [w for w in app.screens["messages"].walk() if isinstance(w, ScrollView)]
+        assert lists and lists[0].height >= MIN_LIST_PX, f"list {lists[0].height:.0f} px"
+        flow.go("progress")
+        await asyncio.sleep(0.1)
+        plots = [w for w in app.screens["progress"].walk() if isinstance(w, LinePlot)]
+        assert len(plots) == 2
+        assert min(p.height for p in plots) >= MIN_PLOT_PX, [round(p.height) for p in plots]
+    finally:
+        app.stop()
+        await asyncio.wait_for(task, 10)
+        model.close()
+        i18n.set_language("en")
