@@ -7,6 +7,7 @@ every Today label's wrapped text against its box, the message list's height, the
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from kiosk.demo_data import seed  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 
 MIN_LIST_PX = 240  # two short messages whole (a card is ~90 px at 800x480)
+SHOTS = os.environ.get("G3SHOTS")
 MIN_PLOT_PX = 120  # a line plot whose days and degrees can be told apart
 
 
@@ -58,7 +60,6 @@ async def test_today_messages_progress_have_room_at_800x480(tmp_path: Path) -> N
 
     provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
-    seed(model.store, model.plan()[0], model.clock.now())
     app = KioskApp(model, audio=silent_audio(), language="es")
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
@@ -68,12 +69,21 @@ async def test_today_messages_progress_have_room_at_800x480(tmp_path: Path) -> N
             flow.key(d)
         flow.submit_entry()
         cut: list[str] = []
-        for scale in (1.0, 1.4):
-            flow.change_settings(text_scale=scale)
-            flow.go("today")
-            await asyncio.sleep(0.1)  # laid out: heights follow the textures
-            assert app.sm.current == "today"
-            cut += [f"today x{scale}: {c}" for c in _cut_labels(app.screens["today"].box)]
+        for seeded in (False, True):  # no streak yet ('Empiece su racha hoy'), then history
+            if seeded:
+                seed(model.store, model.plan()[0], model.clock.now())
+            for scale in (1.0, 1.4):
+                flow.change_settings(text_scale=scale)
+                flow.go("today")
+                await asyncio.sleep(0.1)  # laid out: heights follow the textures
+                assert app.sm.current == "today"
+                texts = [w.text for w in app.screens["today"].box.walk(restrict=True)
+                         if hasattr(w, "texture_size")]
+                assert seeded or i18n._("Start your streak today") in texts
+                cut += [f"today x{scale}: {c}" for c in _cut_labels(app.screens["today"].box)]
+                if SHOTS:
+                    from kivy.core.window import Window
+                    Window.screenshot(name=f"{SHOTS}/today_{seeded}_{scale}.png")
         assert cut == [], '\n'.join(cut)
         flow.change_settings(text_scale=1.0)
         assert len(model.messages().lines) >= 2  # the demo data has a conversation
