@@ -196,7 +196,9 @@ class LiveScreen(KioskScreen):
         self.of = Txt("", 26, T.MUTED, halign="center", fixed_h=dp(56))  # 2 lines if narrow
         self.cue = Txt("", 30, T.GOOD, bold=True, halign="center", fixed_h=dp(56))
         self.timer = Txt("", 22, T.TEXT, halign="center", fixed_h=dp(34))
-        for w in (self.reps, self.of, self.cue, self.timer):
+        # the last rep's ROM, quiet under the timer (a fused set's arrives a moment later)
+        self.last_rom = Txt("", 18, T.MUTED, halign="center", fixed_h=dp(26))
+        for w in (self.reps, self.of, self.cue, self.timer, self.last_rom):
             right.add_widget(w)
         mid.add_widget(right)
         root.add_widget(mid)
@@ -281,8 +283,12 @@ class LiveScreen(KioskScreen):
         self.cue.text = _(run.error) or live.cue
         self.cue.color = T.GOOD if live.cue == _(GOOD_REP) else T.WARN
         self.timer.text = live.timer_text
+        self.last_rom.text = live.last_rom_text
         self.watch.text = (_("Your therapist is watching the live feed") if live.watched
                            else "")
+        # no empty line while nobody watches: its room goes to the rep counter, which the
+        # last rep's ROM line would otherwise squeeze (at 800x480 beside the camera picture)
+        self.watch.height = dp(26) if live.watched else 0
         self.sensors.text = live.link_note or live.status_text
         self.sensors.color = T.WARN if live.link_note else T.MUTED
         self._set_buttons("rest" if live.resting else "paused" if live.paused else

@@ -202,6 +202,14 @@ class LiveSetVM:
         return f"{self.reps_in_set}"
 
     @property
+    def last_rom_text(self) -> str:
+        """The set's last rep's range of motion; a fused set's wearable figure until the
+        camera's measured one replaces it (REP_MEASURED)."""
+        if not self.reps_in_set or not self.roms:
+            return ""
+        return _("Last rep: {deg}°").format(deg=round(self.roms[-1]))
+
+    @property
     def rep_target_text(self) -> str:
         return _("of {n}").format(n=self.exercise.reps)
 
