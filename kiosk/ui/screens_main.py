@@ -92,6 +92,14 @@ def _grow_row(row: BoxLayout, *labels: Txt) -> BoxLayout:
     return row
 
 
+def _grow(button: BigButton) -> BigButton:
+    """``button`` at least as tall as it was made, taller when its words wrap to more lines
+    (the narrow reply column at extra large text: 'Tengo una pregunta, llámeme por favor')."""
+    least = button.height
+    button.bind(texture_size=lambda b, ts: setattr(b, "height", max(least, ts[1] + dp(14))))
+    return button
+
+
 class IntakeScreen(KioskScreen):
     """First-run intake (goals, condition) or the daily safety check-in; red flags stop."""
 
@@ -170,12 +178,12 @@ class MessagesScreen(KioskScreen):
         left.add_widget(self.notice)
         root.add_widget(left)
         side = BoxLayout(orientation="vertical", spacing=dp(8))
-        side.add_widget(BigButton(_("Write a message"), self.flow.write_message, T.GOOD,
-                                  size=19, height=60))
+        side.add_widget(_grow(BigButton(_("Write a message"), self.flow.write_message, T.GOOD,
+                                        size=19, height=60)))
         side.add_widget(Txt(_("Quick replies"), 18, T.MUTED))
         for r in QUICK_REPLIES:
-            side.add_widget(BigButton(_(r), lambda r=r: self.flow.reply(_(r)), T.PRIMARY,
-                                      size=18, height=56))
+            side.add_widget(_grow(BigButton(_(r), lambda r=r: self.flow.reply(_(r)),
+                                            T.PRIMARY, size=18, height=56)))
         column = scroller(side)
         column.size_hint_x = 0.42
         root.add_widget(column)

@@ -51,6 +51,22 @@ def _cut_labels(screen) -> list[str]:  # type: ignore[no-untyped-def]
     return cut
 
 
+def _cut_buttons(screen) -> list[str]:  # type: ignore[no-untyped-def]
+    """Buttons on ``screen`` whose words, wrapped as the button wraps them, overflow it."""
+    from kivy.uix.button import Button
+    from kivy.uix.label import Label
+
+    cut = []
+    for b in screen.walk(restrict=True):
+        if isinstance(b, Button) and b.text:
+            need = Label(text=b.text, font_size=b.font_size, bold=b.bold,
+                         text_size=(b.text_size[0], None))
+            need.texture_update()
+            if need.texture_size[1] > b.height - 4 or need.texture_size[0] > b.width:
+                cut.append(f"{b.text!r}: {need.texture_size} in {b.size}")
+    return cut
+
+
 @pytest.mark.timeout(120)
 async def test_today_messages_progress_have_room_at_800x480(tmp_path: Path) -> None:
     from kivy.uix.scrollview import ScrollView
@@ -91,6 +107,14 @@ async def test_today_messages_progress_have_room_at_800x480(tmp_path: Path) -> N
         await asyncio.sleep(0.1)
         lists = [w for w in app.screens["messages"].walk() if isinstance(w, ScrollView)]
         assert lists and lists[0].height >= MIN_LIST_PX, f"list {lists[0].height:.0f} px"
+        flow.change_settings(text_scale=1.4)  # the reply buttons beside it keep their words
+        flow.go("messages")
+        await asyncio.sleep(0.1)
+        if SHOTS:
+            from kivy.core.window import Window
+            Window.screenshot(name=f"{SHOTS}/messages_1.4.png")
+        assert _cut_buttons(app.screens["messages"]) == []
+        flow.change_settings(text_scale=1.0)
         flow.go("progress")
         await asyncio.sleep(0.1)
         plots = [w for w in app.screens["progress"].walk() if isinstance(w, LinePlot)]
