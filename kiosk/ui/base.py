@@ -49,10 +49,10 @@ SMALLEST_TITLE_SP = 15  # wrapped, it shrinks down to this, no further: readable
 BADGE_ROOM = dp(24)  # Messages is this much wider: the unread badge sits beside its word
 
 
-def fit_title(label: Label, largest_px: float, smallest_px: float) -> None:
-    """Show ``label``'s whole text in its box: one line at ``largest_px`` if it fits, else
-    wrapped (two lines in the bar), the font stepping down towards ``smallest_px``
-    until the wrapped text's height fits (clipped only below that). Refits when the text
+def fit_text(label: Label, largest_px: float, smallest_px: float) -> None:
+    """Show ``label``'s whole text in its box (the bar's title, an exercise's name and
+    instructions): at ``largest_px`` if it fits, else the wrapped font steps down towards
+    ``smallest_px`` until the text fits (clipped only below that). Refits when the text
     or the box changes."""
 
     def fit(*_: Any) -> None:
@@ -93,7 +93,7 @@ class TopBar(BoxLayout):
         self.flow = flow
         paint_bg(self, T.PRIMARY_DARK)
         self.title = Txt("", TITLE_SP, T.WHITE, bold=True, fill=True, size_hint_x=1)
-        fit_title(self.title, T.fs(TITLE_SP), sp(SMALLEST_TITLE_SP))
+        fit_text(self.title, T.fs(TITLE_SP), sp(SMALLEST_TITLE_SP))
         self.add_widget(self.title)
         for label, name in ((_("Today"), "today"), (_("Progress"), "progress")):
             self.add_widget(self._btn(label, name))

@@ -13,7 +13,7 @@ from kivy.uix.stencilview import StencilView
 
 from kiosk.i18n import N_, _, fmt_number
 from kiosk.ui import theme as T
-from kiosk.ui.base import KioskScreen
+from kiosk.ui.base import KioskScreen, fit_text
 from kiosk.ui.demo_figure import DemoFigure
 from kiosk.ui.widgets import NBSP, BigButton, Card, Gauge, Txt
 from kiosk.vm.live import GOOD_REP
@@ -91,29 +91,6 @@ class PainScreen(KioskScreen):
         self.refresh()
 
 
-def shrink_to_fit(label: Label, smallest_px: float) -> None:
-    """Wrapped text that must show whole in the box its layout gives it (an exercise's
-    instructions): whenever the box changes, the font steps down from its size towards
-    ``smallest_px`` until the wrapped text's height fits (clipped only below that)."""
-    largest = label.font_size
-
-    def fit(*_: Any) -> None:
-        w, h = label.size
-        if w < 2 or h < 2:
-            return
-        size = largest
-        while True:
-            label.font_size = size
-            label.text_size = (w, None)
-            label.texture_update()
-            if label.texture_size[1] <= h or size <= smallest_px:
-                break
-            size = max(smallest_px, size * 0.94)
-        label.text_size = (w, h)
-
-    label.bind(size=fit)
-
-
 class _Clip(BoxLayout, StencilView):
     """A layout that draws nothing of its children outside itself."""
 
@@ -135,11 +112,11 @@ class InstructionScreen(KioskScreen):
         row = BoxLayout(padding=dp(12), spacing=dp(12))
         left = BoxLayout(orientation="vertical", spacing=dp(8))
         name = Txt(_(ex.name), 28, bold=True, fixed_h=dp(44))
-        shrink_to_fit(name, T.fs(SMALLEST_NAME_SP))
+        fit_text(name, name.font_size, T.fs(SMALLEST_NAME_SP))
         left.add_widget(name)
         how = Txt(_(ex.instructions), 22, fill=True)
         how.valign = "top"  # read from the top, under the name
-        shrink_to_fit(how, T.fs(SMALLEST_HOW_SP))  # Spanish runs up to 50 % longer
+        fit_text(how, how.font_size, T.fs(SMALLEST_HOW_SP))  # Spanish runs up to 50 % longer
         left.add_widget(how)
         how_many = _("{sets} sets of {reps}").format(sets=ex.sets, reps=ex.reps)
         if ex.hold_s:
