@@ -20,13 +20,10 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.kiosk_touch import TEST_PIN, provision  # noqa: E402
-from flow_helpers import silent_audio  # noqa: E402
+from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
-from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.demo_data import seed  # noqa: E402
-from kiosk.model import KioskModel  # noqa: E402
 
 MIN_LIST_PX = 240  # two short messages whole (a card is ~90 px at 800x480)
 SHOTS = os.environ.get("G3SHOTS")
@@ -71,19 +68,10 @@ def _cut_buttons(screen) -> list[str]:  # type: ignore[no-untyped-def]
 async def test_today_messages_progress_have_room_at_800x480(tmp_path: Path) -> None:
     from kivy.uix.scrollview import ScrollView
 
-    from kiosk.ui.app import KioskApp
     from kiosk.ui.widgets import LinePlot
 
-    provision(tmp_path / "data")
-    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
-    app = KioskApp(model, audio=silent_audio(), language="es")
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        flow = app.flow
-        for d in TEST_PIN:
-            flow.key(d)
-        flow.submit_entry()
+    async with unlocked_kiosk(tmp_path, "es") as app:
+        flow, model = app.flow, app.model
         cut: list[str] = []
         for seeded in (False, True):  # no streak yet ('Empiece su racha hoy'), then history
             if seeded:
@@ -120,8 +108,3 @@ async def test_today_messages_progress_have_room_at_800x480(tmp_path: Path) -> N
         plots = [w for w in app.screens["progress"].walk() if isinstance(w, LinePlot)]
         assert len(plots) == 2
         assert min(p.height for p in plots) >= MIN_PLOT_PX, [round(p.height) for p in plots]
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        model.close()
-        i18n.set_language("en")

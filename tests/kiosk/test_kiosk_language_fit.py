@@ -18,14 +18,12 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.kiosk_touch import TEST_PIN, provision, tap  # noqa: E402
-from flow_helpers import silent_audio  # noqa: E402
+from tests.helpers.kiosk_touch import tap  # noqa: E402
+from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from exercises import CATALOGUE  # noqa: E402
 from kiosk import i18n  # noqa: E402
-from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.adapters.speech import FakeSpeech, Speaker  # noqa: E402
-from kiosk.model import KioskModel  # noqa: E402
 from therapy.plan import exercise_from_catalogue  # noqa: E402
 
 
@@ -43,22 +41,11 @@ def _needed_height(label) -> float:  # type: ignore[no-untyped-def]
 
 @pytest.mark.timeout(120)
 async def test_every_spanish_instruction_shows_whole_at_800x480(tmp_path: Path) -> None:
-    from kiosk.ui.app import KioskApp
     from kiosk.ui.widgets import Txt
 
-    provision(tmp_path / "data")
     speech = FakeSpeech()
-    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0),
-                       speaker=Speaker(speech))
-    audio = silent_audio()
-    app = KioskApp(model, audio=audio, language="es")
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        flow = app.flow
-        for d in TEST_PIN:
-            flow.key(d)
-        flow.submit_entry()
+    async with unlocked_kiosk(tmp_path, "es", speaker=Speaker(speech)) as app:
+        flow, model = app.flow, app.model
         cut = []
         for ex_id, ex in CATALOGUE.items():
             flow.start_exercise(exercise_from_catalogue(ex_id))
@@ -82,8 +69,3 @@ async def test_every_spanish_instruction_shows_whole_at_800x480(tmp_path: Path) 
             model.run = None
             flow.go("today")
         assert cut == []
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        model.close()
-        i18n.set_language("en")

@@ -19,13 +19,10 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.kiosk_touch import TEST_PIN, provision  # noqa: E402
-from flow_helpers import silent_audio  # noqa: E402
+from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from exercises import CATALOGUE  # noqa: E402
 from kiosk import i18n  # noqa: E402
-from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
-from kiosk.model import KioskModel  # noqa: E402
 from kiosk.vm.compose import PURPOSES  # noqa: E402
 
 DYNAMIC = ("Welcome", "Daily safety check", "Pain before", "Pain after", "Reminders",
@@ -69,19 +66,9 @@ async def _cut_titles(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.timeout(120)
 async def test_every_title_shows_whole_at_800x480_in_both_languages(tmp_path: Path) -> None:
-    from kiosk.ui.app import KioskApp
-
-    provision(tmp_path / "data")
-    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
-    app = KioskApp(model, audio=silent_audio(), language="en")
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
+    async with unlocked_kiosk(tmp_path, "en") as app:
         await asyncio.sleep(0.05)
         assert app.root.width == 800
-        for d in TEST_PIN:
-            app.flow.key(d)
-        app.flow.submit_entry()
         app.flow.go("today")
         await asyncio.sleep(0.05)
         assert app.bar.title.width > 250  # the buttons leave the title most of the bar
@@ -103,8 +90,3 @@ async def test_every_title_shows_whole_at_800x480_in_both_languages(tmp_path: Pa
             btn.texture_update()
             assert btn.texture_size[1] < 1.6 * btn.font_size, f"{text} wraps"
             assert btn.width >= 48, text
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        model.close()
-        i18n.set_language("en")
