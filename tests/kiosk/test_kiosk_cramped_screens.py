@@ -20,6 +20,7 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
+from text_fit import overflow  # noqa: E402
 from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
@@ -38,13 +39,8 @@ def _cut_labels(screen) -> list[str]:  # type: ignore[no-untyped-def]
     for w in screen.walk(restrict=True):
         if not isinstance(w, Label) or not w.text or type(w).__name__ == "BigButton":
             continue
-        need = Label(text=w.text, font_size=w.font_size, bold=w.bold, font_name=w.font_name,
-                     text_size=(w.width, None))
-        need.texture_update()
-        tw, th = need.texture_size
-        if tw > w.width + 1 or th > w.height + 1:
-            cut.append(f"{w.text[:40]!r}: needs {tw:.0f}x{th:.0f}, has {w.width:.0f}x"
-                       f"{w.height:.0f}")
+        if problem := overflow(w):
+            cut.append(f"{w.text[:40]!r}: {problem}")
     return cut
 
 

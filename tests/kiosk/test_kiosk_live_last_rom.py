@@ -20,6 +20,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from camera_live_set import left_elbow_camera_set  # noqa: E402
 from tests.helpers.kiosk_touch import until  # noqa: E402
+from text_fit import overflow  # noqa: E402
 
 from kiosk.vm.live import LiveSetVM  # noqa: E402
 from motion.types import Rep  # noqa: E402
@@ -54,17 +55,6 @@ def test_last_rom_text_follows_rep_then_measured_and_clears_with_a_new_set() -> 
     assert vm.last_rom_text == ""  # the new set's reps, not the last set's
 
 
-def _fits(label) -> str:  # type: ignore[no-untyped-def]
-    from kivy.uix.label import Label
-
-    need = Label(text=label.text, font_size=label.font_size, bold=label.bold,
-                 font_name=label.font_name, text_size=(label.width, None))
-    need.texture_update()
-    tw, th = need.texture_size
-    return "" if tw <= label.width + 1 and th <= label.height + 1 else \
-        f"{label.text!r} needs {tw:.0f}x{th:.0f}, has {label.width:.0f}x{label.height:.0f}"
-
-
 @pytest.mark.timeout(120)
 async def test_live_screen_shows_last_rep_rom_and_the_measured_one(tmp_path: Path) -> None:
     async with left_elbow_camera_set(tmp_path, "es") as (app, live):
@@ -77,7 +67,7 @@ async def test_live_screen_shows_last_rep_rom_and_the_measured_one(tmp_path: Pat
                     "the last rep's ROM shown")
         deg = round(run.live.roms[-1])
         assert live.last_rom.text == f"Última repetición: {deg}°"
-        assert _fits(live.last_rom) == ""
+        assert overflow(live.last_rom) == ""
         # the fused set's measured ROM for that rep arrives later: the figure changes
         n = run.live.reps_in_set
         run.live.on_event(_ev(EventKind.REP_MEASURED, _rep(n, 123.4), index=n - 1,
@@ -85,4 +75,4 @@ async def test_live_screen_shows_last_rep_rom_and_the_measured_one(tmp_path: Pat
         await until(lambda: live.last_rom.text == "Última repetición: 123°", 5,
                     "the measured ROM on the live screen")
         assert run.live.reps_in_set >= n  # it counted no rep
-        assert _fits(live.last_rom) == ""
+        assert overflow(live.last_rom) == ""

@@ -19,6 +19,7 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
+from text_fit import overflow  # noqa: E402
 from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from exercises import CATALOGUE  # noqa: E402
@@ -39,8 +40,6 @@ def _titles(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def _cut_titles(app) -> list[str]:  # type: ignore[no-untyped-def]
-    from kivy.uix.label import Label
-
     from kivy.metrics import sp
 
     from kiosk.ui.base import SMALLEST_TITLE_SP
@@ -53,13 +52,9 @@ async def _cut_titles(app) -> list[str]:  # type: ignore[no-untyped-def]
         await asyncio.sleep(0.03)  # a frame or two: the fit applied
         label = app.bar.title
         assert label.text == title
-        need = Label(text=title, font_size=label.font_size, bold=label.bold,
-                     font_name=label.font_name, text_size=(label.width, None))
-        need.texture_update()  # the whole text wrapped at the title's width (no '…')
-        tw, th = need.texture_size
-        if tw > label.width + 1 or th > label.height + 1 or label.shorten:
-            cut.append(f"{title!r}: needs {tw:.0f}x{th:.0f} px, has "
-                       f"{label.width:.0f}x{label.height:.0f} at {label.font_size:.1f} px")
+        problem = overflow(label)  # the whole text wrapped at the title's width (no '…')
+        if problem or label.shorten:
+            cut.append(f"{title!r}: {problem or 'shortened'} at {label.font_size:.1f} px")
         assert label.font_size >= sp(SMALLEST_TITLE_SP) - 0.01, title  # still readable
     return cut
 
