@@ -1,7 +1,10 @@
 """Messages and appointments: read what the patient wrote, reply in free text, schedule,
 move and cancel live sessions. Every reply and appointment is signed with the clinic key
 for that one device (:mod:`therapy.clinic_items`) and sent on ``messages/in`` through
-``rehab clinic serve``'s connection; it is stored only once the broker confirmed it. A
+``rehab clinic serve``'s connection. A reply is stored just before it is published (the
+device's ack, which marks it delivered, may come back before the broker's PUBACK has
+woken this thread) and removed again when the broker did not take it; an appointment is
+stored once the broker confirmed it (its ack changes nothing at the clinic). A
 move seals the same appointment id again with the new time; a cancel seals it with
 ``cancelled``. Views and changes go to the web audit."""
 
@@ -112,12 +115,24 @@ def reply(request: Request, device: str, text: str = Form("", max_length=MAX_MES
     try:
         payload = seal_message(ident, text, now, signing_key(state.key_file),
                                clinic=state.clinic, device=device)
-        send(state, device, "messages/in", payload)
     except SendError as exc:
         return _page(request, device, 503, error=str(exc), form={"text": text})
+    # stored before it is published: the device's ack may come back before this thread
+    # resumes from the broker's PUBACK, and an ack finding no row is lost for good
     state.store.add_message(device, ident, "to_patient", text, now.isoformat())
+    try:
+        send(state, device, "messages/in", payload)
+    except SendError as exc:
+        _forget_message(state.engine, ident)
+        return _page(request, device, 503, error=str(exc), form={"text": text})
     state.audit.record(actor, "change", f"message {ident} to {device}", device)
     return RedirectResponse(f"/patients/{device}/messages?done=sent", status_code=303)
+
+
+def _forget_message(engine: Any, ident: str) -> None:
+    """A reply the broker did not take: not kept (the page offers its text again)."""
+    with engine.begin() as conn:
+        conn.execute(delete(messages).where(messages.c.id == ident))
 
 
 def _seal_send(request: Request, device: str, ident: str, start: datetime, minutes: int,
