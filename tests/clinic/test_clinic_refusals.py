@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tests.helpers.delivery_helpers import add_pain_records
 from tests.helpers.link_helpers import device_config, wait_for
+from tests.helpers.refused_records import not_fhir_observation
 from tests.helpers.rehab_broker import Broker
 from tests.helpers.serve_world import ServeProcess
 
@@ -26,11 +27,7 @@ from therapy.store import TherapyStore
 
 pytestmark = pytest.mark.timeout(120)
 QUICK = ResendPolicy(first_s=0.3, factor=2.0, max_s=1.0, unrouted_first_s=0.3)
-NOT_FHIR = json.dumps({
-    "resourceType": "Observation", "status": "final", "code": {"text": "pain"},
-    "identifier": [{"system": "urn:ietf:rfc:3986",
-                    "value": "urn:uuid:0b7d3c5e-0000-4000-8000-000000000003"}],
-    "valueInteger": "seven"}).encode()
+NOT_FHIR = not_fhir_observation(3)
 NO_IDENTIFIER = json.dumps({"resourceType": "Observation", "status": "final"}).encode()
 
 

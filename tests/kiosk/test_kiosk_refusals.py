@@ -8,7 +8,6 @@ call your clinic"), and a malformed payload on the device's ack leaf is counted 
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from kivy.core.window import Window  # noqa: I001
 from tests.helpers.chromium import shot_path
 from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts, until
 from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.refused_records import not_fhir_observation
 from tests.helpers.rehab_broker import Broker
 
 from clinic.link import publish_once
@@ -37,11 +37,7 @@ from mqtt.config import load_config
 from therapy.outbox import Channel, OutboxItem
 from therapy.store import TherapyStore
 
-BAD_RECORD = json.dumps({
-    "resourceType": "Observation", "status": "final", "code": {"text": "pain"},
-    "identifier": [{"system": "urn:ietf:rfc:3986",
-                    "value": "urn:uuid:0b7d3c5e-0000-4000-8000-000000000002"}],
-    "valueInteger": "seven"}).encode()
+BAD_RECORD = not_fhir_observation(2)
 
 
 @pytest.mark.timeout(90)

@@ -19,6 +19,7 @@ import pytest
 from sqlite_faults import InsertFault
 from tests.helpers.delivery_helpers import add_pain_records
 from tests.helpers.link_helpers import device_config, start_watcher, wait_for
+from tests.helpers.refused_records import not_fhir_observation
 from tests.helpers.rehab_broker import Broker
 
 from clinic.link import publish_once
@@ -34,12 +35,7 @@ from therapy.store import TherapyStore
 
 pytestmark = pytest.mark.timeout(90)
 QUICK = ResendPolicy(first_s=0.3, factor=2.0, max_s=0.6, unrouted_first_s=0.3)
-# valid JSON with an identifier, refused by the FHIR validator (valueInteger is text)
-BAD_RECORD = json.dumps({
-    "resourceType": "Observation", "status": "final", "code": {"text": "pain"},
-    "identifier": [{"system": "urn:ietf:rfc:3986",
-                    "value": "urn:uuid:0b7d3c5e-0000-4000-8000-000000000001"}],
-    "valueInteger": "seven"}).encode()
+BAD_RECORD = not_fhir_observation(1)
 
 
 def _bad(store: TherapyStore, record_id: str = "bad-1") -> None:
