@@ -1,0 +1,117 @@
+"""Ingest decodes a plain payload with orjson (issue 14's ingest rate: half the CPU of the
+bounded stdlib decoder), and only when no number needs the bounded hooks: the verdict and
+the decoded object are the bounded decoder's for every shape where the two could differ
+(integers of 19+ digits, which orjson turns into floats silently; exponents; NaN; a BOM;
+invalid UTF-8; lone surrogates; nesting; duplicate keys; a top level that is no object)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import mqtt.inbound as inbound
+from bench.outbox import items
+from mqtt.inbound import (MAX_DEPTH, RECORD_MAX_BYTES, InboundRejected, Reject, _check_tree,
+                          decode)
+
+
+def _bounded(payload: bytes) -> tuple[str, Any]:
+    """The verdict of the bounded stdlib decoder alone (the path before orjson)."""
+    try:
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return str(Reject.NOT_UTF8), None
+        try:
+            body = inbound._DECODER.decode(text)
+        except inbound._Bad as exc:
+            return str(exc.reason), None
+        except RecursionError:
+            return str(Reject.TOO_DEEP), None
+        except ValueError:
+            return str(Reject.NOT_JSON), None
+        _check_tree(body, MAX_DEPTH)
+    except InboundRejected as exc:
+        return str(exc.reason), None
+    if not isinstance(body, dict):
+        return str(Reject.NOT_OBJECT), None
+    return "ok", body
+
+
+def _decoded(payload: bytes) -> tuple[str, Any]:
+    try:
+        return "ok", decode(payload, RECORD_MAX_BYTES)
+    except InboundRejected as exc:
+        return str(exc.reason), None
+
+
+CASES: list[tuple[bytes, str]] = [
+    (b'{"n": 1234567890123456789}', "ok"),  # 19 digits, below 2**63
+    (b'{"n": -9223372036854775808}', "ok"),  # -2**63
+    (b'{"n": 9223372036854775808}', Reject.BAD_NUMBER),  # 2**63
+    (b'{"n": 18446744073709551615}', Reject.BAD_NUMBER),  # 2**64-1: orjson reads an int
+    (b'{"n": 99999999999999999999}', Reject.BAD_NUMBER),  # orjson reads 1e+20, silently
+    (b'{"n": [1, 2, 99999999999999999999999999]}', Reject.BAD_NUMBER),
+    (b'{"x": 1.00000000000000000000000000000000000000001}', Reject.BAD_NUMBER),  # 43 chars
+    (b'{"x": 1e400}', Reject.BAD_NUMBER),
+    (b'{"x": -1.5E+3, "y": 2e-2}', "ok"),
+    (b'{"x": 0.1, "y": -0.0, "z": 70.25}', "ok"),
+    (b'{"x": NaN}', Reject.BAD_NUMBER),
+    (b'{"x": -Infinity}', Reject.BAD_NUMBER),
+    (b'{"n": "99999999999999999999", "e": "1e400"}', "ok"),  # in strings: just text
+    (b'{"a": 1, "a": 2}', "ok"),  # the last one wins, in both
+    (b'\xef\xbb\xbf{"a": 1}', Reject.NOT_JSON),  # a BOM
+    (b'{"a": "\xff"}', Reject.NOT_UTF8),
+    (b'{"a": "\xed\xa0\x80"}', Reject.NOT_UTF8),  # a surrogate in UTF-8 bytes
+    (b'{"a": "\\ud800"}', Reject.NOT_UTF8),  # a lone surrogate escape
+    (b'{"a": "\x01"}', Reject.NOT_JSON),  # a control character in a string
+    (b'{"a": [1,]}', Reject.NOT_JSON),
+    (b'{"a": 1} x', Reject.NOT_JSON),
+    (b"[1, 2]", Reject.NOT_OBJECT),
+    (b'"text"', Reject.NOT_OBJECT),
+    (b'{"d": ' + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"}", "ok"),
+    (b'{"d": ' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}", Reject.TOO_DEEP),
+    (b'{"d": ' + b'{"a":' * MAX_DEPTH + b"1" + b"}" * MAX_DEPTH + b"}", Reject.TOO_DEEP),
+    (b'{"d": ' + b"[" * 3000 + b"]" * 3000 + b"}", Reject.TOO_DEEP),  # beyond orjson's
+    (b'{"s": "[[[[{{{{ 99999999999999999999 1e400"}', "ok"),
+    (b'{"t": true, "f": false, "n": null, "k": [1,true]}', "ok"),  # e of true next to 1
+]
+
+
+@pytest.mark.parametrize(("payload", "expected"), CASES)
+def test_the_fast_decode_gives_the_bounded_decoders_verdict_and_object(
+        payload: bytes, expected: str) -> None:
+    got = _decoded(payload)
+    assert got == _bounded(payload)
+    assert got[0] == expected
+
+
+def test_real_session_bundles_take_orjson_and_decode_to_the_same_object(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    payloads = [it.payload for it in items(10)]
+    expected = [json.loads(p) for p in payloads]
+
+    class NotUsed:
+        def decode(self, _text: str) -> Any:
+            raise AssertionError("the bounded decoder ran on a plain session Bundle")
+
+    monkeypatch.setattr(inbound, "_DECODER", NotUsed())
+    assert [decode(p, RECORD_MAX_BYTES) for p in payloads] == expected
+
+
+def test_a_number_orjson_would_misread_goes_to_the_bounded_decoder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    real = inbound._DECODER
+
+    class Spy:
+        def decode(self, text: str) -> Any:
+            seen.append(text)
+            return real.decode(text)
+
+    monkeypatch.setattr(inbound, "_DECODER", Spy())
+    with pytest.raises(InboundRejected) as err:
+        decode(b'{"n": 18446744073709551615}')
+    assert err.value.reason == Reject.BAD_NUMBER and len(seen) == 1
