@@ -98,16 +98,20 @@ class ModelThenSkeleton:
     truth_t: np.ndarray = np.zeros(1)
     truth_deg: np.ndarray = np.zeros(1)
     t0: float | None = None
+    rss_mb: dict[str, float] = {}  # the process's RSS around the model's load and 1st frame
 
     def __init__(self) -> None:
         from sensors.camera.pose import MediaPipePose
 
+        ModelThenSkeleton.rss_mb.setdefault("before_pose", _status()["VmRSS"])
         self.model = MediaPipePose(video=True)
+        ModelThenSkeleton.rss_mb.setdefault("pose_loaded", _status()["VmRSS"])
         self.seen_ = 0
 
     def estimate(self, image: np.ndarray, t_s: float) -> Any:
         if self.model.estimate(image, t_s) is not None:
             self.seen_ += 1
+        ModelThenSkeleton.rss_mb.setdefault("pose_first_frame", _status()["VmRSS"])
         t0 = ModelThenSkeleton.t0
         lift = 0.0 if t0 is None else float(np.interp(t_s - t0, self.truth_t, self.truth_deg))
         return seated_knee(t_s, 90.0 - lift)  # seated at 90 degrees of flexion, extending
@@ -266,6 +270,8 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         if cams:  # the pose worker's rate: frames it estimated (others dropped as stale)
             out["pose_fps"] = (cams[0].frames_ - n0) / (wall1 - wall0)
         out.update(_status())
+        if camera:
+            out["rss_pose"] = dict(ModelThenSkeleton.rss_mb)
         out["biggest"] = biggest_packages()
         out["modules"] = len(sys.modules)
         app.stop()

@@ -3,6 +3,8 @@
 Only ``mediapipe==0.10.18``'s legacy ``solutions.pose`` *full* model (model_complexity=1)
 is used: it is bundled in the wheel and loads offline. The lite (0) and heavy (2) models
 are downloaded at first use, which fails on an offline kiosk, so they are not offered.
+It is imported and built for the kiosk's memory budget by :mod:`sensors.camera.pose_graph`
+(MediaPipe's package imports deferred, the person detector on TFLite's own kernels).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Protocol, Self
 
 import numpy as np
 
-from sensors.camera.errors import CameraError, PoseModelMissing
+from sensors.camera.errors import CameraError
 from sensors.camera.landmarks import N_LANDMARKS, PoseFrame
 
 _LOG = logging.getLogger(__name__)
@@ -33,17 +35,18 @@ class MediaPipePose:
     what a camera stream wants); ``video=False`` detects afresh in every image.
 
     MediaPipe's own landmark smoothing is off: the angle stream has its own causal filter,
-    and two filters in a row would add their lags.
+    and two filters in a row would add their lags. ``detector_xnnpack=False`` (the default)
+    runs the person detector on TFLite's own kernels: ~22 MB less, the detection (every
+    image with ``video=False``; in video mode only while nobody is tracked) slower.
     """
 
     def __init__(self, *, video: bool = True, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5) -> None:
+                 min_tracking_confidence: float = 0.5, detector_xnnpack: bool = False) -> None:
+        from sensors.camera.pose_graph import make_pose
+
         try:
-            from mediapipe.python.solutions import pose as mp_pose
-        except ImportError as exc:
-            raise PoseModelMissing(exc) from exc
-        try:
-            self._pose = mp_pose.Pose(
+            self._pose = make_pose(
+                detector_xnnpack=detector_xnnpack,
                 static_image_mode=not video,
                 model_complexity=FULL_MODEL,
                 smooth_landmarks=False,
