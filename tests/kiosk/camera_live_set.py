@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,13 +12,14 @@ from typing import Any
 
 from kivy.core.window import Window
 from tests.helpers.chromium import shot_path
+from tests.helpers.flow_set import begin_one_set
 from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, until
 from flow_helpers import silent_audio
 
 from kiosk.demo_devices import DemoCameraSources
 from kiosk.model import KioskModel
 from kiosk.ui.app import KioskApp
-from therapy.plan import Side, exercise_from_catalogue
+from therapy.plan import Side
 
 
 @asynccontextmanager
@@ -37,12 +37,7 @@ async def left_elbow_camera_set(tmp_path: Path, language: str = "en",
         await asyncio.wait_for(app.first_frame.wait(), 30)
         await enter(app, TEST_PIN)
         flow = app.flow
-        ex = dataclasses.replace(exercise_from_catalogue("elbow_flexion", Side.LEFT), sets=1,
-                                 reps=20)
-        flow.start_exercise(ex)
-        flow.pain_vm.choose(1)
-        flow.pain_done()
-        flow.begin_set()
+        begin_one_set(flow, "elbow_flexion", 20, Side.LEFT)
         await until(lambda: app.sm.current == "live", 5, "the live set")
         live = app.screens["live"]
         await until(lambda: live.camera is not None and live.camera._pose is not None, 10,
