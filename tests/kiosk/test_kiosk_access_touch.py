@@ -9,7 +9,6 @@ import asyncio
 import io
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,23 +24,12 @@ from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 from kiosk.settings import check_secret, load_settings  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
-from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,
-                                       texts, until)
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision,
+                                       running_kiosk, tap, texts, until)
 from rehab.cli import main  # noqa: E402
+from therapy.store import TherapyStore  # noqa: E402
 
 pytestmark = pytest.mark.timeout(90)
-
-
-async def _running(model: KioskModel) -> tuple[KioskApp, Any]:
-    app = KioskApp(model, audio=AudioCues(enabled=False))
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    await asyncio.wait_for(app.first_frame.wait(), 30)
-    return app, task
-
-
-async def _stop(app: KioskApp, task: Any) -> None:
-    app.stop()
-    await asyncio.wait_for(task, 10)
 
 
 def _shown(app: KioskApp) -> str:
@@ -50,8 +38,7 @@ def _shown(app: KioskApp) -> str:
 
 async def test_first_run_choose_then_change_the_pin_by_touch(tmp_path: Path) -> None:
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory())
-    app, task = await _running(model)
-    try:
+    async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
         assert app.sm.current == "lock" and "Choose a PIN" in _shown(app)
         assert buttons(app, "Change PIN") == [] and buttons(app, "Cancel") == []
         await enter(app, "1234")  # too easy: refused, asked again
@@ -72,21 +59,18 @@ async def test_first_run_choose_then_change_the_pin_by_touch(tmp_path: Path) -> 
         assert app.sm.current == "lock"
         await enter(app, "3691")
         assert app.sm.current == "intake"
-    finally:
-        await _stop(app, task)
     assert check_secret("3691", load_settings(tmp_path / "data").pin_hash)
-    assert [str(a.kind) for a in model.store.audit_records()] == [
+    store = TherapyStore(model.store.path)  # the kiosk closed its model: what it stored
+    assert [str(a.kind) for a in store.audit_records()] == [
         "pin_set", "locked", "pin_failed", "pin_changed", "pin_failed", "unlocked"]
-    model.close()
+    store.close()
 
 
 async def test_settings_prompt_asks_the_installer_code_and_has_a_way_back(
         tmp_path: Path) -> None:
     provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory())
-    app, task = await _running(model)
-    try:
-        await enter(app, TEST_PIN)
+    async with running_kiosk(model, audio=AudioCues(enabled=False)) as app:
         app.flow.go("today")
         await tap(app, "Messages")
         await tap(app, "Settings")
@@ -104,17 +88,12 @@ async def test_settings_prompt_asks_the_installer_code_and_has_a_way_back(
         await tap(app, "Lock")
         await enter(app, "3691")
         assert app.sm.current == "intake"  # unlocked (the first-run questions wait)
-    finally:
-        await _stop(app, task)
-    model.close()
 
 
 async def test_a_paused_set_locks_the_kiosk_and_resuming_needs_the_pin(tmp_path: Path) -> None:
     provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=4.0))
-    app, task = await _running(model)
-    try:
-        await enter(app, TEST_PIN)
+    async with running_kiosk(model, audio=AudioCues(enabled=False)) as app:
         app.flow.start_exercise(model.plan()[0].exercises[0])
         await asyncio.sleep(0.3)  # the pain screen drawn
         await tap(app, "2")
@@ -134,9 +113,6 @@ async def test_a_paused_set_locks_the_kiosk_and_resuming_needs_the_pin(tmp_path:
         model.lock.lock_after_s = 300.0
         await tap(app, "Resume")
         assert not run.paused
-    finally:
-        await _stop(app, task)
-    model.close()
 
 
 async def test_a_damaged_settings_file_shows_the_closed_screen_until_fixed(
@@ -145,8 +121,7 @@ async def test_a_damaged_settings_file_shows_the_closed_screen_until_fixed(
     provision(data)
     (data / "kiosk.json").write_text('{"pin_hash": ')
     model = KioskModel(data, sources=SimSourceFactory())
-    app, task = await _running(model)
-    try:
+    async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
         assert app.sm.current == "closed" and "Please call your clinic" in _shown(app)
         assert buttons(app, "OK") == [] and buttons(app, "Today") == []  # no keypad, no bar
         app.flow.go("today")
@@ -157,6 +132,3 @@ async def test_a_damaged_settings_file_shows_the_closed_screen_until_fixed(
         assert app.sm.current == "lock"
         await enter(app, "3691")
         assert app.sm.current == "intake"
-    finally:
-        await _stop(app, task)
-    model.close()

@@ -6,7 +6,6 @@ returns to Settings with the camera worker stopped."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from kiosk.kivy_setup import configure_kivy
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.camera_synth import H, W, seated_frame
-from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,
-                                       texts, until)
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision,
+                                       running_kiosk, tap, texts, until)
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.camera import NoCamera, open_camera
@@ -75,48 +74,43 @@ async def to_settings(app: KioskApp) -> None:
 async def test_camera_set_up_from_settings_by_touch(tmp_path: Path) -> None:
     provision(tmp_path / "data")
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(), camera=no_camera)
-    app = KioskApp(model, audio=AudioCues(enabled=False))
-    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     workers: list[CameraWorker] = []  # .source is a Frames
     try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        await to_settings(app)
-        await tap(app, "Camera set-up")
-        assert app.sm.current == "settings"
-        assert any(t.startswith("No camera found") for t in texts(app)), texts(app)
+        async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
+            await to_settings(app)
+            await tap(app, "Camera set-up")
+            assert app.sm.current == "settings"
+            assert any(t.startswith("No camera found") for t in texts(app)), texts(app)
 
-        def opener() -> CameraWorker:
-            workers.append(fake_camera())
-            return workers[-1]
+            def opener() -> CameraWorker:
+                workers.append(fake_camera())
+                return workers[-1]
 
-        model.camera = opener
-        await tap(app, "Camera set-up")
-        assert app.sm.current == CAMERA_SCREEN and app.bar.title.text == "Camera set-up"
-        assert not any(t.startswith("No camera found") for t in texts(app))
-        screen = app.screens[CAMERA_SCREEN]
-        await until(lambda: CAMERA_READY in texts(app), 5, "ready after 1 s side-on")
-        assert buttons(app, "Done"), "Done stays disabled until the framing is right"
-        assert screen.preview.texture is not None  # type: ignore[attr-defined]
-        assert screen.preview.texture.size == (W, H)  # type: ignore[attr-defined]
-        view = screen.view_  # type: ignore[attr-defined]
-        assert view is not None and len(view.bones) == 14 and view.ready
-        assert len(screen.preview.canvas.after.children) > 0  # type: ignore[attr-defined]
+            model.camera = opener
+            await tap(app, "Camera set-up")
+            assert app.sm.current == CAMERA_SCREEN and app.bar.title.text == "Camera set-up"
+            assert not any(t.startswith("No camera found") for t in texts(app))
+            screen = app.screens[CAMERA_SCREEN]
+            await until(lambda: CAMERA_READY in texts(app), 5, "ready after 1 s side-on")
+            assert buttons(app, "Done"), "Done stays disabled until the framing is right"
+            assert screen.preview.texture is not None  # type: ignore[attr-defined]
+            assert screen.preview.texture.size == (W, H)  # type: ignore[attr-defined]
+            view = screen.view_  # type: ignore[attr-defined]
+            assert view is not None and len(view.bones) == 14 and view.ready
+            assert len(screen.preview.canvas.after.children) > 0  # type: ignore[attr-defined]
 
-        await tap(app, "Back")
-        assert app.sm.current == "settings" and CAMERA_SCREEN not in app.screens
-        await until(lambda: workers[0].source.closed,  # type: ignore[attr-defined]
-                    5, "the camera worker to stop")
-        assert not any(s.name == CAMERA_SCREEN for s in app.sm.screens)
+            await tap(app, "Back")
+            assert app.sm.current == "settings" and CAMERA_SCREEN not in app.screens
+            await until(lambda: workers[0].source.closed,  # type: ignore[attr-defined]
+                        5, "the camera worker to stop")
+            assert not any(s.name == CAMERA_SCREEN for s in app.sm.screens)
 
-        await tap(app, "Camera set-up")  # again; leaving by the top bar also stops it
-        assert app.sm.current == CAMERA_SCREEN
-        await tap(app, "Today")
-        assert app.sm.current != CAMERA_SCREEN
-        await until(lambda: workers[1].source.closed,  # type: ignore[attr-defined]
-                    5, "the second camera worker to stop")
+            await tap(app, "Camera set-up")  # again; leaving by the top bar also stops it
+            assert app.sm.current == CAMERA_SCREEN
+            await tap(app, "Today")
+            assert app.sm.current != CAMERA_SCREEN
+            await until(lambda: workers[1].source.closed,  # type: ignore[attr-defined]
+                        5, "the second camera worker to stop")
     finally:
-        app.stop()
-        await asyncio.wait_for(run_task, 10)
         for w in workers:
             w.stop()
-        model.close()

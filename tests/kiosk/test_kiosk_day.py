@@ -4,7 +4,6 @@ summary, lock — ending with the records (and their outbox rows) in the store."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import tempfile
 from datetime import datetime, timezone
@@ -22,14 +21,14 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 from kiosk.adapters.history import History  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
-from kiosk.ui.app import KioskApp  # noqa: E402
 from kiosk.vm.intake import INTAKE_ID  # noqa: E402
 from day_plan import PLAN, REPS  # noqa: E402
-from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, enter, provision, tap, texts,
-                                       until)
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, enter, provision,
+                                       running_kiosk, tap, texts, until)
 from flow_helpers import silent_audio  # noqa: E402
 from therapy.plan import parse_plan  # noqa: E402
 from therapy.records import Direction, Message  # noqa: E402
+from therapy.store import TherapyStore  # noqa: E402
 
 
 @pytest.mark.timeout(120)
@@ -41,10 +40,7 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
     model.store.save_message(Message("m1", Direction.TO_PATIENT, "Keep the holds slow.",
                                      datetime.now(timezone.utc)))
     audio = silent_audio()
-    app = KioskApp(model, audio=audio)
-    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
+    async with running_kiosk(model, pin=None, audio=audio) as app:
         assert app.sm.current == "lock"
         assert not any("knee" in t.lower() for t in texts(app)), "health data on lock screen"
         for d in "9999":
@@ -122,11 +118,8 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
                     "the inactivity lock")
         assert not any("knee" in t.lower() for t in texts(app)), texts(app)
         assert any(s.isdigit() or s.startswith("Set") for s in audio.spoken)
-    finally:
-        app.stop()
-        await asyncio.wait_for(run_task, 10)
 
-    hist = History(model.store.path)
+    hist = History(model.store.path)  # the kiosk closed its model: what it stored
     (row,) = hist.sessions()
     assert row.exercise_id == "knee_extension_seated" and row.sets_done == 2
     assert REPS <= row.rep_count <= 2 * REPS  # the motion core's count (tests/motion owns it)
@@ -135,19 +128,20 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
     assert intake is not None and intake[1]["red_flag"] is False
     assert intake[1]["condition"] == "About the same"
     hist.close()
-    ids = model.store.record_ids()
+    store = TherapyStore(model.store.path)
+    ids = store.record_ids()
     assert row.id in ids
-    replies = [m for m in model.store.messages() if m.direction == Direction.TO_THERAPIST]
+    replies = [m for m in store.messages() if m.direction == Direction.TO_THERAPIST]
     assert [m.text for m in replies] == ["Thank you!", "Hi"]
-    (feedback,) = model.store._query("SELECT session_id, rating, text FROM feedback")
+    (feedback,) = store._query("SELECT session_id, rating, text FROM feedback")
     assert feedback == (row.id, 3, "Effort: Just right. I felt stiff. Ok")
     # offline: session bundle + 2 pain observations + intake + feedback + 2 messages all
     # wait to be sent,
     # and the day's security events (therapy/audit.py) as AuditEvents beside them
-    audit = [(str(a.kind), str(a.outcome)) for a in model.store.audit_records()]
+    audit = [(str(a.kind), str(a.outcome)) for a in store.audit_records()]
     assert audit == [("pin_failed", "failure"), ("unlocked", "success"),
                      ("code_failed", "failure"), ("code_accepted", "success"),
                      ("settings_changed", "success"), ("locked", "success"),
                      ("unlocked", "success"), ("locked", "success")]
-    assert model.store.outbox_count() == 7 + len(audit)
-    model.close()
+    assert store.outbox_count() == 7 + len(audit)
+    store.close()

@@ -21,7 +21,7 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.kiosk_touch import TEST_PIN, provision, tap, texts
+from tests.helpers.kiosk_touch import provision, running_kiosk, tap, texts
 from flow_helpers import silent_audio
 
 from exercises import get_exercise
@@ -90,7 +90,6 @@ def test_no_synthesiser_is_counted_and_the_screen_goes_on(tmp_path: Path) -> Non
 @pytest.mark.timeout(60)
 async def test_the_instruction_screen_plays_the_body_figure_and_reads_aloud_by_touch(
         tmp_path: Path) -> None:
-    from kiosk.ui.app import KioskApp
     from kiosk.ui.demo_figure import DemoFigure
     from kiosk.ui.widgets import MovementAnim
 
@@ -99,13 +98,7 @@ async def test_the_instruction_screen_plays_the_body_figure_and_reads_aloud_by_t
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0),
                        speaker=Speaker(speech))
     audio = silent_audio()
-    app = KioskApp(model, audio=audio)
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        for d in TEST_PIN:
-            await tap(app, d)
-        await tap(app, "OK")
+    async with running_kiosk(model, audio=audio) as app:
         app.flow.start_exercise(exercise_from_catalogue(EX))
         await asyncio.sleep(0.2)  # the pain screen drawn
         assert app.sm.current == "pain"
@@ -126,7 +119,3 @@ async def test_the_instruction_screen_plays_the_body_figure_and_reads_aloud_by_t
         assert speech.said == [(get_exercise(EX).spoken_text(), "en")]
         await tap(app, "Start set 1")
         assert app.sm.current == "live" and not speech.speaking  # stopped on leaving
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        model.close()

@@ -21,16 +21,17 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from day_plan import PLAN  # noqa: E402
-from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, enter, provision,
+                                       running_kiosk, tap, texts)
 from flow_helpers import silent_audio  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
 from kiosk.settings import load_settings  # noqa: E402
-from kiosk.ui.app import KioskApp  # noqa: E402
 from therapy.plan import parse_plan  # noqa: E402
 from therapy.records import Direction  # noqa: E402
+from therapy.store import TherapyStore  # noqa: E402
 
 
 @pytest.mark.timeout(60)
@@ -39,39 +40,36 @@ async def test_a_spanish_kiosk_by_touch(tmp_path: Path) -> None:
     model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
     model.store.save_plan(parse_plan(PLAN), json.dumps(PLAN), datetime.now(UTC))
     audio = silent_audio()
-    app = KioskApp(model, audio=audio, language="es")
-    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        assert "Introduzca su PIN" in texts(app) and audio.lang == "es"
-        await enter(app, TEST_PIN)
-        app.flow.go("today")  # past the first-run questions (tested elsewhere)
-        await asyncio.sleep(0.1)
-        shown = texts(app)
-        assert {"Hoy", "Progreso", "Mensajes", "Ajustes", "Bloquear"} <= set(shown)
-        assert "Quedan 1 ejercicio hoy" not in shown and "Queda 1 ejercicio hoy" in shown
-        assert "Empezar" in shown and "Empiece su racha hoy" in shown
-        await tap(app, "Mensajes")
-        await tap(app, "Escribir un mensaje")
-        assert app.bar.title.text == "Mensaje nuevo"
-        for key in ("H", "o", "l", "a"):
-            await tap(app, key)
-        await tap(app, "Enviar")
-        assert "Enviado a su terapeuta." in texts(app)
-        assert "¡Gracias!" in texts(app)  # the quick replies too
-        await tap(app, "Ajustes")  # Settings > Reminders, behind the installer code
-        await enter(app, TEST_CODE)
-        await tap(app, "Cambiar")
-        assert app.sm.current == "reminders" and app.bar.title.text == "Recordatorios"
-        await tap(app, "+15")  # the first time, 10:00 -> 10:15
-        await tap(app, "Quitar", index=1)  # the 17:00
-        await tap(app, "Hecho")
-        assert app.sm.current == "settings"
-        assert load_settings(tmp_path / "data").reminder_times == ("10:15",)
+        async with running_kiosk(model, pin=None, audio=audio, language="es") as app:
+            assert "Introduzca su PIN" in texts(app) and audio.lang == "es"
+            await enter(app, TEST_PIN)
+            app.flow.go("today")  # past the first-run questions (tested elsewhere)
+            await asyncio.sleep(0.1)
+            shown = texts(app)
+            assert {"Hoy", "Progreso", "Mensajes", "Ajustes", "Bloquear"} <= set(shown)
+            assert "Quedan 1 ejercicio hoy" not in shown and "Queda 1 ejercicio hoy" in shown
+            assert "Empezar" in shown and "Empiece su racha hoy" in shown
+            await tap(app, "Mensajes")
+            await tap(app, "Escribir un mensaje")
+            assert app.bar.title.text == "Mensaje nuevo"
+            for key in ("H", "o", "l", "a"):
+                await tap(app, key)
+            await tap(app, "Enviar")
+            assert "Enviado a su terapeuta." in texts(app)
+            assert "¡Gracias!" in texts(app)  # the quick replies too
+            await tap(app, "Ajustes")  # Settings > Reminders, behind the installer code
+            await enter(app, TEST_CODE)
+            await tap(app, "Cambiar")
+            assert app.sm.current == "reminders" and app.bar.title.text == "Recordatorios"
+            await tap(app, "+15")  # the first time, 10:00 -> 10:15
+            await tap(app, "Quitar", index=1)  # the 17:00
+            await tap(app, "Hecho")
+            assert app.sm.current == "settings"
+            assert load_settings(tmp_path / "data").reminder_times == ("10:15",)
     finally:
-        app.stop()
-        await asyncio.wait_for(run_task, 10)
         i18n.set_language("en")
-    (m,) = model.store.messages()
+    store = TherapyStore(model.store.path)  # the kiosk closed its model: what it stored
+    (m,) = store.messages()
     assert (m.direction, m.text) == (Direction.TO_THERAPIST, "Hola")
-    model.close()
+    store.close()

@@ -6,7 +6,6 @@ screenshots."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -21,11 +20,10 @@ from kiosk.kivy_setup import configure_kivy
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from kivy.uix.button import Button  # noqa: I001
-from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, until
+from tests.helpers.kiosk_touch import provision, running_kiosk, until
 from flow_helpers import silent_audio
 
 from kiosk.model import KioskModel
-from kiosk.ui.app import KioskApp
 from therapy.plan import Side, exercise_from_catalogue
 
 pytestmark = pytest.mark.timeout(90)
@@ -54,11 +52,7 @@ async def test_every_pain_digit_is_readable_on_its_colour(tmp_path: Path) -> Non
     data = tmp_path / "dev"
     provision(data)
     model = KioskModel(data)
-    app = KioskApp(model, audio=silent_audio())
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        await enter(app, TEST_PIN)
+    async with running_kiosk(model, audio=silent_audio()) as app:
         app.flow.start_exercise(exercise_from_catalogue("knee_extension_seated", Side.RIGHT))
         await until(lambda: app.sm.current == "pain", 5, "the pain screen")
         screen = app.screens["pain"]
@@ -73,7 +67,3 @@ async def test_every_pain_digit_is_readable_on_its_colour(tmp_path: Path) -> Non
                     for w in digits
                     if contrast(w.background_color, w.color) < LARGE_BOLD_MIN]
         assert low == []
-    finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
-        model.close()

@@ -5,7 +5,6 @@ uses it; Forget takes it away again."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from kiosk.kivy_setup import configure_kivy
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.ble_world import World
-from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision, tap,
-                                       texts, until)
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision,
+                                       running_kiosk, tap, texts, until)
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.button import Button
@@ -55,59 +54,55 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
                        pairing_ports=lambda: (BumbleScanner(world.air), world.connector()))
     model.pairing_scan_s = 1.0
     assert isinstance(model.sources.base, SimSourceFactory)  # type: ignore[attr-defined]
-    app = KioskApp(model, audio=AudioCues(enabled=False))
-    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        await to_settings(app)
-        assert any(t.startswith("Wearables: none paired") for t in texts(app))
+        async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
+            await to_settings(app)
+            assert any(t.startswith("Wearables: none paired") for t in texts(app))
 
-        frames = [0]
+            frames = [0]
 
-        def count(*_args: object) -> None:
-            frames[0] += 1
-        Window.bind(on_flip=count)
-        await tap(app, "Find wearables")
-        assert app.sm.current == "pairing"
-        vm = app.flow.pairing_vm
-        assert vm is not None and vm.state == ScanState.SCANNING and buttons(app, "Searching…") == []
-        await until(lambda: vm.state != ScanState.SCANNING, 30, "the scan")
-        Window.unbind(on_flip=count)
-        assert frames[0] >= 10, f"only {frames[0]} frames drawn during a 1 s scan"
-        assert vm.state == ScanState.DONE, vm.error
+            def count(*_args: object) -> None:
+                frames[0] += 1
+            Window.bind(on_flip=count)
+            await tap(app, "Find wearables")
+            assert app.sm.current == "pairing"
+            vm = app.flow.pairing_vm
+            assert vm is not None and vm.state == ScanState.SCANNING
+            assert buttons(app, "Searching…") == []
+            await until(lambda: vm.state != ScanState.SCANNING, 30, "the scan")
+            Window.unbind(on_flip=count)
+            assert frames[0] >= 10, f"only {frames[0]} frames drawn during a 1 s scan"
+            assert vm.state == ScanState.DONE, vm.error
 
-        def found_buttons() -> list[Button]:
-            return [b for b in app.root.walk() if isinstance(b, Button)
-                    and b.text.startswith(dev.name) and "battery 72%" in b.text]
+            def found_buttons() -> list[Button]:
+                return [b for b in app.root.walk() if isinstance(b, Button)
+                        and b.text.startswith(dev.name) and "battery 72%" in b.text]
 
-        await until(lambda: len(found_buttons()) == 1, 2, f"the wearable listed: {texts(app)}")
-        found = found_buttons()
-        assert found[0].height >= dp(48)
-        await tap(app, found[0].text)
-        assert "Where is" in " ".join(texts(app))
-        shank = buttons(app, "Lower leg")
-        assert shank and all(b.height >= dp(48) and b.width >= dp(48) for b in shank)
-        await tap(app, "Lower leg")
-        assert [r[:4] for r in WearableRegistry(model.store).all()] == [
-            (dev.address, dev.name, "rehab_imu", "shank")]
-        assert not model.sources.demo  # the next set uses it
-        assert any(f"Lower leg: {dev.name} · battery 72%" == t for t in texts(app))
+            await until(lambda: len(found_buttons()) == 1, 2, f"the wearable listed: {texts(app)}")
+            found = found_buttons()
+            assert found[0].height >= dp(48)
+            await tap(app, found[0].text)
+            assert "Where is" in " ".join(texts(app))
+            shank = buttons(app, "Lower leg")
+            assert shank and all(b.height >= dp(48) and b.width >= dp(48) for b in shank)
+            await tap(app, "Lower leg")
+            assert [r[:4] for r in WearableRegistry(model.store).all()] == [
+                (dev.address, dev.name, "rehab_imu", "shank")]
+            assert not model.sources.demo  # the next set uses it
+            assert any(f"Lower leg: {dev.name} · battery 72%" == t for t in texts(app))
 
-        await tap(app, "Back to Settings")
-        assert app.sm.current == "settings"
-        assert any(t == f"Wearables: {dev.name} on the lower leg" for t in texts(app))
+            await tap(app, "Back to Settings")
+            assert app.sm.current == "settings"
+            assert any(t == f"Wearables: {dev.name} on the lower leg" for t in texts(app))
 
-        await tap(app, "Find wearables")  # a second visit scans afresh; forget from there
-        await until(lambda: app.flow.pairing_vm is not vm  # a fresh view-model
-                    and app.flow.pairing_vm.state == ScanState.DONE,  # type: ignore[union-attr]
-                    30, "the second scan")
-        await tap(app, "Forget")
-        assert WearableRegistry(model.store).all() == []
-        assert model.sources.demo
-        await tap(app, "Back to Settings")
-        assert any(t.startswith("Wearables: none paired") for t in texts(app))
+            await tap(app, "Find wearables")  # a second visit scans afresh; forget from there
+            await until(lambda: app.flow.pairing_vm is not vm  # a fresh view-model
+                        and app.flow.pairing_vm.state == ScanState.DONE,  # type: ignore[union-attr]
+                        30, "the second scan")
+            await tap(app, "Forget")
+            assert WearableRegistry(model.store).all() == []
+            assert model.sources.demo
+            await tap(app, "Back to Settings")
+            assert any(t.startswith("Wearables: none paired") for t in texts(app))
     finally:
-        app.stop()
-        await asyncio.wait_for(run_task, 10)
         await dev.close()
-        model.close()

@@ -4,7 +4,6 @@ Today and Messages screens draw the rest instead of crashing on every start."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,13 +17,12 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, texts, until  # noqa: E402
+from tests.helpers.kiosk_touch import provision, running_kiosk, texts, until  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 
 from kiosk.adapters.audio import AudioCues  # noqa: E402
 from kiosk.adapters.sources import SimSourceFactory  # noqa: E402
 from kiosk.model import KioskModel  # noqa: E402
-from kiosk.ui.app import KioskApp  # noqa: E402
 from therapy.records import Appointment, Direction, Message  # noqa: E402
 
 
@@ -42,11 +40,7 @@ async def test_today_and_messages_draw_around_poison_rows(tmp_path: Path) -> Non
     st.save_message(Message("m-year1", Direction.TO_PATIENT, "from year 1",
                             datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))))
     st.save_message(Message("m-ok", Direction.TO_PATIENT, "Slow on the way down", now))
-    app = KioskApp(model, audio=AudioCues(enabled=False))
-    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        await enter(app, TEST_PIN)
+    async with running_kiosk(model, audio=AudioCues(enabled=False)) as app:
         app.flow.go_direct("today")
         await until(lambda: any(t.startswith("Live session ") for t in texts(app)), 5,
                     f"the good appointment on Today: {texts(app)}")
@@ -58,7 +52,3 @@ async def test_today_and_messages_draw_around_poison_rows(tmp_path: Path) -> Non
         Window.screenshot(name=str(tmp_path / "messages.png"))
         assert sorted(p.name for p in tmp_path.glob("*.png")) == ["messages0001.png",
                                                                   "today0001.png"]
-    finally:
-        app.stop()
-        await asyncio.wait_for(run_task, 10)
-        model.close()

@@ -7,7 +7,6 @@ call your clinic"), and a malformed payload on the device's ack leaf is counted 
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 
@@ -22,7 +21,8 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from kivy.core.window import Window  # noqa: I001
 from tests.helpers.chromium import shot_path
-from tests.helpers.kiosk_touch import TEST_CODE, TEST_PIN, enter, provision, tap, texts, until
+from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, enter, provision, running_kiosk,
+                                       tap, texts, until)
 from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
 from tests.helpers.refused_records import not_fhir_observation
 from tests.helpers.rehab_broker import Broker
@@ -32,7 +32,6 @@ from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.clinic import LinkClinic
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
-from kiosk.ui.app import KioskApp
 from mqtt.config import load_config
 from therapy.outbox import Channel, OutboxItem
 from therapy.store import TherapyStore
@@ -53,29 +52,24 @@ async def test_settings_shows_refused_records_and_rejections(tmp_path: Path) -> 
     model = KioskModel(data, sources=SimSourceFactory())  # its clinic: rehab.toml's link
     assert isinstance(model.clinic, LinkClinic)
     link, store = model.clinic.link, model.store
-    app = KioskApp(model, audio=AudioCues(enabled=False))
-    run_task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        wait_for(lambda: link.drainer.stats.clinic_refused == 1, 15, "the clinic's refusal")
-        cfg = load_config(tmp_path / "tool", broker=broker.url, require_device=False)
-        publish_once(cfg.broker, "clinic-x", "rehab/v1/c1/dev-1/ack", b'{"refused": []}',
-                     as_tool=False)
-        wait_for(lambda: link.stats.rejected_total == 1, 10, "the malformed refusal")
-        await enter(app, TEST_PIN)
-        # the bottom strip says it calmly on every screen; Settings says what to do
-        assert "connected  ·  1 record not accepted, see Settings  ·  " in app.strip.text.text
-        Window.screenshot(name=str(shot_path("kiosk-strip-refused.png")))
-        await tap(app, "Settings")
-        await enter(app, TEST_CODE)
-        assert app.sm.current == "settings"
-        want = ("1 record the clinic refused: call your clinic · Refused from the clinic: 1 "
-                "(bad_field 1)")
-        await until(lambda: want in texts(app), 5, "the refusal line")
-        assert store.outbox_count() == 0  # nothing waits; the refused row is kept, marked
+        async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
+            wait_for(lambda: link.drainer.stats.clinic_refused == 1, 15, "the clinic's refusal")
+            cfg = load_config(tmp_path / "tool", broker=broker.url, require_device=False)
+            publish_once(cfg.broker, "clinic-x", "rehab/v1/c1/dev-1/ack", b'{"refused": []}',
+                         as_tool=False)
+            wait_for(lambda: link.stats.rejected_total == 1, 10, "the malformed refusal")
+            await enter(app, TEST_PIN)
+            # the bottom strip says it calmly on every screen; Settings says what to do
+            assert "connected  ·  1 record not accepted, see Settings  ·  " in app.strip.text.text
+            Window.screenshot(name=str(shot_path("kiosk-strip-refused.png")))
+            await tap(app, "Settings")
+            await enter(app, TEST_CODE)
+            assert app.sm.current == "settings"
+            want = ("1 record the clinic refused: call your clinic · Refused from the clinic: 1 "
+                    "(bad_field 1)")
+            await until(lambda: want in texts(app), 5, "the refusal line")
+            assert store.outbox_count() == 0  # nothing waits; the refused row is kept, marked
     finally:
-        app.stop()
-        await asyncio.wait_for(run_task, 10)
-        model.close()
         watcher.stop()
         broker.stop()

@@ -20,11 +20,11 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.kiosk_touch import TEST_PIN, enter, provision, tap, texts, until
+from tests.helpers.kiosk_touch import (TEST_PIN, enter, provision, running_kiosk, tap, texts,
+                                       until)
 from flow_helpers import silent_audio
 
 from kiosk.model import KioskModel
-from kiosk.ui.app import KioskApp
 from protocol.clock import ScaledClock
 from sensors.ble.ports import Wearable, WearableKind
 from sensors.ble.virtual.world import VirtualWearables
@@ -60,46 +60,41 @@ async def test_a_wearable_walks_away_by_touch_the_set_pauses_resumes_and_keeps_t
                                                           clock=clock))
     model.store.save_plan(parse_plan(PLAN), json.dumps(PLAN), datetime.now(UTC))
     audio = silent_audio()
-    app = KioskApp(model, audio=audio)
-    task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
     try:
-        await asyncio.wait_for(app.first_frame.wait(), 30)
-        reg = WearableRegistry(model.store)
-        for addr, seg in ((SHANK, BodySegment.SHANK), (THIGH, BodySegment.THIGH)):
-            reg.remember(Wearable(addr, f"RehabIMU {seg}", WearableKind.REHAB_IMU, seg), 80)
-        model.wearables_changed()  # as Settings > Find wearables does after placing them
-        assert not model.sources.demo
-        await enter(app, TEST_PIN)
-        app.flow.go("today")  # past the first-run intake (its own tests tap through it)
-        await tap(app, "Start")
-        await tap(app, "1")
-        await tap(app, "Continue")
-        # the patient puts them on: they start moving through the exercise now
-        await world.add(SHANK, "shank", sim.distal)
-        await world.add(THIGH, "thigh", sim.proximal)
-        await tap(app, "Start set 1")
-        assert app.sm.current == "live", texts(app)
-        run = model.run
-        assert run is not None
-        await until(lambda: len(run.live.sensors) == 2
-                    and all(s.connected for s in run.live.sensors), 30, "both wearables")
-        walk = asyncio.ensure_future(world.walk_away("thigh", 1.0, 1.5))
-        await until(lambda: BANNER in texts(app), 30, "the banner on the live screen")
-        assert run.paused and "Resume" in texts(app)  # the set waits for the wearable
-        await until(lambda: not run.paused, 30, "the resume")
-        await until(lambda: BANNER not in texts(app), 5, "the banner gone")
-        await walk
-        await until(lambda: app.sm.current == "pain", 60, "the end of the set")
-        assert BANNER in audio.spoken
-        await tap(app, "1")
-        await tap(app, "Continue")
-        await until(lambda: app.sm.current == "summary", 20, "the summary")
-        rec = model.last_record
-        assert rec is not None and rec.rep_count == REPS
-        [gap] = WearableRegistry(model.store).gaps(rec.id)
-        assert gap[:3] == (1, f"ble:{THIGH}", "thigh") and gap[4] is not None
+        async with running_kiosk(model, pin=None, audio=audio) as app:
+            reg = WearableRegistry(model.store)
+            for addr, seg in ((SHANK, BodySegment.SHANK), (THIGH, BodySegment.THIGH)):
+                reg.remember(Wearable(addr, f"RehabIMU {seg}", WearableKind.REHAB_IMU, seg), 80)
+            model.wearables_changed()  # as Settings > Find wearables does after placing them
+            assert not model.sources.demo
+            await enter(app, TEST_PIN)
+            app.flow.go("today")  # past the first-run intake (its own tests tap through it)
+            await tap(app, "Start")
+            await tap(app, "1")
+            await tap(app, "Continue")
+            # the patient puts them on: they start moving through the exercise now
+            await world.add(SHANK, "shank", sim.distal)
+            await world.add(THIGH, "thigh", sim.proximal)
+            await tap(app, "Start set 1")
+            assert app.sm.current == "live", texts(app)
+            run = model.run
+            assert run is not None
+            await until(lambda: len(run.live.sensors) == 2
+                        and all(s.connected for s in run.live.sensors), 30, "both wearables")
+            walk = asyncio.ensure_future(world.walk_away("thigh", 1.0, 1.5))
+            await until(lambda: BANNER in texts(app), 30, "the banner on the live screen")
+            assert run.paused and "Resume" in texts(app)  # the set waits for the wearable
+            await until(lambda: not run.paused, 30, "the resume")
+            await until(lambda: BANNER not in texts(app), 5, "the banner gone")
+            await walk
+            await until(lambda: app.sm.current == "pain", 60, "the end of the set")
+            assert BANNER in audio.spoken
+            await tap(app, "1")
+            await tap(app, "Continue")
+            await until(lambda: app.sm.current == "summary", 20, "the summary")
+            rec = model.last_record
+            assert rec is not None and rec.rep_count == REPS
+            [gap] = WearableRegistry(model.store).gaps(rec.id)
+            assert gap[:3] == (1, f"ble:{THIGH}", "thigh") and gap[4] is not None
     finally:
-        app.stop()
-        await asyncio.wait_for(task, 10)
         await world.close()
-        model.close()
