@@ -26,6 +26,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from clinic.errors import SchemaTooNew
+from clinic.fhir_query import fhir_search_step
 from clinic.quarantine_schema import quarantine_step
 from clinic.status_schema import status_step
 from clinic.web_schema import web_secrets_step, web_step
@@ -72,6 +73,9 @@ MIGRATIONS: tuple[Step, ...] = (
     # 5: records the clinic refused for good, their payloads kept for a maintainer
     #    (clinic/quarantine_schema.py; the device is told with a refusal on its ack leaf)
     quarantine_step,
+    # 6: indexes the FHIR read API's searches need (clinic/fhir_query.py): sessions by start
+    #    and by end, pain by time in code point order on PostgreSQL, Observation identifiers
+    fhir_search_step,
 )
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once

@@ -18,30 +18,22 @@ Responses are ``application/fhir+json``; a login session or an integration token
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import and_, select
-from sqlalchemy.engine import Engine
 
-from clinic.schema import resources, sessions
+from clinic import fhir_query as fq
+from clinic.fhir_query import SearchError
 from clinic.web.auth import require_reader
 from mqtt.topics import valid_id
-from therapy.fhir import DEVICE_ID_SYSTEM, EXERCISE_CODE, PAIN_CODE, ROM_CODE
+from therapy.fhir import DEVICE_ID_SYSTEM
 
 router = APIRouter(prefix="/fhir")
 FHIR_JSON = "application/fhir+json"
 COUNT_MAX = 1000
 OFFSET_MAX = 10_000  # a page costs the rows before it: deeper searches narrow by date
-PREFIXES = ("eq", "ge", "gt", "le", "lt")
-
-
-class SearchError(ValueError):
-    """A search parameter that cannot be used (answered 400 with an OperationOutcome)."""
 
 
 def _outcome(status: int, text: str) -> JSONResponse:
@@ -58,80 +50,6 @@ def subject_device(value: str | None) -> str | None:
     if not valid_id(value):
         raise SearchError(f"subject {value[:80]!r} is not a device id")
     return value
-
-
-def date_filters(values: list[str]) -> list[tuple[str, str]]:
-    """(prefix, ISO text) pairs; compared as text, as times are stored (ISO, UTC)."""
-    out = []
-    for v in values:
-        prefix, rest = (v[:2], v[2:]) if v[:2] in PREFIXES else ("eq", v)
-        if not rest[:4].isdigit() or len(rest) > 40:
-            raise SearchError(f"date {v[:60]!r} is not [eq|ge|gt|le|lt]YYYY-MM-DD[Thh:mm...]")
-        out.append((prefix, rest))
-    return out
-
-
-def _date_ok(at: str, filters: list[tuple[str, str]]) -> bool:
-    for prefix, v in filters:
-        head = at[:len(v)]
-        if not {"eq": head == v, "ge": head >= v, "gt": head > v, "le": head <= v,
-                "lt": head < v}[prefix]:
-            return False
-    return True
-
-
-def _code(value: str | None) -> tuple[str | None, str] | None:
-    if value is None:
-        return None
-    system, _, code = value.rpartition("|")
-    return (system or None, code)
-
-
-def _has_code(res: dict[str, Any], code: tuple[str | None, str]) -> bool:
-    return any(c.get("code") == code[1] and (code[0] is None or c.get("system") == code[0])
-               for c in res.get("code", {}).get("coding", []))
-
-
-def _observations(engine: Engine, device: str | None,
-                  code: tuple[str | None, str] | None) -> Iterator[dict[str, Any]]:
-    want_pain = code is None or _has_code({"code": {"coding": [PAIN_CODE]}}, code)
-    want_session = code is None or any(_has_code({"code": {"coding": [c]}}, code)
-                                       for c in (ROM_CODE, EXERCISE_CODE))
-    with engine.connect() as conn:
-        if want_pain:
-            q = select(resources.c.body).where(resources.c.resource_type == "Observation")
-            if device:
-                q = q.where(resources.c.device == device)
-            for (body,) in conn.execute(q.order_by(resources.c.received_at)):
-                yield from _with_id(json.loads(body))
-        if want_session:
-            q2 = select(resources.c.body).join(sessions, and_(
-                sessions.c.identifier == resources.c.identifier))
-            if device:
-                q2 = q2.where(sessions.c.device == device)
-            for (body,) in conn.execute(q2.order_by(sessions.c.started_at)):
-                bundle = json.loads(body)
-                for entry in bundle.get("entry", []):
-                    res = dict(entry.get("resource", {}))
-                    res["id"] = str(entry.get("fullUrl", "")).removeprefix("urn:uuid:")
-                    yield res
-
-
-def _with_id(res: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if "id" not in res:
-        ident = (res.get("identifier") or [{}])
-        ident = ident[0] if isinstance(ident, list) else ident
-        res["id"] = str(ident.get("value", "")).removeprefix("urn:uuid:")
-    yield res
-
-
-def _of_type(engine: Engine, rtype: str, device: str | None) -> Iterator[dict[str, Any]]:
-    q = select(resources.c.body).where(resources.c.resource_type == rtype)
-    if device:
-        q = q.where(resources.c.device == device)
-    with engine.connect() as conn:
-        for (body,) in conn.execute(q.order_by(resources.c.received_at)):
-            yield from _with_id(json.loads(body))
 
 
 def _searchset(request: Request, found: list[dict[str, Any]], offset: int, count: int,
@@ -161,31 +79,31 @@ def _search(request: Request, actor: str, rtype: str, subject: str | None,
             count: int) -> JSONResponse:
     try:
         device = subject_device(subject)
-        filters = date_filters(dates)
+        filters = fq.date_filters(dates)
         if offset > OFFSET_MAX:
             raise SearchError(f"_offset is at most {OFFSET_MAX:,}: narrow the search by "
                               "subject or date (e.g. date=ge2026-11-01)")
     except SearchError as exc:
         return _outcome(400, str(exc))
     count = min(count, COUNT_MAX)  # FHIR: the server may return fewer than asked
-    engine = request.app.state.engine
-    wanted = _code(code)
-    source = _observations(engine, device, wanted) if rtype == "Observation" \
-        else _of_type(engine, rtype, device)
-    matches = (r for r in source
-               if (wanted is None or rtype != "Observation" or _has_code(r, wanted))
-               and _date_ok(date_of(r), filters))
-    # read only as far as this page (and one more to know there is a next page): a search
-    # over the whole clinic costs a page, not the database
-    found = list(islice(matches, offset + count + 1))
+    wanted = fq.parse_code(code)
+    with request.app.state.engine.connect() as conn:
+        # the database narrows by subject, date and code (clinic/fhir_query.py); each
+        # resource read is checked against the search here, which is its meaning
+        want = offset + count + 1
+        source = fq.observations(conn, device, wanted, filters, want) \
+            if rtype == "Observation" else fq.of_type(conn, rtype, device)
+        matches = (r for r in source
+                   if (wanted is None or rtype != "Observation" or fq.has_code(r, wanted))
+                   and fq.date_ok(date_of(r), filters))
+        # read only as far as this page (and one more to know there is a next page): a
+        # search over the whole clinic costs a page, not the database
+        found = list(islice(matches, want))
+        matches.close()
+        source.close()
     more = len(found) > offset + count
-    matches.close()
     request.app.state.audit.record(actor, "view", f"fhir {rtype}"[:80], device)
     return _searchset(request, found[:offset + count], offset, count, more)
-
-
-def _obs_date(r: dict[str, Any]) -> str:
-    return str(r.get("effectiveDateTime") or r.get("effectivePeriod", {}).get("start", ""))
 
 
 @router.get("/Observation")
@@ -193,7 +111,7 @@ def observation(request: Request, code: str | None = None, subject: str | None =
                 date: list[str] = Query([]), _count: int = Query(100, ge=1),
                 _offset: int = Query(0, ge=0), actor: str = Depends(require_reader)
                 ) -> JSONResponse:
-    return _search(request, actor, "Observation", subject, date, _obs_date, code,
+    return _search(request, actor, "Observation", subject, date, fq.obs_date, code,
                    _offset, _count)
 
 
