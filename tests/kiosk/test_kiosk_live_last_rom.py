@@ -6,7 +6,7 @@ right column gets): the line fits its box."""
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,35 +20,26 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from camera_live_set import left_elbow_camera_set  # noqa: E402
 from tests.helpers.kiosk_touch import until  # noqa: E402
+from live_events import rep_of, set_event  # noqa: E402
 from text_fit import overflow  # noqa: E402
 
 from kiosk.vm.live import LiveSetVM  # noqa: E402
-from motion.types import Rep  # noqa: E402
 from therapy.plan import exercise_from_catalogue  # noqa: E402
-from therapy.ports import EventKind, SessionEvent  # noqa: E402
+from therapy.ports import EventKind  # noqa: E402
 
-AT = datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc)
-
-
-def _ev(kind: EventKind, rep: Rep | None = None, set_no: int = 1, **extra: object
-        ) -> SessionEvent:
-    return SessionEvent(kind, "s1", "elbow_flexion", set_no, AT, rep, 0.0, dict(extra))
-
-
-def _rep(n: int, rom: float) -> Rep:
-    return Rep(n, 0.0, 1.0, 2.0, 2.1, rom, 3.0, 1.5, 1.5, rom)
+_ev = partial(set_event, exercise_id="elbow_flexion")  # the camera set's exercise
 
 
 def test_last_rom_text_follows_rep_then_measured_and_clears_with_a_new_set() -> None:
     vm = LiveSetVM(exercise_from_catalogue("knee_extension_seated"))
     vm.on_event(_ev(EventKind.SET_STARTED), 0.0)
     assert vm.last_rom_text == ""  # no rep yet: nothing to show
-    vm.on_event(_ev(EventKind.REP, _rep(1, 61.4)), 1.0)
+    vm.on_event(_ev(EventKind.REP, rep_of(1, 61.4)), 1.0)
     assert vm.last_rom_text == "Last rep: 61°"
-    vm.on_event(_ev(EventKind.REP, _rep(2, 70.6)), 2.0)
-    vm.on_event(_ev(EventKind.REP_MEASURED, _rep(1, 50.0), index=0), 2.1)  # an older rep's
+    vm.on_event(_ev(EventKind.REP, rep_of(2, 70.6)), 2.0)
+    vm.on_event(_ev(EventKind.REP_MEASURED, rep_of(1, 50.0), index=0), 2.1)  # an older rep's
     assert vm.last_rom_text == "Last rep: 71°"
-    vm.on_event(_ev(EventKind.REP_MEASURED, _rep(2, 82.2), index=1), 2.3)
+    vm.on_event(_ev(EventKind.REP_MEASURED, rep_of(2, 82.2), index=1), 2.3)
     assert vm.last_rom_text == "Last rep: 82°"
     vm.on_event(_ev(EventKind.SET_ENDED, reps=2), 3.0)
     vm.on_event(_ev(EventKind.SET_STARTED, set_no=2), 4.0)
@@ -70,7 +61,7 @@ async def test_live_screen_shows_last_rep_rom_and_the_measured_one(tmp_path: Pat
         assert overflow(live.last_rom) == ""
         # the fused set's measured ROM for that rep arrives later: the figure changes
         n = run.live.reps_in_set
-        run.live.on_event(_ev(EventKind.REP_MEASURED, _rep(n, 123.4), index=n - 1,
+        run.live.on_event(_ev(EventKind.REP_MEASURED, rep_of(n, 123.4), index=n - 1,
                               source="camera+imu"), app.flow.now())
         await until(lambda: live.last_rom.text == "Última repetición: 123°", 5,
                     "the measured ROM on the live screen")
