@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from clinic import schema as t
+from clinic.bulk_insert import BulkInsert
 from clinic.errors import StoreError
 from clinic.migrations import migrate
 from clinic.rows import Prepared, _now, _opt_text, _pain_row, _session_row, _text, prepare
@@ -137,9 +138,7 @@ class ClinicStore:
         # compiled (the dialects' insert().on_conflict_*() are not: recompiled every call,
         # half the cost of a record). RETURNING says whether the row was new (rowcount is
         # -1 for an INSERT on psycopg 3, sqlalchemy issue 10696).
-        self._ins_resource = _insert(t.resources, "ON CONFLICT DO NOTHING RETURNING identifier")
-        self._ins_session = _insert(t.sessions, "ON CONFLICT DO NOTHING")
-        self._ins_pain = _insert(t.pain, "ON CONFLICT DO NOTHING")
+        self._bulk = BulkInsert(self.engine.dialect.paramstyle)  # add_prepared's inserts
         self._ins_message = _insert(t.messages, "ON CONFLICT DO NOTHING RETURNING id")
         self._upsert_device = _insert(t.devices, "ON CONFLICT (device) DO UPDATE SET "
                                       "state = excluded.state, last_seen = excluded.last_seen")
@@ -191,14 +190,8 @@ class ClinicStore:
     def add_prepared(self, records: Sequence[Prepared]) -> list[bool]:
         """Store several records in ONE transaction (group commit); per record, whether it
         was new. All or nothing: on an error none is stored."""
-        extra = {"session": self._ins_session, "pain": self._ins_pain}
-        added = []
         with self._write() as conn:
-            for rec in records:
-                added.append(conn.execute(self._ins_resource, rec.row).first() is not None)
-                if rec.kind is not None:
-                    conn.execute(extra[rec.kind], rec.extra)
-        return added
+            return self._bulk.add(conn, records)
 
     def identifiers(self) -> set[str]:
         return {r[0] for r in self._read(select(t.resources.c.identifier))}
