@@ -20,7 +20,7 @@ search. Times are compared as text, as they are stored (ISO 8601), in code point
 
 Order: standalone Observations by arrival, then session observations by session start,
 each with the identifier as tie-break (sessions of many devices start at the same time, and
-page 2 must continue page 1).
+page 2 must continue page 1); a date search's rows in code point order on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -173,12 +173,13 @@ def _dated_pain(conn: Connection, device: str | None, lows: list[str], highs: li
                 *[at < high for high in highs]]
     if device:
         in_range.append(p.device == device)
-    order = (r.received_at, r.identifier)
+    order = (_c(conn, r.received_at), _c(conn, r.identifier))
     wide = conn.execute(select(func.count()).select_from(
         select(p.identifier).where(*in_range).limit(WIDE_ROWS).subquery())).scalar_one()
     rtype: Any = r.resource_type
-    if wide < WIDE_ROWS and conn.dialect.name == "sqlite":
-        rtype = rtype.concat("")  # not resources' type index: SQLite starts from pain's time
+    if wide < WIDE_ROWS:  # not resources' type index, which gives arrival order: start from
+        rtype = rtype.concat("")  # pain's time (a planner hoping to meet matches soon
+        # in arrival order reads every rating before a recent one; seen on both backends)
     q = (select(*order).join_from(resources, pain, p.identifier == r.identifier)
          .where(rtype == "Observation", *in_range).order_by(*order))
     if wide >= WIDE_ROWS:
@@ -188,7 +189,7 @@ def _dated_pain(conn: Connection, device: str | None, lows: list[str], highs: li
     size = max(want, sum(BODY_BATCHES))  # the bodies are fetched a batch ahead
     while True:
         window = q if last is None else q.where(or_(
-            r.received_at > last[0], and_(r.received_at == last[0], r.identifier > last[1])))
+            order[0] > last[0], and_(order[0] == last[0], order[1] > last[1])))
         rows = [(str(a), str(i)) for a, i in conn.execute(window.limit(size))]
         yield from rows
         if len(rows) < size:
@@ -215,7 +216,7 @@ def _not_pain(conn: Connection, device: str | None) -> Iterator[tuple[str, str]]
 
 def _stream(conn: Connection, q: Any) -> Iterator[Any]:
     """Rows read a buffer at a time (a server-side cursor on PostgreSQL)."""
-    return (tuple(row) for row in conn.execution_options(yield_per=ID_BUFFER).execute(q))
+    return (tuple(row) for row in conn.execute(q.execution_options(yield_per=ID_BUFFER)))
 
 
 def _bodies(conn: Connection, ids: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -251,7 +252,8 @@ def _session_entries(conn: Connection, device: str | None,
     q = select(s.identifier).where(*conds)
     if device:
         q = q.where(s.device == device)
-    ids = (ident for (ident,) in _stream(conn, q.order_by(s.started_at, s.identifier)))
+    in_order = q.order_by(_c(conn, s.started_at), _c(conn, s.identifier))
+    ids = (ident for (ident,) in _stream(conn, in_order))
     for _ident, body in _bodies(conn, ids):  # a session row without its record: skipped
         for entry in json.loads(body).get("entry", []):
             res = dict(entry.get("resource", {}))
@@ -287,7 +289,7 @@ def _batches(ids: Iterable[str]) -> Iterator[list[str]]:
 # Observations' identifiers (the anti-join with pain reads an index, not the records).
 # PostgreSQL compares these times in code point order (COLLATE "C"): so are its indexes.
 _INDEXES = (
-    "CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_at{c}, identifier)",
+    "CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_at{c}, identifier{c})",
     "CREATE INDEX IF NOT EXISTS sessions_ended ON sessions(ended_at{c})",
     "CREATE INDEX IF NOT EXISTS pain_at_c ON pain(at{c})",
     "CREATE INDEX IF NOT EXISTS resources_type_identifier ON resources(resource_type, "
