@@ -20,7 +20,7 @@ import pytest
 from day_plan import PLAN
 from fake_navigator import Monotonic, Screens
 from full_store import fill, free
-from flow_helpers import silent_audio, until
+from flow_helpers import CODE, PIN, enter, silent_audio, unlock, until
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.history import History
@@ -33,7 +33,6 @@ from kiosk.vm.pain import ADVICE, PainStage
 from therapy.plan import parse_plan
 from therapy.ports import FakeClock
 
-PIN, CODE = "2580", "246813"
 LOCAL_HELPERS = {"full_store", "day_plan", "fake_navigator", "flow_helpers"}
 
 
@@ -59,12 +58,6 @@ def kiosk(data: Path, *, speed: float = 40.0, clock: FakeClock | None = None,
     audio = silent_audio()
     flow = KioskFlow(model, screens, audio, wake=lambda: woken.append(1))
     return Kiosk(flow, model, screens, mono, audio, woken)
-
-
-def enter(flow: KioskFlow, digits: str) -> None:
-    for d in digits:
-        flow.key(d)
-    flow.submit_entry()
 
 
 
@@ -167,8 +160,7 @@ async def test_a_full_store_keeps_the_pain_screen_and_done_again_stores_once(
         tmp_path: Path) -> None:
     k = kiosk(tmp_path / "data", speed=60.0)
     flow, model = k.flow, k.model
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     ex = dataclasses.replace(model.plan()[0].exercises[0], sets=1, reps=2)
     flow.start_exercise(ex)
     flow.pain_vm.choose(1)
@@ -203,8 +195,7 @@ async def test_a_full_store_keeps_the_pain_screen_and_done_again_stores_once(
 def test_high_pain_before_and_a_red_flag_stop_the_exercise(tmp_path: Path) -> None:
     k = kiosk(tmp_path / "data")
     flow, model = k.flow, k.model
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     ex = model.plan()[0].exercises[0]
     flow.start_exercise(ex)
     flow.pain_vm.choose(9)
@@ -251,8 +242,7 @@ async def test_reminders_fire_once_at_the_plan_time_and_wake_the_screen(
 def test_inactivity_lock_and_the_installer_code_gate(tmp_path: Path) -> None:
     k = kiosk(tmp_path / "data")
     flow, model, mono = k.flow, k.model, k.mono
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     flow.go("messages")
     mono.t += model.lock.lock_after_s - 1
     flow.touch()
@@ -294,8 +284,7 @@ async def test_the_camera_set_up_gate_stops_the_camera_off_the_ui_thread(
 
     k = kiosk(tmp_path / "data")
     flow, model = k.flow, k.model
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
 
     def no_camera() -> Any:
         raise NoCamera("No camera found: plug in the USB camera and try again.")

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from day_plan import PLAN
-from test_kiosk_flow import CODE, PIN, enter, kiosk
+from flow_helpers import CODE, enter, unlock
+from test_kiosk_flow import kiosk
 
 from kiosk import i18n
 from kiosk.settings import load_settings
@@ -102,8 +103,7 @@ async def test_a_spanish_kiosk_writes_and_speaks_spanish_and_keeps_the_choice(
     flow, model = k.flow, k.model
     plan = dict(PLAN, valid_from="2025-01-01T00:00:00Z", valid_until="2025-06-30T00:00:00Z")
     model.store.save_plan(parse_plan(plan), json.dumps(plan), datetime.now(UTC))
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     flow.go("settings")
     enter(flow, CODE)
     flow.choose_language("es")  # Settings > Language (behind the installer code)

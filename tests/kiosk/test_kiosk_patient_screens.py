@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from day_plan import PLAN
-from flow_helpers import until
-from test_kiosk_flow import CODE, PIN, enter, kiosk
+from flow_helpers import CODE, enter, unlock, until
+from test_kiosk_flow import kiosk
 
 from kiosk.settings import load_settings
 from kiosk.vm.compose import BACKSPACE, SPACE
@@ -37,8 +37,7 @@ def _type(flow, text: str) -> None:  # type: ignore[no-untyped-def]
 async def test_feedback_after_a_session_is_stored_and_queued_as_fhir(tmp_path: Path) -> None:
     k = kiosk(tmp_path / "data", speed=60.0)
     flow, model = k.flow, k.model
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     flow.start_exercise(dataclasses.replace(model.plan()[0].exercises[0], sets=1, reps=2))
     flow.pain_vm.choose(1)
     flow.pain_done()
@@ -86,8 +85,7 @@ async def test_feedback_after_a_session_is_stored_and_queued_as_fhir(tmp_path: P
 def test_a_message_typed_on_the_keyboard_is_stored_and_queued(tmp_path: Path) -> None:
     k = kiosk(tmp_path / "data")
     flow, model = k.flow, k.model
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     flow.go("messages")
     flow.write_message()
     assert flow.current == "compose"
@@ -116,8 +114,7 @@ async def test_reminder_times_in_settings_are_saved_and_the_plans_times_win(
     clock = FakeClock(at.astimezone(UTC))
     k = kiosk(tmp_path / "data", clock=clock)
     flow, model = k.flow, k.model
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     flow.go("settings")
     enter(flow, CODE)
     flow.open_reminders()
@@ -153,8 +150,7 @@ async def test_an_ended_plan_says_so_and_never_becomes_the_demo_plan(tmp_path: P
     plan = copy.deepcopy(PLAN)
     plan["valid_from"], plan["valid_until"] = "2025-01-01T00:00:00Z", "2025-06-30T00:00:00Z"
     _save_plan(model, plan)
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     flow.go("today")
     shown, demo = model.plan()
     assert not demo and shown.plan_id == "p-day"
@@ -224,8 +220,7 @@ async def test_a_wearable_dropping_out_shows_and_says_the_banner(tmp_path: Path)
     flow, model = k.flow, k.model
     sources = _DroppingSources()
     model.sources = sources
-    flow.go("lock")
-    enter(flow, PIN)
+    unlock(flow)
     flow.start_exercise(model.plan()[0].exercises[0])
     flow.pain_vm.choose(1)
     flow.pain_done()

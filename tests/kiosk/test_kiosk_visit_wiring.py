@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from flow_helpers import until
-from visit_kiosk import kiosk, offer, unlock
+from flow_helpers import PIN, enter, unlock, until
+from visit_kiosk import kiosk, offer
 from kiosk.vm.flow_visit import VISIT_WAITING
 from kiosk.vm.visit import Phase
 from therapy.plan import exercise_from_catalogue
@@ -26,7 +26,6 @@ async def test_a_call_shows_wherever_the_patient_is_and_hanging_up_returns_there
         tmp_path: Path) -> None:
     k = kiosk(tmp_path / "d")
     flow, vm = k.flow, k.vm
-    flow.go("lock")
     unlock(flow)
     flow.go("progress")
     vm.offered(offer(1))
@@ -73,7 +72,7 @@ async def test_a_call_that_stops_ringing_on_the_lock_screen_leaves_no_notice(
     assert k.flow.lock_view().notice == VISIT_WAITING
     k.vm.decline()  # stands in for the clinic giving up: no longer active
     assert k.flow.lock_view().notice == ""
-    unlock(k.flow)
+    enter(k.flow, PIN)
     assert k.flow.current != "visit"
     k.model.close()
 
@@ -83,7 +82,6 @@ async def test_a_set_during_the_call_is_marked_supervised(
         tmp_path: Path) -> None:
     k = kiosk(tmp_path / "d")
     flow, vm, model = k.flow, k.vm, k.model
-    flow.go("lock")
     unlock(flow)
     ex = dataclasses.replace(exercise_from_catalogue("knee_extension_seated"), sets=1,
                              reps=2)
@@ -170,7 +168,6 @@ async def test_a_call_during_the_camera_check_closes_it_and_returns_to_settings(
     worker = type("Worker", (), {"stop": lambda self: stopped.append(1),
                                  "latest": lambda self: None})()
     k.model.camera = lambda: worker
-    flow.go("lock")
     unlock(flow)
     flow.go_direct("settings")  # behind the installer code (its own tests cover it)
     flow.open_camera_setup()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fake_navigator import Monotonic, Screens
-from flow_helpers import silent_audio
+from flow_helpers import CODE, PIN, silent_audio, unlock
 from kiosk.adapters.call import FakeCall
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
@@ -21,8 +21,6 @@ from mqtt.visit import Offer
 from therapy.ports import FakeClock
 
 from tests.helpers.fake_visit import FakeVisit
-
-PIN = "2580"
 
 
 @dataclasses.dataclass
@@ -38,7 +36,7 @@ class Kiosk:
 
 def kiosk(data: Path) -> Kiosk:
     data.mkdir(parents=True)
-    save_settings(data, load_settings(data).with_pin(PIN).with_code("246813"))
+    save_settings(data, load_settings(data).with_pin(PIN).with_code(CODE))
     mono = Monotonic()
     model = KioskModel(data, sources=SimSourceFactory(speed=60.0), monotonic=mono,
                        clock=FakeClock(datetime.now(UTC)))
@@ -53,15 +51,8 @@ def offer(n: int) -> Offer:
     return Offer(f"call-{n}", f"appt-{n}", "v=0\r\n", "c1", "dev-a", datetime.now(UTC))
 
 
-def unlock(flow: KioskFlow, digits: str = PIN) -> None:
-    for d in digits:
-        flow.key(d)
-    flow.submit_entry()
-
-
 async def in_call(k: Kiosk, n: int) -> None:
     """Unlock, take the clinic's call ``call-n`` and connect it: the patient is in the call."""
-    k.flow.go("lock")
     unlock(k.flow)
     k.vm.offered(offer(n))
     await k.vm.accept()
