@@ -182,7 +182,11 @@ def pinned_report(size: str, set_s: float) -> bool:
               f"{statistics.median(r['detect_s']) if delays else float('nan'):.2f} s) | "
               f"{r['cpu_pct']:.0f} %{pose} | {r['VmHWM']:.0f} MB "
               f"({r['RssAnon']:.0f} private) | {'OK' if good else 'MISSED'} |")
-        notes.append(f"{mode}: RSS {r['rss_first_frame']:.0f} MB at the first frame; "
+        st = r.get("rss_pose", {})  # bench.kiosk_pinned: RSS around the pose model's load
+        notes.append(f"{mode}: RSS {r['rss_first_frame']:.0f} MB at the first frame; " + (
+            f"{st['before_pose']:.0f} MB before the pose model, {st['pose_loaded']:.0f} "
+            f"once loaded, {st['pose_first_frame']:.0f} after its first frame; "
+            if {"before_pose", "pose_loaded", "pose_first_frame"} <= st.keys() else "") +
                      f"{r['modules']} modules; largest libraries mapped: " + ", ".join(
             f"{k} {v:.0f} MB" for k, v in r["biggest"]))
     print("\n".join(notes))
