@@ -22,6 +22,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.kiosk_touch import (TEST_PIN, enter, provision, running_kiosk, tap, texts,
                                        until)
+from day_plan import every_day_plan
 from flow_helpers import silent_audio
 
 from kiosk.model import KioskModel
@@ -36,12 +37,8 @@ from therapy.sources import SourceOptions
 
 SHANK, THIGH = "F1:00:00:00:00:01", "F1:00:00:00:00:02"
 REPS = 2
-PLAN = {"plan_id": "p-ble", "version": 1, "valid_from": "2026-01-01T00:00:00Z",
-        "valid_until": "2099-01-01T00:00:00Z",
-        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                     "sessions_per_day": 1},
-        "exercises": [{"exercise_id": "knee_extension_seated", "side": "right", "sets": 1,
-                       "reps": REPS, "sensors": ["thigh", "shank"]}]}
+PLAN = every_day_plan("p-ble", 1, {"exercise_id": "knee_extension_seated", "side": "right",
+                                   "sets": 1, "reps": REPS, "sensors": ["thigh", "shank"]})
 BANNER = "Thigh sensor lost — bring it closer"
 
 
