@@ -19,6 +19,9 @@ import numpy as np
 
 from sensors.types import STANDARD_GRAVITY_M_S2
 
+_NO_SUM = np.zeros(3)
+_NO_SUM.flags.writeable = False
+
 
 class GyroBiasEstimator:
     """Causal gyro-bias estimate from still periods.
@@ -52,7 +55,7 @@ class GyroBiasEstimator:
         self.bias_rad_s_ = np.zeros(3)
         self.still_runs_ = 0
         self._run_n = 0
-        self._run_sum = np.zeros(3)
+        self._run_sum = _NO_SUM
         self._tail = np.zeros((0, 6))  # last 2 windows of [gyro, accel]
         self.measuring_ = np.zeros(0, bool)  # per sample of the last chunk: bias being measured
 
@@ -127,7 +130,7 @@ class GyroBiasEstimator:
         if self._run_n >= self.min_still_n:
             self.still_runs_ += 1
         self._run_n = 0
-        self._run_sum = np.zeros(3)
+        self._run_sum = _NO_SUM  # only ever read (_extend_run adds it to a fresh array)
 
     def _extend_run(self, gyro_rad_s: np.ndarray, out: np.ndarray, a: int, b: int) -> None:
         """Samples ``a:b`` continue the current still run; write their bias into ``out``."""

@@ -31,6 +31,7 @@ DEG_PER_RAD = 57.29577951308232
 GYRO_RANGE_DEG_S = 2000.0
 FUSION_GAIN = 0.5
 _QUATERNION = imufusion.Ahrs.get_quaternion  # [w, x, y, z] of an Ahrs
+_ROW = np.dtype((np.float32, 4))  # one quaternion as get_quaternion returns it
 
 
 class OrientationTracker:
@@ -77,11 +78,11 @@ class OrientationTracker:
         self._last_t = float(t_s[-1])
         odd = np.flatnonzero(np.abs(dt - self.dt_s) > 0.3 * self.dt_s)
         upd = ahrs.update_no_magnetometer  # returns the Ahrs itself
-        # one concatenate of the (4,) float32 quaternions, then a reshape: the same (n, 4)
-        # float32 array as np.array(list), which inspects every element first (~20 % faster)
+        # the (4,) float32 quaternions straight into one (n, 4) float32 array: the same
+        # array as np.array(list) (which inspects every element first) or a concatenate of
+        # the list (which builds the list first): 38 -> 36 ms for 90,000 samples
         if odd.size == 0:
-            return np.concatenate(list(map(_QUATERNION, map(upd, gyro_deg, accel_g)))
-                                  ).reshape(n, 4)
+            return np.fromiter(map(_QUATERNION, map(upd, gyro_deg, accel_g)), _ROW, n)
         parts: list[np.ndarray] = []
         start = 0
         for i in odd.tolist():

@@ -116,9 +116,11 @@ def still_second(accel: np.ndarray, rate_hz: float, mag: np.ndarray | None = Non
     if n == 0:
         return None
     # Sums, not np.std/np.median per window: the whole check then takes ~20 ms instead of
-    # ~37 ms on an hour at 100 Hz (replay of that hour is ~0.5 s).
+    # ~37 ms on an hour at 100 Hz (replay of that hour is ~0.5 s). The means by reduceat
+    # over the rows: windows.mean(axis=1) on the parsed table's column view took 3.7 ms of
+    # the check's 9 (reduceat 0.9 ms; the same sums to the last bit or two).
     windows = accel[:n].reshape(-1, win, 3)
-    mean = windows.mean(axis=1)
+    mean = np.add.reduceat(accel[:n], np.arange(0, n, win), axis=0) / win
     var = np.einsum("wij,wij->wj", windows, windows) / win - mean * mean
     spread = np.sqrt(np.maximum(var, 0.0)).max(axis=1)
     level = (magnitudes(accel[:n]) if mag is None else mag[:n]).reshape(-1, win).mean(axis=1)

@@ -146,9 +146,10 @@ def _read_fixed(raw: io.BufferedIOBase, size: int, delimiter: str, ncols: int,
             if filled == len(buf):  # a line longer than the buffer
                 buf.extend(bytes(len(buf)))
             continue
-        with memoryview(buf) as view:
-            piece = bytes(view[:end])
-        rows = _add(rows, piece, delimiter, ncols, size)
+        # the piece as a view of the buffer (its bytes are copied once, into the parser's
+        # own buffer; a bytes copy first was another 25 MB of memcpy for the hour)
+        with memoryview(buf) as view, view[:end] as piece:
+            rows = _add(rows, piece, delimiter, ncols, size)
         if rows is None:
             return None
         buf[: filled - end] = buf[end:filled]
@@ -160,11 +161,11 @@ def _read_fixed(raw: io.BufferedIOBase, size: int, delimiter: str, ncols: int,
     return None if rows is None else rows.values()
 
 
-def _add(rows: FixedRows | None, piece: bytes, delimiter: str, ncols: int, size: int
-         ) -> FixedRows | None:
+def _add(rows: FixedRows | None, piece: bytes | memoryview, delimiter: str, ncols: int,
+         size: int) -> FixedRows | None:
     """``rows`` (made from the first piece's first line) with ``piece`` added, or None."""
     if rows is None:
-        decimals = first_row_decimals(piece, delimiter, ncols)
+        decimals = first_row_decimals(bytes(piece), delimiter, ncols)  # the first piece
         if decimals is None:
             return None
         rows = FixedRows(decimals, delimiter, size + 1)
