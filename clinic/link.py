@@ -239,7 +239,10 @@ class ClinicWatcher:
                 self._refuse(device, Leaf.RECORDS, msg, reason, v.detail)
                 continue
             self.received += 1
-            if not self.committer.put(_Pending(device, v.body, v.prepared, msg)):
+            # the decoded resource only for on_event: up to QUEUE_MAX of them held as
+            # Python objects (~3,000 each) made every full garbage collection walk them
+            body = v.body if self.on_event is not None else None
+            if not self.committer.put(_Pending(device, body, v.prepared, msg)):
                 log.info("stopping: a record from %s is left to the device's resend", device)
 
     def _commit(self, batch: Sequence[_Pending]) -> list[bool]:
