@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from fake_navigator import Monotonic
+from flow_helpers import CODE, PIN
 
 from kiosk.access import AccessState
 from kiosk.adapters.sources import SimSourceFactory
@@ -24,22 +26,11 @@ from rehab.cli import main
 from therapy.audit import Actor, AuditKind
 from therapy.ports import FakeClock
 
-PIN, CODE = "2580", "246813"
 
-
-class Mono:
-    """A monotonic clock a test moves by hand (a new one per 'process')."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def _model(data: Path, clock: FakeClock | None = None, mono: Mono | None = None) -> KioskModel:
+def _model(data: Path, clock: FakeClock | None = None,
+           mono: Monotonic | None = None) -> KioskModel:
     return KioskModel(data, sources=SimSourceFactory(), clock=clock or FakeClock(),
-                      monotonic=mono or Mono())
+                      monotonic=mono or Monotonic())
 
 
 def _try(m: KioskModel, digits: str, purpose: Purpose = Purpose.UNLOCK) -> bool:
@@ -165,7 +156,7 @@ def test_lockout_escalates_and_survives_restarts(tmp_path: Path) -> None:
     assert not _try(m, PIN)  # even the right PIN waits
     m.close()
     clock.advance(10)
-    m = _model(data, clock, Mono())  # restarted: a new monotonic clock
+    m = _model(data, clock, Monotonic())  # restarted: a new monotonic clock
     assert m.lock.wait_s(m.monotonic()) == pytest.approx(FIRST_LOCKOUT_S - 10)
     assert "Too many tries: wait 20 s" == m.lock.message(m.monotonic())
     assert not _try(m, PIN)
@@ -175,12 +166,12 @@ def test_lockout_escalates_and_survives_restarts(tmp_path: Path) -> None:
         assert not _try(m, "9999")
     assert m.lock.wait_s(m.monotonic()) == 2 * FIRST_LOCKOUT_S  # doubled
     m.close()
-    m = _model(data, clock, Mono())
+    m = _model(data, clock, Monotonic())
     assert m.lock.wait_s(m.monotonic()) == 2 * FIRST_LOCKOUT_S
     m.monotonic.t += 61  # type: ignore[attr-defined]
     assert _try(m, PIN)  # the right PIN ends the run of failures
     m.close()
-    m = _model(data, clock, Mono())
+    m = _model(data, clock, Monotonic())
     assert m.lock.gates[Purpose.UNLOCK].failures == 0 and m.lock.wait_s(m.monotonic()) == 0
     assert _kinds(m).count("locked_out") == 2
     m.close()
