@@ -14,7 +14,8 @@ the whole ASGI stack (Starlette's TestClient):
 - **check-ins by date**: ``QuestionnaireResponse?authored=geDAY``
 
 ``--store DIR`` keeps the filled SQLite store there and reuses it on the next run (the fill
-takes minutes); ``--postgresql`` fills a throwaway PostgreSQL 15 cluster instead.
+takes minutes); ``--postgresql`` fills a throwaway PostgreSQL 15 cluster instead, ``--db URL``
+a PostgreSQL database you keep (with ``--store DIR``: reused when DIR says it was filled).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def fhir_latency(devices: int, days: int, requests: int, db: str | None,
     with tempfile.TemporaryDirectory(prefix="rehab-fhir-") as tmp:
         where = keep or Path(tmp)
         stamp = where / STAMP
-        reuse = db is None and keep is not None and stamp.exists()
+        reuse = keep is not None and stamp.exists()
         t0 = time.perf_counter()
         store = open_store(where, db)  # opening migrates a kept store
         open_s = time.perf_counter() - t0
@@ -120,7 +121,7 @@ def fhir_latency(devices: int, days: int, requests: int, db: str | None,
                 t0 = time.perf_counter()
                 n = fill(store, devices, days, now)
                 info["filled"] = f"{n:,} resources in {time.perf_counter() - t0:.0f} s"
-                if keep is not None and db is None:
+                if keep is not None:
                     stamp.write_text(now.isoformat())
             app = create_app(store, clinic="bench", secret_key="bench")
             if "ehr-bench" in app.state.tokens.names():  # a kept store's from the last run
@@ -151,9 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--postgresql", action="store_true",
                     help="a throwaway PostgreSQL 15 cluster instead of SQLite")
     ap.add_argument("--store", type=Path, metavar="DIR",
-                    help="keep the filled SQLite store in DIR and reuse it next time")
+                    help="keep the filled SQLite store (or, with --db, the fill's time) in "
+                         "DIR and reuse it next time")
+    ap.add_argument("--db", metavar="URL", help="a PostgreSQL database to fill (or, with "
+                    "--store, filled by an earlier run) instead of SQLite")
     args = ap.parse_args(argv)
-    if args.postgresql:
+    if args.db:
+        rows, info = fhir_latency(args.devices, args.days, args.requests,
+                                  args.db, args.store)
+    elif args.postgresql:
         from bench.pg_cluster import PgCluster, PgMissing
 
         try:
