@@ -36,8 +36,8 @@ class MediaPipePose:
 
     MediaPipe's own landmark smoothing is off: the angle stream has its own causal filter,
     and two filters in a row would add their lags. ``detector_xnnpack=False`` (the default)
-    runs the person detector on TFLite's own kernels: ~22 MB less, the detection (every
-    image with ``video=False``; in video mode only while nobody is tracked) slower.
+    runs the person detector on TFLite's own kernels: ~21 MB less, the detection (every
+    image with ``video=False``; in video mode only while nobody is tracked) ~2x slower.
     """
 
     def __init__(self, *, video: bool = True, min_detection_confidence: float = 0.5,

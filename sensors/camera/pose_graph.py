@@ -6,8 +6,8 @@ budget"), and what this module does about it:
 
 - ``import mediapipe`` runs the package's ``__init__``, which imports every legacy solution
   (their ``drawing_utils`` import ``matplotlib.pyplot``), the whole Tasks API and their
-  protobuf descriptors: ~880 modules and ~60 MB before any graph exists. The pose graph
-  needs ~380 of them (~18 MB). :func:`import_pose_solution` imports the modules it needs
+  protobuf descriptors: 50 MB beside numpy and OpenCV (883 modules in all) before any
+  graph exists. The pose graph needs 16 MB of that (504 modules). :func:`import_pose_solution` imports the modules it needs
   with the ``mediapipe``, ``mediapipe.python`` and ``mediapipe.python.solutions`` package
   ``__init__`` files deferred: each runs in full the first time code asks one of those
   packages for a name only its ``__init__`` defines (``mediapipe.solutions``,
@@ -17,21 +17,23 @@ budget"), and what this module does about it:
   ``Delegate::PrepareOpsToDelegate`` and ``xnn_create_runtime``), plus its activation
   plan: ~105 MB on the first frame. The person *detector* only runs when tracking is lost
   (video mode) or on every image (photo mode); :func:`make_pose` runs it on TFLite's
-  own CPU kernels instead (~22 MB less; ~15 ms more per detection here, the same landmarks
-  to 1e-4 on the test photos). The landmark model, which runs on every frame, stays on
-  XNNPACK (its own kernels were 3x slower).
+  own CPU kernels instead (~21 MB less; the same landmarks to < 1 px on the test photos;
+  detecting takes ~2x as long, ``python -m bench.camera_memory``). The landmark model, which
+  runs on every frame, stays on XNNPACK (on TFLite's own kernels it was 3.5x slower).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from types import ModuleType
 from typing import Any
 
 from sensors.camera.errors import CameraError, PoseModelMissing
 
 _DEFERRED = ("mediapipe", "mediapipe.python", "mediapipe.python.solutions")
+_IMPORTING = threading.Lock()
 DETECTOR_NODE = "posedetectioncpu__inferencecalculator__posedetectioncpu__InferenceCalculator"
 LANDMARK_NODE = ("poselandmarkbyroicpu__inferencecalculator__poselandmarkbyroicpu__"
                  "InferenceCalculator")
@@ -70,10 +72,11 @@ def import_pose_solution() -> Any:
     """``mediapipe.python.solutions.pose`` without the package ``__init__`` files' imports
     (see the module's docstring). PoseModelMissing when MediaPipe is not installed."""
     try:
-        if "mediapipe" not in sys.modules:  # imported whole already: nothing to save
-            for name in _DEFERRED:
-                _deferred_package(name)
-        from mediapipe.python.solutions import pose
+        with _IMPORTING:  # the kiosk's UI thread and a camera source's executor may both
+            if "mediapipe" not in sys.modules:  # imported whole already: nothing to save
+                for name in _DEFERRED:
+                    _deferred_package(name)
+            from mediapipe.python.solutions import pose
     except ImportError as exc:
         for name in _DEFERRED:  # leave no half-made package behind
             mod = sys.modules.get(name)
