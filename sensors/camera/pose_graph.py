@@ -7,9 +7,10 @@ budget"), and what this module does about it:
 - ``import mediapipe`` runs the package's ``__init__``, which imports every legacy solution
   (their ``drawing_utils`` import ``matplotlib.pyplot``), the whole Tasks API and their
   protobuf descriptors: 50 MB beside numpy and OpenCV (883 modules in all) before any
-  graph exists. The pose graph needs 16 MB of that (504 modules). :func:`import_pose_solution` imports the modules it needs
-  with the ``mediapipe``, ``mediapipe.python`` and ``mediapipe.python.solutions`` package
-  ``__init__`` files deferred: each runs in full the first time code asks one of those
+  graph exists. The pose graph needs 16 MB of that (504 modules).
+  :func:`import_pose_solution` imports the modules it needs with the ``mediapipe``,
+  ``mediapipe.python`` and ``mediapipe.python.solutions`` package ``__init__`` files
+  deferred: each runs in full the first time code asks one of those
   packages for a name only its ``__init__`` defines (``mediapipe.solutions``,
   ``mediapipe.Image``, ...), so a later ``import mediapipe as mp`` still works.
 - The graph's two models run on TFLite's XNNPACK delegate, which unpacks their float16
