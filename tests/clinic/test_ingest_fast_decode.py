@@ -115,3 +115,35 @@ def test_a_number_orjson_would_misread_goes_to_the_bounded_decoder(
     with pytest.raises(InboundRejected) as err:
         decode(b'{"n": 18446744073709551615}')
     assert err.value.reason == Reject.BAD_NUMBER and len(seen) == 1
+
+
+DATES = [  # compact ("key":"value", as the kiosk sends) and spaced, good and bad
+    (b'{"resourceType":"Observation","identifier":"a","issued":"2026-11-29T10:00:00Z"}', "ok"),
+    (b'{"resourceType":"Observation","identifier":"a","issued":"1999-12-31T10:00:00Z"}',
+     Reject.BAD_DATE),
+    (b'{"resourceType":"Observation","identifier":"a","issued":"2101"}', Reject.BAD_DATE),
+    (b'{"resourceType":"Observation","identifier":"a","issued":"20"}', Reject.BAD_DATE),
+    (b'{"resourceType":"Observation","identifier":"a","issued":"2026"}', "ok"),
+    (b'{"resourceType":"Observation","identifier":"a","issued":"2026\\u00e9"}', "ok"),
+    (b'{"resourceType":"Observation","identifier":"a","issued":"\\u0032026"}', "ok"),
+    (b'{"resourceType":"Observation","identifier":"a","note":"start","x":{"end":"0999"}}',
+     Reject.BAD_DATE),
+    (b'{"resourceType":"Observation","identifier":"a","period":{"start":"2026",'
+     b'"end":"3000-01-01"}}', Reject.BAD_DATE),
+    (b'{"resourceType":"Observation","identifier":"a","start":2026}', "ok"),  # not a string
+]
+
+
+@pytest.mark.parametrize(("payload", "expected"), DATES)
+def test_record_dates_read_off_the_bytes_agree_with_the_tree_walk(
+        payload: bytes, expected: str) -> None:
+    def verdict(check: Any) -> str:
+        try:
+            check()
+        except InboundRejected as exc:
+            return str(exc.reason)
+        return "ok"
+
+    body = json.loads(payload)
+    got = verdict(lambda: inbound.accept("records", payload, inbound.CLINIC_RULES))
+    assert got == verdict(lambda: inbound.check_record(body)) == expected
