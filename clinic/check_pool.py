@@ -37,6 +37,23 @@ MAX_BATCH = 64  # records per worker task: the pickling and task overhead spread
 MAX_PENDING = 2000  # records queued or being checked (each up to RECORD_MAX_BYTES)
 OWNER_POLL_S = 1.0  # a worker checks this often that its serve process is still there
 
+AUTO_WORKERS_MAX = 4  # serve --check-workers auto: at most this many
+AUTO_MIN_CORES = 3  # ... and none on fewer cores
+
+
+def auto_workers(cores: int | None = None) -> int:
+    """``--check-workers auto``: the cores this process may run on less one (paho's thread,
+    the commits and the web pages keep one), at most AUTO_WORKERS_MAX; 0 below
+    AUTO_MIN_CORES, where the broker, serve and its workers would share two cores and a
+    worker gains little (bench.clinic's drain and ingest rows, docs/clinic-server.md)."""
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))  # a taskset or cgroup cpuset counts
+        except AttributeError:  # not Linux
+            cores = os.cpu_count() or 1
+    return 0 if cores < AUTO_MIN_CORES else min(AUTO_WORKERS_MAX, cores - 1)
+
+
 # validate(resource) raises ValueError for a resource that is not valid FHIR
 Validator = Callable[[dict[str, Any]], None]
 

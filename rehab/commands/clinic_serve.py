@@ -25,14 +25,27 @@ def add_parsers(csub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
     q.add_argument("--secure-cookies", action="store_true", help="mark the web cookies "
                    "Secure (the site is served over HTTPS by a proxy in front)")
     q.add_argument("--no-validate", action="store_true", help="skip FHIR validation")
-    q.add_argument("--check-workers", type=int, default=0, metavar="N",
+    q.add_argument("--check-workers", default="auto", metavar="N|auto",
                    help="check records (JSON, FHIR validation) in N worker processes, so "
-                   "ingest uses more than one core; e.g. the machine's cores less one "
-                   f"(0-{CHECK_WORKERS_MAX}; default 0: on the MQTT thread)")
+                   f"ingest uses more than one core (0-{CHECK_WORKERS_MAX}, 0: on the MQTT "
+                   "thread); default auto: the cores less one, at most 4, none on fewer "
+                   "than 3 cores")
     q.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug"))
     common(q)
     q.set_defaults(func=serve)
+
+
+def check_workers(text: str) -> int:
+    """``--check-workers``: a count 0..CHECK_WORKERS_MAX, or auto (clinic.check_pool)."""
+    from clinic.check_pool import auto_workers
+
+    if text == "auto":
+        return auto_workers()
+    if not text.isdigit() or not 0 <= int(text) <= CHECK_WORKERS_MAX:
+        raise UsageError(f"--check-workers {text}: use 0..{CHECK_WORKERS_MAX} or auto "
+                         "(the cores less one, at most 4)")
+    return int(text)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -49,9 +62,7 @@ def serve(args: argparse.Namespace) -> int:
                         "%(levelname)s %(message)s")
     if not valid_id(args.name):
         raise UsageError(f"--name {args.name!r} must be 1-64 of A-Z a-z 0-9 _ . -")
-    if not 0 <= args.check_workers <= CHECK_WORKERS_MAX:
-        raise UsageError(f"--check-workers {args.check_workers}: use 0..{CHECK_WORKERS_MAX} "
-                         "(e.g. the machine's cores less one)")
+    workers = check_workers(args.check_workers)
     cfg = _cfg(args)
     try:
         listen = Listen.parse(args.listen)
@@ -62,7 +73,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
                                 validate=None if args.no_validate else fhir_validator,
-                                check_workers=args.check_workers)
+                                check_workers=workers)
         from clinic.visit import browser_ice, relay_factory
         from clinic.web.sending import signing_key
         from rehab.commands.clinic import KEY_FILE
@@ -78,7 +89,8 @@ def serve(args: argparse.Namespace) -> int:
                        key_file=key_file, visit=visit, ice=ice)
         run(watcher, app, sock, log_level=args.log_level,
             on_ready=lambda url: print(f"serving clinic {cfg.clinic} on {url} "
-                                       f"(store: {store.where})", flush=True))
+                                       f"(store: {store.where}; check workers: {workers})",
+                                       flush=True))
     finally:
         sock.close()
         store.close()
