@@ -183,7 +183,9 @@ def pinned_report(size: str, set_s: float) -> bool:
               f"{r['cpu_pct']:.0f} %{pose} | {r['VmHWM']:.0f} MB "
               f"({r['RssAnon']:.0f} private) | {'OK' if good else 'MISSED'} |")
         st = r.get("rss_pose", {})  # bench.kiosk_pinned: RSS around the pose model's load
-        notes.append(f"{mode}: RSS {r['rss_first_frame']:.0f} MB at the first frame; " + (
+        notes.append(f"{mode}: RSS {r['rss_first_frame']:.0f} MB at the first frame (start-up "
+                     f"peak {r['hwm_start_up']:.0f}, after it {r['hwm_after_start_up']:.0f}); "
+                     + (
             f"{st['before_pose']:.0f} MB before the pose model, {st['pose_loaded']:.0f} "
             f"once loaded, {st['pose_first_frame']:.0f} after its first frame; "
             if {"before_pose", "pose_loaded", "pose_first_frame"} <= st.keys() else "") +
