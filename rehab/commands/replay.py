@@ -38,6 +38,8 @@ _LOG = logging.getLogger(__name__)
 # its arrays outgrow the cache). The same reps whatever the step (the pipeline is
 # chunk-invariant, tested with steps of 1 to 1000 samples and here with --chunk).
 REPLAY_CHUNK = 8192
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+MALLOC_KEEP_BYTES = 32 << 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown exercise {args.exercise!r}; `rehab sim --list` lists them")
     if args.camera:
         return _run_camera(args)
+    _keep_freed_memory()
     try:
         rec = _load(args)
         prox = load_recording(args.proximal, args.fmt, args.rate_hz) if args.proximal else None
@@ -103,6 +106,29 @@ def run(args: argparse.Namespace) -> int:
         return 0
     _print_table(summary, str(rec.path))
     return 0
+
+
+def _keep_freed_memory() -> None:
+    """glibc only: memory this process frees stays in it for the next allocation.
+
+    By default glibc maps blocks over ~128 kB fresh from the system and, once freed, gives
+    them back (raising that bound to the largest block freed so far): the parser's
+    per-piece integers (a megabyte, grown step by step by ``np.fromstring``) and other
+    temporaries a little larger than the last were faulted in page by page again, ~3,500
+    of the ~7,000 page faults of loading the hour at 100 Hz (~1.5 µs each here). With
+    these bounds at 32 MB (the ceiling of glibc's own adaptive bound) they are reused; the process is short-lived
+    and its peak memory the same. Other C libraries (musl, macOS) keep their own policy.
+    Set when a replay runs (a program calling ``rehab.cli.main`` in-process gets it too:
+    it only decides when freed memory goes back to the system).
+    """
+    try:
+        import ctypes  # numpy imports it anyway
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_TRIM_THRESHOLD, MALLOC_KEEP_BYTES)
+    mallopt(M_MMAP_THRESHOLD, MALLOC_KEEP_BYTES)
 
 
 # The helpers below import what only some paths need, where they need it: an hour-long CSV
