@@ -12,7 +12,10 @@ parameters take the FHIR prefixes eq, ge, gt, le, lt on a date or dateTime, and 
 answered with 1,000 (the server may return fewer than asked; ``self`` says how many it
 used), ``link`` names the ``first``, ``previous`` and ``next`` pages; ``total`` is given on
 the last page (the search reads only as far as the page it answers, so ``_offset`` stops at
-10,000: narrow a larger search by subject or date).
+10,000: narrow a larger search by subject or date). Subject, date and code narrow the rows
+in the database (clinic/fhir_query.py), so a search since yesterday reads a day of records;
+QuestionnaireResponse and AuditEvent are narrowed by subject only (no column holds their
+own time: a date search reads that type's records and checks each).
 Responses are ``application/fhir+json``; a login session or an integration token is needed.
 """
 
