@@ -19,7 +19,7 @@ import numpy as np
 
 from sensors.types import STANDARD_GRAVITY_M_S2
 
-_NO_SUM = np.zeros(3)
+_NO_SUM = np.zeros(3)  # zeros shared by every estimator (read only: a new array replaces it)
 _NO_SUM.flags.writeable = False
 
 
@@ -171,10 +171,11 @@ class TiltBiasObserver:
         self.max_rate_rad_s = max_rate_rad_s
         self.max_accel_dev_m_s2 = max_accel_dev_m_s2
         self.limit_rad_s = limit_rad_s
-        self.correction_rad_s_ = np.zeros(3)
+        self.correction_rad_s_ = _NO_SUM
+        self.correcting_ = False  # correction_rad_s_ is not all zeros
         self.updates_ = 0
         self._quiet = True
-        self._sum = np.zeros(3)
+        self._sum = _NO_SUM
         self._n = 0
         self._measured = False
 
@@ -198,7 +199,7 @@ class TiltBiasObserver:
         cross = np.column_stack((u[:, 1] * a[:, 2] - u[:, 2] * a[:, 1],
                                  u[:, 2] * a[:, 0] - u[:, 0] * a[:, 2],
                                  u[:, 0] * a[:, 1] - u[:, 1] * a[:, 0]))
-        self._sum += cross.sum(axis=0)
+        self._sum = self._sum + cross.sum(axis=0)
         self._n += gyro_rad_s.shape[0]
 
     def mark_measured(self) -> None:
@@ -209,9 +210,9 @@ class TiltBiasObserver:
         """End of a block: if it was slow throughout, feed a share of its residual back."""
         quiet, total, n = self._quiet, self._sum, self._n
         measured = self._measured
-        self._quiet, self._sum, self._n, self._measured = True, np.zeros(3), 0, False
+        self._quiet, self._sum, self._n, self._measured = True, _NO_SUM, 0, False
         if measured:
-            self.correction_rad_s_ = np.zeros(3)
+            self.correction_rad_s_, self.correcting_ = _NO_SUM, False
             return
         if not quiet or n == 0:
             return
@@ -219,5 +220,5 @@ class TiltBiasObserver:
         mag = float(np.linalg.norm(c))
         if mag > self.limit_rad_s:
             c *= self.limit_rad_s / mag
-        self.correction_rad_s_ = c
+        self.correction_rad_s_, self.correcting_ = c, bool(c.any())
         self.updates_ += 1

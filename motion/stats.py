@@ -25,9 +25,11 @@ def median_array(x: np.ndarray) -> float:
     """``np.median`` of a short 1-D array (the same value)."""
     n = x.shape[0]
     k = n // 2
+    part = x.copy()  # what np.partition does, without its Python wrapper (~2,000 calls an hour)
     if n % 2:
-        return float(np.partition(x, k)[k])
-    part = np.partition(x, (k - 1, k))
+        part.partition(k)
+        return float(part[k])
+    part.partition((k - 1, k))
     return float((part[k - 1] + part[k]) / 2)
 
 
