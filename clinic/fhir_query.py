@@ -79,10 +79,11 @@ def date_bounds(filters: list[DateFilter]) -> tuple[list[str], list[str]]:
     For a filter value ``v`` of ``n`` characters and ``succ(v)`` (its last character
     incremented): ``at[:n] >= v`` iff ``at >= v``; ``at[:n] < v`` iff ``at < v``;
     ``at[:n] <= v`` iff ``at < succ(v)``; ``at[:n] > v`` iff ``at >= succ(v)``; ``eq`` is
-    both ``ge`` and ``le``. Values with non-ASCII characters are left to Python."""
+    both ``ge`` and ``le``. Values beyond printable ASCII are left to Python (PostgreSQL
+    refuses a NUL in a parameter)."""
     lows, highs = [], []
     for prefix, v in filters:
-        if not v.isascii():
+        if not (v.isascii() and v.isprintable()):
             continue
         succ = v[:-1] + chr(ord(v[-1]) + 1)
         if prefix in ("ge", "eq"):
