@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Callable
+from typing import Any
 
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
+
+from tests.helpers.waiting import until as until  # the touch tests import it from here
 
 
 def _parents(w: Widget) -> list[Widget]:
@@ -84,14 +86,6 @@ async def tap(app: Any, text: str, index: int = 0, settle_s: float = 0.08) -> No
     await asyncio.sleep(0.03)
     t.touch_up()
     await asyncio.sleep(settle_s)
-
-
-async def until(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout_s
-    while not cond():
-        assert loop.time() < end, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 # A kiosk as installed: the patient's PIN and the installer code (kiosk.settings), so a

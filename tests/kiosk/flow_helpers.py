@@ -4,8 +4,7 @@ the PIN or the installer code on the flow's keypad. Kivy-free."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from tests.helpers.waiting import until as until  # the kiosk tests import it from here
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.vm.flow import KioskFlow
@@ -13,18 +12,6 @@ from kiosk.vm.flow import KioskFlow
 # the test kiosk's PIN and installer code (the same as tests.helpers.kiosk_touch's, which
 # imports Kivy)
 PIN, CODE = "2580", "246813"
-
-
-async def until(cond: Callable[[], bool], timeout_s: float, what: str,
-                tick: Callable[[], None] = lambda: None) -> None:
-    """Wait for ``cond`` (the simulated wearables stream in real time at speed), calling
-    ``tick`` as the app's frame clock would."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout_s
-    while not cond():
-        assert loop.time() < end, f"timed out waiting for {what}"
-        tick()
-        await asyncio.sleep(0.02)
 
 
 def silent_audio() -> AudioCues:
