@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motion.period import PeriodEstimator
+from motion.period import PeriodEstimator, fft_length
 
 RATE_HZ = 25.0
 
@@ -96,3 +96,12 @@ def test_flat_and_one_channel_input():
     one = PeriodEstimator(RATE_HZ)
     out = one.add(np.sin(2 * np.pi * np.arange(500) / RATE_HZ / 2.0))
     assert out[-1] == (500, 2.0)
+
+
+def test_fft_length_is_the_smallest_fast_size_covering_the_lags():
+    """The padding covers window + lags read (no wrap-around reaches them, which the
+    reference comparisons above would catch) and is the smallest 2**j or 3 * 2**j doing so."""
+    fast = sorted({1 << j for j in range(14)} | {3 << j for j in range(13)})
+    for k in range(1, 4000):
+        assert fft_length(k) == next(m for m in fast if m >= k), k
+    assert fft_length(250 + 100) == 384  # a 10 s window at 25 Hz, lags up to 4 s
