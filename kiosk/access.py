@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Protocol
 
-from kiosk.settings import (KioskSettings, SettingsDamaged, SettingsError, load_settings,
-                            save_settings)
+from kiosk.settings import (KioskSettings, SettingsDamaged, SettingsError, hash_secret,
+                            load_settings, save_settings)
 from kiosk.vm.lock import FAIL_KIND, RESET_KINDS, Gate, LockVM, Purpose
 from kiosk.vm.pin_change import PinChangeVM
 from therapy.audit import Actor, AuditKind, AuditOutcome, AuditSink, record_audit
@@ -58,7 +59,8 @@ class KioskAccess:
         self.monotonic, self.wall, self.notify = monotonic, wall, notify
         self.problem = ""
         self.settings = KioskSettings()
-        self.lock = LockVM("", KioskSettings().lock_after_s, audit=self.audit)
+        self.lock = LockVM("", KioskSettings().lock_after_s, audit=self.audit,
+                           rehash=self._rehash)
         self.reload()
         for purpose in Purpose:
             count, last = store.audit_failure_run(FAIL_KIND[purpose], RESET_KINDS[purpose])
@@ -146,6 +148,18 @@ class KioskAccess:
 
     def pairing_changed(self, detail: str) -> None:
         self.audit(AuditKind.PAIRING_CHANGED, actor=Actor.INSTALLER, detail=detail)
+
+    def _rehash(self, purpose: Purpose, entry: str) -> None:
+        """A right PIN or code whose hash was written with other parameters (an older
+        version's): hash it again with today's, the secret unchanged. A failed write is
+        logged; the old hash still opens the kiosk."""
+        field_ = "pin_hash" if purpose == Purpose.UNLOCK else "code_hash"
+        try:
+            self._save(replace(self.settings, **{field_: hash_secret(entry)}))
+        except (OSError, StoreError) as exc:
+            log.warning("%s kept with its old hash parameters: %s", field_, exc)
+            return
+        log.info("%s hashed again with the kiosk's Argon2id parameters", field_)
 
     def _save(self, s: KioskSettings) -> None:
         save_settings(self.data_dir, s)

@@ -44,7 +44,12 @@ LOCK_AFTER_RANGE_S = (30.0, 3600.0)
 TEXT_SCALES = (1.0, 1.2, 1.4)  # normal, large, extra large
 PIN_LEN = (4, 8)
 CODE_LEN = (6, 12)
-_HASHER = PasswordHasher()  # Argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
+# Argon2id at OWASP's first profile (19 MiB, t=2, p=1). A PIN of 4-8 digits is not kept
+# safe by the hash's cost (10^4-10^8 guesses) but by the lockout and the file's 0600; the
+# default 64 MiB profile was one 67 MB block at every unlock, in the middle of a camera set
+# too (bench.kiosk_pinned). Hashes written with other parameters still verify, and are
+# written again at the next right entry (:func:`needs_rehash`).
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _LEGACY_ITER = 50_000  # PBKDF2 hashes written before Argon2
 _LEGACY_DEFAULT_SALT = b"rehabpin"  # the fixed salt of the old default PIN 1234
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -84,6 +89,17 @@ def check_secret(secret: str, stored: str) -> bool:
         return False
     return hmac.compare_digest(
         hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, _LEGACY_ITER), digest)
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when ``stored`` (already checked right) should be hashed again: a legacy
+    PBKDF2 hash, or Argon2 parameters other than the kiosk's."""
+    if not stored.startswith("$argon2"):
+        return True
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
 
 
 def _is_legacy_default(stored: str) -> bool:

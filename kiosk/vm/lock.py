@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Callable
 
 from kiosk.i18n import N_, _
-from kiosk.settings import check_secret
+from kiosk.settings import check_secret, needs_rehash
 from therapy.audit import Actor, AuditKind, AuditOutcome
 
 MAX_PIN_LEN = 12  # the keypad takes up to the longest installer code
@@ -40,6 +40,7 @@ RESET_KINDS = {
     Purpose.SETTINGS: (AuditKind.CODE_ACCEPTED, AuditKind.CODE_SET),
 }
 AuditFn = Callable[[AuditKind, AuditOutcome, Actor, str], None]
+RehashFn = Callable[["Purpose", str], None]  # a right entry whose stored hash is outdated
 PROMPT = {Purpose.UNLOCK: N_("Enter your PIN"),
           Purpose.SETTINGS: N_("Enter the installer code")}
 NO_CODE = N_("Settings are closed: no installer code is set yet. The installer sets one "
@@ -60,6 +61,10 @@ def _no_audit(kind: AuditKind, outcome: AuditOutcome, actor: Actor, detail: str)
     pass
 
 
+def _no_rehash(purpose: Purpose, entry: str) -> None:
+    pass
+
+
 @dataclass(slots=True)
 class Gate:
     failures: int = 0  # wrong entries since the last right one
@@ -72,6 +77,7 @@ class LockVM:
     lock_after_s: float
     code_hash: str = ""
     audit: AuditFn = _no_audit
+    rehash: RehashFn = _no_rehash
     locked: bool = True
     entry: str = ""
     purpose: Purpose = Purpose.UNLOCK
@@ -133,6 +139,8 @@ class LockVM:
             gate.failures, self.notice = 0, ""
             if not quiet:
                 self.audit(OK_KIND[purpose], AuditOutcome.SUCCESS, actor, "")
+            if needs_rehash(secret):
+                self.rehash(purpose, entry)
             return True
         gate.failures += 1
         self.audit(FAIL_KIND[purpose], AuditOutcome.FAILURE, actor,
