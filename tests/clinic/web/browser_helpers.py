@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Callable
 
-def wait_until(driver: object, check: object, timeout_s: float = 10.0) -> None:
-    """Wait until ``check(driver)`` is true (a click navigates asynchronously)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+def wait_until(driver: object, check: object, timeout_s: float = 10.0,
+               what: str | Callable[[], str] = "") -> None:
+    """Wait until ``check(driver)`` is true (a click navigates asynchronously). On a
+    timeout, fail with ``what`` (a callable is asked then: the state of the far parts)."""
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        TimeoutException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, timeout_s, ignored_exceptions=(
-        StaleElementReferenceException, NoSuchElementException)).until(check)  # type: ignore[arg-type]
+    try:
+        WebDriverWait(driver, timeout_s, ignored_exceptions=(
+            StaleElementReferenceException, NoSuchElementException)).until(check)  # type: ignore[arg-type]
+    except TimeoutException:
+        if not what:
+            raise
+        raise AssertionError(f"timed out after {timeout_s:g} s waiting for "
+                             f"{what() if callable(what) else what}") from None
 
 
 def log_in(driver: object, base: str, user: str, password: str) -> None:

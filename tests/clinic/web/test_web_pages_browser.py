@@ -8,9 +8,11 @@ Saves docs/img/clinic-live.png, clinic-messages.png and clinic-plan.png."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,25 @@ class Kiosk:
         write_toml(d, broker=url, device=device, clinic="c1", clinic_public_key=pub)
         self.store = TherapyStore(d / "rehab.db")
         self.link = DeviceLink(load_config(d), self.store, resend=QUICK, reconnect_max_s=1)
+
+
+def serve_messages(serve: ServeProcess) -> list[tuple[str, str | None]]:
+    """(direction, acked_at) of the clinic's messages, read from its SQLite file."""
+    db = serve.log.parent / "clinic" / "clinic.db"
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return conn.execute("SELECT direction, acked_at FROM messages ORDER BY at").fetchall()
+
+
+def far_end(serve: ServeProcess, k: Kiosk) -> str:
+    """Where the device -> clinic chain stands, for a timed-out wait's message: the
+    device's outbox and drainer, the clinic's ingest figures, the end of serve's log."""
+    try:
+        ingest = serve.health()["ingest"]
+    except OSError as exc:
+        ingest = f"/healthz failed: {exc}"
+    log = serve.log.read_text(errors="replace")[-1500:]
+    return (f"; device {k.link.cfg.device}: {k.store.outbox_count()} outbox rows left, "
+            f"drainer {k.link.drainer.stats}; clinic ingest {ingest}; serve log ...{log}")
 
 
 @pytest.fixture
@@ -151,7 +172,8 @@ def test_live_messages_and_plan_editor_in_the_browser(
         drv.refresh()  # type: ignore[attr-defined]
         return " · delivered" in drv.find_element(By.CSS_SELECTOR, "ol.thread").text  # type: ignore[attr-defined,no-any-return]
 
-    wait_until(d, delivered, 20)
+    wait_until(d, delivered, 20, lambda: "' · delivered' on the thread; clinic's messages "
+               f"{serve_messages(serve)}" + far_end(serve, k1))
     _shot(d, "clinic-messages.png")
 
     # --- Plan editor: choose, preview, sign and push; the device applies it ------------
@@ -178,7 +200,7 @@ def test_live_messages_and_plan_editor_in_the_browser(
         return drv.find_element(By.ID, "plan-status").find_elements(  # type: ignore[attr-defined,no-any-return]
             By.CSS_SELECTOR, ".applied-version")
 
-    wait_until(d, applied, 20)
+    wait_until(d, applied, 20, lambda: "the applied version on the plan page" + far_end(serve, k1))
     assert d.find_element(By.CSS_SELECTOR, ".applied-version").text == "1"  # type: ignore[attr-defined]
     d.execute_script("window.scrollTo(0, 0)")  # type: ignore[attr-defined]
     Select(d.find_element(By.NAME, "ex_2")).select_by_value("bridge")  # type: ignore[attr-defined]
