@@ -10,9 +10,9 @@ in Python against the search (:func:`date_ok`, :func:`has_code`), which is the m
 search. Times are compared as text, as they are stored (ISO 8601), in code point order
 (SQLite's BINARY collation; ``COLLATE "C"`` on PostgreSQL, whatever the database's own).
 
-- Pain ratings (standalone Observations): ``pain.at`` is the Observation's
-  ``effectiveDateTime`` text; Observations without a pain row (no device sends any today)
-  are read whole when no code is asked for.
+- Resources stored on their own (pain ratings and any other Observation,
+  QuestionnaireResponse, AuditEvent): ``resources.at`` holds the very text the search
+  compares (clinic/fhir_time.py, stored by ingest; a row without it is always read).
 - Session Bundles (summary + one Observation per rep): a Bundle's observations lie within
   its session, ``sessions.started_at`` .. ``ended_at`` (the summary's ``effectivePeriod``;
   therapy.fhir dates each rep from the session start), so a date bound on them selects the
@@ -25,26 +25,25 @@ page 2 must continue page 1); a date search's rows in code point order on Postgr
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_, select, text
+from sqlalchemy import ColumnElement, and_, bindparam, func, inspect, or_, select, text
 from sqlalchemy.engine import Connection
 
-from clinic.schema import pain, resources, sessions
+from clinic.fhir_time import DATED_TYPES, search_time, stored_time
+from clinic.schema import resources, sessions
 from therapy.fhir import EXERCISE_CODE, PAIN_CODE, ROM_CODE
 
 PREFIXES = ("eq", "ge", "gt", "le", "lt")
 DateFilter = tuple[str, str]  # (prefix, ISO text)
 Code = tuple[str | None, str]  # (system or None, code)
-# what str() makes of a falsy JSON value: a pain row's ``at`` (or a session's start/end)
-# holding one of these is not the time the search compares (that comes from elsewhere in
-# the resource), so such rows are always read and checked in Python
+# what str() makes of a falsy JSON value: a session's start or end holding one of these is
+# not a time (its observations' times come from elsewhere), so such sessions are always read
 FALSY_TEXTS = ("", "None", "False", "0", "0.0", "-0.0", "[]", "{}")
 BODY_BATCHES = (16, 64, 256)  # session Bundles fetched per query: small first (one page)
-WIDE_ROWS = 20_000  # pain ratings in a date range beyond which it is read in arrival order
+WIDE_ROWS = 20_000  # records in a date range beyond which it is read in arrival order
 ID_BUFFER = 512  # identifiers streamed per fetch (a server-side cursor on PostgreSQL)
 
 
@@ -114,7 +113,7 @@ def _is(code: Code, coding: dict[str, str]) -> bool:
 
 
 def obs_date(r: dict[str, Any]) -> str:
-    return str(r.get("effectiveDateTime") or r.get("effectivePeriod", {}).get("start", ""))
+    return search_time({**r, "resourceType": "Observation"})
 
 
 def _c(conn: Connection, col: Any) -> Any:
@@ -137,52 +136,51 @@ def observations(conn: Connection, device: str | None, code: Code | None,
     in session Bundles when no code or the ROM or exercise code is asked for. ``want``:
     how many matches the caller reads at most (a page's end, plus one)."""
     if code is None or _is(code, PAIN_CODE):
-        yield from _standalone(conn, device, code is None, filters, want)
+        yield from of_type(conn, "Observation", device, filters, want)
     if code is None or _is(code, ROM_CODE) or _is(code, EXERCISE_CODE):
         yield from _session_entries(conn, device, filters)
 
 
-def _standalone(conn: Connection, device: str | None, any_code: bool,
-                filters: list[DateFilter], want: int) -> Iterator[dict[str, Any]]:
+def of_type(conn: Connection, rtype: str, device: str | None, filters: list[DateFilter],
+            want: int) -> Generator[dict[str, Any]]:
+    """Resources of a type stored on their own (Observation, QuestionnaireResponse,
+    AuditEvent) that may match, in arrival order."""
     r = resources.c
     lows, highs = date_bounds(filters)
-    if not lows and not highs:  # no date to narrow by: every Observation, in arrival order
-        q = select(r.body).where(r.resource_type == "Observation")
+    if not lows and not highs:  # no date to narrow by: every one, in arrival order
+        q = select(r.body).where(r.resource_type == rtype)
         if device:
             q = q.where(r.device == device)
         rows = _stream(conn, q.order_by(r.received_at, r.identifier))
         yield from (_with_id(json.loads(body)) for (body,) in rows)
         return
-    streams = [_dated_pain(conn, device, lows, highs, want)]
-    if any_code:
-        streams.append(_not_pain(conn, device))
-    keyed = heapq.merge(*streams)
-    for _ident, body in _bodies(conn, (ident for _at, ident in keyed)):
+    keys = _dated(conn, rtype, device, lows, highs, want)
+    for _ident, body in _bodies(conn, (ident for _at, ident in keys)):
         yield _with_id(json.loads(body))
 
 
-def _dated_pain(conn: Connection, device: str | None, lows: list[str], highs: list[str],
-                want: int) -> Iterator[tuple[str, str]]:
-    """(received_at, identifier) of the pain ratings whose time is in range, in arrival
-    order. A range of fewer than WIDE_ROWS ratings is found on pain's time index and put
-    in arrival order ``want`` rows at a time (a bounded sort; the next window continues
-    after the last row). A wider one is read in arrival order, each row's time checked:
-    its matches are common enough that a page comes soon."""
-    r, p = resources.c, pain.c
-    at = _c(conn, p.at)
-    in_range = [*[or_(at >= low, p.at.in_(FALSY_TEXTS)) for low in lows],
-                *[at < high for high in highs]]
+def _dated(conn: Connection, rtype: str, device: str | None, lows: list[str],
+           highs: list[str], want: int) -> Iterator[tuple[str, str]]:
+    """(received_at, identifier) of the resources of ``rtype`` whose time (``at``) is in
+    range or unknown, in arrival order. A range of fewer than WIDE_ROWS is found on the
+    time index and put in arrival order a window at a time (a bounded sort; the next window
+    continues after the last row); a wider one is read in arrival order, each row's time
+    checked: its matches are common enough that a page comes soon."""
+    r = resources.c
+    at = _c(conn, r.at)
+    conds: list[ColumnElement[bool]] = [
+        or_(r.at.is_(None), and_(*[at >= low for low in lows], *[at < high for high in highs]))]
     if device:
-        in_range.append(p.device == device)
-    order = (_c(conn, r.received_at), _c(conn, r.identifier))
+        conds.append(r.device == device)
+    # resources' type index gives arrival order: a planner hoping to meet a recent range
+    # soon in that order reads every record before it (seen on both backends); the type
+    # compared as an expression leaves it the time index
+    by_time = r.resource_type.concat("") == rtype
     wide = conn.execute(select(func.count()).select_from(
-        select(p.identifier).where(*in_range).limit(WIDE_ROWS).subquery())).scalar_one()
-    rtype: Any = r.resource_type
-    if wide < WIDE_ROWS:  # not resources' type index, which gives arrival order: start from
-        rtype = rtype.concat("")  # pain's time (a planner hoping to meet matches soon
-        # in arrival order reads every rating before a recent one; seen on both backends)
-    q = (select(*order).join_from(resources, pain, p.identifier == r.identifier)
-         .where(rtype == "Observation", *in_range).order_by(*order))
+        select(r.identifier).where(by_time, *conds).limit(WIDE_ROWS).subquery())).scalar_one()
+    order = (_c(conn, r.received_at), _c(conn, r.identifier))
+    q = select(*order).where(by_time if wide < WIDE_ROWS else r.resource_type == rtype,
+                             *conds).order_by(*order)
     if wide >= WIDE_ROWS:
         yield from _stream(conn, q)
         return
@@ -198,23 +196,6 @@ def _dated_pain(conn: Connection, device: str | None, lows: list[str], highs: li
         last = rows[-1]
 
 
-def _not_pain(conn: Connection, device: str | None) -> Iterator[tuple[str, str]]:
-    """(received_at, identifier) of Observations without a pain row, in arrival order: no
-    column holds their time, so a date search reads them all (none, from today's kiosks:
-    an index-only anti-join finds that)."""
-    r, p = resources.c, pain.c
-    q = select(r.identifier).where(r.resource_type == "Observation",
-                                   ~exists().where(p.identifier == r.identifier))
-    if device:
-        q = q.where(r.device == device)
-    ids = list(conn.execute(q).scalars())
-    keys: list[tuple[str, str]] = []
-    for i in range(0, len(ids), 500):
-        keys += [(str(a), str(b)) for a, b in conn.execute(
-            select(r.received_at, r.identifier).where(r.identifier.in_(ids[i:i + 500])))]
-    return iter(sorted(keys))
-
-
 def _stream(conn: Connection, q: Any) -> Iterator[Any]:
     """Rows read a buffer at a time (a server-side cursor on PostgreSQL)."""
     return (tuple(row) for row in conn.execute(q.execution_options(yield_per=ID_BUFFER)))
@@ -228,17 +209,6 @@ def _bodies(conn: Connection, ids: Iterable[str]) -> Iterator[tuple[str, str]]:
             select(resources.c.identifier, resources.c.body)
             .where(resources.c.identifier.in_(batch)))}
         yield from ((ident, bodies[ident]) for ident in batch if ident in bodies)
-
-
-def of_type(conn: Connection, rtype: str, device: str | None) -> Generator[dict[str, Any]]:
-    """Every resource of a type (QuestionnaireResponse, AuditEvent) in arrival order: no
-    column holds their own time, so a date search checks each in Python."""
-    r = resources.c
-    q = select(r.body).where(r.resource_type == rtype)
-    if device:
-        q = q.where(r.device == device)
-    rows = _stream(conn, q.order_by(r.received_at, r.identifier))
-    yield from (_with_id(json.loads(body)) for (body,) in rows)
 
 
 def _session_entries(conn: Connection, device: str | None,
@@ -288,11 +258,11 @@ def _batches(ids: Iterable[str]) -> Iterator[list[str]]:
         yield batch
 
 
-# Migration step (clinic.migrations appends it): the indexes these searches need. Sessions
+# Migration step 6 (clinic.migrations): the indexes these searches first needed. Sessions
 # in start order (a code search over the clinic streams them; the identifier breaks ties),
-# by end (a session can hold observations since a date when it ends after it), and the
-# Observations' identifiers (the anti-join with pain reads an index, not the records).
-# PostgreSQL compares these times in code point order (COLLATE "C"): so are its indexes.
+# by end (a session can hold observations since a date when it ends after it), pain by time
+# and Observations' identifiers (superseded by step 7, which drops them). PostgreSQL
+# compares these times in code point order (COLLATE "C"): so are its indexes.
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_at{c}, identifier{c})",
     "CREATE INDEX IF NOT EXISTS sessions_ended ON sessions(ended_at{c})",
@@ -303,7 +273,7 @@ _INDEXES = (
 
 
 def fhir_search_step(conn: Connection) -> None:
-    """Migration step: the FHIR searches' indexes (SQLite and PostgreSQL), on the tables
+    """Migration step 6: the FHIR searches' indexes (SQLite and PostgreSQL), on the tables
     present (a store from the SQLite-only days may lack some, as in web_step)."""
     pg = conn.dialect.name == "postgresql"
     have = set(inspect(conn).get_table_names())
@@ -312,3 +282,48 @@ def fhir_search_step(conn: Connection) -> None:
         if table not in have or ("pain_at_c" in stmt and not pg):
             continue  # SQLite compares in code point order already: pain_at serves it
         conn.execute(text(stmt.replace("{c}", ' COLLATE "C"' if pg else "")))
+
+
+def resource_time_step(conn: Connection) -> None:
+    """Migration step 7: ``resources.at``, the time a FHIR date search compares, filled
+    from every stored Observation, QuestionnaireResponse and AuditEvent; its index (time,
+    type); step 6's pain and anti-join indexes dropped (nothing reads them now)."""
+    pg = conn.dialect.name == "postgresql"
+    conn.execute(text("ALTER TABLE resources ADD COLUMN at TEXT"))
+    backfill_times(conn)
+    collate = ' COLLATE "C"' if pg else ""
+    conn.execute(text(f"CREATE INDEX resources_at ON resources(at{collate}, resource_type)"))
+    conn.execute(text("DROP INDEX IF EXISTS pain_at_c"))
+    conn.execute(text("DROP INDEX IF EXISTS resources_type_identifier"))
+
+
+BACKFILL_ROWS = 2000
+
+
+def backfill_times(conn: Connection) -> int:
+    """Fill ``resources.at`` where it is empty on the types that have one (migration step 7;
+    a store filled in bulk, as the benches do), in the caller's transaction; rows filled.
+    Plain SQL: what the step meant when it shipped, whatever clinic/schema.py says later."""
+    read = text("SELECT identifier, body FROM resources WHERE identifier > :last AND at IS "
+                "NULL AND resource_type IN :types ORDER BY identifier LIMIT :n"
+                ).bindparams(bindparam("types", expanding=True))
+    write = text("UPDATE resources SET at = :at WHERE identifier = :i")
+    last, filled = "", 0
+    while True:
+        rows = conn.execute(read, {"last": last, "types": list(DATED_TYPES),
+                                   "n": BACKFILL_ROWS}).all()
+        if not rows:
+            return filled
+        found = []
+        for ident, body in rows:
+            try:
+                res = json.loads(body)
+            except ValueError:
+                continue  # ingest checked it; a damaged row stays unknown (always read)
+            at = stored_time(res) if isinstance(res, dict) else None
+            if at is not None:
+                found.append({"i": ident, "at": at})
+        if found:
+            conn.execute(write, found)
+        filled += len(found)
+        last = rows[-1][0]

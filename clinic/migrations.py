@@ -26,7 +26,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from clinic.errors import SchemaTooNew
-from clinic.fhir_query import fhir_search_step
+from clinic.fhir_query import fhir_search_step, resource_time_step
 from clinic.quarantine_schema import quarantine_step
 from clinic.status_schema import status_step
 from clinic.web_schema import web_secrets_step, web_step
@@ -76,6 +76,9 @@ MIGRATIONS: tuple[Step, ...] = (
     # 6: indexes the FHIR read API's searches need (clinic/fhir_query.py): sessions by start
     #    and by end, pain by time in code point order on PostgreSQL, Observation identifiers
     fhir_search_step,
+    # 7: resources.at, the time a FHIR date search compares (clinic/fhir_time.py), filled
+    #    from the stored records; its index; step 6's pain and anti-join indexes dropped
+    resource_time_step,
 )
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from clinic.errors import StoreError
+from clinic.fhir_time import stored_time
 from therapy.fhir import CODES, PAIN_CODE, ROM_CODE, resource_identifier
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER columns
@@ -48,7 +49,8 @@ def prepare(device: str, resource: dict[str, Any], raw: str | None = None) -> Pr
         kind, extra = "pain", _pain_row(ident, device, resource)
     return Prepared({"identifier": _text(ident), "device": device,
                      "resource_type": _text(rtype), "received_at": _now(),
-                     "body": json.dumps(resource) if raw is None else _text(raw)}, kind, extra)
+                     "body": json.dumps(resource) if raw is None else _text(raw),
+                     "at": stored_time(resource)}, kind, extra)
 
 
 def _text(value: Any) -> str:

@@ -31,6 +31,8 @@ resources = Table(
     Column("resource_type", Text, nullable=False),
     Column("received_at", Text, nullable=False),
     Column("body", Text, nullable=False),
+    # the time a FHIR date search compares (clinic/fhir_time.py; None: read and check)
+    Column("at", Text),
 )
 
 # one row per exercise session Bundle (summary Observation + per-rep ROM)

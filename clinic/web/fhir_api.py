@@ -13,9 +13,7 @@ answered with 1,000 (the server may return fewer than asked; ``self`` says how m
 used), ``link`` names the ``first``, ``previous`` and ``next`` pages; ``total`` is given on
 the last page (the search reads only as far as the page it answers, so ``_offset`` stops at
 10,000: narrow a larger search by subject or date). Subject, date and code narrow the rows
-in the database (clinic/fhir_query.py), so a search since yesterday reads a day of records;
-QuestionnaireResponse and AuditEvent are narrowed by subject only (no column holds their
-own time: a date search reads that type's records and checks each).
+in the database (clinic/fhir_query.py), so a search since yesterday reads a day of records.
 Responses are ``application/fhir+json``; a login session or an integration token is needed.
 """
 
@@ -95,7 +93,7 @@ def _search(request: Request, actor: str, rtype: str, subject: str | None,
         # resource read is checked against the search here, which is its meaning
         want = offset + count + 1
         source = fq.observations(conn, device, wanted, filters, want) \
-            if rtype == "Observation" else fq.of_type(conn, rtype, device)
+            if rtype == "Observation" else fq.of_type(conn, rtype, device, filters, want)
         matches = (r for r in source
                    if (wanted is None or rtype != "Observation" or fq.has_code(r, wanted))
                    and fq.date_ok(date_of(r), filters))

@@ -85,7 +85,8 @@ def _plans(planned: tuple[TestClient, str, Any], url: str) -> list[str]:
     "/fhir/Observation?subject=dev-000&date=ge2026-11-17",
     f"/fhir/Observation?code={SNOMED}|{ROM_CODE['code']}",
     f"/fhir/Observation?code={SNOMED}|{ROM_CODE['code']}&date=ge2026-11-18",
-    "/fhir/Observation?subject=dev-001"])
+    "/fhir/Observation?subject=dev-001",
+    "/fhir/QuestionnaireResponse?authored=ge2026-11-18", "/fhir/AuditEvent?date=ge2026-11"])
 def test_searches_read_indexes_not_whole_tables(planned: tuple[TestClient, str, Any],
                                                 url: str) -> None:
     plans = _plans(planned, url)

@@ -2,8 +2,9 @@
 filter over every stored record answers, on SQLite and PostgreSQL: every combination of
 subject, code and date (FHIR prefixes, partial dates, a session across midnight, a rating
 dated by a period, a rating coded under another system, an Observation that is no pain
-rating, sessions of two devices starting at the same time), whole and page by page through
-the next links, each answer a valid FHIR R4 searchset (fhir.resources R4B)."""
+rating, sessions of two devices starting at the same time, rows whose time column is empty
+as a bulk fill leaves it), whole and page by page through the next links, each answer a
+valid FHIR R4 searchset (fhir.resources R4B); the migration's backfill of that column."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def _extras() -> list[tuple[str, dict[str, Any]]]:
     by_period["effectivePeriod"] = {"start": at, "end": at}
     other_system = fhir.pain_observation(PainReport(new_id(), 5, PainPhase.AFTER,
                                                     NOW - timedelta(days=1)), "dev-001")
-    other_system["code"]["coding"][0]["system"] = "http://example.org/pain"
+    other_system["code"] = {"coding": [{**PAIN_CODE, "system": "http://example.org/pain"}]}
+    # (a copy: the builder's coding is therapy.fhir's PAIN_CODE itself)
     heart = {"resourceType": "Observation", "status": "final",
              "identifier": [{"system": URI_ID, "value": f"urn:uuid:{new_id()}"}],
              "code": {"coding": [{"system": LOINC, "code": "8867-4", "display": "Heart rate"}]},
@@ -77,6 +79,11 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             store.add_resource(dev, res)
     for dev, res in _extras():
         assert store.add_resource(dev, res)
+    with store.engine.begin() as conn:  # rows without their time (a bulk fill's): read always
+        conn.execute(text("UPDATE resources SET at = NULL WHERE body LIKE '%8867-4%' OR "
+                          "identifier IN (SELECT identifier FROM resources WHERE "
+                          "resource_type = 'QuestionnaireResponse' ORDER BY identifier "
+                          "LIMIT 3)"))
     app = create_app(store, clinic="clinic-a", secret_key="k")
     yield TestClient(app), app.state.tokens.add("ehr"), store.engine
     store.close()
@@ -237,7 +244,7 @@ def test_questionnaires_and_audit_events_match_the_brute_force(
 def test_both_ways_of_reading_a_date_range_match_the_brute_force(
         api: tuple[TestClient, str, Any], monkeypatch: pytest.MonkeyPatch,
         wide_rows: int) -> None:
-    """A range of many ratings is read in arrival order; a narrow one is found on the time
+    """A range of many records is read in arrival order; a narrow one is found on the time
     index in windows (of 3 here, so a search takes several windows, each continuing after
     the last), read to the end."""
     from clinic import fhir_query as fq
@@ -256,3 +263,29 @@ def test_both_ways_of_reading_a_date_range_match_the_brute_force(
                            and fq.date_ok(fq.obs_date(r), filters)]
                     assert got == brute_force(engine, "Observation", subject, code, dates), \
                         (subject, code, dates)
+
+
+def test_the_backfill_gives_every_dated_row_the_time_the_search_compares(
+        api: tuple[TestClient, str, Any]) -> None:
+    from clinic.fhir_query import backfill_times
+    from clinic.fhir_time import search_time
+
+    _c, _token, engine = api
+    with engine.connect() as conn:
+        before = dict(conn.execute(text("SELECT identifier, at FROM resources")).all())
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE resources SET at = NULL"))
+            filled = backfill_times(conn)
+            after = conn.execute(text("SELECT identifier, resource_type, body, at "
+                                      "FROM resources")).all()
+            conn.rollback()  # the module's store as it was (some rows without a time)
+    finally:
+        with engine.connect() as conn:
+            assert dict(conn.execute(text("SELECT identifier, at FROM resources")).all()) \
+                == before
+    dated = [(t, json.loads(b), at) for _i, t, b, at in after
+             if t in ("Observation", "QuestionnaireResponse", "AuditEvent")]
+    assert filled == len(dated) > 20
+    assert all(at == search_time(res) for _t, res, at in dated)
+    assert all(at is None for _i, t, _b, at in after if t == "Bundle")
