@@ -4,7 +4,8 @@ That is what :func:`~sensors.replay.writer.write_csv` (and most loggers) write. 
 converting 2.5 M decimal strings one by one (``numpy.loadtxt``: ~55 ns a field here), we
 delete the dots and let ``np.fromstring`` read integers (~20 ns a field), then divide each
 column by 10**decimals (exact decimal rounding, as strtod would give). Measured on an hour
-of 100 Hz CSV (360,000 rows, 24.7 MB): ~0.11 s against ~0.14 s for loadtxt.
+of 100 Hz CSV (360,000 rows, 24.7 MB): ~0.11 s against ~0.14 s for loadtxt at first; ~0.055 s
+now (pieces, kept masks, the dots deleted by ``bytes.translate``).
 
 The shape is checked before trusting the integers: every field has exactly one dot followed
 by its column's number of decimals (taken from the first row) and then the right separator.
@@ -12,7 +13,7 @@ Anything else (NaN, exponents, CR LF, ragged rows) returns None and the caller f
 
 The body is parsed in pieces of about 1 MB cut at line ends (a file is read that way too,
 :func:`~sensors.replay.table.read_fixed_table`): each piece's passes stay in the cache and
-write into buffers kept from piece to piece (:class:`FixedRows`), and the values go
+write into masks kept from piece to piece (:class:`FixedRows`), and the values go
 straight into one preallocated array. (Two threads gain nothing: ``np.fromstring`` holds
 the GIL.) Every piece is checked against the first row's decimals, so the result is the
 array one pass gives.
