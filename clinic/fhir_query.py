@@ -168,8 +168,10 @@ def _dated(conn: Connection, rtype: str, device: str | None, lows: list[str],
     checked: its matches are common enough that a page comes soon."""
     r = resources.c
     at = _c(conn, r.at)
+    # (a time unknown on this type only: every session Bundle's is, by design)
     conds: list[ColumnElement[bool]] = [
-        or_(r.at.is_(None), and_(*[at >= low for low in lows], *[at < high for high in highs]))]
+        or_(and_(r.at.is_(None), r.resource_type == rtype),
+            and_(*[at >= low for low in lows], *[at < high for high in highs]))]
     if device:
         conds.append(r.device == device)
     # resources' type index gives arrival order: a planner hoping to meet a recent range
