@@ -3,10 +3,11 @@
 One ``conn.execute`` per row cost ~40 us of SQLAlchemy each on SQLite and a network round
 trip each on PostgreSQL (a group of 256 session Bundles: 512 round trips, ~225 ms here).
 Here the ``resources`` rows go in multi-row ``INSERT ... VALUES (...), (...) ON CONFLICT DO
-NOTHING RETURNING identifier`` statements (the identifiers returned are the rows that were
-new, exact even with other processes writing the same PostgreSQL store), and the session
-and pain rows in one driver ``executemany`` each (psycopg 3 pipelines it), with plain
-tuples in the driver's own parameter style. The SQL text is built once per row count.
+NOTHING RETURNING identifier`` statements of up to 999 parameters (the identifiers
+returned are the rows that were new, exact even with other processes writing the same
+PostgreSQL store), and the session and pain rows in one driver ``executemany`` each
+(psycopg 3 pipelines it), with plain tuples in the driver's own parameter style. The SQL
+text is built once per row count.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from sqlalchemy import Connection, Table
 from clinic import schema as t
 from clinic.rows import Prepared
 
-# rows per multi-row INSERT: 5 parameters each stays under SQLite's old 999-parameter limit
-MAX_ROWS_PER_INSERT = 150
+# parameters in one statement: SQLite's old limit (3.32 raised it to 32,766), PostgreSQL's
+# is 65,535; rows per multi-row INSERT follow from the resources table's column count
+MAX_PARAMS_PER_INSERT = 999
+MAX_ROWS_PER_INSERT = MAX_PARAMS_PER_INSERT // len(t.resources.columns)
 
 
 class BulkInsert:

@@ -26,6 +26,8 @@ from typing import Any, Callable, Mapping
 import orjson
 
 from mqtt.errors import LinkError
+from mqtt.payload_bytes import (compact_year, long_or_exponent_number, nesting_depth,
+                                 plain_quotes, skeleton)
 from mqtt.topics import Leaf, valid_id
 
 KIB = 1024
@@ -139,16 +141,16 @@ def decode(payload: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
         raise InboundRejected(Reject.EMPTY, "empty payload")
     if len(payload) > max_bytes:
         raise InboundRejected(Reject.OVERSIZE, f"{len(payload)} bytes, the limit is {max_bytes}")
-    plain = _plain_quotes(payload)
+    plain = plain_quotes(payload)
     if plain:  # the normal case: orjson, when no number needs the bounded hooks
-        skeleton = _skeleton(payload)
-        if not _risky_number(skeleton):
+        skel = skeleton(payload)
+        if not _risky_number(skel):
             try:
                 fast = orjson.loads(payload)
             except orjson.JSONDecodeError:
                 pass  # the bounded decoder below says exactly why
             else:
-                _check_depth_raw(skeleton, max_depth)
+                _check_depth_raw(skel, max_depth)
                 return _object(fast)
     try:
         text = payload.decode("utf-8")
@@ -164,7 +166,7 @@ def decode(payload: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
         where = f" at char {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
         raise InboundRejected(Reject.NOT_JSON, f"not JSON{where}") from None
     if plain:
-        _check_depth_raw(_skeleton(payload), max_depth)
+        _check_depth_raw(skeleton(payload), max_depth)
     else:
         _check_tree(body, max_depth)
     return _object(body)
@@ -176,55 +178,19 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
-# --- the same checks on the payload's bytes, at C speed -----------------------------
-# A 25 kB session Bundle holds ~1,500 strings: walking the decoded tree in Python cost more
-# than the JSON decode and the SQLite insert together (bench.clinic's ingest, issue 14).
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-# what the checks need of the bytes outside strings: brackets, separators, number characters
-_NOT_SKELETON = bytes(b for b in range(256) if b not in b'"[]{},:.0123456789eE')
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_ONE_BRACKET_KIND = bytes.maketrans(b"{}", b"[]")  # depth does not care which kind
-# digits as "0", exponent marks as "e", the rest as " ": a risky number is then a substring
-_NUMBER_SHAPE = bytes(ord("0") if chr(b).isdigit() and b < 128 else ord("e") if b in b"eE"
-                      else ord(" ") for b in range(256))
+# --- the same checks on the payload's bytes (mqtt.payload_bytes) --------------------
 # a number orjson would read differently from the bounded hooks: 19 digits or more (beyond
 # 64 bits orjson gives a float, silently; any float of > MAX_FLOAT_CHARS has such a run
 # unless it has an exponent) or an exponent (1e400 is out of range)
-_LONG_DIGITS = b"0" * MAX_INT_DIGITS
+def _risky_number(skel: bytes) -> bool:
+    return long_or_exponent_number(skel, MAX_INT_DIGITS)
 
 
-def _risky_number(skeleton: bytes) -> bool:
-    shape = skeleton.translate(_NUMBER_SHAPE)
-    return _LONG_DIGITS in shape or b"0e" in shape
-
-
-def _plain_quotes(payload: bytes) -> bool:
-    """True when every '"' of the payload opens or closes a string (no escaped quote or
-    backslash) and no escape can make a lone surrogate: the byte checks below then see
-    exactly what the tree walk would."""
-    if b"\\" not in payload:  # no escape at all (the normal case): one memchr
-        return True
-    return (b'\\"' not in payload and b"\\\\" not in payload
-            and _SURROGATE_ESCAPE.search(payload) is None)
-
-
-def _skeleton(payload: bytes) -> bytes:
-    """The bytes of a plain payload (``_plain_quotes``) outside its strings that the checks
-    read: brackets, commas, colons and the characters of numbers."""
-    return b"".join(payload.translate(None, _NOT_SKELETON).split(b'"')[::2])
-
-
-def _check_depth_raw(skeleton: bytes, max_depth: int) -> None:
-    """Containers nested at most ``max_depth`` deep, counted on a plain payload's
-    ``_skeleton``: each pass removes the innermost pairs (every "[]" once ``{}`` reads
-    ``[]``: occurrences of "[]" never overlap); raises TOO_DEEP."""
-    brackets = skeleton.translate(_ONE_BRACKET_KIND, _NOT_BRACKET)
-    depth = 0
-    while brackets:
-        depth += 1
-        if depth > max_depth:
-            raise InboundRejected(Reject.TOO_DEEP, f"nested deeper than {max_depth}")
-        brackets = brackets.replace(b"[]", b"")
+def _check_depth_raw(skel: bytes, max_depth: int) -> None:
+    """Containers nested at most ``max_depth`` deep (a plain payload's skeleton); raises
+    TOO_DEEP."""
+    if nesting_depth(skel, max_depth) > max_depth:
+        raise InboundRejected(Reject.TOO_DEEP, f"nested deeper than {max_depth}")
 
 
 def _check_tree(root: Any, max_depth: int) -> None:
@@ -384,14 +350,15 @@ def check_record_raw(body: Mapping[str, Any], payload: bytes) -> None:
     plain (the same verdict; each key found with bytes.find instead of a walk of the tree).
     In a plain, valid payload a quoted key followed by ':' is a key, never text in a string."""
     _record_head(body)
-    if not _plain_quotes(payload):
+    if not plain_quotes(payload):
         _record_times(body)
         return
     for quoted, key in _TIME_KEYS_RAW:
         at = payload.find(quoted)
         while at >= 0:
             at += len(quoted)
-            if _compact_year_ok(payload, at):
+            year = compact_year(payload, at)
+            if year is not None and MIN_YEAR <= year <= MAX_YEAR:
                 at = payload.find(quoted, at)
                 continue
             m = _TIME_VALUE_RAW.match(payload, at)
@@ -402,14 +369,6 @@ def check_record_raw(body: Mapping[str, Any], payload: bytes) -> None:
                     return
                 _fhir_year(value.decode("utf-8"), key)
             at = payload.find(quoted, at)
-
-
-def _compact_year_ok(payload: bytes, at: int) -> bool:
-    """The common case at C speed: ':"' then four digits making a year in range (the
-    value's first four characters, whatever follows them); False means look closer."""
-    year = payload[at + 2:at + 6]
-    return (payload.startswith(b':"', at) and len(year) == 4 and year.isdigit()
-            and MIN_YEAR <= int(year) <= MAX_YEAR)
 
 
 def _record_head(body: Mapping[str, Any]) -> None:

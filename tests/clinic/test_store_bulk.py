@@ -19,7 +19,7 @@ def test_a_group_over_several_statements_flags_and_stores_each_record_once(
         store_db: str | None, tmp_path: Path) -> None:
     store = open_store(tmp_path / "clinic", store_db)
     try:
-        sessions = 120  # x 3 resources: 360 rows, three statements of at most 150
+        sessions = 120  # x 3 resources: 360 rows, three statements (166 rows each at most)
         resources = [r for i in range(sessions)
                      for r in session_resources(f"dev-{i % 7}", START + timedelta(hours=i))]
         assert len(resources) > 2 * MAX_ROWS_PER_INSERT
