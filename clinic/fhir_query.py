@@ -1,7 +1,8 @@
 """FHIR searches in SQL: the rows the read API (clinic/web/fhir_api.py) answers from.
 
 The search parameters narrow the rows in the database (subject: the device column; date:
-ranges on a text time column; code: which table is read), so a search reads and parses
+ranges on a text time column; code: whether standalone Observations or session Bundles are
+read), so a search reads and parses
 only the records that can match, in order, and stops once the page is full: an EHR polling
 "observations since yesterday" reads a day of records, not the clinic's history.
 
@@ -32,7 +33,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, inspect, or_, select, text
 from sqlalchemy.engine import Connection
 
-from clinic.fhir_time import DATED_TYPES, search_time, stored_time
+from clinic.fhir_time import DATED_TYPES, observation_time, stored_time
 from clinic.schema import resources, sessions
 from therapy.fhir import EXERCISE_CODE, PAIN_CODE, ROM_CODE
 
@@ -112,8 +113,7 @@ def _is(code: Code, coding: dict[str, str]) -> bool:
     return has_code({"code": {"coding": [coding]}}, code)
 
 
-def obs_date(r: dict[str, Any]) -> str:
-    return search_time({**r, "resourceType": "Observation"})
+obs_date = observation_time  # what an Observation search compares (ingest stores it too)
 
 
 def _c(conn: Connection, col: Any) -> Any:

@@ -22,8 +22,12 @@ def search_time(resource: dict[str, Any]) -> str:
         return str(resource.get("authored", ""))
     if rtype == "AuditEvent":
         return str(resource.get("recorded", ""))
-    return str(resource.get("effectiveDateTime")
-               or resource.get("effectivePeriod", {}).get("start", ""))
+    return observation_time(resource)
+
+
+def observation_time(obs: dict[str, Any]) -> str:
+    """An Observation's ``effectiveDateTime``, or else its ``effectivePeriod.start``."""
+    return str(obs.get("effectiveDateTime") or obs.get("effectivePeriod", {}).get("start", ""))
 
 
 def stored_time(resource: dict[str, Any]) -> str | None:
