@@ -50,8 +50,13 @@ def test_sim_session_reaches_the_clinic_as_valid_fhir(
         # live feed: the watcher saw every rep while the session ran
         live_reps = [b for _d, leaf, b in events if leaf == "live" and b["type"] == "rep"]
         assert len(live_reps) == n_reps and watcher.view("dev-1").reps == n_reps
-        status = [b for _d, leaf, b in events if leaf == "status" and "event" not in b]
-        assert status[0]["state"] == "online" and status[-1]["state"] == "offline"
+        def states() -> list[str]:
+            return [b["state"] for _d, leaf, b in list(events)
+                    if leaf == "status" and "event" not in b]
+
+        # the device says "offline" as it disconnects; that may come after its records
+        wait_for(lambda: states()[-1:] == ["offline"], 10, "the device's offline status")
+        assert states()[0] == "online"
 
         # a second session, then the progress report in both formats
         assert main(args[:-2] + ["--side", "left", "--seed", "2"]) == 0
