@@ -108,6 +108,8 @@ class ClinicWatcher:
         self.committer: GroupCommitter[_Pending] = GroupCommitter(
             self._commit, self._committed, self._commit_failed)
         self.unreceipted = 0  # committed, but the device sent no usable record id
+        self.unknown_acks = 0  # a device acked an id the clinic never sent it (logged)
+        self.on_online: Callable[[str], None] | None = None  # a device's birth (resend)
         self.store = store
         # a record refused for good: kept in quarantine, then the device is told (ack leaf)
         self.refusals = RefusalSender(
@@ -313,6 +315,8 @@ class ClinicWatcher:
             if "state" in body and "event" not in body:
                 v.state = str(body["state"])
                 self.store.set_device_state(device, v.state)
+                if v.state == "online" and self.on_online is not None:
+                    self.on_online(device)  # clinic.downlink_resend: what it has not acked
             if "event" in body:  # kept (device_events; a battery level per wearable)
                 self.store.add_status_event(device, body)
                 v.state = "online"
@@ -329,8 +333,11 @@ class ClinicWatcher:
             self.store.add_message(device, ident, "to_therapist", str(body.get("text", "")), at)
             ack = json.dumps({"type": "ack", "id": ident})
             self.client.publish(Topics(self.clinic, device).topic(Leaf.MESSAGES_IN), ack, qos=1)
-        elif kind == "ack":
-            self.store.ack_message(ident)
+        elif kind == "ack" and not self.store.ack_message(ident, device):
+            self.unknown_acks += 1
+            if should_log(self.unknown_acks):
+                log.warning("%s acked %r, which the clinic never sent it (%d so far)",
+                            device, ident[:64], self.unknown_acks)
         elif kind == "appointment_started":
             self.store.appointment_started(ident, at, body.get("session"))
         self.view(device).events.append(str(kind))

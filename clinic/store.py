@@ -266,11 +266,20 @@ class ClinicStore:
                 "id": _text(ident), "device": device, "direction": direction,
                 "text": _text(text), "at": _text(at), "acked_at": None}).first() is not None
 
-    def ack_message(self, ident: str) -> None:
-        m = t.messages.c
+    def ack_message(self, ident: str, device: str | None = None) -> bool:
+        """Mark the message ``ident`` sent to ``device`` delivered (once). True when the id
+        is one the clinic sent that device (a message or an appointment, which has no
+        acked_at), False for an unknown id or another device's item (nothing changes)."""
+        m, a = t.messages.c, t.appointments.c
+        mine = [] if device is None else [m.device == device, m.direction == "to_patient"]
         with self._write() as conn:
-            conn.execute(update(t.messages).where(m.id == ident, m.acked_at.is_(None))
+            conn.execute(update(t.messages).where(m.id == ident, m.acked_at.is_(None), *mine)
                          .values(acked_at=_now()))
+            known = conn.execute(select(m.id).where(m.id == ident, *mine)).first()
+            if known is None and device is not None:
+                known = conn.execute(select(a.id).where(a.id == ident, a.device == device)
+                                     ).first()
+        return known is not None
 
     def messages(self, device: str) -> list[tuple[str, str, str, str | None]]:
         m = t.messages.c
