@@ -50,3 +50,18 @@ def test_no_test_edits_the_import_path() -> None:
              for n, line in enumerate(path.read_text().splitlines(), 1)
              if edits_path.search(line)]
     assert not found, "\n".join(found)
+
+
+def test_helper_modules_in_test_folders_have_names_of_their_own() -> None:
+    """A test folder's own helper module is imported by its bare name (pytest puts the
+    folder on the import path), so two folders' helpers of one name are one module to
+    Python: whichever loads first wins and the other folder's tests fail, only in a
+    whole-suite run (seen: tests/kiosk/live_events.py beside tests/clinic/web's)."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if path.name in ("__init__.py", "conftest.py") or rel.parts[:2] == ("tests", "helpers"):
+            continue
+        seen.setdefault(path.stem, []).append(str(rel))
+    clashes = {name: paths for name, paths in seen.items() if len(paths) > 1}
+    assert not clashes, clashes

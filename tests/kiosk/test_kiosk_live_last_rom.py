@@ -20,7 +20,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from camera_live_set import left_elbow_camera_set  # noqa: E402
 from tests.helpers.kiosk_touch import until  # noqa: E402
-from live_events import rep_of, set_event  # noqa: E402
+from kiosk_live_events import rep_of, set_event  # noqa: E402
 from text_fit import overflow  # noqa: E402
 
 from kiosk.vm.live import LiveSetVM  # noqa: E402

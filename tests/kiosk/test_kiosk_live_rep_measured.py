@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from live_events import rep_of, set_event
+from kiosk_live_events import rep_of, set_event
 
 from kiosk.vm.live import LiveSetVM
 from therapy.plan import exercise_from_catalogue
