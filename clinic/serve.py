@@ -60,7 +60,13 @@ def bind(listen: Listen) -> socket.socket:
 
 
 class PublishError(ClinicError):
-    """A message to a device did not reach the broker (not connected, refused, no PUBACK)."""
+    """A message to a device did not reach the broker (not connected, refused, no PUBACK).
+    ``maybe_sent``: paho holds it and may still deliver it (no PUBACK in time, or queued
+    while the connection dropped); False when it was certainly not sent."""
+
+    def __init__(self, text: str, maybe_sent: bool = False) -> None:
+        super().__init__(text)
+        self.maybe_sent = maybe_sent
 
 
 class WatcherPublisher:
@@ -89,10 +95,13 @@ class WatcherPublisher:
             info.wait_for_publish(self.timeout_s)
             published = info.is_published()
         except (RuntimeError, ValueError) as exc:  # paho: queued, not sent (disconnected)
-            raise PublishError(f"not sent to {device}: {exc}") from exc
+            # ValueError: paho's queue was full, nothing kept; RuntimeError (no connection):
+            # paho keeps a QoS 1 message and sends it once connected again
+            raise PublishError(f"not sent to {device}: {exc}",
+                               maybe_sent=isinstance(exc, RuntimeError)) from exc
         if not published:
             raise PublishError(f"the broker did not confirm the message to {device} within "
-                               f"{self.timeout_s:g} s")
+                               f"{self.timeout_s:g} s", maybe_sent=True)
 
 
 def ingest_status(watcher: ClinicWatcher) -> Callable[[], dict[str, Any]]:
@@ -129,6 +138,9 @@ def make_app(store: ClinicStore, clinic: str, watcher: ClinicWatcher, **web: Any
     app = create_app(store, clinic=clinic, publisher=WatcherPublisher(watcher),
                      live=watcher.live, **web)
     app.state.ingest = status
+    from clinic.resender import attach_resender
+
+    attach_resender(app, watcher)  # unacked replies again on a birth (docs/clinic-link.md)
     return app
 
 

@@ -126,7 +126,11 @@ class Downlink:
             self._reject("message", exc, {"event": "message_rejected"})
             return "rejected"
         if isinstance(item, Message):
-            self.store.save_message(item, [self._ack(item.id, now)])
+            ack = self._ack(item.id, now)
+            if not self.store.save_message(item, [ack]):
+                # a copy it already has (the clinic resends what it saw no ack for): not
+                # stored twice, acked again so the clinic stops resending it
+                self.store.enqueue([ack])
             kind = "message"
         elif isinstance(item, AppointmentCancelled):
             self.store.cancel_appointment(item.id, [self._ack(item.id, now)])

@@ -23,8 +23,10 @@ def healthz(request: Request) -> dict[str, Any]:
     status: IngestStatus | None = getattr(request.app.state, "ingest", None)
     ingest = status() if status is not None else None
     ok = ingest is None or bool(ingest.get("connected"))
+    resender = getattr(request.app.state, "resender", None)  # clinic.resender
     return {"status": "ok" if ok else "degraded",
-            "clinic": getattr(request.app.state, "clinic", None), "ingest": ingest}
+            "clinic": getattr(request.app.state, "clinic", None), "ingest": ingest,
+            "downlink": resender.status() if resender is not None else None}
 
 
 def health_app(clinic: str, ingest: IngestStatus | None = None) -> FastAPI:

@@ -1,12 +1,15 @@
 """Messages and appointments: read what the patient wrote, reply in free text, schedule,
 move and cancel live sessions. Every reply and appointment is signed with the clinic key
 for that one device (:mod:`therapy.clinic_items`) and sent on ``messages/in`` through
-``rehab clinic serve``'s connection. A reply is stored just before it is published (the
-device's ack, which marks it delivered, may come back before the broker's PUBACK has
-woken this thread) and removed again when the broker did not take it; an appointment is
-stored once the broker confirmed it (its ack changes nothing at the clinic). A
-move seals the same appointment id again with the new time; a cancel seals it with
-``cancelled``. Views and changes go to the web audit."""
+``rehab clinic serve``'s connection. A reply or appointment is stored just before it is
+published (the device's ack, which marks a reply delivered, may come back before the
+broker's PUBACK has woken this thread). When the publish certainly failed (no connection
+to the broker, paho refused it at once) the change is undone and the page says so; when
+the broker only did not confirm it in time it is kept (paho may still deliver it) and a
+reply stays "not yet delivered" until the device acks it: :mod:`clinic.resender` sends
+unacked replies again when the device comes online ("sent again <time>"). A move seals
+the same appointment id again with the new time; a cancel seals it with ``cancelled``.
+Views and changes go to the web audit."""
 
 from __future__ import annotations
 
@@ -29,7 +32,10 @@ from therapy.records import new_id
 router = APIRouter()
 DONE = {"sent": "Message signed and sent.", "booked": "Appointment signed and sent.",
         "moved": "Appointment moved; the device has the new time.",
-        "cancelled": "Appointment cancelled on the device."}
+        "cancelled": "Appointment cancelled on the device.",
+        "pending": "The broker did not confirm it yet: it is kept and shows 'not yet "
+                   "delivered' until the device acks it; it is sent again when the device "
+                   "comes online."}
 
 
 class BadInput(ValueError):
@@ -75,8 +81,10 @@ def _page(request: Request, device: str, status: int = 200, error: str = "",
           done: str = "", form: dict[str, str] | None = None) -> HTMLResponse:
     state = request.app.state
     zone = datetime.now().astimezone().strftime("%Z (UTC%z)")
+    resender = getattr(state, "resender", None)
     return page(request, "messages.html", status, device=device,
                 label=state.labels.get(device), zone=zone, error=error,
+                sent_again=resender.sent_again() if resender is not None else {},
                 done=DONE.get(done, ""), form=form or {}, max_text=MAX_MESSAGE_TEXT,
                 max_minutes=MAX_MINUTES, **thread(state.engine, device))
 
@@ -120,13 +128,16 @@ def reply(request: Request, device: str, text: str = Form("", max_length=MAX_MES
     # stored before it is published: the device's ack may come back before this thread
     # resumes from the broker's PUBACK, and an ack finding no row is lost for good
     state.store.add_message(device, ident, "to_patient", text, now.isoformat())
+    done = "sent"
     try:
         send(state, device, "messages/in", payload)
     except SendError as exc:
-        _forget_message(state.engine, ident)
-        return _page(request, device, 503, error=str(exc), form={"text": text})
+        if not exc.maybe_sent:
+            _forget_message(state.engine, ident)
+            return _page(request, device, 503, error=str(exc), form={"text": text})
+        done = "pending"  # kept: paho may still deliver it, the resend covers it if not
     state.audit.record(actor, "change", f"message {ident} to {device}", device)
-    return RedirectResponse(f"/patients/{device}/messages?done=sent", status_code=303)
+    return RedirectResponse(f"/patients/{device}/messages?done={done}", status_code=303)
 
 
 def _forget_message(engine: Any, ident: str) -> None:
@@ -179,16 +190,30 @@ def _schedule(request: Request, device: str, ident: str | None, start_text: str,
     except BadInput as exc:
         return _page(request, device, 400, error=str(exc), form=form)
     new = ident is None
+    before = None if ident is None else _known(request, device, ident)
     ident = ident or new_id()
+    # stored before it is published, like a reply: the device's ack finds it
+    state.store.add_appointment(ident, device, start.isoformat(), minutes)
+    done = "booked" if new else "moved"
     try:
         _seal_send(request, device, ident, start, minutes)
     except SendError as exc:
-        return _page(request, device, 503, error=str(exc), form=form)
-    state.store.add_appointment(ident, device, start.isoformat(), minutes)
+        if not exc.maybe_sent:  # certainly not sent: as it was before
+            _undo_schedule(state, device, ident, before)
+            return _page(request, device, 503, error=str(exc), form=form)
+        done = "pending"
     state.audit.record(actor, "change", f"appointment {ident} {'booked' if new else 'moved'}"
                        f" to {start.isoformat()} ({minutes} min)", device)
-    return RedirectResponse(f"/patients/{device}/messages?done={'booked' if new else 'moved'}",
-                            status_code=303)
+    return RedirectResponse(f"/patients/{device}/messages?done={done}", status_code=303)
+
+
+def _undo_schedule(state: Any, device: str, ident: str,
+                   before: tuple[str, str, int] | None) -> None:
+    if before is None:
+        with state.engine.begin() as conn:
+            conn.execute(delete(appointments).where(appointments.c.id == ident))
+    else:
+        state.store.add_appointment(ident, device, before[1], before[2])
 
 
 @router.post("/patients/{device}/appointments/{ident}/cancel")

@@ -17,7 +17,13 @@ from clinic.errors import ClinicError
 
 
 class SendError(ClinicError):
-    """Nothing was sent: no key, no publisher, or the broker did not take it."""
+    """Not confirmed sent: no key, no publisher, or the broker did not take it.
+    ``maybe_sent``: the broker gave no answer in time (or the connection dropped) but the
+    publisher still holds the message and may deliver it later; False: certainly not sent."""
+
+    def __init__(self, text: str, maybe_sent: bool = False) -> None:
+        super().__init__(text)
+        self.maybe_sent = maybe_sent
 
 
 def signing_key(key_file: Path | None) -> Ed25519PrivateKey:
@@ -45,4 +51,4 @@ def send(state: Any, device: str, leaf: str, payload: bytes, retain: bool = Fals
     try:
         publisher.publish(device, leaf, payload, retain=retain)
     except ClinicError as exc:  # clinic.serve.PublishError
-        raise SendError(f"not sent: {exc}") from exc
+        raise SendError(f"not sent: {exc}", getattr(exc, "maybe_sent", False)) from exc
