@@ -1,0 +1,251 @@
+"""The clinic's downlink resend on a real Mosquitto (issue 14, "nothing lost"): a reply the
+broker dropped (the device stayed away longer than its session expiry) is published again
+when the device comes back, and the thread shows it delivered; a copy the device already
+has is not stored twice and is acked again; another device's ack for it changes nothing
+and is counted; a reply whose PUBACK did not come in time is kept, not removed; an
+appointment is in the store before it is published."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from send_world import QUICK, login, make_key
+from sqlalchemy import update
+from starlette.testclient import TestClient
+from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.rehab_broker import Broker
+
+from clinic.downlink_resend import ResendRule
+from clinic.link import ClinicWatcher, publish_once
+from clinic.resender import DownlinkResender, attach_resender
+from clinic.schema import messages
+from clinic.serve import PublishError, WatcherPublisher
+from clinic.web.app import create_app
+from mqtt.config import load_config
+from mqtt.device import DeviceLink
+from mqtt.topics import Leaf, Topics
+from rehab.commands.clinic import KEY_FILE
+from therapy.records import Direction
+from therapy.store import TherapyStore
+
+pytestmark = pytest.mark.timeout(90)
+TEXT = "Rest the knee today; ice after the set."
+EXPIRY_S = 1  # the device's session expiry here (14 days on a kiosk)
+
+
+@dataclass
+class World:
+    broker: Broker
+    dev_dir: Path
+    watcher: ClinicWatcher
+    app: Any
+    client: TestClient
+    device: TherapyStore
+    resender: DownlinkResender
+    link: DeviceLink | None = None
+
+    def post(self, path: str, data: dict[str, object]) -> Any:
+        import re
+
+        page = self.client.get("/").text
+        token = re.search(r'name="csrftoken" value="([^"]+)"', page)
+        assert token, "no CSRF field"
+        return self.client.post(path, data={"csrftoken": token.group(1), **data},
+                                follow_redirects=False)
+
+    def connect_device(self) -> DeviceLink:
+        self.link = DeviceLink(load_config(self.dev_dir), self.device, resend=QUICK,
+                               reconnect_max_s=1, session_expiry_s=EXPIRY_S)
+        self.link.start()
+        assert self.link.wait_connected(10)
+        return self.link
+
+    def disconnect_device(self) -> None:
+        assert self.link is not None
+        self.link.stop()
+        self.link = None
+
+    def replies(self) -> list[tuple[str, str, str | None]]:
+        return [(i, text, acked) for i, d, text, acked in self.watcher.store.messages("dev-1")
+                if d == "to_patient"]
+
+    def on_device(self) -> list[str]:
+        return [m.text for m in self.device.messages() if m.direction == Direction.TO_PATIENT]
+
+
+@pytest.fixture(name="world")
+def world_fixture(tmp_path: Path) -> Iterator[World]:
+    broker = Broker(tmp_path / "broker").start()
+    clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
+    pub = make_key(clinic_dir)
+    write_toml(clinic_dir, broker=broker.url, clinic="c1")
+    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
+    watcher = start_watcher(clinic_dir, broker.url, validate=None)
+    app = create_app(watcher.store, clinic="c1", publisher=WatcherPublisher(watcher),
+                     live=watcher.live, key_file=clinic_dir / KEY_FILE, secret_key="k")
+    app.state.accounts.add("ann", "correct horse battery")
+    # only births here: the hourly pass is the rule's (tests/clinic/test_downlink_resend.py)
+    resender = attach_resender(app, watcher, ResendRule(check_s=3600))
+    client = TestClient(app)
+    login(client)
+    w = World(broker, dev_dir, watcher, app, client, TherapyStore(dev_dir / "rehab.db"),
+              resender)
+    try:
+        yield w
+    finally:
+        client.close()
+        if w.link is not None:
+            w.link.stop()
+        resender.stop()
+        watcher.stop()
+        watcher.store.close()
+        broker.stop()
+
+
+def _online_seen(w: World, births: int) -> None:
+    wait_for(lambda: w.resender.counts["births"] >= births, 10, "the device's birth")
+
+
+def test_a_reply_the_broker_lost_while_the_session_expired_is_resent_and_delivered(
+        world: World) -> None:
+    w = world
+    w.connect_device()
+    _online_seen(w, 1)
+    w.disconnect_device()  # away: its session (and what is queued in it) expires in 1 s
+    r = w.post("/patients/dev-1/messages", {"text": TEXT})
+    assert r.status_code == 303, r.text
+    [(ident, _t, acked)] = w.replies()
+    assert acked is None
+    time.sleep(EXPIRY_S + 1.5)  # the broker drops the expired session with the reply
+    w.watcher.on_online = None  # first back without the resend: the broker lost it
+    w.connect_device()
+    wait_for(lambda: w.watcher.store.devices().get("dev-1") == "online", 10, "the birth")
+    time.sleep(0.5)
+    assert w.on_device() == [], "the broker still had the reply: the test proves nothing"
+    w.disconnect_device()
+    w.watcher.on_online = w.resender.on_online
+    w.connect_device()  # back again: the clinic resends what is unacked
+    wait_for(lambda: w.replies()[0][2] is not None, 15, "the resent reply acked")
+    assert w.on_device() == [TEXT]
+    assert w.resender.counts["resent"] == 1 and w.resender.counts["failed"] == 0
+    page = w.client.get("/patients/dev-1/messages").text
+    assert TEXT in page and " · delivered" in page and "not yet delivered" not in page
+    health = w.client.get("/healthz").json()["downlink"]
+    assert health["resent"] == 1 and health["births"] >= 2 and health["unknown_acks"] == 0
+
+
+def test_a_copy_the_device_has_is_not_stored_twice_and_its_ack_comes_again(
+        world: World) -> None:
+    """The device stored the reply, but its ack has not reached the clinic (still on its
+    way, or lost): the resend crosses it. Fails without the device's second ack (the
+    reply would stay 'not yet delivered' and be resent every hour for good)."""
+    w = world
+    w.connect_device()
+    assert w.post("/patients/dev-1/messages", {"text": TEXT}).status_code == 303
+    wait_for(lambda: w.replies()[0][2] is not None, 10, "the reply acked")
+    with w.watcher.store.engine.begin() as conn:  # its ack not (yet) at the clinic
+        conn.execute(update(messages).values(acked_at=None))
+    assert " · sent again" not in w.client.get("/patients/dev-1/messages").text
+    w.disconnect_device()
+    w.connect_device()
+    wait_for(lambda: w.replies()[0][2] is not None, 15, "the device's second ack")
+    assert w.on_device() == [TEXT], "the resent copy was stored twice"
+    assert w.resender.counts["resent"] == 1
+    assert w.watcher.unknown_acks == 0
+    assert len(w.replies()) == 1
+
+
+def test_the_thread_shows_sent_again_while_no_ack_came(world: World) -> None:
+    w = world
+    w.connect_device()
+    w.disconnect_device()
+    w.watcher.on_online = None
+    assert w.post("/patients/dev-1/messages", {"text": TEXT}).status_code == 303
+    w.resender.resend("dev-1", birth=True)  # the device is away: the broker keeps it queued
+    page = w.client.get("/patients/dev-1/messages").text
+    assert "not yet delivered · sent again " in page
+
+
+def test_another_devices_ack_changes_nothing_and_is_counted(world: World) -> None:
+    w = world
+    w.connect_device()
+    w.disconnect_device()  # dev-1 away: its reply stays unacked
+    assert w.post("/patients/dev-1/messages", {"text": TEXT}).status_code == 303
+    [(ident, _t, _a)] = w.replies()
+    ack = json.dumps({"type": "ack", "id": ident, "at": "2026-11-29T10:00:00+00:00"})
+    cfg = load_config(w.dev_dir)
+    publish_once(cfg.broker, "rehab-dev-dev-2", Topics("c1", "dev-2").topic(Leaf.MESSAGES_OUT),
+                 ack, as_tool=False)
+    unknown = json.dumps({"type": "ack", "id": "no-such-id", "at": "2026-11-29T10:00:00+00:00"})
+    publish_once(cfg.broker, "rehab-dev-dev-1", Topics("c1", "dev-1").topic(Leaf.MESSAGES_OUT),
+                 unknown, as_tool=False)
+    wait_for(lambda: w.watcher.unknown_acks >= 2, 10, "both acks counted as unknown")
+    assert w.replies()[0][2] is None, "device dev-2 marked dev-1's reply delivered"
+    assert w.watcher.unknown_acks == 2
+    assert w.client.get("/healthz").json()["downlink"]["unknown_acks"] == 2
+
+
+class SlowPublisher:
+    """paho took the message but no PUBACK came in time (it may still deliver it)."""
+
+    def __init__(self, maybe_sent: bool) -> None:
+        self.maybe_sent = maybe_sent
+
+    def publish(self, device: str, leaf: str, payload: bytes | str, retain: bool = False
+                ) -> None:
+        raise PublishError(f"the broker did not confirm the message to {device} within 5 s",
+                           maybe_sent=self.maybe_sent)
+
+
+def test_a_reply_without_a_puback_in_time_is_kept_not_yet_delivered(world: World) -> None:
+    w = world
+    real = w.app.state.publisher
+    w.app.state.publisher = SlowPublisher(maybe_sent=True)
+    r = w.post("/patients/dev-1/messages", {"text": TEXT})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=pending")
+    [(_i, text, acked)] = w.replies()
+    assert text == TEXT and acked is None
+    page = w.client.get("/patients/dev-1/messages?done=pending").text
+    assert "not yet delivered" in page and "sent again when the device comes online" in page
+    w.app.state.publisher = real
+    w.connect_device()  # the birth: the kept reply goes out and is acked
+    wait_for(lambda: w.replies()[0][2] is not None, 15, "the kept reply delivered")
+    assert w.on_device() == [TEXT]
+
+
+class CheckingPublisher:
+    """Publishes for real, after checking the appointment is already in the clinic's store."""
+
+    def __init__(self, w: World, inner: Any) -> None:
+        self.w, self.inner, self.seen = w, inner, []
+
+    def publish(self, device: str, leaf: str, payload: bytes | str, retain: bool = False
+                ) -> None:
+        self.seen.append([row[0] for row in self.w.watcher.store.appointments(device)])
+        self.inner.publish(device, leaf, payload, retain=retain)
+
+
+def test_an_appointment_is_stored_before_it_is_published(world: World) -> None:
+    w = world
+    w.connect_device()
+    checking = CheckingPublisher(w, w.app.state.publisher)
+    w.app.state.publisher = checking
+    r = w.post("/patients/dev-1/appointments", {"start": "2030-01-02T10:00", "minutes": 30})
+    assert r.status_code == 303, r.text
+    [(ident, *_rest)] = w.watcher.store.appointments("dev-1")
+    assert checking.seen == [[ident]]
+    wait_for(lambda: [a.id for a in w.device.appointments()] == [ident], 10,
+             "the appointment on the device")
+    assert w.link is not None and w.link.wait_drained(10)  # its ack, receipted by the clinic
+    assert w.watcher.unknown_acks == 0
+    # a booking the broker certainly did not take is undone
+    w.app.state.publisher = SlowPublisher(maybe_sent=False)
+    r = w.post("/patients/dev-1/appointments", {"start": "2030-01-03T10:00", "minutes": 30})
+    assert r.status_code == 503
+    assert [a[0] for a in w.watcher.store.appointments("dev-1")] == [ident]
