@@ -249,3 +249,23 @@ def test_an_appointment_is_stored_before_it_is_published(world: World) -> None:
     r = w.post("/patients/dev-1/appointments", {"start": "2030-01-03T10:00", "minutes": 30})
     assert r.status_code == 503
     assert [a[0] for a in w.watcher.store.appointments("dev-1")] == [ident]
+
+
+def test_an_online_device_gets_a_reply_unacked_for_an_hour_again(world: World) -> None:
+    """The broker dropped the reply while the device stayed online (a full queue): the
+    periodic check resends it once its last send is an hour old (a fake clock here)."""
+    from datetime import datetime, timedelta, timezone
+
+    w = world
+    w.connect_device()
+    wait_for(lambda: w.watcher.store.devices().get("dev-1") == "online", 10, "the birth")
+    sent = datetime.now(timezone.utc)
+    # stored and 'sent', but the broker dropped it: never published here
+    w.watcher.store.add_message("dev-1", "m-dropped", "to_patient", TEXT, sent.isoformat())
+    w.resender.clock = lambda: sent + timedelta(minutes=59)
+    assert w.resender.check_online() == 0  # not an hour yet
+    w.resender.clock = lambda: sent + timedelta(minutes=61)
+    assert w.resender.check_online() == 1
+    wait_for(lambda: w.replies()[0][2] is not None, 10, "the resent reply acked")
+    assert w.on_device() == [TEXT]
+    assert w.resender.check_online() == 0  # acked: nothing more to send
