@@ -105,8 +105,18 @@ class KioskApp(App):
             Window.unbind(on_flip=self._flipped)
 
     def on_stop(self) -> None:
+        """Stopping (systemd's SIGTERM, see run_app, or a test) leaves the current screen
+        as a screen change does, so its own clock events and tasks end (the pairing scan,
+        the demo figure, the camera preview); the app's ticks and window bindings end too:
+        nothing of this app runs once the model is closed."""
         for ev in self._events:
             ev.cancel()
+        self._events = []
+        Window.unbind(on_touch_down=self._on_any_touch, on_flip=self._flipped)
+        screen = getattr(self, "sm", None) and self.sm.current_screen
+        if screen is not None:
+            screen.dispatch("on_pre_leave")
+            screen.dispatch("on_leave")
         if self.visit_kit is not None:
             self.visit_kit.close()
 

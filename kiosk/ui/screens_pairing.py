@@ -2,7 +2,11 @@
 
 Thin: :class:`kiosk.vm.pairing.PairingVM` decides. The scan runs as an asyncio task on the
 app's loop (``KioskFlow.scan_wearables``); a 4 Hz tick redraws only when the view changed.
-Every target is >= 64 dp. Its words are the kiosk's language (kiosk/locale).
+Leaving the screen (another screen, the auto-lock, or the app stopping: ``KioskApp.on_stop``
+leaves the current screen) cancels both the tick and a running scan, so nothing of this
+screen reads the store once the kiosk has closed it. While scanning, "Searching…" is a
+disabled button. Every target is >= 64 dp. Its words are the kiosk's language
+(kiosk/locale).
 """
 
 from __future__ import annotations
@@ -37,12 +41,16 @@ class PairingScreen(KioskScreen):
         self.add_widget(scroller(self.box))
 
     def on_enter(self, *_: Any) -> None:
-        self._event = Clock.schedule_interval(self._tick, TICK_S)
+        if self._event is None:
+            self._event = Clock.schedule_interval(self._tick, TICK_S)
 
     def on_leave(self, *_: Any) -> None:
+        """Left (or the app stops): the tick and a running scan end here."""
         if self._event is not None:
             self._event.cancel()
             self._event = None
+        if self.flow.pairing_vm is not None:
+            self.flow.pairing_vm.cancel()
 
     def _tick(self, _dt: float) -> None:
         vm = self.flow.pairing_vm
@@ -64,7 +72,8 @@ class PairingScreen(KioskScreen):
                                   None if scanning else self.flow.scan_wearables,
                                   T.GREY if scanning else T.PRIMARY, size=19,
                                   text_colour=T.MUTED if scanning else T.WHITE,
-                                  size_hint=(None, 1), width=dp(180)))
+                                  size_hint=(None, 1), width=dp(180), disabled=scanning,
+                                  background_disabled_normal="", disabled_color=T.MUTED))
         b.add_widget(head)
         if v.choosing:  # right under the question, so no scrolling is needed to answer
             grid = GridLayout(cols=4, spacing=dp(8), size_hint_y=None)

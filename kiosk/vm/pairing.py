@@ -2,16 +2,20 @@
 (``sensors.ble.pairing.discover`` / ``remember``), list what was found with RSSI and
 battery, choose one, give it a body placement, remember it; forget a remembered one.
 
-The scan is a coroutine the screen runs as an asyncio task on the app's one loop, so the UI
-never waits for the radio; the screen redraws from :meth:`PairingVM.view` each frame.
+The scan is a coroutine the flow runs as an asyncio task on the app's one loop, so the UI
+never waits for the radio; the screen redraws from :meth:`PairingVM.view` on its tick.
+:meth:`PairingVM.scan` says SCANNING as soon as it is called (the screen drawn right after
+the tap shows "Searching…", before the task has run a step); :meth:`PairingVM.cancel`
+ends a running scan (the screen is left or the app stops) so nothing runs on afterwards.
 Scanner and connector come from an injected ``ports`` callable (BlueZ + bleak on the Pi,
 bumble virtual wearables in tests).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -27,6 +31,10 @@ PLACEMENTS: tuple[BodySegment, ...] = tuple(s for s in BodySegment if s != BodyS
 
 Ports = Callable[[], tuple[Any, Any]]  # -> (Scanner, Connector | None)
 Discover = Callable[[Any, float, Any], Awaitable[list[Any]]]
+
+
+async def _nothing() -> None:
+    """A scan already running: the second tap's coroutine does nothing."""
 
 
 class ScanState(StrEnum):
@@ -92,13 +100,45 @@ class PairingVM:
         self.found: list[Any] = []  # sensors.ble.pairing.Found, strongest first
         self.selected: str | None = None
         self.last_done = ""
+        self._task: asyncio.Task[Any] | None = None  # the task running the scan
+        self._scans = 0  # scans asked for (and cancels): a stale scan task does nothing
 
     # --- scanning ----------------------------------------------------------------------
-    async def scan(self) -> None:
-        """Scan and read batteries (the only slow part); never raises to the UI."""
+    def scan(self) -> Coroutine[Any, Any, None]:
+        """Scan and read batteries (the only slow part); never raises to the UI. The state is
+        SCANNING from this call on; the returned coroutine does the radio work (a second
+        call while scanning returns one that does nothing)."""
         if self.state == ScanState.SCANNING:
-            return
+            return _nothing()
         self.state, self.error, self.selected, self.last_done = ScanState.SCANNING, "", None, ""
+        self._scans += 1
+        return self._scan(self._scans)
+
+    def cancel(self) -> None:
+        """End a running scan now (its task is cancelled; bleak's scanner stops on the way
+        out); the view says "Search again". Nothing of the scan runs after this."""
+        self._scans += 1  # a scan whose task has not started yet will not start
+        task, self._task = self._task, None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+        if self.state == ScanState.SCANNING:
+            self.state = ScanState.IDLE
+
+    async def _scan(self, n: int) -> None:
+        if n != self._scans:  # cancelled (or scanning afresh) before this task ran a step
+            return
+        self._task = asyncio.current_task()
+        try:
+            await self._discover_now()
+        except asyncio.CancelledError:
+            if n == self._scans and self.state == ScanState.SCANNING:
+                self.state = ScanState.IDLE  # cancelled from outside (the loop closing)
+            raise
+        finally:
+            if n == self._scans:
+                self._task = None
+
+    async def _discover_now(self) -> None:
         discover = self._discover
         if discover is None:
             from sensors.ble.pairing import discover as real_discover

@@ -18,8 +18,8 @@ from kiosk.kivy_setup import configure_kivy
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.ble_world import World
-from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter, provision,
-                                       running_kiosk, tap, texts, until)
+from tests.helpers.kiosk_touch import buttons, provision, running_kiosk, tap, texts, until
+from pairing_helpers import to_settings
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.button import Button
@@ -27,21 +27,11 @@ from kivy.uix.button import Button
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
-from kiosk.ui.app import KioskApp
 from kiosk.vm.pairing import ScanState
 from protocol.clock import ScaledClock
 from sensors.ble.virtual import BumbleScanner
 from sensors.sim import SimConfig, simulate
 from therapy.devices import WearableRegistry
-
-
-async def to_settings(app: KioskApp) -> None:
-    """Unlock, then Settings behind the PIN again (as a carer would)."""
-    await enter(app, TEST_PIN)
-    await tap(app, "Settings")
-    assert app.sm.current == "lock" and "installer code" in " ".join(texts(app))
-    await enter(app, TEST_CODE)
-    assert app.sm.current == "settings"
 
 
 @pytest.mark.timeout(90)
@@ -67,8 +57,12 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
             await tap(app, "Find wearables")
             assert app.sm.current == "pairing"
             vm = app.flow.pairing_vm
-            assert vm is not None and vm.state == ScanState.SCANNING
-            assert buttons(app, "Searching…") == []
+            # the scan (1 s) is still running: the screen drawn at the tap says so, and
+            # "Searching…" is there but cannot be tapped (buttons() lists enabled ones)
+            assert vm is not None and vm.state == ScanState.SCANNING, (vm, vm and vm.error)
+            assert [b.disabled for b in app.root.walk()
+                    if isinstance(b, Button) and b.text == "Searching…"] == [True]
+            assert buttons(app, "Searching…") == [] and buttons(app, "Search again") == []
             await until(lambda: vm.state != ScanState.SCANNING, 30, "the scan")
             Window.unbind(on_flip=count)
             assert frames[0] >= 10, f"only {frames[0]} frames drawn during a 1 s scan"
