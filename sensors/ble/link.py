@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 END = None  # queue sentinel: the link has ended
 DEFAULT_POLICY = LinkPolicy()
 LINK_ERRORS = (BleakError, BleError, asyncio.TimeoutError, OSError, EOFError)
+LATE_SLACK = 0.25  # a watch wake-up later than this share of its wait: the loop was busy
 T = TypeVar("T")
 
 
@@ -153,14 +154,24 @@ class WearableLink:
             log.debug("disconnect %s: %r", self.wearable.address, exc)
 
     async def _watch(self, client: BleakClient) -> str:
-        """Stream until stop (returns "") or a drop (returns the reason)."""
+        """Stream until stop (returns "") or a drop (returns the reason).
+
+        Silence is counted only while the host could have heard the wearable: when a
+        round of this watch (the sync request and the wait) ends later than it should
+        have (the kiosk's loop or the whole machine was busy, and notifications waited
+        unread in the stack meanwhile), the silence is counted afresh from then. A
+        wearable that really stops is lost after ``silence_timeout_s`` of host time with
+        the loop on time."""
         p = self.policy
+        heard_s = self.driver.last_rx_s  # silence is counted from here
         while True:
             if self._stop.is_set():
                 return ""
             if self._dropped.is_set() or not client.is_connected:
                 return "disconnected"
-            if self.clock.now() - self.driver.last_rx_s > p.silence_timeout_s:
+            now = self.clock.now()
+            heard_s = max(heard_s, self.driver.last_rx_s)
+            if now - heard_s > p.silence_timeout_s:
                 return f"no data for {p.silence_timeout_s:.0f} s"
             try:
                 await _request(self.driver.tick(client))
@@ -173,10 +184,16 @@ class WearableLink:
             stop = asyncio.ensure_future(self._stop.wait())
             drop = asyncio.ensure_future(self._dropped.wait())
             wait_s = min(p.sync_interval_s, p.silence_timeout_s / 2)
-            await asyncio.wait([stop, drop], timeout=real_seconds(self.clock, wait_s),
-                               return_when=asyncio.FIRST_COMPLETED)
+            done, _pending = await asyncio.wait([stop, drop],
+                                                timeout=real_seconds(self.clock, wait_s),
+                                                return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()
             drop.cancel()
+            late_s = self.clock.now() - now - wait_s
+            if not done and late_s > LATE_SLACK * wait_s:
+                heard_s = max(heard_s, self.clock.now())  # the loop was away: not silence
+                log.debug("%s: watch round %.2f s late (host busy): silence counted afresh",
+                          self.wearable.address, late_s)
 
     async def run(self) -> None:
         """Keep the wearable streaming until :meth:`stop` or it stays away too long."""
