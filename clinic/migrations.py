@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 
+from clinic.downlink_schema import downlink_step
 from clinic.errors import SchemaTooNew
 from clinic.fhir_query import fhir_search_step, resource_time_step
 from clinic.quarantine_schema import quarantine_step
@@ -79,6 +80,9 @@ MIGRATIONS: tuple[Step, ...] = (
     # 7: resources.at, the time a FHIR date search compares (clinic/fhir_time.py), filled
     #    from the stored records; its index; step 6's pain and anti-join indexes dropped
     resource_time_step,
+    # 8: appointments (moves, cancellations) as last signed for their device, kept until it
+    #    acks them, for the downlink resend (clinic/downlink_schema.py)
+    downlink_step,
 )
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once

@@ -1,11 +1,13 @@
-"""The clinic's downlink resend: therapist replies a device has not acked are published
-again when it comes online and, while it stays online, once they are an hour old
-(the rule is :class:`clinic.downlink_resend.ResendRule`; docs/clinic-link.md, Downlink).
+"""The clinic's downlink resend: therapist replies, appointments, their moves and
+cancellations a device has not acked are published again when it comes online and,
+while it stays online, once they are an hour old (the rule is
+:class:`clinic.downlink_resend.ResendRule`; docs/clinic-link.md, Downlink).
 
-A resend is the same id sealed again from the stored row (``seal_message`` of the same
-id, text and time; Ed25519 signatures are deterministic, so the bytes are the first
-send's), so the device's once-per-id rule drops a copy it already has (and acks it
-again). Births come on paho's network thread (:attr:`clinic.link.ClinicWatcher.on_online`)
+A resend is the first send's bytes: a reply is sealed again from the stored row
+(``seal_message`` of the same id, text and time; Ed25519 signatures are deterministic);
+an appointment's latest envelope is kept until its ack (:mod:`clinic.downlink_items`).
+The device's once-per-id rule drops a reply it already has (and acks it again); an
+appointment is replaced by id, a cancellation removes it once. Births come on paho's network thread (:attr:`clinic.link.ClinicWatcher.on_online`)
 and are only queued there: this thread reads the store, seals and waits for each PUBACK.
 ``rehab clinic serve`` attaches one to its web application (:func:`attach_resender`);
 the thread page shows "sent again <time>" and ``/healthz`` the counters under
@@ -25,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from clinic.downlink_items import unacked as unacked_kept
 from clinic.downlink_resend import ResendLog, ResendRule, Unacked
 from clinic.schema import devices, messages
 from clinic.web.sending import SendError, send, signing_key
@@ -105,25 +108,32 @@ class DownlinkResender:
             out.append((Unacked(ident, device, first, self.log.last_sent(ident, first)), text))
         return out
 
+    def kept(self, device: str) -> list[tuple[Unacked, bytes]]:
+        """The device's unacked appointments, moves and cancellations, as signed."""
+        return [(Unacked(k.id, device, k.sent_at, self.log.last_sent(k.id, k.sent_at)),
+                 k.payload) for k in unacked_kept(self.state.engine, device)]
+
     def resend(self, device: str, *, birth: bool) -> int:
         """Publish again what is due for ``device``; returns how many went out."""
-        items = self.unacked(device)
-        texts = {u.id: text for u, text in items}
-        with self._lock:
-            self.log.forget(set(self.log.last) - set(texts) if birth else ())
-        due = self.rule.due([u for u, _ in items], self.clock(), birth=birth)
+        replies, kept = self.unacked(device), self.kept(device)
+        texts = {u.id: text for u, text in replies}
+        payloads = {u.id: payload for u, payload in kept}
+        due = self.rule.due([u for u, _ in replies + kept], self.clock(), birth=birth)
         if not due:
             return 0
-        try:
-            key = signing_key(self.state.key_file)
-        except SendError as exc:
-            self.counts["failed"] += len(due)
-            log.error("cannot resend %d item(s) to %s: %s", len(due), device, exc)
-            return 0
+        key = None
+        if any(u.id in texts for u in due):
+            try:
+                key = signing_key(self.state.key_file)
+            except SendError as exc:
+                self.counts["failed"] += 1
+                log.error("cannot resend replies to %s: %s", device, exc)
+                due = [u for u in due if u.id in payloads]
         sent = 0
         for u in due:
-            payload = seal_message(u.id, texts[u.id], u.first_sent, key,
-                                   clinic=self.state.clinic, device=device)
+            payload = payloads.get(u.id) or seal_message(
+                u.id, texts[u.id], u.first_sent, key,  # type: ignore[arg-type]
+                clinic=self.state.clinic, device=device)
             try:
                 send(self.state, device, "messages/in", payload)
             except SendError as exc:  # not connected or no PUBACK: the next pass tries

@@ -269,16 +269,22 @@ class ClinicStore:
     def ack_message(self, ident: str, device: str | None = None) -> bool:
         """Mark the message ``ident`` sent to ``device`` delivered (once). True when the id
         is one the clinic sent that device (a message or an appointment, which has no
-        acked_at), False for an unknown id or another device's item (nothing changes)."""
-        m, a = t.messages.c, t.appointments.c
+        acked_at), False for an unknown id or another device's item (nothing changes).
+        An appointment's kept envelope (clinic/downlink_schema.py) is marked acked too."""
+        from clinic.downlink_schema import downlink
+
+        m, a, d = t.messages.c, t.appointments.c, downlink.c
         mine = [] if device is None else [m.device == device, m.direction == "to_patient"]
         with self._write() as conn:
             conn.execute(update(t.messages).where(m.id == ident, m.acked_at.is_(None), *mine)
                          .values(acked_at=_now()))
             known = conn.execute(select(m.id).where(m.id == ident, *mine)).first()
             if known is None and device is not None:
-                known = conn.execute(select(a.id).where(a.id == ident, a.device == device)
-                                     ).first()
+                kept = update(downlink).where(d.id == ident, d.device == device)
+                conn.execute(kept.where(d.acked_at.is_(None)).values(acked_at=_now()))
+                known = (conn.execute(select(d.id).where(d.id == ident, d.device == device))
+                         .first() or conn.execute(select(a.id).where(
+                             a.id == ident, a.device == device)).first())
         return known is not None
 
     def messages(self, device: str) -> list[tuple[str, str, str, str | None]]:

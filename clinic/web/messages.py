@@ -7,8 +7,10 @@ broker's PUBACK has woken this thread). When the publish certainly failed (no co
 to the broker, paho refused it at once) the change is undone and the page says so; when
 the broker only did not confirm it in time it is kept (paho may still deliver it) and a
 reply stays "not yet delivered" until the device acks it: :mod:`clinic.resender` sends
-unacked replies again when the device comes online ("sent again <time>"). A move seals
-the same appointment id again with the new time; a cancel seals it with ``cancelled``.
+unacked replies and appointments again when the device comes online ("sent again
+<time>"; an appointment's envelope is kept until the device acks it,
+:mod:`clinic.downlink_items`). A move seals the same appointment id again with the new
+time; a cancel seals it with ``cancelled``.
 Views and changes go to the web audit."""
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import case, delete, func, select
 
+from clinic.downlink_items import keep, restore
 from clinic.schema import appointments, messages
 from clinic.web.auth import page, require_user
 from clinic.web.pages import _device
@@ -146,13 +149,18 @@ def _forget_message(engine: Any, ident: str) -> None:
         conn.execute(delete(messages).where(messages.c.id == ident))
 
 
-def _seal_send(request: Request, device: str, ident: str, start: datetime, minutes: int,
-               cancelled: bool = False) -> None:
+def _seal(request: Request, device: str, ident: str, start: datetime, minutes: int,
+          cancelled: bool = False) -> Any:
+    """Seal the appointment (or its cancellation) and keep the envelope until the device
+    acks it (clinic.downlink_items, for the resend); returns what :func:`restore` needs."""
     state = request.app.state
+    now = datetime.now(timezone.utc)
     payload = seal_appointment(ident, start, minutes, signing_key(state.key_file),
-                               clinic=state.clinic, device=device,
-                               issued_at=datetime.now(timezone.utc), cancelled=cancelled)
-    send(state, device, "messages/in", payload)
+                               clinic=state.clinic, device=device, issued_at=now,
+                               cancelled=cancelled)
+    kept = keep(state.engine, ident, device, "cancelled" if cancelled else "appointment",
+                payload, now)
+    return payload, kept
 
 
 @router.post("/patients/{device}/appointments")
@@ -192,14 +200,19 @@ def _schedule(request: Request, device: str, ident: str | None, start_text: str,
     new = ident is None
     before = None if ident is None else _known(request, device, ident)
     ident = ident or new_id()
+    try:
+        payload, kept = _seal(request, device, ident, start, minutes)
+    except SendError as exc:
+        return _page(request, device, 503, error=str(exc), form=form)
     # stored before it is published, like a reply: the device's ack finds it
     state.store.add_appointment(ident, device, start.isoformat(), minutes)
     done = "booked" if new else "moved"
     try:
-        _seal_send(request, device, ident, start, minutes)
+        send(state, device, "messages/in", payload)
     except SendError as exc:
         if not exc.maybe_sent:  # certainly not sent: as it was before
             _undo_schedule(state, device, ident, before)
+            restore(state.engine, ident, kept)
             return _page(request, device, 503, error=str(exc), form=form)
         done = "pending"
     state.audit.record(actor, "change", f"appointment {ident} {'booked' if new else 'moved'}"
@@ -222,11 +235,20 @@ def cancel(request: Request, device: str, ident: str,
     device, state = _device(device), request.app.state
     ident, start_at, minutes = _known(request, device, ident)
     try:
-        _seal_send(request, device, ident, datetime.fromisoformat(start_at), minutes,
-                   cancelled=True)
+        payload, kept = _seal(request, device, ident, datetime.fromisoformat(start_at),
+                              minutes, cancelled=True)
     except SendError as exc:
         return _page(request, device, 503, error=str(exc))
-    with state.engine.begin() as conn:
+    with state.engine.begin() as conn:  # before it is published, like a booking
         conn.execute(delete(appointments).where(appointments.c.id == ident))
+    done = "cancelled"
+    try:
+        send(state, device, "messages/in", payload)
+    except SendError as exc:
+        if not exc.maybe_sent:  # certainly not sent: the appointment stands
+            state.store.add_appointment(ident, device, start_at, minutes)
+            restore(state.engine, ident, kept)
+            return _page(request, device, 503, error=str(exc))
+        done = "pending"
     state.audit.record(actor, "change", f"appointment {ident} cancelled", device)
-    return RedirectResponse(f"/patients/{device}/messages?done=cancelled", status_code=303)
+    return RedirectResponse(f"/patients/{device}/messages?done={done}", status_code=303)
