@@ -269,3 +269,44 @@ def test_an_online_device_gets_a_reply_unacked_for_an_hour_again(world: World) -
     wait_for(lambda: w.replies()[0][2] is not None, 10, "the resent reply acked")
     assert w.on_device() == [TEXT]
     assert w.resender.check_online() == 0  # acked: nothing more to send
+
+
+def test_appointments_booked_moved_and_cancelled_while_the_session_expired_arrive(
+        world: World) -> None:
+    """Booked while the device was online (delivered); then, while it is away past its
+    session expiry, one moved, another booked, and a third booked and cancelled: the
+    broker lost them all, the clinic resends the latest envelope of each on the birth."""
+    from clinic.downlink_items import unacked as kept_unacked
+
+    w = world
+    w.connect_device()
+    for day in ("02", "03"):
+        r = w.post("/patients/dev-1/appointments", {"start": f"2030-01-{day}T10:00",
+                                                    "minutes": 30})
+        assert r.status_code == 303, r.text
+    wait_for(lambda: len(w.device.appointments()) == 2, 10, "both appointments on the device")
+    assert w.link is not None and w.link.wait_drained(10)
+    engine = w.watcher.store.engine
+    wait_for(lambda: kept_unacked(engine, "dev-1") == [], 10, "both acked")
+    first, second = sorted(w.watcher.store.appointments("dev-1"), key=lambda a: a[1])
+    w.disconnect_device()
+    assert w.post(f"/patients/dev-1/appointments/{first[0]}/move",
+                  {"start": "2030-01-05T09:00", "minutes": 45}).status_code == 303
+    assert w.post(f"/patients/dev-1/appointments/{second[0]}/cancel", {}).status_code == 303
+    assert w.post("/patients/dev-1/appointments", {"start": "2030-01-07T10:00",
+                                                   "minutes": 20}).status_code == 303
+    assert len(kept_unacked(engine, "dev-1")) == 3
+    time.sleep(EXPIRY_S + 1.5)  # the broker drops the expired session with all three
+    w.connect_device()
+    wait_for(lambda: kept_unacked(engine, "dev-1") == [], 15, "all three acked")
+    on_device = sorted((a.start_at.isoformat()[:16], a.minutes) for a in w.device.appointments())
+    at_clinic = sorted((datetime_text(s), m) for _i, s, m, _st in
+                       w.watcher.store.appointments("dev-1"))
+    assert on_device == at_clinic and len(on_device) == 2
+    assert w.resender.counts["resent"] == 3 and w.watcher.unknown_acks == 0
+
+
+def datetime_text(iso: str) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromisoformat(iso).astimezone(timezone.utc).isoformat()[:16]
