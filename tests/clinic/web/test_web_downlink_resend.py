@@ -310,3 +310,40 @@ def datetime_text(iso: str) -> str:
     from datetime import datetime, timezone
 
     return datetime.fromisoformat(iso).astimezone(timezone.utc).isoformat()[:16]
+
+
+def test_a_reply_whose_puback_is_late_is_kept_and_delivered_when_the_broker_answers(
+        world: World) -> None:
+    """The real publisher against a broker that stops answering (SIGSTOP) for longer than
+    the page waits: paho still holds the reply and delivers it once the broker runs
+    again. The clinic's thread must show what the device then has (it removed the row
+    before: the device had a message the clinic did not show)."""
+    import os
+    import signal
+
+    w = world
+    w.connect_device()
+    w.app.state.publisher = WatcherPublisher(w.watcher, timeout_s=0.5)
+    assert w.broker.proc is not None
+    os.kill(w.broker.proc.pid, signal.SIGSTOP)
+    try:
+        r = w.post("/patients/dev-1/messages", {"text": TEXT})
+    finally:
+        os.kill(w.broker.proc.pid, signal.SIGCONT)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=pending"), r.text
+    wait_for(lambda: w.on_device() == [TEXT], 10, "the late reply on the device")
+    wait_for(lambda: w.replies() and w.replies()[0][2] is not None, 10, "its ack")
+    assert [text for _i, text, _a in w.replies()] == [TEXT]
+
+
+def test_a_publisher_not_connected_is_certainly_not_sent(world: World) -> None:
+    w = world
+    w.watcher.connected.clear()  # as after a disconnect: nothing is handed to paho
+    try:
+        with pytest.raises(PublishError) as err:
+            WatcherPublisher(w.watcher).publish("dev-1", "messages/in", b"{}")
+        assert err.value.maybe_sent is False
+        r = w.post("/patients/dev-1/messages", {"text": TEXT})
+        assert r.status_code == 503 and w.replies() == []
+    finally:
+        w.watcher.connected.set()
