@@ -53,6 +53,7 @@ class DownlinkResender:
         self.counts: Counter[str] = Counter()  # births, passes, resent, failed
         self._births: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
+        self._resent: dict[str, set[str]] = {}  # device -> ids in the log (to forget them)
         self._thread: threading.Thread | None = None
 
     # --- on paho's thread: never blocks --------------------------------------------
@@ -118,6 +119,10 @@ class DownlinkResender:
         replies, kept = self.unacked(device), self.kept(device)
         texts = {u.id: text for u, text in replies}
         payloads = {u.id: payload for u, payload in kept}
+        with self._lock:  # acked since: nothing more to show or send
+            done = self._resent.get(device, set()) - texts.keys() - payloads.keys()
+            self.log.forget(done)
+            self._resent.get(device, set()).difference_update(done)
         due = self.rule.due([u for u, _ in replies + kept], self.clock(), birth=birth)
         if not due:
             return 0
@@ -142,6 +147,7 @@ class DownlinkResender:
                 break
             with self._lock:
                 self.log.sent_again(u.id, self.clock())
+                self._resent.setdefault(device, set()).add(u.id)
             sent += 1
         self.counts["resent"] += sent
         if sent:

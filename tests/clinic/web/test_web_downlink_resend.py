@@ -268,7 +268,9 @@ def test_an_online_device_gets_a_reply_unacked_for_an_hour_again(world: World) -
     assert w.resender.check_online() == 1
     wait_for(lambda: w.replies()[0][2] is not None, 10, "the resent reply acked")
     assert w.on_device() == [TEXT]
-    assert w.resender.check_online() == 0  # acked: nothing more to send
+    assert w.resender.sent_again() == {"m-dropped": (sent + timedelta(minutes=61)).isoformat()}
+    assert w.resender.check_online() == 0  # acked: nothing more to send ...
+    assert w.resender.sent_again() == {}  # ... nor to remember
 
 
 def test_appointments_booked_moved_and_cancelled_while_the_session_expired_arrive(
