@@ -349,3 +349,19 @@ def test_a_publisher_not_connected_is_certainly_not_sent(world: World) -> None:
         assert r.status_code == 503 and w.replies() == []
     finally:
         w.watcher.connected.set()
+
+
+def test_rehab_clinic_serve_attaches_the_resend(world: World, tmp_path: Path) -> None:
+    """make_app (what `rehab clinic serve` runs) hooks the resend to its watcher's births
+    and shows its counters on /healthz."""
+    from clinic.serve import make_app
+
+    app = make_app(world.watcher.store, "c1", world.watcher, secret_key="k")
+    try:
+        assert world.watcher.on_online == app.state.resender.on_online
+        with TestClient(app) as client:
+            downlink = client.get("/healthz").json()["downlink"]
+        assert downlink == {"births": 0, "passes": 0, "resent": 0, "failed": 0,
+                            "unknown_acks": 0}
+    finally:
+        app.state.resender.stop()
