@@ -12,6 +12,7 @@ blocks (sets run as asyncio tasks, audio as subprocesses, the clinic link on pah
 from __future__ import annotations
 
 import asyncio
+import signal
 from typing import Any
 
 from kivy.app import App
@@ -196,7 +197,11 @@ def wake_screen() -> None:
 
 
 async def run_app(app: KioskApp) -> None:
-    """Run the app on the current asyncio loop with the systemd watchdog beside it."""
+    """Run the app on the current asyncio loop with the systemd watchdog beside it.
+    SIGTERM (systemd stopping or restarting the kiosk) stops the app as a test does
+    (KioskApp.on_stop: the current screen is left, its ticks and scans end), whatever the
+    window provider (SDL2 turns it into a quit event itself), with STOPPING=1 to systemd;
+    the caller then closes the model."""
 
     async def watchdog() -> None:
         await app.first_frame.wait()
@@ -204,8 +209,15 @@ async def run_app(app: KioskApp) -> None:
             sd_notify("WATCHDOG=1")
             await asyncio.sleep(watchdog_interval_s())
 
+    def terminate() -> None:
+        sd_notify("STOPPING=1")
+        app.stop()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, terminate)
     wd = asyncio.ensure_future(watchdog())
     try:
         await app.async_run(async_lib="asyncio")
     finally:
         wd.cancel()
+        loop.remove_signal_handler(signal.SIGTERM)
