@@ -99,6 +99,13 @@ class VisitScreen(Screen):
         self.refresh()
 
     # --- drawing ---------------------------------------------------------------------
+    def on_leave(self, *_: Any) -> None:
+        """Left, or the app stops (KioskApp.on_stop leaves the current screen): the video
+        tick ends; refresh() starts it again when the call is shown again."""
+        if self._tick_ev is not None:
+            self._tick_ev.cancel()
+            self._tick_ev = None
+
     def refresh(self) -> None:
         v = self.vm.view()
         self.title.text = v.title or _("Video call")
