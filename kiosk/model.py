@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from kiosk.vm.summary import SummaryVM, build_summary
 from kiosk.vm.today import PlanState, TodayVM, build_today, plan_state
 from therapy.plan import Plan, PlanExercise, Schedule, Weekday, exercise_from_catalogue
 from therapy.ports import SystemClock, WallClock
+from therapy.errors import StorageError
 from therapy.records import Feedback, SessionRecord
 from therapy.store import TherapyStore
 
@@ -121,6 +123,8 @@ class KioskModel:
         self._handed_camera: object = None  # the camera set-up's worker, for the set
         self.visit: VisitVM | None = None  # video visits (kiosk/visit_setup.py), if wired
         self.last_record: SessionRecord | None = None
+        # the summary flow (an executor thread) and the stop path store a run's session
+        self._finishing = threading.Lock()
         self._state = self._load_state()
 
     # --- small persistent UI state (message read marker, last reminder) ----------------
@@ -283,6 +287,35 @@ class KioskModel:
         run = self.run
         previous = [s for s in self.history.sessions(exercise_id=run.ex.exercise_id)
                     if s.id != run.ctl.session_id]
-        rec = run.finish()
+        with self._finishing:
+            rec = run.finish()
         self.last_record = rec
         return build_summary(rec, _(run.ex.name), previous[-1] if previous else None)
+
+    def keep_unfinished(self) -> SessionRecord | None:
+        """The kiosk is stopping (systemd's SIGTERM for an update or restart, the app
+        closing) with an exercise under way: store what the patient did as a session not
+        completed (ended now), with its outbox rows, so the clinic hears of it. Kept: the
+        confirmed reps, the running set's too (the controller keeps each rep as it is
+        confirmed), and a confirmed pain before; a pain after not yet confirmed is not. A
+        run with nothing done stores nothing; a run already stored (the summary flow, an
+        earlier stop) is not stored again, nor is it after this. Returns the record kept."""
+        run = self.run
+        if run is None:
+            return None
+        ctl = run.ctl
+        with self._finishing:
+            if ctl.record_ is not None or not run.worth_keeping:
+                return None
+            run.stop()  # no further set; the running one ends at its next chunk
+            try:
+                rec = ctl.finish()
+            except StorageError as exc:
+                log.error("kiosk stopping: unfinished session %s not saved: %s",
+                          ctl.session_id, exc)
+                return None
+        self.clinic.notify_outbox()
+        log.warning("kiosk stopping mid-exercise: kept session %s (%s) as not completed: "
+                    "%d reps in %d of %d sets", rec.id, rec.exercise_id, rec.rep_count,
+                    rec.sets_done, rec.target_sets)
+        return rec

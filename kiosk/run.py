@@ -211,6 +211,16 @@ class ExerciseRun:
                 self.error = _(NOTHING_MEASURED)
                 self.nothing_measured = True
 
+    @property
+    def worth_keeping(self) -> bool:
+        """The patient did something the session should keep if the kiosk stops now: a
+        confirmed rep (the running set's too) or a confirmed pain before (not a flagged
+        one: that went to the clinic on its own). A set whose wearables never streamed
+        keeps nothing, as the flow does."""
+        if self.nothing_measured:
+            return False
+        return bool(self.ctl.reps_) or self.pain_after.before is not None
+
     def pause(self) -> None:
         self.ctl.pause() if self.ctl.state != SessionState.PAUSED else self.ctl.resume()
 

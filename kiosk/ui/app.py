@@ -109,7 +109,9 @@ class KioskApp(App):
         """Stopping (systemd's SIGTERM, see run_app, or a test) leaves the current screen
         as a screen change does, so its own clock events and tasks end (the pairing scan,
         the demo figure, the camera preview); the app's ticks and window bindings end too:
-        nothing of this app runs once the model is closed."""
+        nothing of this app runs once the model is closed. An exercise under way keeps
+        what the patient did (KioskModel.keep_unfinished), before the caller closes the
+        model."""
         for ev in self._events:
             ev.cancel()
         self._events = []
@@ -120,6 +122,7 @@ class KioskApp(App):
             screen.dispatch("on_leave")
         if self.visit_kit is not None:
             self.visit_kit.close()
+        self.model.keep_unfinished()
 
     def _visits(self) -> Any:
         """Video visits from the clinic (kiosk/visit_setup.py) over the device's MQTT link
