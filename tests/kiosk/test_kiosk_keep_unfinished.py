@@ -8,6 +8,7 @@ nothing done stores nothing."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -48,7 +49,10 @@ def _stored(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]
         con.close()
 
 
-async def test_stop_mid_set_keeps_the_confirmed_reps_once(tmp_path: Path) -> None:
+async def test_stop_mid_set_keeps_the_confirmed_reps_once(tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    caplog.set_level(logging.INFO, logger="kiosk.model")
     m = _model(tmp_path)
     run = _start(m)
     run.start_set()
@@ -71,6 +75,10 @@ async def test_stop_mid_set_keeps_the_confirmed_reps_once(tmp_path: Path) -> Non
 
     # a second stop, and the summary flow after it, store nothing more
     assert m.keep_unfinished() is None
+    kept = [r.getMessage() for r in caplog.records if r.name == "kiosk.model"]
+    assert kept == [f"kiosk stopping mid-exercise: kept session {rec.id} "
+                    f"(knee_extension_seated) as not completed: {len(confirmed)} reps "
+                    "in 1 of 2 sets"]
     assert run.task is not None
     await run.task  # the set ends at its next chunk: no further set starts
     assert not run.more_sets
