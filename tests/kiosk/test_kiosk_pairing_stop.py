@@ -25,30 +25,14 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 from kivy.clock import Clock
 from kivy.uix.button import Button
 
-from tests.helpers.ble_world import World
-from tests.helpers.kiosk_touch import provision, running_kiosk, tap, texts, until
-from pairing_helpers import to_settings
+from tests.helpers.kiosk_touch import running_kiosk, tap, texts, until
+from pairing_helpers import to_settings, wearable_and_kiosk
 
 from kiosk.adapters.audio import AudioCues
-from kiosk.model import KioskModel
 from kiosk.ui.screens_pairing import TICK_S
 from kiosk.vm.pairing import ScanState
-from protocol.clock import ScaledClock
-from sensors.ble.virtual import BumbleScanner
-from sensors.sim import SimConfig, simulate
 
 LONG_SCAN_S = 60.0  # still scanning whenever the test stops it
-
-
-async def _world_and_model(tmp_path: Path) -> tuple[Any, KioskModel]:
-    world = World(ScaledClock(1.0))
-    motion = simulate(SimConfig(reps=1, drop_prob=0.0)).distal
-    dev = await world.rehab_imu(1, motion, battery_pct=72)
-    provision(tmp_path / "data")
-    model = KioskModel(tmp_path / "data", sources=None,
-                       pairing_ports=lambda: (BumbleScanner(world.air), world.connector()))
-    model.pairing_scan_s = LONG_SCAN_S
-    return dev, model
 
 
 def _searching(app: Any) -> list[Button]:
@@ -83,7 +67,7 @@ def _count_views(vm: Any) -> list[int]:
 @pytest.mark.timeout(90)
 async def test_stopping_the_app_mid_scan_ends_the_scan_and_the_tick(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    dev, model = await _world_and_model(tmp_path)
+    dev, model = await wearable_and_kiosk(tmp_path, LONG_SCAN_S)
     caplog.set_level(logging.WARNING)
     try:
         async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
@@ -114,7 +98,7 @@ async def test_stopping_the_app_mid_scan_ends_the_scan_and_the_tick(
 @pytest.mark.timeout(90)
 async def test_leaving_the_screen_mid_scan_ends_the_scan_and_a_new_visit_scans_afresh(
         tmp_path: Path) -> None:
-    dev, model = await _world_and_model(tmp_path)
+    dev, model = await wearable_and_kiosk(tmp_path, LONG_SCAN_S)
     try:
         async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
             await to_settings(app)

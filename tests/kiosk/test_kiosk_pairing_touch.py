@@ -17,32 +17,21 @@ from kiosk.kivy_setup import configure_kivy
 
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
-from tests.helpers.ble_world import World
-from tests.helpers.kiosk_touch import buttons, provision, running_kiosk, tap, texts, until
-from pairing_helpers import to_settings
+from tests.helpers.kiosk_touch import buttons, running_kiosk, tap, texts, until
+from pairing_helpers import to_settings, wearable_and_kiosk
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.button import Button
 
 from kiosk.adapters.audio import AudioCues
 from kiosk.adapters.sources import SimSourceFactory
-from kiosk.model import KioskModel
 from kiosk.vm.pairing import ScanState
-from protocol.clock import ScaledClock
-from sensors.ble.virtual import BumbleScanner
-from sensors.sim import SimConfig, simulate
 from therapy.devices import WearableRegistry
 
 
 @pytest.mark.timeout(90)
 async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
-    world = World(ScaledClock(1.0))
-    motion = simulate(SimConfig(reps=1, drop_prob=0.0)).distal
-    dev = await world.rehab_imu(1, motion, battery_pct=72)
-    provision(tmp_path / "data")
-    model = KioskModel(tmp_path / "data", sources=None,
-                       pairing_ports=lambda: (BumbleScanner(world.air), world.connector()))
-    model.pairing_scan_s = 1.0
+    dev, model = await wearable_and_kiosk(tmp_path, scan_s=1.0)
     assert isinstance(model.sources.base, SimSourceFactory)  # type: ignore[attr-defined]
     try:
         async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
