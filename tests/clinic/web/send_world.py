@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.helpers.link_helpers import start_watcher, write_toml
@@ -65,8 +67,19 @@ def login(client: TestClient) -> None:
     assert r.status_code == 303, r.text
 
 
-@pytest.fixture(name="send_world")
-def send_world_fixture(tmp_path: Path) -> Iterator[SendWorld]:
+@dataclass
+class ClinicSide:
+    """A real Mosquitto, the clinic's signing key and configs for the clinic and "dev-1",
+    ingest on SQLite, and the web application (account "ann") on ingest's connection."""
+    broker: Broker
+    clinic_dir: Path
+    dev_dir: Path
+    watcher: ClinicWatcher
+    app: Any
+
+
+@contextmanager
+def clinic_side(tmp_path: Path) -> Iterator[ClinicSide]:
     broker = Broker(tmp_path / "broker").start()
     clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
     pub = make_key(clinic_dir)
@@ -76,17 +89,25 @@ def send_world_fixture(tmp_path: Path) -> Iterator[SendWorld]:
     app = create_app(watcher.store, clinic="c1", publisher=WatcherPublisher(watcher),
                      live=watcher.live, key_file=clinic_dir / KEY_FILE, secret_key="k")
     app.state.accounts.add("ann", PASSWORD)  # type: ignore[attr-defined]
-    device = TherapyStore(dev_dir / "rehab.db")
-    link = DeviceLink(load_config(dev_dir), device, resend=QUICK, reconnect_max_s=1)
-    link.start()
-    assert link.wait_connected(10)
-    client = TestClient(app)
-    login(client)
     try:
-        yield SendWorld(broker, clinic_dir, watcher, app, client, device, link)
+        yield ClinicSide(broker, clinic_dir, dev_dir, watcher, app)
     finally:
-        client.close()
-        link.stop()
         watcher.stop()
         watcher.store.close()
         broker.stop()
+
+
+@pytest.fixture(name="send_world")
+def send_world_fixture(tmp_path: Path) -> Iterator[SendWorld]:
+    with clinic_side(tmp_path) as c:
+        device = TherapyStore(c.dev_dir / "rehab.db")
+        link = DeviceLink(load_config(c.dev_dir), device, resend=QUICK, reconnect_max_s=1)
+        link.start()
+        assert link.wait_connected(10)
+        client = TestClient(c.app)
+        login(client)
+        try:
+            yield SendWorld(c.broker, c.clinic_dir, c.watcher, c.app, client, device, link)
+        finally:
+            client.close()
+            link.stop()

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from send_world import QUICK, login, make_key
+from send_world import QUICK, clinic_side, login
 from sqlalchemy import update
 from starlette.testclient import TestClient
-from tests.helpers.link_helpers import start_watcher, wait_for, write_toml
+from tests.helpers.link_helpers import wait_for
 from tests.helpers.rehab_broker import Broker
 
 from clinic.downlink_resend import ResendRule
@@ -26,11 +26,9 @@ from clinic.link import ClinicWatcher, publish_once
 from clinic.resender import DownlinkResender, attach_resender
 from clinic.schema import messages
 from clinic.serve import PublishError, WatcherPublisher
-from clinic.web.app import create_app
 from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from mqtt.topics import Leaf, Topics
-from rehab.commands.clinic import KEY_FILE
 from therapy.records import Direction
 from therapy.store import TherapyStore
 
@@ -81,31 +79,20 @@ class World:
 
 @pytest.fixture(name="world")
 def world_fixture(tmp_path: Path) -> Iterator[World]:
-    broker = Broker(tmp_path / "broker").start()
-    clinic_dir, dev_dir = tmp_path / "clinic", tmp_path / "dev"
-    pub = make_key(clinic_dir)
-    write_toml(clinic_dir, broker=broker.url, clinic="c1")
-    write_toml(dev_dir, broker=broker.url, device="dev-1", clinic="c1", clinic_public_key=pub)
-    watcher = start_watcher(clinic_dir, broker.url, validate=None)
-    app = create_app(watcher.store, clinic="c1", publisher=WatcherPublisher(watcher),
-                     live=watcher.live, key_file=clinic_dir / KEY_FILE, secret_key="k")
-    app.state.accounts.add("ann", "correct horse battery")
-    # only births here: the hourly pass is the rule's (tests/clinic/test_downlink_resend.py)
-    resender = attach_resender(app, watcher, ResendRule(check_s=3600))
-    client = TestClient(app)
-    login(client)
-    w = World(broker, dev_dir, watcher, app, client, TherapyStore(dev_dir / "rehab.db"),
-              resender)
-    try:
-        yield w
-    finally:
-        client.close()
-        if w.link is not None:
-            w.link.stop()
-        resender.stop()
-        watcher.stop()
-        watcher.store.close()
-        broker.stop()
+    with clinic_side(tmp_path) as c:
+        # only births here: the hourly pass is the rule's (tests/clinic/test_downlink_resend.py)
+        resender = attach_resender(c.app, c.watcher, ResendRule(check_s=3600))
+        client = TestClient(c.app)
+        login(client)
+        w = World(c.broker, c.dev_dir, c.watcher, c.app, client,
+                  TherapyStore(c.dev_dir / "rehab.db"), resender)
+        try:
+            yield w
+        finally:
+            client.close()
+            if w.link is not None:
+                w.link.stop()
+            resender.stop()
 
 
 def _online_seen(w: World, births: int) -> None:
