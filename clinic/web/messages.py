@@ -15,6 +15,7 @@ Views and changes go to the web audit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -131,16 +132,29 @@ def reply(request: Request, device: str, text: str = Form("", max_length=MAX_MES
     # stored before it is published: the device's ack may come back before this thread
     # resumes from the broker's PUBACK, and an ack finding no row is lost for good
     state.store.add_message(device, ident, "to_patient", text, now.isoformat())
-    done = "sent"
+    try:
+        done = _publish(state, device, payload, "sent",
+                        undo=lambda: _forget_message(state.engine, ident))
+    except SendError as exc:
+        return _page(request, device, 503, error=str(exc), form={"text": text})
+    state.audit.record(actor, "change", f"message {ident} to {device}", device)
+    return RedirectResponse(f"/patients/{device}/messages?done={done}", status_code=303)
+
+
+def _publish(state: Any, device: str, payload: bytes, done: str,
+             undo: Callable[[], None]) -> str:
+    """Publish a change already stored (so the device's ack finds it). Returns ``done``
+    when the broker confirmed it, "pending" when it may still arrive (kept: paho holds it,
+    and the resend covers it if not); a send that certainly failed runs ``undo`` and
+    raises :class:`SendError`."""
     try:
         send(state, device, "messages/in", payload)
     except SendError as exc:
         if not exc.maybe_sent:
-            _forget_message(state.engine, ident)
-            return _page(request, device, 503, error=str(exc), form={"text": text})
-        done = "pending"  # kept: paho may still deliver it, the resend covers it if not
-    state.audit.record(actor, "change", f"message {ident} to {device}", device)
-    return RedirectResponse(f"/patients/{device}/messages?done={done}", status_code=303)
+            undo()
+            raise
+        return "pending"
+    return done
 
 
 def _forget_message(engine: Any, ident: str) -> None:
@@ -206,15 +220,15 @@ def _schedule(request: Request, device: str, ident: str | None, start_text: str,
         return _page(request, device, 503, error=str(exc), form=form)
     # stored before it is published, like a reply: the device's ack finds it
     state.store.add_appointment(ident, device, start.isoformat(), minutes)
-    done = "booked" if new else "moved"
+
+    def undo() -> None:  # certainly not sent: as it was before
+        _undo_schedule(state, device, ident, before)
+        restore(state.engine, ident, kept)
+
     try:
-        send(state, device, "messages/in", payload)
+        done = _publish(state, device, payload, "booked" if new else "moved", undo)
     except SendError as exc:
-        if not exc.maybe_sent:  # certainly not sent: as it was before
-            _undo_schedule(state, device, ident, before)
-            restore(state.engine, ident, kept)
-            return _page(request, device, 503, error=str(exc), form=form)
-        done = "pending"
+        return _page(request, device, 503, error=str(exc), form=form)
     state.audit.record(actor, "change", f"appointment {ident} {'booked' if new else 'moved'}"
                        f" to {start.isoformat()} ({minutes} min)", device)
     return RedirectResponse(f"/patients/{device}/messages?done={done}", status_code=303)
@@ -241,14 +255,14 @@ def cancel(request: Request, device: str, ident: str,
         return _page(request, device, 503, error=str(exc))
     with state.engine.begin() as conn:  # before it is published, like a booking
         conn.execute(delete(appointments).where(appointments.c.id == ident))
-    done = "cancelled"
+
+    def undo() -> None:  # certainly not sent: the appointment stands
+        state.store.add_appointment(ident, device, start_at, minutes)
+        restore(state.engine, ident, kept)
+
     try:
-        send(state, device, "messages/in", payload)
+        done = _publish(state, device, payload, "cancelled", undo)
     except SendError as exc:
-        if not exc.maybe_sent:  # certainly not sent: the appointment stands
-            state.store.add_appointment(ident, device, start_at, minutes)
-            restore(state.engine, ident, kept)
-            return _page(request, device, 503, error=str(exc))
-        done = "pending"
+        return _page(request, device, 503, error=str(exc))
     state.audit.record(actor, "change", f"appointment {ident} cancelled", device)
     return RedirectResponse(f"/patients/{device}/messages?done={done}", status_code=303)
