@@ -266,7 +266,7 @@ class ClinicStore:
                 "id": _text(ident), "device": device, "direction": direction,
                 "text": _text(text), "at": _text(at), "acked_at": None}).first() is not None
 
-    def ack_message(self, ident: str, device: str | None = None) -> bool:
+    def ack_message(self, ident: str, device: str) -> bool:
         """Mark the message ``ident`` sent to ``device`` delivered (once). True when the id
         is one the clinic sent that device (a message or an appointment, which has no
         acked_at), False for an unknown id or another device's item (nothing changes).
@@ -274,18 +274,18 @@ class ClinicStore:
         from clinic.downlink_schema import downlink
 
         m, a, d = t.messages.c, t.appointments.c, downlink.c
-        mine = [] if device is None else [m.device == device, m.direction == "to_patient"]
         with self._write() as conn:
-            conn.execute(update(t.messages).where(m.id == ident, m.acked_at.is_(None), *mine)
+            sent = (m.id == ident, m.device == device, m.direction == "to_patient")
+            if conn.execute(select(m.id).where(*sent)).first() is not None:
+                conn.execute(update(t.messages).where(*sent, m.acked_at.is_(None))
+                             .values(acked_at=_now()))
+                return True
+            kept = (d.id == ident, d.device == device)
+            conn.execute(update(downlink).where(*kept, d.acked_at.is_(None))
                          .values(acked_at=_now()))
-            known = conn.execute(select(m.id).where(m.id == ident, *mine)).first()
-            if known is None and device is not None:
-                kept = update(downlink).where(d.id == ident, d.device == device)
-                conn.execute(kept.where(d.acked_at.is_(None)).values(acked_at=_now()))
-                known = (conn.execute(select(d.id).where(d.id == ident, d.device == device))
-                         .first() or conn.execute(select(a.id).where(
-                             a.id == ident, a.device == device)).first())
-        return known is not None
+            return (conn.execute(select(d.id).where(*kept)).first() is not None
+                    or conn.execute(select(a.id).where(a.id == ident, a.device == device))
+                    .first() is not None)
 
     def messages(self, device: str) -> list[tuple[str, str, str, str | None]]:
         m = t.messages.c

@@ -60,7 +60,7 @@ def test_messages_plans_appointments_and_device_states(store: ClinicStore) -> No
     assert store.add_message("dev-1", "m1", "to_therapist", "knee hurts", "2026-03-02T09:00:00Z")
     assert not store.add_message("dev-1", "m1", "to_therapist", "knee hurts", "2026-03-02T09:00:00Z")
     store.add_message("dev-1", "m2", "to_patient", "rest today", "2026-03-02T10:00:00Z")
-    store.ack_message("m2")
+    assert store.ack_message("m2", "dev-1")
     msgs = store.messages("dev-1")
     assert [(i, d, t) for i, d, t, _a in msgs] == [("m1", "to_therapist", "knee hurts"),
                                                    ("m2", "to_patient", "rest today")]
