@@ -24,15 +24,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bench.pinned import run_pinned
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
 CONFIGS = ("stock", "lean", "kiosk")
@@ -96,15 +96,8 @@ def child(config: str, frames: int) -> dict[str, Any]:
 
 
 def _run_child(config: str, frames: int) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "bench.camera_memory", "--child", config,
-           "--frames", str(frames)]
-    taskset = shutil.which("taskset")
-    pre = None if taskset else (lambda: os.sched_setaffinity(0, {0}))
-    p = subprocess.run([taskset, "-c", "0", *cmd] if taskset else cmd, capture_output=True,
-                       text=True, timeout=300, preexec_fn=pre)
-    if p.returncode != 0:
-        raise SystemExit(f"bench child ({config}) failed:\n{p.stderr[-3000:]}")
-    return dict(json.loads(p.stdout.strip().splitlines()[-1]))
+    return run_pinned("bench.camera_memory", ["--child", config, "--frames", str(frames)],
+                      f"bench child ({config})")
 
 
 def report(runs: int, frames: int) -> None:

@@ -142,19 +142,11 @@ def _run_child(mode: str, size: str, set_s: float) -> dict[str, Any]:
 
 
 def _pinned(mode: str, size: str, set_s: float) -> dict[str, Any]:
-    """One ``bench.kiosk_pinned`` child on CPU 0 (``taskset -c 0``, else the same affinity
-    set by the child's parent before exec)."""
-    import os
-    import shutil
+    """One ``bench.kiosk_pinned`` child on CPU 0."""
+    from bench.pinned import run_pinned
 
-    cmd = [sys.executable, "-m", "bench.kiosk_pinned", mode, size, str(set_s)]
-    taskset = shutil.which("taskset")
-    pre = None if taskset else (lambda: os.sched_setaffinity(0, {0}))
-    p = subprocess.run([taskset, "-c", "0", *cmd] if taskset else cmd, capture_output=True,
-                       text=True, timeout=300, preexec_fn=pre)
-    if p.returncode != 0:
-        raise SystemExit(f"pinned bench child ({mode}) failed:\n{p.stderr[-3000:]}")
-    return dict(json.loads(p.stdout.strip().splitlines()[-1]))
+    return run_pinned("bench.kiosk_pinned", [mode, size, str(set_s)],
+                      f"pinned bench child ({mode})")
 
 
 def pinned_report(size: str, set_s: float) -> bool:
