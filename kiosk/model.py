@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -29,9 +30,11 @@ from kiosk.vm.pairing import SCAN_S, PairingVM, Ports
 from kiosk.vm.progress import ProgressVM, build_progress
 from kiosk.vm.reminders import AppointmentLine, appointment_lines, live_appointment
 from kiosk.vm.summary import SummaryVM, build_summary
-from kiosk.vm.today import PlanState, TodayVM, build_today, plan_state
+from kiosk.vm.quarantine import QUARANTINE
+from kiosk.vm.today import PlanState, TodayVM, build_today, interrupted_note, plan_state
 from therapy.plan import Plan, PlanExercise, Schedule, Weekday, exercise_from_catalogue
-from therapy.ports import SystemClock, WallClock
+from therapy.drafts import Recovery, recover_drafts
+from therapy.ports import FhirEncoder, SystemClock, WallClock
 from therapy.errors import StorageError
 from therapy.records import Feedback, SessionRecord
 from therapy.store import TherapyStore
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STATE_NAME = "kiosk_state.json"
+INTERRUPTED = "interrupted_reps"  # kiosk_state.json: reps of the sessions recovered, unseen
 DEMO_EXERCISES = ("knee_extension_seated", "heel_slide", "elbow_flexion")
 
 
@@ -126,6 +130,7 @@ class KioskModel:
         # the summary flow (an executor thread) and the stop path store a run's session
         self._finishing = threading.Lock()
         self._state = self._load_state()
+        self.recovered = self._recover()
 
     # --- small persistent UI state (message read marker, last reminder) ----------------
     def _load_state(self) -> dict[str, str]:
@@ -142,6 +147,38 @@ class KioskModel:
     def _time(self, key: str) -> datetime | None:
         v = self._state.get(key)
         return datetime.fromisoformat(v) if v else None
+
+    def _recover(self) -> Recovery:
+        """Start-up: each session a crash, kill or power cut interrupted (its journal, a
+        draft, left by a process now gone) is stored as not completed, with its outbox
+        rows, once (therapy.drafts); Today says so until the next exercise starts. A draft
+        that cannot be read is quarantined (logged, counted); nothing here stops the
+        kiosk from starting."""
+        try:
+            got = recover_drafts(self.store, FhirEncoder(self.clinic.device_id))
+        except (StorageError, sqlite3.Error) as exc:
+            log.error("interrupted sessions not recovered at start-up: %s", exc)
+            return Recovery()
+        for sid, why in got.quarantined:
+            QUARANTINE.skip("draft", sid, why)
+        if got.stored:
+            self._state[INTERRUPTED] = str(self._interrupted_reps() + got.reps)
+            try:
+                self._save_state()
+            except OSError as exc:  # the sessions are stored; only the note is lost
+                log.error("note of the interrupted session not kept: %s", exc)
+            self.clinic.notify_outbox()
+        return got
+
+    def _interrupted_reps(self) -> int:
+        v = self._state.get(INTERRUPTED, "")
+        return int(v) if v.isdigit() else -1
+
+    def interrupted_note(self) -> str:
+        """The calm note Today shows after a start that stored an interrupted session, until
+        the patient starts an exercise ("" when there is none)."""
+        reps = self._interrupted_reps()
+        return interrupted_note(reps) if reps >= 0 else ""
 
     def close(self) -> None:
         self.shared_camera.stop()
@@ -207,7 +244,7 @@ class KioskModel:
     def today(self) -> TodayVM:
         plan, demo = self.plan()
         return build_today(plan, self.sessions(), self.clock.now(), demo,
-                           state=self.plan_state())
+                           state=self.plan_state(), note=self.interrupted_note())
 
     def progress(self) -> ProgressVM:
         plan, _demo = self.plan()
@@ -273,6 +310,8 @@ class KioskModel:
         plan, demo = self.plan()
         if not self.plan_state().usable:
             raise PlanNotValid(self.plan_state().text)
+        if self._state.pop(INTERRUPTED, None) is not None:  # the note has been seen
+            self._save_state()
         appt = live_appointment(self.store.appointments(), self.clock.now())
         # a set started while a video visit is connected is marked supervised (its call)
         sup = self.visit.supervision if self.visit is not None else None

@@ -27,6 +27,7 @@ from therapy.records import PainPhase, PainReport, SessionRecord, new_id
 from therapy.errors import StorageError
 from therapy.session import SessionController, SessionState
 from therapy.devices import WearableRegistry
+from therapy.drafts import DraftJournal
 from therapy.store import TherapyStore
 from therapy.supervised import SupervisedEncoder, Supervision
 
@@ -53,10 +54,12 @@ class ExerciseRun:
         if supervision is not None:  # started during a video visit: the records say so
             encoder = SupervisedEncoder(encoder, supervision)
             appointment_id = supervision.appointment
+        # each set begun, the pain before and each confirmed rep are journaled as they
+        # happen: a crash or power cut loses none (the next start stores them, KioskModel)
         self.ctl = SessionController(ex, sink=store, encoder=encoder,
                                      analyzer_factory=self._analyzer,
                                      plan_version=plan_version, appointment_id=appointment_id,
-                                     fused_factory=self._fused)
+                                     fused_factory=self._fused, journal=DraftJournal(store))
         self.live = LiveSetVM(ex, lifts=ex.exercise.lifts, watched=appointment_id is not None)
         # a camera's newest picture and skeleton (CameraWorker.latest) for the live screen:
         # the factory's stand-in (screenshots), then the opened set's camera
@@ -117,6 +120,7 @@ class ExerciseRun:
                 self.error = vm.problem = STORAGE_PROBLEM_TEXT
                 return False
             self.clinic.notify_outbox()
+            self.ctl.drop_draft()  # sent alone: no session of it after a crash either
             return False
         self.pain_after.before = vm.rating
         return True
@@ -210,6 +214,7 @@ class ExerciseRun:
                 log.warning("set %d measured nothing: %s", self.ctl.set_no, why)
                 self.error = _(NOTHING_MEASURED)
                 self.nothing_measured = True
+                self.ctl.drop_draft()  # no empty session after a crash either
 
     @property
     def worth_keeping(self) -> bool:

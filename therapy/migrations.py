@@ -132,4 +132,31 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN refused_code TEXT;
     ALTER TABLE outbox ADD COLUMN refused_at TEXT;
     """,
+    # 6: the running session's journal (issue 15, lose no data: therapy/drafts.py): its start
+    # (header JSON: exercise, targets, plan version, appointment), the sets begun and their
+    # sources, the pain before, and each confirmed rep as it happens, so a crash or power cut
+    # mid-set loses none; the next start stores a draft left behind as a session not
+    # completed and removes it in the same transaction (as a normal finish does). ``owner``
+    # names the writing process (a live one's draft is not taken); ``quarantined`` says why
+    # a draft that cannot be read was kept aside instead
+    """
+    CREATE TABLE session_drafts (
+        session_id TEXT PRIMARY KEY,
+        header TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        sets_done INTEGER NOT NULL DEFAULT 0,
+        sources TEXT NOT NULL DEFAULT '[]',
+        pain_before TEXT,
+        last_at TEXT NOT NULL,
+        quarantined TEXT
+    );
+    CREATE TABLE draft_reps (
+        session_id TEXT NOT NULL,
+        set_no INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        rep TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (session_id, set_no, n)
+    );
+    """,
 )

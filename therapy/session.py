@@ -12,6 +12,12 @@ The same object drives the kiosk UI and ``rehab session --sim``::
 ``pause()`` drops incoming samples until ``resume()`` (a live wearable keeps streaming;
 the analyzer sees a gap); ``stop()`` ends the current set at the next chunk and marks the
 session incomplete. A new analyzer (``analyzer_factory``) is made for each set.
+
+With a ``journal`` (``therapy.drafts.DraftJournal``) each set begun, the pain before and
+each confirmed rep are written durably as they happen, a rep before its REP event goes to
+the listeners (what the patient sees is on disk), so a crash or power cut loses none: the
+next start stores the draft (``therapy.drafts.recover_drafts``). A failed journal write is
+logged and counted (``journal_failures_``); the session goes on.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from typing import Any
 from motion.types import Rep
 from sensors.source import SampleSource
 from sensors.types import ImuChunk
-from therapy.errors import TherapyError
+from therapy.errors import StorageError, TherapyError
+from therapy.journal import DraftHeader, SessionJournal
 from therapy.params import plan_item_params
 from therapy.plan import PlanExercise
 from therapy.ports import (
@@ -59,7 +66,8 @@ class SessionController:
                  clock: WallClock | None = None,
                  analyzer_factory: AnalyzerFactory = set_analyzer_factory,
                  plan_version: int | None = None, appointment_id: str | None = None,
-                 fused_factory: Callable[[float, Any], Any] | None = None) -> None:
+                 fused_factory: Callable[[float, Any], Any] | None = None,
+                 journal: SessionJournal | None = None) -> None:
         self.exercise = exercise
         self.sink = sink
         self.encoder = encoder
@@ -78,6 +86,32 @@ class SessionController:
         self._pains: list[PainReport] = []
         self._stopped = False
         self._started_at = self.clock.now()
+        self.journal = journal
+        self.journal_failures_ = 0
+
+    # --- the journal (a crash loses nothing) ------------------------------------------------
+    def _header(self) -> DraftHeader:
+        return DraftHeader.of(self.exercise, self._started_at, self.plan_version,
+                              self.appointment_id, self.encoder)
+
+    def _journal(self, write: Callable[[SessionJournal], None]) -> None:
+        if self.journal is None:
+            return
+        try:
+            write(self.journal)
+        except StorageError as exc:  # the session goes on; a stop or finish still stores it
+            self.journal_failures_ += 1
+            log.error("session %s: journal write failed (%d so far; a crash now would lose "
+                      "what is not written): %s", self.session_id, self.journal_failures_,
+                      exc)
+
+    def drop_draft(self) -> None:
+        """Nothing of this session is to be kept after a crash (the patient left it with
+        nothing done: a flagged pain before, wearables that never streamed)."""
+        self._journal(lambda j: j.drop(self.session_id))
+
+    def _journal_rep(self, rec: RepRecord) -> None:
+        self._journal(lambda j: j.rep(self.session_id, rec, self.clock.now()))
 
     # --- listeners -------------------------------------------------------------------
     def add_listener(self, listener: SessionListener) -> None:
@@ -96,8 +130,10 @@ class SessionController:
     # --- control ---------------------------------------------------------------------
     def set_pain_before(self, rating: int, note: str = "") -> None:
         self._pains = [p for p in self._pains if p.phase != PainPhase.BEFORE]
-        self._pains.append(PainReport(new_id(), rating, PainPhase.BEFORE, self.clock.now(),
-                                      self.session_id, note))
+        pain = PainReport(new_id(), rating, PainPhase.BEFORE, self.clock.now(),
+                          self.session_id, note)
+        self._pains.append(pain)
+        self._journal(lambda j: j.pain_before(self.session_id, self._header(), pain))
 
     def pause(self) -> None:
         if self.state == SessionState.RUNNING:
@@ -139,6 +175,10 @@ class SessionController:
                        target_sets=self.exercise.sets)
         self.set_no += 1
         self.state = SessionState.RUNNING
+        names = [getattr(src.info, "sensor_id", "?") for src in (source, proximal, camera)
+                 if src is not None]
+        self._journal(lambda j: j.set_started(self.session_id, self._header(), self.set_no,
+                                              names, self.clock.now()))
         set_offset_s = (self.clock.now() - self._started_at).total_seconds()
         # two_imu follows the sources really streaming, whatever the plan lists
         params = plan_item_params(self.exercise, two_imu=proximal is not None)
@@ -154,8 +194,9 @@ class SessionController:
         def take(new: list[Rep]) -> None:
             for rep in new:
                 reps.append(rep)
-                self.reps_.append(RepRecord.from_rep(self.set_no, rep,
-                                                     (t0 or 0.0) - set_offset_s))
+                rec = RepRecord.from_rep(self.set_no, rep, (t0 or 0.0) - set_offset_s)
+                self.reps_.append(rec)
+                self._journal_rep(rec)
                 self._emit(EventKind.REP, rep, t0 or 0.0)
             if fused is not None:
                 measured(fused.pop_measured())
@@ -163,8 +204,10 @@ class SessionController:
         def measured(got: list[tuple[int, Rep, Any]]) -> None:
             # the stored rep takes the fused ROM and its source (the count stays)
             for i, rep, where in got:
-                self.reps_[first_rec + i] = RepRecord.from_rep(
-                    self.set_no, rep, (t0 or 0.0) - set_offset_s, str(where))
+                rec = RepRecord.from_rep(self.set_no, rep, (t0 or 0.0) - set_offset_s,
+                                         str(where))
+                self.reps_[first_rec + i] = rec
+                self._journal_rep(rec)
                 self._emit(EventKind.REP_MEASURED, rep, t0 or 0.0, index=i,
                            source=str(where))
 

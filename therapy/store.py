@@ -168,7 +168,8 @@ class TherapyStore:
 
     # --- records (each with its outbox rows, one transaction) -------------------------
     def save_session(self, rec: SessionRecord, outbox: Sequence[OutboxItem] = ()) -> None:
-        """The session, its reps and its pain reports, plus the outbox rows, atomically."""
+        """The session, its reps and its pain reports, plus the outbox rows, atomically; its
+        draft (the running session's journal) is removed in the same transaction."""
         data = {"target_sets": rec.target_sets, "target_reps": rec.target_reps,
                 "target_rom_deg": rec.target_rom_deg, "target_hold_s": rec.target_hold_s,
                 "joint": rec.joint}
@@ -181,7 +182,17 @@ class TherapyStore:
                    (rec.id, r.set_no, r.n, r.rom_deg, r.hold_s, r.up_s, r.down_s,
                     r.t_start_s, r.t_end_s, ",".join(r.flags), r.source)) for r in rec.reps]
         stmts += [self._pain_stmt(p) for p in rec.pains]
-        self._save_once("sessions", rec.id, stmts, outbox)
+        # its journal (therapy/drafts.py) goes in the same transaction: stored once, either
+        # as the session or, after a crash, as the draft the next start stores
+        drop = self.draft_drop(rec.id)
+        if not self._save_once("sessions", rec.id, stmts + drop, outbox):
+            self._tx(drop)
+
+    @staticmethod
+    def draft_drop(session_id: str) -> list[tuple[str, Sequence[Any]]]:
+        """What removes a session's draft (its journal: therapy/drafts.py)."""
+        return [("DELETE FROM draft_reps WHERE session_id = ?", (session_id,)),
+                ("DELETE FROM session_drafts WHERE session_id = ?", (session_id,))]
 
     def _save_once(self, table: str, record_id: str,
                    stmts: Sequence[tuple[str, Sequence[Any]]],

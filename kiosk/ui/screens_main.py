@@ -44,6 +44,8 @@ class TodayScreen(KioskScreen):
             c.add_widget(Txt(_("Exercise is paused today"), 24, T.DANGER, bold=True))
             c.add_widget(Txt(_(RED_FLAG_ADVICE), 20))
             b.add_widget(c)
+        if vm.note:  # an interrupted session was kept (KioskModel.interrupted_note)
+            b.add_widget(Txt(vm.note, 20, T.PRIMARY))
         note = self.flow.notice_on("today")
         if note:
             b.add_widget(Txt(note, 20, T.GOOD, bold=True))

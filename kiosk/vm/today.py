@@ -68,6 +68,7 @@ class TodayVM:
     exercise_day: bool
     demo_plan: bool
     state: PlanState = PlanState("current", "")
+    note: str = ""  # a calm note above the plan (an interrupted session was kept)
 
     @property
     def next_item(self) -> TodayItem | None:
@@ -105,7 +106,7 @@ def showable(sessions: Sequence[SessionRow], q: Quarantine = QUARANTINE) -> list
 
 def build_today(plan: Plan, sessions: Sequence[SessionRow], now: datetime,
                 demo_plan: bool = False, q: Quarantine = QUARANTINE,
-                state: PlanState | None = None) -> TodayVM:
+                state: PlanState | None = None, note: str = "") -> TodayVM:
     today = now.astimezone().date()
     sessions = showable(sessions, q)
     todays = [s for s in sessions if s.started_at.astimezone().date() == today]
@@ -123,7 +124,19 @@ def build_today(plan: Plan, sessions: Sequence[SessionRow], now: datetime,
     if not state.usable:
         items = []  # an ended plan offers nothing (and never the demo plan)
     return TodayVM(tuple(items), streak(sessions, today),
-                   day in {str(d) for d in plan.schedule.days}, demo_plan, state)
+                   day in {str(d) for d in plan.schedule.days}, demo_plan, state, note)
+
+
+def interrupted_note(reps: int) -> str:
+    """What Today says once a session a crash or power cut interrupted was kept
+    (``KioskModel`` stores it at start-up)."""
+    if reps <= 0:
+        return _("Your last session was interrupted. What you did was saved and will reach "
+                 "your therapist.")
+    return ngettext("Your last session was interrupted. The {n} rep you did was saved and "
+                    "will reach your therapist.",
+                    "Your last session was interrupted. The {n} reps you did were saved and "
+                    "will reach your therapist.", reps).format(n=reps)
 
 
 def streak(sessions: Sequence[SessionRow], today: date) -> int:

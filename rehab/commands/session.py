@@ -10,6 +10,9 @@ streams until the target reps are done (plus a short grace) or ``--max-s``. The 
 stored with its outbox rows, then sent for at most ``--send-timeout`` seconds. Whatever is
 not acknowledged stays in the outbox (``rehab sync`` or the kiosk sends it later); the
 command still exits 0 and says how many records wait (``--json``: one summary object).
+Each rep is journaled as it is confirmed (and printed, without ``--json``): a session a
+kill or power cut interrupted (here or in the kiosk, which shares the store) is stored as
+not completed when the next one starts (``therapy.drafts``; ``--json``: ``recovered``).
 """
 
 from __future__ import annotations
@@ -193,6 +196,7 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
     from mqtt.device import DeviceLink
     from protocol.clock import MonotonicClock, ScaledClock
     from therapy.devices import WearableRegistry
+    from therapy.drafts import DraftJournal
     from therapy.ports import FhirEncoder
     from therapy.session import SessionController
     from therapy.set_end import LiveSetEnd
@@ -204,6 +208,8 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
     closers: list[Any] = []
     link: Any = None
     try:
+        say = (lambda *a: None) if args.json else print
+        recovered = _recover(store, cfg.device, say)
         ex, plan_version = _plan_exercise(args, store)
         spec = args.spec or pick_source(store, ex=ex)  # the kiosk's rule (a camera exercise)
         if args.virtual and spec.kind != "ble":
@@ -224,8 +230,12 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         link = DeviceLink(cfg, store)
         link.start()
         ctl = SessionController(ex, sink=store, encoder=FhirEncoder(cfg.device),
-                                plan_version=plan_version)
+                                plan_version=plan_version, journal=DraftJournal(store))
         ctl.add_listener(link.live_listener)
+        if recovered.stored:
+            link.notify_outbox()
+        if not args.json:
+            ctl.add_listener(_print_rep)
         appointment = _due_appointment(store, ctl.clock.now())
         if appointment is not None:
             ctl.appointment_id = appointment
@@ -260,11 +270,11 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
             gaps = await live.close(WearableRegistry(store), ctl.session_id, ctl.set_no)
         silence = sources.silence()
         if silence:  # nothing was measured: no empty session goes to the clinic
+            ctl.drop_draft()
             raise UsageError(f"{silence}; nothing stored")
         rec = ctl.finish(pain_after=args.pain_after, note=args.note)
         link.notify_outbox()
         rom = f"{rec.mean_rom_deg:.1f} deg" if rec.mean_rom_deg is not None else "-"
-        say = (lambda *a: None) if args.json else print
         say(f"session {rec.id}: {ex.exercise_id} {rec.rep_count}/{args.reps} reps, "
             f"mean ROM {rom}, stored")
         for gap in gaps:
@@ -279,7 +289,8 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         else:
             say(f"all records sent in {time.monotonic() - t0:.1f} s; 0 records wait")
         if args.json:
-            print(json.dumps(_summary(rec, spec, sources, live, ender, waiting)))
+            print(json.dumps(_summary(rec, spec, sources, live, ender, waiting)
+                             | {"recovered": [r.id for r in recovered.stored]}))
         return 0
     finally:
         for close in closers:
@@ -287,6 +298,26 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         if link is not None:
             link.stop()
         store.close()
+
+
+def _recover(store: Any, device: str, say: Any) -> Any:
+    """Sessions a kill or power cut interrupted (their drafts), stored as not completed."""
+    from therapy.drafts import recover_drafts
+    from therapy.ports import FhirEncoder
+
+    got = recover_drafts(store, FhirEncoder(device))
+    for rec in got.stored:
+        say(f"interrupted session {rec.id}: {rec.exercise_id} {rec.rep_count} reps kept "
+            f"as not completed")
+    for sid, why in got.quarantined:
+        say(f"interrupted session {sid} cannot be read, kept aside: {why}")
+    return got
+
+
+def _print_rep(ev: Any) -> None:
+    """Each rep as it is confirmed (already in the journal: a kill now keeps it)."""
+    if ev.kind == "rep" and ev.rep is not None:
+        print(f"rep {ev.rep.n} of set {ev.set_no}: {ev.rep.rom_deg:.1f} deg", flush=True)
 
 
 async def _walk_away(world: Any, sources: Any, segment: str, at_s: float,
