@@ -162,7 +162,7 @@ class KioskModel:
         for sid, why in got.quarantined:
             QUARANTINE.skip("draft", sid, why)
         if got.stored:
-            self._state[INTERRUPTED] = str(self._interrupted_reps() + got.reps)
+            self._state[INTERRUPTED] = str(max(self._interrupted_reps(), 0) + got.reps)
             try:
                 self._save_state()
             except OSError as exc:  # the sessions are stored; only the note is lost
