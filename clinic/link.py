@@ -1,4 +1,5 @@
-"""Clinic-side link: the watcher (persistent MQTT 5 session) and one-shot publishers.
+"""Clinic-side link: the watcher (persistent MQTT 5 session); one-shot publishers are
+``clinic.one_shot`` (importable from here).
 
 :class:`ClinicWatcher` subscribes to every device of a clinic with ``clean_start=False``
 and a session expiry, so QoS 1 records published while it was away are delivered when it
@@ -14,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -25,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from clinic.check_pool import CheckPool, Validator, Verdict, check_record, fhir_validator
 from clinic.group_commit import GroupCommitter
 from clinic.live import LiveFanout
+from clinic.one_shot import publish_once, tools_login
 from clinic.errors import ClinicError
 from clinic.quarantine import quarantine
 from clinic.receipts import ReceiptBatcher, RefusalSender
@@ -32,7 +34,7 @@ from clinic.store import ClinicStore, Prepared
 from mqtt.client import RECONNECT_MAX_S, connect, make_client
 from mqtt.config import BrokerConfig
 from mqtt.delivery import RECORD_ID_PROPERTY, valid_record_id
-from mqtt.errors import BrokerRefused, LinkError
+from mqtt.errors import LinkError
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import (
     CLINIC_RULES,
@@ -347,58 +349,3 @@ def _record_id(msg: paho.MQTTMessage) -> Any:
     """The ``record-id`` user property of an outbox publish (None without one)."""
     pairs = getattr(getattr(msg, "properties", None), "UserProperty", None) or []
     return next((v for k, v in pairs if k == RECORD_ID_PROPERTY), None)
-
-
-TOOLS_SUFFIX = "-tools"
-
-
-def tools_login(broker: BrokerConfig) -> BrokerConfig:
-    """The login of the clinic's one-shot tools: ``<username>-tools``, same password.
-
-    The broker binds client id to username (``use_username_as_clientid``), so a tool that
-    logged in as the watcher would take over its session (and with a clean start wipe the
-    records queued for it). ``make-credentials.sh clinic`` makes both logins. Without a
-    username (client certificate, open test broker) the login is used as it is.
-    """
-    if not broker.username:
-        return broker
-    return replace(broker, username=broker.username + TOOLS_SUFFIX)
-
-
-def publish_once(broker: BrokerConfig, client_id: str, topic: str, payload: bytes | str, *,
-                 retain: bool = False, timeout_s: float = 10.0, as_tool: bool = True) -> None:
-    """Connect, publish one QoS 1 message, wait for a successful PUBACK, disconnect.
-
-    ``as_tool``: log in with :func:`tools_login` (the clinic tools); False: as given.
-    Raises BrokerRefused when the broker refuses the connection or the message.
-    """
-    if as_tool:
-        broker = tools_login(broker)
-    client = make_client(broker, client_id)
-    done = threading.Event()
-    result: dict[str, Any] = {}
-
-    def on_connect(c: paho.Client, _u: Any, _f: Any, rc: ReasonCode, _p: Any) -> None:
-        if rc.is_failure:
-            result["refused"] = rc
-            done.set()
-            return
-        result["mid"] = c.publish(topic, payload, qos=1, retain=retain).mid
-
-    def on_publish(_c: paho.Client, _u: Any, mid: int, rc: ReasonCode, _p: Any) -> None:
-        result["puback"] = rc
-        done.set()
-
-    client.on_connect = on_connect
-    client.on_publish = on_publish
-    connect(client, broker)
-    try:
-        if not done.wait(timeout_s):
-            raise LinkError(f"no answer from {broker.url} within {timeout_s:g} s")
-        rc = result.get("refused") or result.get("puback")
-        if rc is not None and rc.is_failure:
-            raise BrokerRefused(str(rc), rc.value)
-    finally:
-        client.disconnect()
-        client.loop_stop()
-    time.sleep(0)  # let paho's thread finish
