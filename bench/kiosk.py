@@ -149,6 +149,21 @@ def _pinned(mode: str, size: str, set_s: float) -> dict[str, Any]:
                       f"pinned bench child ({mode})")
 
 
+def delay_line(parts: dict[str, Any]) -> str:
+    """``bench.rep_delay``'s split of the rep delay (medians over the reps), one line."""
+    def ms(key: str) -> str:
+        return f"{1000 * parts.get(key, float('nan')):.0f}"
+
+    cam = (f"; the camera's angles reach the fusion {ms('camera_lag_s')} ms after their "
+           f"frame (p90 {ms('camera_lag_p90_s')})" if "camera_lag_s" in parts else "")
+    return (f"rep delay from the true end {ms('total_s')} ms to the REP event, "
+            f"{ms('screen_s')} ms to the screen = detector {ms('detect_s')} + transport "
+            f"{ms('transport_s')} (a chunk's newest sample {ms('chunk_age_s')} ms old when "
+            f"queued, p90 {ms('chunk_age_p90_s')}) + wait to be fed {ms('wait_s')} + count "
+            f"{ms('count_s')} + UI {ms('ui_s')} (medians over {len(parts['reps'])} reps)"
+            + cam)
+
+
 def pinned_report(size: str, set_s: float) -> bool:
     """The one-core runs, printed as the README's table rows; True if all targets met."""
     import os
@@ -174,6 +189,8 @@ def pinned_report(size: str, set_s: float) -> bool:
               f"{statistics.median(r['detect_s']) if delays else float('nan'):.2f} s) | "
               f"{r['cpu_pct']:.0f} %{pose} | {r['VmHWM']:.0f} MB "
               f"({r['RssAnon']:.0f} private) | {'OK' if good else 'MISSED'} |")
+        if "delay_parts" in r:
+            notes.append(f"{mode}: {delay_line(r['delay_parts'])}")
         st = r.get("rss_pose", {})  # bench.kiosk_pinned: RSS around the pose model's load
         notes.append(f"{mode}: RSS {r['rss_first_frame']:.0f} MB at the first frame (start-up "
                      f"peak {r['hwm_start_up']:.0f}, after it {r['hwm_after_start_up']:.0f}); "

@@ -173,6 +173,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     from kivy.core.window import Window
     from kivy.graphics.opengl import glFinish
 
+    from bench.rep_delay import RepDelayProbe
     from kiosk.adapters.audio import AudioCues
     from kiosk.adapters.camera import SharedCamera
     from kiosk.model import KioskModel
@@ -230,6 +231,9 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         flow = app.flow
         flow.go("today")
         flow.start_exercise(model.plan()[0].exercises[0])
+        probe = RepDelayProbe(clock.now, [r.t_end for r in sim.truth.reps],
+                              world.devices["shank"].model.motion_t0_s)  # where delays go
+        model.run.ctl.fused_factory = probe.fused_factory(model.run.ctl.fused_factory)
         app.screens["pain"].choose(2)
         flow.pain_done()
         flow.begin_set()
@@ -247,10 +251,9 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
             assert time.monotonic() < end, ("the set never streamed", run.live.sensors,
                                             run.error)
             await asyncio.sleep(0.05)
-        links = [getattr(src, "link", None) for src in run._open]
-        up = [e.at_s for lk in links if lk is not None for e in lk.events_
-              if str(e.kind) == "connected"]
-        ModelThenSkeleton.t0 = min(up) if up else clock.now()  # the wearable's motion began
+        # the limb moves from the wearable's switch-on (its samples follow it from then), so
+        # the camera sees the same limb at the same time (its connection was 1.3 s later)
+        ModelThenSkeleton.t0 = probe.motion_t0
         await asyncio.sleep(1.0)  # settle
         delays: list[float] = []
         detect: list[float] = []  # the motion core's own part: detected minus end, data time
@@ -261,8 +264,12 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
                 detect.append(ev.rep.t_detected - ev.rep.t_end)
 
         run.ctl.add_listener(on_rep)
+        probe.watch_link(run._open[0].link)
+        probe.watch_detector(run.analyzer)
+        run.ctl.add_listener(probe.on_event)
         flips: list[float] = []
         Window.bind(on_flip=lambda *_: (glFinish(), flips.append(time.perf_counter())))
+        Window.bind(on_flip=probe.on_flip)  # called first (the one above stops the rest)
         Clock.schedule_interval(lambda _dt: Window.canvas.ask_update(), 0)
         cams = [src for src in run._open if hasattr(src, "worker")]  # the set's camera
         n0 = cams[0].frames_ if cams else 0
@@ -276,6 +283,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
                    delays_s=delays, detect_s=detect, cpu_pct=100 * ((cpu1.user - cpu0.user)
                                                   + (cpu1.system - cpu0.system))
                    / (wall1 - wall0), reps=run.live.reps_total, error=run.error)
+        out["delay_parts"] = probe.summary()
         if cams:  # the pose worker's rate: frames it estimated (others dropped as stale)
             out["pose_fps"] = (cams[0].frames_ - n0) / (wall1 - wall0)
         out.update(_status())
