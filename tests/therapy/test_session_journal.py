@@ -278,3 +278,22 @@ def _pain(ctl: SessionController) -> Any:
     from therapy.records import PainReport
 
     return PainReport("p1", 3, PainPhase.BEFORE, ctl.clock.now(), ctl.session_id)
+
+
+async def test_a_set_during_a_video_visit_is_recovered_marked_supervised(
+        tmp_path: Path) -> None:
+    from therapy.supervised import SupervisedEncoder, Supervision, is_supervised
+
+    store = TherapyStore(tmp_path / "rehab.db")
+    sup = Supervision("call-1", "appt-1")
+    ctl = SessionController(exercise_from_catalogue("heel_slide"), sink=store,
+                            encoder=SupervisedEncoder(FhirEncoder("dev-1"), sup),
+                            clock=FakeClock(), appointment_id="appt-1",
+                            analyzer_factory=lambda r, p: FakeAnalyzer(r, 50.0, 1.0, False),
+                            journal=DraftJournal(store, GONE))
+    await ctl.run_set(ListSource([100]))
+    [rec] = recover_drafts(store, FhirEncoder("dev-1")).stored
+    assert rec.appointment_id == "appt-1"
+    [(payload,)] = rows(store, "SELECT payload FROM outbox")
+    assert is_supervised(json.loads(payload))
+    store.close()
