@@ -312,6 +312,8 @@ class KioskModel:
             raise PlanNotValid(self.plan_state().text)
         if self._state.pop(INTERRUPTED, None) is not None:  # the note has been seen
             self._save_state()
+        # an exercise left unstored for this one (Today, then Start): what was done is kept
+        self._keep(self.run, "exercise left for another")
         appt = live_appointment(self.store.appointments(), self.clock.now())
         # a set started while a video visit is connected is marked supervised (its call)
         sup = self.visit.supervision if self.visit is not None else None
@@ -338,8 +340,14 @@ class KioskModel:
         confirmed reps, the running set's too (the controller keeps each rep as it is
         confirmed), and a confirmed pain before; a pain after not yet confirmed is not. A
         run with nothing done stores nothing; a run already stored (the summary flow, an
-        earlier stop) is not stored again, nor is it after this. Returns the record kept."""
-        run = self.run
+        earlier stop) is not stored again, nor is it after this. Returns the record kept.
+        (A crash or power cut, where no stop path runs: the run's journal, stored by the
+        next start, see :meth:`_recover`.)"""
+        return self._keep(self.run, "kiosk stopping mid-exercise")
+
+    def _keep(self, run: ExerciseRun | None, doing: str) -> SessionRecord | None:
+        """Store ``run`` as not completed when the patient did something in it and it is not
+        stored yet (see :meth:`keep_unfinished`); ``doing`` starts the log line."""
         if run is None:
             return None
         ctl = run.ctl
@@ -350,11 +358,11 @@ class KioskModel:
             try:
                 rec = ctl.finish()
             except StorageError as exc:
-                log.error("kiosk stopping: unfinished session %s not saved: %s",
+                log.error("%s: unfinished session %s not saved: %s", doing,
                           ctl.session_id, exc)
                 return None
         self.clinic.notify_outbox()
-        log.warning("kiosk stopping mid-exercise: kept session %s (%s) as not completed: "
-                    "%d reps in %d of %d sets", rec.id, rec.exercise_id, rec.rep_count,
-                    rec.sets_done, rec.target_sets)
+        log.warning("%s: kept session %s (%s) as not completed: %d reps in %d of %d sets",
+                    doing, rec.id, rec.exercise_id, rec.rep_count, rec.sets_done,
+                    rec.target_sets)
         return rec

@@ -4,7 +4,8 @@ completed with its outbox rows, even when the recovery itself was killed between
 session and removing the draft (a real SIGKILL in a child process); Today says so calmly
 until the next exercise starts; a draft that cannot be read is counted in the kiosk's
 quarantine and the kiosk starts; the kiosk's own runs leave no draft behind when they are
-stored, or when nothing of them is to be kept."""
+stored (a stop, or an exercise left for another, keeps it at once), or when nothing of them
+is to be kept."""
 
 from __future__ import annotations
 
@@ -155,4 +156,17 @@ async def test_the_kiosks_runs_leave_no_draft(tmp_path: Path) -> None:
     assert _q(db, drafts) == [(0,)] and _q(db, "SELECT COUNT(*) FROM draft_reps") == [(0,)]
     assert run.task is not None
     await run.task
+    # an exercise left mid-set for another (Today, then Start): kept now, not at a restart
+    left = m.start_exercise(ex)
+    left.pain_before.choose(1)
+    assert left.confirm_pain_before()
+    left.start_set()
+    await until(lambda: len(left.ctl.reps_) >= 1, 30, "a rep confirmed")
+    m.start_exercise(m.plan()[0].exercises[1])
+    assert left.ctl.record_ is not None and not left.ctl.record_.completed
+    assert _q(db, f"SELECT completed FROM sessions WHERE id = '{left.ctl.session_id}'") \
+        == [(0,)]
+    assert _q(db, drafts) == [(0,)]
+    assert left.task is not None
+    await left.task
     m.close()
