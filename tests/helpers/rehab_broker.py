@@ -108,13 +108,16 @@ class Broker:
                 c.tls_set(ca_certs=str(self.tls_ca))
             try:
                 c.connect("127.0.0.1", self.port, keepalive=5)
-                c.loop_start()
-                if ok.wait(0.3):
+                # this thread runs the client's loop: a network thread's loop_stop() would
+                # wait out its 1 s select (a second per broker start, seen in every test)
+                t_connack = time.monotonic() + 0.3
+                while not ok.is_set() and time.monotonic() < t_connack:
+                    c.loop(timeout=0.02)
+                if ok.is_set():
                     return True
             except OSError:
                 time.sleep(0.02)
             finally:
-                c.loop_stop()
                 try:
                     c.disconnect()
                 except Exception:
