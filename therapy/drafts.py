@@ -173,13 +173,13 @@ def recover_drafts(store: TherapyStore, encoder: Encoder,
                 continue
             rec = draft.record()
             store.save_session(rec, _encoder(encoder, draft.header).session_items(rec))
-        except StorageError as exc:
+        except sqlite3.IntegrityError as exc:  # a row the store refuses: kept aside
+            _quarantine(store, out, draft.session_id, f"the store refused it: {exc}")
+            continue
+        except (StorageError, sqlite3.Error) as exc:  # the store failed: the next start
             out.failed.append((draft.session_id, str(exc)))
             log.error("interrupted session %s not stored (tried again at the next start): "
                       "%s", draft.session_id, exc)
-            continue
-        except sqlite3.Error as exc:  # a row the store refuses (a constraint): kept aside
-            _quarantine(store, out, draft.session_id, f"the store refused it: {exc}")
             continue
         out.stored.append(rec)
         log.warning("interrupted session %s (%s) stored as not completed: %d reps in %d of "
