@@ -7,8 +7,11 @@ read-only (no migration, no repair), so a damaged file stays as it is for the cl
 Checks: the folder exists, is a folder, this user may use it (and others may not read
 it), free space, the database opens, ``PRAGMA integrity_check``, schema version against
 this program's, the outbox (records waiting to be sent), the records the clinic refused
-(kept here, listed by id and reason), ``rehab.toml``, the clinic link's counters of refused
-inbound payloads (the running link's ``link-stats.json``) and ``kiosk.json``.
+(kept here, listed by id and reason), the interrupted sessions' drafts (those kept aside
+because they cannot be read fail, listed by id and reason; those of a process gone wait for
+the next start or ``rehab sync``; the running kiosk's own is no fault), ``rehab.toml``, the
+clinic link's counters of refused inbound payloads (the running link's ``link-stats.json``)
+and ``kiosk.json``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ OUTBOX_WARN_ROWS = 10_000
 OUTBOX_WARN_AGE = timedelta(days=7)
 REFUSALS_SCHEMA = 5  # therapy/migrations.py step 5: outbox.refused_code
 REFUSED_SHOWN = 10
+DRAFTS_SCHEMA = 6  # therapy/migrations.py step 6: session_drafts (the session journal)
 INTEGRITY_LINES = 5  # integrity_check lists every problem; the first few say enough
 SECRET_IN_URL = re.compile(r"(://[^/@\s:]*:)[^@\s]*@")
 
@@ -158,11 +162,15 @@ def _database(path: Path) -> list[Check]:
             refused = db.execute(
                 "SELECT record_id, refused_code FROM outbox WHERE refused_code IS NOT NULL "
                 "ORDER BY id").fetchall() if has_refusals else []
+            drafts = db.execute(
+                "SELECT session_id, owner, quarantined FROM session_drafts "
+                "ORDER BY session_id").fetchall() if version >= DRAFTS_SCHEMA else []
         except (sqlite3.Error, TypeError, ValueError) as exc:
             return [*checks, _db_fail("schema", path, exc)]
         checks.append(_schema(version, SCHEMA_VERSION))
         checks.append(_outbox(int(waiting), oldest))
         checks.append(_refused([(str(r), str(c)) for r, c in refused]))
+        checks.append(_drafts([(str(s), str(o), q) for s, o, q in drafts]))
         return checks
     finally:
         db.close()
@@ -214,6 +222,30 @@ def _refused(rows: list[tuple[str, str]]) -> Check:
                  f"{len(rows)} record(s) the clinic refused ({why}), kept here: {shown}{more}; "
                  "call your clinic; after their fix rehab sync --retry-refused sends them "
                  "again")
+
+
+def _drafts(rows: list[tuple[str, str, str | None]]) -> Check:
+    """The running sessions' journals (therapy/drafts.py): (session id, owner, why kept
+    aside or None) each."""
+    from therapy.drafts import owner_alive
+
+    aside = [(sid, str(why)) for sid, _o, why in rows if why is not None]
+    if aside:
+        shown = ", ".join(f"{sid} ({' '.join(why.split())})" for sid, why in
+                          aside[:REFUSED_SHOWN])
+        more = f" and {len(aside) - REFUSED_SHOWN} more" if len(aside) > REFUSED_SHOWN else ""
+        return Check("session drafts", Status.FAIL,
+                     f"{len(aside)} interrupted session(s) cannot be read and are kept aside "
+                     f"(quarantined): {shown}{more}; keep {DB_NAME} as it is and call the "
+                     "clinic")
+    running = sum(owner_alive(owner) for _s, owner, _w in rows)
+    now = f"; {running} of the running kiosk or session (not a fault)" if running else ""
+    waiting = len(rows) - running
+    if waiting:
+        return Check("session drafts", Status.WARN,
+                     f"{waiting} interrupted session(s) wait to be stored as not completed"
+                     f"{now}: the kiosk's next start or rehab sync stores them")
+    return Check("session drafts", Status.OK, f"no interrupted session waits{now}")
 
 
 def _link_counters(d: Path) -> Check:

@@ -14,7 +14,8 @@ from therapy.outbox import Channel, OutboxItem
 from therapy.store import SCHEMA_VERSION, TherapyStore
 
 CHECKS = ("data folder", "permissions", "free space", "database", "integrity", "schema",
-          "outbox", "refused records", "config", "clinic link", "kiosk settings")
+          "outbox", "refused records", "session drafts", "config", "clinic link",
+          "kiosk settings")
 
 
 def doctor(capsys: pytest.CaptureFixture[str], folder: Path) -> tuple[int, dict[str, str]]:
