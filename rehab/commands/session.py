@@ -209,7 +209,7 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
     link: Any = None
     try:
         say = (lambda *a: None) if args.json else print
-        recovered = _recover(store, cfg.device, say)
+        recovered = recover_interrupted(store, cfg.device, say)
         ex, plan_version = _plan_exercise(args, store)
         spec = args.spec or pick_source(store, ex=ex)  # the kiosk's rule (a camera exercise)
         if args.virtual and spec.kind != "ble":
@@ -300,8 +300,10 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         store.close()
 
 
-def _recover(store: Any, device: str, say: Any) -> Any:
-    """Sessions a kill or power cut interrupted (their drafts), stored as not completed."""
+def recover_interrupted(store: Any, device: str, say: Any) -> Any:
+    """Sessions a kill or power cut interrupted (drafts whose process is gone), stored as not
+    completed with their outbox rows (``rehab session``, ``rehab sync``); ``say`` gets one
+    line for each stored or kept aside. Returns the ``therapy.drafts.Recovery``."""
     from therapy.drafts import recover_drafts
     from therapy.ports import FhirEncoder
 

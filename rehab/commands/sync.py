@@ -3,7 +3,9 @@
 A record leaves the outbox only when the clinic confirms it has stored it; the broker's
 acknowledgement alone does not count (docs/clinic-link.md, "Delivery contract"). Records the
 clinic refused for good stay on the device, marked, and are listed; ``--retry-refused``
-sends them again (after a fix at the clinic). Exit 0 when nothing waits, 1 when records
+sends them again (after a fix at the clinic). First, as the kiosk's start does, a session a
+crash, kill or power cut interrupted (the journal of a process now gone) is stored as not
+completed with its outbox rows, so it is sent too; a running kiosk's own is left alone. Exit 0 when nothing waits, 1 when records
 still wait for the clinic's receipt or the clinic refused some.
 """
 
@@ -13,7 +15,7 @@ import argparse
 from typing import Any
 
 from rehab.cli import UsageError
-from rehab.commands.session import add_link_flags
+from rehab.commands.session import add_link_flags, recover_interrupted
 
 
 def register(sub: Any) -> None:
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from therapy.outbox_refusals import requeue_refused
 
     store = TherapyStore(cfg.data_dir / "rehab.db")
+    recover_interrupted(store, cfg.device, print)  # a kiosk that crashed and never restarted
     if args.retry_refused:
         n = requeue_refused(store)
         print(f"requeued {n} refused record{'' if n == 1 else 's'}")
