@@ -207,19 +207,25 @@ class VirtualRehabImu(_Peripheral):
         self._stop_stream()
 
     async def _run_stream(self) -> None:
+        # Each notification is handed to the radio (a task; they go out in order) without
+        # waiting for bumble's round trips: a wearable's radio does not run in the kiosk's
+        # process, so a kiosk loop busy drawing (one loop round per frame) must not pace the
+        # stream. Awaited one by one, each cost two loop rounds: with ~20 frames/s on a
+        # contended core that was fewer than the 11 notifications a second the stream needs,
+        # and the samples fell further behind for the whole set (bench.kiosk --pinned-only).
         while self.conn is not None and (due := self.model.next_due_s()) is not None:
             await clock_sleep(self.clock, due - self.clock.now())
             for msg in self.model.due(self.clock.now()):
                 if not isinstance(msg, ImuBatch):
-                    await self._notify(self.control_char, gatt.encode_control(msg))
+                    self._spawn(self._notify(self.control_char, gatt.encode_control(msg)))
                 elif self.skip_batches > 0:
                     self.skip_batches -= 1
                 else:
                     value = gatt.encode_control(msg)[1:]
-                    await self._notify(self.batch_char, value)
+                    self._spawn(self._notify(self.batch_char, value))
                     if self.repeat_batches > 0:
                         self.repeat_batches -= 1
-                        await self._notify(self.batch_char, value)
+                        self._spawn(self._notify(self.batch_char, value))
         self._stream = None
 
     async def inject(self, value: bytes) -> None:
