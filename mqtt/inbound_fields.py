@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from mqtt.payload_bytes import compact_year, plain_quotes
+from mqtt.payload_bytes import plain_quotes
 from mqtt.rejects import InboundRejected, Reject
 from mqtt.topics import valid_id
 
@@ -142,35 +142,31 @@ def check_record(body: Mapping[str, Any]) -> None:
     _record_times(body)
 
 
-# '"key"' of each FHIR time key, then ': "value"' after it, in a plain payload
-_TIME_KEYS_RAW = tuple((b'"%s"' % k.encode(), k) for k in sorted(FHIR_TIME_KEYS))
-_TIME_VALUE_RAW = re.compile(rb'\s*:\s*"([^"]*)"')
+# a FHIR time key and its string value, in a plain payload: one pass over the bytes finds
+# every one (a bytes.find per key made eight passes over a 25 kB Bundle, ~60 us); a key
+# whose value is no string (a number, an object) is not matched, as check_record skips it
+_TIME_KEY_VALUE_RAW = re.compile(
+    rb'"(' + b"|".join(k.encode() for k in sorted(FHIR_TIME_KEYS)) + rb')"\s*:\s*"([^"]*)"')
 
 
 def check_record_raw(body: Mapping[str, Any], payload: bytes) -> None:
     """:func:`check_record` with its dates read off the payload's bytes when they are
-    plain (the same verdict; each key found with bytes.find instead of a walk of the tree).
-    In a plain, valid payload a quoted key followed by ':' is a key, never text in a string."""
+    plain (the same verdict; the time keys found in one regex pass instead of a walk of
+    the tree). In a plain, valid payload a quoted key followed by ':' is a key, never text
+    in a string, and a string value ends at the next '"'."""
     _record_head(body)
     if not plain_quotes(payload):
         _record_times(body)
         return
-    for quoted, key in _TIME_KEYS_RAW:
-        at = payload.find(quoted)
-        while at >= 0:
-            at += len(quoted)
-            year = compact_year(payload, at)
-            if year is not None and MIN_YEAR <= year <= MAX_YEAR:
-                at = payload.find(quoted, at)
-                continue
-            m = _TIME_VALUE_RAW.match(payload, at)
-            if m is not None:
-                value = m.group(1)
-                if b"\\" in value:  # an escape in a date: read the decoded one
-                    _record_times(body)
-                    return
-                _fhir_year(value.decode("utf-8"), key)
-            at = payload.find(quoted, at)
+    for m in _TIME_KEY_VALUE_RAW.finditer(payload):
+        value = m.group(2)
+        year = value[:4]
+        if len(year) == 4 and year.isdigit() and MIN_YEAR <= int(year) <= MAX_YEAR:
+            continue  # the normal case: a sane year first
+        if b"\\" in value:  # an escape in a date: read the decoded one
+            _record_times(body)
+            return
+        _fhir_year(value.decode("utf-8"), m.group(1).decode("ascii"))
 
 
 def _record_head(body: Mapping[str, Any]) -> None:

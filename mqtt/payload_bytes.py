@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-# what the checks need of the bytes outside strings: brackets, separators, number characters
-_NOT_SKELETON = bytes(b for b in range(256) if b not in b'"[]{},:.0123456789eE')
+# what the checks need of the bytes outside strings: brackets (the nesting), digits (long
+# numbers) and commas (two numbers side by side stay apart). Nothing else is kept, so most
+# strings (keys, codes, URLs: no digit, bracket or comma) are '""' once translated
+_NOT_SKELETON = bytes(b for b in range(256) if b not in b'"[]{},0123456789')
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _ONE_BRACKET_KIND = bytes.maketrans(b"{}", b"[]")  # depth does not care which kind
-# digits as "0", exponent marks as "e", the rest as " ": a number's shape is then a substring
-_NUMBER_SHAPE = bytes(ord("0") if chr(b).isdigit() and b < 128 else ord("e") if b in b"eE"
-                      else ord(" ") for b in range(256))
+# digits as "0", the rest as " ": a run of digits is then a substring of zeros
+_DIGITS_AS_ZERO = bytes(ord("0") if chr(b).isdigit() and b < 128 else ord(" ")
+                        for b in range(256))
 
 
 def plain_quotes(payload: bytes) -> bool:
@@ -33,8 +35,15 @@ def plain_quotes(payload: bytes) -> bool:
 
 def skeleton(payload: bytes) -> bytes:
     """The bytes of a plain payload outside its strings that the checks read: brackets,
-    commas, colons and the characters of numbers."""
-    return b"".join(payload.translate(None, _NOT_SKELETON).split(b'"')[::2])
+    commas and digits.
+
+    The translated payload keeps each string's quotes around what is left of it; removing
+    every '""' first (a string left empty, or two strings with nothing kept between them
+    run together) leaves the quotes alternating open/close around the same outside bytes,
+    so the split on '"' has ~250 pieces for a session Bundle instead of ~3,100 (26 against
+    48 us here)."""
+    kept = payload.translate(None, _NOT_SKELETON).replace(b'""', b"")
+    return b"".join(kept.split(b'"')[::2]) if b'"' in kept else kept
 
 
 def nesting_depth(skel: bytes, limit: int) -> int:
@@ -49,17 +58,8 @@ def nesting_depth(skel: bytes, limit: int) -> int:
     return depth
 
 
-def long_or_exponent_number(skel: bytes, digits: int) -> bool:
-    """Whether a :func:`skeleton` holds a run of ``digits`` digits or more, or a number
-    with an exponent (a digit followed by e or E)."""
-    shape = skel.translate(_NUMBER_SHAPE)
-    return b"0" * digits in shape or b"0e" in shape
-
-
-def compact_year(payload: bytes, at: int) -> int | None:
-    """The year of a string value written compactly at ``at`` (':"' then four digits: the
-    value's first four characters, whatever follows them); None for anything else."""
-    year = payload[at + 2:at + 6]
-    if payload.startswith(b':"', at) and len(year) == 4 and year.isdigit():
-        return int(year)
-    return None
+def long_digit_run(skel: bytes, digits: int) -> bool:
+    """Whether a :func:`skeleton` holds a run of ``digits`` digits or more. A number's sign,
+    point and exponent are not kept, so its digits form one run: a number of more than
+    ``digits`` + 4 characters always has such a run."""
+    return b"0" * digits in skel.translate(_DIGITS_AS_ZERO)

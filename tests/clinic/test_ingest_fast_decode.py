@@ -57,6 +57,9 @@ CASES: list[tuple[bytes, str]] = [
     (b'{"x": 1.00000000000000000000000000000000000000001}', Reject.BAD_NUMBER),  # 43 chars
     (b'{"x": 1e400}', Reject.BAD_NUMBER),
     (b'{"x": -1.5E+3, "y": 2e-2}', "ok"),
+    (b'{"x": [1.5e3, 2E-2, -0.5e+1, 1e-400, 4.9406564584124654e-324]}', "ok"),  # orjson
+    (b'{"x": 1.7976931348623159e308}', Reject.BAD_NUMBER),  # overflows: orjson refuses
+    (b'{"x": -123456789012345678.123456789012345678e-12}', Reject.BAD_NUMBER),  # 42 chars
     (b'{"x": 0.1, "y": -0.0, "z": 70.25}', "ok"),
     (b'{"x": NaN}', Reject.BAD_NUMBER),
     (b'{"x": -Infinity}', Reject.BAD_NUMBER),
@@ -77,6 +80,14 @@ CASES: list[tuple[bytes, str]] = [
     (b'{"d": ' + b"[" * 3000 + b"]" * 3000 + b"}", Reject.TOO_DEEP),  # beyond orjson's
     (b'{"s": "[[[[{{{{ 99999999999999999999 1e400"}', "ok"),
     (b'{"t": true, "f": false, "n": null, "k": [1,true]}', "ok"),  # e of true next to 1
+    (b'{"s": "a,1]\\u00e9", "n": [1234567890, 123456789], "m": {"a": 12345, "b": 1}}', "ok"),
+]
+
+# numbers orjson reads as the bounded hooks do: they take the fast path (no bounded decode)
+FAST = [
+    b'{"x": -1.5E+3, "y": 2e-2, "z": [1e-400, 0.5e1]}',  # exponents
+    b'{"n": [1234567890, 123456789], "m": {"a": 1234567890, "b": 123456789}}',  # side by side
+    b'{"n": 123456789012345678, "s": "1234567890123456789012345 [[[["}',  # 18 digits; text
 ]
 
 
@@ -99,6 +110,19 @@ def test_real_session_bundles_take_orjson_and_decode_to_the_same_object(
 
     monkeypatch.setattr(inbound, "_DECODER", NotUsed())
     assert [decode(p, RECORD_MAX_BYTES) for p in payloads] == expected
+
+
+@pytest.mark.parametrize("payload", FAST)
+def test_numbers_orjson_reads_exactly_take_orjson(payload: bytes,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _bounded(payload)
+
+    class NotUsed:
+        def decode(self, _text: str) -> Any:
+            raise AssertionError("the bounded decoder ran")
+
+    monkeypatch.setattr(inbound, "_DECODER", NotUsed())
+    assert _decoded(payload) == expected and expected[0] == "ok"
 
 
 def test_a_number_orjson_would_misread_goes_to_the_bounded_decoder(
@@ -147,3 +171,33 @@ def test_record_dates_read_off_the_bytes_agree_with_the_tree_walk(
     body = json.loads(payload)
     got = verdict(lambda: inbound.accept("records", payload, inbound.CLINIC_RULES))
     assert got == verdict(lambda: inbound.check_record(body)) == expected
+
+
+# --- property: whatever JSON text, the fast path's verdict and object are the bounded one's ---
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NUMBER_TEXT = st.builds(
+    lambda sign, whole, frac, exp: f"{sign}{whole}{frac}{exp}",
+    st.sampled_from(["", "-"]), st.integers(0, 10**25),
+    st.sampled_from(["", ".5", ".0001", ".123456789012345678901"]),
+    st.sampled_from(["", "e5", "E-3", "e+308", "e309", "e-400", "E0"]))
+_STRING_TEXT = st.text(alphabet='ab1,[]{}":. \\e9', max_size=12).map(json.dumps)
+_SCALAR = _NUMBER_TEXT | _STRING_TEXT | st.sampled_from(["true", "false", "null"])
+
+
+def _object_text(children: Any) -> Any:
+    pairs = st.lists(st.tuples(_STRING_TEXT, children), max_size=4)
+    return (pairs.map(lambda kv: "{" + ",".join(f"{k}:{v}" for k, v in kv) + "}")
+            | st.lists(children, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"))
+
+
+_JSON_TEXT = st.recursive(_SCALAR, _object_text, max_leaves=20)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(_STRING_TEXT, _JSON_TEXT), max_size=5))
+def test_any_json_object_gets_the_bounded_decoders_verdict_and_object(
+        pairs: list[tuple[str, str]]) -> None:
+    payload = ("{" + ",".join(f"{k}: {v}" for k, v in pairs) + "}").encode()
+    assert _decoded(payload) == _bounded(payload)
