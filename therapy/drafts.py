@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from therapy.errors import StorageError
-from therapy.journal import (DraftError, DraftHeader, pain_to_json, read_draft, rep_to_json)
+from therapy.journal import (Draft, DraftError, DraftGap, DraftHeader, pain_to_json, read_draft,
+                             rep_to_json)
 from therapy.ports import Encoder
 from therapy.records import PainReport, RepRecord, SessionRecord
 from therapy.store import TherapyStore
@@ -118,6 +119,14 @@ class DraftJournal:
                      ("UPDATE session_drafts SET last_at = ? WHERE session_id = ?",
                       (at.isoformat(), session_id))])
 
+    def gap(self, session_id: str, gap: DraftGap) -> None:
+        """A wearable outage begun (end_s None) or ended (replaces the one begun)."""
+        self._write([("INSERT OR REPLACE INTO draft_gaps (session_id, set_no, sensor_id, "
+                      "segment, start_s, end_s, reason) VALUES (?,?,?,?,?,?,?)",
+                      (session_id, *gap.row())),
+                     ("UPDATE session_drafts SET last_at = ? WHERE session_id = ?",
+                      (_now(), session_id))])
+
     def drop(self, session_id: str) -> None:
         self._write(TherapyStore.draft_drop(session_id))
 
@@ -159,8 +168,10 @@ def recover_drafts(store: TherapyStore, encoder: Encoder,
             continue
         reps = store._query("SELECT set_no, n, rep, at FROM draft_reps WHERE session_id = ? "
                             "ORDER BY set_no, n", (sid,))
+        gaps = store._query("SELECT set_no, sensor_id, segment, start_s, end_s, reason "
+                            "FROM draft_gaps WHERE session_id = ?", (sid,))
         try:
-            draft = read_draft(str(sid), header, sets_done, pain, last_at, reps)
+            draft = read_draft(str(sid), header, sets_done, pain, last_at, reps, gaps)
         except DraftError as exc:
             _quarantine(store, out, str(sid), str(exc))
             continue
@@ -172,7 +183,8 @@ def recover_drafts(store: TherapyStore, encoder: Encoder,
                          draft.session_id)
                 continue
             rec = draft.record()
-            store.save_session(rec, _encoder(encoder, draft.header).session_items(rec))
+            store.save_session(rec, _encoder(encoder, draft.header).session_items(rec),
+                               _unsaved_gaps(store, draft))
         except sqlite3.IntegrityError as exc:  # a row the store refuses: kept aside
             _quarantine(store, out, draft.session_id, f"the store refused it: {exc}")
             continue
@@ -186,6 +198,14 @@ def recover_drafts(store: TherapyStore, encoder: Encoder,
                     "%d sets, ended %s", rec.id, rec.exercise_id, rec.rep_count,
                     rec.sets_done, rec.target_sets, rec.ended_at.isoformat())
     return out
+
+
+def _unsaved_gaps(store: TherapyStore, draft: Draft) -> list[tuple[Any, ...]]:
+    """The draft's wearable outages of sets whose end did not save theirs (a set's end
+    saves all its gaps at once, in one transaction)."""
+    saved = {int(r[0]) for r in store._query(
+        "SELECT DISTINCT set_no FROM wearable_gaps WHERE session_id = ?", (draft.session_id,))}
+    return [g.row() for g in draft.gaps if g.set_no not in saved]
 
 
 def quarantined_drafts(store: TherapyStore) -> list[tuple[str, str]]:

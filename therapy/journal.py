@@ -2,11 +2,13 @@
 
 The :class:`~therapy.session.SessionController` writes, as each happens, the session's start
 (:class:`DraftHeader`: exercise, targets, plan version, appointment), each set begun with
-its sources, the pain before and each confirmed rep, through a :class:`SessionJournal`
+its sources, the pain before, each confirmed rep and each wearable outage as it starts and
+ends (:class:`DraftGap`), through a :class:`SessionJournal`
 (``therapy.drafts.DraftJournal`` keeps them in the device store, one small transaction
 each). What a dead process left behind is a :class:`Draft`; :meth:`Draft.record` makes it
 the session not completed that a stop would have stored (``KioskModel.keep_unfinished``):
-the confirmed reps, the pain before, ended at its last rep. A draft that cannot be read (a
+the confirmed reps, the pain before, ended at its last rep (its gaps are stored beside it,
+as a set's end stores them). A draft that cannot be read (a
 damaged row, an exercise this version does not know) raises :class:`DraftError`.
 """
 
@@ -127,9 +129,45 @@ def pain_from_json(text: str, session_id: str) -> PainReport:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftGap:
+    """One wearable outage of a set (``sensors.set_supervision.SetGap``, host-clock
+    seconds), journaled when it starts (``end_s`` None) and again when it ends."""
+
+    set_no: int
+    sensor_id: str
+    segment: str
+    start_s: float
+    end_s: float | None  # None: not back (yet, or before the crash)
+    reason: str
+
+    def row(self) -> tuple[int, str, str, float, float | None, str]:
+        """As ``wearable_gaps`` keeps it (after the session id)."""
+        return (self.set_no, self.sensor_id, self.segment, self.start_s, self.end_s,
+                self.reason)
+
+
+def gap_from_row(set_no: object, sensor_id: object, segment: object, start_s: object,
+                 end_s: object, reason: object) -> DraftGap:
+    """A journal gap row, checked (:class:`DraftError` naming what is wrong)."""
+    where = f"gap of set {set_no!r}"
+    if not (_is_int(set_no) and set_no >= 1):
+        raise DraftError(f"{where}: set must be a whole number >= 1")
+    texts = {"sensor_id": sensor_id, "segment": segment, "reason": reason}
+    for key, v in texts.items():
+        if not isinstance(v, str):
+            raise DraftError(f"{where}: {key} must be text, got {v!r}")
+    d = {"start_s": start_s} | ({} if end_s is None else {"end_s": end_s})
+    start = _num(d, "start_s", where)
+    end = None if end_s is None else _num(d, "end_s", where)
+    if end is not None and end < start:
+        raise DraftError(f"{where}: ends ({end}) before it starts ({start})")
+    return DraftGap(set_no, str(sensor_id), str(segment), start, end, str(reason))
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     """A session's journal read back: header, sets begun, pain before, reps (with when each
-    was confirmed), in set and rep order."""
+    was confirmed), in set and rep order, and the wearables' outages."""
 
     session_id: str
     header: DraftHeader
@@ -137,6 +175,7 @@ class Draft:
     pain_before: PainReport | None
     reps: tuple[tuple[RepRecord, datetime], ...]
     last_at: datetime
+    gaps: tuple[DraftGap, ...] = ()
 
     @property
     def worth_keeping(self) -> bool:
@@ -159,9 +198,11 @@ class Draft:
 
 
 def read_draft(session_id: str, header: str, sets_done: object, pain_before: str | None,
-               last_at: str, reps: Sequence[tuple[object, object, str, str]]) -> Draft:
-    """A :class:`Draft` from its stored columns (``reps``: set_no, n, body, at); raises
-    :class:`DraftError` naming the first thing wrong."""
+               last_at: str, reps: Sequence[tuple[object, object, str, str]],
+               gaps: Sequence[Sequence[object]] = ()) -> Draft:
+    """A :class:`Draft` from its stored columns (``reps``: set_no, n, body, at; ``gaps``:
+    set_no, sensor_id, segment, start_s, end_s, reason); raises :class:`DraftError` naming
+    the first thing wrong."""
     if not (_is_int(sets_done) and sets_done >= 0):
         raise DraftError(f"sets_done must be a whole number >= 0, got {sets_done!r}")
     got: list[tuple[RepRecord, datetime]] = []
@@ -171,10 +212,14 @@ def read_draft(session_id: str, header: str, sets_done: object, pain_before: str
         got.append((rep_from_json(body, set_no, n), _parse_time(at, f"rep {set_no}.{n} at")))
     if any(rep.set_no > sets_done for rep, _at in got):
         raise DraftError(f"a rep of a set after the {sets_done} begun")
+    outages = tuple(gap_from_row(*g) for g in gaps)
+    if any(g.set_no > sets_done for g in outages):
+        raise DraftError(f"a gap of a set after the {sets_done} begun")
     return Draft(session_id, DraftHeader.from_json(header), int(sets_done),
                  pain_from_json(pain_before, session_id) if pain_before is not None else None,
                  tuple(sorted(got, key=lambda r: (r[0].set_no, r[0].n))),
-                 _parse_time(last_at, "last_at"))
+                 _parse_time(last_at, "last_at"),
+                 tuple(sorted(outages, key=lambda g: (g.set_no, g.start_s, g.sensor_id))))
 
 
 class SessionJournal(Protocol):
@@ -187,6 +232,9 @@ class SessionJournal(Protocol):
     def pain_before(self, session_id: str, header: DraftHeader, pain: PainReport) -> None: ...
 
     def rep(self, session_id: str, rep: RepRecord, at: datetime) -> None: ...
+
+    def gap(self, session_id: str, gap: DraftGap) -> None:
+        """A wearable outage began (``end_s`` None) or ended (replaces the one begun)."""
 
     def drop(self, session_id: str) -> None:
         """Nothing of this session is to be kept (the patient left it with nothing done)."""

@@ -159,4 +159,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, set_no, n)
     );
     """,
+    # 7: the running set's wearable outages in the journal (issue 15, lose no data:
+    # therapy/drafts.py): each as it starts (end_s NULL) and again as it ends, so a crash
+    # mid-set keeps them; the next start stores them in wearable_gaps with the session (a
+    # set's end still saves its gaps there itself, as before)
+    """
+    CREATE TABLE draft_gaps (
+        session_id TEXT NOT NULL,
+        set_no INTEGER NOT NULL,
+        sensor_id TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (session_id, set_no, sensor_id, start_s)
+    );
+    """,
 )

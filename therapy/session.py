@@ -17,7 +17,8 @@ With a ``journal`` (``therapy.drafts.DraftJournal``) each set begun, the pain be
 each confirmed rep are written durably as they happen, a rep before its REP event goes to
 the listeners (what the patient sees is on disk), so a crash or power cut loses none: the
 next start stores the draft (``therapy.drafts.recover_drafts``). A failed journal write is
-logged and counted (``journal_failures_``); the session goes on.
+logged and counted (``journal_failures_``); the session goes on. :meth:`watch_gaps` journals
+a live set's wearable outages as each starts and ends (its end saves them for good).
 """
 
 from __future__ import annotations
@@ -112,6 +113,15 @@ class SessionController:
 
     def _journal_rep(self, rec: RepRecord) -> None:
         self._journal(lambda j: j.rep(self.session_id, rec, self.clock.now()))
+
+    def watch_gaps(self, live: Any) -> None:
+        """Journal the wearable outages of ``live`` (the ``sensors.live_set.LiveSet`` of the
+        running set) as each starts and ends (``therapy.gap_watch``)."""
+        if self.journal is not None:
+            from therapy.gap_watch import GapWatch
+
+            GapWatch(lambda gap: self._journal(lambda j: j.gap(self.session_id, gap)),
+                     lambda: self.set_no).attach(live)
 
     # --- listeners -------------------------------------------------------------------
     def add_listener(self, listener: SessionListener) -> None:

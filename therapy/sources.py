@@ -113,6 +113,9 @@ class SessionSources:
         from sensors.live_set import LiveSet
 
         live = LiveSet(self.links, control, clock)
+        watch = getattr(control, "watch_gaps", None)  # the session's journal keeps each
+        if watch is not None:  # outage as it starts and ends (a crash mid-set keeps them)
+            watch(live)
         live.start()
         return live
 

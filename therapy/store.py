@@ -167,9 +167,12 @@ class TherapyStore:
         return str(self._query("PRAGMA integrity_check")[0][0])
 
     # --- records (each with its outbox rows, one transaction) -------------------------
-    def save_session(self, rec: SessionRecord, outbox: Sequence[OutboxItem] = ()) -> None:
+    def save_session(self, rec: SessionRecord, outbox: Sequence[OutboxItem] = (),
+                     gaps: Sequence[Sequence[Any]] = ()) -> None:
         """The session, its reps and its pain reports, plus the outbox rows, atomically; its
-        draft (the running session's journal) is removed in the same transaction."""
+        draft (the running session's journal) is removed in the same transaction. ``gaps``
+        (set_no, sensor_id, segment, start_s, end_s, reason: a recovered draft's wearable
+        outages, of sets whose end did not save them) go to ``wearable_gaps`` with it."""
         data = {"target_sets": rec.target_sets, "target_reps": rec.target_reps,
                 "target_rom_deg": rec.target_rom_deg, "target_hold_s": rec.target_hold_s,
                 "joint": rec.joint}
@@ -182,6 +185,8 @@ class TherapyStore:
                    (rec.id, r.set_no, r.n, r.rom_deg, r.hold_s, r.up_s, r.down_s,
                     r.t_start_s, r.t_end_s, ",".join(r.flags), r.source)) for r in rec.reps]
         stmts += [self._pain_stmt(p) for p in rec.pains]
+        stmts += [("INSERT INTO wearable_gaps (session_id, set_no, sensor_id, segment, "
+                   "start_s, end_s, reason) VALUES (?,?,?,?,?,?,?)", (rec.id, *g)) for g in gaps]
         # its journal (therapy/drafts.py) goes in the same transaction: stored once, either
         # as the session or, after a crash, as the draft the next start stores
         drop = self.draft_drop(rec.id)
@@ -192,6 +197,7 @@ class TherapyStore:
     def draft_drop(session_id: str) -> list[tuple[str, Sequence[Any]]]:
         """What removes a session's draft (its journal: therapy/drafts.py)."""
         return [("DELETE FROM draft_reps WHERE session_id = ?", (session_id,)),
+                ("DELETE FROM draft_gaps WHERE session_id = ?", (session_id,)),
                 ("DELETE FROM session_drafts WHERE session_id = ?", (session_id,))]
 
     def _save_once(self, table: str, record_id: str,

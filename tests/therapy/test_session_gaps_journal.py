@@ -1,0 +1,168 @@
+"""A live set's wearable outages are journaled as they happen (issue 15, lose no data): the
+live set saves its gaps only at the set's end, so a crash mid-set lost them (not its reps).
+A set run under the real live set supervisor (``SessionSources.supervise``: what ``rehab
+session`` and the kiosk use), its links scripted, is SIGKILLed in a child process after one
+outage ended and with another still open; the next start stores the session with both gaps
+(the open one as never back). A set whose end saved its gaps has them once, not twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.helpers.fake_motion import FakeAnalyzer, ListSource
+from tests.helpers.waiting import until
+
+from protocol.clock import MonotonicClock
+from sensors.link_events import LinkEvent, LinkEventKind, LinkPolicy
+from therapy.devices import WearableRegistry
+from therapy.drafts import DraftJournal, recover_drafts
+from therapy.plan import exercise_from_catalogue
+from therapy.ports import FhirEncoder
+from therapy.session import SessionController
+from therapy.source_spec import parse_source
+from therapy.sources import SessionSources
+from therapy.store import TherapyStore
+
+pytestmark = pytest.mark.timeout(60)
+ROOT = Path(__file__).resolve().parents[2]
+GONE = "another-boot:1:1"  # the owner token of a process that is no more
+LOST, BACK = LinkEventKind.LOST, LinkEventKind.BACK
+THIGH_GAP = (1, "ble:T", "thigh", 10.0, 12.5, "disconnected")
+SHANK_OPEN = (1, "ble:S", "shank", 14.0, None, "out of range")
+
+# The set in a child process, killed by the test once it printed "ready N" (N reps done):
+# the thigh wearable was away 10.0-12.5 s (host clock), the shank one went at 14.0 s and
+# is still away (the set is paused: no rep comes after).
+CHILD = """
+import asyncio, sys
+from test_session_gaps_journal import run
+asyncio.run(run(sys.argv[1]))
+"""
+
+
+class ScriptedLink:
+    """A wearable's link as the live set sees it (``sensors.live_set.SupervisedLink``),
+    its events sent by the test."""
+
+    def __init__(self) -> None:
+        self.policy = LinkPolicy()
+        self.listeners: list[Callable[[LinkEvent], None]] = []
+
+    def stop(self) -> None:
+        pass
+
+    def emit(self, kind: LinkEventKind, sensor: str, segment: str, at_s: float,
+             reason: str = "") -> None:
+        for listener in list(self.listeners):
+            listener(LinkEvent(sensor, segment, kind, at_s, reason))
+
+
+def supervised_set(store: TherapyStore, owner: str | None
+                   ) -> tuple[SessionController, ListSource, ScriptedLink, ScriptedLink, object]:
+    ex = exercise_from_catalogue("knee_extension_seated")
+    ctl = SessionController(ex, sink=store, encoder=FhirEncoder("dev-1"),
+                            analyzer_factory=lambda r, p: FakeAnalyzer(r, 60.0, 1.0, False),
+                            journal=DraftJournal(store, owner))
+    src = ListSource([100] * 2000, pause_s=0.005)
+    shank, thigh = ScriptedLink(), ScriptedLink()
+    live = SessionSources(parse_source("ble"), src, links=[shank, thigh]).supervise(
+        ctl, MonotonicClock())
+    return ctl, src, shank, thigh, live
+
+
+async def run(db: str) -> None:
+    """The child's set (see CHILD): journaled as this process."""
+    store = TherapyStore(db)
+    ctl, _src, shank, thigh, _live = supervised_set(store, None)
+    task = asyncio.ensure_future(ctl.run_set(_src))
+    await until(lambda: len(ctl.reps_) >= 2, 20, "two reps")
+    thigh.emit(LOST, "ble:T", "thigh", 10.0, "disconnected")
+    thigh.emit(BACK, "ble:T", "thigh", 12.5)
+    shank.emit(LOST, "ble:S", "shank", 14.0, "out of range")  # paused from here on
+    print(f"ready {len(ctl.reps_)}", flush=True)
+    await asyncio.sleep(60)
+    task.cancel()
+
+
+def _q(db: Path, sql: str) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_set_killed_mid_outage_is_recovered_with_its_gaps(tmp_path: Path) -> None:
+    db = tmp_path / "rehab.db"
+    TherapyStore(db).close()
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "therapy")})
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        assert line.startswith("ready "), line + child.communicate(timeout=10)[1]
+        reps = int(line.split()[1])
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=10)
+    assert child.returncode == -signal.SIGKILL
+    assert _q(db, "SELECT COUNT(*) FROM sessions") == [(0,)]
+    assert sorted(_q(db, "SELECT set_no, sensor_id, segment, start_s, end_s, reason FROM "
+                         "draft_gaps")) == [SHANK_OPEN, THIGH_GAP]
+
+    store = TherapyStore(db)  # the next start
+    got = recover_drafts(store, FhirEncoder("dev-1"))
+    [rec] = got.stored
+    assert (rec.rep_count, rec.completed) == (reps, False)
+    assert WearableRegistry(store).gaps(rec.id) == [THIGH_GAP, SHANK_OPEN]
+    assert _q(db, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
+    store.close()
+
+
+async def test_gaps_a_set_end_saved_are_not_stored_twice(tmp_path: Path) -> None:
+    store = TherapyStore(tmp_path / "rehab.db")
+    ctl, src, _shank, thigh, live = supervised_set(store, GONE)
+    task = asyncio.ensure_future(ctl.run_set(src))
+    await until(lambda: len(ctl.reps_) >= 1, 20, "a rep")
+    thigh.emit(LOST, "ble:T", "thigh", 10.0, "disconnected")
+    thigh.emit(BACK, "ble:T", "thigh", 12.5)
+    await until(lambda: len(ctl.reps_) >= 2, 20, "a rep after the gap")
+    await src.aclose()
+    await task
+    await live.close(WearableRegistry(store), ctl.session_id, ctl.set_no)  # the set's end
+    # set 2 begins; the process dies in it (its draft stays, owned by a process gone)
+    src2 = ListSource([100] * 3)
+    await ctl.run_set(src2)
+    got = recover_drafts(store, FhirEncoder("dev-1"))
+    [rec] = got.stored
+    assert rec.sets_done == 2 and rec.rep_count == len(ctl.reps_)
+    assert WearableRegistry(store).gaps(rec.id) == [THIGH_GAP]  # once
+    store.close()
+
+
+async def test_a_finished_session_leaves_no_draft_gap(tmp_path: Path) -> None:
+    store = TherapyStore(tmp_path / "rehab.db")
+    ctl, src, shank, _thigh, live = supervised_set(store, None)
+    task = asyncio.ensure_future(ctl.run_set(src))
+    await until(lambda: len(ctl.reps_) >= 1, 20, "a rep")
+    shank.emit(LOST, "ble:S", "shank", 3.0, "disconnected")
+    assert _q(store.path, "SELECT end_s FROM draft_gaps") == [(None,)]  # on disk at once
+    shank.emit(BACK, "ble:S", "shank", 4.0)
+    assert _q(store.path, "SELECT end_s FROM draft_gaps") == [(4.0,)]  # replaced, not added
+    await src.aclose()
+    await task
+    await live.close(WearableRegistry(store), ctl.session_id, ctl.set_no)
+    rec = ctl.finish()
+    assert WearableRegistry(store).gaps(rec.id) == [(1, "ble:S", "shank", 3.0, 4.0,
+                                                     "disconnected")]
+    assert _q(store.path, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
+    store.close()

@@ -1,0 +1,52 @@
+"""A live set's wearable outages journaled as they happen (issue 15, lose no data).
+
+The live set (``sensors.live_set.LiveSet``) keeps each outage in its supervisor and saves
+them with the set when it ends (``wearable_gaps``), so a crash mid-set lost them.
+:class:`GapWatch` listens beside it - on each wearable's link, after the supervisor has seen
+the event, and to the live set's actions (an END from its away-limit check closes the
+outages still open) - and hands each outage to the session's journal twice: when it starts
+(no end yet) and when it ends. The next start stores a dead process's draft with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from therapy.journal import DraftGap
+
+
+class GapWatch:
+    """``write`` gets each outage's :class:`DraftGap` as it starts and as it ends, once
+    each; ``set_no`` says which set is running."""
+
+    def __init__(self, write: Callable[[DraftGap], None], set_no: Callable[[], int]) -> None:
+        self.write = write
+        self.set_no = set_no
+        self._written: dict[tuple[str, float], float | None] = {}  # (sensor, start) -> end
+
+    def attach(self, live: Any) -> None:
+        """Listen to ``live``'s links (after its supervisor: listeners run in order) and
+        to its actions."""
+        self._live = live
+        for link in live.links:
+            link.listeners.append(self.sync)
+        live.listeners.append(self.sync)
+
+    def sync(self, _event: Any = None) -> None:
+        """Write what the supervisor holds and is not on disk yet (a link event or an
+        action has just been handled)."""
+        sup, set_no = self._live.supervisor, max(self.set_no(), 1)
+        for g in sup.gaps_:
+            self._put(DraftGap(set_no, g.sensor_id, g.segment, float(g.start_s),
+                               None if g.end_s is None else float(g.end_s), g.reason))
+        for lost in list(sup.away_.values()):
+            self._put(DraftGap(set_no, lost.sensor_id, lost.segment, float(lost.at_s), None,
+                               lost.reason))
+
+    def _put(self, gap: DraftGap) -> None:
+        key = (gap.sensor_id, gap.start_s)
+        if key in self._written and (self._written[key] is not None or gap.end_s is None):
+            return  # this start, or this end, is written already
+        self._written[key] = gap.end_s
+        self.write(gap)
