@@ -17,10 +17,10 @@ from therapy.journal import DraftGap
 
 
 class GapWatch:
-    """``write`` gets each outage's :class:`DraftGap` as it starts and as it ends, once
-    each; ``set_no`` says which set is running."""
+    """``write`` gets each outage's :class:`DraftGap` of set ``set_no`` as it starts and
+    as it ends, once each."""
 
-    def __init__(self, write: Callable[[DraftGap], None], set_no: Callable[[], int]) -> None:
+    def __init__(self, write: Callable[[DraftGap], None], set_no: int) -> None:
         self.write = write
         self.set_no = set_no
         self._written: dict[tuple[str, float], float | None] = {}  # (sensor, start) -> end
@@ -36,7 +36,7 @@ class GapWatch:
     def sync(self, _event: Any = None) -> None:
         """Write what the supervisor holds and is not on disk yet (a link event or an
         action has just been handled)."""
-        sup, set_no = self._live.supervisor, max(self.set_no(), 1)
+        sup, set_no = self._live.supervisor, self.set_no
         for g in sup.gaps_:
             self._put(DraftGap(set_no, g.sensor_id, g.segment, float(g.start_s),
                                None if g.end_s is None else float(g.end_s), g.reason))

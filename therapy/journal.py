@@ -212,9 +212,8 @@ def read_draft(session_id: str, header: str, sets_done: object, pain_before: str
         got.append((rep_from_json(body, set_no, n), _parse_time(at, f"rep {set_no}.{n} at")))
     if any(rep.set_no > sets_done for rep, _at in got):
         raise DraftError(f"a rep of a set after the {sets_done} begun")
-    outages = tuple(gap_from_row(*g) for g in gaps)
-    if any(g.set_no > sets_done for g in outages):
-        raise DraftError(f"a gap of a set after the {sets_done} begun")
+    # an outage while the next set's wearables were watched, before it began: no set of it
+    outages = tuple(g for g in (gap_from_row(*row) for row in gaps) if g.set_no <= sets_done)
     return Draft(session_id, DraftHeader.from_json(header), int(sets_done),
                  pain_from_json(pain_before, session_id) if pain_before is not None else None,
                  tuple(sorted(got, key=lambda r: (r[0].set_no, r[0].n))),

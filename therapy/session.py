@@ -116,12 +116,14 @@ class SessionController:
 
     def watch_gaps(self, live: Any) -> None:
         """Journal the wearable outages of ``live`` (the ``sensors.live_set.LiveSet`` of the
-        running set) as each starts and ends (``therapy.gap_watch``)."""
+        running set, or of the next one: it is supervised before it runs) as each starts and
+        ends (``therapy.gap_watch``)."""
         if self.journal is not None:
             from therapy.gap_watch import GapWatch
 
+            running = self.state in (SessionState.RUNNING, SessionState.PAUSED)
             GapWatch(lambda gap: self._journal(lambda j: j.gap(self.session_id, gap)),
-                     lambda: self.set_no).attach(live)
+                     self.set_no if running else self.set_no + 1).attach(live)
 
     # --- listeners -------------------------------------------------------------------
     def add_listener(self, listener: SessionListener) -> None:

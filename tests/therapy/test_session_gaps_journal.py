@@ -166,3 +166,47 @@ async def test_a_finished_session_leaves_no_draft_gap(tmp_path: Path) -> None:
                                                      "disconnected")]
     assert _q(store.path, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
     store.close()
+
+
+@pytest.mark.parametrize(("damage", "why"), [
+    ("UPDATE draft_gaps SET end_s = 'soon'", "gap of set 1: end_s must be a finite number"),
+    ("UPDATE draft_gaps SET end_s = 1.0", "gap of set 1: ends (1.0) before it starts (3.0)"),
+    ("UPDATE draft_gaps SET set_no = 0", "gap of set 0: set must be a whole number >= 1"),
+])
+async def test_a_damaged_gap_row_keeps_the_draft_aside(tmp_path: Path, damage: str,
+                                                       why: str) -> None:
+    store = TherapyStore(tmp_path / "rehab.db")
+    ctl, src, shank, _thigh, _live = supervised_set(store, GONE)
+    task = asyncio.ensure_future(ctl.run_set(src))
+    await until(lambda: len(ctl.reps_) >= 1, 20, "a rep")
+    shank.emit(LOST, "ble:S", "shank", 3.0, "disconnected")
+    shank.emit(BACK, "ble:S", "shank", 4.0)
+    await src.aclose()
+    await task
+    store._db.execute(damage)
+    got = recover_drafts(store, FhirEncoder("dev-1"))
+    assert got.stored == [] and [(sid, w[:len(why)]) for sid, w in got.quarantined] == [
+        (ctl.session_id, why)]
+    assert len(_q(store.path, "SELECT * FROM draft_reps")) == len(ctl.reps_)  # kept
+    store.close()
+
+
+async def test_a_set_supervised_before_it_runs_journals_its_own_number(
+        tmp_path: Path) -> None:
+    """The kiosk and rehab session supervise a set's links before the set runs."""
+    store = TherapyStore(tmp_path / "rehab.db")
+    ctl, src, _shank, _thigh, live = supervised_set(store, GONE)
+    await src.aclose()
+    await ctl.run_set(src)  # set 1, nothing in it
+    await live.close()
+    src2 = ListSource([100] * 3)
+    thigh = ScriptedLink()
+    SessionSources(parse_source("ble"), src2, links=[thigh]).supervise(ctl, MonotonicClock())
+    thigh.emit(LOST, "ble:T", "thigh", 5.0, "disconnected")  # before set 2 runs
+    assert _q(store.path, "SELECT set_no, start_s FROM draft_gaps") == [(2, 5.0)]
+    ctl.set_pain_before(2)  # something done, so the draft is worth keeping
+    # the process dies before set 2 begins: the session is kept, without a set 2 gap
+    got = recover_drafts(store, FhirEncoder("dev-1"))
+    [rec] = got.stored
+    assert rec.sets_done == 1 and WearableRegistry(store).gaps(rec.id) == []
+    store.close()
