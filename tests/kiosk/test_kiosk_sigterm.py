@@ -8,58 +8,30 @@ provider, and says STOPPING=1 (the code before fails on that)."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from kiosk_process import READY_WAIT_S, notify_messages, provisioned, start_kiosk
 
-from kiosk.settings import load_settings, save_settings
-
-READY_WAIT_S = 90.0  # Kivy's start and the first frame, on a loaded machine
 EXIT_WAIT_S = 30.0
-
-
-def _provisioned(data: Path) -> None:
-    data.mkdir(parents=True)
-    save_settings(data, load_settings(data).with_pin("2580").with_code("246813"))
-
-
-def _messages(sock: socket.socket, until: str, timeout_s: float) -> list[str]:
-    sock.settimeout(timeout_s)
-    got: list[str] = []
-    while until not in got:
-        try:
-            got.append(sock.recv(256).decode())
-        except TimeoutError:
-            break
-    return got
 
 
 @pytest.mark.timeout(180)
 def test_sigterm_stops_the_kiosk_cleanly(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    _provisioned(data)
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(str(tmp_path / "notify.sock"))
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env.update(NOTIFY_SOCKET=str(tmp_path / "notify.sock"), KIVY_HOME=str(tmp_path / "kivy"),
-               KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_NO_CONSOLELOG="1")
-    proc = subprocess.Popen([sys.executable, "-m", "rehab", "kiosk", "--data-dir", str(data),
-                             "--demo-sensors", "--size", "800x480", "--windowed"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    provisioned(data)
+    proc, notify = start_kiosk(tmp_path, ["-m", "rehab", "kiosk", "--data-dir", str(data),
+                                          "--demo-sensors", "--size", "800x480",
+                                          "--windowed"])
     try:
-        ready = _messages(notify, "READY=1", READY_WAIT_S)
+        ready = notify_messages(notify, "READY=1", READY_WAIT_S)
         assert "READY=1" in ready, (ready, proc.poll())
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=EXIT_WAIT_S)
-        stopping = _messages(notify, "STOPPING=1", 1.0)
-        text = err.decode(errors="replace")
-        assert proc.returncode == 0, text
-        assert "Traceback" not in text and "closed database" not in text, text
+        stopping = notify_messages(notify, "STOPPING=1", 1.0)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err and "closed database" not in err, err
         assert "STOPPING=1" in stopping
     finally:
         if proc.poll() is None:
