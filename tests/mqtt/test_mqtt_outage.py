@@ -1,8 +1,14 @@
-"""The broker stops for 30 s in the middle of a session and comes back: nothing is lost.
+"""The broker stops in the middle of a session and comes back: nothing is lost.
 
 One session streams in real time across the outage while further sessions are recorded
 during it; afterwards every committed record is at the clinic exactly once (a resend
 injected on purpose is dropped by identifier).
+
+Issue 3 asks for a 30 s outage. What its length costs the link is reconnect rounds that
+fail: with the product's back-off (paho doubling from 1 s to mqtt.client.RECONNECT_MAX_S,
+10 s) a 30 s outage is 5 failed rounds. Here both clients back off at most 1 s, so a
+10 s outage fails at least as many rounds (counted through paho's on_connect_fail and
+checked below) in a third of the wall time.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import pytest
 from tests.helpers.link_helpers import device_config, start_watcher, wait_for
 from tests.helpers.rehab_broker import Broker
 
+from mqtt.client import RECONNECT_MAX_S, RECONNECT_MIN_S
 from mqtt.device import DeviceLink
 from sensors.sim import SimConfig, SimSource, sim_sources, simulate
 from therapy.plan import exercise_from_catalogue
@@ -22,7 +29,8 @@ from therapy.ports import FhirEncoder
 from therapy.session import SessionController
 from therapy.store import TherapyStore
 
-OUTAGE_S = 30.0
+ISSUE_OUTAGE_S = 30.0  # issue 3: "Broker stopped for 30 s in the middle of a session"
+OUTAGE_S = 10.0  # at the test's 1 s back-off cap: as many failed reconnects, or more
 pytestmark = pytest.mark.timeout(150)
 
 
@@ -39,18 +47,38 @@ async def _quick_session(store: TherapyStore, link: DeviceLink, seed: int) -> st
     return rec.id
 
 
-async def test_broker_outage_of_30_s_mid_session_loses_nothing(tmp_path: Path) -> None:
+def failed_rounds(outage_s: float, min_s: float, max_s: float) -> int:
+    """Reconnect attempts that fail during an outage of ``outage_s`` with paho's back-off
+    (``reconnect_delay_set(min_s, max_s)``: the first wait ``min_s``, doubling, capped)."""
+    t, delay, n = 0.0, min_s, 0
+    while t + delay < outage_s:
+        t, n = t + delay, n + 1
+        delay = min(2 * delay, max_s)
+    return n
+
+
+def test_the_short_outage_costs_the_link_what_the_issues_30_s_would() -> None:
+    product = failed_rounds(ISSUE_OUTAGE_S, RECONNECT_MIN_S, RECONNECT_MAX_S)
+    assert product == 5  # after 1, 3, 7, 15 and 25 s
+    assert failed_rounds(OUTAGE_S, RECONNECT_MIN_S, 1) >= product + 3  # margin for load
+
+
+async def test_broker_outage_mid_session_loses_nothing(tmp_path: Path) -> None:
     broker = Broker(tmp_path / "broker").start()
     watcher = start_watcher(tmp_path / "clinic", broker.url, reconnect_max_s=1)
     store = TherapyStore(tmp_path / "dev" / "rehab.db")
     link = DeviceLink(device_config(tmp_path / "dev", broker.url), store, reconnect_max_s=1)
+    fails = {"device": 0, "clinic": 0}  # reconnect attempts refused while the broker is down
+    link.client.on_connect_fail = lambda *_a: fails.__setitem__("device", fails["device"] + 1)
+    watcher.client.on_connect_fail = lambda *_a: fails.__setitem__("clinic",
+                                                                   fails["clinic"] + 1)
     link.start()
     try:
         assert link.wait_connected(10)
         await _quick_session(store, link, seed=1)
         assert await asyncio.to_thread(link.wait_drained, 10)
 
-        # the long session: ~34 s of real-time streaming, the outage in its middle
+        # the long session: ~14 s of real-time streaming, the outage in its middle
         ex = exercise_from_catalogue("knee_extension_seated")
         res = simulate(SimConfig(reps=4, seed=5))
         length_s = float(res.distal.t_s[-1] - res.distal.t_s[0])
@@ -70,11 +98,16 @@ async def test_broker_outage_of_30_s_mid_session_loses_nothing(tmp_path: Path) -
         assert store.outbox_count() >= 15  # 5 sessions x (bundle + 2 pain), on disk
         await asyncio.sleep(max(0.0, OUTAGE_S - (time.monotonic() - t_down)))
         assert not running.done(), "the session should still be running across the outage"
+        down = dict(fails)
         broker.start()
         reps = await running
         long_rec = ctl.finish(pain_after=2)
         link.notify_outbox()
         assert len(reps) == 4 and long_rec.rep_count == 4
+        # the outage was long in the link's terms: each client failed at least the rounds
+        # the product's back-off fails in the issue's 30 s
+        product = failed_rounds(ISSUE_OUTAGE_S, RECONNECT_MIN_S, RECONNECT_MAX_S)
+        assert min(down.values()) >= product, down
 
         # a resend of an already delivered record (as after a lost PUBACK) is dropped
         first = store.outbox_batch(0, 1)
