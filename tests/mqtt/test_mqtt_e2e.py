@@ -124,8 +124,11 @@ def test_watch_command_and_persistent_session(broker: Broker, tmp_path: Path,
     # first run registers the persistent session; the live table renders without a tty
     assert main(["clinic", "watch", "--duration", "0.5", "--data-dir", str(clinic_dir)]) == 0
     assert "clinic c1" in capsys.readouterr().out
-    # a session while no watcher runs: the broker queues it for the clinic's session
-    assert main(["session", "--sim", "heel_slide", "--reps", "2", *dev]) == 0
+    # a session while no watcher runs: the broker queues it for the clinic's session (no
+    # receipt can come: the session waits 3 s for one, not its default 10, and keeps the row)
+    assert main(["session", "--sim", "heel_slide", "--reps", "2", "--send-timeout", "3",
+                 *dev]) == 0
+    assert "wait in the outbox" in capsys.readouterr().out
     result: list[int] = []
     t = threading.Thread(target=lambda: result.append(main(
         ["clinic", "watch", "--plain", "--duration", "3", "--data-dir", str(clinic_dir)])))
