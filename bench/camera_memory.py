@@ -9,8 +9,9 @@ machine load:
   as the kiosk did before (issue 15);
 - ``lean``: :func:`sensors.camera.pose_graph.make_pose` with the detector left on XNNPACK:
   the package ``__init__`` imports deferred, nothing else changed;
-- ``kiosk``: ``MediaPipePose(video=True)``, what the kiosk runs: lean, and the person
-  detector on TFLite's own kernels.
+- ``kiosk``: ``MediaPipePose(video=True)``, what the kiosk runs: lean, the person
+  detector on TFLite's own kernels, and the kiosk's glibc malloc bounds
+  (:func:`sensors.glibc_heap.limit_heap_growth`, set first by ``rehab kiosk``).
 
 Each child reports RSS (and its private part) with numpy and OpenCV imported (the kiosk has
 both before any camera), after the import, after the graph's creation, after its first
@@ -66,6 +67,10 @@ def _ms_per_frame(pose: Any, rgb: list[np.ndarray], n: int) -> float:
 
 
 def child(config: str, frames: int) -> dict[str, Any]:
+    if config == "kiosk":
+        from sensors.glibc_heap import limit_heap_growth
+
+        limit_heap_growth()
     import cv2
 
     images = [cv2.imread(str(PHOTOS / n)) for n in ("basketball1.png", "basketball2.png")]

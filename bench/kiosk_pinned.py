@@ -160,7 +160,9 @@ def biggest_packages(n: int = 6) -> list[tuple[str, float]]:
 
 def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     from kiosk.headless import prepare_env
+    from sensors.glibc_heap import limit_heap_growth
 
+    limit_heap_growth()  # as rehab kiosk does first
     tmp = Path(tempfile.mkdtemp(prefix="bench-kiosk-pinned-"))
     prepare_env(tmp / "kivy", offscreen=True)
     from kiosk.kivy_setup import configure_kivy
@@ -299,7 +301,8 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         nonlocal world
         world = VirtualWearables(clock)  # bumble wants the running loop
         task = asyncio.ensure_future(drive())
-        await app.async_run(async_lib="asyncio")
+        task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or app.stop())
+        await app.async_run(async_lib="asyncio")  # a failed drive stops it: no hung child
         await task
         await world.close()
 

@@ -65,6 +65,9 @@ def _has_display() -> bool:
 def run(args: argparse.Namespace) -> int:
     from kiosk.headless import prepare_env
     from mqtt.config import default_data_dir
+    from sensors.glibc_heap import limit_heap_growth
+
+    limit_heap_growth()  # before any thread or big block: camera frames, the pose model
 
     if args.sim_speed <= 0:
         raise UsageError("--sim-speed must be > 0")

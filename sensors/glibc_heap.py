@@ -1,0 +1,46 @@
+"""glibc malloc policy for the kiosk's process (issue 15: RSS <= 250 MB with the camera).
+
+The kiosk's heap holds, besides Python's objects, camera frames (640x480 BGR: 0.9 MB each,
+a few per frame as they are captured, flipped to RGB and shown) and MediaPipe's buffers
+(XNNPACK's packing of the landmark model, its activations, the person detector's arena).
+With glibc's defaults the bound above which a block is mapped on its own rises to the
+largest block freed so far (and the trim bound with it), so after the first frames these
+blocks live inside the heaps, and small allocations made between them keep the freed space
+from going back: at the end of ``bench.kiosk``'s camera run glibc's ``malloc_info`` showed
+~22 MB free inside the heaps (17 MB of it in pages ``malloc_trim`` could return).
+
+:func:`limit_heap_growth`, called once at the kiosk's start (``rehab kiosk``) before its
+threads, keeps both bounds at glibc's starting 128 KiB: every block that size or larger is
+mapped on its own and unmapped when freed, and the heap's top is trimmed past it. Measured
+(README "Kiosk on a Pi's budget"): ~1 MB free inside the heaps at the end of the same run,
+and the run's peak RSS ~8 MB lower. The cost is a fresh mapping and its page faults for each
+such block (a frame: 225 faults of a 4 KiB page). It does nothing without glibc (musl,
+macOS) or when ``REHAB_MALLOC=glibc`` asks for glibc's own policy (to compare).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+
+_LOG = logging.getLogger(__name__)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+MMAP_THRESHOLD_BYTES = 128 << 10  # glibc's starting value, kept from rising
+TRIM_THRESHOLD_BYTES = 128 << 10  # glibc's default, kept from rising with the mmap bound
+STOCK_ENV = "REHAB_MALLOC"  # "glibc": leave glibc's own policy
+
+
+def limit_heap_growth() -> bool:
+    """Keep glibc's mmap and trim bounds at 128 KiB (see the module). True if glibc took
+    them; False without glibc or with ``REHAB_MALLOC=glibc``."""
+    if os.environ.get(STOCK_ENV, "").lower() == "glibc":
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    ok = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
+        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+    _LOG.debug("glibc malloc bounds fixed at %d bytes: %s", MMAP_THRESHOLD_BYTES, ok)
+    return ok
