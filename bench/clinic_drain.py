@@ -12,6 +12,7 @@ runs then but Mosquitto sending what it holds, so the rate is the clinic's own.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -21,6 +22,15 @@ from typing import Any
 from bench.outbox import _port, start_broker
 
 DRAIN_TIMEOUT_S = 600
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _watcher(port: int, workdir: Path, store: Any, workers: int) -> Any:
@@ -53,13 +63,15 @@ def drain_row(backend: str, db: str | None, workdir: Path, n: int, workers: int 
         subprocess.run([sys.executable, "-m", "bench.clinic", "--publish", str(port), str(n)],
                        check=True, timeout=DRAIN_TIMEOUT_S)
         watcher = _watcher(port, tag, store, workers)
-        t0, cpu0 = time.perf_counter(), time.process_time()
+        t0, cpu0, broker0 = time.perf_counter(), time.process_time(), process_cpu_s(broker.pid)
         watcher.start()
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         while watcher.committer.committed < n and time.monotonic() < deadline:
             time.sleep(0.02)
         seconds = time.perf_counter() - t0
         cpu_s = time.process_time() - cpu0
+        broker_s = process_cpu_s(broker.pid) - broker0
+        load = os.getloadavg()[0]
         worker_s = watcher.checks.worker_cpu_s() if watcher.checks is not None else 0.0
         stored = store.count_resources()
         watcher.stop()
@@ -71,6 +83,7 @@ def drain_row(backend: str, db: str | None, workdir: Path, n: int, workers: int 
     note = ((f"{gc.batches} commits, largest {gc.largest}" if stored == n == gc.committed
              else f"ONLY {stored} STORED, {gc.committed} COMMITTED")
             + f"; serve CPU {1000 * cpu_s / max(stored, 1):.2f} ms/record"
-            + (f" + workers {1000 * worker_s / max(stored, 1):.2f}" if workers else ""))
+            + (f" + workers {1000 * worker_s / max(stored, 1):.2f}" if workers else "")
+            + f", Mosquitto {1000 * broker_s / max(stored, 1):.3f}; load {load:.1f}")
     what = "backlog drain" + (f", {workers} check workers" if workers else "")
     return Row(what, backend, n, seconds, note)

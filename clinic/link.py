@@ -9,6 +9,7 @@ by identifier; live events and device states are kept in memory for the watch ta
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -150,6 +151,12 @@ class ClinicWatcher:
         self.committer.start()
         if self.checks is not None:
             self.checks.start()
+        # what the process holds by now (SQLAlchemy, paho, the web application: ~65,000
+        # objects and more) is never garbage; frozen, a full collection no longer walks it:
+        # with a 25 kB Bundle decoded per record one ran every ~1,000 records and took
+        # ~40 ms (0.04 ms a record, and the intake stood still meanwhile)
+        gc.collect()
+        gc.freeze()
         connect(self.client, self._broker, clean_start=False,
                 session_expiry_s=self.session_expiry_s, max_packet_bytes=MAX_PACKET_BYTES)
 
