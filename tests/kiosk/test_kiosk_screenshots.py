@@ -24,8 +24,11 @@ def test_kiosk_screenshots_every_screen_both_sizes(tmp_path: Path) -> None:
     from PIL import Image
 
     out = tmp_path / "shots"
+    # the simulated wearables at 16x (the command's default is 4x): the walk waits for the
+    # first set's ten reps to end before the rest screen, the longest wait of the run
     proc = subprocess.run([sys.executable, "-m", "rehab.cli", "kiosk", "--screenshots",
-                           str(out)], capture_output=True, text=True, timeout=220)
+                           str(out), "--sim-speed", "16"], capture_output=True, text=True,
+                          timeout=220)
     assert proc.returncode == 0, proc.stderr[-3000:]
     expected = {f"{s}_{w}x{h}.png" for s in SCREENS for w, h in SIZES}
     assert {p.name for p in out.iterdir()} == expected
