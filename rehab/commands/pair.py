@@ -15,13 +15,12 @@ from typing import Any
 
 from rehab.cli import UsageError
 
-DEFAULT_DATA_DIR = "/var/lib/rehab"
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser("pair", help="pair BLE wearables: scan, assign body placements, remember")
-    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
-                   help=f"kiosk data folder holding rehab.db (default {DEFAULT_DATA_DIR})")
+    p.add_argument("--data-dir",
+                   help="kiosk data folder holding rehab.db (default: as rehab kiosk, the "
+                        "per-user data dir; /var/lib/rehab under systemd)")
     p.add_argument("--scan-s", type=float, default=5.0, help="scan for S seconds")
     p.add_argument("--assign", action="append", default=[], metavar="ADDRESS=SEGMENT",
                    help="pair without questions (repeatable), e.g. AA:BB:..:01=thigh")
@@ -54,11 +53,15 @@ def _parse_assign(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _registry(data_dir: str) -> Any:
+def _registry(data_dir: str | None) -> Any:
+    """The kiosk's registry: the same folder ``rehab kiosk`` and ``rehab session`` use, so
+    what is paired here is what they pick (``mqtt.config.default_data_dir``)."""
+    from mqtt.config import default_data_dir
     from therapy.devices import WearableRegistry
     from therapy.store import TherapyStore
 
-    return WearableRegistry(TherapyStore(Path(data_dir) / "rehab.db"))
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    return WearableRegistry(TherapyStore(folder / "rehab.db"))
 
 
 def run(args: argparse.Namespace) -> int:
