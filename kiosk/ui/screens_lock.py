@@ -104,4 +104,6 @@ class ClosedScreen(KioskScreen):
         self.add_widget(box)
 
     def refresh(self) -> None:
-        self.detail.text = "For the installer: " + self.model.access.problem
+        # the problem itself (a path, a parser's words) stays as written: the installer's
+        self.detail.text = _("For the installer: {problem}").format(
+            problem=self.model.access.problem)
