@@ -6,6 +6,7 @@ and a kiosk's DeviceLink (with the clinic's public key) on its own TherapyStore.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,8 +103,13 @@ def send_world_fixture(tmp_path: Path) -> Iterator[SendWorld]:
     with clinic_side(tmp_path) as c:
         device = TherapyStore(c.dev_dir / "rehab.db")
         link = DeviceLink(load_config(c.dev_dir), device, resend=QUICK, reconnect_max_s=1)
+        # the device's subscriptions acknowledged, not just its CONNACK: on a first connect a
+        # clinic message published before the broker takes the SUBSCRIBE reaches nobody (the
+        # logins before took long enough to hide it)
+        subscribed = threading.Event()
+        link.client.on_subscribe = lambda *_a: subscribed.set()
         link.start()
-        assert link.wait_connected(10)
+        assert link.wait_connected(10) and subscribed.wait(10)
         client = TestClient(c.app)
         login(client)
         try:
