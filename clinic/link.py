@@ -180,7 +180,8 @@ class ClinicWatcher:
         self.client.loop_stop()
 
     def view(self, device: str) -> DeviceView:
-        return self.views.setdefault(device, DeviceView())
+        # a new DeviceView (and its deque) only for a device not seen yet: twice a record
+        return self.views.get(device) or self.views.setdefault(device, DeviceView())
 
     def _on_connect(self, client: paho.Client, _ud: Any, flags: Any, rc: ReasonCode,
                     _props: Any) -> None:
