@@ -27,8 +27,8 @@ def register(sub: Any) -> None:
 
     q = bsub.add_parser("emulate", help="serve the wearable firmware on a pseudo-terminal")
     q.add_argument("--exercise", default="knee_extension_seated", help="catalogue id")
-    q.add_argument("--reps", type=int, default=10)
-    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--reps", type=int, default=10, help="repetitions played (default 10)")
+    q.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
     q.add_argument("--rate", type=int, default=100, help="sample rate (Hz)")
     q.add_argument("--link", default=DEFAULT_LINK,
                    help=f"stable port name, a symlink to the pty (default {DEFAULT_LINK})")

@@ -32,15 +32,16 @@ def register(sub: Any) -> None:
 
     q = csub.add_parser("keygen", help="make the clinic's Ed25519 signing key pair (plans, "
                         "messages, appointments)")
-    q.add_argument("--data-dir")
+    q.add_argument("--data-dir", help="clinic state folder: the key pair is written there")
     q.add_argument("--force", action="store_true", help="replace an existing key")
     q.set_defaults(func=keygen)
 
     q = csub.add_parser("plan", help="plans: push")
     psub = q.add_subparsers(dest="plan_cmd", metavar="ACTION", required=True)
     q = psub.add_parser("push", help="validate, sign and publish a plan (retained)")
-    q.add_argument("--device", required=True)
-    q.add_argument("plan", type=Path, metavar="PLAN.json")
+    q.add_argument("--device", required=True, help="the device's opaque id")
+    q.add_argument("plan", type=Path, metavar="PLAN.json",
+                   help="the plan (therapy/plan.py; docs/clinic-link.md, Signed envelopes)")
     common(q)
     q.set_defaults(func=plan_push)
 
@@ -52,22 +53,23 @@ def register(sub: Any) -> None:
     q.set_defaults(func=watch)
 
     q = csub.add_parser("report", help="per-patient progress chart (.png or .html)")
-    q.add_argument("--device", required=True)
-    q.add_argument("--out", required=True, type=Path)
-    q.add_argument("--data-dir")
+    q.add_argument("--device", required=True, help="the device's opaque id")
+    q.add_argument("--out", required=True, type=Path,
+                   help="the chart: FILE.png, or FILE.html (the chart in a page)")
+    q.add_argument("--data-dir", help="clinic state folder (clinic.db, rehab.toml)")
     db_option(q)
     q.set_defaults(func=report)
 
     q = csub.add_parser("message", help="send a message to the patient")
-    q.add_argument("--device", required=True)
-    q.add_argument("text")
+    q.add_argument("--device", required=True, help="the device's opaque id")
+    q.add_argument("text", help="the message (at most 4,000 characters)")
     common(q)
     q.set_defaults(func=message)
 
     q = csub.add_parser("appoint", help="schedule a live session")
-    q.add_argument("--device", required=True)
+    q.add_argument("--device", required=True, help="the device's opaque id")
     q.add_argument("--at", required=True, help="ISO 8601 start time with time zone")
-    q.add_argument("--minutes", type=int, required=True)
+    q.add_argument("--minutes", type=int, required=True, help="length, 1 to 600 minutes")
     common(q)
     q.set_defaults(func=appoint)
 

@@ -13,11 +13,17 @@ from typing import Any
 from rehab.errors import UsageError
 
 CHECK_WORKERS_MAX = 64
+DESCRIPTION = (
+    "One process runs ingest (MQTT 5, a shared subscription: several serve processes on one "
+    "broker split the stream) and the therapists' web application at --listen (log in at "
+    "/login; GET /healthz needs none; accounts: rehab clinic user add). --broker, --clinic "
+    "and the broker login come from rehab.toml in --data-dir when not given. The store is "
+    "clinic.db in --data-dir, or PostgreSQL with --db. Deploying: docs/clinic-server.md.")
 
 
 def add_parsers(csub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     q = csub.add_parser("serve", help="run ingest (shared subscription) and the web "
-                        "application; stop with SIGTERM or Ctrl-C")
+                        "application; stop with SIGTERM or Ctrl-C", description=DESCRIPTION)
     q.add_argument("--listen", required=True, metavar="HOST:PORT",
                    help="web address, e.g. 127.0.0.1:8080 (port 0: a free one)")
     q.add_argument("--name", default="serve", help="this process's MQTT client name (one per "

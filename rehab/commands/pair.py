@@ -17,7 +17,8 @@ from rehab.cli import UsageError
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("pair", help="pair BLE wearables: scan, assign body placements, remember")
+    p = sub.add_parser("pair", help="pair BLE wearables: scan, assign body placements, remember",
+                       description=__doc__)
     p.add_argument("--data-dir",
                    help="kiosk data folder holding rehab.db (default: as rehab kiosk, the "
                         "per-user data dir; /var/lib/rehab under systemd)")

@@ -34,6 +34,16 @@ log = logging.getLogger(__name__)
 MAX_SEED = 2**63 - 1  # the simulator's seed range (numpy refuses negative seeds)
 MAX_SEND_TIMEOUT_S = 3600.0
 DEFAULT_MAX_S = 600.0
+DESCRIPTION = (
+    "One exercise session on a source, stored and sent. SOURCE: sim (the default), ble (the "
+    "paired wearables, supervised: a drop-out pauses the set, the gap is stored with it), "
+    "serial:PORT (the USB bridge: /dev/rehab-imu0 on a kiosk), video:FILE, camera[:N], a "
+    "wearable source and a camera fused (ble+camera, sim+video:FILE), or auto (what the "
+    "kiosk picks). A live source ends 2 s after the target rep or at --max-s. Each rep is "
+    "printed as it is confirmed (and journaled: a session a kill or power cut interrupted is "
+    "stored as not completed when the next one starts). What the clinic has not "
+    "acknowledged within --send-timeout stays in the outbox for rehab sync or the kiosk; the "
+    "command still exits 0.")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 MAX_SET_S = 3600.0
 
@@ -47,7 +57,8 @@ def add_link_flags(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("session", help="run one exercise session on a source, store and send it")
+    p = sub.add_parser("session", help="run one exercise session on a source, store and send it",
+                       description=DESCRIPTION)
     p.add_argument("--exercise", metavar="ID", help="catalogue exercise (e.g. heel_slide)")
     p.add_argument("--source", default=None, metavar="SOURCE",
                    help="sim (default), ble, serial:PORT, video:FILE or camera[:N]; auto: what "

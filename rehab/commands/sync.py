@@ -19,7 +19,8 @@ from rehab.commands.session import add_link_flags, recover_interrupted
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("sync", help="send what waits in the outbox to the clinic, then exit")
+    p = sub.add_parser("sync", help="send what waits in the outbox to the clinic, then exit",
+                       description=__doc__)
     p.add_argument("--timeout", type=float, default=30.0,
                    help="wait at most this many seconds for the clinic's receipts "
                         "(default 30)")
