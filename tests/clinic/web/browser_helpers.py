@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+POLL_S = 0.05
+
 
 def wait_until(driver: object, check: object, timeout_s: float = 10.0,
                what: str | Callable[[], str] = "") -> None:
@@ -17,7 +19,9 @@ def wait_until(driver: object, check: object, timeout_s: float = 10.0,
     from selenium.webdriver.support.ui import WebDriverWait
 
     try:
-        WebDriverWait(driver, timeout_s, ignored_exceptions=(
+        # a look every 50 ms (Selenium's default is 500 ms: up to half a second lost after
+        # each click; a look is one request to chromedriver on this machine)
+        WebDriverWait(driver, timeout_s, poll_frequency=POLL_S, ignored_exceptions=(
             StaleElementReferenceException, NoSuchElementException)).until(check)  # type: ignore[arg-type]
     except TimeoutException:
         if not what:
