@@ -63,6 +63,8 @@ class MediaPipePose:
         h, w = image_bgr.shape[:2]
         rgb = np.ascontiguousarray(image_bgr[:, :, ::-1])
         rgb.flags.writeable = False  # lets MediaPipe use the buffer without a copy
+        if self._pose is None:
+            raise CameraError("the pose model is closed")
         result = self._pose.process(rgb)
         if result.pose_landmarks is None:
             return None
@@ -72,7 +74,10 @@ class MediaPipePose:
         return PoseFrame.from_normalized(t_s, xyv, w, h)
 
     def close(self) -> None:
-        self._pose.close()
+        """Stop the graph and free the models (~100 MB); again: nothing."""
+        pose, self._pose = self._pose, None
+        if pose is not None:
+            pose.close()
 
     def __enter__(self) -> Self:
         return self

@@ -39,8 +39,9 @@ class CameraResult:
 
 
 class CameraWorker:
-    """Runs ``source`` → ``estimator`` on background threads. Counters: ``frames_``
-    (processed), ``dropped_`` (grabbed but superseded), ``error_`` (what stopped it)."""
+    """Runs ``source`` → ``estimator`` on background threads; owns both: :meth:`stop`
+    closes them. Counters: ``frames_`` (processed), ``dropped_`` (grabbed but superseded),
+    ``error_`` (what stopped it)."""
 
     def __init__(self, source: FrameSource, estimator: PoseEstimator, *,
                  on_result: Callable[[CameraResult], None] | None = None,
@@ -70,12 +71,22 @@ class CameraWorker:
             th.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
+        """End the threads, close the source and then the estimator: MediaPipe's graph and
+        models (~100 MB) go when the set ends, not when the last reference to the worker
+        does (a second camera set would load its model beside them). An estimate still
+        running after ``timeout_s`` keeps its estimator open (closing it under a running
+        graph is not safe), logged."""
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
         for th in self._threads:
             th.join(timeout_s)
         self.source.close()
+        if self.running:
+            _LOG.warning("camera worker still estimating %.1f s after stop: its pose model "
+                         "stays open", timeout_s)
+            return
+        self.estimator.close()
 
     def join(self, timeout_s: float | None = None) -> None:
         """Wait until a file has been read to the end (or the worker stopped)."""
