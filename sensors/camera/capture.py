@@ -10,6 +10,7 @@ host's monotonic clock when it is grabbed.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,6 +21,8 @@ import numpy as np
 from sensors.camera.errors import CameraError, CameraMissing, PoseModelMissing
 
 _LOG = logging.getLogger(__name__)
+OPENCV_LOG_ERROR = 2  # cv::utils::logging::LOG_LEVEL_ERROR (3 is WARNING, the default)
+AV_LOG_FATAL = "8"  # libavutil/log.h (16 is AV_LOG_ERROR)
 
 
 class FrameSource(Protocol):
@@ -33,6 +36,10 @@ class FrameSource(Protocol):
 
 
 def _cv2():
+    # FFmpeg (OpenCV's file backend, set up at the first file opened) prints its own line on
+    # fd 2 for a file it cannot read ("moov atom not found"): CameraMissing says it, once.
+    # Only its fatal messages, unless the environment asks for more.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", AV_LOG_FATAL)
     try:
         import cv2
     except ImportError as exc:
@@ -50,14 +57,22 @@ class OpenCvCapture:
         self._clock = clock
         path = Path(source) if not isinstance(source, int) else None
         self.is_file = path is not None and path.is_file() and not str(path).startswith("/dev/")
-        if isinstance(source, int):
-            cap = cv2.VideoCapture(source, cv2.CAP_V4L2)
-        elif not self.is_file and str(source).startswith("/dev/"):
-            cap = cv2.VideoCapture(str(source), cv2.CAP_V4L2)
-        else:
-            if path is None or not path.is_file():
-                raise CameraMissing(source, "no such file")
-            cap = cv2.VideoCapture(str(source))
+        if not isinstance(source, int) and not str(source).startswith("/dev/") and (
+                path is None or not path.is_file()):
+            raise CameraMissing(source, "no such file")
+        # OpenCV writes its own warning to fd 2 when a camera or file will not open
+        # ("can't be used to capture by index"): CameraMissing says it, and what to do, once
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(OPENCV_LOG_ERROR)
+        try:
+            if isinstance(source, int):
+                cap = cv2.VideoCapture(source, cv2.CAP_V4L2)
+            elif not self.is_file and str(source).startswith("/dev/"):
+                cap = cv2.VideoCapture(str(source), cv2.CAP_V4L2)
+            else:
+                cap = cv2.VideoCapture(str(source))
+        finally:
+            cv2.setLogLevel(level)
         if not cap.isOpened():
             raise CameraMissing(source)
         if not self.is_file:

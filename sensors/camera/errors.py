@@ -14,7 +14,8 @@ class CameraMissing(CameraError):
 
     def __init__(self, source: object, detail: str = "") -> None:
         self.source = source
-        msg = f"cannot open camera source {source!r}"
+        shown = source if isinstance(source, int) else repr(str(source))  # a path, not Path()
+        msg = f"cannot open camera source {shown}"
         super().__init__(msg + (f": {detail}" if detail else "") +
                          " (check the cable, the /dev/video* permissions or the file path)")
 
