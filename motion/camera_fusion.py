@@ -17,6 +17,12 @@ with drift (degrees per minute).
 Streaming: IMU samples wait until the camera stream has reached their time (camera
 samples are interpolated onto IMU times only between two frames at most ``max_frame_gap_s``
 apart); if the camera falls more than ``max_wait_s`` behind, IMU samples go on alone.
+Only the fused ROM waits (a rep is counted on the IMU at once:
+:class:`~motion.camera_set.CameraImuSet`), so the wait may be long: a live pose model on a
+busy core delivers its frames late (``bench.kiosk --pinned-only``: 0.1-0.3 s at load 5-10,
+up to 0.7 s when its threads get less of the core), and a set
+that lets the wearable run at most ``max_wait_s`` ahead of the camera
+(``therapy.session``) then never holds the wearable's samples, so never its count.
 """
 
 from __future__ import annotations
@@ -26,6 +32,12 @@ from enum import StrEnum
 import numpy as np
 
 from motion.types import Rep
+
+# How far (data time) the IMU may run ahead of the camera before its samples are fused
+# without it. It was 0.5 s: a pose model on a contended core lagging more than that made the
+# session hold the wearable's samples for the camera, and the count with them (the fused
+# rep delay, issue 15). 2 s covers the lags seen; only a rep's fused ROM waits that long.
+MAX_WAIT_S = 2.0
 
 
 class AngleSource(StrEnum):
@@ -45,7 +57,7 @@ class CameraImuFusion:
     """
 
     def __init__(self, *, tau_s: float = 5.0, max_frame_gap_s: float = 0.2,
-                 max_wait_s: float = 0.5) -> None:
+                 max_wait_s: float = MAX_WAIT_S) -> None:
         if tau_s <= 0 or max_frame_gap_s <= 0 or max_wait_s < 0:
             raise ValueError("tau_s and max_frame_gap_s must be > 0, max_wait_s >= 0")
         self.tau_s = tau_s
