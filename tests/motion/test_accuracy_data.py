@@ -54,13 +54,31 @@ def roots(shared_data: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def uci(roots):
-    return uci_counts(roots[0])
+def figures(roots):
+    """The four replays of the data sets (uci counts, spar counts, uci execution types
+    self-calibrated and with the 5 s hold), computed side by side in two fresh interpreters:
+    they are pure CPU (about 40 s on one core here) and the suite leaves the second core idle
+    while they run. Same functions, same inputs, same figures as one after another."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    uci_root, spar_root = (str(r) for r in roots)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = {"uci": pool.submit(uci_counts, Path(uci_root)),
+                "spar": pool.submit(spar_counts, Path(spar_root)),
+                None: pool.submit(uci_types, Path(uci_root), hold_s=None),
+                5.0: pool.submit(uci_types, Path(uci_root), hold_s=5.0)}
+        return {k: job.result() for k, job in jobs.items()}
 
 
 @pytest.fixture(scope="module")
-def spar(roots):
-    return spar_counts(roots[1])
+def uci(figures):
+    return figures["uci"]
+
+
+@pytest.fixture(scope="module")
+def spar(figures):
+    return figures["spar"]
 
 
 def test_every_uci_subject_found_is_scored(roots, uci):
@@ -79,8 +97,8 @@ def test_uci_sessions_with_thirty_reps(uci):
 
 @pytest.mark.parametrize("hold_s, floor", [(None, TYPES_SELF_MIN), (5.0, TYPES_HOLD_MIN)],
                          ids=["self-calibrated", "hold-5s"])
-def test_uci_execution_type_against_s1_labels(roots, hold_s, floor):
-    r = uci_types(roots[0], hold_s=hold_s)
+def test_uci_execution_type_against_s1_labels(figures, hold_s, floor):
+    r = figures[hold_s]
     assert r["subjects"]["s1"]["total"] == UCI_S1_LABELS
     assert r["accuracy"] >= floor, {k: s["sessions"] for k, s in r["subjects"].items()}
 
