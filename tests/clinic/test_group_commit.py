@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from clinic.group_commit import GroupCommitter
 
@@ -80,3 +81,52 @@ def test_after_stop_nothing_is_accepted() -> None:
     gc.stop()
     assert gc.put(2) is False
     assert rec.batches == [[1]]
+
+
+def _wait_for(predicate: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_a_busy_stream_fills_its_group_and_a_lone_item_commits_at_once() -> None:
+    """Items waiting when a group starts (a busy stream): the committer waits for ``fill``
+    (here up to a linger far longer than the test), so ten waiting and ten arriving later
+    commit as one group; an item arriving alone is committed without that wait."""
+    rec = Recorder()
+    rec.gate.clear()
+    gc: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed,
+                                             fill=20, linger_s=30.0)
+    gc.start()
+    gc.put(0)  # alone: committed at once (held by the gate)
+    assert rec.entered.wait(10)
+    for i in range(1, 11):
+        gc.put(i)  # waiting while the first commit runs
+    rec.gate.set()
+    assert not _wait_for(lambda: len(rec.batches) > 1, 0.2)  # lingering for 20 ...
+    for i in range(11, 21):
+        gc.put(i)
+    assert _wait_for(lambda: len(rec.batches) == 2, 10)  # ... not for the 30 s linger
+    gc.put(21)  # the queue was empty: no linger
+    assert _wait_for(lambda: len(rec.batches) == 3, 10)
+    gc.stop()
+    assert rec.batches == [[0], list(range(1, 21)), [21]]
+
+
+def test_stop_ends_a_linger_and_commits_what_it_holds() -> None:
+    rec = Recorder()
+    rec.gate.clear()
+    gc: GroupCommitter[int] = GroupCommitter(rec.commit, rec.on_done, rec.on_failed,
+                                             fill=50, linger_s=30.0)
+    gc.start()
+    gc.put(0)
+    assert rec.entered.wait(10)
+    gc.put(1)
+    gc.put(2)
+    rec.gate.set()
+    started = time.monotonic()
+    gc.stop()  # the committer lingers for 50 items: the stop ends it
+    assert rec.batches == [[0], [1, 2]] and time.monotonic() - started < 20
