@@ -94,6 +94,7 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
                   openapi_url=None)
     web = files("clinic.web")
     app.state.templates = Jinja2Templates(directory=str(web / "templates"))
+    app.state.templates.env.filters["exercise_name"] = pages.exercise_name
     app.state.store = store
     app.state.engine = engine
     app.state.clinic = clinic

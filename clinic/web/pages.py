@@ -14,6 +14,7 @@ from clinic.web.caseload import SORT_KEYS, sort_rows
 from clinic.web.svg import Column, rom_chart
 from clinic.web.visit_recording import list_recordings
 from clinic.web_schema import web_labels
+from exercises.catalogue import CATALOGUE
 from mqtt.topics import valid_id
 
 router = APIRouter()
@@ -82,6 +83,12 @@ def caseload_json(request: Request, sort: str = "newest", order: str = "desc",
                       for seg, pct, at in r.batteries]} for r in rows])
 
 
+def exercise_name(exercise_id: str) -> str:
+    """The catalogue's name (as the plan editor and the kiosk show it), else the id."""
+    ex = CATALOGUE.get(exercise_id)
+    return ex.name if ex is not None else exercise_id.replace("_", " ")
+
+
 @router.get("/patients/{device}", response_class=HTMLResponse)
 def patient_page(request: Request, device: str,
                  actor: str = Depends(require_user)) -> HTMLResponse:
@@ -91,7 +98,8 @@ def patient_page(request: Request, device: str,
     for ex in view.exercises():
         cols = [Column(s.started_at[5:10], s.roms) for s in view.sessions if s.exercise == ex]
         target = view.target(ex)
-        charts.append((ex, target, rom_chart(cols[-60:], target, f"ROM per rep: {ex}")))
+        charts.append((ex, target, rom_chart(cols[-60:], target,
+                                                 f"ROM per rep: {exercise_name(ex)}")))
     label = state.labels.get(device)
     _refresh_notes(state.engine)
     row = state.caseload.row(device)
