@@ -11,7 +11,11 @@
    wearable, fused (the shared camera's pose worker running MediaPipe): UI frame time
    median / p99, rep confirmation delay, CPU % of the core, peak RSS. Targets: >= 30 fps
    median, p99 <= 50 ms, rep delay <= 0.5 s median, RSS <= 250 MB with the camera.
-   ``--pinned-only`` runs just these.
+   ``--pinned-only`` runs just these; ``--pinned-runs N`` repeats each and pools the reps.
+   The rep delay is the REP event minus the detector's end of the rep (the README's
+   figure), and beside it minus the simulator's true end, split by ``bench/rep_delay.py``
+   into the detector's lag, the transport (the wearable's batch and the virtual radio,
+   which runs in the measured process), the wait to be fed, the count and the UI.
 
 Each figure comes from a fresh child process (``--child``) so nothing is warm. Here
 rendering is Mesa's software rasteriser (llvmpipe) on the CPU; a Pi renders on its GPU.
