@@ -85,10 +85,13 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await _until(lambda: run.live.reps_in_set >= 2, 60)
     await _until(lambda: run.live.hold_text.startswith("Hold"), 8)
     await shot("08_live_set")
-    run.live.on_link("thigh", "lost")  # a wearable drops out: the banner, the set waits
+    # a wearable drops out: the banner, and the set waits for it (paused: Resume), as a
+    # supervised set does (tests/kiosk/test_kiosk_sources_ble_touch.py); staged on the demo
+    run.live.on_link("thigh", "lost")
+    run.pause()
+    await asyncio.sleep(0.1)
     await shot("25_sensor_lost")
     run.live.on_link("thigh", "back")
-    run.pause()
     await asyncio.sleep(0.1)
     await shot("09_live_paused")
     run.pause()
