@@ -296,7 +296,8 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         waiting = store.outbox_count()
         if waiting:
             why = f" ({link.last_error})" if link.last_error else ""
-            say(f"{waiting} records wait in the outbox{why}")
+            what = "1 record waits" if waiting == 1 else f"{waiting} records wait"
+            say(f"{what} in the outbox{why}")
         else:
             say(f"all records sent in {time.monotonic() - t0:.1f} s; 0 records wait")
         if args.json:
