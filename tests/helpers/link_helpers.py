@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -50,7 +51,9 @@ def start_watcher(tmp: Path, url: str, clinic: str = "c1", name: str = "t",
     cfg = load_config(tmp, broker=url, clinic=clinic, require_device=False)
     watcher = ClinicWatcher(cfg.broker, clinic, ClinicStore(tmp / "clinic.db"),
                             client_name=name, **kw)
+    subscribed = threading.Event()  # its one SUBSCRIBE (every filter) acknowledged
+    watcher.client.on_subscribe = lambda *_a: subscribed.set()
     watcher.start()
     wait_for(watcher.connected.is_set, 10, "the watcher to connect")
-    time.sleep(0.1)  # SUBACK
+    wait_for(subscribed.is_set, 10, "the watcher's SUBACK")
     return watcher
