@@ -1,5 +1,6 @@
 """Camera set-up screen: live preview with the detected skeleton, and a check that the
-patient is fully in frame and side-on (or facing) before a camera exercise starts.
+light is good enough and the patient fully in frame and side-on (or facing) before a
+camera exercise starts.
 
 Self-contained Kivy screen over :class:`kiosk.camera_setup_vm.CameraSetupVM`. It never
 waits for the camera: it polls ``latest()`` (e.g. ``CameraWorker.latest``, whose threads
@@ -91,7 +92,7 @@ class CameraSetupScreen(Screen):
         if result.t_s != self._shown_t:
             self._show_image(result)
             self._shown_t = result.t_s
-        view = self.vm.update(self._clock(), result.pose)
+        view = self.vm.update(self._clock(), result.pose, result.image_bgr)
         self.view_ = view
         self.message.text = view.message
         if self.start_button.disabled == view.ready:
