@@ -13,9 +13,12 @@ from going back: at the end of ``bench.kiosk``'s camera run glibc's ``malloc_inf
 threads, keeps both bounds at glibc's starting 128 KiB: every block that size or larger is
 mapped on its own and unmapped when freed, and the heap's top is trimmed past it. Measured
 (README "Kiosk on a Pi's budget"): ~1 MB free inside the heaps at the end of the same run,
-and the run's peak RSS ~8 MB lower. The cost is a fresh mapping and its page faults for each
-such block (a frame: 225 faults of a 4 KiB page). It does nothing without glibc (musl,
-macOS) or when ``REHAB_MALLOC=glibc`` asks for glibc's own policy (to compare).
+and the run's peak RSS ~8-12 MB lower (the pose model alone: ~6 MB). The cost is a fresh
+mapping and its page faults for each such block: ~690 faults (2.7 MB) per pose frame
+against ~25, ~2-3 ms more per tracked frame here (``bench.camera_memory``: 27.6 against
+24.9 ms), 2-3 % of a core at the kiosk's 10 pose frames/s; a bound of 1 MiB kept 1.5 MB
+of the gain and 4 MiB none. It does nothing without glibc (musl, macOS) or when
+``REHAB_MALLOC=glibc`` asks for glibc's own policy (to compare).
 """
 
 from __future__ import annotations
