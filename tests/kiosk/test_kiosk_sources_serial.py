@@ -1,11 +1,13 @@
 """A wearable plugged into the USB bridge (``/dev/rehab-imu*``) is what the kiosk uses when
 none is paired (``therapy.sources.pick_source``), opened through ``therapy.sources``: the
-firmware emulator (``rehab bridge emulate``) on a pty named as udev names the bridge, a set
-through the flow (no Kivy) that counts the emulated reps; nothing plugged in, nothing
-paired: the simulator (the demo). Unplugged mid-set (the emulator's unplug: the pty closes
-and the udev name goes), the wired wearable is supervised as a BLE one is: the set pauses
-with the banner, resumes when the port is back (the bridge reconnects with back-off) and
-keeps the gap; one that stays away ends the set with what was done."""
+firmware emulator (``rehab bridge emulate``) on a pty named as udev names the bridge. By
+touch in the offscreen kiosk (issue 15's Tests): the patient taps from Today to the set,
+which counts the emulated reps on the live screen and stores them; unplugged mid-set (the
+emulator's unplug: the pty closes and the udev name goes), the wired wearable is supervised
+as a BLE one is: the banner on the live screen, the set paused (Resume offered), resumed
+when the port is back (the bridge reconnects with back-off), the gap stored. Through the
+flow (no Kivy): nothing plugged in, nothing paired is the simulator (the demo); a wired
+wearable that stays away ends the set with what was done."""
 
 from __future__ import annotations
 
@@ -13,14 +15,24 @@ import asyncio
 import dataclasses
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from typing import Any
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kiosk.headless import prepare_env
+
+prepare_env(Path(tempfile.mkdtemp(prefix="kiosk-test-kivy-")), offscreen=True)
+from kiosk.kivy_setup import configure_kivy
+
+configure_kivy((800, 480), fullscreen=False, pi=False)
+
+from tests.helpers.kiosk_touch import provision, running_kiosk, tap, texts, until
+from touch_set import LiveLog, pain_after_to_summary, save_plan, to_instruction
 from fake_navigator import Screens
 from flow_helpers import silent_audio
 from kiosk.adapters.sources import SimSourceFactory, SpecSourceFactory
@@ -33,6 +45,7 @@ from therapy.sources import SourceKind, SourceOptions
 
 EX = "knee_extension_seated"
 SPEED = 5.0  # the emulator's clock and the kiosk's serial clock run 5x: 3 reps in ~5 s
+PLAN_ITEM = {"exercise_id": EX, "side": "right", "sets": 1, "reps": 3}
 
 
 def test_nothing_paired_nothing_plugged_in_is_the_demo(tmp_path: Path) -> None:
@@ -90,29 +103,39 @@ def _kiosk_on(data: Path, dev: Path, options: SourceOptions) -> tuple[KioskFlow,
     return _start_set(m), m
 
 
+def _touch_kiosk(data: Path, dev: Path) -> KioskModel:
+    """The kiosk as installed, with a plan of one set of three reps of EX, on whatever is
+    plugged in under ``dev``."""
+    provision(data)
+    model = KioskModel(data, source_options=SourceOptions(speed=SPEED), dev_dir=dev)
+    save_plan(model, PLAN_ITEM)
+    return model
+
+
 @pytest.mark.timeout(90)
-async def test_a_set_on_the_usb_bridge_counts_the_emulated_reps(tmp_path: Path,
-                                                                bridge: Path) -> None:
-    m = _kiosk(tmp_path / "data", bridge.parent, SourceOptions(speed=SPEED))
-    try:
-        assert isinstance(m.sources.base, SpecSourceFactory) and not m.sources.demo
-        spec = m.sources.base.spec
-        assert spec.kind == SourceKind.SERIAL and spec.target == str(bridge)
-        flow = _start_set(m)
-        run = m.run
+async def test_a_set_on_the_usb_bridge_by_touch_counts_the_emulated_reps(
+        tmp_path: Path, bridge: Path) -> None:
+    model = _touch_kiosk(tmp_path / "data", bridge.parent)
+    assert isinstance(model.sources.base, SpecSourceFactory) and not model.sources.demo
+    spec = model.sources.base.spec
+    assert spec.kind == SourceKind.SERIAL and spec.target == str(bridge)
+    async with running_kiosk(model, audio=silent_audio()) as app:
+        await to_instruction(app)
+        shown = LiveLog(app)
+        await tap(app, "Start set 1")
+        assert app.sm.current == "live", texts(app)
+        run = model.run
         assert run is not None
-        end, seen = time.monotonic() + 40, set()
-        while flow.current != "pain":
-            assert time.monotonic() < end, f"the set did not end ({run.live.reps_in_set})"
-            flow.frame()
-            seen.update(run.live.status_text.split(" · ")[:1])
-            await asyncio.sleep(0.02)
+        await until(lambda: app.sm.current == "pain", 40,
+                    f"the set to end at its target ({run.live.reps_in_set} reps)")
         assert run.error == ""
-        assert "Lower leg: connected" in seen  # the live screen's line while it streamed
-        rec = await _finish(flow, m)
+        # the live screen's sensor line while it streamed, its counter through every rep
+        assert any(t.startswith("Lower leg: connected") for t in shown.sensors), shown.sensors
+        assert shown.counted() == [1, 2, 3], shown.reps
+        await pain_after_to_summary(app)
+        rec = model.last_record
         assert rec is not None and rec.rep_count == 3  # ended by the kiosk at the target
-    finally:
-        m.close()
+        assert shown.rom[-1] == f"Last rep: {round(rec.reps[-1].rom_deg)}°"  # as stored
 
 
 LOST = "Lower leg sensor lost — bring it closer"
@@ -142,27 +165,39 @@ async def _finish(flow: KioskFlow, m: KioskModel) -> Any:
 
 
 @pytest.mark.timeout(90)
-async def test_unplugged_mid_set_the_set_pauses_with_the_banner_resumes_and_keeps_the_gap(
+async def test_unplugged_mid_set_by_touch_the_banner_the_set_pauses_resumes_and_keeps_the_gap(
         tmp_path: Path) -> None:
     from therapy.devices import WearableRegistry
 
     gen = emulated(tmp_path, 8, "--unplug-at", UNPLUG_AT_S, "--unplug-s", "5")
     link = next(gen)
-    flow, m = _kiosk_on(tmp_path / "data", link.parent, SourceOptions(speed=SPEED))
+    audio = silent_audio()
+    model = _touch_kiosk(tmp_path / "data", link.parent)
     try:
-        seen: list[tuple[str, bool]] = []
-        await _until_pain(flow, seen, 60)
-        assert (LOST, True) in seen  # the banner while the set waited for the cable
-        assert seen[-1] == ("", False)  # back: the banner gone, the set running again
-        assert flow.audio.spoken.count(LOST) == 1  # type: ignore[attr-defined]
-        rec = await _finish(flow, m)
-        # done after the port came back (at 5x a rep may come in the 2 s the set ends in)
-        assert rec is not None and rec.rep_count >= 3 and rec.completed
-        [gap] = WearableRegistry(m.store).gaps(rec.id)
-        assert gap[:3] == (1, f"serial:{link}", "shank") and gap[4] is not None
-        assert gap[4] - gap[3] > 0.5  # about the 1 s unplug plus the reconnect
+        async with running_kiosk(model, audio=audio) as app:
+            await to_instruction(app)
+            shown = LiveLog(app)
+            await tap(app, "Start set 1")
+            run = model.run
+            assert app.sm.current == "live" and run is not None, texts(app)
+            await until(lambda: LOST in texts(app), 30, "the banner on the live screen")
+            assert run.paused and "Resume" in texts(app)  # the set waits for the cable
+            await until(lambda: not run.paused, 30, "the resume")
+            await until(lambda: LOST not in texts(app) and "Pause" in texts(app), 5,
+                        "the banner gone, the set running again")
+            await until(lambda: app.sm.current == "pain", 60,
+                        f"the set to end ({run.live.reps_in_set} reps)")
+            assert audio.spoken.count(LOST) == 1  # type: ignore[attr-defined]
+            assert shown.top.count(LOST) == 1  # one drop-out, one banner
+            await pain_after_to_summary(app)
+            # done after the port came back (at 5x a rep may come in the 2 s the set ends in)
+            rec = model.last_record
+            assert rec is not None and rec.rep_count >= 3 and rec.completed
+            assert shown.counted()[-1] == rec.rep_count
+            [gap] = WearableRegistry(model.store).gaps(rec.id)
+            assert gap[:3] == (1, f"serial:{link}", "shank") and gap[4] is not None
+            assert gap[4] - gap[3] > 0.5  # about the 1 s unplug plus the reconnect
     finally:
-        m.close()
         gen.close()
 
 
