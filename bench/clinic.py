@@ -176,6 +176,7 @@ def ingest_row(backend: str, db: str | None, workdir: Path, n: int, validate: bo
     import subprocess
 
     from clinic.link import ClinicWatcher, fhir_validator
+    from clinic.serve import freeze_startup_objects
     from clinic.store import open_store
     from mqtt.config import load_config
 
@@ -192,6 +193,7 @@ def ingest_row(backend: str, db: str | None, workdir: Path, n: int, validate: bo
     try:
         if validate:
             fhir_validator(json.loads(items(1)[0].payload))  # import fhir.resources first
+        freeze_startup_objects()  # as rehab clinic serve does before ingest starts
         watcher.start()
         if not watcher.connected.wait(10):
             raise SystemExit("the bench's clinic watcher did not connect")

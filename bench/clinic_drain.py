@@ -46,6 +46,7 @@ def _watcher(port: int, workdir: Path, store: Any, workers: int) -> Any:
 def drain_row(backend: str, db: str | None, workdir: Path, n: int, workers: int = 0) -> Any:
     """One drain row: ``n`` records queued by the broker while the clinic was away."""
     from bench.clinic import Row
+    from clinic.serve import freeze_startup_objects
     from clinic.store import open_store
 
     port = _port()
@@ -63,6 +64,7 @@ def drain_row(backend: str, db: str | None, workdir: Path, n: int, workers: int 
         subprocess.run([sys.executable, "-m", "bench.clinic", "--publish", str(port), str(n)],
                        check=True, timeout=DRAIN_TIMEOUT_S)
         watcher = _watcher(port, tag, store, workers)
+        freeze_startup_objects()  # as rehab clinic serve does before ingest starts
         t0, cpu0, broker0 = time.perf_counter(), time.process_time(), process_cpu_s(broker.pid)
         watcher.start()
         deadline = time.monotonic() + DRAIN_TIMEOUT_S

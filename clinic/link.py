@@ -9,7 +9,6 @@ by identifier; live events and device states are kept in memory for the watch ta
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import threading
@@ -151,13 +150,6 @@ class ClinicWatcher:
         self.committer.start()
         if self.checks is not None:
             self.checks.start()
-        # what the process holds by now (SQLAlchemy, paho, the web application and
-        # fhir.resources: 65,000-105,000 objects) is never garbage; frozen, a full collection
-        # no longer walks it: with a 25 kB Bundle decoded per record one ran every ~1,000
-        # records and took 40-90 ms (0.04 ms a record or more, the intake standing still
-        # meanwhile). No collection first: it would cost as much once, at (re)start, when a
-        # backlog is waiting, and what start-up left as garbage is small
-        gc.freeze()
         connect(self.client, self._broker, clean_start=False,
                 session_expiry_s=self.session_expiry_s, max_packet_bytes=MAX_PACKET_BYTES)
 
