@@ -62,8 +62,9 @@ def _image(xy: np.ndarray) -> np.ndarray:
     return img
 
 
-def demo_camera() -> Any:
-    """A started CameraWorker showing the seated patient (ready after the 1 s check)."""
+def demo_camera(dark: bool = False) -> Any:
+    """A started CameraWorker showing the seated patient (ready after the 1 s check);
+    ``dark``: the room with the light off (a sixth of the light: the model finds nobody)."""
     from sensors.camera.capture import ArrayCapture
     from sensors.camera.landmarks import N_LANDMARKS, PoseFrame
     from sensors.camera.pose import ScriptedPose
@@ -71,7 +72,8 @@ def demo_camera() -> Any:
 
     xy = _seated_right_side()
     frame = PoseFrame(0.0, xy, np.full(N_LANDMARKS, 0.98), IMAGE_W, IMAGE_H)
-    worker = CameraWorker(ArrayCapture([_image(xy)], 30.0), ScriptedPose([frame]))
+    image = _image(xy) // 6 if dark else _image(xy)
+    worker = CameraWorker(ArrayCapture([image], 30.0), ScriptedPose([] if dark else [frame]))
     worker.start()
     return worker
 

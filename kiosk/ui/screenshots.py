@@ -20,7 +20,7 @@ from kiosk.vm.intake import IntakeVM
 
 log = logging.getLogger(__name__)
 SETTLE_S = 0.3
-SHOTS = 29
+SHOTS = 30
 SHOT_PIN, SHOT_CODE = "2580", "246813"  # the demo kiosk's PIN and installer code
 
 
@@ -169,9 +169,10 @@ def _provision_code(app: KioskApp) -> None:
 
 
 async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> None:
-    """Settings > Find wearables (one paired, one chosen) and Settings > Camera set-up,
-    on the stand-ins of ``kiosk.demo_devices`` (no radio, no camera)."""
-    from kiosk.demo_devices import DEMO_FOUND, demo_discover
+    """Settings > Find wearables (one paired, one chosen) and Settings > Camera set-up (in
+    a lit room and in a dark one), on the stand-ins of ``kiosk.demo_devices`` (no radio,
+    no camera)."""
+    from kiosk.demo_devices import DEMO_FOUND, demo_camera, demo_discover
     from kiosk.vm.pairing import PairingVM
     from therapy.devices import WearableRegistry
 
@@ -190,6 +191,13 @@ async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> Non
     cam: Any = app.screens["camera_setup"]
     await _until(lambda: cam.view_ is not None and cam.view_.ready, 5)
     await shot("18_camera_setup")
+    flow.close_camera_setup()  # the same set-up in a dark room: the light's message
+    bright, app.model.camera = app.model.camera, lambda: demo_camera(dark=True)
+    flow.open_camera_setup()
+    app.model.camera = bright
+    cam = app.screens["camera_setup"]
+    await _until(lambda: cam.view_ is not None and cam.view_.problem == "too_dark", 5)
+    await shot("30_camera_setup_dark")
 
 
 async def _camera_exercise(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> None:
