@@ -101,10 +101,13 @@ def person_box(frame: PoseFrame, min_visibility: float = MIN_VISIBILITY
 
 
 def measure(image_bgr: np.ndarray, frame: PoseFrame | None = None) -> LightLevels:
-    """The picture's light levels; the person's from ``frame`` (its landmarks' pixel
-    coordinates are the image's) or, with nobody found, the middle third of the picture."""
+    """The picture's light levels; the person's from ``frame`` (the pose found in it; its
+    landmarks are rescaled if it was found on a picture of another size) or, with nobody
+    found, the middle third of the picture."""
     y = luma(image_bgr)
     h, w = image_bgr.shape[:2]
+    if frame is not None and (frame.width, frame.height) != (w, h):
+        frame = _rescaled(frame, w, h)  # landmarks of a picture of another size
     box = person_box(frame) if frame is not None else None
     if box is None:
         box = (w / 3, 0.0, 2 * w / 3, float(h))
@@ -122,6 +125,11 @@ def measure(image_bgr: np.ndarray, frame: PoseFrame | None = None) -> LightLevel
         background_luma=float(background.mean()) if background.size else 0.0,
         background_clipped=float(clipped[~inside].mean()) if background.size else 0.0,
         clipped=float(clipped.mean()))
+
+
+def _rescaled(frame: PoseFrame, width: int, height: int) -> PoseFrame:
+    scale = np.array([width / frame.width, height / frame.height])
+    return PoseFrame(frame.t_s, frame.xy_px * scale, frame.visibility, width, height)
 
 
 def _bone_samples(y: np.ndarray, frame: PoseFrame,

@@ -68,6 +68,18 @@ def test_a_window_behind_the_patient_is_backlit(image, estimator):
     assert check_lighting(centred, None).problems == (BACK,)
 
 
+def test_a_pose_found_on_a_larger_picture_is_scaled_to_this_one(image, estimator):
+    """A preview may be smaller than the picture the model ran on: the landmarks are scaled."""
+    import cv2
+
+    bl = backlit(image)
+    frame = estimator.estimate(bl, 0.0)
+    small = cv2.resize(bl, (320, 240), interpolation=cv2.INTER_AREA)
+    assert check_lighting(small, frame).levels.person_luma == pytest.approx(
+        check_lighting(bl, frame).levels.person_luma, abs=3)
+    assert check_lighting(small, frame).problems == (BACK,)
+
+
 def test_a_washed_out_picture_is_too_bright(image):
     check = check_lighting(washed_out(image), None)
     assert BRIGHT in check.problems and check.levels.clipped > 0.5
