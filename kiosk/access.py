@@ -138,12 +138,13 @@ class KioskAccess:
         self.lock.gates[Purpose.UNLOCK] = Gate()
 
     # --- settings and pairing --------------------------------------------------------
-    def update_settings(self, new: KioskSettings) -> None:
-        """Settings changed at the kiosk (behind the installer code): save and audit."""
+    def update_settings(self, new: KioskSettings, by: Actor = Actor.INSTALLER) -> None:
+        """Settings changed at the kiosk: save and audit as ``by``'s (the patient's own
+        Settings, or the installer's behind the code)."""
         changes = self.settings.public_changes(new)
         self._save(new)
         if changes:
-            self.audit(AuditKind.SETTINGS_CHANGED, actor=Actor.INSTALLER,
+            self.audit(AuditKind.SETTINGS_CHANGED, actor=by,
                        detail=json.dumps(changes, sort_keys=True, default=str))
 
     def pairing_changed(self, detail: str) -> None:

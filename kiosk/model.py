@@ -32,6 +32,7 @@ from kiosk.vm.reminders import AppointmentLine, appointment_lines, live_appointm
 from kiosk.vm.summary import SummaryVM, build_summary
 from kiosk.vm.quarantine import QUARANTINE
 from kiosk.vm.today import PlanState, TodayVM, build_today, interrupted_note, plan_state
+from therapy.audit import Actor
 from therapy.plan import Plan, PlanExercise, Schedule, Weekday, exercise_from_catalogue
 from therapy.drafts import Recovery, recover_drafts
 from therapy.ports import FhirEncoder, SystemClock, WallClock
@@ -191,8 +192,8 @@ class KioskModel:
     def settings(self) -> KioskSettings:
         return self.access.settings
 
-    def update_settings(self, s: KioskSettings) -> None:
-        self.access.update_settings(s)  # saved and audited
+    def update_settings(self, s: KioskSettings, by: Actor = Actor.INSTALLER) -> None:
+        self.access.update_settings(s, by)  # saved and audited as ``by``'s change
 
     # --- wearables (Settings: pairing) --------------------------------------------------
     def pairing(self) -> PairingVM:

@@ -32,11 +32,12 @@ from kiosk.ui.screens_lock import ClosedScreen, LockScreen
 from kiosk.ui.screens_main import IntakeScreen, MessagesScreen, TodayScreen
 from kiosk.ui.screens_pairing import PairingScreen
 from kiosk.ui.screens_reminders import RemindersScreen
-from kiosk.ui.screens_review import ProgressScreen, SettingsScreen, SummaryScreen
+from kiosk.ui.screens_review import ProgressScreen, SummaryScreen
+from kiosk.ui.screens_settings import InstallerScreen, SettingsScreen
 from kiosk.ui.screens_writing import ComposeScreen, FeedbackScreen
 from kiosk.ui.visit_bar import VisitBarView
 from kiosk.vm.clinic_status import refused_note
-from kiosk.vm.flow import CAMERA_SCREEN, KioskFlow
+from kiosk.vm.flow import CAMERA_SCREEN, INSTALLER_SCREEN, KioskFlow
 from kiosk.vm.flow_visit import VISIT_SCREEN
 
 SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
@@ -44,7 +45,7 @@ SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
            "live": LiveScreen, "summary": SummaryScreen, "progress": ProgressScreen,
            "settings": SettingsScreen, "pairing": PairingScreen, "closed": ClosedScreen,
            "feedback": FeedbackScreen, "compose": ComposeScreen,
-           "reminders": RemindersScreen}
+           "reminders": RemindersScreen, "installer": InstallerScreen}
 
 
 class KioskApp(App):
@@ -184,7 +185,7 @@ class KioskApp(App):
         screen = self.screens.pop(CAMERA_SCREEN, None)
         if screen is not None:
             if self.sm.current == CAMERA_SCREEN:
-                self.sm.current = "settings"
+                self.sm.current = INSTALLER_SCREEN
             self.sm.remove_widget(screen)
 
 

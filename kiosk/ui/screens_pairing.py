@@ -99,7 +99,7 @@ class PairingScreen(KioskScreen):
             c.add_widget(BigButton(_("Forget"), lambda a=p.address: self._forget(a), T.DANGER,
                                    size=19, size_hint=(None, 1), width=dp(130)))
             b.add_widget(c)
-        b.add_widget(BigButton(_("Back to Settings"), lambda: self.flow.go_direct("settings"),
+        b.add_widget(BigButton(_("Back to Settings"), self.flow.close_pairing,
                                T.GREY, size=20, text_colour=T.TEXT))
 
     def _select(self, address: str) -> None:

@@ -1,4 +1,4 @@
-"""Summary, Progress and Settings screens."""
+"""Summary and Progress screens (Settings: :mod:`kiosk.ui.screens_settings`)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
-from kivy.uix.widget import Widget
 
-from kiosk.i18n import LANGUAGES, N_, _
-from kiosk.settings import TEXT_SCALES
+from kiosk.i18n import N_, _
 from kiosk.ui import theme as T
 from kiosk.ui.base import KioskScreen
-from kiosk.ui.widgets import (BarPlot, BigButton, CalendarGrid, Card, Legend, LinePlot, Txt,
-                              scroller)
+from kiosk.ui.widgets import BarPlot, BigButton, CalendarGrid, Card, Legend, LinePlot, Txt
 
 SERIES_COLOURS = (T.PRIMARY, T.WARN, T.GOOD, T.DANGER, T.MUTED)
 PANELS_MIN_H = dp(600)  # Progress's two rows of plots: each plot ~170 px, not ~50 at 800x480
@@ -99,75 +96,3 @@ class ProgressScreen(KioskScreen):
         sv.bind(height=lambda _w, h: setattr(grid, "height", max(h, PANELS_MIN_H)))
         grid.height = max(sv.height, PANELS_MIN_H)
         self.add_widget(sv)
-
-
-class SettingsScreen(KioskScreen):
-    """Behind the PIN: wearables, clinic status, sound, text size, lock timeout."""
-
-    title = N_("Settings")
-
-    def refresh(self) -> None:
-        self.clear_widgets()
-        m = self.model
-        s = m.settings
-        root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
-
-        def row(label: str, *buttons: tuple[str, Any, bool]) -> None:
-            r = BoxLayout(size_hint_y=None, height=T.touch_h(68), spacing=dp(8),
-                          padding=(0, dp(4)))
-            r.add_widget(Txt(label, 20, fill=True))
-            for _i in range(3 - len(buttons)):
-                r.add_widget(Widget(size_hint_x=None, width=dp(130)))
-            for text, act, on in buttons:
-                r.add_widget(BigButton(text, act, T.PRIMARY if on else T.GREY, size=19,
-                                       size_hint=(None, 1), width=dp(130),
-                                       text_colour=T.WHITE if on else T.TEXT))
-            root.add_widget(r)
-
-        from kiosk.vm.live import placement_name
-        from therapy.devices import WearableRegistry
-
-        rows = WearableRegistry(m.store).all()
-        paired = ", ".join(_("{name} on the {placement}").format(
-            name=name, placement=placement_name(seg).lower())
-            for _a, name, _k, seg, _t, _b in rows)
-        root.add_widget(Txt(_("Wearables: {which}").format(
-            which=paired or _("none paired: using DEMO SENSORS (simulated)")), 20, bold=True))
-        tools = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(8))
-        tools.add_widget(BigButton(_("Find wearables"), self.flow.open_pairing, T.PRIMARY,
-                                   size=20, size_hint_y=1))
-        tools.add_widget(BigButton(_("Camera set-up"), self.flow.open_camera_setup, T.PRIMARY,
-                                   size=20, size_hint_y=1))
-        root.add_widget(tools)
-        if self.flow.camera_message:
-            root.add_widget(Txt(self.flow.camera_message, 20, T.DANGER, bold=True))
-        root.add_widget(Txt(_("Clinic: {status} · {n} records waiting for the clinic").format(
-            status=m.clinic.status_text(), n=m.outbox_waiting()), 20))
-        from kiosk.vm.clinic_status import clinic_problems  # refused records, rejections
-
-        if problems := clinic_problems(m.store, m.clinic):
-            root.add_widget(Txt(problems, 20, T.DANGER, bold=True))
-        row(_("Spoken cues and beeps"), (_("On"), lambda: self._set(audio=True), s.audio),
-            (_("Off"), lambda: self._set(audio=False), not s.audio))
-        row(_("Volume {pct}%").format(pct=round(s.volume * 100)),
-            (_("Quieter"), lambda: self._set(volume=max(0.0, round(s.volume - 0.2, 1))),
-             False),
-            (_("Louder"), lambda: self._set(volume=min(1.0, round(s.volume + 0.2, 1))), False))
-        sizes = (_("Normal"), _("Large"), _("Largest"))
-        row(_("Text size"), *[(name, lambda v=v: self._set(text_scale=v), s.text_scale == v)
-                              for name, v in zip(sizes, TEXT_SCALES)])
-        times = ", ".join(m.settings.reminder_times) or _("none")
-        row(_("Reminders: {times}").format(times=times),
-            (_("Change"), self.flow.open_reminders, False))
-        row(_("Language"), *[(name, lambda c=code: self.flow.choose_language(c),
-                              s.language == code) for code, name in LANGUAGES.items()])
-        row(_("Patient's PIN (forgotten, or locked out)"),
-            (_("New PIN"), self.flow.reset_patient_pin, False))
-        row(_("Lock after"), *[(f"{mins} min", lambda v=mins: self._set(
-            lock_after_s=v * 60.0), s.lock_after_s == mins * 60.0) for mins in (1, 5, 15)])
-        root.add_widget(Txt(_("Or from a terminal: `rehab pair` (see hw/README.md). The next "
-                              "set uses the wearables paired here."), 16, T.MUTED))
-        self.add_widget(scroller(root))
-
-    def _set(self, **changes: Any) -> None:
-        self.flow.change_settings(**changes)

@@ -1,6 +1,6 @@
 """The kiosk's flow without Kivy: which screen shows and the gates before it (closed,
-choose a PIN, the PIN, the installer code before Settings, auto-lock), reminders, and the
-camera set-up gate; one exercise from pain before to the summary is
+choose a PIN, the PIN, the installer code before the installer's settings, auto-lock),
+reminders, and the camera set-up gate; one exercise from pain before to the summary is
 :class:`~kiosk.vm.flow_exercise.ExerciseSteps`.
 
 :class:`KioskFlow` decides; a :class:`~kiosk.vm.navigator.Navigator` shows.
@@ -25,7 +25,7 @@ from kiosk.vm.flow_camera import CameraGate
 from kiosk.vm.flow_exercise import ExerciseSteps
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.flow_instruction import InstructionActions
-from kiosk.vm.flow_patient import PatientWriting
+from kiosk.vm.flow_patient import INSTALLER_SCREEN, PatientWriting
 from kiosk.vm.flow_visit import VisitActions
 from kiosk.vm.intake import IntakeVM
 from kiosk.vm.lock import Purpose
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 LOCKED_SCREENS = ("lock", "closed")  # no top bar: nothing reachable from here
 CAMERA_SCREEN = "camera_setup"
+INSTALLER_ONLY = (INSTALLER_SCREEN, "pairing")  # go() asks for the code before these
 CAMERA_READY = N_("Good: the camera sees you well. Press Done.")
 REMINDER_TEXT = N_("It is time for your exercises")
 NEW_PIN_SAVED = N_("Your new PIN is saved. Enter it to unlock.")
@@ -122,7 +123,8 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
 
     def _gate(self, name: str) -> str:
         """Where ``go(name)`` may really lead: the closed screen while the settings are
-        damaged, choosing a PIN until there is one, the installer code before Settings."""
+        damaged, choosing a PIN until there is one, the installer code before the
+        installer's settings (the patient's own Settings need only the unlocked kiosk)."""
         access, lock = self.model.access, self.model.lock
         if access.state == AccessState.CLOSED:
             return "closed"
@@ -130,8 +132,9 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
             if self.pin_flow is None or not self.pin_flow.first_run:
                 self.pin_flow = access.pin_flow()
             return "lock"
-        if name == "settings" and self.current not in LOCKED_SCREENS:
-            self._before_settings = self.current
+        if name in INSTALLER_ONLY:
+            if self.current not in LOCKED_SCREENS:  # Back on the prompt returns there
+                self._before_settings = self.current
             lock.begin(Purpose.SETTINGS)
             self.pin_flow = None
             return "lock"
@@ -144,8 +147,12 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
         self.model.lock.lock("Lock button")
         self.go("lock")
 
+    def open_installer(self) -> None:
+        """Settings > Installer settings: the installer code first."""
+        self.go(INSTALLER_SCREEN)
+
     def leave_settings_prompt(self) -> None:
-        """Back from the installer-code prompt to where the patient was."""
+        """Back from the installer-code prompt to where the patient was (Settings)."""
         self.model.lock.begin(Purpose.UNLOCK)
         if self.model.lock.locked:
             self.go("lock")
@@ -155,8 +162,8 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
     def unlocked(self, purpose: str) -> None:
         if purpose == Purpose.SETTINGS:
             self.model.lock.begin(Purpose.UNLOCK)
-            if not self.visit_pending("settings"):
-                self.go_direct("settings")
+            if not self.visit_pending(INSTALLER_SCREEN):
+                self.go_direct(INSTALLER_SCREEN)
             return
         self.reminder_notice = ""
         if self.visit_pending(self._resume_screen if self.model.run is not None
@@ -211,12 +218,20 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
     def cancel_pin_flow(self) -> None:
         flow, self.pin_flow = self.pin_flow, None
         if flow is not None and flow.reset:
-            self.go_direct("settings")
+            self.go_direct(INSTALLER_SCREEN)
         else:
             self.nav.redraw(self.current)
 
+    def change_my_pin(self) -> None:
+        """Settings > Change PIN (the patient's): the kiosk locks and its keypad asks the
+        old PIN, then the new one twice, as the lock screen's Change PIN does; the new PIN
+        then unlocks it (Cancel: the PIN as before)."""
+        self.lock_now()
+        self.start_pin_change()
+        self.nav.redraw("lock")
+
     def reset_patient_pin(self) -> None:
-        """Settings > Set a new PIN: the installer sets a forgotten PIN (new one twice)."""
+        """Installer settings > New PIN: the installer sets a forgotten PIN (new one twice)."""
         self.pin_flow = self.model.access.pin_flow(reset=True)
         self.go_direct("lock")
 
@@ -228,7 +243,7 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
         access.save_pin(pin, first_run=flow.first_run, reset=flow.reset)
         self.pin_flow = None
         if flow.reset:
-            self.go_direct("settings")
+            self.go_direct(INSTALLER_SCREEN)
         elif flow.first_run:  # the patient just chose it: carry on, unlocked
             lock.locked = False
             lock.touch(self.now())
@@ -259,7 +274,7 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
         import dataclasses
 
         m = self.model
-        m.update_settings(dataclasses.replace(m.settings, **changes))
+        m.update_settings(dataclasses.replace(m.settings, **changes), self.settings_actor())
         if "text_scale" in changes:
             self.nav.rebuild()
             self._show(self.current, self.current not in LOCKED_SCREENS)
@@ -267,11 +282,15 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
             self.nav.redraw(self.current)
         self.audio.configure(m.settings.audio, m.settings.volume)
 
-    # --- Settings tools (reached only from Settings, so already behind the code) ----------
+    # --- installer tools (reached only from the installer's settings, behind the code) ----
     def open_pairing(self) -> None:
         self.pairing_vm = self.model.pairing()
         self.go_direct("pairing")
         self.scan_wearables()
+
+    def close_pairing(self) -> None:
+        """Back to the installer's settings (Find wearables is theirs)."""
+        self.go_direct(INSTALLER_SCREEN)
 
     def scan_wearables(self) -> None:
         if self.pairing_vm is None or (self.scanning is not None and not self.scanning.done()):
@@ -289,7 +308,7 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
             worker = self.model.camera()
         except NoCamera as exc:
             self.camera_message = str(exc)
-            self.go_direct("settings")
+            self.go_direct(INSTALLER_SCREEN)
             return
         self.camera_message = ""
         self.camera_worker = worker
@@ -301,7 +320,7 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
     def close_camera_setup(self) -> None:
         if self.gate_passed():  # Done before a camera exercise: on to its set
             return
-        self.go_direct("settings")
+        self.go_direct(INSTALLER_SCREEN)
 
     def _drop_camera(self) -> None:
         worker, self.camera_worker = self.camera_worker, None
@@ -309,7 +328,7 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
             return
         self.nav.close_camera()
         if self.current == CAMERA_SCREEN:
-            self.current = "settings"
+            self.current = INSTALLER_SCREEN
         self._spawn(self.run_blocking(worker.stop))  # joins its threads: not on the UI thread
 
     # --- the 1 s tick ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What the patient writes and sets, as part of :class:`kiosk.vm.flow.KioskFlow`:
 feedback after a session, a message typed on the on-screen keyboard, the reminder times
-(Settings, behind the installer code) and the language.
+and the language (the patient's own Settings: no installer code).
 
 A mixin: :class:`KioskFlow` holds the state; these methods only use its model,
 navigator, audio and ``go``/``go_direct``."""
@@ -16,6 +16,7 @@ from kiosk.i18n import N_, _, set_language
 from kiosk.vm.compose import ComposeVM
 from kiosk.vm.feedback import FeedbackVM
 from kiosk.vm.reminder_times import ReminderTimesVM
+from therapy.audit import Actor
 from therapy.errors import StorageError
 
 if TYPE_CHECKING:
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from kiosk.vm.navigator import Cues, Navigator
 
 log = logging.getLogger(__name__)
+# Settings (the top bar's) is the patient's own: sound, text size, reminders, language, their
+# PIN. Its "Installer settings" asks for the installer code: wearables, camera, clinic, lock.
+SETTINGS_SCREEN, INSTALLER_SCREEN = "settings", "installer"
 FEEDBACK_SENT = N_("Thank you: your therapist will read it.")
 MESSAGE_SENT = N_("Sent to your therapist.")
 
@@ -130,7 +134,7 @@ class PatientWriting:
         self.go("feedback" if vm is not None and vm.purpose == "feedback"
                 and self.feedback_vm is not None else "messages")
 
-    # --- Settings: reminder times and language (already behind the installer code) --------
+    # --- Settings: reminder times and language (the patient's own, behind their PIN) ------
     def open_reminders(self) -> None:
         plan, _demo = self.model.plan()
         self.reminders_vm = ReminderTimesVM(list(self.model.settings.reminder_times),
@@ -171,6 +175,11 @@ class PatientWriting:
         if set_lang is not None:
             set_lang(lang)
 
+    def settings_actor(self) -> Actor:
+        """Who changes a setting, for the audit: the installer on their screen (behind the
+        code), else the patient (their own Settings, behind their PIN)."""
+        return Actor.INSTALLER if self.current == INSTALLER_SCREEN else Actor.PATIENT
+
     def _save_settings(self, **changes: Any) -> None:
         m = self.model
-        m.update_settings(dataclasses.replace(m.settings, **changes))
+        m.update_settings(dataclasses.replace(m.settings, **changes), self.settings_actor())

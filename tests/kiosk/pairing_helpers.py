@@ -28,9 +28,12 @@ async def wearable_and_kiosk(tmp_path: Path, scan_s: float) -> tuple[Any, KioskM
 
 
 async def to_settings(app: Any) -> None:
-    """Unlock, then Settings behind the PIN again (as a carer would)."""
+    """Unlock, then Settings > Installer settings, behind the installer code (as a carer
+    would)."""
     await enter(app, TEST_PIN)
     await tap(app, "Settings")
+    assert app.sm.current == "settings"  # the patient's own: no code
+    await tap(app, "Installer settings")
     assert app.sm.current == "lock" and "installer code" in " ".join(texts(app))
     await enter(app, TEST_CODE)
-    assert app.sm.current == "settings"
+    assert app.sm.current == "installer"

@@ -73,18 +73,19 @@ async def test_settings_prompt_asks_the_installer_code_and_has_a_way_back(
     async with running_kiosk(model, audio=AudioCues(enabled=False)) as app:
         app.flow.go("today")
         await tap(app, "Messages")
-        await tap(app, "Settings")
+        await tap(app, "Settings")  # the patient's own Settings
+        await tap(app, "Installer settings")
         assert app.sm.current == "lock" and "installer code" in _shown(app)
         await tap(app, "Back")
-        assert app.sm.current == "messages"
-        await tap(app, "Settings")
-        await enter(app, TEST_CODE)
         assert app.sm.current == "settings"
+        await tap(app, "Installer settings")
+        await enter(app, TEST_CODE)
+        assert app.sm.current == "installer"
         await tap(app, "New PIN")  # the patient forgot it: the installer sets a new one
         assert app.sm.current == "lock" and "patient's new PIN" in _shown(app)
         await enter(app, "3691")
         await enter(app, "3691")
-        assert app.sm.current == "settings"
+        assert app.sm.current == "installer"
         await tap(app, "Lock")
         await enter(app, "3691")
         assert app.sm.current == "intake"  # unlocked (the first-run questions wait)

@@ -66,8 +66,9 @@ def test_a_missing_device_is_no_camera_found() -> None:
 async def to_settings(app: KioskApp) -> None:
     await enter(app, TEST_PIN)
     await tap(app, "Settings")
+    await tap(app, "Installer settings")
     await enter(app, TEST_CODE)
-    assert app.sm.current == "settings"
+    assert app.sm.current == "installer"
 
 
 @pytest.mark.timeout(60)
@@ -79,7 +80,7 @@ async def test_camera_set_up_from_settings_by_touch(tmp_path: Path) -> None:
         async with running_kiosk(model, pin=None, audio=AudioCues(enabled=False)) as app:
             await to_settings(app)
             await tap(app, "Camera set-up")
-            assert app.sm.current == "settings"
+            assert app.sm.current == "installer"
             assert any(t.startswith("No camera found") for t in texts(app)), texts(app)
 
             def opener() -> CameraWorker:
@@ -100,7 +101,7 @@ async def test_camera_set_up_from_settings_by_touch(tmp_path: Path) -> None:
             assert len(screen.preview.canvas.after.children) > 0  # type: ignore[attr-defined]
 
             await tap(app, "Back")
-            assert app.sm.current == "settings" and CAMERA_SCREEN not in app.screens
+            assert app.sm.current == "installer" and CAMERA_SCREEN not in app.screens
             await until(lambda: workers[0].source.closed,  # type: ignore[attr-defined]
                         5, "the camera worker to stop")
             assert not any(s.name == CAMERA_SCREEN for s in app.sm.screens)

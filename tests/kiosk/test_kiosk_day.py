@@ -99,14 +99,16 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
             await tap(app, key)
         await tap(app, "Send")
         assert app.sm.current == "messages" and "Sent to your therapist." in texts(app)
-        await tap(app, "Settings")  # behind the installer code
-        assert app.sm.current == "lock" and "installer code" in " ".join(texts(app))
-        await enter(app, TEST_PIN)  # the patient's PIN does not open Settings
-        assert app.sm.current == "lock" and "not right" in " ".join(texts(app))
-        await enter(app, TEST_CODE)
+        await tap(app, "Settings")  # the patient's own: no code
         assert app.sm.current == "settings"
         await tap(app, "Large")
         assert model.settings.text_scale == 1.2 and app.sm.current == "settings"
+        await tap(app, "Installer settings")  # behind the installer code
+        assert app.sm.current == "lock" and "installer code" in " ".join(texts(app))
+        await enter(app, TEST_PIN)  # the patient's PIN does not open them
+        assert app.sm.current == "lock" and "not right" in " ".join(texts(app))
+        await enter(app, TEST_CODE)
+        assert app.sm.current == "installer"
         await tap(app, "Today")
         assert app.sm.current == "today"
         await tap(app, "Lock")
@@ -138,10 +140,12 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
     # offline: session bundle + 2 pain observations + intake + feedback + 2 messages all
     # wait to be sent,
     # and the day's security events (therapy/audit.py) as AuditEvents beside them
-    audit = [(str(a.kind), str(a.outcome)) for a in store.audit_records()]
-    assert audit == [("pin_failed", "failure"), ("unlocked", "success"),
-                     ("code_failed", "failure"), ("code_accepted", "success"),
-                     ("settings_changed", "success"), ("locked", "success"),
-                     ("unlocked", "success"), ("locked", "success")]
+    audit = [(str(a.kind), str(a.outcome), str(a.actor)) for a in store.audit_records()]
+    assert audit == [("pin_failed", "failure", "patient"), ("unlocked", "success", "patient"),
+                     ("settings_changed", "success", "patient"),  # their own text size
+                     ("code_failed", "failure", "installer"),
+                     ("code_accepted", "success", "installer"),
+                     ("locked", "success", "patient"),
+                     ("unlocked", "success", "patient"), ("locked", "success", "device")]
     assert store.outbox_count() == 7 + len(audit)
     store.close()

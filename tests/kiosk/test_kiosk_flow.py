@@ -5,7 +5,8 @@ time, and a navigator that records what the screen side was asked to show.
 First-run PIN, intake, today -> exercise -> pain before -> instruction -> live -> pause
 and auto-lock -> PIN -> back on the paused set -> finish -> pain after -> summary; a full
 store keeps the pain screen and a second Done stores once; a high pain before stops; a red
-flag in the check-in stops; reminders; the inactivity lock; the installer-code gate."""
+flag in the check-in stops; reminders; the inactivity lock; the patient's Settings open
+and the installer's behind the installer code."""
 
 from __future__ import annotations
 
@@ -249,15 +250,29 @@ def test_inactivity_lock_and_the_installer_code_gate(tmp_path: Path) -> None:
     mono.t += model.lock.lock_after_s - 1
     flow.second()
     assert flow.current == "messages"  # the touch started the timer again
-    flow.go("settings")
+    flow.go("settings")  # the patient's own Settings: open with the kiosk unlocked
+    assert flow.current == "settings" and k.screens.shown[-1] == ("settings", True)
+    flow.open_installer()  # its Installer settings: the code first
     assert flow.current == "lock" and flow.lock_view().actions == ("Back",)
-    enter(flow, PIN)  # the patient's PIN does not open Settings
+    enter(flow, PIN)  # the patient's PIN does not open them
     assert flow.current == "lock" and "not right" in flow.lock_view().message
     flow.leave_settings_prompt()
-    assert flow.current == "messages"
-    flow.go("settings")
+    assert flow.current == "settings"  # back where the patient was
+    flow.go("installer")  # whatever the way, the code first
+    assert flow.current == "lock"
     enter(flow, CODE)
-    assert flow.current == "settings" and k.screens.shown[-1] == ("settings", True)
+    assert flow.current == "installer" and k.screens.shown[-1] == ("installer", True)
+    flow.change_settings(lock_after_s=60.0)  # the installer's: audited as theirs
+    assert [(str(a.kind), str(a.actor)) for a in model.store.audit_records()][-1] == (
+        "settings_changed", "installer")
+    flow.go("settings")
+    flow.change_settings(text_scale=1.2)  # the patient's own: audited as theirs
+    assert [(str(a.kind), str(a.actor)) for a in model.store.audit_records()][-1] == (
+        "settings_changed", "patient")
+    flow.go("installer")  # left the installer's screen: the code again
+    assert flow.current == "lock"
+    enter(flow, CODE)
+    assert flow.current == "installer"
     mono.t += model.lock.lock_after_s
     flow.second()
     assert flow.current == "lock" and k.screens.shown[-1] == ("lock", False)
@@ -291,7 +306,7 @@ async def test_the_camera_set_up_gate_stops_the_camera_off_the_ui_thread(
 
     model.camera = no_camera
     flow.open_camera_setup()
-    assert flow.current == "settings" and flow.camera_message.startswith("No camera found")
+    assert flow.current == "installer" and flow.camera_message.startswith("No camera found")
     cam = Camera()
     model.camera = lambda: cam
     flow.open_camera_setup()
@@ -302,9 +317,32 @@ async def test_the_camera_set_up_gate_stops_the_camera_off_the_ui_thread(
     await until(lambda: bool(cam.stopped_on), 5, "the camera to stop")
     assert cam.stopped_on != [threading.get_ident()]  # not on the UI thread
     flow.go("settings")
+    flow.open_installer()
     enter(flow, CODE)
     flow.open_camera_setup()
     flow.close_camera_setup()  # Back or Done
-    assert flow.current == "settings" and k.screens.camera is None
+    assert flow.current == "installer" and k.screens.camera is None
     await until(lambda: len(cam.stopped_on) == 2, 5, "the camera to stop again")
+    model.close()
+
+
+def test_the_patient_changes_their_pin_from_settings(tmp_path: Path) -> None:
+    from kiosk.vm.flow import NEW_PIN_SAVED
+
+    k = kiosk(tmp_path / "data")
+    flow, model = k.flow, k.model
+    unlock(flow)
+    flow.go("settings")  # the patient's own Settings > Change PIN: no installer code
+    flow.change_my_pin()
+    assert flow.current == "lock" and model.lock.locked
+    assert flow.lock_view().actions == ("Cancel",)  # changing, not unlocking
+    for entry in (PIN, "3691", "3691"):  # the old PIN, then the new one twice
+        enter(flow, entry)
+    assert flow.pin_flow is None and flow.lock_view().message == NEW_PIN_SAVED
+    enter(flow, PIN)  # the old one no longer opens the kiosk
+    assert flow.current == "lock" and "not right" in flow.lock_view().message
+    enter(flow, "3691")
+    assert flow.current != "lock" and not model.lock.locked
+    kinds = [str(a.kind) for a in model.store.audit_records()]
+    assert kinds[-3:] == ["pin_changed", "pin_failed", "unlocked"]
     model.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from day_plan import PLAN
-from flow_helpers import CODE, enter, unlock
+from flow_helpers import unlock
 from test_kiosk_flow import kiosk
 
 from kiosk import i18n
@@ -105,8 +105,7 @@ async def test_a_spanish_kiosk_writes_and_speaks_spanish_and_keeps_the_choice(
     model.store.save_plan(parse_plan(plan), json.dumps(plan), datetime.now(UTC))
     unlock(flow)
     flow.go("settings")
-    enter(flow, CODE)
-    flow.choose_language("es")  # Settings > Language (behind the installer code)
+    flow.choose_language("es")  # Settings > Language (the patient's own: no code)
     assert load_settings(model.data_dir).language == "es"
     assert k.audio.lang == "es"  # the voice follows
     today = model.today()

@@ -21,7 +21,7 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from day_plan import PLAN  # noqa: E402
-from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, enter, provision,
+from tests.helpers.kiosk_touch import (TEST_PIN, enter, provision,
                                        running_kiosk, tap, texts)
 from flow_helpers import silent_audio  # noqa: E402
 
@@ -58,8 +58,7 @@ async def test_a_spanish_kiosk_by_touch(tmp_path: Path) -> None:
             await tap(app, "Enviar")
             assert "Enviado a su terapeuta." in texts(app)
             assert "¡Gracias!" in texts(app)  # the quick replies too
-            await tap(app, "Ajustes")  # Settings > Reminders, behind the installer code
-            await enter(app, TEST_CODE)
+            await tap(app, "Ajustes")  # Settings > Reminders (the patient's own: no code)
             await tap(app, "Cambiar")
             assert app.sm.current == "reminders" and app.bar.title.text == "Recordatorios"
             await tap(app, "+15")  # the first time, 10:00 -> 10:15

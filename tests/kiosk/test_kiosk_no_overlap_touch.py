@@ -100,9 +100,11 @@ async def test_no_button_lies_over_another(tmp_path: Path) -> None:
             if name == "Progress":  # a legend's square stays with its words
                 lines = legend_lines(app.screens["progress"])
                 assert lines and not [ln for ln in lines if ln.endswith("■")], lines
-        await tap(app, "Settings")
-        await enter(app, TEST_CODE)
+        await tap(app, "Settings")  # the patient's own
         seen["settings"] = problems(await _settled(app, "settings"))
+        await tap(app, "Installer settings")
+        await enter(app, TEST_CODE)
+        seen["installer"] = problems(await _settled(app, "installer"))
         flow.open_reminders()
         reminders = await _settled(app, "reminders")
         assert sum(1 for b in buttons(reminders) if b.text == "+1 h") == 2  # two times

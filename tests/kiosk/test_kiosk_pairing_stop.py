@@ -106,7 +106,7 @@ async def test_leaving_the_screen_mid_scan_ends_the_scan_and_a_new_visit_scans_a
             scanning = app.flow.scanning
             calls = _count_views(vm)
             await tap(app, "Back to Settings")
-            assert app.sm.current == "settings", texts(app)
+            assert app.sm.current == "installer", texts(app)
             assert vm.state == ScanState.IDLE  # at once: the view says "Search again"
             await until(scanning.done, 10, "the scan task's end (bleak's scanner stops)")
             assert scanning.cancelled()

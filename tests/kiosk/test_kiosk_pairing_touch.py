@@ -75,7 +75,7 @@ async def test_pair_and_forget_a_wearable_by_touch(tmp_path: Path) -> None:
             assert any(f"Lower leg: {dev.name} · battery 72%" == t for t in texts(app))
 
             await tap(app, "Back to Settings")
-            assert app.sm.current == "settings"
+            assert app.sm.current == "installer"
             assert any(t == f"Wearables: {dev.name} on the lower leg" for t in texts(app))
 
             await tap(app, "Find wearables")  # a second visit scans afresh; forget from there

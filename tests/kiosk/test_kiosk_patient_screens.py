@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from day_plan import PLAN
-from flow_helpers import CODE, enter, unlock, until
+from flow_helpers import unlock, until
 from test_kiosk_flow import kiosk
 
 from kiosk.settings import load_settings
@@ -115,8 +115,7 @@ async def test_reminder_times_in_settings_are_saved_and_the_plans_times_win(
     k = kiosk(tmp_path / "data", clock=clock)
     flow, model = k.flow, k.model
     unlock(flow)
-    flow.go("settings")
-    enter(flow, CODE)
+    flow.go("settings")  # the patient's own Settings: no installer code
     flow.open_reminders()
     assert flow.current == "reminders" and flow.reminders_vm is not None
     assert flow.reminders_vm.times == ["10:00", "17:00"] and not flow.reminders_vm.from_plan

@@ -63,11 +63,14 @@ async def test_settings_shows_refused_records_and_rejections(tmp_path: Path) -> 
             # the bottom strip says it calmly on every screen; Settings says what to do
             assert "connected  ·  1 record not accepted, see Settings  ·  " in app.strip.text.text
             Window.screenshot(name=str(shot_path("kiosk-strip-refused.png")))
-            await tap(app, "Settings")
-            await enter(app, TEST_CODE)
+            await tap(app, "Settings")  # the patient's own: the line is there
             assert app.sm.current == "settings"
             want = ("1 record the clinic refused: call your clinic · Refused from the clinic: 1 "
                     "(bad_field 1)")
+            await until(lambda: want in texts(app), 5, "the refusal line")
+            await tap(app, "Installer settings")  # and for the installer, behind the code
+            await enter(app, TEST_CODE)
+            assert app.sm.current == "installer"
             await until(lambda: want in texts(app), 5, "the refusal line")
             assert store.outbox_count() == 0  # nothing waits; the refused row is kept, marked
     finally:
