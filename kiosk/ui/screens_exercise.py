@@ -22,6 +22,45 @@ from kiosk.vm.pain import QUICK_NOTES, PainStage
 SIDES = {"right": N_("right"), "left": N_("left"), "both": N_("both"), "none": N_("none")}
 SMALLEST_NAME_SP = 20  # the instruction screen's exercise name, before text scaling
 SMALLEST_HOW_SP = 16  # the instructions' font never shrinks below this (before text scaling)
+COUNT_FLOOR_SP = 40  # the rep count is never drawn smaller (before text scaling)
+# The live screen's column right of the gauge: (font sp, box dp) of the hold line above, the
+# reps line, the cue, the timer and the last rep's ROM, and the column's spacing (dp). Where
+# the mid row is short (800x480: ~200 px, of which the lines took 188 and left the count
+# 10 px, its digit running into the reps line) and beside a camera picture (a narrow column:
+# the reps line takes two lines) the column is compact, so the count keeps a box of at
+# least its floor.
+Lines = dict[str, tuple[float, float]]
+LIVE_LINES: Lines = {"hold": (34, 52), "of": (26, 56), "cue": (30, 56), "timer": (22, 34),
+                     "last_rom": (18, 26), "spacing": (0, 4)}
+COMPACT_LINES: Lines = {"hold": (30, 44), "of": (19, 48), "cue": (24, 40), "timer": (20, 28),
+                        "last_rom": (16, 22), "spacing": (0, 2)}
+SMALLEST_CUE_SP = 16  # a long cue ('Sensor signal was lost for a moment') shrinks to fit
+SENSORS_SP, SMALLEST_SENSORS_SP = 15, 11  # two wearables' line shrinks before it is cut
+
+
+def _live_need_dp() -> float:
+    """The mid row's height the full-size column needs: its lines, gaps and the count."""
+    lines = sum(box for name, (_sp, box) in LIVE_LINES.items()
+                if name not in ("hold", "spacing"))
+    return lines + 4 * LIVE_LINES["spacing"][1] + COUNT_FLOOR_SP * 1.25
+
+
+def _fit_line(label: Label, largest_sp: float, least_sp: float) -> None:
+    """``label``'s text whole in its box: at ``largest_sp`` if it fits, else smaller, down
+    to ``least_sp`` (below that a label with ``shorten`` is cut with '...')."""
+    size, least = T.fs(largest_sp), T.fs(least_sp)
+    cut = label.shorten
+    label.shorten = False
+    while True:
+        label.font_size = size
+        label.text_size = (label.width, None)
+        label.texture_update()
+        tw, th = label.texture_size
+        if (th <= label.height and tw <= label.width) or size <= least:
+            break
+        size = max(least, size * 0.94)
+    label.shorten = cut
+    label.text_size = (label.width, label.height)
 
 if TYPE_CHECKING:
     from kiosk.vm.flow import KioskFlow
@@ -168,7 +207,7 @@ class LiveScreen(KioskScreen):
         gbox.add_widget(self.gauge)
         gbox.add_widget(self.angle)
         mid.add_widget(gbox)
-        right = BoxLayout(orientation="vertical", spacing=dp(4))
+        right = self.column = BoxLayout(orientation="vertical", spacing=dp(4))
         self.reps = Label(text="0", font_size=T.fs(120), color=T.TEXT, bold=True)
         self.of = Txt("", 26, T.MUTED, halign="center", fixed_h=dp(56))  # 2 lines if narrow
         self.cue = Txt("", 30, T.GOOD, bold=True, halign="center", fixed_h=dp(56))
@@ -188,6 +227,16 @@ class LiveScreen(KioskScreen):
         self.add_widget(root)
         self._mode = ""
         self._angle_at = 0.0
+        self._sizes = LIVE_LINES
+        self._fitted: dict[int, tuple[Any, ...]] = {}  # label -> (text, box, size) fitted
+
+    def _fit(self, label: Label, largest_sp: float, least_sp: float) -> None:
+        """:func:`_fit_line`, again only when the text, the box or the size changed."""
+        key = (label.text, tuple(label.size), largest_sp)
+        if self._fitted.get(id(label)) == key or label.width < 2:
+            return
+        self._fitted[id(label)] = key
+        _fit_line(label, largest_sp, least_sp)
 
     def _set_buttons(self, mode: str) -> None:
         if mode == self._mode:
@@ -213,7 +262,6 @@ class LiveScreen(KioskScreen):
                 self.mid.remove_widget(self.camera)
                 self.camera = None
                 self.gbox.size_hint_x = 1
-                self.of.font_size = T.fs(26)
             return
         if self.camera is None:
             from kiosk.ui.camera_view import CameraView
@@ -221,8 +269,21 @@ class LiveScreen(KioskScreen):
             self.camera = CameraView(size_hint_x=1.2)
             self.mid.add_widget(self.camera, index=len(self.mid.children))
             self.gbox.size_hint_x = 0.7  # room for "of 10 reps · Set 1 of 2"
-            self.of.font_size = T.fs(20)
         self.camera.show(latest(), joint)
+
+    def _lines(self, sizes: Lines) -> None:
+        """The hold line's and the right column's fonts and boxes (``LIVE_LINES`` or
+        ``COMPACT_LINES``): what they leave is the count's box."""
+        if sizes is self._sizes:
+            return
+        self._sizes = sizes
+        for name, (font_sp, box_dp) in sizes.items():
+            if name == "spacing":
+                self.column.spacing = dp(box_dp)
+                continue
+            w = getattr(self, name)
+            w.font_size, w.height = T.fs(font_sp), dp(box_dp)
+        self._fitted.clear()
 
     def refresh(self) -> None:
         run = self.model.run
@@ -230,6 +291,8 @@ class LiveScreen(KioskScreen):
             return
         live = run.live  # the flow's frame tick polled the run
         self._camera(run.camera_latest, run.camera_joint)
+        short = self.mid.height < dp(_live_need_dp())
+        self._lines(COMPACT_LINES if short or self.camera is not None else LIVE_LINES)
         # the name only: the set is on the reps line, and "name · Set 1 of 2" was cut short
         # in the title bar even at 1280x800 ("Seated knee extension · ...")
         self.title = _(run.ex.name)  # name from the plan
@@ -243,7 +306,7 @@ class LiveScreen(KioskScreen):
             self._angle_at = now
             self.angle.text = f"{live.angle_deg:.0f}°"
         self.reps.text = live.rep_text
-        self.reps.font_size = max(T.fs(40), min(T.fs(130), self.reps.height * 0.85))
+        self.reps.font_size = max(T.fs(COUNT_FLOOR_SP), min(T.fs(130), self.reps.height * 0.85))
         # "Set 1 of 2" kept whole when the line wraps (beside a camera picture, in Spanish:
         # "Serie 1" ended one line and "de 2" began the next)
         self.of.text = _("{of} reps  ·  {set}").format(of=live.rep_target_text,
@@ -258,6 +321,7 @@ class LiveScreen(KioskScreen):
         else:
             self.hold.text = live.hold_text
         self.cue.text = _(run.error) or live.cue
+        self._fit(self.cue, self._sizes["cue"][0], SMALLEST_CUE_SP)
         self.cue.color = T.GOOD if live.cue == _(GOOD_REP) else T.WARN
         self.timer.text = live.timer_text
         self.last_rom.text = live.last_rom_text
@@ -267,6 +331,7 @@ class LiveScreen(KioskScreen):
         # last rep's ROM line would otherwise squeeze (at 800x480 beside the camera picture)
         self.watch.height = dp(26) if live.watched else 0
         self.sensors.text = live.link_note or live.status_text
+        self._fit(self.sensors, SENSORS_SP, SMALLEST_SENSORS_SP)
         self.sensors.color = T.WARN if live.link_note else T.MUTED
         self._set_buttons("rest" if live.resting else "paused" if live.paused else
                           "run" if live.running else "")
