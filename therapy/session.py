@@ -96,7 +96,7 @@ class SessionController:
                               self.appointment_id, self.encoder)
 
     def _journal(self, write: Callable[[SessionJournal], None]) -> None:
-        if self.journal is None:
+        if self.journal is None or self.record_ is not None:  # stored: nothing to journal
             return
         try:
             write(self.journal)

@@ -168,6 +168,26 @@ async def test_a_finished_session_leaves_no_draft_gap(tmp_path: Path) -> None:
     store.close()
 
 
+async def test_an_outage_after_the_session_was_stored_writes_no_draft(tmp_path: Path) -> None:
+    """The kiosk stopping mid-set stores the session first (keep_unfinished), then closes
+    the wearables, which the supervisor sees as an outage: nothing is left to journal for a
+    session already stored (an orphan draft row, or a write to the store the kiosk closes
+    next, logged as a failed journal write)."""
+    store = TherapyStore(tmp_path / "rehab.db")
+    ctl, src, shank, _thigh, _live = supervised_set(store, None)
+    task = asyncio.ensure_future(ctl.run_set(src))
+    await until(lambda: len(ctl.reps_) >= 1, 20, "a rep")
+    ctl.stop()
+    ctl.finish()
+    shank.emit(LOST, "ble:S", "shank", 3.0, "disconnected")
+    assert _q(store.path, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
+    store.close()
+    shank.emit(BACK, "ble:S", "shank", 4.0)  # after the store closed: nothing written
+    assert ctl.journal_failures_ == 0
+    await src.aclose()
+    await task
+
+
 @pytest.mark.parametrize(("damage", "why"), [
     ("UPDATE draft_gaps SET end_s = 'soon'", "gap of set 1: end_s must be a finite number"),
     ("UPDATE draft_gaps SET end_s = 1.0", "gap of set 1: ends (1.0) before it starts (3.0)"),
