@@ -48,15 +48,27 @@ def _seated_right_side() -> np.ndarray:
     return xy
 
 
+def _limb(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, half: int,
+          bgr: tuple[int, int, int]) -> None:
+    """A limb from ``p0`` to ``p1`` (pixels), ``2 * half`` wide, squares stamped along it."""
+    for t in np.linspace(0.0, 1.0, int(np.hypot(*(p1 - p0))) // 2 + 2):
+        x, y = (p0 + (p1 - p0) * t).astype(int)
+        img[max(0, y - half):y + half, max(0, x - half):x + half] = bgr
+
+
 def _image(xy: np.ndarray) -> np.ndarray:
     """A plain room: wall, floor, a chair and the patient's silhouette (blocks, no OpenCV)."""
     img = np.full((IMAGE_H, IMAGE_W, 3), (200, 214, 222), np.uint8)  # BGR wall
     img[400:] = (120, 150, 170)  # floor
     img[285:300, 200:330] = (60, 80, 110)  # seat
     img[300:400, 205:215] = img[300:400, 315:325] = (60, 80, 110)  # chair legs
-    for (x0, y0), (x1, y1) in ((xy[12], xy[24]), (xy[24], xy[26]), (xy[26], xy[28])):
-        xs, ys = sorted((int(x0), int(x1))), sorted((int(y0), int(y1)))
-        img[ys[0] - 14:ys[1] + 14, xs[0] - 14:xs[1] + 14] = (150, 110, 80)
+    # every bone the skeleton draws lies on a drawn limb: trunk, thigh, lower leg and foot,
+    # then the near arm (bent at the elbow, a lighter sleeve over the trunk); before, the arm
+    # and foot had no body under them and the arm's bend read as a second, bent leg
+    for i, j, half in ((12, 24, 14), (24, 26, 14), (26, 28, 12), (30, 32, 6)):
+        _limb(img, xy[i], xy[j], half, (150, 110, 80))
+    for i, j in ((12, 14), (14, 16)):
+        _limb(img, xy[i], xy[j], 8, (175, 135, 105))
     nx, ny = int(xy[0][0]), int(xy[0][1])
     img[ny - 25:ny + 25, nx - 40:nx + 5] = (140, 170, 210)  # head
     return img

@@ -7,6 +7,7 @@ with Kivy 2.3.1 + Mesa here), so ``kiosk.shots_main`` is started once per size."
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -17,10 +18,11 @@ from kivy.core.window import Window
 from kiosk.ui.app import KioskApp
 from kiosk.vm.flow import KioskFlow
 from kiosk.vm.intake import IntakeVM
+from sensors.types import BodySegment
 
 log = logging.getLogger(__name__)
 SETTLE_S = 0.3
-SHOTS = 30
+SHOTS = 31
 SHOT_PIN, SHOT_CODE = "2580", "246813"  # the demo kiosk's PIN and installer code
 
 
@@ -73,7 +75,10 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     flow.go("today")
     await shot("05_today")
     plan, _ = m.plan()
-    flow.start_exercise(plan.exercises[0])
+    # the knee on two demo wearables, thigh and lower leg, so the drop-out shot can show the
+    # thigh's lost while the lower leg's line says connected (25_sensor_lost)
+    wearables = m.sources = DemoWearables(getattr(m.sources, "speed", 4.0))
+    flow.start_exercise(dataclasses.replace(plan.exercises[0], sensors=DemoWearables.ON))
     pain: Any = app.screens["pain"]
     pain.choose(3)
     await shot("06_pain_before")
@@ -86,11 +91,14 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await _until(lambda: run.live.hold_text.startswith("Hold"), 8)
     await shot("08_live_set")
     # a wearable drops out: the banner, and the set waits for it (paused: Resume), as a
-    # supervised set does (tests/kiosk/test_kiosk_sources_ble_touch.py); staged on the demo
+    # supervised set does (tests/kiosk/test_kiosk_sources_ble_touch.py): the thigh's
+    # wearable, shown not connected on the sensor line beside the lower leg's
+    wearables.away.add("thigh")
     run.live.on_link("thigh", "lost")
     run.pause()
     await asyncio.sleep(0.1)
     await shot("25_sensor_lost")
+    wearables.away.discard("thigh")
     run.live.on_link("thigh", "back")
     await asyncio.sleep(0.1)
     await shot("09_live_paused")
@@ -122,13 +130,15 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     await shot("14_progress")
     flow.go("messages")
     await shot("15_messages")
-    flow.go("settings")  # behind the installer code
-    await shot("20_settings_code")
-    _keys(flow, SHOT_CODE)
+    flow.go("settings")  # the patient's own
     await shot("16_settings")
     flow.open_reminders()
     await shot("26_reminders")
     flow.close_reminders()
+    flow.open_installer()  # wearables, camera, clinic: behind the installer code
+    await shot("20_settings_code")
+    _keys(flow, SHOT_CODE)
+    await shot("31_installer_settings")
     await _devices(app, shot)
     await _camera_exercise(app, shot)
     flow.lock_now()
@@ -151,6 +161,36 @@ async def take_all(app: KioskApp, out: Path) -> list[Path]:
     flow.go("lock")
     await shot("22_closed")
     return files
+
+
+class DemoWearables:
+    """Simulated wearables (``SimSourceFactory``) whose sensor line follows the staging:
+    a segment in ``away`` shows not connected, as a live wearable's does while lost."""
+
+    demo = True
+    ON = (BodySegment.THIGH, BodySegment.SHANK)  # the knee on two wearables
+
+    def __init__(self, speed: float) -> None:
+        from kiosk.adapters.sources import SimSourceFactory
+
+        self.sim = SimSourceFactory(speed)
+        self.speed = speed
+        self.away: set[str] = set()
+
+    def open(self, ex: Any, set_no: int) -> Any:
+        from kiosk.i18n import _
+        from kiosk.vm.live import SensorStatus, placement_name
+
+        opened = self.sim.open(ex, set_no)
+        names = {str(seg): _("Demo sensor ({placement})").format(
+            placement=placement_name(str(seg)).lower()) for seg in ex.sensors}
+
+        def status() -> tuple[SensorStatus, ...]:
+            return tuple(SensorStatus(name, seg not in self.away,
+                                      signal="lost" if seg in self.away else "good",
+                                      demo=True, segment=seg) for seg, name in names.items())
+        opened.status = status
+        return opened
 
 
 def _keys(flow: KioskFlow, digits: str) -> None:
@@ -186,7 +226,7 @@ async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> Non
     vm.place("shank")
     vm.select(DEMO_FOUND[1].advert.address)
     await shot("17_pairing")
-    flow.go_direct("settings")
+    flow.close_pairing()
     flow.open_camera_setup()
     cam: Any = app.screens["camera_setup"]
     await _until(lambda: cam.view_ is not None and cam.view_.ready, 5)
