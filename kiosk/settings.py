@@ -6,8 +6,9 @@ salt and the cost parameters):
 
 - the patient's **PIN** (4-8 digits) opens the kiosk. There is no default: a new kiosk asks
   the patient to choose one (entered twice); ``rehab kiosk pin set`` sets it from a terminal.
-- the **installer code** (6-12 digits) opens Settings and pairing. It is provisioned at
-  installation with ``rehab kiosk code set``; until then Settings stay closed.
+- the **installer code** (6-12 digits) opens the installer's settings (wearables, camera,
+  clinic) and pairing; the patient's own Settings need only the PIN. It is provisioned at
+  installation with ``rehab kiosk code set``; until then the installer's settings stay closed.
 
 A ``kiosk.json`` that cannot be read or holds wrong values raises :class:`SettingsDamaged`:
 the kiosk shows a "call your clinic" screen and never falls back to a known PIN.
@@ -131,7 +132,7 @@ def _guessable(digits: str) -> str:
 @dataclass(frozen=True, slots=True)
 class KioskSettings:
     pin_hash: str = ""  # "" = not chosen yet: the kiosk asks the patient to choose one
-    code_hash: str = ""  # "" = no installer code: Settings stay closed
+    code_hash: str = ""  # "" = no installer code: the installer's settings stay closed
     lock_after_s: float = DEFAULT_LOCK_AFTER_S
     audio: bool = True
     volume: float = 0.8

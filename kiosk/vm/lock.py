@@ -2,7 +2,7 @@
 
 The lock screen shows no health data; it may say that exercises are due (a reminder)
 without saying which. Two gates, counted apart: the patient's PIN (``Purpose.UNLOCK``)
-and the installer code (``Purpose.SETTINGS``, Settings and pairing).
+and the installer code (``Purpose.SETTINGS``, the installer's settings and pairing).
 
 Lockout policy (data plus the pure :func:`lockout_s`): every :data:`TRIES_PER_STEP` wrong
 entries in a row block the keypad, :data:`FIRST_LOCKOUT_S` the first time, then twice as
@@ -29,7 +29,7 @@ MAX_LOCKOUT_S = 3600.0
 
 class Purpose(StrEnum):
     UNLOCK = "unlock"  # the patient's PIN opens the kiosk
-    SETTINGS = "settings"  # the installer code opens Settings
+    SETTINGS = "settings"  # the installer code opens the installer's settings
 
 
 # per gate: (audit kind on success, on failure, kinds that end a run of failures)
@@ -43,8 +43,8 @@ AuditFn = Callable[[AuditKind, AuditOutcome, Actor, str], None]
 RehashFn = Callable[["Purpose", str], None]  # a right entry whose stored hash is outdated
 PROMPT = {Purpose.UNLOCK: N_("Enter your PIN"),
           Purpose.SETTINGS: N_("Enter the installer code")}
-NO_CODE = N_("Settings are closed: no installer code is set yet. The installer sets one "
-             "with `rehab kiosk code set`.")
+NO_CODE = N_("The installer settings are closed: no installer code is set yet. The "
+             "installer sets one with `rehab kiosk code set`.")
 WRONG_PIN = N_("That PIN is not right. Try again.")
 WRONG_CODE = N_("That code is not right.")
 
