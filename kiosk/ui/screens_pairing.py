@@ -1,4 +1,5 @@
-"""Settings > Find wearables (behind the PIN): scan, choose, place on the body, forget.
+"""Installer settings > Find wearables (behind the installer code): scan, choose, place on
+the body, forget.
 
 Thin: :class:`kiosk.vm.pairing.PairingVM` decides. The scan runs as an asyncio task on the
 app's loop (``KioskFlow.scan_wearables``); a 4 Hz tick redraws only when the view changed.

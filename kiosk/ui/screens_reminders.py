@@ -1,4 +1,4 @@
-"""Settings > Reminders (behind the installer code): the kiosk's own reminder times with
+"""Settings > Reminders (the patient's own Settings): the kiosk's own reminder times with
 big +/- buttons, and whether the clinic's plan sets them instead."""
 
 from __future__ import annotations

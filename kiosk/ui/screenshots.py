@@ -209,7 +209,7 @@ def _provision_code(app: KioskApp) -> None:
 
 
 async def _devices(app: KioskApp, shot: Callable[[str], Awaitable[None]]) -> None:
-    """Settings > Find wearables (one paired, one chosen) and Settings > Camera set-up (in
+    """Installer settings > Find wearables (one paired, one chosen) and > Camera set-up (in
     a lit room and in a dark one), on the stand-ins of ``kiosk.demo_devices`` (no radio,
     no camera)."""
     from kiosk.demo_devices import DEMO_FOUND, demo_camera, demo_discover

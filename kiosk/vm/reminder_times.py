@@ -1,5 +1,5 @@
 """Reminder times: the plan's when the clinic set them (they win), else the ones set in
-Settings (behind the installer code) on the Reminders screen, with +/- buttons."""
+Settings (the patient's own) on the Reminders screen, with +/- buttons."""
 
 from __future__ import annotations
 
