@@ -6,7 +6,6 @@ running kiosk's own) is left alone."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from tests.helpers.fake_motion import FakeAnalyzer, ListSource
 from tests.helpers.link_helpers import start_watcher
 from tests.helpers.rehab_broker import Broker
+from tests.helpers.db_read import read_db
 
 from rehab.cli import main
 from therapy.drafts import DraftJournal, process_token
@@ -46,14 +46,6 @@ async def journaled(store: TherapyStore, owner: str, reps: int) -> SessionContro
     return ctl
 
 
-def _q(db: Path, sql: str) -> list[tuple[object, ...]]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 async def test_sync_stores_and_sends_a_session_whose_process_is_gone(
         broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dev = tmp_path / "dev"
@@ -62,7 +54,7 @@ async def test_sync_stores_and_sends_a_session_whose_process_is_gone(
     killed = await journaled(store, GONE, reps=3)
     running = await journaled(store, process_token(), reps=2)  # this process: still running
     store.close()
-    assert _q(db, "SELECT COUNT(*) FROM outbox") == [(0,)]  # only the journal holds them
+    assert read_db(db, "SELECT COUNT(*) FROM outbox") == [(0,)]  # only the journal holds them
     watcher = start_watcher(tmp_path / "clinic", broker.url)
     try:
         assert main(["sync", "--timeout", "15", "--device", "dev-1", "--clinic", "c1",
@@ -80,9 +72,9 @@ async def test_sync_stores_and_sends_a_session_whose_process_is_gone(
             f"urn:uuid:{killed.session_id}", 3, False)
     finally:
         watcher.stop()
-    assert _q(db, "SELECT id, completed, rep_count FROM sessions") == [
+    assert read_db(db, "SELECT id, completed, rep_count FROM sessions") == [
         (killed.session_id, 0, 3)]
     # the running process's draft is untouched, and nothing of it was sent
-    assert _q(db, "SELECT session_id FROM session_drafts") == [(running.session_id,)]
-    assert _q(db, "SELECT COUNT(*) FROM draft_reps") == [(2,)]
-    assert _q(db, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    assert read_db(db, "SELECT session_id FROM session_drafts") == [(running.session_id,)]
+    assert read_db(db, "SELECT COUNT(*) FROM draft_reps") == [(2,)]
+    assert read_db(db, "SELECT COUNT(*) FROM outbox") == [(0,)]

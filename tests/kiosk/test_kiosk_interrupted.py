@@ -30,6 +30,7 @@ from therapy.ports import FhirEncoder
 from therapy.session import SessionController
 from therapy.store import TherapyStore
 from tests.helpers.waiting import until
+from tests.helpers.db_read import read_db
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -53,14 +54,6 @@ print("recovered without dying")
 def english_after() -> Iterator[None]:
     yield
     i18n.set_language("en")
-
-
-def _q(db: Path, sql: str) -> list[tuple[object, ...]]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 async def _left_behind(db: Path, reps: int) -> str:
@@ -88,16 +81,16 @@ async def test_a_recovery_killed_midway_stores_the_session_once(tmp_path: Path) 
     child = subprocess.run([sys.executable, "-c", KILLED_RECOVERY, str(db)],
                            capture_output=True, text=True, timeout=30)
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
-    assert _q(db, "SELECT COUNT(*) FROM sessions") == [(0,)]  # rolled back with it
-    assert _q(db, "SELECT COUNT(*) FROM draft_reps") == [(4,)]  # the draft is still there
+    assert read_db(db, "SELECT COUNT(*) FROM sessions") == [(0,)]  # rolled back with it
+    assert read_db(db, "SELECT COUNT(*) FROM draft_reps") == [(4,)]  # the draft is still there
 
     m = _model(tmp_path)  # the kiosk starts again
     assert [r.id for r in m.recovered.stored] == [sid]
-    assert _q(db, "SELECT id, completed, rep_count FROM sessions") == [(sid, 0, 4)]
-    assert _q(db, "SELECT COUNT(*) FROM reps") == [(4,)]
-    assert [r[0] for r in _q(db, "SELECT record_id FROM outbox")][0] == sid
-    assert len(_q(db, "SELECT record_id FROM outbox")) == 2  # its bundle and pain before
-    assert _q(db, "SELECT COUNT(*) FROM session_drafts") == [(0,)]
+    assert read_db(db, "SELECT id, completed, rep_count FROM sessions") == [(sid, 0, 4)]
+    assert read_db(db, "SELECT COUNT(*) FROM reps") == [(4,)]
+    assert [r[0] for r in read_db(db, "SELECT record_id FROM outbox")][0] == sid
+    assert len(read_db(db, "SELECT record_id FROM outbox")) == 2  # its bundle and pain before
+    assert read_db(db, "SELECT COUNT(*) FROM session_drafts") == [(0,)]
     assert m.today().note == ("Your last session was interrupted. The 4 reps you did were "
                               "saved and will reach your therapist.")
     row = m.sessions()[0]
@@ -106,7 +99,7 @@ async def test_a_recovery_killed_midway_stores_the_session_once(tmp_path: Path) 
 
     m = _model(tmp_path)  # and again: nothing more, the note still waits to be seen
     assert m.recovered.stored == []
-    assert len(_q(db, "SELECT id FROM sessions")) == 1
+    assert len(read_db(db, "SELECT id FROM sessions")) == 1
     i18n.set_language("es")
     assert m.today().note == ("Su última sesión se interrumpió. Se guardaron las 4 "
                               "repeticiones que hizo y llegarán a su terapeuta.")
@@ -130,7 +123,7 @@ async def test_an_unreadable_draft_is_counted_and_the_kiosk_starts(tmp_path: Pat
     assert m.recovered.stored == [] and [q[0] for q in m.recovered.quarantined] == [sid]
     assert QUARANTINE.counts["draft"] == before + 1
     assert m.today().note == "" and m.sessions() == []
-    assert _q(db, "SELECT COUNT(*) FROM draft_reps") == [(2,)]  # kept, not lost
+    assert read_db(db, "SELECT COUNT(*) FROM draft_reps") == [(2,)]  # kept, not lost
     m.close()
 
 
@@ -142,7 +135,7 @@ async def test_the_kiosks_runs_leave_no_draft(tmp_path: Path) -> None:
     run = m.start_exercise(m.plan()[0].exercises[0])
     run.pain_before.choose(9)
     assert not run.confirm_pain_before()
-    assert _q(db, drafts) == [(0,)]
+    assert read_db(db, drafts) == [(0,)]
     # a run stopped mid-set (keep_unfinished): the session stored, its draft removed with it
     ex = dataclasses.replace(m.plan()[0].exercises[0], sets=1, reps=30)
     run = m.start_exercise(ex)
@@ -150,10 +143,10 @@ async def test_the_kiosks_runs_leave_no_draft(tmp_path: Path) -> None:
     assert run.confirm_pain_before()
     run.start_set()
     await until(lambda: len(run.ctl.reps_) >= 1, 30, "a rep confirmed")
-    assert _q(db, drafts) == [(1,)] and _q(db, "SELECT COUNT(*) FROM draft_reps") >= [(1,)]
+    assert read_db(db, drafts) == [(1,)] and read_db(db, "SELECT COUNT(*) FROM draft_reps") >= [(1,)]
     rec = m.keep_unfinished()
     assert rec is not None and not rec.completed
-    assert _q(db, drafts) == [(0,)] and _q(db, "SELECT COUNT(*) FROM draft_reps") == [(0,)]
+    assert read_db(db, drafts) == [(0,)] and read_db(db, "SELECT COUNT(*) FROM draft_reps") == [(0,)]
     assert run.task is not None
     await run.task
     # an exercise left mid-set for another (Today, then Start): kept now, not at a restart
@@ -164,9 +157,9 @@ async def test_the_kiosks_runs_leave_no_draft(tmp_path: Path) -> None:
     await until(lambda: len(left.ctl.reps_) >= 1, 30, "a rep confirmed")
     m.start_exercise(m.plan()[0].exercises[1])
     assert left.ctl.record_ is not None and not left.ctl.record_.completed
-    assert _q(db, f"SELECT completed FROM sessions WHERE id = '{left.ctl.session_id}'") \
+    assert read_db(db, f"SELECT completed FROM sessions WHERE id = '{left.ctl.session_id}'") \
         == [(0,)]
-    assert _q(db, drafts) == [(0,)]
+    assert read_db(db, drafts) == [(0,)]
     assert left.task is not None
     await left.task
     m.close()

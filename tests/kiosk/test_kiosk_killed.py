@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 from pathlib import Path
 
 import pytest
+from tests.helpers.db_read import read_db
 from kiosk_process import READY_WAIT_S, notify_messages, provisioned, start_kiosk
 
 from kiosk.adapters.sources import SimSourceFactory
@@ -24,14 +24,6 @@ from rehab.cli import main
 pytestmark = pytest.mark.timeout(120)
 EX = "knee_extension_seated"
 REPS_SEEN = 3  # reps the screen is told of before the kill
-
-
-def _q(db: Path, sql: str) -> list[tuple[object, ...]]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_killed_kiosk_keeps_the_journaled_reps(tmp_path: Path,
@@ -53,9 +45,9 @@ def test_a_killed_kiosk_keeps_the_journaled_reps(tmp_path: Path,
             if line.startswith("rep "):
                 seen.append(int(line.split()[1]))
         os.kill(proc.pid, signal.SIGSTOP)  # frozen: its journal cannot move on
-        journal = [(s, n, json.loads(body)["rom_deg"]) for s, n, body in _q(
+        journal = [(s, n, json.loads(body)["rom_deg"]) for s, n, body in read_db(
             db, "SELECT set_no, n, rep FROM draft_reps ORDER BY set_no, n")]
-        [(killed,)] = _q(db, "SELECT session_id FROM session_drafts")
+        [(killed,)] = read_db(db, "SELECT session_id FROM session_drafts")
         capsys.readouterr()
         main(["doctor", "--data-dir", str(data)])  # the running kiosk's draft: no fault
         assert ("ok    session drafts: no interrupted session waits; 1 of the running kiosk "
@@ -69,18 +61,18 @@ def test_a_killed_kiosk_keeps_the_journaled_reps(tmp_path: Path,
     # every rep the screen was told of is in the journal; at most one more was on its way
     assert [n for _s, n, _r in journal[:len(seen)]] == seen == list(range(1, len(seen) + 1))
     assert len(journal) - len(seen) <= 1
-    assert _q(db, "SELECT COUNT(*) FROM sessions") == [(0,)]  # nothing but the journal
+    assert read_db(db, "SELECT COUNT(*) FROM sessions") == [(0,)]  # nothing but the journal
 
     m = KioskModel(data, sources=SimSourceFactory(speed=60.0))  # the kiosk starts again
     try:
         assert [r.id for r in m.recovered.stored] == [killed]
-        assert _q(db, f"SELECT completed, rep_count, sets_done FROM sessions "
+        assert read_db(db, f"SELECT completed, rep_count, sets_done FROM sessions "
                       f"WHERE id = '{killed}'") == [(0, len(journal), 1)]
-        assert _q(db, f"SELECT set_no, n, rom_deg FROM reps WHERE session_id = '{killed}' "
+        assert read_db(db, f"SELECT set_no, n, rom_deg FROM reps WHERE session_id = '{killed}' "
                       "ORDER BY set_no, n") == journal  # exactly, none twice
-        assert _q(db, f"SELECT rating FROM pain_reports WHERE session_id = '{killed}' "
+        assert read_db(db, f"SELECT rating FROM pain_reports WHERE session_id = '{killed}' "
                       "AND phase = 'before'") == [(2,)]
-        assert _q(db, "SELECT COUNT(*) FROM session_drafts") == [(0,)]
+        assert read_db(db, "SELECT COUNT(*) FROM session_drafts") == [(0,)]
         assert m.today().note == (f"Your last session was interrupted. The {len(journal)} "
                                   "reps you did were saved and will reach your therapist.")
     finally:

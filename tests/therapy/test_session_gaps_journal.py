@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from tests.helpers.fake_motion import FakeAnalyzer, ListSource
 from tests.helpers.waiting import until
+from tests.helpers.db_read import read_db
 
 from protocol.clock import MonotonicClock
 from sensors.link_events import LinkEvent, LinkEventKind, LinkPolicy
@@ -92,14 +92,6 @@ async def run(db: str) -> None:
     task.cancel()
 
 
-def _q(db: Path, sql: str) -> list[tuple[object, ...]]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_a_set_killed_mid_outage_is_recovered_with_its_gaps(tmp_path: Path) -> None:
     db = tmp_path / "rehab.db"
     TherapyStore(db).close()
@@ -115,8 +107,8 @@ def test_a_set_killed_mid_outage_is_recovered_with_its_gaps(tmp_path: Path) -> N
         child.send_signal(signal.SIGKILL)
         child.communicate(timeout=10)
     assert child.returncode == -signal.SIGKILL
-    assert _q(db, "SELECT COUNT(*) FROM sessions") == [(0,)]
-    assert sorted(_q(db, "SELECT set_no, sensor_id, segment, start_s, end_s, reason FROM "
+    assert read_db(db, "SELECT COUNT(*) FROM sessions") == [(0,)]
+    assert sorted(read_db(db, "SELECT set_no, sensor_id, segment, start_s, end_s, reason FROM "
                          "draft_gaps")) == [SHANK_OPEN, THIGH_GAP]
 
     store = TherapyStore(db)  # the next start
@@ -124,7 +116,7 @@ def test_a_set_killed_mid_outage_is_recovered_with_its_gaps(tmp_path: Path) -> N
     [rec] = got.stored
     assert (rec.rep_count, rec.completed) == (reps, False)
     assert WearableRegistry(store).gaps(rec.id) == [THIGH_GAP, SHANK_OPEN]
-    assert _q(db, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
+    assert read_db(db, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
     store.close()
 
 
@@ -155,16 +147,16 @@ async def test_a_finished_session_leaves_no_draft_gap(tmp_path: Path) -> None:
     task = asyncio.ensure_future(ctl.run_set(src))
     await until(lambda: len(ctl.reps_) >= 1, 20, "a rep")
     shank.emit(LOST, "ble:S", "shank", 3.0, "disconnected")
-    assert _q(store.path, "SELECT end_s FROM draft_gaps") == [(None,)]  # on disk at once
+    assert read_db(store.path, "SELECT end_s FROM draft_gaps") == [(None,)]  # on disk at once
     shank.emit(BACK, "ble:S", "shank", 4.0)
-    assert _q(store.path, "SELECT end_s FROM draft_gaps") == [(4.0,)]  # replaced, not added
+    assert read_db(store.path, "SELECT end_s FROM draft_gaps") == [(4.0,)]  # replaced, not added
     await src.aclose()
     await task
     await live.close(WearableRegistry(store), ctl.session_id, ctl.set_no)
     rec = ctl.finish()
     assert WearableRegistry(store).gaps(rec.id) == [(1, "ble:S", "shank", 3.0, 4.0,
                                                      "disconnected")]
-    assert _q(store.path, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
+    assert read_db(store.path, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
     store.close()
 
 
@@ -180,7 +172,7 @@ async def test_an_outage_after_the_session_was_stored_writes_no_draft(tmp_path: 
     ctl.stop()
     ctl.finish()
     shank.emit(LOST, "ble:S", "shank", 3.0, "disconnected")
-    assert _q(store.path, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
+    assert read_db(store.path, "SELECT COUNT(*) FROM draft_gaps") == [(0,)]
     store.close()
     shank.emit(BACK, "ble:S", "shank", 4.0)  # after the store closed: nothing written
     assert ctl.journal_failures_ == 0
@@ -207,7 +199,7 @@ async def test_a_damaged_gap_row_keeps_the_draft_aside(tmp_path: Path, damage: s
     got = recover_drafts(store, FhirEncoder("dev-1"))
     assert got.stored == [] and [(sid, w[:len(why)]) for sid, w in got.quarantined] == [
         (ctl.session_id, why)]
-    assert len(_q(store.path, "SELECT * FROM draft_reps")) == len(ctl.reps_)  # kept
+    assert len(read_db(store.path, "SELECT * FROM draft_reps")) == len(ctl.reps_)  # kept
     store.close()
 
 
@@ -223,7 +215,7 @@ async def test_a_set_supervised_before_it_runs_journals_its_own_number(
     thigh = ScriptedLink()
     SessionSources(parse_source("ble"), src2, links=[thigh]).supervise(ctl, MonotonicClock())
     thigh.emit(LOST, "ble:T", "thigh", 5.0, "disconnected")  # before set 2 runs
-    assert _q(store.path, "SELECT set_no, start_s FROM draft_gaps") == [(2, 5.0)]
+    assert read_db(store.path, "SELECT set_no, start_s FROM draft_gaps") == [(2, 5.0)]
     ctl.set_pain_before(2)  # something done, so the draft is worth keeping
     # the process dies before set 2 begins: the session is kept, without a set 2 gap
     got = recover_drafts(store, FhirEncoder("dev-1"))

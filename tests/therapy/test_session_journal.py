@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers.db_read import read_db
 from tests.helpers.fake_motion import FakeAnalyzer, ListSource
 
 from therapy.drafts import (DraftJournal, owner_alive, process_token, quarantined_drafts,
@@ -41,11 +41,7 @@ def make(tmp_path: Path, owner: str = GONE) -> tuple[SessionController, TherapyS
 
 def rows(store: TherapyStore, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     """Read from the database file afresh (another connection), as a next start would."""
-    con = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+    return read_db(store.path, sql, *params)
 
 
 def draft_reps(store: TherapyStore) -> list[tuple[int, int, float]]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.helpers.db_read import read_db
 
 from rehab.cli import main
 
@@ -34,14 +34,6 @@ def _printed(lines: list[str]) -> list[tuple[int, int, float]]:
     return out
 
 
-def _q(db: Path, sql: str) -> list[tuple[object, ...]]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.mark.timeout(60)
 def test_a_killed_session_is_stored_by_the_next_start_with_every_confirmed_rep(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,9 +50,9 @@ def test_a_killed_session_is_stored_by_the_next_start_with_every_confirmed_rep(
             assert line, f"rehab session ended early: {child.stderr.read()}"  # type: ignore
             lines.append(line)
         os.kill(child.pid, signal.SIGSTOP)  # frozen: its journal cannot move on
-        journal = [(s, n, json.loads(body)["rom_deg"]) for s, n, body in _q(
+        journal = [(s, n, json.loads(body)["rom_deg"]) for s, n, body in read_db(
             db, "SELECT set_no, n, rep FROM draft_reps ORDER BY set_no, n")]
-        [(killed,)] = _q(db, "SELECT session_id FROM session_drafts")
+        [(killed,)] = read_db(db, "SELECT session_id FROM session_drafts")
     finally:
         child.kill()
         out, _err = child.communicate(timeout=10)
@@ -72,25 +64,25 @@ def test_a_killed_session_is_stored_by_the_next_start_with_every_confirmed_rep(
     assert [p[:2] for p in printed] == [j[:2] for j in journal[:len(printed)]]
     assert all(abs(p[2] - j[2]) <= 0.051 for p, j in zip(printed, journal))  # same ROM
     assert len(journal) - len(printed) <= 1
-    assert _q(db, "SELECT COUNT(*) FROM sessions") == [(0,)]  # nothing stored but the journal
+    assert read_db(db, "SELECT COUNT(*) FROM sessions") == [(0,)]  # nothing stored but the journal
 
     assert main(["session", "--sim", EX, "--reps", "1", "--json", "--data-dir", str(tmp_path),
                  *OFFLINE]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["recovered"] == [killed]
-    [(completed, rep_count, sets_done, started, ended)] = _q(
+    [(completed, rep_count, sets_done, started, ended)] = read_db(
         db, f"SELECT completed, rep_count, sets_done, started_at, ended_at FROM sessions "
             f"WHERE id = '{killed}'")
     assert (completed, rep_count, sets_done) == (0, len(journal), 1) and ended > started
-    reps = _q(db, f"SELECT set_no, n, rom_deg FROM reps WHERE session_id = '{killed}' "
+    reps = read_db(db, f"SELECT set_no, n, rom_deg FROM reps WHERE session_id = '{killed}' "
                   "ORDER BY set_no, n")
     assert reps == journal  # exactly, none twice
-    [(pain_id, rating)] = _q(db, f"SELECT id, rating FROM pain_reports "
+    [(pain_id, rating)] = read_db(db, f"SELECT id, rating FROM pain_reports "
                                  f"WHERE session_id = '{killed}' AND phase = 'before'")
     assert rating == 3
-    outbox = [r[0] for r in _q(db, "SELECT record_id FROM outbox ORDER BY id")]
+    outbox = [r[0] for r in read_db(db, "SELECT record_id FROM outbox ORDER BY id")]
     assert outbox[:2] == [killed, pain_id] and outbox[2:] == [summary["session"]]
-    assert _q(db, "SELECT COUNT(*) FROM session_drafts") == [(0,)]
-    assert _q(db, "SELECT COUNT(*) FROM draft_reps") == [(0,)]
+    assert read_db(db, "SELECT COUNT(*) FROM session_drafts") == [(0,)]
+    assert read_db(db, "SELECT COUNT(*) FROM draft_reps") == [(0,)]
     # the second session finished normally: stored, and no draft of it is left
-    assert _q(db, "SELECT COUNT(*) FROM sessions") == [(2,)]
+    assert read_db(db, "SELECT COUNT(*) FROM sessions") == [(2,)]
