@@ -37,9 +37,9 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.kiosk_touch import (TEST_PIN, enter, provision, running_kiosk, tap, texts,
                                        until)
-from kivy.core.window import Window
 from day_plan import every_day_plan
 from flow_helpers import silent_audio
+from touch_set import drawn
 
 from kiosk.model import KioskModel
 from protocol.clock import ScaledClock
@@ -62,21 +62,6 @@ BANNER = "Thigh sensor lost — bring it closer"
 AWAY_LIMIT_S = 120.0  # clock seconds (60 s wall): far beyond a starved reconnect
 STILL = 1e6  # clock seconds: the limb's motion starts this far ahead, i.e. it rests
 CONNECT_WAIT_S = 15.0  # real seconds a connection attempt waits for the wearable
-
-
-async def drawn(frames: int = 2) -> None:
-    """Wait until the window has drawn ``frames`` more frames: a screen just switched to is
-    laid out (under load a tap right after the switch can land before its buttons have
-    their places, and is lost)."""
-    seen = [0]
-
-    def count(*_args: object) -> None:
-        seen[0] += 1
-    Window.bind(on_flip=count)
-    try:
-        await until(lambda: seen[0] >= frames, 10, f"{frames} frames drawn")
-    finally:
-        Window.unbind(on_flip=count)
 
 
 def patient_connector(world: VirtualWearables) -> BleakConnector:
