@@ -34,6 +34,16 @@ def texts(app: Any) -> list[str]:
     return [w.text for w in app.root.walk() if isinstance(w, Label) and w.text]
 
 
+async def _placed(w: Widget) -> None:
+    """Wait (at most a second) while ``w`` is still at Kivy's default place, (0, 0) and
+    100x100: a widget just added (a screen refilled, the pain screen re-used after a set)
+    has it until the next layout pass, and a tap at its centre would land beside it."""
+    for _ in range(40):
+        if (*w.pos, *w.size) != (0, 0, 100, 100):
+            return
+        await asyncio.sleep(0.025)  # Kivy's clock ticks at up to 60 Hz in the same loop
+
+
 def _on_screen(w: Widget) -> bool:
     """The widget's centre is inside the window and inside every enclosing ScrollView."""
     x, y = w.to_window(*w.center)
@@ -72,6 +82,7 @@ async def tap(app: Any, text: str, index: int = 0, settle_s: float = 0.08) -> No
         found = buttons(app, text)
         assert len(found) > index, f"no button {text!r} on {app.sm.current}: {texts(app)}"
         b = found[index]
+        await _placed(b)
         if _on_screen(b):
             break
         sv = next(p for p in _parents(b) if isinstance(p, ScrollView))

@@ -34,7 +34,7 @@ from therapy.store import TherapyStore  # noqa: E402
 @pytest.mark.timeout(120)
 async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
     provision(tmp_path / "data")
-    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=16.0))
+    model = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=8.0))
     text = json.dumps(PLAN)
     model.store.save_plan(parse_plan(PLAN), text, datetime.now(timezone.utc))
     model.store.save_message(Message("m1", Direction.TO_PATIENT, "Keep the holds slow.",
