@@ -72,7 +72,14 @@ async def test_kiosk_whole_day_by_touch(tmp_path: Path) -> None:
         await tap(app, "Start next set")
         await until(lambda: run.live.set_no == 2 and run.live.running, 10, "set 2")
         await until(lambda: app.sm.current == "pain", 40, "pain after")
-        await tap(app, "3")
+        # The pain screen is rebuilt once more as the set's end is handled; a tap that lands
+        # between a rebuild and its layout pass (a fraction of a frame: no hand is that quick)
+        # is lost, as it would be on the device, and the patient taps again.
+        for _ in range(3):
+            await tap(app, "3")
+            if app.flow.pain_vm.rating == 3:
+                break
+        assert app.flow.pain_vm.rating == 3, texts(app)
         await tap(app, "Stiff")
         await tap(app, "Continue")  # the record is written off the UI thread
         await until(lambda: app.sm.current == "summary", 5, "the summary")
