@@ -34,16 +34,23 @@ TRIM_THRESHOLD_BYTES = 128 << 10  # glibc's default, kept from rising with the m
 STOCK_ENV = "REHAB_MALLOC"  # "glibc": leave glibc's own policy
 
 
+def set_malloc_bounds(mmap_bytes: int, trim_bytes: int) -> bool:
+    """Fix glibc's mmap and trim bounds (``mallopt``; either one set stops glibc moving
+    both with the largest block freed). True if glibc took them; False without glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    took_mmap = mallopt(M_MMAP_THRESHOLD, mmap_bytes)
+    took_trim = mallopt(M_TRIM_THRESHOLD, trim_bytes)
+    return bool(took_mmap) and bool(took_trim)
+
+
 def limit_heap_growth() -> bool:
     """Keep glibc's mmap and trim bounds at 128 KiB (see the module). True if glibc took
     them; False without glibc or with ``REHAB_MALLOC=glibc``."""
     if os.environ.get(STOCK_ENV, "").lower() == "glibc":
         return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return False
-    ok = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
-        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+    ok = set_malloc_bounds(MMAP_THRESHOLD_BYTES, TRIM_THRESHOLD_BYTES)
     _LOG.debug("glibc malloc bounds fixed at %d bytes: %s", MMAP_THRESHOLD_BYTES, ok)
     return ok

@@ -40,7 +40,6 @@ _LOG = logging.getLogger(__name__)
 # hour at once worse (its arrays outgrow the cache). The same reps whatever the step (the
 # pipeline is chunk-invariant, tested with steps of 1 to 1000 samples and here with --chunk).
 REPLAY_CHUNK = 32768
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 MALLOC_KEEP_BYTES = 32 << 20
 
 
@@ -123,14 +122,9 @@ def _keep_freed_memory() -> None:
     Set when a replay runs (a program calling ``rehab.cli.main`` in-process gets it too:
     it only decides when freed memory goes back to the system).
     """
-    try:
-        import ctypes  # numpy imports it anyway
+    from sensors.glibc_heap import set_malloc_bounds  # ctypes: numpy imports it anyway
 
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(M_TRIM_THRESHOLD, MALLOC_KEEP_BYTES)
-    mallopt(M_MMAP_THRESHOLD, MALLOC_KEEP_BYTES)
+    set_malloc_bounds(MALLOC_KEEP_BYTES, MALLOC_KEEP_BYTES)
 
 
 # The helpers below import what only some paths need, where they need it: an hour-long CSV
