@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from therapy.store import TherapyStore
+from therapy.store import INSERT_GAP, TherapyStore
 
 
 class PairedWearable(Protocol):
@@ -60,8 +60,7 @@ class WearableRegistry:
 
     def save_gaps(self, session_id: str, set_no: int, gaps: Sequence[GapLike]) -> None:
         self.store._tx([
-            (("INSERT INTO wearable_gaps (session_id, set_no, sensor_id, segment, start_s, "
-             "end_s, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            (INSERT_GAP,
              (session_id, set_no, g.sensor_id, g.segment, g.start_s, g.end_s, g.reason))
             for g in gaps])
 

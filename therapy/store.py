@@ -40,6 +40,12 @@ def _t(t: datetime | None) -> str | None:
     return t.isoformat() if t is not None else None
 
 
+# A wearable outage of a session's set (the live set's end saves them: therapy.devices;
+# a recovered draft's with its session: save_session)
+INSERT_GAP = ("INSERT INTO wearable_gaps (session_id, set_no, sensor_id, segment, start_s, "
+              "end_s, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
 class TherapyStore:
     """The device store. ``TherapyStore(path)`` opens (creating and migrating) the file."""
 
@@ -185,8 +191,7 @@ class TherapyStore:
                    (rec.id, r.set_no, r.n, r.rom_deg, r.hold_s, r.up_s, r.down_s,
                     r.t_start_s, r.t_end_s, ",".join(r.flags), r.source)) for r in rec.reps]
         stmts += [self._pain_stmt(p) for p in rec.pains]
-        stmts += [("INSERT INTO wearable_gaps (session_id, set_no, sensor_id, segment, "
-                   "start_s, end_s, reason) VALUES (?,?,?,?,?,?,?)", (rec.id, *g)) for g in gaps]
+        stmts += [(INSERT_GAP, (rec.id, *g)) for g in gaps]
         # its journal (therapy/drafts.py) goes in the same transaction: stored once, either
         # as the session or, after a crash, as the draft the next start stores
         drop = self.draft_drop(rec.id)
