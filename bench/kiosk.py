@@ -219,6 +219,13 @@ def pinned_report(size: str, set_s: float, runs: int = 1) -> bool:
                 if {"before_pose", "pose_loaded", "pose_first_frame"} <= st.keys() else "") +
                          f"{r['modules']} modules; largest libraries mapped: " + ", ".join(
                 f"{k} {v:.0f} MB" for k, v in r["biggest"]))
+            if "renderer_file_mb" in r:
+                notes.append(
+                    f"{mode}: of the {r['VmHWM']:.0f} MB peak, the software renderer's "
+                    f"libraries {r['renderer_file_mb']:.0f} MB resident (file pages; a Pi "
+                    f"renders on its GPU), the bench's virtual radio's imports "
+                    f"{r['radio_imports_mb']:.0f} MB (bumble; on a Pi BlueZ is another "
+                    f"process); OpenCV {'loaded' if r['cv2_loaded'] else 'not loaded'}")
         if runs > 1:
             pm = statistics.median(pooled) if pooled else float("nan")
             pt = statistics.median(pooled_true) if pooled_true else float("nan")

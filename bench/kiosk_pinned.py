@@ -122,12 +122,36 @@ class ModelThenSkeleton:
 
 
 def photos() -> list[np.ndarray]:
-    import cv2
+    """The two photos as BGR frames, as a camera read hands them on. Read with Pillow, which
+    Kivy has loaded already, not OpenCV: the kiosk's live camera does not load cv2 (~28 MB),
+    so neither may its stand-in."""
+    from PIL import Image
 
-    images = [cv2.imread(str(PHOTOS / n)) for n in ("basketball1.png", "basketball2.png")]
-    if any(i is None for i in images):
+    paths = [PHOTOS / n for n in ("basketball1.png", "basketball2.png")]
+    if not all(p.is_file() for p in paths):
         raise SystemExit(f"photos missing in {PHOTOS}: apt-get install opencv-doc")
+    images = []
+    for path in paths:
+        with Image.open(path) as im:
+            images.append(np.ascontiguousarray(np.asarray(im.convert("RGB"))[:, :, ::-1]))
     return images
+
+
+RENDERER_LIBS = ("libLLVM", "_dri.so", "libgallium", "libglapi", "libGLX_mesa", "libEGL_mesa")
+
+
+def renderer_file_mb() -> float:
+    """Resident MB of the software renderer's own libraries (Mesa's llvmpipe: libLLVM, the
+    DRI driver, ...), file pages only: a Pi renders on its GPU with other libraries. What
+    llvmpipe allocates on the heap (its compiled shaders, tiles) is not counted here."""
+    total, path = 0.0, ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
+            path = parts[5] if len(parts) >= 6 else ""
+        elif parts[:1] == ["Rss:"] and any(k in Path(path).name for k in RENDERER_LIBS):
+            total += int(parts[1]) / 1024
+    return round(total, 1)
 
 
 def _status() -> dict[str, float]:
@@ -182,13 +206,17 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     from kiosk.ui.app import KioskApp
     from protocol.clock import MonotonicClock
     from sensors.ble.ports import Wearable, WearableKind
-    from sensors.ble.virtual.world import VirtualWearables
     from sensors.sim import SimConfig, simulate
     from sensors.types import BodySegment
     from therapy.devices import WearableRegistry
     from therapy.plan import parse_plan
     from therapy.ports import EventKind
     from therapy.sources import SourceOptions
+
+    rss_before_radio = _status()["VmRSS"]  # the bench's virtual radio (bumble) comes next:
+    from sensors.ble.virtual.world import VirtualWearables  # on a Pi, BlueZ and the radio
+
+    radio_imports_mb = _status()["VmRSS"] - rss_before_radio
 
     camera = mode == "camera"
     reps = int(set_s // 4) + 4  # more than the window holds: the set runs throughout
@@ -294,6 +322,9 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         if camera:
             out["rss_pose"] = dict(ModelThenSkeleton.rss_mb)
         out["biggest"] = biggest_packages()
+        out["renderer_file_mb"] = renderer_file_mb()
+        out["radio_imports_mb"] = round(radio_imports_mb, 1)
+        out["cv2_loaded"] = "cv2" in sys.modules
         out["modules"] = len(sys.modules)
         app.stop()
 
