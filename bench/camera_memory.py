@@ -9,9 +9,12 @@ machine load:
   as the kiosk did before (issue 15);
 - ``lean``: :func:`sensors.camera.pose_graph.make_pose` with the detector left on XNNPACK:
   the package ``__init__`` imports deferred, nothing else changed;
-- ``kiosk``: ``MediaPipePose(video=True)``, what the kiosk runs: lean, the person
-  detector on TFLite's own kernels, and the kiosk's glibc malloc bounds
-  (:func:`sensors.glibc_heap.limit_heap_growth`, set first by ``rehab kiosk``).
+- ``fp16``: lean, the person detector on TFLite's own kernels, and the kiosk's glibc malloc
+  bounds (:func:`sensors.glibc_heap.limit_heap_growth`, set first by ``rehab kiosk``): the
+  kiosk's build before the landmark model's weights were stored as float32;
+- ``kiosk``: what the kiosk runs (``MediaPipePose``'s build): ``fp16`` with the landmark
+  model's float16 weights stored as float32 (:mod:`sensors.camera.model_fp32`; converted
+  into the per-user cache before the rounds, as the kiosk's first camera use does once).
 
 Each child reports RSS (and its private part) with numpy and OpenCV imported (the kiosk has
 both before any camera), after the import, after the graph's creation, after its first
@@ -36,7 +39,7 @@ import numpy as np
 from bench.pinned import run_pinned
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
-CONFIGS = ("stock", "lean", "kiosk")
+CONFIGS = ("stock", "lean", "fp16", "kiosk")
 
 
 def _status() -> dict[str, float]:
@@ -55,7 +58,7 @@ def _make(config: str, video: bool) -> Any:
         return mp.solutions.pose.Pose(**kw)
     from sensors.camera.pose_graph import make_pose
 
-    return make_pose(detector_xnnpack=config == "lean", **kw)
+    return make_pose(detector_xnnpack=config == "lean", landmark_fp32=config == "kiosk", **kw)
 
 
 def _ms_per_frame(pose: Any, rgb: list[np.ndarray], n: int) -> float:
@@ -67,7 +70,7 @@ def _ms_per_frame(pose: Any, rgb: list[np.ndarray], n: int) -> float:
 
 
 def child(config: str, frames: int) -> dict[str, Any]:
-    if config == "kiosk":
+    if config in ("fp16", "kiosk"):
         from sensors.glibc_heap import limit_heap_growth
 
         limit_heap_growth()
@@ -100,12 +103,20 @@ def child(config: str, frames: int) -> dict[str, Any]:
             "matplotlib": "matplotlib" in sys.modules}
 
 
+def _spread(vals: list[float]) -> tuple[float, float, float]:
+    return statistics.median(vals), min(vals), max(vals)
+
+
 def _run_child(config: str, frames: int) -> dict[str, Any]:
     return run_pinned("bench.camera_memory", ["--child", config, "--frames", str(frames)],
                       f"bench child ({config})")
 
 
 def report(runs: int, frames: int) -> None:
+    from sensors.camera.pose_graph import fp32_landmark_model, import_pose_solution
+
+    if fp32_landmark_model(import_pose_solution()) is None:  # the kiosk's first use, once
+        raise SystemExit("the float32 landmark model could not be cached")
     load0 = os.getloadavg()[0]
     got: dict[str, list[dict[str, Any]]] = {c: [] for c in CONFIGS}
     for _ in range(runs):
@@ -133,6 +144,10 @@ def report(runs: int, frames: int) -> None:
             cells.append(f"{statistics.median(vals):.1f} ({min(vals):.1f}-{max(vals):.1f})")
         print(f"| {label}, median (range) | " + " | ".join(cells) + " |")
     base = statistics.median(r["steps"][last]["VmRSS"] for r in got["stock"])
+    print("| pose graph's share (first frame minus numpy + cv2) | " + " | ".join(
+        "%.1f (%.1f-%.1f)" % _spread([r["steps"]["first frame"]["VmRSS"] -
+                                       r["steps"]["numpy + cv2"]["VmRSS"] for r in got[c]])
+        for c in CONFIGS) + " |")
     for c in CONFIGS[1:]:
         mine = statistics.median(r["steps"][last]["VmRSS"] for r in got[c])
         ratio = statistics.median(r["photo_ms"] / s["photo_ms"]

@@ -4,7 +4,8 @@ Only ``mediapipe==0.10.18``'s legacy ``solutions.pose`` *full* model (model_comp
 is used: it is bundled in the wheel and loads offline. The lite (0) and heavy (2) models
 are downloaded at first use, which fails on an offline kiosk, so they are not offered.
 It is imported and built for the kiosk's memory budget by :mod:`sensors.camera.pose_graph`
-(MediaPipe's package imports deferred, the person detector on TFLite's own kernels).
+(MediaPipe's package imports deferred, the person detector on TFLite's own kernels, the
+landmark model's weights stored as float32 in a per-user cache at first use).
 """
 
 from __future__ import annotations
@@ -38,15 +39,19 @@ class MediaPipePose:
     and two filters in a row would add their lags. ``detector_xnnpack=False`` (the default)
     runs the person detector on TFLite's own kernels: ~21 MB less, the detection (every
     image with ``video=False``; in video mode only while nobody is tracked) ~2x slower.
+    ``landmark_fp32=True`` (the default) loads the landmark model with its float16 weights
+    stored as float32 (:mod:`sensors.camera.model_fp32`): ~6 MB less, the same landmarks.
     """
 
     def __init__(self, *, video: bool = True, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, detector_xnnpack: bool = False) -> None:
+                 min_tracking_confidence: float = 0.5, detector_xnnpack: bool = False,
+                 landmark_fp32: bool = True) -> None:
         from sensors.camera.pose_graph import make_pose
 
         try:
             self._pose = make_pose(
                 detector_xnnpack=detector_xnnpack,
+                landmark_fp32=landmark_fp32,
                 static_image_mode=not video,
                 model_complexity=FULL_MODEL,
                 smooth_landmarks=False,

@@ -21,23 +21,35 @@ budget"), and what this module does about it:
   own CPU kernels instead (~21 MB less; the same landmarks to < 1 px on the test photos;
   detecting takes ~2x as long, ``python -m bench.camera_memory``). The landmark model, which
   runs on every frame, stays on XNNPACK (on TFLite's own kernels it was 3.5x slower).
+- The landmark model's float16 weights are read through DEQUANTIZE ops, which XNNPACK's
+  delegate runs once into a float32 copy it keeps (``static_unpacked_data_``, 12.7 MB).
+  :func:`make_pose` loads instead the same model with those weights stored as float32
+  (:mod:`sensors.camera.model_fp32`, converted once into the per-user cache,
+  ``~/.cache/rehab-kiosk``): the file read into memory grows by 6.3 MB, the copy goes,
+  ~6 MB less in all (``bench.camera_memory``: the graph's share 105.8 -> 99.7 MB, three
+  rounds, spread < 0.1 MB), the same landmarks (identical on the test photos) and the same
+  time per frame. Where the cache cannot be written the wheel's model is used, logged.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import sys
 import threading
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from sensors.camera.errors import CameraError, PoseModelMissing
 
+_LOG = logging.getLogger(__name__)
 _DEFERRED = ("mediapipe", "mediapipe.python", "mediapipe.python.solutions")
 _IMPORTING = threading.Lock()
 DETECTOR_NODE = "posedetectioncpu__inferencecalculator__posedetectioncpu__InferenceCalculator"
 LANDMARK_NODE = ("poselandmarkbyroicpu__inferencecalculator__poselandmarkbyroicpu__"
                  "InferenceCalculator")
+FULL_MODEL_RESOURCE = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
 
 
 def _deferred_package(name: str) -> ModuleType:
@@ -104,10 +116,44 @@ def run_detector_on_tflite_kernels(config: Any) -> None:
     options.cpu_num_thread = 1
 
 
-def make_pose(*, detector_xnnpack: bool = False, **kwargs: Any) -> Any:
+def landmark_model_from(config: Any, path: Path) -> None:
+    """In the expanded pose graph ``config``, the full landmark model read from ``path``
+    (an absolute path: MediaPipe's resource lookup takes it as it is) instead of the
+    wheel's ``pose_landmark_full.tflite``."""
+    from mediapipe.calculators.core import constant_side_packet_calculator_pb2 as csp
+
+    ext = csp.ConstantSidePacketCalculatorOptions.ext
+    found = [p for n in config.node if n.calculator == "ConstantSidePacketCalculator"
+             for p in n.options.Extensions[ext].packet
+             if p.WhichOneof("value") == "string_value" and p.string_value == FULL_MODEL_RESOURCE]
+    if len(found) != 1:
+        raise CameraError(f"the pose graph names {FULL_MODEL_RESOURCE} {len(found)} times, "
+                          "expected once: the kiosk is built for mediapipe==0.10.18 (pip "
+                          "install 'rehab-kiosk[camera]')")
+    found[0].string_value = str(path.resolve())
+
+
+def fp32_landmark_model(mp_pose: Any, cache_dir: Path | None = None) -> Path | None:
+    """The wheel's full landmark model with float32 weights (:mod:`sensors.camera.model_fp32`),
+    converted at first use into the per-user cache; None (the wheel's model is used, and a
+    warning logged) when the cache cannot be written."""
+    from sensors.camera.model_fp32 import fp32_model
+
+    root = Path(mp_pose.__file__).resolve().parents[3]  # mediapipe/python/solutions/..
+    try:
+        return fp32_model(root / FULL_MODEL_RESOURCE, cache_dir)
+    except OSError as exc:
+        _LOG.warning("pose model kept with float16 weights (~11 MB more memory): %s", exc)
+        return None
+
+
+def make_pose(*, detector_xnnpack: bool = False, landmark_fp32: bool = True,
+              **kwargs: Any) -> Any:
     """``mediapipe.solutions.pose.Pose(**kwargs)`` imported lean, its person detector on
-    TFLite's own kernels unless ``detector_xnnpack`` (MediaPipe's default)."""
+    TFLite's own kernels unless ``detector_xnnpack`` (MediaPipe's default), its full
+    landmark model with float32 weights unless not ``landmark_fp32``."""
     mp_pose = import_pose_solution()
+    model = fp32_landmark_model(mp_pose) if landmark_fp32 else None
 
     class KioskPose(mp_pose.Pose):  # type: ignore[misc, name-defined]
         # SolutionBase expands the graph, then sets calculator options in the expanded
@@ -116,5 +162,7 @@ def make_pose(*, detector_xnnpack: bool = False, **kwargs: Any) -> Any:
             super()._modify_calculator_options(config, params)
             if not detector_xnnpack:
                 run_detector_on_tflite_kernels(config)
+            if model is not None:
+                landmark_model_from(config, model)
 
     return KioskPose(**kwargs)

@@ -32,6 +32,9 @@ from sensors.camera.capture import ArrayCapture
 from sensors.camera.errors import CameraError
 from sensors.camera.pose import MediaPipePose
 from sensors.camera.worker import CameraWorker
+from sensors.glibc_heap import limit_heap_growth
+
+limit_heap_growth()  # as `rehab kiosk` does first: freed memory goes back, not to glibc's heap
 
 def anon_mb():
     for line in Path("/proc/self/status").read_text().splitlines():
