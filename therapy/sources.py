@@ -68,7 +68,8 @@ class SourceOptions:
     may stay away) of the BLE links and of the USB bridge's.
     ``camera_worker`` opens a started pose worker on the live camera (the kiosk's shared
     camera, so a video visit can read it too); None: a ``camera`` source opens its own
-    capture and MediaPipe model."""
+    capture (``camera_capture``: camera index -> frame source; None: the live camera read
+    from V4L2, ``sensors.camera.capture.open_live_camera``) and MediaPipe model."""
 
     two_imu: bool = False
     seed: int = 0
@@ -78,6 +79,7 @@ class SourceOptions:
     ble_policy: Any = None
     serial_rate_hz: int = SERIAL_RATE_HZ
     camera_worker: Callable[[], Any] | None = None
+    camera_capture: Callable[[int], Any] | None = None
 
 
 @dataclass
@@ -308,7 +310,7 @@ def _ble(spec: SourceSpec, ex: PlanExercise, store: Any, o: SourceOptions) -> Se
 def _camera(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSources:
     from sensors.camera import CameraError
     from sensors.camera.angles import CameraJoint
-    from sensors.camera.capture import OpenCvCapture
+    from sensors.camera.capture import open_live_camera
     from sensors.camera.pose import MediaPipePose
     from sensors.camera.source import CameraSource
     from sensors.camera.stream import CameraAngleStream
@@ -333,7 +335,7 @@ def _camera(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSour
             source = WorkerAngleSource(o.camera_worker(), stream,
                                        sensor_id=f"camera:{spec.target}")
         else:
-            frames = OpenCvCapture(int(spec.target))
+            frames = (o.camera_capture or open_live_camera)(int(spec.target))
             try:
                 source = CameraSource(frames, MediaPipePose(video=True), stream,
                                       sensor_id=f"camera:{spec.target}")

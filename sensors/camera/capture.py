@@ -1,4 +1,7 @@
-"""OpenCV capture from a camera index, a V4L2 device path or a video file.
+"""OpenCV capture from a camera index, a V4L2 device path or a video file; and the live
+camera's opener, :func:`open_live_camera`, which reads it without OpenCV
+(:mod:`sensors.camera.v4l2_capture`: ~28 MB less, no cv2 import) and falls back to OpenCV
+only for a camera that capture cannot read.
 
 ``OpenCvCapture.read()`` blocks for the next frame; for a live camera the
 :class:`~sensors.camera.worker.CameraWorker` calls it from its own thread, so the UI never
@@ -103,6 +106,30 @@ class OpenCvCapture:
 
     def close(self) -> None:
         self._cap.release()
+
+
+_FELL_BACK: set[str] = set()  # devices whose fallback to OpenCV was logged
+
+
+def open_live_camera(device: int | str, *, width: int = 640, height: int = 480,
+                     fps: float = 30.0, clock: Callable[[], float] = time.monotonic,
+                     v4l2_os: object = None,
+                     fallback: Callable[..., FrameSource] | None = None) -> FrameSource:
+    """The live camera ``device`` (index N or a /dev/video path) read straight from V4L2
+    (``v4l2_os``: the OS calls, the real ones by default); a camera offering neither MJPG
+    nor YUYV, or no streaming, is read by ``fallback`` (:class:`OpenCvCapture`), said once
+    per device in the log. A missing or unplugged camera raises :class:`CameraMissing`."""
+    from sensors.camera.v4l2_capture import V4l2Capture, V4l2Unsupported
+
+    try:
+        return V4l2Capture(device, width=width, height=height, fps=fps, clock=clock,
+                           v4l2_os=v4l2_os)  # type: ignore[arg-type]
+    except V4l2Unsupported as exc:
+        if str(device) not in _FELL_BACK:
+            _FELL_BACK.add(str(device))
+            _LOG.warning("%s: reading it with OpenCV instead", exc)
+        opener = fallback if fallback is not None else OpenCvCapture
+        return opener(device, width=width, height=height, fps=fps, clock=clock)
 
 
 class ArrayCapture:
