@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
@@ -23,32 +23,43 @@ SIDES = {"right": N_("right"), "left": N_("left"), "both": N_("both"), "none": N
 SMALLEST_NAME_SP = 20  # the instruction screen's exercise name, before text scaling
 SMALLEST_HOW_SP = 16  # the instructions' font never shrinks below this (before text scaling)
 COUNT_FLOOR_SP = 40  # the rep count is never drawn smaller (before text scaling)
+COUNT_BOX_PER_FONT = 1.2  # the count's digits are ~1.17 x its font size tall (Roboto bold)
 # The live screen's column right of the gauge: (font sp, box dp) of the hold line above, the
 # reps line, the cue, the timer and the last rep's ROM, and the column's spacing (dp). Where
 # the mid row is short (800x480: ~200 px, of which the lines took 188 and left the count
 # 10 px, its digit running into the reps line) and beside a camera picture (a narrow column:
 # the reps line takes two lines) the column is compact, so the count keeps a box of at
-# least its floor.
+# least its floor. The boxes are these at normal text; a larger text size grows them (by at
+# most the text scale) as far as the row leaves the count its floor, and a line whose text
+# still needs more shrinks to fit (not below its floor in ``LINE_FLOOR_SP``).
 Lines = dict[str, tuple[float, float]]
 LIVE_LINES: Lines = {"hold": (34, 52), "of": (26, 56), "cue": (30, 56), "timer": (22, 34),
                      "last_rom": (18, 26), "spacing": (0, 4)}
 COMPACT_LINES: Lines = {"hold": (30, 44), "of": (19, 48), "cue": (24, 40), "timer": (20, 28),
                         "last_rom": (16, 22), "spacing": (0, 2)}
+COLUMN = ("of", "cue", "timer", "last_rom")  # the lines under the count
 SMALLEST_CUE_SP = 16  # a long cue ('Sensor signal was lost for a moment') shrinks to fit
+# Each line's smallest font, in sp NOT scaled by the text size (as the title's floor): at
+# the largest text on 800x480 beside a camera picture, 'de 20 repeticiones · Serie 1 de 1'
+# in two lines and a two-line cue fit their boxes only below their scaled sizes.
+LINE_FLOOR_SP = {"hold": 20, "of": 14, "cue": SMALLEST_CUE_SP, "timer": 14, "last_rom": 12}
 SENSORS_SP, SMALLEST_SENSORS_SP = 15, 11  # two wearables' line shrinks before it is cut
+LIVE_BUTTONS_DP, SHORT_BUTTONS_DP = 72, 64  # Pause / Stop; a short screen's (>= 48 dp)
 
 
-def _live_need_dp() -> float:
-    """The mid row's height the full-size column needs: its lines, gaps and the count."""
-    lines = sum(box for name, (_sp, box) in LIVE_LINES.items()
-                if name not in ("hold", "spacing"))
-    return lines + 4 * LIVE_LINES["spacing"][1] + COUNT_FLOOR_SP * 1.25
+def _live_need_px() -> float:
+    """The mid row's height the full-size column needs at the text size: its lines, gaps
+    and the count."""
+    lines = sum(dp(LIVE_LINES[name][1]) for name in COLUMN) * T.text_scale()
+    return (lines + 4 * dp(LIVE_LINES["spacing"][1])
+            + T.fs(COUNT_FLOOR_SP) * COUNT_BOX_PER_FONT)
 
 
 def _fit_line(label: Label, largest_sp: float, least_sp: float) -> None:
-    """``label``'s text whole in its box: at ``largest_sp`` if it fits, else smaller, down
-    to ``least_sp`` (below that a label with ``shorten`` is cut with '...')."""
-    size, least = T.fs(largest_sp), T.fs(least_sp)
+    """``label``'s text whole in its box: at ``largest_sp`` (scaled by the text size) if it
+    fits, else smaller, down to ``least_sp`` (not scaled; below that a label with
+    ``shorten`` is cut with '...')."""
+    size, least = T.fs(largest_sp), min(T.fs(largest_sp), float(sp(least_sp)))
     cut = label.shorten
     label.shorten = False
     while True:
@@ -193,7 +204,7 @@ class LiveScreen(KioskScreen):
 
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
-        root = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(6))
+        root = self.root_box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(6))
         self.hold = Txt("", 34, T.PRIMARY, bold=True, halign="center", fixed_h=dp(52))
         root.add_widget(self.hold)
         mid = BoxLayout(spacing=dp(10))
@@ -222,7 +233,8 @@ class LiveScreen(KioskScreen):
         root.add_widget(self.watch)
         self.sensors = Txt("", 15, T.MUTED, halign="center", fixed_h=dp(24), shorten=True)
         root.add_widget(self.sensors)
-        self.buttons = BoxLayout(size_hint_y=None, height=T.touch_h(72), spacing=dp(10))
+        self.buttons = BoxLayout(size_hint_y=None, height=T.touch_h(LIVE_BUTTONS_DP),
+                                 spacing=dp(10))
         root.add_widget(self.buttons)
         self.add_widget(root)
         self._mode = ""
@@ -273,7 +285,8 @@ class LiveScreen(KioskScreen):
 
     def _lines(self, sizes: Lines) -> None:
         """The hold line's and the right column's fonts and boxes (``LIVE_LINES`` or
-        ``COMPACT_LINES``): what they leave is the count's box."""
+        ``COMPACT_LINES``): what they leave is the count's box. Compact, the screen's
+        gaps and its buttons are smaller too (64 dp, above the 48 dp touch floor)."""
         if sizes is self._sizes:
             return
         self._sizes = sizes
@@ -283,7 +296,23 @@ class LiveScreen(KioskScreen):
                 continue
             w = getattr(self, name)
             w.font_size, w.height = T.fs(font_sp), dp(box_dp)
+        compact = sizes is COMPACT_LINES
+        self.root_box.padding = dp(6) if compact else dp(10)
+        self.root_box.spacing = dp(4) if compact else dp(6)
+        self.buttons.height = T.touch_h(SHORT_BUTTONS_DP if compact else LIVE_BUTTONS_DP)
         self._fitted.clear()
+
+    def _grow_column(self) -> None:
+        """The column's line boxes at the patient's text size: grown by up to the text
+        scale, as far as the column leaves the count a box for its digits at their floor
+        (never smaller than at normal text)."""
+        sizes = self._sizes
+        base = sum(dp(sizes[name][1]) for name in COLUMN)
+        room = (self.column.height - 4 * self.column.spacing
+                - T.fs(COUNT_FLOOR_SP) * COUNT_BOX_PER_FONT)
+        grow = max(1.0, min(T.text_scale(), room / base))
+        for name in COLUMN:
+            getattr(self, name).height = dp(sizes[name][1]) * grow
 
     def refresh(self) -> None:
         run = self.model.run
@@ -291,8 +320,9 @@ class LiveScreen(KioskScreen):
             return
         live = run.live  # the flow's frame tick polled the run
         self._camera(run.camera_latest, run.camera_joint)
-        short = self.mid.height < dp(_live_need_dp())
+        short = self.mid.height < _live_need_px()
         self._lines(COMPACT_LINES if short or self.camera is not None else LIVE_LINES)
+        self._grow_column()
         # the name only: the set is on the reps line, and "name · Set 1 of 2" was cut short
         # in the title bar even at 1280x800 ("Seated knee extension · ...")
         self.title = _(run.ex.name)  # name from the plan
@@ -321,7 +351,6 @@ class LiveScreen(KioskScreen):
         else:
             self.hold.text = live.hold_text
         self.cue.text = _(run.error) or live.cue
-        self._fit(self.cue, self._sizes["cue"][0], SMALLEST_CUE_SP)
         self.cue.color = T.GOOD if live.cue == _(GOOD_REP) else T.WARN
         self.timer.text = live.timer_text
         self.last_rom.text = live.last_rom_text
@@ -330,8 +359,12 @@ class LiveScreen(KioskScreen):
         # no empty line while nobody watches: its room goes to the rep counter, which the
         # last rep's ROM line would otherwise squeeze (at 800x480 beside the camera picture)
         self.watch.height = dp(26) if live.watched else 0
+        for name in ("hold", *COLUMN):  # each line whole in its box
+            self._fit(getattr(self, name), self._sizes[name][0], LINE_FLOOR_SP[name])
         self.sensors.text = live.link_note or live.status_text
-        self._fit(self.sensors, SENSORS_SP, SMALLEST_SENSORS_SP)
+        # its floor scaled: at a larger text size cut with '...' rather than drawn smaller
+        # than at normal text (the wearables' names and states, not the set's progress)
+        self._fit(self.sensors, SENSORS_SP, SMALLEST_SENSORS_SP * T.text_scale())
         self.sensors.color = T.WARN if live.link_note else T.MUTED
         self._set_buttons("rest" if live.resting else "paused" if live.paused else
                           "run" if live.running else "")

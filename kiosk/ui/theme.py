@@ -28,6 +28,11 @@ def set_scale(scale: float) -> None:
     _scale = scale
 
 
+def text_scale() -> float:
+    """The patient's text-size setting (1.0 normal, 1.2 large, 1.4 largest)."""
+    return _scale
+
+
 def fs(size: float) -> float:
     """A font size in sp, times the patient's text-size setting."""
     return float(sp(size) * _scale)
