@@ -5,7 +5,7 @@ not need the cv2 module, so the live camera is read here with the kernel's own s
 I/O (ctypes structures of :mod:`sensors.camera.v4l2_abi`, ``fcntl.ioctl``, ``mmap``),
 following the V4L2 specification's "Streaming I/O (Memory Mapping)" chapter:
 QUERYCAP, ENUM_FMT, S_FMT (640x480 MJPG, else YUYV), S_PARM (30 fps), REQBUFS (4 buffers),
-QUERYBUF + mmap + QBUF each, STREAMON; a read waits (select) for a filled buffer, dequeues
+QUERYBUF + mmap + QBUF each, STREAMON; a read waits (poll) for a filled buffer, dequeues
 every ready one, keeps the newest and requeues the others (the pose model is slower than
 the camera: never a queue of stale frames, what OpenCV's BUFFERSIZE 1 did), decodes it to
 BGR (:mod:`sensors.camera.frame_decode`) and requeues it.
@@ -88,8 +88,9 @@ class SystemV4l2:
                          offset=offset)
 
     def wait_readable(self, fd: int, timeout_s: float) -> bool:
-        ready, _, errored = select.select([fd], [], [fd], timeout_s)
-        return bool(ready or errored)
+        poller = select.poll()  # poll, not select: no FD_SETSIZE limit on the fd number
+        poller.register(fd, select.POLLIN)  # POLLERR and POLLHUP come regardless
+        return bool(poller.poll(round(timeout_s * 1000)))
 
     def monotonic(self) -> float:
         return time.monotonic()  # CLOCK_MONOTONIC, the driver's timestamp clock

@@ -207,3 +207,39 @@ def test_a_frame_hub_reads_it_at_the_cameras_rate_and_stops_it() -> None:
     assert seen == sorted(seen) and len(set(seen)) == 6
     assert took >= 5 / 30 and hub.error_ is None
     assert not dev.fds and not dev.streaming
+
+
+def test_the_real_os_calls_fill_ctypes_structures_in_place() -> None:
+    import ctypes
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    from sensors.camera.v4l2_capture import SystemV4l2
+
+    real = SystemV4l2()
+    r, w = os.pipe()
+    main, tty = pty.openpty()
+    try:
+        os.write(w, b"abc")
+        pending = ctypes.c_int()
+        real.ioctl(r, termios.FIONREAD, pending)
+        fcntl.ioctl(main, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+
+        class WinSize(ctypes.Structure):
+            _fields_ = [(n, ctypes.c_ushort) for n in ("rows", "cols", "xpixel", "ypixel")]
+
+        size = WinSize()
+        real.ioctl(tty, termios.TIOCGWINSZ, size)
+        assert (pending.value, size.rows, size.cols) == (3, 24, 80)
+        assert real.wait_readable(r, 0.0) and not real.wait_readable(tty, 0.05)
+    finally:
+        for fd in (r, w, main, tty):
+            os.close(fd)
+
+
+def test_a_device_that_is_no_camera_is_camera_missing_through_the_real_calls() -> None:
+    with pytest.raises(CameraMissing, match="'/dev/null': not a V4L2 device"):
+        V4l2Capture("/dev/null")  # VIDIOC_QUERYCAP on a real fd: ENOTTY
