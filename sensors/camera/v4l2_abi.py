@@ -37,6 +37,7 @@ def fourcc_name(value: int) -> str:
 
 class PixelFormat(IntEnum):
     MJPEG = fourcc("MJPG")  # V4L2_PIX_FMT_MJPEG: one JPEG image a frame, often without DHT
+    JPEG = fourcc("JPEG")  # V4L2_PIX_FMT_JPEG: the same, as some webcams name it
     YUYV = fourcc("YUYV")  # V4L2_PIX_FMT_YUYV: packed 4:2:2, Y0 U Y1 V
 
 
@@ -184,7 +185,8 @@ STRUCTS: dict[str, type[ctypes.Structure]] = {
 }
 CONSTANTS: dict[str, int] = {
     **{f"VIDIOC_{r.name}": int(r) for r in Ioctl},
-    "V4L2_PIX_FMT_MJPEG": PixelFormat.MJPEG, "V4L2_PIX_FMT_YUYV": PixelFormat.YUYV,
+    "V4L2_PIX_FMT_MJPEG": PixelFormat.MJPEG, "V4L2_PIX_FMT_JPEG": PixelFormat.JPEG,
+    "V4L2_PIX_FMT_YUYV": PixelFormat.YUYV,
     "V4L2_BUF_TYPE_VIDEO_CAPTURE": BufType.VIDEO_CAPTURE, "V4L2_MEMORY_MMAP": Memory.MMAP,
     "V4L2_FIELD_ANY": Field.ANY, "V4L2_FIELD_NONE": Field.NONE,
     "V4L2_CAP_VIDEO_CAPTURE": Cap.VIDEO_CAPTURE, "V4L2_CAP_STREAMING": Cap.STREAMING,

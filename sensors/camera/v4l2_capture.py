@@ -7,17 +7,17 @@ following the V4L2 specification's "Streaming I/O (Memory Mapping)" chapter:
 QUERYCAP, ENUM_FMT, S_FMT (640x480 MJPG, else YUYV), S_PARM (30 fps), REQBUFS (4 buffers),
 QUERYBUF + mmap + QBUF each, STREAMON; a read waits (poll) for a filled buffer, dequeues
 every ready one, keeps the newest and requeues the others (the pose model is slower than
-the camera: never a queue of stale frames, what OpenCV's BUFFERSIZE 1 did), decodes it to
-BGR (:mod:`sensors.camera.frame_decode`) and requeues it.
+the camera: never a queue of stale frames, what OpenCV's BUFFERSIZE 1 did), copies it out,
+requeues it and decodes the copy to BGR (:mod:`sensors.camera.frame_decode`).
 
 Times: a buffer stamped by the driver with CLOCK_MONOTONIC (UVC does) gives the frame's
 capture time on the injected clock (the driver's time, moved to the clock's base by the
 frame's age: with the default ``time.monotonic`` it is the driver's stamp); any other
 buffer is stamped with the injected clock when dequeued.
 
-A camera that offers neither MJPG nor YUYV raises :class:`V4l2Unsupported`
+A camera that offers neither MJPG (or JPEG, its other name) nor YUYV raises :class:`V4l2Unsupported`
 (``capture.open_live_camera`` then falls back to OpenCV). The OS calls go through a
-:class:`V4l2Os` (:class:`SystemV4l2` by default; ``tests/camera/fake_v4l2.py`` in tests).
+:class:`V4l2Os` (:class:`SystemV4l2` by default; ``tests/helpers/fake_v4l2.py`` in tests).
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ from sensors.camera.errors import CameraError, CameraMissing
 from sensors.camera.frame_decode import FrameCorrupt, mjpeg_to_bgr, yuyv_to_bgr
 
 _LOG = logging.getLogger(__name__)
-PREFERRED = (abi.PixelFormat.MJPEG, abi.PixelFormat.YUYV)  # MJPG: 30 fps over USB 2
+# MJPG: 30 fps over USB 2 (a few webcams call it JPEG); YUYV, uncompressed, second
+PREFERRED = (abi.PixelFormat.MJPEG, abi.PixelFormat.JPEG, abi.PixelFormat.YUYV)
+JPEG_FORMATS = (abi.PixelFormat.MJPEG, abi.PixelFormat.JPEG)
 N_BUFFERS = 4  # enough for the driver to fill while one is decoded
 WAIT_SLICE_S = 0.1  # a read waits in slices, so close() from another thread is prompt
 NO_FRAME_S = 5.0  # no frame for this long: the camera is gone (OpenCV's V4L2 waits 10 s)
@@ -185,7 +187,7 @@ class V4l2Capture:
             if wanted in offered:
                 return wanted
         names = ", ".join(abi.fourcc_name(f) for f in offered) or "none"
-        raise V4l2Unsupported(f"camera {self.source!r} offers {names}, not MJPG or YUYV")
+        raise V4l2Unsupported(f"camera {self.source!r} offers {names}, not MJPG, JPEG or YUYV")
 
     def _set_format(self, width: int, height: int) -> None:
         fmt = abi.Format(type=abi.BufType.VIDEO_CAPTURE)
@@ -266,22 +268,21 @@ class V4l2Capture:
             self.skipped_ += 1
             newest = newer
         now, now_mono = self._clock(), self._os.monotonic()
-        try:
-            image = self._decode(newest)
-        finally:
-            self._ioctl(abi.Ioctl.QBUF, newest)
+        # copied out, then straight back to the driver: it fills it while we decode
+        data = self._maps[newest.index][:newest.bytesused]
+        self._ioctl(abi.Ioctl.QBUF, newest)
+        image = self._decode(data, newest.flags)
         if image is None:
             return None
         self.bad_ = 0
         self.frames_ += 1
         return self._time(newest, now, now_mono), image
 
-    def _decode(self, buf: abi.Buffer) -> np.ndarray | None:
-        data = self._maps[buf.index][:buf.bytesused]  # a copy: the buffer goes back next
+    def _decode(self, data: bytes, flags: int) -> np.ndarray | None:
         try:
-            if buf.flags & abi.BufFlag.ERROR or not data:
+            if flags & abi.BufFlag.ERROR or not data:
                 raise FrameCorrupt("the driver flagged a frame as corrupt")
-            if self.pixel_format == abi.PixelFormat.MJPEG:
+            if self.pixel_format in JPEG_FORMATS:
                 return mjpeg_to_bgr(data)
             return yuyv_to_bgr(data, self.width, self.height, self.bytes_per_line)
         except FrameCorrupt as exc:
@@ -293,7 +294,7 @@ class V4l2Capture:
             return None
 
     def _time(self, buf: abi.Buffer, now: float, now_mono: float) -> float:
-        if buf.flags & abi.BufFlag.TIMESTAMP_MASK != abi.BufFlag.TIMESTAMP_MONOTONIC:
+        if (buf.flags & abi.BufFlag.TIMESTAMP_MASK) != abi.BufFlag.TIMESTAMP_MONOTONIC:
             return now
         stamp = buf.timestamp.tv_sec + buf.timestamp.tv_usec * 1e-6
         age = now_mono - stamp

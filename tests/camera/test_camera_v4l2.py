@@ -30,6 +30,7 @@ def _err(image: np.ndarray, seq: int) -> float:
 
 @pytest.mark.parametrize(("offered", "chosen"), [
     ((FMT.YUYV, FMT.MJPEG), FMT.MJPEG),  # MJPG first, wherever the driver lists it
+    ((FMT.YUYV, FMT.JPEG), FMT.JPEG),  # MJPG by its other name
     ((FMT.YUYV,), FMT.YUYV),
 ])
 def test_negotiates_mjpg_first_then_yuyv_and_decodes_what_the_camera_saw(
@@ -180,7 +181,7 @@ def test_a_camera_without_mjpg_or_yuyv_falls_back_to_opencv_said_once(
         assert got == "opencv capture" and not dev.fds
     assert opened == [7, 7]
     said = [r.getMessage() for r in caplog.records if r.name == "sensors.camera.capture"]
-    assert said == ["camera 7 offers H264, not MJPG or YUYV: reading it with OpenCV instead"]
+    assert said == ["camera 7 offers H264, not MJPG, JPEG or YUYV: reading it with OpenCV instead"]
     with pytest.raises(V4l2Unsupported):
         V4l2Capture(7, v4l2_os=FakeV4l2("/dev/video7", formats=(h264,)))
 

@@ -175,7 +175,7 @@ class FakeV4l2:
             self.corrupt_next -= 1
             return b"\xff\xd8\xff\xe0 not a picture"
         bgr = self.pictures(seq)
-        return mjpeg_frame(bgr) if self.pixel_format == FMT.MJPEG else yuyv_frame(bgr)
+        return yuyv_frame(bgr) if self.pixel_format == FMT.YUYV else mjpeg_frame(bgr)
 
     def _buffer_bytes(self) -> int:
         w, h = self.size
