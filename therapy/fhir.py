@@ -3,6 +3,15 @@
 - a session -> a ``Bundle`` (type ``collection``) of ``Observation`` resources: one summary
   (timing in ``effectivePeriod``, reps done, sets, mean ROM) and one per rep (SNOMED
   364564000 "Range of joint movement", UCUM ``deg``, body site and laterality);
+- a set's wearable drop-outs (``SessionRecord.gaps``) -> one ``Observation`` each, after
+  the reps in the same Bundle: code ``wearable-signal-lost`` of :data:`CODES`, the
+  wearable as ``device`` (a logical reference: identifier ``urn:rehab-kiosk:wearable``,
+  display "thigh sensor"), ``valueQuantity`` = how long it was away (UCUM ``s``; absent
+  when it never came back), ``effectivePeriod`` = when (absent for a crash-recovered
+  session: the host clock of another boot cannot be placed in time), components: set
+  number, placement (``sensor-placement``, a ``exercises.body.BodySegment`` value), how it
+  ended (``gap-end``: ``came-back`` or ``set-ended``) and why (``gap-reason``). A Bundle
+  without gaps is unchanged;
 - a pain report -> an ``Observation`` with LOINC 72514-3 (0-10 numeric rating);
 - questionnaire answers -> a ``QuestionnaireResponse``.
 
@@ -18,7 +27,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from therapy.catalogue import Joint
-from therapy.records import PainReport, QuestionnaireAnswers, RepRecord, SessionRecord
+from therapy.records import (GapRecord, PainReport, QuestionnaireAnswers, RepRecord,
+                             SessionRecord)
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -26,6 +36,7 @@ UCUM = "http://unitsofmeasure.org"
 URI_ID = "urn:ietf:rfc:3986"  # identifier system for urn:uuid values
 DEVICE_ID_SYSTEM = "urn:rehab-kiosk:device"
 SESSION_ID_SYSTEM = "urn:rehab-kiosk:session"
+WEARABLE_ID_SYSTEM = "urn:rehab-kiosk:wearable"  # a wearable's sensor id (BLE or USB)
 CODES = "https://rehab-kiosk.github.io/fhir/CodeSystem/rehab"  # our own small code system
 LATERALITY_EXT = "https://rehab-kiosk.github.io/fhir/StructureDefinition/laterality"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -34,6 +45,8 @@ ROM_CODE = {"system": SNOMED, "code": "364564000", "display": "Range of joint mo
 PAIN_CODE = {"system": LOINC, "code": "72514-3",
              "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
 EXERCISE_CODE = {"system": SNOMED, "code": "229065009", "display": "Exercise therapy"}
+GAP_CODE = "wearable-signal-lost"  # of CODES: a wearable's drop-out during a set
+GAP_CAME_BACK, GAP_SET_ENDED = "came-back", "set-ended"  # how a drop-out ended (gap-end)
 
 JOINT_SITE: dict[str, tuple[str, str]] = {
     Joint.KNEE: ("72696002", "Knee joint structure"),
@@ -116,6 +129,7 @@ def session_bundle(rec: SessionRecord, device_id: str) -> dict[str, Any]:
         summary["component"].append({"code": _own("plan-version", "Plan version"),
                                      "valueInteger": rec.plan_version})
     entries = [summary] + [_rep_obs(rec, r, subj, site) for r in rec.reps]
+    entries += [gap_observation(rec.id, k, g, subj) for k, g in enumerate(rec.gaps, 1)]
     return {
         "resourceType": "Bundle",
         "identifier": record_identifier(rec.id),
@@ -162,6 +176,43 @@ def _rep_obs(rec: SessionRecord, r: RepRecord, subj: dict[str, Any],
         "bodySite": site,
         "component": comps,
     }
+
+
+def gap_observation(session_id: str, k: int, g: GapRecord,
+                    subj: dict[str, Any]) -> dict[str, Any]:
+    """The ``k``-th wearable drop-out of a session as an Observation (see module doc)."""
+    came_back = g.end_s is not None
+    comps: list[dict[str, Any]] = [
+        {"code": _own("set-number", "Set number"), "valueInteger": g.set_no},
+        {"code": _own("sensor-placement", "Where the wearable is worn"),
+         "valueCodeableConcept": _own(g.segment, g.segment)},
+        {"code": _own("gap-end", "How the drop-out ended"),
+         "valueCodeableConcept": _own(GAP_CAME_BACK, "The wearable came back") if came_back
+         else _own(GAP_SET_ENDED, "The set ended before the wearable came back")},
+    ]
+    if g.reason:
+        comps.append({"code": _own("gap-reason", "Why the signal was lost"),
+                      "valueString": g.reason})
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "identifier": [{"system": URI_ID, "value": f"urn:uuid:{session_id}"},
+                       {"system": SESSION_ID_SYSTEM, "value": f"{session_id}/{g.set_no}/gap/{k}"}],
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "activity"}]}],
+        "code": _own(GAP_CODE, "Wearable sensor signal lost"),
+        "subject": subj,
+        "device": {"identifier": {"system": WEARABLE_ID_SYSTEM, "value": g.sensor_id},
+                   "display": f"{g.segment} sensor"},
+        "component": comps,
+    }
+    if g.started_at is not None:
+        period = {"start": ts(g.started_at)}
+        if g.duration_s is not None:
+            period["end"] = ts(g.started_at + timedelta(seconds=g.duration_s))
+        obs["effectivePeriod"] = period
+    if g.duration_s is not None:
+        obs["valueQuantity"] = _qty(g.duration_s, "s", "s")
+    return obs
 
 
 def pain_observation(p: PainReport, device_id: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from therapy.catalogue import CATALOGUE
 from therapy.dates import MAX_YEAR, MIN_YEAR, is_sane
 from therapy.errors import TherapyError
 from therapy.plan import PlanExercise
-from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord
+from therapy.records import GapRecord, PainPhase, PainReport, RepRecord, SessionRecord
 
 
 class DraftError(TherapyError):
@@ -194,7 +194,10 @@ class Draft:
             target_rom_deg=h.target_rom_deg, target_hold_s=h.target_hold_s,
             reps=tuple(rep for rep, _at in self.reps), sets_done=self.sets_done,
             completed=False, plan_version=h.plan_version, appointment_id=h.appointment_id,
-            pains=(self.pain_before,) if self.pain_before is not None else ())
+            pains=(self.pain_before,) if self.pain_before is not None else (),
+            # another boot's host clock cannot be placed in calendar time: no started_at
+            gaps=tuple(GapRecord(g.set_no, g.sensor_id, g.segment, g.start_s, g.end_s,
+                                 g.reason) for g in self.gaps))
 
 
 def read_draft(session_id: str, header: str, sets_done: object, pain_before: str | None,

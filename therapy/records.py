@@ -62,6 +62,27 @@ class RepRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class GapRecord:
+    """A wearable's outage during a set (``sensors.set_supervision.SetGap``): which wearable
+    (``sensor_id``, worn on ``segment``), when and how long on the host clock (``start_s``,
+    ``end_s``; None: it had not come back when the set ended), why. ``started_at``: the
+    calendar time it began, when the running session could tell (a recovered draft's host
+    clock may be another boot's: None)."""
+
+    set_no: int
+    sensor_id: str
+    segment: str
+    start_s: float
+    end_s: float | None
+    reason: str = ""
+    started_at: datetime | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        return None if self.end_s is None else round(self.end_s - self.start_s, 3)
+
+
+@dataclass(frozen=True, slots=True)
 class PainReport:
     """A 0-10 numeric pain rating, before or after a session, with an optional note."""
 
@@ -97,6 +118,7 @@ class SessionRecord:
     plan_version: int | None = None
     appointment_id: str | None = None
     pains: tuple[PainReport, ...] = field(default=())
+    gaps: tuple[GapRecord, ...] = field(default=())  # wearable outages, by set and start
 
     @property
     def rep_count(self) -> int:

@@ -18,7 +18,8 @@ each confirmed rep are written durably as they happen, a rep before its REP even
 the listeners (what the patient sees is on disk), so a crash or power cut loses none: the
 next start stores the draft (``therapy.drafts.recover_drafts``). A failed journal write is
 logged and counted (``journal_failures_``); the session goes on. :meth:`watch_gaps` journals
-a live set's wearable outages as each starts and ends (its end saves them for good).
+a live set's wearable outages as each starts and ends (its end saves them for good) and
+keeps them for the record, which sends them to the clinic (``SessionRecord.gaps``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -47,7 +49,8 @@ from therapy.ports import (
     WallClock,
     set_analyzer_factory,
 )
-from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
+from therapy.records import (GapRecord, PainPhase, PainReport, RepRecord, SessionRecord,
+                             new_id)
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,8 @@ class SessionController:
         self._started_at = self.clock.now()
         self.journal = journal
         self.journal_failures_ = 0
+        # wearable outages seen by watch_gaps: (set, sensor, start) -> (gap, clock anchor)
+        self._gaps: dict[tuple[int, str, float], tuple[Any, Any]] = {}
 
     # --- the journal (a crash loses nothing) ------------------------------------------------
     def _header(self) -> DraftHeader:
@@ -117,13 +122,32 @@ class SessionController:
     def watch_gaps(self, live: Any) -> None:
         """Journal the wearable outages of ``live`` (the ``sensors.live_set.LiveSet`` of the
         running set, or of the next one: it is supervised before it runs) as each starts and
-        ends (``therapy.gap_watch``)."""
-        if self.journal is not None:
-            from therapy.gap_watch import GapWatch
+        ends (``therapy.gap_watch``), and keep them for the record (``SessionRecord.gaps``,
+        their calendar time from this moment on both clocks)."""
+        from therapy.gap_watch import GapWatch
 
-            running = self.state in (SessionState.RUNNING, SessionState.PAUSED)
-            GapWatch(lambda gap: self._journal(lambda j: j.gap(self.session_id, gap)),
-                     self.set_no if running else self.set_no + 1).attach(live)
+        running = self.state in (SessionState.RUNNING, SessionState.PAUSED)
+        host = getattr(live, "clock", None)
+        anchor = (self.clock.now(), float(host.now())) if host is not None else None
+
+        def write(gap: Any) -> None:
+            self._gaps[(gap.set_no, gap.sensor_id, gap.start_s)] = (gap, anchor)
+            self._journal(lambda j: j.gap(self.session_id, gap))
+
+        GapWatch(write, self.set_no if running else self.set_no + 1).attach(live)
+
+    def _record_gaps(self) -> tuple[GapRecord, ...]:
+        """The outages of the sets run, by set and start (one begun for a set that never
+        ran is left out, as a recovered draft leaves it)."""
+        out = []
+        for (set_no, _sensor, start_s), (g, anchor) in sorted(
+                self._gaps.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
+            if set_no > self.set_no:
+                continue
+            at = None if anchor is None else anchor[0] + timedelta(seconds=start_s - anchor[1])
+            out.append(GapRecord(set_no, g.sensor_id, g.segment, start_s, g.end_s, g.reason,
+                                 at))
+        return tuple(out)
 
     # --- listeners -------------------------------------------------------------------
     def add_listener(self, listener: SessionListener) -> None:
@@ -281,7 +305,8 @@ class SessionController:
             target_sets=ex.sets, target_reps=ex.reps, target_rom_deg=ex.target_rom_deg,
             target_hold_s=ex.hold_s, reps=tuple(self.reps_), sets_done=self.set_no,
             completed=completed, plan_version=self.plan_version,
-            appointment_id=self.appointment_id, pains=tuple(self._pains))
+            appointment_id=self.appointment_id, pains=tuple(self._pains),
+            gaps=self._record_gaps())
         self.sink.save_session(rec, self.encoder.session_items(rec))
         self.record_ = rec
         self.state = SessionState.FINISHED
