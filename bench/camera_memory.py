@@ -12,11 +12,15 @@ machine load:
 - ``fp16``: lean, the person detector on TFLite's own kernels, and the kiosk's glibc malloc
   bounds (:func:`sensors.glibc_heap.limit_heap_growth`, set first by ``rehab kiosk``): the
   kiosk's build before the landmark model's weights were stored as float32;
-- ``kiosk``: what the kiosk runs (``MediaPipePose``'s build): ``fp16`` with the landmark
-  model's float16 weights stored as float32 (:mod:`sensors.camera.model_fp32`; converted
-  into the per-user cache before the rounds, as the kiosk's first camera use does once).
+- ``fp32``: ``fp16`` with the landmark model's float16 weights stored as float32
+  (:mod:`sensors.camera.model_fp32`; converted into the per-user cache before the rounds,
+  as the kiosk's first camera use does once);
+- ``kiosk``: what the kiosk runs (``MediaPipePose``'s build): ``fp32`` with both model files
+  mapped instead of read into the heap and their pages dropped once landmarks were found
+  (:mod:`sensors.camera.model_pages`).
 
-Each child reports RSS (and its private part) with numpy and OpenCV imported (the kiosk has
+Each child reports RSS (and its private part; and the process's peak, VmHWM, at the end:
+what ``bench.kiosk`` reports) with numpy and OpenCV imported (the kiosk has
 both before any camera), after the import, after the graph's creation, after its first
 frame and after ``--frames`` more; modules and threads; ms per frame tracking (video mode)
 and detecting on every frame (photo mode: what happens while nobody is tracked).
@@ -39,13 +43,13 @@ import numpy as np
 from bench.pinned import run_pinned
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
-CONFIGS = ("stock", "lean", "fp16", "kiosk")
+CONFIGS = ("stock", "lean", "fp16", "fp32", "kiosk")
 
 
 def _status() -> dict[str, float]:
     fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
                   .splitlines() if ":" in line)
-    out = {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "RssAnon")}
+    out = {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "RssAnon", "VmHWM")}
     return out | {"threads": int(fields["Threads"]), "modules": len(sys.modules)}
 
 
@@ -58,7 +62,8 @@ def _make(config: str, video: bool) -> Any:
         return mp.solutions.pose.Pose(**kw)
     from sensors.camera.pose_graph import make_pose
 
-    return make_pose(detector_xnnpack=config == "lean", landmark_fp32=config == "kiosk", **kw)
+    return make_pose(detector_xnnpack=config == "lean", landmark_fp32=config in ("fp32", "kiosk"),
+                     map_models=config == "kiosk", **kw)
 
 
 def _ms_per_frame(pose: Any, rgb: list[np.ndarray], n: int) -> float:
@@ -70,7 +75,7 @@ def _ms_per_frame(pose: Any, rgb: list[np.ndarray], n: int) -> float:
 
 
 def child(config: str, frames: int) -> dict[str, Any]:
-    if config in ("fp16", "kiosk"):
+    if config in ("fp16", "fp32", "kiosk"):
         from sensors.glibc_heap import limit_heap_growth
 
         limit_heap_growth()
@@ -133,6 +138,9 @@ def report(runs: int, frames: int) -> None:
             cells.append(f"{rss:.0f} ({anon:.0f})")
         print(f"| {step} | " + " | ".join(cells) + " |")
     last = names[-1]
+    print("| peak RSS (VmHWM) at the end | " + " | ".join(
+        "%.1f (%.1f-%.1f)" % _spread([r["steps"][last]["VmHWM"] for r in got[c]])
+        for c in CONFIGS) + " |")
     for label, key in (("modules", "modules"), ("threads", "threads")):
         print(f"| {label} at the end | " + " | ".join(
             f"{got[c][0]['steps'][last][key]}" for c in CONFIGS) + " |")

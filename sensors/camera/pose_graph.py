@@ -25,10 +25,22 @@ budget"), and what this module does about it:
   delegate runs once into a float32 copy it keeps (``static_unpacked_data_``, 12.7 MB).
   :func:`make_pose` loads instead the same model with those weights stored as float32
   (:mod:`sensors.camera.model_fp32`, converted once into the per-user cache,
-  ``~/.cache/rehab-kiosk``): the file read into memory grows by 6.3 MB, the copy goes,
-  ~6 MB less in all (``bench.camera_memory``: the graph's share 105.8 -> 99.7 MB, three
-  rounds, spread < 0.1 MB), the same landmarks (identical on the test photos) and the same
-  time per frame. Where the cache cannot be written the wheel's model is used, logged.
+  ``~/.cache/rehab-kiosk``): the copy goes, the file grows by 6.3 MB: -6.1 MB read into
+  the heap (``bench.camera_memory``, fp16 -> fp32: the graph's share 105.8 -> 99.7 MB,
+  three rounds, spread < 0.1 MB), the same landmarks (identical on the test photos) and
+  the same time per frame. Where the cache cannot be written the wheel's model is used,
+  logged.
+- MediaPipe reads the landmark model into a string (its loader subgraph) and the
+  detector's into the heap, and keeps both for the graph's life, though XNNPACK packs
+  the landmark weights into its own buffers and the detector densifies its own: after
+  the graph opens the files' bytes are hardly read again. :func:`map_model_files` has
+  TFLite map both files instead (``try_mmap_model``; a mapping alone moves the pages from
+  private to file-backed, the same RSS), and :func:`make_pose` drops their resident pages
+  (:mod:`sensors.camera.model_pages`, ``madvise(MADV_DONTNEED)`` on the read-only
+  mappings) once the graph is idle after opening, before any frame, and again after the
+  first landmarks (the detector's first run reads its weights): -14.9 MB (fp32 -> kiosk:
+  99.7 -> 84.9 MB; peak 170.0 -> 156.6 MB), 0-0.2 MB of the files resident again after
+  40 frames, the same landmarks.
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ from types import ModuleType
 from typing import Any
 
 from sensors.camera.errors import CameraError, PoseModelMissing
+from sensors.camera.model_pages import drop_mapped_pages
 
 _LOG = logging.getLogger(__name__)
 _DEFERRED = ("mediapipe", "mediapipe.python", "mediapipe.python.solutions")
@@ -50,6 +63,8 @@ DETECTOR_NODE = "posedetectioncpu__inferencecalculator__posedetectioncpu__Infere
 LANDMARK_NODE = ("poselandmarkbyroicpu__inferencecalculator__poselandmarkbyroicpu__"
                  "InferenceCalculator")
 FULL_MODEL_RESOURCE = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
+DETECTOR_RESOURCE = "mediapipe/modules/pose_detection/pose_detection.tflite"
+LOADER_PREFIX = "poselandmarkbyroicpu__poselandmarkmodelloader__"
 
 
 def _deferred_package(name: str) -> ModuleType:
@@ -133,36 +148,100 @@ def landmark_model_from(config: Any, path: Path) -> None:
     found[0].string_value = str(path.resolve())
 
 
+def map_model_files(config: Any, landmark: Path, detector: Path) -> None:
+    """In the expanded pose graph ``config``, both models mapped from their files (TFLite's
+    ``MMAPAllocation``) instead of read into the heap: the landmark model from ``landmark``
+    (its loader subgraph, which reads the file into a string, removed), the detector from
+    ``detector``. Paths absolute: MediaPipe's resource lookup takes them as they are."""
+    from mediapipe.calculators.tensor import inference_calculator_pb2
+
+    nodes = {n.name: n for n in config.node}
+    loader = [n for n in config.node if n.name.startswith(LOADER_PREFIX)]
+    model_in = [s for s in nodes[LANDMARK_NODE].input_side_packet if s.startswith("MODEL:")] \
+        if LANDMARK_NODE in nodes else []
+    if DETECTOR_NODE not in nodes or len(model_in) != 1 or not loader:
+        raise CameraError(f"the pose graph has no {DETECTOR_NODE}, {LANDMARK_NODE} with a "
+                          f"MODEL input or {LOADER_PREFIX} nodes: the kiosk is built for "
+                          "mediapipe==0.10.18 (pip install 'rehab-kiosk[camera]')")
+    model_packet = model_in[0].split(":", 1)[1]
+    users = [n.name for n in config.node if n not in loader and n.name != LANDMARK_NODE
+             and any(s.endswith(":" + model_packet) for s in n.input_side_packet)]
+    if users:
+        raise CameraError(f"the landmark model's packet is read by {users} too")
+    keep = [n for n in config.node if n not in loader]
+    del config.node[:]
+    config.node.extend(keep)
+    node = next(n for n in config.node if n.name == LANDMARK_NODE)
+    kept = [s for s in node.input_side_packet if not s.startswith("MODEL:")]
+    del node.input_side_packet[:]
+    node.input_side_packet.extend(kept)
+    ext = inference_calculator_pb2.InferenceCalculatorOptions.ext
+    for name, path in ((LANDMARK_NODE, landmark), (DETECTOR_NODE, detector)):
+        options = next(n for n in config.node if n.name == name).options.Extensions[ext]
+        options.model_path = str(path.resolve())
+        options.try_mmap_model = True
+
+
+def wheel_root(mp_pose: Any) -> Path:
+    """The folder MediaPipe resolves its resource paths (``mediapipe/modules/...``) in."""
+    return Path(mp_pose.__file__).resolve().parents[3]  # mediapipe/python/solutions/..
+
+
 def fp32_landmark_model(mp_pose: Any, cache_dir: Path | None = None) -> Path | None:
     """The wheel's full landmark model with float32 weights (:mod:`sensors.camera.model_fp32`),
     converted at first use into the per-user cache; None (the wheel's model is used, and a
     warning logged) when the cache cannot be written."""
     from sensors.camera.model_fp32 import fp32_model
 
-    root = Path(mp_pose.__file__).resolve().parents[3]  # mediapipe/python/solutions/..
     try:
-        return fp32_model(root / FULL_MODEL_RESOURCE, cache_dir)
+        return fp32_model(wheel_root(mp_pose) / FULL_MODEL_RESOURCE, cache_dir)
     except OSError as exc:
-        _LOG.warning("pose model kept with float16 weights (~11 MB more memory): %s", exc)
+        _LOG.warning("pose model kept with float16 weights (~6 MB more memory): %s", exc)
         return None
 
 
 def make_pose(*, detector_xnnpack: bool = False, landmark_fp32: bool = True,
-              **kwargs: Any) -> Any:
-    """``mediapipe.solutions.pose.Pose(**kwargs)`` imported lean, its person detector on
-    TFLite's own kernels unless ``detector_xnnpack`` (MediaPipe's default), its full
-    landmark model with float32 weights unless not ``landmark_fp32``."""
+              map_models: bool = True, **kwargs: Any) -> Any:
+    """``mediapipe.solutions.pose.Pose(**kwargs)`` imported lean: its person detector on
+    TFLite's own kernels unless ``detector_xnnpack`` (MediaPipe's default); its full
+    landmark model with float32 weights if ``landmark_fp32``; both models mapped from
+    their files, and their pages dropped once landmarks were found, if ``map_models``."""
+    if kwargs.get("model_complexity", 1) != 1:
+        raise ValueError("only the full model (model_complexity=1) is built for the kiosk")
     mp_pose = import_pose_solution()
-    model = fp32_landmark_model(mp_pose) if landmark_fp32 else None
+    root = wheel_root(mp_pose)
+    landmark = fp32_landmark_model(mp_pose) if landmark_fp32 else None
+    mapped = (landmark or root / FULL_MODEL_RESOURCE, root / DETECTOR_RESOURCE)
 
     class KioskPose(mp_pose.Pose):  # type: ignore[misc, name-defined]
+        pages_to_drop: tuple[Path, ...] = mapped if map_models else ()
+
         # SolutionBase expands the graph, then sets calculator options in the expanded
         # config here, before it starts it: the one place to change the detector's delegate.
         def _modify_calculator_options(self, config: Any, params: Any) -> None:
             super()._modify_calculator_options(config, params)
             if not detector_xnnpack:
                 run_detector_on_tflite_kernels(config)
-            if model is not None:
-                landmark_model_from(config, model)
+            if map_models:
+                map_model_files(config, *mapped)
+            elif landmark is not None:
+                landmark_model_from(config, landmark)
 
-    return KioskPose(**kwargs)
+        def process(self, image: Any) -> Any:
+            result = super().process(image)
+            # Both models have run once landmarks are found: their weights were packed or
+            # densified, and the files' pages are not read again (sensors/camera/model_pages)
+            if self.pages_to_drop and result.pose_landmarks is not None:
+                paths, self.pages_to_drop = self.pages_to_drop, ()
+                drop_mapped_pages(paths)
+            return result
+
+    pose = KioskPose(**kwargs)
+    if map_models:
+        # The graph opens its calculators on its own threads: once idle, XNNPACK has packed
+        # the landmark model's weights. Dropping the files' pages now, not only after the
+        # first landmarks, keeps them out of the first frame's peak too (the detector's
+        # are read again by its first run, and dropped after it)
+        pose._graph.wait_until_idle()
+        drop_mapped_pages(mapped)
+    return pose
