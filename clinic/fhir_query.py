@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from clinic.fhir_time import DATED_TYPES, observation_time, stored_time
 from clinic.schema import resources, sessions
-from therapy.fhir import EXERCISE_CODE, PAIN_CODE, ROM_CODE
+from therapy.fhir import CODES, EXERCISE_CODE, GAP_CODE, PAIN_CODE, ROM_CODE
 
 PREFIXES = ("eq", "ge", "gt", "le", "lt")
 DateFilter = tuple[str, str]  # (prefix, ISO text)
@@ -113,6 +113,7 @@ def _is(code: Code, coding: dict[str, str]) -> bool:
     return has_code({"code": {"coding": [coding]}}, code)
 
 
+GAP_CODING = {"system": CODES, "code": GAP_CODE}  # a wearable drop-out (therapy.fhir)
 obs_date = observation_time  # what an Observation search compares (ingest stores it too)
 
 
@@ -133,11 +134,12 @@ def observations(conn: Connection, device: str | None, code: Code | None,
                  filters: list[DateFilter], want: int) -> Generator[dict[str, Any]]:
     """Observations that may match, in the API's order (check each with date_ok/has_code):
     standalone ones (pain ratings) when no code or the pain code is asked for, then those
-    in session Bundles when no code or the ROM or exercise code is asked for. ``want``:
+    in session Bundles when no code or the ROM, exercise or wearable drop-out code is
+    asked for. ``want``:
     how many matches the caller reads at most (a page's end, plus one)."""
     if code is None or _is(code, PAIN_CODE):
         yield from of_type(conn, "Observation", device, filters, want)
-    if code is None or _is(code, ROM_CODE) or _is(code, EXERCISE_CODE):
+    if code is None or any(_is(code, c) for c in (ROM_CODE, EXERCISE_CODE, GAP_CODING)):
         yield from _session_entries(conn, device, filters)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from clinic.downlink_schema import downlink_step
 from clinic.errors import SchemaTooNew
@@ -83,7 +83,17 @@ MIGRATIONS: tuple[Step, ...] = (
     # 8: appointments (moves, cancellations) as last signed for their device, kept until it
     #    acks them, for the downlink resend (clinic/downlink_schema.py)
     downlink_step,
+    # 9: each session's wearable drop-outs (clinic/session_gaps.py), a JSON list like
+    #    rom_list; NULL for the sessions stored before
+    lambda conn: _session_gaps_step(conn),
 )
+
+def _session_gaps_step(conn: Connection) -> None:
+    """Step 9: ``sessions.gaps`` (a store from the SQLite-only days may lack the table:
+    nothing to add to then, as in web_step)."""
+    if "sessions" in inspect(conn).get_table_names():
+        conn.execute(text("ALTER TABLE sessions ADD COLUMN gaps TEXT"))
+
 
 # PostgreSQL: one advisory lock key so two serve processes starting together migrate once
 _PG_LOCK_KEY = 0x7265_6861_6221  # "rehab!"

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from clinic.errors import StoreError
 from clinic.fhir_time import stored_time
+from clinic.session_gaps import gap_rows
 from therapy.fhir import CODES, PAIN_CODE, ROM_CODE, resource_identifier
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER columns
@@ -110,7 +111,8 @@ def _session_row(ident: str, device: str, bundle: dict[str, Any]) -> dict[str, A
             "sets_done": _int(_component(summary, "sets-completed")),
             "mean_rom_deg": _float(summary.get("valueQuantity", {}).get("value")),
             "rom_list": json.dumps(roms),
-            "completed": int(bool(_component(summary, "session-completed")))}
+            "completed": int(bool(_component(summary, "session-completed"))),
+            "gaps": gap_rows(resources[1:])}
 
 
 def _pain_row(ident: str, device: str, obs: dict[str, Any]) -> dict[str, Any]:

@@ -49,6 +49,9 @@ sessions = Table(
     Column("mean_rom_deg", Float),
     Column("rom_list", Text, nullable=False),  # JSON list of degrees, one per rep
     Column("completed", Integer, nullable=False),  # 0/1
+    # JSON list of its wearable drop-outs (clinic/session_gaps.py); NULL: stored before
+    # the clinic kept them (schema 9)
+    Column("gaps", Text),
     Index("sessions_device", "device", "started_at"),
 )
 

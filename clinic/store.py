@@ -58,6 +58,7 @@ class SessionRow:
     mean_rom_deg: float | None
     rom_deg: tuple[float, ...]
     completed: bool
+    gaps: tuple[dict[str, Any], ...] = ()  # wearable drop-outs (clinic/session_gaps.py)
 
 
 def database_url(db: str | None, data_dir: str | Path) -> str:
@@ -208,11 +209,13 @@ class ClinicStore:
     def sessions(self, device: str) -> list[SessionRow]:
         s = t.sessions.c
         rows = self._read(select(s.identifier, s.device, s.exercise, s.started_at, s.ended_at,
-                                 s.reps, s.target_reps, s.mean_rom_deg, s.rom_list, s.completed)
+                                 s.reps, s.target_reps, s.mean_rom_deg, s.rom_list, s.completed,
+                                 s.gaps)
                           .where(s.device == device).order_by(s.started_at))
         return [SessionRow(r[0], r[1], r[2], datetime.fromisoformat(r[3]),
                            datetime.fromisoformat(r[4]), r[5], r[6], r[7],
-                           tuple(json.loads(r[8])), bool(r[9])) for r in rows]
+                           tuple(json.loads(r[8])), bool(r[9]),
+                           tuple(json.loads(r[10])) if r[10] else ()) for r in rows]
 
     def pain(self, device: str) -> list[tuple[str | None, str, int, datetime]]:
         p = t.pain.c

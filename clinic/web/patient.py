@@ -17,6 +17,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
 from clinic.schema import pain, resources, sessions
+from clinic.session_gaps import gap_summary
 from clinic.web.caseload import WEEKDAYS, PlanCache
 from therapy.fhir import CODES, ROM_CODE
 from therapy.plan import Plan
@@ -37,6 +38,7 @@ class SessionLine(NamedTuple):
     completed: bool
     pain_before: int | None
     pain_after: int | None
+    sensor_lost: tuple[str, ...] = ()  # e.g. "Thigh sensor lost 2x (14 s in all)"
 
 
 class CalDay(NamedTuple):
@@ -95,6 +97,14 @@ def _roms(text: object) -> tuple[float, ...]:
         if isinstance(vals, list) else ()
 
 
+def _sensor_lost(gaps: object) -> tuple[str, ...]:
+    """The session's wearable drop-outs in words; a damaged row says so, never breaks."""
+    try:
+        return tuple(gap_summary(gaps if isinstance(gaps, str) else None))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ("wearable drop-outs unreadable",)
+
+
 def load(engine: Engine, plans: PlanCache, device: str,
          now: datetime | None = None) -> PatientView:
     now = now or datetime.now(timezone.utc)
@@ -110,13 +120,13 @@ def load(engine: Engine, plans: PlanCache, device: str,
         for row in conn.execute(
                 select(sessions.c.identifier, sessions.c.exercise, sessions.c.started_at,
                        sessions.c.reps, sessions.c.target_reps, sessions.c.mean_rom_deg,
-                       sessions.c.rom_list, sessions.c.completed)
+                       sessions.c.rom_list, sessions.c.completed, sessions.c.gaps)
                 .where(sessions.c.device == device).order_by(sessions.c.started_at)):
             sid = str(row[0]).removeprefix("urn:uuid:")
             lines.append(SessionLine(row[0], str(row[1]), str(row[2]), _count(row[3]),
                                      _count(row[4]), _num(row[5]), _roms(row[6]),
                                      bool(row[7]), ratings.get((sid, "before")),
-                                     ratings.get((sid, "after"))))
+                                     ratings.get((sid, "after")), _sensor_lost(row[8])))
         newest = [s.identifier for s in lines[-FLAG_SESSIONS:]]
         flags: Counter[str] = Counter()
         for (body,) in conn.execute(select(resources.c.body).where(
