@@ -46,6 +46,7 @@ INSTALLER_ONLY = (INSTALLER_SCREEN, "pairing")  # go() asks for the code before 
 CAMERA_READY = N_("Good: the camera sees you well. Press Done.")
 REMINDER_TEXT = N_("It is time for your exercises")
 NEW_PIN_SAVED = N_("Your new PIN is saved. Enter it to unlock.")
+PIN_CHANGED = N_("Your new PIN is saved.")  # on Settings, after its Change PIN
 
 
 class LockView(NamedTuple):
@@ -76,6 +77,7 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
         self.intake_vm = IntakeVM(first_run=True)
         self.summary_vm: SummaryVM | None = None
         self.pin_flow: PinChangeVM | None = None  # choosing or changing the PIN
+        self.pin_back = ""  # the screen a PIN change from it returns to ("": stay locked)
         self.pairing_vm: PairingVM | None = None
         self.feedback_vm: FeedbackVM | None = None
         self.compose_vm: ComposeVM | None = None
@@ -140,7 +142,7 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
             return "lock"
         if name == "lock":
             lock.begin(Purpose.UNLOCK)
-            self.pin_flow = None
+            self.pin_flow, self.pin_back = None, ""
         return name
 
     def lock_now(self) -> None:
@@ -213,22 +215,26 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
             self.unlocked(lock.purpose)
 
     def start_pin_change(self) -> None:
-        self.pin_flow = self.model.access.pin_flow()
+        self.pin_flow, self.pin_back = self.model.access.pin_flow(), ""
 
     def cancel_pin_flow(self) -> None:
         flow, self.pin_flow = self.pin_flow, None
+        back, self.pin_back = self.pin_back, ""
         if flow is not None and flow.reset:
             self.go_direct(INSTALLER_SCREEN)
+        elif back:
+            self.go_direct(back)
         else:
             self.nav.redraw(self.current)
 
     def change_my_pin(self) -> None:
-        """Settings > Change PIN (the patient's): the kiosk locks and its keypad asks the
-        old PIN, then the new one twice, as the lock screen's Change PIN does; the new PIN
-        then unlocks it (Cancel: the PIN as before)."""
-        self.lock_now()
-        self.start_pin_change()
-        self.nav.redraw("lock")
+        """Settings > Change PIN (the patient's): the keypad asks the old PIN, then the new
+        one twice, as the lock screen's Change PIN does; the kiosk stays unlocked, and
+        Cancel or the new PIN saved returns to Settings. (It locked the kiosk: Cancel left
+        the patient at 'Enter your PIN', and either way the next unlock went to Today.)
+        The lock screen without its top bar: Cancel is the way back."""
+        self.pin_flow, self.pin_back = self.model.access.pin_flow(), self.current
+        self._show("lock", False)
 
     def reset_patient_pin(self) -> None:
         """Installer settings > New PIN: the installer sets a forgotten PIN (new one twice)."""
@@ -242,8 +248,12 @@ class KioskFlow(ExerciseSteps, CameraGate, PatientWriting, InstructionActions, V
         access, lock = self.model.access, self.model.lock
         access.save_pin(pin, first_run=flow.first_run, reset=flow.reset)
         self.pin_flow = None
+        back, self.pin_back = self.pin_back, ""
         if flow.reset:
             self.go_direct(INSTALLER_SCREEN)
+        elif back:
+            self.notice = (back, _(PIN_CHANGED))
+            self.go_direct(back)
         elif flow.first_run:  # the patient just chose it: carry on, unlocked
             lock.locked = False
             lock.touch(self.now())

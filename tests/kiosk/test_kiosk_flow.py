@@ -327,22 +327,27 @@ async def test_the_camera_set_up_gate_stops_the_camera_off_the_ui_thread(
 
 
 def test_the_patient_changes_their_pin_from_settings(tmp_path: Path) -> None:
-    from kiosk.vm.flow import NEW_PIN_SAVED
+    from kiosk.vm.flow import PIN_CHANGED
 
     k = kiosk(tmp_path / "data")
     flow, model = k.flow, k.model
     unlock(flow)
     flow.go("settings")  # the patient's own Settings > Change PIN: no installer code
-    flow.change_my_pin()
-    assert flow.current == "lock" and model.lock.locked
+    flow.change_my_pin()  # the keypad, the kiosk still unlocked
+    assert flow.current == "lock" and not model.lock.locked
     assert flow.lock_view().actions == ("Cancel",)  # changing, not unlocking
+    flow.cancel_pin_flow()  # Cancel: back to Settings, unlocked (it left the kiosk locked)
+    assert flow.current == "settings" and not model.lock.locked and flow.pin_flow is None
+    flow.change_my_pin()
     for entry in (PIN, "3691", "3691"):  # the old PIN, then the new one twice
         enter(flow, entry)
-    assert flow.pin_flow is None and flow.lock_view().message == NEW_PIN_SAVED
+    assert flow.pin_flow is None and flow.current == "settings" and not model.lock.locked
+    assert flow.notice_on("settings") == PIN_CHANGED
+    flow.lock_now()
     enter(flow, PIN)  # the old one no longer opens the kiosk
     assert flow.current == "lock" and "not right" in flow.lock_view().message
     enter(flow, "3691")
     assert flow.current != "lock" and not model.lock.locked
     kinds = [str(a.kind) for a in model.store.audit_records()]
-    assert kinds[-3:] == ["pin_changed", "pin_failed", "unlocked"]
+    assert kinds[-4:] == ["pin_changed", "locked", "pin_failed", "unlocked"]
     model.close()
