@@ -7,8 +7,11 @@ The package ends at samples: frames → landmarks → the exercise angle stream
 motion core's (:mod:`motion.camera_set`); which way an exercise goes and how the camera must
 see it come from the catalogue, passed in by the caller. The pure parts (:mod:`.landmarks`,
 :mod:`.angles`, :mod:`.one_euro`, :mod:`.stream`, :mod:`.framing`) import numpy only.
-OpenCV and MediaPipe are imported inside the adapters (:mod:`.capture`, :mod:`.pose`), so
-the rest of the kiosk installs and runs without the ``camera`` extra.
+The adapters import their libraries inside: a live camera is read straight from V4L2
+(:mod:`.v4l2_capture`, MJPG decoded by Pillow, YUYV by numpy), OpenCV only for a video file
+or a camera offering neither format (:mod:`.capture`), MediaPipe for the pose (:mod:`.pose`);
+so the rest of the kiosk installs and runs without the ``camera`` extra, and a kiosk with a
+live camera never loads OpenCV (~28 MB).
 """
 
 from sensors.camera.errors import CameraError, CameraMissing, PoseModelMissing

@@ -2,7 +2,7 @@
 
 ::
 
-    hub = FrameHub(OpenCvCapture("/dev/video0"))
+    hub = FrameHub(open_live_camera("/dev/video0"))  # V4L2, else OpenCV
     worker = CameraWorker(hub.subscribe("pose"), MediaPipePose(video=True))
     call_frames = hub.subscribe("call")       # kiosk.adapters.call reads latest()
     hub.start(); worker.start()
