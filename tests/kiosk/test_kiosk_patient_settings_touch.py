@@ -6,6 +6,7 @@ the patient's PIN does not open it."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,9 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter,  # noqa: E402
                                        provision, running_kiosk, tap, texts)
+
+from text_fit import overflow  # noqa: E402
+from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
 from kiosk.adapters.audio import AudioCues  # noqa: E402
@@ -76,3 +80,99 @@ async def test_the_patient_sets_reminders_and_language_and_not_pairing(tmp_path:
     store.close()
     assert [actor for actor, _d in changes] == [Actor.PATIENT, Actor.PATIENT]
     assert "10:15" in changes[0][1] and "es" in changes[1][1]
+
+
+WINDOWS = ((800, 480), (1280, 800))  # the 7" panel and the 10" one
+
+
+def _settings_misfits(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """What on the patient's Settings would need a scroll or is cut: a button or a name
+    outside the screen (between the top bar and the status strip), a button's words
+    wrapped beyond its box or a name's beyond its own, a button under the touch floor,
+    or content taller than the screen (a scroll)."""
+    from kivy.metrics import dp
+    from kivy.uix.button import Button
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.ui import theme as T
+
+    screen = app.screens["settings"]
+    sx, sy = screen.to_window(screen.x, screen.y)
+    out = []
+    for w in screen.walk(restrict=True):
+        if isinstance(w, ScrollView) and w.children:
+            if (need := w.children[0].height) > w.height + 1:
+                out.append(f"content {need:.0f} px in a {w.height:.0f} px screen: a scroll")
+        if not isinstance(w, Label) or not w.text.strip():
+            continue
+        x, y = w.to_window(w.x, w.y)
+        if x < sx - 1 or y < sy - 1 or x + w.width > sx + screen.width + 1 \
+                or y + w.height > sy + screen.height + 1:
+            out.append(f"{w.text!r} at ({x:.0f},{y:.0f}) {w.width:.0f}x{w.height:.0f} is "
+                       f"off the screen ({sx:.0f},{sy:.0f}) {screen.width:.0f}x"
+                       f"{screen.height:.0f}")
+        if isinstance(w, Button):
+            if w.height < T.touch_h(T.MIN_TOUCH_DP) - 0.5:
+                out.append(f"{w.text!r} {w.height:.0f} px tall, under the touch floor")
+            words = Label(text=w.text, font_size=w.font_size, bold=w.bold,
+                          font_name=w.font_name, text_size=(w.width - dp(12), None))
+            words.texture_update()  # wrapped as BigButton wraps (12 dp margin)
+            tw, th = words.texture_size
+            if tw > w.width + 1 or th > w.height + 1:
+                out.append(f"{w.text!r} needs {tw:.0f}x{th:.0f} in its "
+                           f"{w.width:.0f}x{w.height:.0f} button")
+        elif problem := overflow(w):
+            out.append(f"{w.text!r}: {problem}")
+    return out
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_every_settings_button_shows_without_a_scroll(tmp_path: Path,
+                                                            language: str) -> None:
+    """At every text size, 800x480 and 1280x800: every button and name on the patient's
+    Settings is on the screen, whole, at least the touch floor tall, with no scroll (Change
+    PIN and Installer settings were below the fold at 800x480; 'Muy grande' spilled its
+    button at the largest text). Then by touch at the smallest screen and largest text:
+    Change PIN asks the current PIN with the kiosk still unlocked, Cancel returns to Settings
+    (it locked the kiosk and left the patient at 'Enter your PIN'), and a PIN changed
+    returns there with the saved line, which fits too."""
+    from kivy.core.window import Window
+
+    from kiosk.i18n import _
+    from kiosk.settings import TEXT_SCALES
+    from kiosk.vm.flow import PIN_CHANGED
+
+    original = Window.size
+    try:
+        async with unlocked_kiosk(tmp_path, language) as app:
+            flow = app.flow
+            flow.go("settings")
+            problems: list[str] = []
+            for scale in TEXT_SCALES:
+                flow.change_settings(text_scale=scale)  # the screens are built again
+                for size in WINDOWS:
+                    Window.size = size
+                    await asyncio.sleep(0.3)  # laid out
+                    assert app.sm.current == "settings"
+                    problems += [f"{size[0]}x{size[1]} text x{scale}: {p}"
+                                 for p in _settings_misfits(app)]
+            assert problems == [], "\n".join(problems)
+
+            Window.size = WINDOWS[0]  # the largest text stays on
+            await asyncio.sleep(0.3)
+            await tap(app, _("Change PIN"))
+            assert app.sm.current == "lock" and not app.model.lock.locked
+            assert _("Change PIN: enter your current PIN") in texts(app)
+            await tap(app, _("Cancel"))
+            assert app.sm.current == "settings" and not app.model.lock.locked
+            await tap(app, _("Change PIN"))
+            for entry in (TEST_PIN, "3691", "3691"):  # the old PIN, the new one twice
+                await enter(app, entry)
+            assert app.sm.current == "settings" and _(PIN_CHANGED) in texts(app)
+            await asyncio.sleep(0.2)
+            assert _settings_misfits(app) == []
+    finally:
+        Window.size = original
+        i18n.set_language("en")
