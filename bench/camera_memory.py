@@ -16,8 +16,8 @@ machine load:
   (:mod:`sensors.camera.model_fp32`; converted into the per-user cache before the rounds,
   as the kiosk's first camera use does once);
 - ``kiosk``: what the kiosk runs (``MediaPipePose``'s build): ``fp32`` with both model files
-  mapped instead of read into the heap and their pages dropped once landmarks were found
-  (:mod:`sensors.camera.model_pages`).
+  mapped instead of read into the heap and their pages dropped once the graph is open and
+  again after the first landmarks (:mod:`sensors.camera.model_pages`).
 
 Each child reports RSS (and its private part; and the process's peak, VmHWM, at the end:
 what ``bench.kiosk`` reports) with numpy and OpenCV imported (the kiosk has
