@@ -2,8 +2,9 @@
 
 :class:`DraftJournal` is the :class:`~therapy.journal.SessionJournal` the kiosk and ``rehab
 session`` give their controller: the session's start, each set begun, the pain before and
-each confirmed rep go to ``session_drafts`` / ``draft_reps`` (migration 6) as they happen,
-one small transaction each (WAL, ``synchronous=FULL``: committed means on disk). Storing the
+each confirmed rep go to ``session_drafts`` / ``draft_reps`` (migration 6), each wearable
+outage to ``draft_gaps`` (7; with its set's clock pair, 8) as they happen, one small
+transaction each (WAL, ``synchronous=FULL``: committed means on disk). Storing the
 session (``TherapyStore.save_session``: the summary flow, a stop) removes its draft in the
 same transaction.
 
@@ -120,10 +121,11 @@ class DraftJournal:
                       (at.isoformat(), session_id))])
 
     def gap(self, session_id: str, gap: DraftGap) -> None:
-        """A wearable outage begun (end_s None) or ended (replaces the one begun)."""
+        """A wearable outage begun (end_s None) or ended (replaces the one begun), with its
+        set's clock pair (migration 8)."""
         self._write([("INSERT OR REPLACE INTO draft_gaps (session_id, set_no, sensor_id, "
-                      "segment, start_s, end_s, reason) VALUES (?,?,?,?,?,?,?)",
-                      (session_id, *gap.row())),
+                      "segment, start_s, end_s, reason, wall_at, host_s) "
+                      "VALUES (?,?,?,?,?,?,?,?,?)", (session_id, *gap.row(), *gap.clock_row())),
                      ("UPDATE session_drafts SET last_at = ? WHERE session_id = ?",
                       (_now(), session_id))])
 
@@ -168,8 +170,8 @@ def recover_drafts(store: TherapyStore, encoder: Encoder,
             continue
         reps = store._query("SELECT set_no, n, rep, at FROM draft_reps WHERE session_id = ? "
                             "ORDER BY set_no, n", (sid,))
-        gaps = store._query("SELECT set_no, sensor_id, segment, start_s, end_s, reason "
-                            "FROM draft_gaps WHERE session_id = ?", (sid,))
+        gaps = store._query("SELECT set_no, sensor_id, segment, start_s, end_s, reason, "
+                            "wall_at, host_s FROM draft_gaps WHERE session_id = ?", (sid,))
         try:
             draft = read_draft(str(sid), header, sets_done, pain, last_at, reps, gaps)
         except DraftError as exc:

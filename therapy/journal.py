@@ -3,12 +3,14 @@
 The :class:`~therapy.session.SessionController` writes, as each happens, the session's start
 (:class:`DraftHeader`: exercise, targets, plan version, appointment), each set begun with
 its sources, the pain before, each confirmed rep and each wearable outage as it starts and
-ends (:class:`DraftGap`), through a :class:`SessionJournal`
+ends (:class:`DraftGap`, with the :class:`ClockPair` read when its set's wearables began to
+be supervised), through a :class:`SessionJournal`
 (``therapy.drafts.DraftJournal`` keeps them in the device store, one small transaction
 each). What a dead process left behind is a :class:`Draft`; :meth:`Draft.record` makes it
 the session not completed that a stop would have stored (``KioskModel.keep_unfinished``):
 the confirmed reps, the pain before, ended at its last rep (its gaps are stored beside it,
-as a set's end stores them). A draft that cannot be read (a
+as a set's end stores them, and placed in calendar time by their clock pair as a live
+session places them: :meth:`DraftGap.record`). A draft that cannot be read (a
 damaged row, an exercise this version does not know) raises :class:`DraftError`.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, Sequence, TypeGuard
 
 from therapy.catalogue import CATALOGUE
@@ -129,9 +131,25 @@ def pain_from_json(text: str, session_id: str) -> PainReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ClockPair:
+    """The wall clock (``therapy.ports.WallClock``) and the host clock (monotonic seconds,
+    ``protocol.clock.Clock``: what wearable outages are timed on) read at one moment, when a
+    set's wearables began to be supervised. Both of one boot, so a host time of that set can
+    be placed in calendar time, by the live session or by the next start after a crash."""
+
+    wall: datetime
+    host_s: float
+
+    def place(self, host_s: float) -> datetime:
+        """The calendar time of ``host_s`` (a host-clock time of the same boot)."""
+        return self.wall + timedelta(seconds=host_s - self.host_s)
+
+
+@dataclass(frozen=True, slots=True)
 class DraftGap:
     """One wearable outage of a set (``sensors.set_supervision.SetGap``, host-clock
-    seconds), journaled when it starts (``end_s`` None) and again when it ends."""
+    seconds), journaled when it starts (``end_s`` None) and again when it ends, with the
+    clock pair of its set's supervision (None: none was read, or an older program's row)."""
 
     set_no: int
     sensor_id: str
@@ -139,16 +157,31 @@ class DraftGap:
     start_s: float
     end_s: float | None  # None: not back (yet, or before the crash)
     reason: str
+    clock: ClockPair | None = None
 
     def row(self) -> tuple[int, str, str, float, float | None, str]:
         """As ``wearable_gaps`` keeps it (after the session id)."""
         return (self.set_no, self.sensor_id, self.segment, self.start_s, self.end_s,
                 self.reason)
 
+    def clock_row(self) -> tuple[str | None, float | None]:
+        """Its clock pair as ``draft_gaps`` keeps it (``wall_at``, ``host_s``)."""
+        c = self.clock
+        return (None, None) if c is None else (c.wall.isoformat(), c.host_s)
+
+    def record(self) -> GapRecord:
+        """As the session record keeps it, the live session's and a recovered draft's alike:
+        placed in calendar time by its clock pair (without one, no time of day)."""
+        return GapRecord(self.set_no, self.sensor_id, self.segment, self.start_s, self.end_s,
+                         self.reason,
+                         None if self.clock is None else self.clock.place(self.start_s))
+
 
 def gap_from_row(set_no: object, sensor_id: object, segment: object, start_s: object,
-                 end_s: object, reason: object) -> DraftGap:
-    """A journal gap row, checked (:class:`DraftError` naming what is wrong)."""
+                 end_s: object, reason: object, wall_at: object = None,
+                 host_s: object = None) -> DraftGap:
+    """A journal gap row, checked (:class:`DraftError` naming what is wrong); ``wall_at``
+    and ``host_s`` are its clock pair, both NULL in an older program's row."""
     where = f"gap of set {set_no!r}"
     if not (_is_int(set_no) and set_no >= 1):
         raise DraftError(f"{where}: set must be a whole number >= 1")
@@ -161,7 +194,14 @@ def gap_from_row(set_no: object, sensor_id: object, segment: object, start_s: ob
     end = None if end_s is None else _num(d, "end_s", where)
     if end is not None and end < start:
         raise DraftError(f"{where}: ends ({end}) before it starts ({start})")
-    return DraftGap(set_no, str(sensor_id), str(segment), start, end, str(reason))
+    clock = None
+    if wall_at is not None or host_s is not None:
+        if wall_at is None or host_s is None:
+            raise DraftError(f"{where}: its clock pair needs both wall_at and host_s, got "
+                             f"{wall_at!r} and {host_s!r}")
+        clock = ClockPair(_parse_time(wall_at, f"{where}: wall_at"),
+                          _num({"host_s": host_s}, "host_s", where))
+    return DraftGap(set_no, str(sensor_id), str(segment), start, end, str(reason), clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,16 +235,15 @@ class Draft:
             reps=tuple(rep for rep, _at in self.reps), sets_done=self.sets_done,
             completed=False, plan_version=h.plan_version, appointment_id=h.appointment_id,
             pains=(self.pain_before,) if self.pain_before is not None else (),
-            # another boot's host clock cannot be placed in calendar time: no started_at
-            gaps=tuple(GapRecord(g.set_no, g.sensor_id, g.segment, g.start_s, g.end_s,
-                                 g.reason) for g in self.gaps))
+            gaps=tuple(g.record() for g in self.gaps))
 
 
 def read_draft(session_id: str, header: str, sets_done: object, pain_before: str | None,
                last_at: str, reps: Sequence[tuple[object, object, str, str]],
                gaps: Sequence[Sequence[object]] = ()) -> Draft:
     """A :class:`Draft` from its stored columns (``reps``: set_no, n, body, at; ``gaps``:
-    set_no, sensor_id, segment, start_s, end_s, reason); raises :class:`DraftError` naming
+    set_no, sensor_id, segment, start_s, end_s, reason and optionally wall_at, host_s);
+    raises :class:`DraftError` naming
     the first thing wrong."""
     if not (_is_int(sets_done) and sets_done >= 0):
         raise DraftError(f"sets_done must be a whole number >= 0, got {sets_done!r}")

@@ -175,4 +175,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, set_no, sensor_id, start_s)
     );
     """,
+    # 8: the clock pair of a journaled wearable outage (issue 15, recovered drop-outs with
+    # their time of day: therapy/journal.py ClockPair): the wall clock (ISO time) and the
+    # host's monotonic clock (seconds, what start_s and end_s are on) read together when the
+    # set's wearables began to be supervised, written with each outage row, so the next
+    # start places a killed set's drop-outs in calendar time as the live session does.
+    # NULL in rows an older program wrote: those recover without a time of day, as before
+    """
+    ALTER TABLE draft_gaps ADD COLUMN wall_at TEXT;
+    ALTER TABLE draft_gaps ADD COLUMN host_s REAL;
+    """,
 )

@@ -21,14 +21,14 @@ the listeners (what the patient sees is on disk), so a crash or power cut loses 
 next start stores the draft (``therapy.drafts.recover_drafts``). A failed journal write is
 logged and counted (``journal_failures_``); the session goes on. :meth:`watch_gaps` journals
 a live set's wearable outages as each starts and ends (its end saves them for good) and
-keeps them for the record, which sends them to the clinic (``SessionRecord.gaps``).
+keeps them for the record, which sends them to the clinic (``SessionRecord.gaps``), each with
+the clock pair that places it in calendar time, live or recovered after a crash.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -36,7 +36,8 @@ from motion.types import Rep
 from sensors.source import SampleSource
 from sensors.types import ImuChunk
 from therapy.errors import StorageError, TherapyError
-from therapy.journal import DraftHeader, SessionJournal
+from therapy.gap_watch import GapWatch, SessionGaps
+from therapy.journal import ClockPair, DraftGap, DraftHeader, SessionJournal
 from therapy.params import plan_item_params
 from therapy.plan import PlanExercise
 from therapy.ports import (
@@ -50,8 +51,7 @@ from therapy.ports import (
     WallClock,
     set_analyzer_factory,
 )
-from therapy.records import (GapRecord, PainPhase, PainReport, RepRecord, SessionRecord,
-                             new_id)
+from therapy.records import PainPhase, PainReport, RepRecord, SessionRecord, new_id
 from therapy.set_streams import CAMERA_END_WAIT_S, CameraFeed, feed_angle, fused_set_factory
 from therapy.set_streams import pairs as _pairs  # also imported from here (tests/ble, bench)
 
@@ -95,8 +95,7 @@ class SessionController:
         self._started_at = self.clock.now()
         self.journal = journal
         self.journal_failures_ = 0
-        # wearable outages seen by watch_gaps: (set, sensor, start) -> (gap, clock anchor)
-        self._gaps: dict[tuple[int, str, float], tuple[Any, Any]] = {}
+        self._gaps = SessionGaps()  # the wearable outages watch_gaps saw, for the record
 
     # --- the journal (a crash loses nothing) ------------------------------------------------
     def _header(self) -> DraftHeader:
@@ -125,32 +124,18 @@ class SessionController:
     def watch_gaps(self, live: Any) -> None:
         """Journal the wearable outages of ``live`` (the ``sensors.live_set.LiveSet`` of the
         running set, or of the next one: it is supervised before it runs) as each starts and
-        ends (``therapy.gap_watch``), and keep them for the record (``SessionRecord.gaps``,
-        their calendar time from this moment on both clocks)."""
-        from therapy.gap_watch import GapWatch
-
+        ends (``therapy.gap_watch``), and keep them for the record (``SessionRecord.gaps``).
+        Both carry the clock pair read now (this controller's wall clock, ``live.clock``'s
+        host time), which places them in calendar time, live or recovered after a crash."""
         running = self.state in (SessionState.RUNNING, SessionState.PAUSED)
         host = getattr(live, "clock", None)
-        anchor = (self.clock.now(), float(host.now())) if host is not None else None
+        clock = ClockPair(self.clock.now(), float(host.now())) if host is not None else None
 
-        def write(gap: Any) -> None:
-            self._gaps[(gap.set_no, gap.sensor_id, gap.start_s)] = (gap, anchor)
+        def write(gap: DraftGap) -> None:
+            self._gaps.keep(gap)
             self._journal(lambda j: j.gap(self.session_id, gap))
 
-        GapWatch(write, self.set_no if running else self.set_no + 1).attach(live)
-
-    def _record_gaps(self) -> tuple[GapRecord, ...]:
-        """The outages of the sets run, by set and start (one begun for a set that never
-        ran is left out, as a recovered draft leaves it)."""
-        out = []
-        for (set_no, _sensor, start_s), (g, anchor) in sorted(
-                self._gaps.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
-            if set_no > self.set_no:
-                continue
-            at = None if anchor is None else anchor[0] + timedelta(seconds=start_s - anchor[1])
-            out.append(GapRecord(set_no, g.sensor_id, g.segment, start_s, g.end_s, g.reason,
-                                 at))
-        return tuple(out)
+        GapWatch(write, self.set_no if running else self.set_no + 1, clock).attach(live)
 
     # --- listeners -------------------------------------------------------------------
     def add_listener(self, listener: SessionListener) -> None:
@@ -309,7 +294,7 @@ class SessionController:
             target_hold_s=ex.hold_s, reps=tuple(self.reps_), sets_done=self.set_no,
             completed=completed, plan_version=self.plan_version,
             appointment_id=self.appointment_id, pains=tuple(self._pains),
-            gaps=self._record_gaps())
+            gaps=self._gaps.records(self.set_no))
         self.sink.save_session(rec, self.encoder.session_items(rec))
         self.record_ = rec
         self.state = SessionState.FINISHED

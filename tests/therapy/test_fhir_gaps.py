@@ -2,7 +2,8 @@
 not tell a short set from one cut by a sensor that kept dropping out). One Observation per
 drop-out after the reps, validated with fhir.resources R4B as the clinic validates; a
 Bundle without drop-outs is what it was; a live session's record carries its drop-outs with
-their calendar time, a crash-recovered one without it (another boot's host clock)."""
+their calendar time, and so does a crash-recovered one whose journal kept the clock pair of
+the set's supervision (one without, written by an older program, has no time of day)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from test_session_gaps_journal import BACK, LOST, supervised_set
 
 from therapy import fhir
 from therapy.drafts import DraftJournal, recover_drafts
-from therapy.journal import DraftGap
+from therapy.journal import ClockPair, DraftGap, DraftHeader
 from therapy.plan import exercise_from_catalogue
 from therapy.ports import FhirEncoder
 from therapy.records import GapRecord, RepRecord, SessionRecord
@@ -129,21 +130,25 @@ async def test_a_live_session_records_its_drop_outs_at_their_time(tmp_path: Path
     assert lengths == [5.0, 9.0]
 
 
-def test_a_recovered_draft_carries_its_drop_outs(tmp_path: Path) -> None:
-    """A process killed mid-set left its journal: the session stored at the next start
-    sends its drop-outs too (no calendar time: that boot's host clock is gone)."""
-    store = TherapyStore(tmp_path / "rehab.db")
-    ex = exercise_from_catalogue("knee_extension_seated")
-    journal = DraftJournal(store, GONE)
-    from therapy.journal import DraftHeader
+def journal_a_set(store: TherapyStore, *gaps: DraftGap) -> None:
+    """A set of session SID journaled by a process now gone: a pain before, a rep, ``gaps``."""
     from therapy.records import PainPhase, PainReport
 
-    header = DraftHeader.of(ex, T0, 1, None)
+    journal = DraftJournal(store, GONE)
+    header = DraftHeader.of(exercise_from_catalogue("knee_extension_seated"), T0, 1, None)
     journal.set_started(SID, header, 1, ["ble:T"], T0)
     journal.pain_before(SID, header, PainReport("p-1", 3, PainPhase.BEFORE, T0, SID))
     journal.rep(SID, RepRecord(1, 1, 2.0, 5.0, 80.0, 1.0, 1.5, 1.5), T0 + timedelta(seconds=6))
-    journal.gap(SID, DraftGap(1, "ble:T", "thigh", 7.0, 11.0, "disconnected"))
-    journal.gap(SID, DraftGap(1, "ble:S", "shank", 12.0, None, "out of range"))
+    for gap in gaps:
+        journal.gap(SID, gap)
+
+
+def test_a_recovered_draft_carries_its_drop_outs(tmp_path: Path) -> None:
+    """A process killed mid-set left its journal: the session stored at the next start
+    sends its drop-outs too (journaled without a clock pair: no calendar time)."""
+    store = TherapyStore(tmp_path / "rehab.db")
+    journal_a_set(store, DraftGap(1, "ble:T", "thigh", 7.0, 11.0, "disconnected"),
+                  DraftGap(1, "ble:S", "shank", 12.0, None, "out of range"))
     out = recover_drafts(store, FhirEncoder("dev-1"))
     [rec] = out.stored
     assert rec.gaps == (GapRecord(1, "ble:T", "thigh", 7.0, 11.0, "disconnected"),
@@ -156,3 +161,25 @@ def test_a_recovered_draft_carries_its_drop_outs(tmp_path: Path) -> None:
     assert [g["device"]["identifier"]["value"] for g in gaps] == ["ble:T", "ble:S"]
     assert [g.get("valueQuantity", {}).get("value") for g in gaps] == [4.0, None]
     assert all("effectivePeriod" not in g for g in gaps)
+
+
+def test_a_recovered_draft_places_its_drop_outs_by_their_clock_pair(tmp_path: Path) -> None:
+    """The set's supervision began at T0 + 3 s, host clock 5000.0: a drop-out 5007.0-5011.0
+    on the host clock was at T0 + 10 s .. T0 + 14 s; one never back has a start only."""
+    store = TherapyStore(tmp_path / "rehab.db")
+    pair = ClockPair(T0 + timedelta(seconds=3), 5000.0)
+    journal_a_set(store, DraftGap(1, "ble:T", "thigh", 5007.0, 5011.0, "disconnected", pair),
+                  DraftGap(1, "ble:S", "shank", 5012.25, None, "out of range", pair))
+    [rec] = recover_drafts(store, FhirEncoder("dev-1")).stored
+    assert [g.started_at for g in rec.gaps] == [T0 + timedelta(seconds=10),
+                                               T0 + timedelta(seconds=15.25)]
+    [(payload,)] = store._query("SELECT payload FROM outbox WHERE record_id = ?", (SID,))
+    import json
+    bundle = json.loads(payload)
+    Bundle.model_validate(bundle)
+    assert [e["resource"]["effectivePeriod"] for e in bundle["entry"][2:]] == [
+        {"start": "2026-11-29T10:00:10.000+00:00", "end": "2026-11-29T10:00:14.000+00:00"},
+        {"start": "2026-11-29T10:00:15.250+00:00"}]
+    # the wearable_gaps rows are the host-clock ones, as a set's end saves them
+    assert store._query("SELECT start_s, end_s FROM wearable_gaps ORDER BY start_s") == [
+        (5007.0, 5011.0), (5012.25, None)]

@@ -3,16 +3,21 @@ live set saves its gaps only at the set's end, so a crash mid-set lost them (not
 A set run under the real live set supervisor (``SessionSources.supervise``: what ``rehab
 session`` and the kiosk use), its links scripted, is SIGKILLed in a child process after one
 outage ended and with another still open; the next start stores the session with both gaps
-(the open one as never back). A set whose end saved its gaps has them once, not twice."""
+(the open one as never back). A set whose end saved its gaps has them once, not twice. A
+drop-out timed on the real monotonic clock reaches the clinic, after the kill, at the time of
+day it happened, as the live session would have sent it (the journal keeps the clock pair read
+when the set's supervision began)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -22,6 +27,7 @@ from tests.helpers.db_read import read_db
 
 from protocol.clock import MonotonicClock
 from sensors.link_events import LinkEvent, LinkEventKind, LinkPolicy
+from therapy import fhir
 from therapy.devices import WearableRegistry
 from therapy.drafts import DraftJournal, recover_drafts
 from therapy.plan import exercise_from_catalogue
@@ -43,8 +49,8 @@ SHANK_OPEN = (1, "ble:S", "shank", 14.0, None, "out of range")
 # is still away (the set is paused: no rep comes after).
 CHILD = """
 import asyncio, sys
-from test_session_gaps_journal import run
-asyncio.run(run(sys.argv[1]))
+from test_session_gaps_journal import {run}
+asyncio.run({run}(sys.argv[1]))
 """
 
 
@@ -92,21 +98,51 @@ async def run(db: str) -> None:
     task.cancel()
 
 
-def test_a_set_killed_mid_outage_is_recovered_with_its_gaps(tmp_path: Path) -> None:
-    db = tmp_path / "rehab.db"
+async def run_timed(db: str) -> None:
+    """The child's set of the time-of-day test: the thigh wearable drops out for half a
+    second, timed on the live set's own (real monotonic) clock; prints the wall time seen at
+    the drop-out and its return, and where the live session places it (what its Bundle would
+    carry)."""
+    store = TherapyStore(db)
+    ctl, src, _shank, thigh, live = supervised_set(store, None)
+    task = asyncio.ensure_future(ctl.run_set(src))
+    await until(lambda: len(ctl.reps_) >= 1, 20, "a rep")
+    await asyncio.sleep(1.0)  # the drop-out comes well after the supervision began
+    lost_wall, lost_s = datetime.now(timezone.utc), live.clock.now()
+    thigh.emit(LOST, "ble:T", "thigh", lost_s, "disconnected")
+    await asyncio.sleep(0.5)
+    back_wall, back_s = datetime.now(timezone.utc), live.clock.now()
+    thigh.emit(BACK, "ble:T", "thigh", back_s)
+    [gap] = ctl._gaps.records(ctl.set_no)
+    live_period = fhir.gap_observation(ctl.session_id, 1, gap, {})["effectivePeriod"]
+    print("ready", json.dumps({"lost": lost_wall.isoformat(), "back": back_wall.isoformat(),
+                               "live": live_period}), flush=True)
+    await asyncio.sleep(60)
+    task.cancel()
+
+
+def killed_child(db: Path, run_name: str) -> str:
+    """Runs ``run_name`` of this file in a child process on ``db`` and SIGKILLs it once it
+    printed its "ready" line, which is returned."""
     TherapyStore(db).close()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    child = subprocess.Popen([sys.executable, "-c", CHILD.format(run=run_name), str(db)],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True,
                              env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "therapy")})
     try:
         assert child.stdout is not None
         line = child.stdout.readline()
         assert line.startswith("ready "), line + child.communicate(timeout=10)[1]
-        reps = int(line.split()[1])
     finally:
         child.send_signal(signal.SIGKILL)
         child.communicate(timeout=10)
     assert child.returncode == -signal.SIGKILL
+    return line
+
+
+def test_a_set_killed_mid_outage_is_recovered_with_its_gaps(tmp_path: Path) -> None:
+    db = tmp_path / "rehab.db"
+    reps = int(killed_child(db, "run").split()[1])
     assert read_db(db, "SELECT COUNT(*) FROM sessions") == [(0,)]
     assert sorted(read_db(db, "SELECT set_no, sensor_id, segment, start_s, end_s, reason FROM "
                          "draft_gaps")) == [SHANK_OPEN, THIGH_GAP]
@@ -184,6 +220,9 @@ async def test_an_outage_after_the_session_was_stored_writes_no_draft(tmp_path: 
     ("UPDATE draft_gaps SET end_s = 'soon'", "gap of set 1: end_s must be a finite number"),
     ("UPDATE draft_gaps SET end_s = 1.0", "gap of set 1: ends (1.0) before it starts (3.0)"),
     ("UPDATE draft_gaps SET set_no = 0", "gap of set 0: set must be a whole number >= 1"),
+    ("UPDATE draft_gaps SET host_s = NULL", "gap of set 1: its clock pair needs both"),
+    ("UPDATE draft_gaps SET wall_at = 'noon'", "gap of set 1: wall_at must be an ISO time"),
+    ("UPDATE draft_gaps SET host_s = 'boot'", "gap of set 1: host_s must be a finite number"),
 ])
 async def test_a_damaged_gap_row_keeps_the_draft_aside(tmp_path: Path, damage: str,
                                                        why: str) -> None:
@@ -222,3 +261,25 @@ async def test_a_set_supervised_before_it_runs_journals_its_own_number(
     [rec] = got.stored
     assert rec.sets_done == 1 and WearableRegistry(store).gaps(rec.id) == []
     store.close()
+
+
+def test_a_drop_out_of_a_killed_set_reaches_the_clinic_at_its_time_of_day(
+        tmp_path: Path) -> None:
+    db = tmp_path / "rehab.db"
+    seen = json.loads(killed_child(db, "run_timed").split(" ", 1)[1])
+    [(wall_at, host_s)] = read_db(db, "SELECT wall_at, host_s FROM draft_gaps")
+    assert wall_at is not None and host_s is not None  # the clock pair is on disk
+
+    store = TherapyStore(db)  # the next start
+    [rec] = recover_drafts(store, FhirEncoder("dev-1")).stored
+    [(payload,)] = store._query("SELECT payload FROM outbox WHERE record_id = ?", (rec.id,))
+    store.close()
+    [obs] = [e["resource"] for e in json.loads(payload)["entry"]
+             if e["resource"]["code"]["coding"][0]["code"] == fhir.GAP_CODE]
+    period = obs["effectivePeriod"]
+    assert period == seen["live"]  # as the live session would have sent it
+    for key, wall in (("start", "lost"), ("end", "back")):
+        off_s = (datetime.fromisoformat(period[key])
+                 - datetime.fromisoformat(seen[wall])).total_seconds()
+        assert abs(off_s) < 1.0, (key, period[key], seen[wall])
+    assert 0.4 < obs["valueQuantity"]["value"] < 1.5
