@@ -13,7 +13,7 @@ samples are stamped on), and splits each rep's delay into
   queued by the link;
 - ``wait_s`` (c): from queued to fed to the motion core: the session's loop (two
   wearables: pairing each distal chunk with its proximal one; fused: waiting for the
-  camera's frames, ``therapy.session._CameraFeed.reach``) and the event loop's latency;
+  camera's frames, ``therapy.set_streams.CameraFeed.reach``) and the event loop's latency;
 - ``count_s``: the motion core's work on that chunk, up to the REP event;
 - ``ui_s`` (d): the REP event to the next frame flipped on screen.
 

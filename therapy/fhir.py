@@ -7,8 +7,9 @@
   the reps in the same Bundle: code ``wearable-signal-lost`` of :data:`CODES`, the
   wearable as ``device`` (a logical reference: identifier ``urn:rehab-kiosk:wearable``,
   display "thigh sensor"), ``valueQuantity`` = how long it was away (UCUM ``s``; absent
-  when it never came back), ``effectivePeriod`` = when (absent for a crash-recovered
-  session: the host clock of another boot cannot be placed in time), components: set
+  when it never came back), ``effectivePeriod`` = when (the journal keeps the set's
+  wall/monotonic clock pair, so a crash-recovered session carries it too; absent only for a
+  draft written before device schema 8, whose host-clock seconds cannot be placed in time), components: set
   number, placement (``sensor-placement``, a ``exercises.body.BodySegment`` value), how it
   ended (``gap-end``: ``came-back`` or ``set-ended``) and why (``gap-reason``). A Bundle
   without gaps is unchanged;

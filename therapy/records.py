@@ -66,8 +66,8 @@ class GapRecord:
     """A wearable's outage during a set (``sensors.set_supervision.SetGap``): which wearable
     (``sensor_id``, worn on ``segment``), when and how long on the host clock (``start_s``,
     ``end_s``; None: it had not come back when the set ended), why. ``started_at``: the
-    calendar time it began, when the running session could tell (a recovered draft's host
-    clock may be another boot's: None)."""
+    calendar time it began (None only for a draft journaled before device schema 8, which kept
+    no wall/monotonic clock pair to place it by)."""
 
     set_no: int
     sensor_id: str
