@@ -49,14 +49,15 @@ SMALLEST_TITLE_SP = 15  # wrapped, it shrinks down to this, no further: readable
 BADGE_ROOM = dp(24)  # Messages is this much wider: the unread badge sits beside its word
 
 
-def fit_text(label: Label, largest_px: float, smallest_px: float) -> None:
+def fit_text(label: Label, largest_px: float, smallest_px: float, margin: float = 0) -> None:
     """Show ``label``'s whole text in its box (the bar's title, an exercise's name and
     instructions): at ``largest_px`` if it fits, else the wrapped font steps down towards
     ``smallest_px`` until the text fits (clipped only below that). Refits when the text
-    or the box changes."""
+    or the box changes. ``margin``: wrapped that much narrower than the box (a BigButton's
+    words wrap 12 dp in)."""
 
     def fit(*_: Any) -> None:
-        w, h = label.size
+        w, h = label.width - margin, label.height
         if w < 2 or h < 2:
             return
         size = largest_px

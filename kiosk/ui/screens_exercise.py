@@ -22,6 +22,8 @@ from kiosk.vm.pain import QUICK_NOTES, PainStage
 SIDES = {"right": N_("right"), "left": N_("left"), "both": N_("both"), "none": N_("none")}
 SMALLEST_NAME_SP = 20  # the instruction screen's exercise name, before text scaling
 SMALLEST_HOW_SP = 16  # the instructions' font never shrinks below this (before text scaling)
+SMALLEST_ADVICE_SP = 14  # the pain advice shrinks to show whole, no further (not scaled)
+SMALLEST_WATCH_SP = 12  # 'Watch the figure...' under the figure likewise
 COUNT_FLOOR_SP = 40  # the rep count is never drawn smaller (before text scaling)
 COUNT_BOX_PER_FONT = 1.2  # the count's digits are ~1.17 x its font size tall (Roboto bold)
 # The live screen's column right of the gauge: (font sp, box dp) of the hold line above, the
@@ -91,7 +93,9 @@ class PainScreen(KioskScreen):
         vm, b = self.flow.pain_vm, self.box
         self.title = _("Pain before") if vm.stage == PainStage.BEFORE else _("Pain after")
         b.clear_widgets()
-        b.add_widget(Txt(vm.question, 28, bold=True, fixed_h=dp(48)))
+        question = Txt(vm.question, 28, bold=True, fixed_h=dp(48))
+        fit_text(question, question.font_size, T.fs(SMALLEST_NAME_SP))
+        b.add_widget(question)
         b.add_widget(Txt(_("0 = no pain      10 = worst pain imaginable"), 19, T.MUTED,
                          fixed_h=dp(30)))
         row = GridLayout(cols=11, spacing=dp(5), size_hint_y=None, height=T.touch_h(72))
@@ -104,10 +108,16 @@ class PainScreen(KioskScreen):
                                      else T.TEXT))
         b.add_widget(row)
         if vm.flagged:
-            c = Card(T.DANGER_LIGHT, size_hint_y=None, height=dp(104), padding=dp(10),
-                     spacing=dp(2))
-            c.add_widget(Txt(_("Please stop"), 24, T.DANGER, bold=True, fill=True))
-            c.add_widget(Txt(vm.advice, 19, fill=True))
+            # as tall as the screen leaves it, up to 104 dp times the text size (the spacer
+            # under it takes the rest); the advice shrinks to show whole (at the largest
+            # text in Spanish it was cut to one line, mid-sentence, at 800x480)
+            c = Card(T.DANGER_LIGHT, size_hint_y=1, size_hint_max_y=dp(104) * T.text_scale(),
+                     padding=dp(10), spacing=dp(2))
+            c.add_widget(Txt(_("Please stop"), 24, T.DANGER, bold=True,
+                             fixed_h=T.fs(24) * 1.3))
+            advice = Txt(vm.advice, 19, fill=True)
+            fit_text(advice, advice.font_size, sp(SMALLEST_ADVICE_SP))
+            c.add_widget(advice)
             b.add_widget(c)
         else:
             b.add_widget(Txt(_("Add a note if you like (optional):"), 18, T.MUTED,
@@ -120,7 +130,7 @@ class PainScreen(KioskScreen):
                                            T.PRIMARY if on else T.GREY, size=18, size_hint_y=1,
                                            text_colour=T.WHITE if on else T.TEXT))
             b.add_widget(notes)
-        b.add_widget(BoxLayout())  # spacer
+        b.add_widget(BoxLayout(size_hint_y=0.001 if vm.flagged else 1))  # spacer
         nav = BoxLayout(size_hint_y=None, height=T.touch_h(64), spacing=dp(10))
         if vm.flagged and vm.stage == PainStage.BEFORE:
             nav.add_widget(BigButton(_("Back to Today"), self.flow.pain_stop, T.DANGER))
@@ -172,8 +182,10 @@ class InstructionScreen(KioskScreen):
         if ex.hold_s:
             how_many += _(", hold {s} s at the top").format(s=fmt_number(ex.hold_s, 0))
         side = _(SIDES.get(str(ex.side), str(ex.side)))
-        left.add_widget(Txt(_(run.error) or _("{how}. Side: {side}.").format(
-            how=how_many, side=side), 20, T.DANGER if run.error else T.MUTED, fixed_h=dp(56)))
+        plan_line = Txt(_(run.error) or _("{how}. Side: {side}.").format(
+            how=how_many, side=side), 20, T.DANGER if run.error else T.MUTED, fixed_h=dp(56))
+        fit_text(plan_line, plan_line.font_size, T.fs(SMALLEST_HOW_SP))  # 2 lines, larger text
+        left.add_widget(plan_line)
         left.add_widget(BigButton(_("Start set {n}").format(n=run.ctl.set_no + 1),
                                   self.flow.begin_set,
                                   T.GOOD, size=28, height=84))
@@ -184,8 +196,10 @@ class InstructionScreen(KioskScreen):
         clip = _Clip()  # the figure's floor line is drawn wider than the card
         clip.add_widget(self.anim)
         card.add_widget(clip)
-        card.add_widget(Txt(_("Watch the figure and move the same way."), 17, T.MUTED,
-                            halign="center", fixed_h=dp(30)))
+        watch = Txt(_("Watch the figure and move the same way."), 17, T.MUTED,
+                    halign="center", fixed_h=dp(30) * T.text_scale())
+        fit_text(watch, watch.font_size, sp(SMALLEST_WATCH_SP))  # two lines at large text
+        card.add_widget(watch)
         card.add_widget(BigButton(_("Read aloud"), self.flow.read_aloud, T.PRIMARY, size=22,
                                   height=56))
         row.add_widget(card)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.i18n import N_, _
 from kiosk.ui import theme as T
-from kiosk.ui.base import KioskScreen
+from kiosk.ui.base import KioskScreen, fit_text
 from kiosk.ui.widgets import BarPlot, BigButton, CalendarGrid, Card, Legend, LinePlot, Txt
 
 SERIES_COLOURS = (T.PRIMARY, T.WARN, T.GOOD, T.DANGER, T.MUTED)
+SMALLEST_INFO_SP = 14  # the summary's lines beside the plot shrink to this (not scaled)
 PANELS_MIN_H = dp(600)  # Progress's two rows of plots: each plot ~170 px, not ~50 at 800x480
 
 
@@ -30,8 +31,10 @@ class SummaryScreen(KioskScreen):
             return
         self.title = _("Summary · {name}").format(name=vm.name)
         root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
-        root.add_widget(Txt(vm.headline, 28, T.GOOD if vm.completed else T.TEXT, bold=True,
-                            fixed_h=dp(44)))
+        headline = Txt(vm.headline, 28, T.GOOD if vm.completed else T.TEXT, bold=True,
+                       fixed_h=dp(44) * max(1.0, T.text_scale() * 0.9))
+        fit_text(headline, headline.font_size, sp(SMALLEST_INFO_SP))
+        root.add_widget(headline)
         row = BoxLayout(spacing=dp(12))
         plot = Card()
         plot.add_widget(Txt(_("Movement per rep (green band = your target)"), 17, T.MUTED))
@@ -41,9 +44,13 @@ class SummaryScreen(KioskScreen):
                                                      _("rep {n}").format(n=len(vm.roms_deg)))))
         row.add_widget(plot)
         info = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.8)
-        info.add_widget(Txt(vm.quality_text, 21, fill=True))
-        info.add_widget(Txt(vm.compare_text, 21, fill=True))
-        info.add_widget(Txt(vm.pain_text, 21, T.MUTED, fill=True))
+        for text, colour in ((vm.quality_text, T.TEXT), (vm.compare_text, T.TEXT),
+                             (vm.pain_text, T.MUTED)):
+            # each shrinks to show whole: at the largest text at 800x480 the comparison
+            # ('Movimiento medio 69 (objetivo 70°), más que la última vez') was cut
+            line = Txt(text, 21, colour, fill=True)
+            fit_text(line, line.font_size, sp(SMALLEST_INFO_SP))
+            info.add_widget(line)
         row.add_widget(info)
         root.add_widget(row)
         root.add_widget(BigButton(_("Done"), self.flow.summary_done, T.GOOD))

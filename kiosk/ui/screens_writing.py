@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.i18n import _
 from kiosk.ui import theme as T
-from kiosk.ui.base import KioskScreen
+from kiosk.ui.base import KioskScreen, fit_text, fit_width
 from kiosk.ui.keyboard import KeyGrid
 from kiosk.ui.widgets import BigButton, Card, Txt
 from kiosk.vm.compose import PURPOSES
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # too easy (green) .. too hard (red), as the pain scale's colours
 EFFORT_COLOURS = tuple(T.pain_colour(r) for r in (0, 3, 5, 7, 10))
+SMALLEST_NOTE_SP = 13  # a feedback note's words shrink to fit their button (not scaled)
 
 
 class FeedbackScreen(KioskScreen):
@@ -55,17 +56,23 @@ class FeedbackScreen(KioskScreen):
         notes = GridLayout(cols=3, spacing=dp(6), size_hint_y=None, height=T.touch_h(104))
         for n in NOTES:
             on = n in vm.notes
-            notes.add_widget(BigButton(_(n), lambda n=n: self.flow.feedback_note(n),
-                                       T.PRIMARY if on else T.GREY, size=17, size_hint_y=1,
-                                       text_colour=T.WHITE if on else T.TEXT))
+            note = BigButton(_(n), lambda n=n: self.flow.feedback_note(n),
+                             T.PRIMARY if on else T.GREY, size=17, size_hint_y=1,
+                             text_colour=T.WHITE if on else T.TEXT)
+            # two lines of words shrink to fit (at the largest text at 800x480 'The
+            # instructions were unclear' was 54 px in a 49 px button)
+            fit_text(note, note.font_size, sp(SMALLEST_NOTE_SP), margin=dp(12))
+            notes.add_widget(note)
         b.add_widget(notes)
         words = BoxLayout(size_hint_y=None, height=T.touch_h(52), spacing=dp(8))
         words.add_widget(Txt(f"“{vm.text}”" if vm.text else _("Nothing written yet."), 19,
                              T.TEXT if vm.text else T.MUTED, fill=True, shorten=True,
                              shorten_from="right", font_name="DejaVuSans"))
-        words.add_widget(BigButton(_("Write in my own words"), self.flow.feedback_type,
-                                   T.PRIMARY, size=18, size_hint_x=None, width=dp(230),
-                                   height=52))
+        write = BigButton(_("Write in my own words"), self.flow.feedback_type, T.PRIMARY,
+                          size=18, height=52)
+        write.size_hint_y = 1
+        fit_width(write, dp(230))  # as wide as its words ('Escribir con mis palabras' at
+        words.add_widget(write)  # the largest text spilled its 230 dp on both sides)
         b.add_widget(words)
         problem = self.flow.notice_on("feedback")
         if problem:
