@@ -225,7 +225,9 @@ def pinned_report(size: str, set_s: float, runs: int = 1) -> bool:
                     f"libraries {r['renderer_file_mb']:.0f} MB resident (file pages; a Pi "
                     f"renders on its GPU), the bench's virtual radio's imports "
                     f"{r['radio_imports_mb']:.0f} MB (bumble; on a Pi BlueZ is another "
-                    f"process); OpenCV {'loaded' if r['cv2_loaded'] else 'not loaded'}")
+                    f"process); OpenCV {'loaded' if r['cv2_loaded'] else 'not loaded'}; "
+                    "resident by mapping at the end: " + ", ".join(
+                        f"{k} {v:.0f}" for k, v in r.get("resident_by_mapping", [])[:8]))
         if runs > 1:
             pm = statistics.median(pooled) if pooled else float("nan")
             pt = statistics.median(pooled_true) if pooled_true else float("nan")

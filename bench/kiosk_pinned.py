@@ -166,6 +166,22 @@ def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
+def resident_by_mapping(n: int = 12) -> list[tuple[str, float]]:
+    """Resident MB by mapping (``/proc/self/smaps``): each file by name, anonymous memory
+    as ``[anon]`` (thread stacks, mmapped blocks: numpy arrays, the model's buffers) and
+    ``[heap]`` (glibc's main heap), largest first."""
+    sizes: dict[str, float] = {}
+    name = ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
+            path = parts[5] if len(parts) >= 6 else "[anon]"
+            name = Path(path).name if path.startswith("/") else path
+        elif parts[:1] == ["Rss:"]:
+            sizes[name] = sizes.get(name, 0.0) + int(parts[1]) / 1024
+    return [(k, round(v, 1)) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:n]]
+
+
 def biggest_packages(n: int = 6) -> list[tuple[str, float]]:
     """The shared libraries mapped, by resident MB and grouped by the package that ships
     them (``/proc/self/smaps``): where the file-backed RSS goes."""
@@ -323,6 +339,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
             out["rss_pose"] = dict(ModelThenSkeleton.rss_mb)
         out["biggest"] = biggest_packages()
         out["renderer_file_mb"] = renderer_file_mb()
+        out["resident_by_mapping"] = resident_by_mapping()
         out["radio_imports_mb"] = round(radio_imports_mb, 1)
         out["cv2_loaded"] = "cv2" in sys.modules
         out["modules"] = len(sys.modules)
