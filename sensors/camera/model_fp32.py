@@ -166,6 +166,7 @@ def convert_file(source: Path, cache: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(converted)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would differ from the cache's other files
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -191,15 +192,30 @@ def fp32_model(source: Path, cache_dir: Path | None = None) -> Path:
     return target
 
 
+def wheel_landmark_model() -> Path:
+    """The mediapipe wheel's full landmark model (found without importing mediapipe)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelConversionError("mediapipe is not installed")
+    return (Path(next(iter(spec.submodule_search_locations))) / "modules" / "pose_landmark"
+            / "pose_landmark_full.tflite")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sensors.camera.model_fp32",
                                  description="Store a TFLite model's float16 weights as "
-                                 "float32 (what the kiosk does at its camera's first use).")
-    ap.add_argument("source", type=Path)
-    ap.add_argument("cache_dir", type=Path, nargs="?", default=None)
+                                 "float32 in the cache (what the kiosk does at its camera's "
+                                 "first use; `make install` may run it ahead).")
+    ap.add_argument("source", type=Path, nargs="?", default=None,
+                    help="model file (default: the mediapipe wheel's pose_landmark_full)")
+    ap.add_argument("cache_dir", type=Path, nargs="?", default=None,
+                    help="default: $XDG_CACHE_HOME/rehab-kiosk")
     args = ap.parse_args(argv)
     try:
-        print(convert_file(args.source, args.cache_dir or default_cache_dir()))
+        source = args.source or wheel_landmark_model()
+        print(convert_file(source, args.cache_dir or default_cache_dir()))
     except ModelConversionError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -164,3 +164,18 @@ def test_float32_weights_find_the_same_landmarks_in_less_memory():
     # the delegate's float32 copy of the weights (12.7 MB) goes (the file, 6.3 MB larger, is
     # mapped, not in the heap: see test_camera_pose_mapped; measured 12.3 MB less)
     assert fp32["anon_mb"] < fp16["anon_mb"] - 3.0, (fp32["anon_mb"], fp16["anon_mb"])
+
+
+def test_the_command_converts_the_wheel_model_and_refuses_another_clearly(wheel_models, tmp_path):
+    run = [sys.executable, "-m", "sensors.camera.model_fp32"]
+    ok = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                        env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path)})
+    assert ok.returncode == 0, ok.stderr[-1000:]
+    made = Path(ok.stdout.strip())
+    assert made.parent == tmp_path / "rehab-kiosk"
+    assert made.read_bytes() == unfold_fp16_weights(wheel_models["landmark"].read_bytes())
+    bad = subprocess.run([*run, str(wheel_models["detector"]), str(tmp_path / "other")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert "not of a float16 constant" in bad.stderr and "mediapipe==0.10.18" in bad.stderr
+    assert not (tmp_path / "other").exists()
