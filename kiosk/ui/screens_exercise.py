@@ -245,7 +245,9 @@ class LiveScreen(KioskScreen):
         root.add_widget(mid)
         self.watch = Txt("", 18, T.GOOD, bold=True, halign="center", fixed_h=dp(26))
         root.add_widget(self.watch)
-        self.sensors = Txt("", 15, T.MUTED, halign="center", fixed_h=dp(24), shorten=True)
+        # room for a line's descenders at the text size (at x1.4 'pierna' ran under Pause)
+        self.sensors = Txt("", 15, T.MUTED, halign="center", shorten=True,
+                           fixed_h=max(dp(24), T.fs(SENSORS_SP) * 1.4))
         root.add_widget(self.sensors)
         self.buttons = BoxLayout(size_hint_y=None, height=T.touch_h(LIVE_BUTTONS_DP),
                                  spacing=dp(10))
@@ -269,15 +271,16 @@ class LiveScreen(KioskScreen):
             return
         self._mode = mode
         b = self.buttons
-        b.clear_widgets()
+        b.clear_widgets()  # each as tall as the row (64 dp on a compact screen, not 72)
         if mode == "rest":
-            b.add_widget(BigButton(_("Start next set"), self.flow.begin_set, T.GOOD))
+            b.add_widget(BigButton(_("Start next set"), self.flow.begin_set, T.GOOD,
+                                   size_hint_y=1))
             b.add_widget(BigButton(_("Finish now"), self.flow.stop_set, T.DANGER,
-                                   size_hint_x=0.6))
+                                   size_hint=(0.6, 1)))
         elif mode in ("run", "paused"):
             b.add_widget(BigButton(_("Resume") if mode == "paused" else _("Pause"),
-                                   self.flow.pause_set, T.PRIMARY))
-            b.add_widget(BigButton(_("Stop"), self.flow.stop_set, T.DANGER))
+                                   self.flow.pause_set, T.PRIMARY, size_hint_y=1))
+            b.add_widget(BigButton(_("Stop"), self.flow.stop_set, T.DANGER, size_hint_y=1))
 
     def _camera(self, latest: Any, joint: Any) -> None:
         """A camera exercise: its picture and skeleton left of the gauge (stand-in frames

@@ -25,7 +25,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from camera_live_set import left_elbow_camera_set  # noqa: E402
 from tests.helpers.kiosk_touch import until  # noqa: E402
-from text_fit import overflow  # noqa: E402
+from text_fit import overflow, wrapped_size  # noqa: E402
 
 from kivy.core.window import Window  # noqa: E402
 from kivy.metrics import sp  # noqa: E402
@@ -59,6 +59,14 @@ def _misfits(live) -> list[str]:  # type: ignore[no-untyped-def]
     for upper, lower in zip(column, column[1:]):
         if lower.top > upper.y + 1:
             out.append(f"{upper.text!r} and {lower.text!r} overlap")
+    sensors = live.sensors  # the wearables' line over the buttons: one line of it fits
+    line_h = wrapped_size(sensors, "Ág")[1]  # (its own texture is cut to its box)
+    if line_h > sensors.height + 1:
+        out.append(f"{sensors.text!r}: a line {line_h:.0f} px tall in a "
+                   f"{sensors.height:.0f} px box")
+    for button in live.buttons.children:  # each of them, not only their row
+        if button.top > sensors.y + 1:
+            out.append(f"{button.text!r} over {sensors.text!r}")
     return out
 
 
