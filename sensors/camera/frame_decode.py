@@ -9,12 +9,17 @@
   with numpy by ITU-R BT.601 in the limited ("video") range, the coefficients OpenCV's
   ``COLOR_YUV2BGR_YUYV`` uses (``modules/imgproc/src/color_yuv.simd.hpp``).
 
-Pure: bytes in, a new array out (never a view of the capture's buffer).
+Pure: bytes in, a new array out (never a view of the capture's buffer). :func:`decode_frame`
+is the capture's decoder (a :data:`FrameDecoder`; tests inject a counting one): a frame's
+bytes and its :class:`FrameLayout`, as the driver answered S_FMT.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -28,6 +33,31 @@ YUYV_BYTES_PER_PIXEL = 2
 
 class FrameCorrupt(CameraError):
     """A frame's bytes do not decode (a torn or truncated webcam frame): skip it."""
+
+
+class Encoding(StrEnum):
+    MJPG = "MJPG"  # V4L2_PIX_FMT_MJPEG or V4L2_PIX_FMT_JPEG
+    YUYV = "YUYV"
+
+
+@dataclass(frozen=True, slots=True)
+class FrameLayout:
+    """How a camera's frame bytes hold a picture (``bytes_per_line`` 0: packed rows)."""
+
+    encoding: Encoding
+    width: int
+    height: int
+    bytes_per_line: int = 0
+
+
+FrameDecoder = Callable[[bytes, FrameLayout], np.ndarray]  # raises FrameCorrupt
+
+
+def decode_frame(data: bytes, layout: FrameLayout) -> np.ndarray:
+    """One frame as a BGR image, by its layout's encoding; FrameCorrupt if it is none."""
+    if layout.encoding is Encoding.MJPG:
+        return mjpeg_to_bgr(data)
+    return yuyv_to_bgr(data, layout.width, layout.height, layout.bytes_per_line)
 
 
 def mjpeg_to_bgr(data: bytes) -> np.ndarray:

@@ -14,21 +14,28 @@ holds back the others or the capture (latest frame wins). A subscriber is itself
 once the hub ended), so the pose worker runs on it unchanged; :meth:`Subscriber.latest`
 takes the newest frame without waiting (a paced video track). Frames are shared, not
 copied: consumers must not write into them. numpy only; the source does the I/O.
+
+Frames travel undecoded when the source can hand them out so (``read_frame``: the V4L2
+capture's :class:`~sensors.camera.lazy_frame.LazyFrame`): a frame is decoded when a
+subscriber takes it (``read()``, ``latest()``), once, whichever subscriber comes first, and
+a frame every subscriber lets go by is never decoded. A taken frame that turns out corrupt
+is skipped (``read()`` goes on to the next; ``latest()`` keeps the last good one).
+:meth:`Subscriber.read_frame` hands a frame on still undecoded (``RateCap`` and the pose
+worker decode only the frames they keep).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
-
-import numpy as np
 
 from sensors.camera.capture import FrameSource
 from sensors.camera.errors import CameraError
+from sensors.camera.lazy_frame import Frame, Taken, frame_reader, resolve
 
 _LOG = logging.getLogger(__name__)
-Frame = tuple[float, np.ndarray]  # capture time (s), image (H x W x 3, BGR)
 
 
 class Subscriber:
@@ -40,14 +47,15 @@ class Subscriber:
         self.hub = hub
         self.name = name
         self.fps = hub.fps
-        self._queue: deque[Frame] = deque(maxlen=depth)
-        self._newest: Frame | None = None
+        self._queue: deque[Taken] = deque(maxlen=depth)
+        self._newest: Taken | None = None
+        self._shown: Frame | None = None  # what latest() last returned
         self._cond = threading.Condition()
         self._closed = False
         self.received_ = 0  # frames offered to this consumer
         self.dropped_ = 0  # overwritten before it read them
 
-    def _put(self, frame: Frame) -> None:
+    def _put(self, frame: Taken) -> None:
         with self._cond:
             if len(self._queue) == self._queue.maxlen:
                 self.dropped_ += 1
@@ -62,7 +70,21 @@ class Subscriber:
             self._cond.notify_all()
 
     def read(self, timeout_s: float | None = None) -> Frame | None:
-        """The oldest queued frame, waiting for one; None once the hub ended (or timeout)."""
+        """The oldest queued frame, decoded, waiting for one (corrupt ones skipped); None
+        once the hub ended (or timeout)."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            got = self.read_frame(left)
+            if got is None:
+                return None
+            frame = resolve(got)  # outside the queue's lock: the hub never waits for it
+            if frame is not None:
+                return frame
+
+    def read_frame(self, timeout_s: float | None = None) -> Taken | None:
+        """As :meth:`read`, the frame not decoded yet (:func:`~sensors.camera.lazy_frame.
+        resolve` decodes it)."""
         with self._cond:
             while not self._queue and not self._closed:
                 if not self._cond.wait(timeout_s):
@@ -70,10 +92,22 @@ class Subscriber:
             return self._queue.popleft() if self._queue else None
 
     def latest(self) -> Frame | None:
-        """The newest frame seen (queue emptied), without waiting; None before the first."""
+        """The newest frame seen (queue emptied), decoded, without waiting for another;
+        None before the first. A newest frame that is corrupt gives the last good one."""
         with self._cond:
             self._queue.clear()
-            return self._newest
+            newest = self._newest
+        if newest is None:
+            return None
+        # decoded here, once, however often asked (in the caller's thread: a visit's video
+        # track and preview call this on the event loop)
+        frame = resolve(newest)
+        with self._cond:
+            shown = self._shown  # a newer frame another thread took meanwhile stays
+            if frame is not None and (shown is None or (
+                    frame[1] is not shown[1] and frame[0] >= shown[0])):
+                self._shown = frame
+            return self._shown
 
     def close(self) -> None:
         """Stop receiving (the hub and the other consumers go on)."""
@@ -129,9 +163,10 @@ class FrameHub:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        read = frame_reader(self.source)  # frames left undecoded if the source can
         try:
             while not self._stop.is_set():
-                got = self.source.read()
+                got = read()
                 if got is None:
                     break
                 self.frames_ += 1

@@ -7,8 +7,13 @@ following the V4L2 specification's "Streaming I/O (Memory Mapping)" chapter:
 QUERYCAP, ENUM_FMT, S_FMT (640x480 MJPG, else YUYV), S_PARM (30 fps), REQBUFS (4 buffers),
 QUERYBUF + mmap + QBUF each, STREAMON; a read waits (poll) for a filled buffer, dequeues
 every ready one, keeps the newest and requeues the others (the pose model is slower than
-the camera: never a queue of stale frames, what OpenCV's BUFFERSIZE 1 did), copies it out,
-requeues it and decodes the copy to BGR (:mod:`sensors.camera.frame_decode`).
+the camera: never a queue of stale frames, what OpenCV's BUFFERSIZE 1 did), copies it out
+and requeues it. :meth:`V4l2Capture.read` decodes the copy to BGR at once
+(:mod:`sensors.camera.frame_decode`); :meth:`V4l2Capture.read_frame`, which the frame hub
+uses, leaves it to whoever takes it (:class:`~sensors.camera.lazy_frame.LazyFrame`: most of
+a 30 fps camera's frames are taken by nobody). Either way a frame that does not decode is
+skipped and counted; a second of them in a row (``MAX_BAD_FRAMES`` captured frames, found
+corrupt by whoever decoded them) ends the stream with a CameraError.
 
 Times: a buffer stamped by the driver with CLOCK_MONOTONIC (UVC does) gives the frame's
 capture time on the injected clock (the driver's time, moved to the clock's base by the
@@ -38,7 +43,14 @@ import numpy as np
 
 from sensors.camera import v4l2_abi as abi
 from sensors.camera.errors import CameraError, CameraMissing
-from sensors.camera.frame_decode import FrameCorrupt, mjpeg_to_bgr, yuyv_to_bgr
+from sensors.camera.frame_decode import (
+    Encoding,
+    FrameCorrupt,
+    FrameDecoder,
+    FrameLayout,
+    decode_frame,
+)
+from sensors.camera.lazy_frame import MAX_BAD_FRAMES, CorruptRun, LazyFrame, resolve  # noqa: F401
 
 _LOG = logging.getLogger(__name__)
 # MJPG: 30 fps over USB 2 (a few webcams call it JPEG); YUYV, uncompressed, second
@@ -47,7 +59,6 @@ JPEG_FORMATS = (abi.PixelFormat.MJPEG, abi.PixelFormat.JPEG)
 N_BUFFERS = 4  # enough for the driver to fill while one is decoded
 WAIT_SLICE_S = 0.1  # a read waits in slices, so close() from another thread is prompt
 NO_FRAME_S = 5.0  # no frame for this long: the camera is gone (OpenCV's V4L2 waits 10 s)
-MAX_BAD_FRAMES = 30  # in a row (a second at 30 fps): the camera is sending garbage
 MAX_FRAME_AGE_S = 1.0  # a driver stamp older than this is not trusted (clock used instead)
 UNPLUGGED = "no frame (camera unplugged?)"
 
@@ -105,14 +116,20 @@ def device_path(source: int | str) -> str:
 
 class V4l2Capture:
     """A FrameSource on a V4L2 camera: ``read() -> (t_s, BGR image)``, ``fps``, ``width``,
-    ``height``; never None while open (CameraMissing once the camera is gone)."""
+    ``height``; never None while open (CameraMissing once the camera is gone).
+    ``read_frame() -> (t_s, LazyFrame)``: the same frame, decoded by ``decode`` only when
+    taken."""
 
     is_file = False
 
     def __init__(self, source: int | str, *, width: int = 640, height: int = 480,
                  fps: float = 30.0, clock: Callable[[], float] = time.monotonic,
-                 v4l2_os: V4l2Os | None = None, n_buffers: int = N_BUFFERS) -> None:
+                 v4l2_os: V4l2Os | None = None, n_buffers: int = N_BUFFERS,
+                 decode: FrameDecoder = decode_frame) -> None:
         self.source = source
+        self._decoder = decode
+        self._corrupt = CorruptRun()
+        self._seq = 0  # frames dequeued (superseded ones too): the corrupt run's count
         self._os: V4l2Os = v4l2_os if v4l2_os is not None else SystemV4l2()
         self._clock = clock
         self._lock = threading.Lock()
@@ -120,7 +137,6 @@ class V4l2Capture:
         self._streaming = False
         self.frames_ = 0  # frames returned
         self.skipped_ = 0  # dequeued but superseded by a newer one (requeued unread)
-        self.bad_ = 0  # frames that did not decode (or the driver flagged as corrupt)
         try:
             self._fd: int | None = self._os.open(device_path(source))
         except FileNotFoundError as exc:
@@ -145,6 +161,8 @@ class V4l2Capture:
             self._check_caps()
             self.pixel_format = self._choose_format()
             self._set_format(width, height)
+            encoding = Encoding.MJPG if self.pixel_format in JPEG_FORMATS else Encoding.YUYV
+            self.layout = FrameLayout(encoding, self.width, self.height, self.bytes_per_line)
             self.fps = self._set_rate(fps)
             self._map_buffers(n_buffers)
             self._ioctl(abi.Ioctl.STREAMON, ctypes.c_int(abi.BufType.VIDEO_CAPTURE))
@@ -234,10 +252,30 @@ class V4l2Capture:
         return abi.Buffer(index=index, type=abi.BufType.VIDEO_CAPTURE, memory=abi.Memory.MMAP)
 
     # -- reading ---------------------------------------------------------------------------
+    @property
+    def bad_(self) -> int:
+        """Captured frames in the current run of corrupt ones (0 after a good frame)."""
+        return self._corrupt.length
+
+    @property
+    def corrupt_(self) -> int:
+        """Frames found corrupt so far (by a decode or flagged by the driver)."""
+        return self._corrupt.corrupt_
+
     def read(self) -> tuple[float, np.ndarray] | None:
-        """The newest frame, waiting for one; None once closed."""
+        """The newest frame, decoded, waiting for one; None once closed."""
+        while (got := self.read_frame()) is not None:
+            frame = resolve(got)
+            if frame is not None:
+                return frame
+        return None
+
+    def read_frame(self) -> tuple[float, LazyFrame] | None:
+        """The newest frame, not yet decoded, waiting for one; None once closed.
+        CameraError once a second of frames in a row did not decode."""
         deadline = time.monotonic() + NO_FRAME_S
         while True:
+            self._check_corrupt_run()
             with self._lock:
                 if self._fd is None:
                     return None
@@ -251,15 +289,22 @@ class V4l2Capture:
             if time.monotonic() > deadline:
                 raise CameraMissing(self.source, UNPLUGGED)
 
+    def _check_corrupt_run(self) -> None:
+        if self._corrupt.too_long:
+            exc = self._corrupt.last_error_
+            raise CameraError(f"camera {self.source!r}: {self._corrupt.length} frames in a "
+                              f"row did not decode ({exc})") from exc
+
     def _dequeue(self) -> abi.Buffer | None:
         buf = self._buffer()
         try:
             self._ioctl(abi.Ioctl.DQBUF, buf)
         except BlockingIOError:  # EAGAIN: no more filled buffers
             return None
+        self._seq += 1
         return buf
 
-    def _take_newest(self) -> tuple[float, np.ndarray] | None:
+    def _take_newest(self) -> tuple[float, LazyFrame] | None:
         newest = self._dequeue()
         if newest is None:
             return None
@@ -268,30 +313,23 @@ class V4l2Capture:
             self.skipped_ += 1
             newest = newer
         now, now_mono = self._clock(), self._os.monotonic()
-        # copied out, then straight back to the driver: it fills it while we decode
+        # copied out, then straight back to the driver: it fills it while the copy waits
         data = self._maps[newest.index][:newest.bytesused]
         self._ioctl(abi.Ioctl.QBUF, newest)
-        image = self._decode(data, newest.flags)
-        if image is None:
+        seq = self._seq
+        if newest.flags & abi.BufFlag.ERROR or not data:
+            self._found(seq, FrameCorrupt("the driver flagged a frame as corrupt"))
             return None
-        self.bad_ = 0
         self.frames_ += 1
-        return self._time(newest, now, now_mono), image
+        decoder, layout = self._decoder, self.layout
+        frame = LazyFrame(seq, lambda: decoder(data, layout), self._found)
+        return self._time(newest, now, now_mono), frame
 
-    def _decode(self, data: bytes, flags: int) -> np.ndarray | None:
-        try:
-            if flags & abi.BufFlag.ERROR or not data:
-                raise FrameCorrupt("the driver flagged a frame as corrupt")
-            if self.pixel_format in JPEG_FORMATS:
-                return mjpeg_to_bgr(data)
-            return yuyv_to_bgr(data, self.width, self.height, self.bytes_per_line)
-        except FrameCorrupt as exc:
-            self.bad_ += 1
-            _LOG.debug("camera %r: frame skipped: %s", self.source, exc)
-            if self.bad_ >= MAX_BAD_FRAMES:
-                raise CameraError(f"camera {self.source!r}: {self.bad_} frames in a row "
-                                  f"did not decode ({exc})") from exc
-            return None
+    def _found(self, seq: int, failed: FrameCorrupt | None) -> None:
+        """A frame's decode outcome (any thread: whoever took the frame)."""
+        self._corrupt.note(seq, failed)
+        if failed is not None:
+            _LOG.debug("camera %r: frame skipped: %s", self.source, failed)
 
     def _time(self, buf: abi.Buffer, now: float, now_mono: float) -> float:
         if (buf.flags & abi.BufFlag.TIMESTAMP_MASK) != abi.BufFlag.TIMESTAMP_MONOTONIC:

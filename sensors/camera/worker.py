@@ -2,8 +2,10 @@
 
 A live camera: one thread grabs frames and keeps only the newest, another runs the pose
 model on the newest frame it has not seen (frames arriving while the model is busy are
-dropped and counted, so the preview and the angles stay current). A video file: one thread
-reads and processes every frame in order. Results go to ``on_result`` (called on the
+dropped and counted, so the preview and the angles stay current; a frame the source hands
+out undecoded, as the frame hub does, is decoded by the inference thread when it takes it,
+so dropped frames are never decoded). A video file: one thread reads and processes every
+frame in order. Results go to ``on_result`` (called on the
 worker thread: hand them to an asyncio loop with ``loop.call_soon_threadsafe`` or to Kivy
 with ``Clock.schedule_once``) and to :meth:`latest` for a preview that polls.
 """
@@ -21,6 +23,7 @@ import numpy as np
 from sensors.camera.capture import FrameSource
 from sensors.camera.errors import CameraError
 from sensors.camera.landmarks import PoseFrame
+from sensors.camera.lazy_frame import Taken, frame_reader, resolve
 from sensors.camera.pose import PoseEstimator
 
 _LOG = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ class CameraWorker:
         self.drop_frames = drop_frames
         self._stop = threading.Event()
         self._cond = threading.Condition()
-        self._pending: tuple[float, np.ndarray, float] | None = None
+        self._pending: tuple[Taken, float] | None = None  # frame, start of its read
         self._ended = False
         self._latest: CameraResult | None = None
         self._threads: list[threading.Thread] = []
@@ -122,10 +125,11 @@ class CameraWorker:
             self._fail(exc)
 
     def _grab(self) -> None:
+        read = frame_reader(self.source)  # undecoded if the source can: _infer decodes
         try:
             while not self._stop.is_set():
                 t_read = time.perf_counter()
-                got = self.source.read()
+                got = read()
                 with self._cond:
                     if got is None:
                         self._ended = True
@@ -133,7 +137,7 @@ class CameraWorker:
                         return
                     if self._pending is not None:
                         self.dropped_ += 1
-                    self._pending = (got[0], got[1], t_read)
+                    self._pending = (got, t_read)
                     self._cond.notify_all()
         except Exception as exc:  # noqa: BLE001 - supervised boundary: logged, kept for the owner
             self._fail(exc)
@@ -148,7 +152,9 @@ class CameraWorker:
                         return
                     item, self._pending = self._pending, None
                 assert item is not None
-                self._process(*item)
+                frame = resolve(item[0])
+                if frame is not None:  # else corrupt: skipped (the capture counts it)
+                    self._process(frame[0], frame[1], item[1])
         except Exception as exc:  # noqa: BLE001 - supervised boundary: logged, kept for the owner
             self._fail(exc)
 
