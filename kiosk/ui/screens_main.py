@@ -110,7 +110,14 @@ class IntakeScreen(KioskScreen):
     def __init__(self, flow: KioskFlow, **kw: Any) -> None:
         super().__init__(flow, **kw)
         self.box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(12))
-        self.add_widget(scroller(self.box))
+        page = BoxLayout(orientation="vertical")
+        page.add_widget(scroller(self.box))
+        # Send answers under the questions, outside their scroll: on screen at 800x480
+        # whatever the text size (the questions need a scroll there; the button did too)
+        self.send = BoxLayout(size_hint_y=None, height=T.touch_h(72) + dp(16),
+                              padding=(dp(12), dp(4), dp(12), dp(12)))
+        page.add_widget(self.send)
+        self.add_widget(page)
 
     def refresh(self) -> None:
         vm, b = self.flow.intake_vm, self.box
@@ -137,10 +144,13 @@ class IntakeScreen(KioskScreen):
                                          size=22, text_colour=T.WHITE if chosen else T.TEXT,
                                          size_hint=(None, 1), width=dp(96)))
             b.add_widget(row)
-        b.add_widget(BigButton(_("Send answers") if vm.complete
-                               else _("Please answer every question"),
-                               self.flow.intake_done, T.GOOD if vm.complete else T.GREY,
-                               text_colour=T.WHITE if vm.complete else T.MUTED))
+        self.send.clear_widgets()
+        self.send.add_widget(BigButton(_("Send answers") if vm.complete
+                                       else _("Please answer every question"),
+                                       self.flow.intake_done,
+                                       T.GOOD if vm.complete else T.GREY,
+                                       text_colour=T.WHITE if vm.complete else T.MUTED,
+                                       size_hint_y=1))
 
     def _choices(self, options: tuple[str, ...], on: Any, act: Any) -> GridLayout:
         g = GridLayout(cols=3, spacing=dp(8), size_hint_y=None)

@@ -110,3 +110,59 @@ async def test_the_exercise_screens_show_whole_at_every_text_size(tmp_path: Path
             assert problems == [], "\n".join(problems)
     finally:
         Window.size = original
+
+
+def _whole_on_screen(w: Any, screen: Any) -> bool:
+    """``w`` entirely inside ``screen`` and inside every ScrollView around it (no scroll
+    needed to see or tap all of it)."""
+    from kivy.uix.scrollview import ScrollView
+
+    x, y = w.to_window(w.x, w.y)
+    boxes = [screen]
+    p = w.parent
+    while p is not None and p is not screen:
+        if isinstance(p, ScrollView):
+            boxes.append(p)
+        p = p.parent
+    for box in boxes:
+        bx, by = box.to_window(box.x, box.y)
+        if x < bx - 1 or y < by - 1 or x + w.width > bx + box.width + 1 \
+                or y + w.height > by + box.height + 1:
+            return False
+    return True
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_the_check_in_answer_button_needs_no_scroll(tmp_path: Path,
+                                                         language: str) -> None:
+    """The first-run questions and the daily safety check: their questions may scroll at
+    800x480, their button (Send answers / Please answer every question) is whole on the
+    screen at every text size and both window sizes (it was under the questions, below the
+    fold at 800x480 even at normal text)."""
+    from kiosk.i18n import _
+    from kiosk.vm.intake import IntakeVM
+
+    original = Window.size
+    try:
+        async with unlocked_kiosk(tmp_path, language) as app:
+            flow = app.flow
+            hidden: list[str] = []
+            for scale in TEXT_SCALES:
+                flow.change_settings(text_scale=scale)
+                for size in WINDOWS:
+                    Window.size = size
+                    for first_run in (True, False):
+                        flow.intake_vm = IntakeVM(first_run=first_run)
+                        flow.go_direct("intake")
+                        await asyncio.sleep(0.25)  # laid out
+                        screen = app.screens["intake"]
+                        found = [w for w in screen.walk(restrict=True) if isinstance(w, Button)
+                                 and w.text == _("Please answer every question")]
+                        assert len(found) == 1
+                        if not _whole_on_screen(found[0], screen):
+                            hidden.append(f"{size[0]}x{size[1]} text x{scale} "
+                                          f"first run {first_run}")
+            assert hidden == [], "\n".join(hidden)
+    finally:
+        Window.size = original
