@@ -7,7 +7,8 @@ ENODEV once unplugged, QBUF refuses a buffer already queued, REQBUFS(0) refuses 
 buffer is still mapped (EBUSY). Buffers are real anonymous ``mmap`` s; a filled one holds
 an MJPG frame (Pillow-encoded, its DHT segment removed as many webcams send it) or a YUYV
 frame (numpy, BT.601 limited range), stamped on the fake's CLOCK_MONOTONIC. No cv2 here:
-the kiosk's no-OpenCV test runs on this device.
+the kiosk's no-OpenCV test runs on this device. ``cached_frames=n`` encodes n pictures once
+and sends them in turn (a bench then measures the capture, not the fake's encoder).
 """
 
 from __future__ import annotations
@@ -93,12 +94,14 @@ class FakeV4l2:
                  size: tuple[int, int] = (640, 480), fps: float = 30.0,
                  pictures: Callable[[int], np.ndarray] | None = None, *,
                  monotonic_stamps: bool = True, paced: bool = False, caps: int | None = None,
-                 max_buffers: int = 8) -> None:
+                 max_buffers: int = 8, cached_frames: int = 0) -> None:
         self.path, self.formats, self.size, self.rate_fps = path, list(formats), size, fps
         self.pictures = pictures or (lambda seq: numbered_picture(seq, *size))
         self.monotonic_stamps, self.paced = monotonic_stamps, paced
         self.caps = (abi.Cap.VIDEO_CAPTURE | abi.Cap.STREAMING) if caps is None else caps
         self.max_buffers = max_buffers
+        self.cached_frames = cached_frames
+        self._cache: dict[tuple[int, int], bytes] = {}  # (format, seq mod n) -> bytes
         self.now_s = 1000.0  # the fake's CLOCK_MONOTONIC
         self.latency_s = 0.004  # a frame is this old when its buffer can be dequeued
         self.pixel_format = self.formats[0] if self.formats else 0
@@ -174,6 +177,14 @@ class FakeV4l2:
         if self.corrupt_next:
             self.corrupt_next -= 1
             return b"\xff\xd8\xff\xe0 not a picture"
+        if self.cached_frames:
+            key = (self.pixel_format, seq % self.cached_frames)
+            if key not in self._cache:
+                self._cache[key] = self._encode(key[1])
+            return self._cache[key]
+        return self._encode(seq)
+
+    def _encode(self, seq: int) -> bytes:
         bgr = self.pictures(seq)
         return yuyv_frame(bgr) if self.pixel_format == FMT.YUYV else mjpeg_frame(bgr)
 
