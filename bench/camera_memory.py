@@ -15,9 +15,11 @@ machine load:
 - ``fp32``: ``fp16`` with the landmark model's float16 weights stored as float32
   (:mod:`sensors.camera.model_fp32`; converted into the per-user cache before the rounds,
   as the kiosk's first camera use does once);
-- ``kiosk``: what the kiosk runs (``MediaPipePose``'s build): ``fp32`` with both model files
-  mapped instead of read into the heap and their pages dropped once the graph is open and
-  again after the first landmarks (:mod:`sensors.camera.model_pages`).
+- ``mapped``: ``fp32`` with both model files mapped instead of read into the heap and their
+  pages dropped once the graph is open and again after the first landmarks
+  (:mod:`sensors.camera.model_pages`);
+- ``kiosk``: what the kiosk runs (``MediaPipePose``'s build): ``mapped`` with the landmark
+  model's segmentation head removed (:mod:`sensors.camera.model_prune`).
 
 Each child reports RSS (and its private part; and the process's peak, VmHWM, at the end:
 what ``bench.kiosk`` reports) with numpy and OpenCV imported (the kiosk has
@@ -43,7 +45,7 @@ import numpy as np
 from bench.pinned import run_pinned
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
-CONFIGS = ("stock", "lean", "fp16", "fp32", "kiosk")
+CONFIGS = ("stock", "lean", "fp16", "fp32", "mapped", "kiosk")
 
 
 def _status() -> dict[str, float]:
@@ -62,8 +64,10 @@ def _make(config: str, video: bool) -> Any:
         return mp.solutions.pose.Pose(**kw)
     from sensors.camera.pose_graph import make_pose
 
-    return make_pose(detector_xnnpack=config == "lean", landmark_fp32=config in ("fp32", "kiosk"),
-                     map_models=config == "kiosk", **kw)
+    return make_pose(detector_xnnpack=config == "lean",
+                     landmark_fp32=config in ("fp32", "mapped", "kiosk"),
+                     landmark_segmentation=config != "kiosk",
+                     map_models=config in ("mapped", "kiosk"), **kw)
 
 
 def _ms_per_frame(pose: Any, rgb: list[np.ndarray], n: int) -> float:
@@ -75,7 +79,7 @@ def _ms_per_frame(pose: Any, rgb: list[np.ndarray], n: int) -> float:
 
 
 def child(config: str, frames: int) -> dict[str, Any]:
-    if config in ("fp16", "fp32", "kiosk"):
+    if config not in ("stock", "lean"):
         from sensors.glibc_heap import limit_heap_growth
 
         limit_heap_growth()
@@ -118,10 +122,11 @@ def _run_child(config: str, frames: int) -> dict[str, Any]:
 
 
 def report(runs: int, frames: int) -> None:
-    from sensors.camera.pose_graph import fp32_landmark_model, import_pose_solution
+    from sensors.camera.pose_graph import import_pose_solution, kiosk_landmark_model
 
-    if fp32_landmark_model(import_pose_solution()) is None:  # the kiosk's first use, once
-        raise SystemExit("the float32 landmark model could not be cached")
+    for segmentation in (True, False):  # the kiosk's first use, once
+        if kiosk_landmark_model(import_pose_solution(), segmentation=segmentation) is None:
+            raise SystemExit("the converted landmark model could not be cached")
     load0 = os.getloadavg()[0]
     got: dict[str, list[dict[str, Any]]] = {c: [] for c in CONFIGS}
     for _ in range(runs):

@@ -24,12 +24,18 @@ budget"), and what this module does about it:
 - The landmark model's float16 weights are read through DEQUANTIZE ops, which XNNPACK's
   delegate runs once into a float32 copy it keeps (``static_unpacked_data_``, 12.7 MB).
   :func:`make_pose` loads instead the same model with those weights stored as float32
-  (:mod:`sensors.camera.model_fp32`, converted once into the per-user cache,
-  ``~/.cache/rehab-kiosk``): the copy goes, the file grows by 6.3 MB: -6.1 MB read into
-  the heap (``bench.camera_memory``, fp16 -> fp32: the graph's share 105.8 -> 99.7 MB,
-  three rounds, spread < 0.1 MB), the same landmarks (identical on the test photos) and
-  the same time per frame. Where the cache cannot be written the wheel's model is used,
-  logged.
+  (:mod:`sensors.camera.model_fp32`; converted once into the per-user cache,
+  ``~/.cache/rehab-kiosk``, by :mod:`sensors.camera.model_cache`): the copy goes, the file
+  grows by 6.3 MB: -6.1 MB read into the heap (``bench.camera_memory``, fp16 -> fp32: the
+  graph's share 105.8 -> 99.7 MB, three rounds, spread < 0.1 MB), the same landmarks
+  (identical on the test photos) and the same time per frame. Where the cache cannot be
+  written the wheel's model is used, logged.
+- The landmark model also computes a 256x256 person segmentation mask on every frame,
+  which the kiosk never asks for (``enable_segmentation=False``: the graph drops it
+  unread). :mod:`sensors.camera.model_prune` removes the 20 ops that only feed it (the
+  model's largest activations and convolution indirection buffers) and leaves a 1x1x1x1
+  stand-in output: mapped -> kiosk, the graph's share 84.9 -> 63.7 MB, peak 156.5 ->
+  135.1 MB, tracking 13.5 -> 8.5 ms a frame, the same image and world landmarks.
 - MediaPipe reads the landmark model into a string (its loader subgraph) and the
   detector's into the heap, and keeps both for the graph's life, though XNNPACK packs
   the landmark weights into its own buffers and the detector densifies its own: after
@@ -187,30 +193,40 @@ def wheel_root(mp_pose: Any) -> Path:
     return Path(mp_pose.__file__).resolve().parents[3]  # mediapipe/python/solutions/..
 
 
-def fp32_landmark_model(mp_pose: Any, cache_dir: Path | None = None) -> Path | None:
-    """The wheel's full landmark model with float32 weights (:mod:`sensors.camera.model_fp32`),
+def kiosk_landmark_model(mp_pose: Any, cache_dir: Path | None = None, *,
+                         segmentation: bool = False) -> Path | None:
+    """The wheel's full landmark model converted for the kiosk (float32 weights, without
+    its segmentation head unless ``segmentation``; :mod:`sensors.camera.model_cache`),
     converted at first use into the per-user cache; None (the wheel's model is used, and a
     warning logged) when the cache cannot be written."""
-    from sensors.camera.model_fp32 import fp32_model
+    from sensors.camera.model_cache import kiosk_model
 
     try:
-        return fp32_model(wheel_root(mp_pose) / FULL_MODEL_RESOURCE, cache_dir)
+        return kiosk_model(wheel_root(mp_pose) / FULL_MODEL_RESOURCE, cache_dir,
+                           segmentation=segmentation)
     except OSError as exc:
-        _LOG.warning("pose model kept with float16 weights (~6 MB more memory): %s", exc)
+        _LOG.warning("the wheel's pose model is used (~28 MB more memory, frames ~1.6x as "
+                     "long): %s", exc)
         return None
 
 
 def make_pose(*, detector_xnnpack: bool = False, landmark_fp32: bool = True,
-              map_models: bool = True, **kwargs: Any) -> Any:
+              landmark_segmentation: bool = False, map_models: bool = True,
+              **kwargs: Any) -> Any:
     """``mediapipe.solutions.pose.Pose(**kwargs)`` imported lean: its person detector on
     TFLite's own kernels unless ``detector_xnnpack`` (MediaPipe's default); its full
-    landmark model with float32 weights if ``landmark_fp32``; both models mapped from
-    their files, and their pages dropped once landmarks were found, if ``map_models``."""
+    landmark model with float32 weights if ``landmark_fp32``, and then without its
+    segmentation head unless ``landmark_segmentation``; both models mapped from their
+    files, and their pages dropped once read, if ``map_models``."""
     if kwargs.get("model_complexity", 1) != 1:
         raise ValueError("only the full model (model_complexity=1) is built for the kiosk")
+    if kwargs.get("enable_segmentation") and landmark_fp32 and not landmark_segmentation:
+        raise ValueError("enable_segmentation needs landmark_segmentation=True (the kiosk's "
+                         "landmark model has no segmentation head)")
     mp_pose = import_pose_solution()
     root = wheel_root(mp_pose)
-    landmark = fp32_landmark_model(mp_pose) if landmark_fp32 else None
+    landmark = kiosk_landmark_model(mp_pose, segmentation=landmark_segmentation) \
+        if landmark_fp32 else None
     mapped = (landmark or root / FULL_MODEL_RESOURCE, root / DETECTOR_RESOURCE)
 
     class KioskPose(mp_pose.Pose):  # type: ignore[misc, name-defined]

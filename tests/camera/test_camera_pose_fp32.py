@@ -1,4 +1,5 @@
-"""The landmark model with its float16 weights stored as float32 (sensors/camera/model_fp32.py).
+"""The landmark model with its float16 weights stored as float32 (sensors/camera/model_fp32.py)
+and the per-user cache of the kiosk's converted model (sensors/camera/model_cache.py).
 
 The real model from the mediapipe wheel is converted; the pose graph runs it in fresh
 interpreters on real photos (tests/helpers/camera_photos), beside the wheel's own model.
@@ -16,12 +17,8 @@ import numpy as np
 import pytest
 from tests.helpers.camera_photos import PHOTO_DIR, photo
 
-from sensors.camera.model_fp32 import (
-    BUFFER_ALIGN,
-    ModelConversionError,
-    fp32_model,
-    unfold_fp16_weights,
-)
+from sensors.camera.model_cache import convert, kiosk_model
+from sensors.camera.model_fp32 import BUFFER_ALIGN, ModelConversionError, unfold_fp16_weights
 
 pytestmark = pytest.mark.timeout(180)
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,48 +99,58 @@ def test_an_unexpected_model_is_a_clear_error(wheel_models, model, message):
 
 
 def test_cache_converts_once_per_source_and_says_why_it_cannot(wheel_models, tmp_path, caplog):
-    target = fp32_model(wheel_models["landmark"], tmp_path / "cache")
-    assert target.parent == tmp_path / "cache" and target.stat().st_size > 12_000_000
-    stamp = target.stat().st_mtime_ns
-    assert fp32_model(wheel_models["landmark"], tmp_path / "cache") == target
-    assert target.stat().st_mtime_ns == stamp  # read from the cache, not converted again
-    assert [p.name for p in (tmp_path / "cache").iterdir()] == [target.name]  # no temp left
+    cache = tmp_path / "cache"
+    pruned = kiosk_model(wheel_models["landmark"], cache)
+    full = kiosk_model(wheel_models["landmark"], cache, segmentation=True)
+    assert pruned.parent == cache and full.parent == cache and pruned != full
+    assert full.read_bytes() == unfold_fp16_weights(wheel_models["landmark"].read_bytes())
+    stamp = pruned.stat().st_mtime_ns
+    assert kiosk_model(wheel_models["landmark"], cache) == pruned
+    assert pruned.stat().st_mtime_ns == stamp  # read from the cache, not converted again
+    assert sorted(p.name for p in cache.iterdir()) == sorted([pruned.name, full.name])
     with pytest.raises(ModelConversionError, match="not of a float16 constant"):
-        fp32_model(wheel_models["detector"], tmp_path / "cache")
+        kiosk_model(wheel_models["detector"], cache)
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     with pytest.raises(OSError, match="failed"):
-        fp32_model(wheel_models["landmark"], blocked / "cache")
+        kiosk_model(wheel_models["landmark"], blocked / "cache")
 
-    from sensors.camera.pose_graph import fp32_landmark_model, import_pose_solution
+    from sensors.camera.pose_graph import import_pose_solution, kiosk_landmark_model
 
     with caplog.at_level(logging.WARNING, logger="sensors.camera.pose_graph"):
-        assert fp32_landmark_model(import_pose_solution(), blocked / "cache") is None
-    assert "float16 weights" in caplog.text
+        assert kiosk_landmark_model(import_pose_solution(), blocked / "cache") is None
+    assert "the wheel's pose model is used" in caplog.text
 
 
 _RUN = """
 import json, sys
 from pathlib import Path
-import cv2
+import cv2, numpy as np
+from sensors.camera.pose_graph import make_pose
 
 def anon_mb():
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("RssAnon:"):
             return int(line.split()[1]) / 1024
 
-from sensors.camera.pose import MediaPipePose
 names = ("basketball1.png", "messi5.jpg", "basketball2.png")
-images = [cv2.imread(sys.argv[1] + "/" + n) for n in names]
+images = [np.ascontiguousarray(cv2.imread(sys.argv[1] + "/" + n)[:, :, ::-1]) for n in names]
 fp32 = sys.argv[2] == "fp32"
+kw = dict(landmark_fp32=fp32, landmark_segmentation=True, map_models=False, model_complexity=1,
+          smooth_landmarks=False, enable_segmentation=False)
+out = {"xyv": []}
 before = anon_mb()
-with MediaPipePose(video=False, landmark_fp32=fp32) as pose:
-    photos = [pose.estimate(im, 0.0) for im in images]
-    grown = anon_mb() - before
-with MediaPipePose(video=True, landmark_fp32=fp32) as pose:
-    tracked = [pose.estimate(images[k % 2 * 2], k / 30) for k in range(6)]
-print(json.dumps({"anon_mb": grown, "xy": [f.xy_px.tolist() for f in photos + tracked],
-                  "vis": [f.visibility.tolist() for f in photos + tracked]}))
+pose = make_pose(static_image_mode=True, **kw)
+for image in images:
+    out["xyv"].append([(p.x, p.y, p.visibility) for p in pose.process(image).pose_landmarks.landmark])
+out["anon_mb"] = anon_mb() - before
+pose.close()
+pose = make_pose(static_image_mode=False, **kw)
+for k in range(6):
+    found = pose.process(images[k % 2 * 2]).pose_landmarks
+    out["xyv"].append([(p.x, p.y, p.visibility) for p in found.landmark])
+pose.close()
+print(json.dumps(out))
 """
 
 
@@ -157,23 +164,23 @@ def _run(weights: str) -> dict:
 
 def test_float32_weights_find_the_same_landmarks_in_less_memory():
     fp32, fp16 = _run("fp32"), _run("fp16")
-    assert len(fp32["xy"]) == 9
+    assert len(fp32["xyv"]) == 9
     # the same arithmetic on the same values: float noise at most (measured: identical)
-    np.testing.assert_allclose(fp32["xy"], fp16["xy"], atol=1e-3)
-    np.testing.assert_allclose(fp32["vis"], fp16["vis"], atol=1e-5)
-    # the delegate's float32 copy of the weights (12.7 MB) goes (the file, 6.3 MB larger, is
-    # mapped, not in the heap: see test_camera_pose_mapped; measured 12.3 MB less)
+    np.testing.assert_allclose(fp32["xyv"], fp16["xyv"], atol=1e-5)
+    # the delegate's float32 copy of the weights (12.7 MB) goes, the file read into the
+    # heap grows by 6.3 MB (measured 4.9 MB less in all)
     assert fp32["anon_mb"] < fp16["anon_mb"] - 3.0, (fp32["anon_mb"], fp16["anon_mb"])
 
 
 def test_the_command_converts_the_wheel_model_and_refuses_another_clearly(wheel_models, tmp_path):
-    run = [sys.executable, "-m", "sensors.camera.model_fp32"]
+    run = [sys.executable, "-m", "sensors.camera.model_cache"]
     ok = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120,
                         env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path)})
     assert ok.returncode == 0, ok.stderr[-1000:]
     made = Path(ok.stdout.strip())
     assert made.parent == tmp_path / "rehab-kiosk"
-    assert made.read_bytes() == unfold_fp16_weights(wheel_models["landmark"].read_bytes())
+    assert made.read_bytes() == convert(wheel_models["landmark"].read_bytes(), False)
+    assert made.stat().st_mode & 0o777 == 0o644
     bad = subprocess.run([*run, str(wheel_models["detector"]), str(tmp_path / "other")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2

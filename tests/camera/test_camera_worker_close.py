@@ -66,9 +66,10 @@ def test_stopping_the_worker_frees_the_pose_model():
     got = json.loads(run.stdout.strip().splitlines()[-1])
     assert got["frames"] == 3
     assert got["after"] == "the pose model is closed"
-    # the model's first frame alone takes ~90 MB (bench.camera_memory); before this change
-    # nothing was freed while the worker was referenced
-    assert got["freed_mb"] > 40, got
+    # the kiosk's build of the model holds ~34 MB private after its first frame beyond what
+    # its import leaves (bench.camera_memory; its weights are mapped from the file, not in
+    # the heap); before this change nothing was freed while the worker was referenced
+    assert got["freed_mb"] > 25, got
 
 
 class BlockedPose:
