@@ -146,7 +146,9 @@ def _hub_track(feed: FrameFeed, width: int, height: int, fps: float) -> Any:
                 wait = self._t0 + self.n / fps - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-            got = feed.latest()
+            # off the event loop (the kiosk's UI thread): a live camera's newest frame is
+            # decoded by whoever takes it first (sensors.camera.lazy_frame), 3-9 ms on a Pi
+            got = await asyncio.to_thread(feed.latest)
             if got is not None:
                 self._blank = got[1]
             frame = VideoFrame.from_ndarray(self._blank, format="bgr24")
