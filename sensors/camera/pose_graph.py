@@ -30,12 +30,6 @@ budget"), and what this module does about it:
   graph's share 105.8 -> 99.7 MB, three rounds, spread < 0.1 MB), the same landmarks
   (identical on the test photos) and the same time per frame. Where the cache cannot be
   written the wheel's model is used, logged.
-- The landmark model also computes a 256x256 person segmentation mask on every frame,
-  which the kiosk never asks for (``enable_segmentation=False``: the graph drops it
-  unread). :mod:`sensors.camera.model_prune` removes the 20 ops that only feed it (the
-  model's largest activations and convolution indirection buffers) and leaves a 1x1x1x1
-  stand-in output: mapped -> kiosk, the graph's share 84.9 -> 63.7 MB, peak 156.5 ->
-  135.1 MB, tracking 13.5 -> 8.5 ms a frame, the same image and world landmarks.
 - MediaPipe reads the landmark model into a string (its loader subgraph) and the
   detector's into the heap, and keeps both for the graph's life, though XNNPACK packs
   the landmark weights into its own buffers and the detector densifies its own: after
@@ -44,9 +38,22 @@ budget"), and what this module does about it:
   private to file-backed, the same RSS), and :func:`make_pose` drops their resident pages
   (:mod:`sensors.camera.model_pages`, ``madvise(MADV_DONTNEED)`` on the read-only
   mappings) once the graph is idle after opening, before any frame, and again after the
-  first landmarks (the detector's first run reads its weights): -14.9 MB (fp32 -> kiosk:
+  first landmarks (the detector's first run reads its weights): -14.9 MB (fp32 -> mapped:
   99.7 -> 84.9 MB; peak 170.0 -> 156.6 MB), 0-0.2 MB of the files resident again after
   40 frames, the same landmarks.
+- The landmark model also computes a 256x256 person segmentation mask on every frame,
+  which the kiosk never asks for (``enable_segmentation=False``: the graph drops it
+  unread). :mod:`sensors.camera.model_prune` removes the 20 ops that only feed it (the
+  model's largest activations and convolution indirection buffers) and leaves a 1x1x1x1
+  stand-in output: mapped -> kiosk, the graph's share 84.9 -> 63.7 MB, peak 156.5 ->
+  135.1 MB, tracking 13.5 -> 8.5 ms a frame, the same image and world landmarks.
+
+The last three together, in ``bench.kiosk_pinned``'s fused camera run (one core, 30 s,
+alternated, 3 rounds each): peak 321.5-324.5 -> 278.6-278.9 MB. Measured and not taken:
+the detector's sparse float16 weights stored dense as float32 and mapped (-9 MB between
+detections and detection 1.3x as fast, but TFLite's own kernels read the 11.9 MB file on
+every detection, so the peak rose by 1 MB, and more whenever tracking is lost late in a
+set); the same on XNNPACK (peak +19 MB: packed weights beside the mapped file at load).
 """
 
 from __future__ import annotations
