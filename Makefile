@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml scripts/system-deps.sh scripts/system-deps.d/run
 	# Bytecode now, as pip does for wheels (an editable install has none, and environments
 	# with PYTHONDONTWRITEBYTECODE would compile every module on every start-up).
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null
+	# The pose landmark model as the kiosk runs it (float32 weights, no segmentation head),
+	# into this user's cache now rather than at the first camera exercise (~1.5 s there).
+	$(BIN)/python -m sensors.camera.model_cache > /dev/null
 	touch $(STAMP)
 
 run: install
