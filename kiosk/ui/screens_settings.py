@@ -14,6 +14,7 @@ from typing import Any
 from kivy.core.text import Label as CoreLabel
 from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.i18n import LANGUAGES, N_, _
@@ -120,7 +121,7 @@ class SettingsScreen(KioskScreen):
         root.add_widget(self.note)
         self.scroll = scroller(root)
         self.add_widget(self.scroll)
-        self.bind(height=self._share_height)
+        self.bind(size=self._share_height)
         self.note.bind(height=self._share_height)
         self._share_height()
 
@@ -134,7 +135,7 @@ class SettingsScreen(KioskScreen):
         others = [w for w in root.children if w not in rows and w is not note]
         free = (self.height - 2 * dp(PAD_DP) - sum(w.height for w in others)
                 - dp(GAP_DP) * (len(rows) + len(others) - 1))
-        with_note = free - note.height - dp(GAP_DP)
+        with_note = free - self._note_h() - dp(GAP_DP)
         if with_note >= len(rows) * T.touch_h(ROW_DP):
             free = with_note
             if note.parent is None:
@@ -145,6 +146,15 @@ class SettingsScreen(KioskScreen):
         share = max(T.touch_h(T.MIN_TOUCH_DP), min(T.touch_h(ROW_DP), free // len(rows)))
         for r in rows:
             r.height = share
+
+    def _note_h(self) -> float:
+        """The installer's note's height at the screen's width (its own width lags a
+        layout pass behind: added at a stale 88 px, it measured 300 px and left again)."""
+        note = self.note
+        need = Label(text=note.text, font_size=note.font_size,
+                     text_size=(self.width - 2 * dp(PAD_DP), None))
+        need.texture_update()
+        return max(need.texture_size[1] + dp(6), dp(24))  # as Txt sizes itself
 
     def _set(self, **changes: Any) -> None:
         self.flow.change_settings(**changes)

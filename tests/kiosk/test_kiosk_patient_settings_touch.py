@@ -150,14 +150,17 @@ async def test_every_settings_button_shows_without_a_scroll(tmp_path: Path,
             flow = app.flow
             flow.go("settings")
             problems: list[str] = []
-            for scale in TEXT_SCALES:
-                flow.change_settings(text_scale=scale)  # the screens are built again
-                for size in WINDOWS:
-                    Window.size = size
+            for size in WINDOWS:
+                Window.size = size
+                for scale in TEXT_SCALES:  # Settings built again, fresh at this size
+                    flow.change_settings(text_scale=scale)
                     await asyncio.sleep(0.3)  # laid out
                     assert app.sm.current == "settings"
                     problems += [f"{size[0]}x{size[1]} text x{scale}: {p}"
                                  for p in _settings_misfits(app)]
+                    note = app.screens["settings"].note  # the installer's note: where
+                    if size == (1280, 800) and note.parent is None:  # there is room
+                        problems.append(f"1280x800 text x{scale}: no installer's note")
             assert problems == [], "\n".join(problems)
 
             Window.size = WINDOWS[0]  # the largest text stays on
