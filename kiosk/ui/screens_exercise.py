@@ -40,6 +40,7 @@ LIVE_LINES: Lines = {"hold": (34, 52), "of": (26, 56), "cue": (30, 56), "timer":
 COMPACT_LINES: Lines = {"hold": (30, 44), "of": (19, 48), "cue": (24, 40), "timer": (20, 28),
                         "last_rom": (16, 22), "spacing": (0, 2)}
 COLUMN = ("of", "cue", "timer", "last_rom")  # the lines under the count
+SQUEEZE = 0.8  # where even the normal boxes leave the count short: the least of them kept
 SMALLEST_CUE_SP = 16  # a long cue ('Sensor signal was lost for a moment') shrinks to fit
 # Each line's smallest font, in sp NOT scaled by the text size (as the title's floor): at
 # the largest text on 800x480 beside a camera picture, 'de 20 repeticiones · Serie 1 de 1'
@@ -327,9 +328,13 @@ class LiveScreen(KioskScreen):
         base = sum(dp(sizes[name][1]) for name in COLUMN)
         room = (self.column.height - 4 * self.column.spacing
                 - T.fs(COUNT_FLOOR_SP) * COUNT_BOX_PER_FONT)
-        grow = max(1.0, min(T.text_scale(), room / base))
+        grow = {name: max(1.0, min(T.text_scale(), room / base)) for name in COLUMN}
+        if room < base:  # shorter still (the therapist's 'watching' line at 800x480, x1.4):
+            cue = dp(sizes["cue"][1])  # all but the cue give up to SQUEEZE of their boxes
+            squeeze = max(SQUEEZE, (room - cue) / (base - cue))
+            grow = {name: 1.0 if name == "cue" else squeeze for name in COLUMN}
         for name in COLUMN:
-            getattr(self, name).height = dp(sizes[name][1]) * grow
+            getattr(self, name).height = dp(sizes[name][1]) * grow[name]
 
     def refresh(self) -> None:
         run = self.model.run

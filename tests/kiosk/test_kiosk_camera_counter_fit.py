@@ -126,6 +126,10 @@ async def test_the_count_fits_beside_the_camera_picture(tmp_path: Path, language
                     run.camera_latest = None  # the same screen without the camera (wearables)
                     problems += await _misfits_everywhere(app, f"{where} wearables")
                     assert app.screens["live"].camera is None
+                    run.live.watched = True  # 'Your therapist is watching': a line less room
+                    run.camera_latest = camera
+                    problems += await _misfits_everywhere(app, f"{where} camera, watched")
+                    run.live.watched = False
             assert problems == [], "\n".join(problems)
     finally:
         Window.size = original
