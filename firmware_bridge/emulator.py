@@ -77,6 +77,7 @@ class FirmwareEmulator:
         self.write_times: dict[int, float] = {}  # first sample_seq of a batch -> monotonic
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.tx_overflows = 0  # frames lost because the host did not read in time
         self.batches_repeated = 0
         self.spoilt_batches: set[int] = set()  # sample_seq of batches dropped or corrupted
         self.true_first_s: dict[int, float] = {}  # sample_seq -> when it was really sampled
@@ -176,6 +177,7 @@ class FirmwareEmulator:
         try:
             os.write(self._master, data)
         except BlockingIOError:  # nobody reading: the firmware's TX queue overflows too
+            self.tx_overflows += 1
             log.debug("emulator TX buffer full; %d bytes dropped", len(data))
 
     def _emit_due(self, now: float) -> None:
