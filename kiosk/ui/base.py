@@ -49,6 +49,15 @@ SMALLEST_TITLE_SP = 15  # wrapped, it shrinks down to this, no further: readable
 BADGE_ROOM = dp(24)  # Messages is this much wider: the unread badge sits beside its word
 
 
+def step_down(size_px: float, least_px: float) -> float:
+    """The next font size to try when text does not fit: ~6 % smaller, in whole pixels, not
+    under ``least_px``. Whole pixels keep the sizes every fitted label tries few and shared:
+    Kivy's SDL2 text provider opens one font per size and keeps 64 (each ~80 kB, and one
+    closed to open another), and fractional steps from each label's own start made a
+    screen's labels need more than that (+5 MB on the live screen, fonts reopened)."""
+    return max(least_px, float(int(size_px * 0.94)))
+
+
 def fit_text(label: Label, largest_px: float, smallest_px: float, margin: float = 0) -> None:
     """Show ``label``'s whole text in its box (the bar's title, an exercise's name and
     instructions): at ``largest_px`` if it fits, else the wrapped font steps down towards
@@ -60,7 +69,7 @@ def fit_text(label: Label, largest_px: float, smallest_px: float, margin: float 
         w, h = label.width - margin, label.height
         if w < 2 or h < 2:
             return
-        size = largest_px
+        size = float(int(largest_px))  # whole pixels: see step_down
         while True:
             label.font_size = size
             label.text_size = (w, None)
@@ -68,7 +77,7 @@ def fit_text(label: Label, largest_px: float, smallest_px: float, margin: float 
             tw, th = label.texture_size
             if (th <= h and tw <= w) or size <= smallest_px:
                 break
-            size = max(smallest_px, size * 0.94)
+            size = step_down(size, smallest_px)
         label.text_size = (w, h)
 
     label.bind(size=fit, text=fit)

@@ -13,7 +13,7 @@ from kivy.uix.stencilview import StencilView
 
 from kiosk.i18n import N_, _, fmt_number
 from kiosk.ui import theme as T
-from kiosk.ui.base import KioskScreen, fit_text
+from kiosk.ui.base import KioskScreen, fit_text, step_down
 from kiosk.ui.demo_figure import DemoFigure
 from kiosk.ui.widgets import NBSP, BigButton, Card, Gauge, Txt
 from kiosk.vm.live import GOOD_REP
@@ -62,7 +62,8 @@ def _fit_line(label: Label, largest_sp: float, least_sp: float) -> None:
     """``label``'s text whole in its box: at ``largest_sp`` (scaled by the text size) if it
     fits, else smaller, down to ``least_sp`` (not scaled; below that a label with
     ``shorten`` is cut with '...')."""
-    size, least = T.fs(largest_sp), min(T.fs(largest_sp), float(sp(least_sp)))
+    size = float(int(T.fs(largest_sp)))  # whole pixels (step_down)
+    least = min(size, float(sp(least_sp)))
     cut = label.shorten
     label.shorten = False
     while True:
@@ -72,7 +73,7 @@ def _fit_line(label: Label, largest_sp: float, least_sp: float) -> None:
         tw, th = label.texture_size
         if (th <= label.height and tw <= label.width) or size <= least:
             break
-        size = max(least, size * 0.94)
+        size = step_down(size, least)
     label.shorten = cut
     label.text_size = (label.width, label.height)
 
@@ -358,7 +359,8 @@ class LiveScreen(KioskScreen):
             self._angle_at = now
             self.angle.text = f"{live.angle_deg:.0f}°"
         self.reps.text = live.rep_text
-        self.reps.font_size = max(T.fs(COUNT_FLOOR_SP), min(T.fs(130), self.reps.height * 0.85))
+        self.reps.font_size = float(int(max(T.fs(COUNT_FLOOR_SP),
+                                            min(T.fs(130), self.reps.height * 0.85))))
         # "Set 1 of 2" kept whole when the line wraps (beside a camera picture, in Spanish:
         # "Serie 1" ended one line and "de 2" began the next)
         self.of.text = _("{of} reps  ·  {set}").format(of=live.rep_target_text,
