@@ -102,13 +102,32 @@ def paint_bg(widget: Widget, colour: Any = T.BG) -> None:
                 size=lambda *_: setattr(rect, "size", widget.size))
 
 
+SCROLL_BAR_DP = 6  # wide enough to see and to drag, beside the content, never over it
+
+
 def scroller(content: Any) -> ScrollView:
-    """``content`` (a vertical layout) in a ScrollView, as tall as what it holds."""
+    """``content`` (a vertical layout) in a ScrollView, as tall as what it holds. The
+    content keeps a strip on its right for the scroll bar: drawn over it, the bar covered
+    the buttons' right edge and the end of their words (Messages' quick replies at the
+    largest text, 800x480)."""
     content.size_hint_y = None
     content.bind(minimum_height=content.setter("height"))
-    sv = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"])
+    left, top, right, bottom = _padding4(content.padding)
+    content.padding = [left, top, right + dp(SCROLL_BAR_DP + 4), bottom]
+    sv = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"],
+                    bar_width=dp(SCROLL_BAR_DP))
     sv.add_widget(content)
     return sv
+
+
+def _padding4(padding: Any) -> tuple[float, float, float, float]:
+    """Kivy's padding forms ([all], [horizontal, vertical], [l, t, r, b]) as l, t, r, b."""
+    p = list(padding) if isinstance(padding, (list, tuple)) else [padding]
+    if len(p) == 1:
+        return p[0], p[0], p[0], p[0]
+    if len(p) == 2:
+        return p[0], p[1], p[0], p[1]
+    return p[0], p[1], p[2], p[3]
 
 
 class Gauge(Widget):
