@@ -1,5 +1,6 @@
-"""``python -m kiosk.shots_main OUT WxH SPEED [LANG]``: one screenshot walk at one window size,
-on a throw-away demo data dir, offscreen. Started by ``rehab kiosk --screenshots``."""
+"""``python -m kiosk.shots_main OUT WxH SPEED [LANG [TEXT_SCALE]]``: one screenshot walk at one
+window size, on a throw-away demo data dir, offscreen, the patient's text size set as
+Settings would (1.0, 1.2 or 1.4). Started by ``rehab kiosk --screenshots``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     out, size_text, speed = Path(argv[0]), argv[1], float(argv[2])
     lang = argv[3] if len(argv) > 3 else "en"
+    scale = float(argv[4]) if len(argv) > 4 else 1.0
     w, h = (int(v) for v in size_text.split("x"))
     from kiosk.headless import prepare_env
 
@@ -25,11 +27,14 @@ def main(argv: list[str]) -> int:
         from kiosk.demo_data import seed
         from kiosk.demo_devices import demo_camera
         from kiosk.model import KioskModel
+        from kiosk.settings import KioskSettings, save_settings
         from kiosk.ui.app import KioskApp
         from kiosk.ui.screenshots import SHOTS, run_with_screenshots
 
-        model = KioskModel(Path(tmp) / "data", sources=SimSourceFactory(speed),
-                           camera=demo_camera)
+        data = Path(tmp) / "data"
+        data.mkdir()
+        save_settings(data, KioskSettings(text_scale=scale))
+        model = KioskModel(data, sources=SimSourceFactory(speed), camera=demo_camera)
         seed(model.store, model.plan()[0], model.clock.now())
         app = KioskApp(model, audio=AudioCues(enabled=False), language=lang)
         try:

@@ -45,6 +45,9 @@ def register(sub: Any) -> None:
     p.add_argument("--lang", metavar="LANG", default=None,
                    help="language of the screens and spoken cues: en or es (default: the "
                    "one chosen in Settings, else en); with --screenshots, the shots' language")
+    p.add_argument("--text-size", choices=tuple(TEXT_SIZES), default=None,
+                   help="with --screenshots: the patient's text size in the shots, as "
+                   "Settings sets it (default normal)")
     p.set_defaults(func=run)
     secrets = p.add_subparsers(dest="kiosk_command", metavar="{pin,code}")
     for what, helptext in (("pin", "the patient's PIN (opens the kiosk)"),
@@ -112,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 SHOT_SIZES = ((800, 480), (1280, 800))
+# Settings' text sizes by name (kiosk.settings.TEXT_SCALES; not imported here: rehab's
+# commands load Kivy's side only when they run)
+TEXT_SIZES = {"normal": 1.0, "large": 1.2, "extra-large": 1.4}
 
 
 def _screenshots(out: Path, args: argparse.Namespace) -> int:
@@ -122,7 +128,9 @@ def _screenshots(out: Path, args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     speed = str(max(args.sim_speed, 4.0))
     procs = [subprocess.Popen([sys.executable, "-m", "kiosk.shots_main", str(out),
-                               f"{w}x{h}", speed, args.lang or "en"], stdout=subprocess.PIPE,
+                               f"{w}x{h}", speed, args.lang or "en",
+                               str(TEXT_SIZES[args.text_size or "normal"])],
+                              stdout=subprocess.PIPE,
                               text=True)
              for w, h in SHOT_SIZES]
     status = 0

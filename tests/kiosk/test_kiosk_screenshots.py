@@ -20,15 +20,17 @@ SIZES = ((800, 480), (1280, 800))
 
 
 @pytest.mark.timeout(240)
-def test_kiosk_screenshots_every_screen_both_sizes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [(), ("--text-size", "extra-large", "--lang", "es")],
+                         ids=["normal", "extra-large-es"])
+def test_kiosk_screenshots_every_screen_both_sizes(tmp_path: Path, extra: tuple[str, ...]) -> None:
     from PIL import Image
 
     out = tmp_path / "shots"
     # the simulated wearables at 16x (the command's default is 4x): the walk waits for the
     # first set's ten reps to end before the rest screen, the longest wait of the run
     proc = subprocess.run([sys.executable, "-m", "rehab.cli", "kiosk", "--screenshots",
-                           str(out), "--sim-speed", "16"], capture_output=True, text=True,
-                          timeout=220)
+                           str(out), "--sim-speed", "16", *extra], capture_output=True,
+                          text=True, timeout=220)
     assert proc.returncode == 0, proc.stderr[-3000:]
     expected = {f"{s}_{w}x{h}.png" for s in SCREENS for w, h in SIZES}
     assert {p.name for p in out.iterdir()} == expected
@@ -44,3 +46,18 @@ def test_kiosk_screenshots_every_screen_both_sizes(tmp_path: Path) -> None:
                 assert hi - lo > 150, f"{s} at {w}x{h} has no contrast"
     printed = [line for line in proc.stdout.splitlines() if line.endswith(".png")]
     assert len(printed) == len(expected)
+
+
+def test_the_text_sizes_by_name_are_the_settings_text_sizes() -> None:
+    from kiosk.settings import TEXT_SCALES
+    from rehab.commands.kiosk import TEXT_SIZES
+
+    assert tuple(TEXT_SIZES.values()) == TEXT_SCALES
+
+
+def test_an_unknown_text_size_is_refused_in_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "rehab.cli", "kiosk", "--screenshots",
+                           str(tmp_path), "--text-size", "huge"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "--text-size" in proc.stderr and "huge" in proc.stderr
+    assert not any(tmp_path.iterdir())
