@@ -11,7 +11,8 @@ this program's, the outbox (records waiting to be sent), the records the clinic 
 because they cannot be read fail, listed by id and reason; those of a process gone wait for
 the next start or ``rehab sync``; the running kiosk's own is no fault), ``rehab.toml``, the
 clinic link's counters of refused inbound payloads (the running link's ``link-stats.json``)
-and ``kiosk.json``.
+and ``kiosk.json``; then the pose model and each camera, read as the kiosk reads it
+(``rehab/commands/doctor_camera.py``; ``--no-camera``: not read, e.g. while the kiosk runs).
 """
 
 from __future__ import annotations
@@ -63,16 +64,21 @@ class Check:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("doctor", help="check the data folder (space, database, config)",
+    p = sub.add_parser("doctor", help="check the data folder (space, database, config) and the camera",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", type=Path, help="state folder (default: as rehab kiosk)")
+    p.add_argument("--no-camera", action="store_true",
+                   help="do not read the cameras (while the kiosk runs and holds one)")
     p.set_defaults(func=run, explains_data_dir=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from mqtt.config import default_data_dir
 
+    from rehab.commands.doctor_camera import camera_checks
+
     checks = diagnose(args.data_dir or default_data_dir())
+    checks += camera_checks(read=not args.no_camera)
     for c in checks:
         print(c.line())
     failed = sum(c.status is Status.FAIL for c in checks)

@@ -17,6 +17,7 @@ import ctypes
 import errno
 import io
 import mmap
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -113,6 +114,8 @@ class FakeV4l2:
         self.fds: set[int] = set()
         self.calls: list[str] = []  # ioctl names in order
         self.corrupt_next = 0  # the next n frames are garbage
+        self.open_errno = 0  # open() refuses with this errno (EACCES: not in the video group)
+        self.busy = False  # S_FMT says EBUSY: another program streams from the camera
         self._next_fd = 3
         self._next_real = time.monotonic()
 
@@ -120,6 +123,8 @@ class FakeV4l2:
     def open(self, path: str) -> int:
         if path != self.path:
             raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+        if self.open_errno:
+            raise OSError(self.open_errno, os.strerror(self.open_errno), path)
         fd, self._next_fd = self._next_fd, self._next_fd + 1
         self.fds.add(fd)
         return fd
@@ -204,7 +209,7 @@ class FakeV4l2:
         desc.description = abi.fourcc_name(desc.pixelformat).encode()
 
     def _s_fmt(self, fmt: abi.Format) -> None:
-        if self.maps:
+        if self.maps or self.busy:
             raise _err(errno.EBUSY)  # buffers allocated: the format is fixed
         pix = fmt.fmt.pix
         self.pixel_format = pix.pixelformat if pix.pixelformat in self.formats else \
@@ -267,3 +272,50 @@ class FakeV4l2:
         self.streaming = False
         self.queued.clear()
         self.done.clear()
+
+
+class FakeV4l2Bus:
+    """Several fake devices behind one ``V4l2Os`` (a ``/dev`` with more than one video
+    node): each call goes to the device the fd was opened on; ``monotonic`` is the clock
+    of the device last called (one device is read at a time)."""
+
+    def __init__(self, *devices: FakeV4l2) -> None:
+        self.devices = {d.path: d for d in devices}
+        self._fds: dict[int, tuple[FakeV4l2, int]] = {}
+        self._last = devices[0] if devices else FakeV4l2()
+        self._next_fd = 100
+
+    def _dev(self, fd: int) -> tuple[FakeV4l2, int]:
+        if fd not in self._fds:
+            raise _err(errno.EBADF)
+        self._last = self._fds[fd][0]
+        return self._fds[fd]
+
+    def open(self, path: str) -> int:
+        if path not in self.devices:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+        dev = self.devices[path]
+        inner = dev.open(path)
+        fd, self._next_fd = self._next_fd, self._next_fd + 1
+        self._fds[fd] = (dev, inner)
+        return fd
+
+    def close(self, fd: int) -> None:
+        dev, inner = self._dev(fd)
+        dev.close(inner)
+        del self._fds[fd]
+
+    def ioctl(self, fd: int, request: int, arg: ctypes.Structure | ctypes.c_int) -> None:
+        dev, inner = self._dev(fd)
+        dev.ioctl(inner, request, arg)
+
+    def mmap(self, fd: int, length: int, offset: int) -> mmap.mmap:
+        dev, inner = self._dev(fd)
+        return dev.mmap(inner, length, offset)
+
+    def wait_readable(self, fd: int, timeout_s: float) -> bool:
+        dev, inner = self._dev(fd)
+        return dev.wait_readable(inner, timeout_s)
+
+    def monotonic(self) -> float:
+        return self._last.monotonic()
