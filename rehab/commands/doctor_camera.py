@@ -9,8 +9,9 @@ by ``python -m sensors.camera.model_cache``. It FAILs only when the wheel has no
 convert; a cache folder this user cannot write is a warning (the kiosk then runs the
 wheel's model, ~28 MB more).
 
-**cameras**: every ``/dev/video*`` node is asked what it is (``VIDEO_CAPTURE``: a camera;
-a UVC camera's metadata node or a Pi's codec nodes are listed as not cameras) and the
+**cameras**: every ``/dev/video*`` node is asked what it is (``VIDEO_CAPTURE`` on a bus
+that is not ``platform:``: a camera; a UVC camera's metadata node or a Pi's codec and ISP
+nodes are listed as not cameras) and the
 kiosk's pick (``kiosk.adapters.camera.first_camera``) is named. Each camera is opened with
 the kiosk's own :class:`~sensors.camera.v4l2_capture.V4l2Capture` (the format it
 negotiates) and read for ``READ_S``: the rate measured on the frames' times, the decode of
@@ -43,6 +44,7 @@ from rehab.commands.doctor import Check, Status
 if TYPE_CHECKING:
     from sensors.camera.v4l2_capture import V4l2Os
 
+ON_CHIP_BUS = b"platform:"  # bus_info of SoC nodes (bcm2835-isp, -codec, unicam), not USB
 CAMERA_GLOB = "video*"  # as kiosk.adapters.camera.first_camera globs
 READ_S = 1.0  # frames read from each camera: enough for a rate, short for an installer
 MIN_FPS = 20.0  # below this the pose path (10 frames/s) and the set-up preview stutter
@@ -189,10 +191,12 @@ def _probe(v4l2_os: V4l2Os, node: Path) -> str | None:
     finally:
         v4l2_os.close(fd)
     caps = cap.device_caps if cap.capabilities & abi.Cap.DEVICE_CAPS else cap.capabilities
-    if caps & abi.Cap.VIDEO_CAPTURE:
-        return None
-    return f"{cap.card.decode(errors='replace')}, {cap.driver.decode(errors='replace')}: " \
-           "no video capture"
+    card, driver = cap.card.decode(errors="replace"), cap.driver.decode(errors="replace")
+    if not caps & abi.Cap.VIDEO_CAPTURE:
+        return f"{card}, {driver}: no video capture"
+    if cap.bus_info.startswith(ON_CHIP_BUS):  # a Pi's ISP outputs have VIDEO_CAPTURE too
+        return f"{card}, {driver}: on-chip, not a webcam"
+    return None
 
 
 def _open_failure(name: str, err: int | None, detail: str) -> Check:

@@ -177,13 +177,25 @@ def test_second_camera_is_named_not_the_kiosks(tmp_path: Path, cache: Path) -> N
     assert "not used by the kiosk" in checks["video2"].text
 
 
+class PiIspNode(FakeV4l2):
+    """A Pi's bcm2835-isp output: a video capture node on the SoC's platform bus."""
+
+    def _querycap(self, cap: abi.Capability) -> None:
+        super()._querycap(cap)
+        cap.driver, cap.card, cap.bus_info = b"bcm2835-isp", b"bcm2835-isp-capture0", \
+            b"platform:bcm2835-isp"
+
+
 def test_codec_nodes_without_a_webcam(tmp_path: Path, cache: Path) -> None:
     """A Pi without a webcam: /dev/video10.. are its codec's nodes, and the kiosk's
     first_camera takes the first of them for a camera."""
     dev, bus = devices(tmp_path, ("video10", {"caps": METADATA_ONLY}),
-                       ("video11", {"caps": METADATA_ONLY}))
+                       ("video14", {"kind": PiIspNode}))
     checks = by_name(camera_checks(dev, v4l2_os=bus))
     assert checks["camera"].text == NO_CAMERA
+    assert "video14 (bcm2835-isp-capture0, bcm2835-isp: on-chip, not a webcam)" in \
+        checks["video nodes"].text
+    assert bus.devices[str(dev / "video14")].calls == ["QUERYCAP"]  # not read
     assert checks["kiosk's camera"].status is Status.WARN
     assert "the kiosk takes video10" in checks["kiosk's camera"].text
 
