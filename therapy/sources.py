@@ -151,7 +151,6 @@ class SessionSources:
 
 
 SERIAL_PORT_GLOB = "rehab-imu*"  # udev's names for a wired wearable (hw/udev/99-rehab.rules)
-CAMERA_GLOB = "video[0-9]*"  # V4L2 capture devices: /dev/videoN is camera index N
 
 
 def pick_source(store: Any, dev_dir: Path = Path("/dev"),
@@ -179,11 +178,14 @@ def pick_source(store: Any, dev_dir: Path = Path("/dev"),
 
 
 def _camera_for(ex: PlanExercise, dev_dir: Path) -> SourceSpec | None:
-    """The camera ``ex`` is measured with: the lowest-numbered /dev/videoN, when the
-    catalogue says a camera measures the exercise (None otherwise, or with no camera)."""
+    """The camera ``ex`` is measured with: the lowest-numbered camera node (a Pi's codec and
+    ISP nodes are none), when the catalogue says a camera measures the exercise (None
+    otherwise, or with no camera)."""
     if ex.exercise.camera_joint is None:
         return None
-    found = sorted(int(p.name[5:]) for p in dev_dir.glob(CAMERA_GLOB) if p.name[5:].isdigit())
+    from sensors.camera.v4l2_nodes import cameras  # one rule with the kiosk's camera
+
+    found = [int(p.name[5:]) for p in cameras(dev_dir) if p.name[5:].isdigit()]
     return SourceSpec(SourceKind.CAMERA, str(found[0])) if found else None
 
 

@@ -28,8 +28,12 @@ class NoCamera(KioskError):
     """No camera, or the camera extra (Pillow, MediaPipe) is not installed."""
 
 
-def first_camera(dev_dir: Path = Path("/dev")) -> str:
-    videos = sorted(dev_dir.glob("video*"))
+def first_camera(dev_dir: Path = Path("/dev"), v4l2_os: Any = None) -> str:
+    """The lowest-numbered camera node (``sensors.camera.v4l2_nodes.cameras``: a Pi's codec
+    and ISP nodes are no camera); ``v4l2_os``: the OS calls (a fake device in tests)."""
+    from sensors.camera.v4l2_nodes import cameras
+
+    videos = cameras(dev_dir, v4l2_os)
     if not videos:
         raise NoCamera(f"{NO_CAMERA}: plug in the USB camera and try again.")
     return str(videos[0])

@@ -11,8 +11,8 @@ wheel's model, ~28 MB more).
 
 **cameras**: every ``/dev/video*`` node is asked what it is (``VIDEO_CAPTURE`` on a bus
 that is not ``platform:``: a camera; a UVC camera's metadata node or a Pi's codec and ISP
-nodes are listed as not cameras) and the
-kiosk's pick (``kiosk.adapters.camera.first_camera``) is named. Each camera is opened with
+nodes are listed as not cameras; the rule is :mod:`sensors.camera.v4l2_nodes`', the
+kiosk's) and the kiosk's pick (the lowest-numbered camera) is named. Each camera is opened with
 the kiosk's own :class:`~sensors.camera.v4l2_capture.V4l2Capture` (the format it
 negotiates) and read for ``READ_S``: the rate measured on the frames' times, the decode of
 each frame taken (and its cost), and whether the driver stamps buffers with
@@ -44,8 +44,6 @@ from rehab.commands.doctor import Check, Status
 if TYPE_CHECKING:
     from sensors.camera.v4l2_capture import V4l2Os
 
-ON_CHIP_BUS = b"platform:"  # bus_info of SoC nodes (bcm2835-isp, -codec, unicam), not USB
-CAMERA_GLOB = "video*"  # as kiosk.adapters.camera.first_camera globs
 READ_S = 1.0  # frames read from each camera: enough for a rate, short for an installer
 MIN_FPS = 20.0  # below this the pose path (10 frames/s) and the set-up preview stutter
 WANTED_SIZE = (640, 480)  # what the capture asks for; framing checks are tuned on it
@@ -54,7 +52,7 @@ EXTRA = "pip install 'rehab-kiosk[camera]'"
 NO_CAMERA = "no camera: camera exercises fall back to the wearables"
 GROUP_ADVICE = ("add the kiosk's user to the video group (sudo usermod -aG video USER, "
                 "then log in again)")
-NAMES = ("pose model", "camera", "kiosk's camera", "video nodes")  # "camera /dev/videoN" too
+NAMES = ("pose model", "camera", "video nodes")  # "camera /dev/videoN" too
 BUSY_ADVICE = ("another program has the camera (the kiosk itself? rehab doctor "
                "--no-camera checks without reading it)")
 
@@ -63,44 +61,29 @@ def camera_checks(dev_dir: Path = Path("/dev"), *, read: bool = True,
                   v4l2_os: V4l2Os | None = None, cache_dir: Path | None = None) -> list[Check]:
     """The pose model's line, then one line per camera (or the no-camera line) and one for
     the video nodes that are not cameras."""
+    from sensors.camera.v4l2_nodes import counts_as_camera, probe, video_nodes  # numpy only
+
     extra = _extra_missing()
-    nodes = _nodes(dev_dir)
+    nodes = video_nodes(dev_dir)
     checks = [_pose_model(extra, bool(nodes), cache_dir)]
     if not nodes:
         return [*checks, Check("camera", Status.OK, NO_CAMERA)]
     if v4l2_os is None:
         from sensors.camera.v4l2_capture import SystemV4l2
         v4l2_os = SystemV4l2()
-    kiosk_pick = _kiosk_pick(dev_dir)
-    probes = [(node, _probe(v4l2_os, node)) for node in nodes]
-    cameras = [n for n, why in probes if why is None or why.startswith("errno:")]
+    probes = [(node, probe(node, v4l2_os)) for node in nodes]  # in number order
+    cameras = [n for n, why in probes if counts_as_camera(why)]
+    kiosk_pick = cameras[0] if cameras else None  # the kiosk's rule (v4l2_nodes.cameras)
     others = [(n, why) for n, why in probes if n not in cameras]
     for node, why in probes:
         if node in cameras:
             checks.append(_camera(node, why, node == kiosk_pick, extra, read, v4l2_os))
     if not cameras:
         checks.append(Check("camera", Status.OK, NO_CAMERA))
-    picked_other = next((why for n, why in others if n == kiosk_pick), None)
-    if picked_other is not None:  # kiosk_pick is a node that is not a camera
-        checks.append(_wrong_pick(kiosk_pick, picked_other, cameras))  # type: ignore[arg-type]
     if others:
         shown = ", ".join(f"{n.name} ({why})" for n, why in others)
         checks.append(Check("video nodes", Status.OK, f"not cameras: {shown}"))
     return checks
-
-
-def _wrong_pick(pick: Path, what: str, cameras: list[Path]) -> Check:
-    """The kiosk's first /dev/video* is no camera (a Pi's codec nodes, a UVC metadata node
-    sorted first): it opens that node for camera exercises and fails."""
-    if cameras:
-        return Check("kiosk's camera", Status.FAIL,
-                     f"the kiosk opens {pick.name} ({what}), not the camera "
-                     f"{cameras[0].name}: unplug other video devices or plug the camera in "
-                     "first")
-    return Check("kiosk's camera", Status.WARN,
-                 f"the kiosk takes {pick.name} ({what}) for a camera: camera exercises say "
-                 "'No camera found' instead of using the wearables; plug a webcam in, or "
-                 "measure those exercises with the wearables")
 
 
 def is_camera_check(name: str) -> bool:
@@ -152,53 +135,6 @@ def _writable(folder: Path) -> bool:
 
 
 # -- cameras ---------------------------------------------------------------------------------
-def _nodes(dev_dir: Path) -> list[Path]:
-    """The video nodes by number (video2 before video10)."""
-    def number(p: Path) -> tuple[int, str]:
-        tail = p.name[5:]
-        return (int(tail) if tail.isdigit() else 1 << 30, p.name)
-    return sorted(dev_dir.glob(CAMERA_GLOB), key=number)
-
-
-def _kiosk_pick(dev_dir: Path) -> Path | None:
-    """The node the kiosk opens: its own choice (``first_camera``), where installed."""
-    try:
-        from kiosk.adapters.camera import NoCamera, first_camera
-    except ImportError:
-        videos = sorted(dev_dir.glob(CAMERA_GLOB))
-        return videos[0] if videos else None
-    try:
-        return Path(first_camera(dev_dir))
-    except NoCamera:
-        return None
-
-
-def _probe(v4l2_os: V4l2Os, node: Path) -> str | None:
-    """None for a camera (a video capture node); else what the node is, or why it could
-    not be asked (an OSError's errno is kept as ``errno:N`` for :func:`_open_failure`)."""
-    from sensors.camera import v4l2_abi as abi
-
-    try:
-        fd = v4l2_os.open(str(node))
-    except OSError as exc:
-        return f"errno:{exc.errno}"
-    try:
-        cap = abi.Capability()
-        v4l2_os.ioctl(fd, abi.Ioctl.QUERYCAP, cap)
-    except OSError as exc:
-        return "not a V4L2 device" if exc.errno in (errno.ENOTTY, errno.EINVAL) else \
-            f"errno:{exc.errno}"
-    finally:
-        v4l2_os.close(fd)
-    caps = cap.device_caps if cap.capabilities & abi.Cap.DEVICE_CAPS else cap.capabilities
-    card, driver = cap.card.decode(errors="replace"), cap.driver.decode(errors="replace")
-    if not caps & abi.Cap.VIDEO_CAPTURE:
-        return f"{card}, {driver}: no video capture"
-    if cap.bus_info.startswith(ON_CHIP_BUS):  # a Pi's ISP outputs have VIDEO_CAPTURE too
-        return f"{card}, {driver}: on-chip, not a webcam"
-    return None
-
-
 def _open_failure(name: str, err: int | None, detail: str) -> Check:
     if err in (errno.EACCES, errno.EPERM):
         return Check(name, Status.FAIL, f"permission denied: {GROUP_ADVICE}")
@@ -212,7 +148,7 @@ def _open_failure(name: str, err: int | None, detail: str) -> Check:
 def _camera(node: Path, why: str | None, picked: bool, extra_missing: list[str], read: bool,
             v4l2_os: V4l2Os) -> Check:
     name = f"camera {node}"
-    role = "the kiosk's camera" if picked else "not used by the kiosk (it opens the first node)"
+    role = "the kiosk's camera" if picked else "not used by the kiosk (it opens the lowest-numbered camera)"
     if why is not None and why.startswith("errno:"):
         err = int(why[6:])
         return _open_failure(name, err, os.strerror(err))

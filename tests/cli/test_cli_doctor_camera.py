@@ -10,17 +10,18 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.helpers.fake_v4l2 import FMT, FakeV4l2, FakeV4l2Bus
+from tests.helpers.fake_v4l2 import FMT, METADATA_ONLY, FakeV4l2, FakeV4l2Bus, PiIspNode, devices
 
+from kiosk.adapters.camera import NoCamera, first_camera
 from rehab.cli import main
 from rehab.commands import doctor_camera
 from rehab.commands.doctor import Check, Status
 from rehab.commands.doctor_camera import NO_CAMERA, camera_checks
 from sensors.camera import v4l2_abi as abi
 from sensors.camera.model_cache import convert_file, wheel_landmark_model
+from sensors.camera.v4l2_nodes import cameras
 
 H264 = abi.fourcc("H264")
-METADATA_ONLY = abi.Cap.STREAMING  # a UVC camera's second node: no VIDEO_CAPTURE
 
 
 @pytest.fixture
@@ -29,21 +30,6 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "xdg" / "rehab-kiosk"
 
 
-def devices(tmp_path: Path, *fakes: tuple[str, dict[str, object]]) -> tuple[Path, FakeV4l2Bus]:
-    """A /dev folder holding the nodes named, each a fake camera made with its options."""
-    dev = tmp_path / "dev"
-    dev.mkdir(exist_ok=True)
-    made = []
-    for name, options in fakes:
-        (dev / name).touch()
-        attrs = {k: options.pop(k) for k in ("open_errno", "busy", "corrupt_next", "stalled")
-                 if k in options}
-        kind = options.pop("kind", FakeV4l2)
-        fake = kind(str(dev / name), **options)  # type: ignore[operator]
-        for k, v in attrs.items():
-            setattr(fake, k, v)
-        made.append(fake)
-    return dev, FakeV4l2Bus(*made)
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:
@@ -177,18 +163,10 @@ def test_second_camera_is_named_not_the_kiosks(tmp_path: Path, cache: Path) -> N
     assert "not used by the kiosk" in checks["video2"].text
 
 
-class PiIspNode(FakeV4l2):
-    """A Pi's bcm2835-isp output: a video capture node on the SoC's platform bus."""
-
-    def _querycap(self, cap: abi.Capability) -> None:
-        super()._querycap(cap)
-        cap.driver, cap.card, cap.bus_info = b"bcm2835-isp", b"bcm2835-isp-capture0", \
-            b"platform:bcm2835-isp"
-
-
 def test_codec_nodes_without_a_webcam(tmp_path: Path, cache: Path) -> None:
-    """A Pi without a webcam: /dev/video10.. are its codec's nodes, and the kiosk's
-    first_camera takes the first of them for a camera."""
+    """A Pi without a webcam: /dev/video10.. are its codec's and ISP's nodes, and neither
+    the doctor nor the kiosk takes one for a camera (the kiosk once took video10, and its
+    camera exercises said 'No camera found' instead of using the wearables)."""
     dev, bus = devices(tmp_path, ("video10", {"caps": METADATA_ONLY}),
                        ("video14", {"kind": PiIspNode}))
     checks = by_name(camera_checks(dev, v4l2_os=bus))
@@ -196,8 +174,10 @@ def test_codec_nodes_without_a_webcam(tmp_path: Path, cache: Path) -> None:
     assert "video14 (bcm2835-isp-capture0, bcm2835-isp: on-chip, not a webcam)" in \
         checks["video nodes"].text
     assert bus.devices[str(dev / "video14")].calls == ["QUERYCAP"]  # not read
-    assert checks["kiosk's camera"].status is Status.WARN
-    assert "the kiosk takes video10" in checks["kiosk's camera"].text
+    assert set(checks) == {"pose model", "camera", "video nodes"}
+    assert cameras(dev, bus) == []
+    with pytest.raises(NoCamera):
+        first_camera(dev, bus)
 
 
 def test_pose_model_not_converted_then_converted(tmp_path: Path, cache: Path) -> None:

@@ -21,6 +21,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -319,3 +320,32 @@ class FakeV4l2Bus:
 
     def monotonic(self) -> float:
         return self._last.monotonic()
+
+
+METADATA_ONLY = abi.Cap.STREAMING  # a UVC camera's second node: no VIDEO_CAPTURE
+
+
+class PiIspNode(FakeV4l2):
+    """A Pi's bcm2835-isp output: a video capture node on the SoC's platform bus."""
+
+    def _querycap(self, cap: abi.Capability) -> None:
+        super()._querycap(cap)
+        cap.driver, cap.card, cap.bus_info = b"bcm2835-isp", b"bcm2835-isp-capture0", \
+            b"platform:bcm2835-isp"
+
+
+def devices(tmp_path: Path, *fakes: tuple[str, dict[str, object]]) -> tuple[Path, FakeV4l2Bus]:
+    """A /dev folder holding the nodes named, each a fake camera made with its options."""
+    dev = tmp_path / "dev"
+    dev.mkdir(exist_ok=True)
+    made = []
+    for name, options in fakes:
+        (dev / name).touch()
+        attrs = {k: options.pop(k) for k in ("open_errno", "busy", "corrupt_next", "stalled")
+                 if k in options}
+        kind = options.pop("kind", FakeV4l2)
+        fake = kind(str(dev / name), **options)  # type: ignore[operator]
+        for k, v in attrs.items():
+            setattr(fake, k, v)
+        made.append(fake)
+    return dev, FakeV4l2Bus(*made)
