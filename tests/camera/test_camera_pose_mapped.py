@@ -8,21 +8,17 @@ MediaPipe graph runs in fresh interpreters (their memory is what is measured) on
 
 from __future__ import annotations
 
-import json
 import mmap
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers.camera_photos import PHOTO_DIR, photo
+from tests.helpers.camera_photos import run_on_photos
 
 from sensors.camera.errors import CameraError
 from sensors.camera.model_pages import drop_mapped_pages, read_only_mappings
 
 pytestmark = pytest.mark.timeout(180)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _resident_kb(path: Path) -> int:
@@ -126,11 +122,7 @@ print(json.dumps(out))
 
 
 def _run(models: str, mode: str) -> dict:
-    photo("basketball1.png")  # fails with the install command when the photos are missing
-    run = subprocess.run([sys.executable, "-c", _RUN, str(PHOTO_DIR), models, mode], cwd=ROOT,
-                         capture_output=True, text=True, timeout=150)
-    assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_on_photos(_RUN, models, mode)
 
 
 @pytest.mark.parametrize("mode", ["video", "photo"])

@@ -7,21 +7,17 @@ head: the landmarks, on the image and in the world, must be the same.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers.camera_photos import PHOTO_DIR, photo
+from tests.helpers.camera_photos import run_on_photos
 
 from sensors.camera.model_fp32 import ModelConversionError, load_model, op_names
 from sensors.camera.model_fp32 import unfold_fp16_weights
 from sensors.camera.model_prune import STAND_IN_SHAPE, without_segmentation
 
 pytestmark = pytest.mark.timeout(180)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +104,7 @@ print(json.dumps(out))
 
 
 def _run(head: str, mode: str) -> dict:
-    photo("basketball1.png")  # fails with the install command when the photos are missing
-    run = subprocess.run([sys.executable, "-c", _RUN, str(PHOTO_DIR), head, mode], cwd=ROOT,
-                         capture_output=True, text=True, timeout=150)
-    assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_on_photos(_RUN, head, mode)
 
 
 @pytest.mark.parametrize("mode", ["video", "photo"])

@@ -12,12 +12,16 @@ OpenCV source tree, which these samples are part of).
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 PHOTO_DIR = Path("/usr/share/doc/opencv-doc/examples/data")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def photo(name: str) -> np.ndarray:
@@ -30,3 +34,14 @@ def photo(name: str) -> np.ndarray:
     image = cv2.imread(str(path))
     assert image is not None, f"OpenCV cannot read {path}"
     return image
+
+
+def run_on_photos(script: str, *args: str, timeout_s: float = 150) -> dict:
+    """``script`` run in a fresh interpreter (its own RSS, MediaPipe's graph alone) from the
+    repository root with ``PHOTO_DIR`` and ``args`` as its arguments; the JSON object its
+    last line of output prints."""
+    photo("basketball1.png")  # fails with the install command when the photos are missing
+    run = subprocess.run([sys.executable, "-c", script, str(PHOTO_DIR), *args], cwd=ROOT,
+                         capture_output=True, text=True, timeout=timeout_s)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
