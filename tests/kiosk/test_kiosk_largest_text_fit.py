@@ -23,10 +23,9 @@ from kiosk.kivy_setup import configure_kivy  # noqa: E402
 configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from kivy.core.window import Window  # noqa: E402
-from kivy.metrics import dp  # noqa: E402
 from kivy.uix.button import Button  # noqa: E402
 from kivy.uix.label import Label  # noqa: E402
-from text_fit import overflow  # noqa: E402
+from text_fit import button_overflow, overflow  # noqa: E402
 from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from kiosk.settings import TEXT_SCALES  # noqa: E402
@@ -50,13 +49,8 @@ def _misfits(screen: Any) -> list[str]:
                 or y + w.height > sy + screen.height + 1:
             out.append(f"{w.text[:40]!r} off the screen")
         if isinstance(w, Button):
-            need = Label(text=w.text, font_size=w.font_size, bold=w.bold,
-                         font_name=w.font_name, text_size=(w.width - dp(12), None))
-            need.texture_update()
-            tw, th = need.texture_size
-            if tw > w.width + 1 or th > w.height + 1:
-                out.append(f"{w.text!r} needs {tw:.0f}x{th:.0f} in {w.width:.0f}x"
-                           f"{w.height:.0f}")
+            if problem := button_overflow(w):
+                out.append(f"{w.text!r} {problem}")
         elif problem := overflow(w):
             out.append(f"{w.text[:40]!r}: {problem}")
     return out

@@ -22,7 +22,7 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 from tests.helpers.kiosk_touch import (TEST_CODE, TEST_PIN, buttons, enter,  # noqa: E402
                                        provision, running_kiosk, tap, texts)
 
-from text_fit import overflow  # noqa: E402
+from text_fit import button_overflow, overflow  # noqa: E402
 from unlocked_kiosk import unlocked_kiosk  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
@@ -90,7 +90,6 @@ def _settings_misfits(app) -> list[str]:  # type: ignore[no-untyped-def]
     outside the screen (between the top bar and the status strip), a button's words
     wrapped beyond its box or a name's beyond its own, a button under the touch floor,
     or content taller than the screen (a scroll)."""
-    from kivy.metrics import dp
     from kivy.uix.button import Button
     from kivy.uix.label import Label
     from kivy.uix.scrollview import ScrollView
@@ -115,13 +114,8 @@ def _settings_misfits(app) -> list[str]:  # type: ignore[no-untyped-def]
         if isinstance(w, Button):
             if w.height < T.touch_h(T.MIN_TOUCH_DP) - 0.5:
                 out.append(f"{w.text!r} {w.height:.0f} px tall, under the touch floor")
-            words = Label(text=w.text, font_size=w.font_size, bold=w.bold,
-                          font_name=w.font_name, text_size=(w.width - dp(12), None))
-            words.texture_update()  # wrapped as BigButton wraps (12 dp margin)
-            tw, th = words.texture_size
-            if tw > w.width + 1 or th > w.height + 1:
-                out.append(f"{w.text!r} needs {tw:.0f}x{th:.0f} in its "
-                           f"{w.width:.0f}x{w.height:.0f} button")
+            if problem := button_overflow(w):
+                out.append(f"{w.text!r} {problem}")
         elif problem := overflow(w):
             out.append(f"{w.text!r}: {problem}")
     return out
