@@ -325,6 +325,7 @@ def _camera(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSour
         raise SourceUnavailable(f"the camera cannot measure {ex.exercise_id} "
                                 f"({cat.joint}): use a wearable") from exc
     stream = CameraAngleStream(joint, sign=cat.movement_sign)
+    source: Any  # a CameraSource, or the kiosk's shared worker's WorkerAngleSource
     try:
         if spec.kind == SourceKind.VIDEO:
             path = Path(spec.target)
