@@ -20,16 +20,14 @@ SIZES = ((800, 480), (1280, 800))
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("extra", [(), ("--text-size", "extra-large", "--lang", "es")],
-                         ids=["normal", "extra-large-es"])
-def test_kiosk_screenshots_every_screen_both_sizes(tmp_path: Path, extra: tuple[str, ...]) -> None:
+def test_kiosk_screenshots_every_screen_both_sizes(tmp_path: Path) -> None:
     from PIL import Image
 
     out = tmp_path / "shots"
     # the simulated wearables at 16x (the command's default is 4x): the walk waits for the
     # first set's ten reps to end before the rest screen, the longest wait of the run
     proc = subprocess.run([sys.executable, "-m", "rehab.cli", "kiosk", "--screenshots",
-                           str(out), "--sim-speed", "16", *extra], capture_output=True,
+                           str(out), "--sim-speed", "16"], capture_output=True,
                           text=True, timeout=220)
     assert proc.returncode == 0, proc.stderr[-3000:]
     expected = {f"{s}_{w}x{h}.png" for s in SCREENS for w, h in SIZES}
@@ -61,3 +59,29 @@ def test_an_unknown_text_size_is_refused_in_one_line(tmp_path: Path) -> None:
                           text=True, timeout=60)
     assert proc.returncode == 2 and "--text-size" in proc.stderr and "huge" in proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_the_text_size_reaches_each_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--text-size extra-large`` starts each size's walk at Settings' 1.4 (the walk itself,
+    at every text size, is what the fit tests render screen by screen)."""
+    import subprocess as sp
+
+    from rehab.cli import main
+
+    started: list[list[str]] = []
+
+    class Walk:
+        returncode = 0
+
+        def __init__(self, argv: list[str], **_: object) -> None:
+            started.append(argv)
+
+        def communicate(self, timeout: float) -> tuple[str, str]:
+            return "", ""
+
+    monkeypatch.setattr(sp, "Popen", Walk)
+    assert main(["kiosk", "--screenshots", str(tmp_path), "--text-size", "extra-large",
+                 "--lang", "es"]) == 0
+    # python -m kiosk.shots_main OUT WxH SPEED LANG TEXT_SCALE, one per window size
+    assert [a[-3:] for a in started] == [["4.0", "es", "1.4"]] * 2
+    assert sorted(a[-4] for a in started) == ["1280x800", "800x480"]
