@@ -67,6 +67,13 @@ async def swipe(x: float, y: float, dy: float) -> None:
     for i in range(1, 9):
         await asyncio.sleep(0.02)
         t.touch_move(x, y + dy * i / 8)
+    # the finger held still before it lifts, as a hand placing the list does: the scroll
+    # stops where the drag put it. Lifted moving, the view flung on (150 px dragged moved the
+    # list ~330 px) and a button just past the view's edge was flung past the other edge,
+    # then back, twelve times over ('could not scroll to' an intake answer)
+    for _ in range(6):
+        await asyncio.sleep(0.03)
+        t.touch_move(x, y + dy)
     t.touch_up()
     await asyncio.sleep(0.3)  # let the scroll settle
 
@@ -88,7 +95,8 @@ async def tap(app: Any, text: str, index: int = 0, settle_s: float = 0.08) -> No
         sv = next(p for p in _parents(b) if isinstance(p, ScrollView))
         sx, sy = sv.to_window(*sv.center)
         bx, by = b.to_window(*b.center)
-        await swipe(sx, sy, 150 if by < sy else -150)
+        # drag the button towards the view's middle: as far as it is from it, 40-150 px
+        await swipe(sx, sy, max(40.0, min(150.0, abs(sy - by))) * (1 if by < sy else -1))
     else:
         raise AssertionError(f"could not scroll to {text!r}")
     x, y = b.to_window(*b.center)
