@@ -140,18 +140,26 @@ def photos() -> list[np.ndarray]:
 RENDERER_LIBS = ("libLLVM", "_dri.so", "libgallium", "libglapi", "libGLX_mesa", "libEGL_mesa")
 
 
-def renderer_file_mb() -> float:
-    """Resident MB of the software renderer's own libraries (Mesa's llvmpipe: libLLVM, the
-    DRI driver, ...), file pages only: a Pi renders on its GPU with other libraries. What
-    llvmpipe allocates on the heap (its compiled shaders, tiles) is not counted here."""
-    total, path = 0.0, ""
+def resident_by_path() -> dict[str, float]:
+    """Resident MB of each mapped path (``/proc/self/smaps``; anonymous mappings under ""),
+    read once for the figures below."""
+    sizes: dict[str, float] = {}
+    path = ""
     for line in Path("/proc/self/smaps").read_text().splitlines():
         parts = line.split()
         if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
-            path = parts[5] if len(parts) >= 6 else ""
-        elif parts[:1] == ["Rss:"] and any(k in Path(path).name for k in RENDERER_LIBS):
-            total += int(parts[1]) / 1024
-    return round(total, 1)
+            path = parts[5] if len(parts) >= 6 else ""  # a mapping's header (anonymous: "")
+        elif parts[:1] == ["Rss:"]:
+            sizes[path] = sizes.get(path, 0.0) + int(parts[1]) / 1024
+    return sizes
+
+
+def renderer_file_mb(rss: dict[str, float]) -> float:
+    """Resident MB of the software renderer's own libraries (Mesa's llvmpipe: libLLVM, the
+    DRI driver, ...), file pages only: a Pi renders on its GPU with other libraries. What
+    llvmpipe allocates on the heap (its compiled shaders, tiles) is not counted here."""
+    return round(sum(mb for path, mb in rss.items()
+                     if any(k in Path(path).name for k in RENDERER_LIBS)), 1)
 
 
 def _status() -> dict[str, float]:
@@ -166,36 +174,31 @@ def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def resident_by_mapping(n: int = 12) -> list[tuple[str, float]]:
-    """Resident MB by mapping (``/proc/self/smaps``): each file by name, anonymous memory
-    as ``[anon]`` (thread stacks, mmapped blocks: numpy arrays, the model's buffers) and
-    ``[heap]`` (glibc's main heap), largest first."""
-    sizes: dict[str, float] = {}
-    name = ""
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
-            path = parts[5] if len(parts) >= 6 else "[anon]"
-            name = Path(path).name if path.startswith("/") else path
-        elif parts[:1] == ["Rss:"]:
-            sizes[name] = sizes.get(name, 0.0) + int(parts[1]) / 1024
+def _largest(sizes: dict[str, float], n: int) -> list[tuple[str, float]]:
     return [(k, round(v, 1)) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:n]]
 
 
-def biggest_packages(n: int = 6) -> list[tuple[str, float]]:
-    """The shared libraries mapped, by resident MB and grouped by the package that ships
-    them (``/proc/self/smaps``): where the file-backed RSS goes."""
+def resident_by_mapping(rss: dict[str, float], n: int = 12) -> list[tuple[str, float]]:
+    """Resident MB by mapping: each file by name, anonymous memory as ``[anon]`` (thread
+    stacks, mmapped blocks: numpy arrays, the model's buffers) and ``[heap]`` (glibc's main
+    heap), largest first."""
     sizes: dict[str, float] = {}
-    path = ""
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
-            path = parts[5] if len(parts) >= 6 else ""  # a mapping's header (anonymous: "")
-        elif parts[:1] == ["Rss:"] and (path.endswith(".so") or ".so." in path):
+    for path, mb in rss.items():
+        name = Path(path).name if path.startswith("/") else path or "[anon]"
+        sizes[name] = sizes.get(name, 0.0) + mb
+    return _largest(sizes, n)
+
+
+def biggest_packages(rss: dict[str, float], n: int = 6) -> list[tuple[str, float]]:
+    """The shared libraries mapped, by resident MB and grouped by the package that ships
+    them: where the file-backed RSS goes."""
+    sizes: dict[str, float] = {}
+    for path, mb in rss.items():
+        if path.endswith(".so") or ".so." in path:
             key = (path.split("site-packages/")[1].split("/")[0] if "site-packages/" in path
                    else Path(path).name)
-            sizes[key] = sizes.get(key, 0.0) + int(parts[1]) / 1024
-    return [(k, round(v, 1)) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:n]]
+            sizes[key] = sizes.get(key, 0.0) + mb
+    return _largest(sizes, n)
 
 
 def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
@@ -337,9 +340,10 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         out["VmHWM"] = max(out["VmHWM"], out["hwm_start_up"])  # the process's whole peak
         if camera:
             out["rss_pose"] = dict(ModelThenSkeleton.rss_mb)
-        out["biggest"] = biggest_packages()
-        out["renderer_file_mb"] = renderer_file_mb()
-        out["resident_by_mapping"] = resident_by_mapping()
+        rss = resident_by_path()
+        out["biggest"] = biggest_packages(rss)
+        out["renderer_file_mb"] = renderer_file_mb(rss)
+        out["resident_by_mapping"] = resident_by_mapping(rss)
         out["radio_imports_mb"] = round(radio_imports_mb, 1)
         out["cv2_loaded"] = "cv2" in sys.modules
         out["modules"] = len(sys.modules)
