@@ -65,8 +65,12 @@ def device_records(device: str, now: datetime, days: int, *, seed: int = 0,
     out: list[dict[str, Any]] = []
     for back in range(days, -1, -1):
         day = (now - timedelta(days=back)).replace(hour=9, minute=0, second=0, microsecond=0)
-        if back == 0:  # today's session whatever the weekday (alerts are about today)
-            day = min(day, now - timedelta(minutes=30))
+        if back == 0:  # today's session whatever the weekday (alerts are about today):
+            # 09:00, or 30 min ago when earlier, but still today and after its check-in 5 min
+            # before it (run at 00:12 UTC, "30 min ago" was yesterday: no session today). In
+            # the day's first 11 minutes its end lies a few minutes ahead.
+            midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            day = max(min(day, now - timedelta(minutes=30)), midnight + timedelta(minutes=5))
         elif day.weekday() >= 5 or rnd.random() < 0.15:
             continue
         base = 45.0 + 25.0 * (days - back) / max(days, 1)
