@@ -31,7 +31,9 @@ run: install
 
 test: install
 	bash scripts/system-deps.sh test
-	$(BIN)/python -m pytest -q
+	# Two workers, one per core: most tests wait on a broker, a server, a browser or a kiosk
+	# child. Work stealing evens out the end; tests marked `alone` (timing) run by themselves.
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 # Benchmarks print figures and ratios against the issues' targets (not run by `make test`).
 BENCHES := accuracy throughput replay_parse outbox bridge ble camera kiosk visit

@@ -46,6 +46,7 @@ def measured_fps(text: str) -> float:
     return float(found.group(1))
 
 
+@pytest.mark.alone  # the frame rate measured on the fake's real-time pacing
 def test_mjpg_camera_read_as_the_kiosk_reads_it(tmp_path: Path, cache: Path) -> None:
     dev, bus = devices(tmp_path, ("video0", {"paced": True}))
     checks = by_name(camera_checks(dev, v4l2_os=bus))
@@ -62,6 +63,7 @@ def test_mjpg_camera_read_as_the_kiosk_reads_it(tmp_path: Path, cache: Path) -> 
     assert not bus.devices[str(dev / "video0")].fds
 
 
+@pytest.mark.alone  # the frame rate measured on the fake's real-time pacing
 def test_slow_yuyv_camera_without_monotonic_stamps_warns(tmp_path: Path,
                                                          cache: Path) -> None:
     dev, bus = devices(tmp_path, ("video0", {"formats": (FMT.YUYV,), "fps": 15.0,
@@ -84,6 +86,7 @@ class DimRoomCamera(FakeV4l2):
         parm.parm.capture.timeperframe.denominator = 30
 
 
+@pytest.mark.alone  # the frame rate measured on the fake's real-time pacing
 def test_rate_is_measured_not_taken_from_the_driver(tmp_path: Path, cache: Path) -> None:
     dev, bus = devices(tmp_path, ("video0", {"kind": DimRoomCamera, "fps": 12.0,
                                              "paced": True}))
