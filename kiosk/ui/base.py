@@ -69,18 +69,27 @@ def fit_text(label: Label, largest_px: float, smallest_px: float, margin: float 
         w, h = label.width - margin, label.height
         if w < 2 or h < 2:
             return
-        size = float(int(largest_px))  # whole pixels: see step_down
-        while True:
-            label.font_size = size
-            label.text_size = (w, None)
-            label.texture_update()
-            tw, th = label.texture_size
-            if (th <= h and tw <= w) or size <= smallest_px:
-                break
-            size = step_down(size, smallest_px)
+        shrink_font(label, largest_px, smallest_px, w)
         label.text_size = (w, h)
 
     label.bind(size=fit, text=fit)
+
+
+def shrink_font(label: Label, largest_px: float, least_px: float, width: float) -> None:
+    """Set ``label``'s font to the largest size, from ``largest_px`` down in whole-pixel
+    steps (:func:`step_down`) to ``least_px``, at which its text wrapped at ``width`` fits
+    its height and width (``least_px`` if none does). Leaves ``text_size`` at
+    ``(width, None)``: the caller sets the box it shows the text in."""
+    size = float(int(largest_px))  # whole pixels: see step_down
+    least = min(size, least_px)
+    while True:
+        label.font_size = size
+        label.text_size = (width, None)
+        label.texture_update()
+        tw, th = label.texture_size
+        if (th <= label.height and tw <= width) or size <= least:
+            return
+        size = step_down(size, least)
 
 
 def fit_width(button: Label, least: float) -> None:

@@ -13,7 +13,7 @@ from kivy.uix.stencilview import StencilView
 
 from kiosk.i18n import N_, _, fmt_number
 from kiosk.ui import theme as T
-from kiosk.ui.base import KioskScreen, fit_text, step_down
+from kiosk.ui.base import KioskScreen, fit_text, shrink_font
 from kiosk.ui.demo_figure import DemoFigure
 from kiosk.ui.widgets import NBSP, BigButton, Card, Gauge, Txt
 from kiosk.vm.live import GOOD_REP
@@ -62,18 +62,9 @@ def _fit_line(label: Label, largest_sp: float, least_sp: float) -> None:
     """``label``'s text whole in its box: at ``largest_sp`` (scaled by the text size) if it
     fits, else smaller, down to ``least_sp`` (not scaled; below that a label with
     ``shorten`` is cut with '...')."""
-    size = float(int(T.fs(largest_sp)))  # whole pixels (step_down)
-    least = min(size, float(sp(least_sp)))
     cut = label.shorten
     label.shorten = False
-    while True:
-        label.font_size = size
-        label.text_size = (label.width, None)
-        label.texture_update()
-        tw, th = label.texture_size
-        if (th <= label.height and tw <= label.width) or size <= least:
-            break
-        size = step_down(size, least)
+    shrink_font(label, T.fs(largest_sp), float(sp(least_sp)), label.width)
     label.shorten = cut
     label.text_size = (label.width, label.height)
 
