@@ -6,7 +6,8 @@ float32 (:mod:`sensors.camera.model_fp32`) and, unless kept, its segmentation he
 sensors.camera.model_cache``: its ~100 MB of Python objects and the whole ``mediapipe``
 import never enter the kiosk's heap), at the camera's first use or ahead of it, and writes
 into ``$XDG_CACHE_HOME/rehab-kiosk`` (``~/.cache/rehab-kiosk``) atomically, under a name
-holding the source's SHA-256 (a new MediaPipe's model gets its own entry) and the format.
+holding the source's SHA-256 (a new MediaPipe's model gets its own entry) and the format;
+the entry a conversion replaces (another source or format of the same variant) is deleted.
 Works offline: the source is the installed wheel's file.
 """
 
@@ -67,7 +68,27 @@ def convert_file(source: Path, cache: Path, segmentation: bool) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    prune_other_versions(target)
     return target
+
+
+def prune_other_versions(kept: Path) -> list[Path]:
+    """Delete the cache entries ``kept`` replaces: the same model and variant converted from
+    another source (an earlier MediaPipe's model) or in another format (12.7 MB each, else
+    kept for ever), and half-written files of them a killed conversion left. Other variants
+    (with or without the segmentation head) are kept. The paths deleted."""
+    stem, rest = kept.name.split(".", 1)
+    var = rest.split("-v", 1)[0]
+    gone = []
+    for path in kept.parent.glob(f"{stem}.{var}-v*.tflite"):
+        if path != kept and path.name.split(".", 1)[1].split("-v", 1)[0] == var:
+            gone.append(path)
+    gone += [p for p in kept.parent.glob(f".{stem}.{var}-v*") if p.is_file()
+             and not p.name.startswith(f".{kept.name}.")]
+    for path in gone:
+        path.unlink(missing_ok=True)
+        _LOG.info("old pose model %s removed from the cache", path.name)
+    return gone
 
 
 def kiosk_model(source: Path, cache_dir: Path | None = None, *,
