@@ -13,6 +13,13 @@ the kiosk uses (``KioskModel``'s default sources: ``therapy.sources.pick_source`
   the real MediaPipe model estimates every frame it has time for (its cost and memory), and
   the landmarks handed on are a seated patient side-on doing knee extensions (no recorded
   patient video is shipped), so the fusion has the joint in view.
+- ``camera-wired``: the same camera exercise (same plan, stand-in camera, pose model,
+  fusion) with its wearable the wired one on the USB bridge instead: nothing paired, the
+  kiosk picks ``serial:DEV/rehab-imu0+camera:0``. The wearable is the firmware emulator in
+  its own process on a pty named as udev names the bridge (``bench.wired_wearable``), in
+  real time; that process stands for the wearable's microcontroller and is not pinned to
+  CPU 0. The measured process loads no bumble (checked): as on a Pi, where BlueZ and the
+  radios run outside the kiosk, nothing of the radio is in it.
 
 Measured once the set streams: UI frame intervals (buffer flips with the live screen
 redrawn every frame), rep confirmation delay (host clock at the REP event minus the rep's
@@ -232,20 +239,30 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     from therapy.ports import EventKind
     from therapy.sources import SourceOptions
 
-    rss_before_radio = _status()["VmRSS"]  # the bench's virtual radio (bumble) comes next:
-    from sensors.ble.virtual.world import VirtualWearables  # on a Pi, BlueZ and the radio
+    wired = mode == "camera-wired"  # the wired wearable: no virtual radio at all
+    radio_imports_mb = 0.0
+    if wired:
+        from bench import wired_wearable
+    else:
+        rss_before_radio = _status()["VmRSS"]  # the bench's virtual radio (bumble) comes next:
+        from sensors.ble.virtual.world import VirtualWearables  # on a Pi, BlueZ and the radio
 
-    radio_imports_mb = _status()["VmRSS"] - rss_before_radio
+        radio_imports_mb = _status()["VmRSS"] - rss_before_radio
 
-    camera = mode == "camera"
+    camera = mode in ("camera", "camera-wired")
     reps = int(set_s // 4) + 4  # more than the window holds: the set runs throughout
     clock = MonotonicClock()
     out: dict[str, Any] = {"mode": mode, "cpus": sorted(os.sched_getaffinity(0))}
     world: Any = None
     dev = tmp / "dev"
     dev.mkdir()
+    emulator = None
+    if wired:  # plugged in before the kiosk starts: it picks the bridge (none is paired)
+        emulator, _link = wired_wearable.start(dev, reps, tmp / "motion_t0.json",
+                                               tmp / "emulator.log")
     model = KioskModel(tmp / "data", dev_dir=dev, source_options=SourceOptions(
-        ble_connector=lambda: world.connector(), clock=clock))
+        clock=clock) if wired else SourceOptions(ble_connector=lambda: world.connector(),
+                                                 clock=clock))
     if camera:
         images = photos()
         (dev / "video0").touch()
@@ -271,17 +288,19 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         wearables = [(SHANK, BodySegment.SHANK, sim.distal)]
         if not camera:
             wearables.append((THIGH, BodySegment.THIGH, sim.proximal))
-        for addr, seg, motion in wearables:
+        for addr, seg, motion in wearables if not wired else ():
             await world.add(addr, str(seg), motion)
             reg.remember(Wearable(addr, world.devices[str(seg)].name, WearableKind.REHAB_IMU,
                                   seg), 80)
-        model.wearables_changed()
+        if not wired:
+            model.wearables_changed()
         model.lock.locked = False
         flow = app.flow
         flow.go("today")
         flow.start_exercise(model.plan()[0].exercises[0])
-        probe = RepDelayProbe(clock.now, [r.t_end for r in sim.truth.reps],
-                              world.devices["shank"].model.motion_t0_s)  # where delays go
+        # where delays go; the wired limb starts at the first START: known once it streams
+        probe = RepDelayProbe(clock.now, [r.t_end for r in sim.truth.reps], float("nan")
+                              if wired else world.devices["shank"].model.motion_t0_s)
         model.run.ctl.fused_factory = probe.fused_factory(model.run.ctl.fused_factory)
         app.screens["pain"].choose(2)
         flow.pain_done()
@@ -300,6 +319,9 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
             assert time.monotonic() < end, ("the set never streamed", run.live.sensors,
                                             run.error)
             await asyncio.sleep(0.05)
+        if wired:  # the emulator's motion start, on this clock (its process's monotonic)
+            probe.motion_t0, boot_s = wired_wearable.motion_start(
+                tmp / "motion_t0.json", [r.t_end for r in sim.truth.reps])
         # the limb moves from the wearable's switch-on (its samples follow it from then), so
         # the camera sees the same limb at the same time (its connection was 1.3 s later)
         ModelThenSkeleton.t0 = probe.motion_t0
@@ -313,7 +335,10 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
                 detect.append(ev.rep.t_detected - ev.rep.t_end)
 
         run.ctl.add_listener(on_rep)
-        probe.watch_link(run._open[0].link)
+        if wired:  # the bridge's chunks reach the loop through its source's queue
+            probe.watch_queue(run._open[0]._queue)
+        else:
+            probe.watch_link(run._open[0].link)
         probe.watch_detector(run.analyzer)
         run.ctl.add_listener(probe.on_event)
         flips: list[float] = []
@@ -346,20 +371,31 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         out["resident_by_mapping"] = resident_by_mapping(rss)
         out["radio_imports_mb"] = round(radio_imports_mb, 1)
         out["cv2_loaded"] = "cv2" in sys.modules
+        out["bumble_loaded"] = "bumble" in sys.modules
+        if wired:
+            out["serial"] = wired_wearable.wire_figures(run._open[0].session, boot_s)
         out["modules"] = len(sys.modules)
         app.stop()
 
     async def main() -> None:
         nonlocal world
-        world = VirtualWearables(clock)  # bumble wants the running loop
+        if not wired:
+            world = VirtualWearables(clock)  # bumble wants the running loop
         task = asyncio.ensure_future(drive())
         task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or app.stop())
         await app.async_run(async_lib="asyncio")  # a failed drive stops it: no hung child
         await task
-        await world.close()
+        if world is not None:
+            await world.close()
 
-    asyncio.run(main())
-    model.close()
+    try:
+        asyncio.run(main())
+        model.close()
+    finally:
+        if emulator is not None:
+            emulator.kill()
+            emulator.wait()
+    assert not (wired and out["bumble_loaded"]), "the wired kiosk loaded bumble"
     return out
 
 

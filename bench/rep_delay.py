@@ -10,7 +10,8 @@ samples are stamped on), and splits each rep's delay into
   without the camera: it is the detector's rule (fallen the prominence from the peak);
 - ``transport_s`` (a): that sample reaching the kiosk's process: the wearable's batch
   filling (10 samples at 100 Hz), the radio and the link's decoding, until the chunk is
-  queued by the link;
+  queued by the link (a wired wearable: the batch filling, the pty, the bridge thread's
+  reading, decoding and clock mapping, and its hand-over to the event loop);
 - ``wait_s`` (c): from queued to fed to the motion core: the session's loop (two
   wearables: pairing each distal chunk with its proximal one; fused: waiting for the
   camera's frames, ``therapy.set_streams.CameraFeed.reach``) and the event loop's latency;
@@ -75,17 +76,24 @@ class RepDelayProbe:
     def watch_link(self, link: Any) -> None:
         """The distal wearable's ``sensors.ble.link.WearableLink``: when each chunk is
         queued (the set's detector is fed on the distal stream's sample times)."""
-        put = link.queue.put_nowait
+        self.watch_queue(link.queue)
+
+    def watch_queue(self, queue: Any) -> None:
+        """The asyncio queue the distal stream's chunks are put on, on the event loop: a
+        BLE link's, or a USB bridge's source (``firmware_bridge.source.BridgeSource``,
+        whose reading thread hands each chunk to the loop: its items also include the
+        end marker and a failure, which carry no samples)."""
+        put = queue.put_nowait
 
         def queued(item: Any) -> None:
-            if item is not None and len(item.t_s):
+            if getattr(item, "t_s", None) is not None and len(item.t_s):
                 at = self.now()
                 self._queued.append((float(item.t_s[-1]), at))
                 self.chunk_age_s_.append(at - float(item.t_s[-1]))
                 del self._queued[:-500], self.chunk_age_s_[:-5000]
             put(item)
 
-        link.queue.put_nowait = queued
+        queue.put_nowait = queued
 
     def watch_detector(self, analyzer: Any) -> None:
         """The counting ``SetAnalyzer`` (the session's, or a fused set's ``imu``)."""

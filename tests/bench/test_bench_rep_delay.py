@@ -89,3 +89,19 @@ def test_a_rep_with_no_true_rep_near_it_has_no_true_end() -> None:
     assert len(probe.reps_) == 4
     assert all(t.parts()["total_s"] != t.parts()["total_s"] for t in probe.reps_)  # NaN
     assert all(t.parts()["wait_s"] == pytest.approx(WAIT_S) for t in probe.reps_)
+
+
+def test_a_bridge_queue_passes_its_end_marker_and_failures_through_unrecorded() -> None:
+    """A USB bridge's source queues an end marker and a failure besides its chunks: the
+    probe hands every item on, in order, and times only the chunks."""
+    sim = simulate(SimConfig(exercise_id="knee_extension_seated", reps=4, seed=0,
+                             two_segment=False, drop_prob=0.0))
+    clock = HandClock(5.0)
+    probe = RepDelayProbe(clock.now, [], MOTION_T0)
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    probe.watch_queue(queue)
+    chunk, end, failure = next(sim.distal.split(10)), object(), OSError("unplugged")
+    for item in (chunk, failure, end):
+        queue.put_nowait(item)
+    assert [queue.get_nowait() for _ in range(3)] == [chunk, failure, end]
+    assert probe.chunk_age_s_ == [pytest.approx(5.0 - float(chunk.t_s[-1]))]
