@@ -64,6 +64,7 @@ def _until(cond: Any, timeout_s: float, what: str) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.alone  # the pose thread's rate (>= 10 in 1.5 s) on real clocks
 @pytest.mark.parametrize("fmt", [FMT.MJPEG, FMT.YUYV])
 def test_a_30_fps_camera_with_a_10_per_s_pose_worker_decodes_only_the_frames_taken(
         fmt: int) -> None:

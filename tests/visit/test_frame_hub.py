@@ -120,6 +120,7 @@ class PhotoCamera:
         self.inner.close()
 
 
+@pytest.mark.alone  # MediaPipe and the call's encoder keep up with a 15 fps camera
 async def test_pose_worker_runs_on_the_call_camera_during_a_call() -> None:
     require_aiortc()
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
