@@ -239,9 +239,11 @@ class RepDetector:
                     # two-bump cycle (a row, a press). The rep goes on to the cycle's end.
                     state, iq, jl, jc = _RISE, i, i, -1
                     continue
-                if self._starts and p < median_of(self._starts[-3:]) + P:
-                    # Its top stays below where the set's reps start: the limb went the
-                    # other way and came back (repositioning), not a lift.
+                if self._starts and p < median_of(self._starts[-3:]) + (
+                        P if P < frac * exc else max(min_p, frac * exc)):
+                    # Its top stays below where the set's reps start (by the rise a rep
+                    # of its size needs, as the fall above): the limb went the other way
+                    # and came back (repositioning), not a lift.
                     state, iv = _BASE, il
                     continue
                 last_confirm_t = tl[i]
@@ -282,38 +284,49 @@ class RepDetector:
         return out
 
     def _open_set(self, shape: RepShape) -> list[RepShape]:
-        """The reps to emit for a confirmed ``shape``. With no prescribed ROM a set opens
-        with ``open_reps`` reps that repeat: each of at least ``open_rom_deg``, each within
-        a factor ``alike_ratio`` of the one before in ROM, regular in time (their
-        start-to-start intervals within a factor ``regular_ratio`` of each other; not
-        their durations: a hole in the data or a longer hold stretches one rep, not the
-        rhythm). Until then they wait, unemitted. The set then starts at the earliest
-        alike rep before them that led into the next with a pause shorter than
-        the set's longest interval (a first rep that differs, as first reps do, still
-        counts; a lift of the arm a while before does not). Sway, fidgeting and the odd
-        shift of posture or lift of the arm seldom repeat like that; once the set is open
-        every rep counts. With a prescribed ROM the prominence already keeps sway out, and
-        every rep is emitted at once."""
-        if self._roms or self.reference_rom_deg is not None or self.open_rom_deg is None:
+        """The reps to emit for a confirmed ``shape``. Until a set is open its reps wait,
+        unemitted. With no ROM prescribed it opens with ``open_reps`` reps that repeat:
+        each of at least ``open_rom_deg``, each within a factor ``alike_ratio`` of the one
+        before in ROM, regular in time (their start-to-start intervals within a factor
+        ``regular_ratio`` of each other; not their durations: a hole in the data or a
+        longer hold stretches one rep, not the rhythm). With a ROM prescribed (the kiosk
+        always has one; its prominence already keeps sway out) it opens with a rep that
+        reaches ``reached_frac`` of it, so the first rep of a set done as prescribed counts
+        as it ends, or with a second rep alike to the one before: a set done smaller than
+        prescribed counts from its second rep, the first with it. The set then starts at
+        the earliest alike rep before that led into the next with a pause no longer than
+        the set's longest interval (with a ROM prescribed: than the last rep took), so a
+        first rep that differs, as first reps do, still counts, and a lift of the arm a
+        while before does not. Sway, fidgeting and the odd shift of posture or lift of the
+        arm seldom repeat like that, nor reach a prescribed ROM about the exercise's axis;
+        once the set is open every rep counts."""
+        if self._roms or self.open_rom_deg is None:
             return [shape]
         cands = self._cands
-        if shape.rom_deg < self.open_rom_deg:
+        ref = self.reference_rom_deg
+        if ref is None and shape.rom_deg < self.open_rom_deg:
             cands.clear()
             return []
         r = self.alike_ratio
         if cands and not cands[-1].rom_deg / r <= shape.rom_deg <= cands[-1].rom_deg * r:
             cands.clear()
         cands.append(shape)
-        k = self.open_reps
-        if len(cands) < k:
-            return []
-        last = cands[-k:]
-        gaps = [b.t_start - a.t_start for a, b in zip(last, last[1:])]
-        if max(gaps) > self.regular_ratio * min(gaps):
-            del cands[:-KEEP_CANDIDATES]
-            return []
-        first = len(cands) - k
-        while first > 0 and cands[first].t_start - cands[first - 1].t_end <= max(gaps):
+        if ref is not None:
+            if shape.rom_deg < self.reached_frac * ref and len(cands) < 2:
+                return []
+            first = len(cands) - (1 if shape.rom_deg >= self.reached_frac * ref else 2)
+            link = shape.t_end - shape.t_start
+        else:
+            k = self.open_reps
+            if len(cands) < k:
+                return []
+            last = cands[-k:]
+            gaps = [b.t_start - a.t_start for a, b in zip(last, last[1:])]
+            if max(gaps) > self.regular_ratio * min(gaps):
+                del cands[:-KEEP_CANDIDATES]
+                return []
+            first, link = len(cands) - k, max(gaps)
+        while first > 0 and cands[first].t_start - cands[first - 1].t_end <= link:
             first -= 1
         self._cands = []
         return [replace(c, t_detected=shape.t_detected) for c in cands[first:-1]] + [shape]
