@@ -375,6 +375,9 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         if wired:
             out["serial"] = wired_wearable.wire_figures(run._open[0].session, boot_s)
         out["modules"] = len(sys.modules)
+        if wired:  # the set ended, not cancelled, by the app's stop (wired_wearable.end_set);
+            out.update(delays_s=delays[:], detect_s=detect[:])  # a rep its end flushes: not
+            await wired_wearable.end_set(run)  # confirmed live, not measured
         app.stop()
 
     async def main() -> None:
