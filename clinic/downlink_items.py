@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, insert, select, update
 
 from clinic.downlink_schema import downlink
+from clinic.store import write_transaction
 
 
 class KeptItem(NamedTuple):
@@ -25,7 +26,7 @@ def keep(engine: Any, ident: str, device: str, kind: str, payload: bytes,
     d = downlink.c
     row = {"device": device, "kind": kind, "payload": payload.decode(),
            "sent_at": at.isoformat(), "acked_at": None}
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:  # it reads, then writes: the write lock first
         before = conn.execute(select(downlink).where(d.id == ident)).first()
         if before is None:
             conn.execute(insert(downlink).values(id=ident, **row))

@@ -108,6 +108,19 @@ def _sqlite_engine(path: Path) -> Engine:
     return engine
 
 
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction on ``engine`` (SQLite: BEGIN IMMEDIATE, the write lock taken
+    first, waiting up to the busy timeout), committed on leaving. A transaction that reads
+    before it writes needs it: begun deferred, its read pins a WAL snapshot, and a write
+    another connection commits meanwhile makes its own write fail at once with "database is
+    locked" (SQLITE_BUSY_SNAPSHOT: the busy timeout does not apply)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
 def _insert(table: Table, tail: str) -> TextClause:
     """``INSERT INTO table (every column) VALUES (:every column) <tail>``."""
     cols = [c.name for c in table.columns]
@@ -171,10 +184,8 @@ class ClinicStore:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """One write transaction (SQLite: BEGIN IMMEDIATE), committed on leaving."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(**{_IMMEDIATE: True})
-            with conn.begin():
-                yield conn
+        with write_transaction(self.engine) as conn:
+            yield conn
 
     def _read(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
         with self.engine.connect() as conn:
