@@ -82,7 +82,10 @@ async def tap(app: Any, text: str, index: int = 0, settle_s: float = 0.08) -> No
     """Press and release the ``index``-th button labelled ``text``, scrolling to it with a
     finger drag first if it is off screen (a tap never lands on a hidden widget)."""
     for _ in range(40):  # the screen may still be catching up with the state (a frame)
-        if len(buttons(app, text)) > index:
+        # and a screen change ends on the frame after it (even Kivy's NoTransition): until
+        # then the ScreenManager drops every touch (a PIN's first digit tapped as the lock
+        # screen came up was lost on a loaded machine, the PIN then wrong)
+        if len(buttons(app, text)) > index and not app.sm.transition.is_active:
             break
         await asyncio.sleep(0.05)
     for _ in range(12):
