@@ -20,6 +20,9 @@ from therapy.store import TherapyStore
 EX = "knee_extension_seated"
 
 
+# the fusion takes the camera's latest pose as each rep ends: the pose must keep up in real
+# time (beside the other worker, at load 4-7, the camera saw none of the 3 reps)
+@pytest.mark.alone
 @pytest.mark.timeout(180)
 def test_fused_set_counts_and_records_each_reps_rom_source(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
