@@ -4,7 +4,7 @@ process, on a pty linked where udev names a plugged-in USB bridge (``DEV/rehab-i
 streaming the bench's simulated set in real time (speed 1).
 
 It stands for the wearable's own microcontroller, so it is not pinned to the kiosk's CPU 0:
-it runs on the other cores (all of them on a one-core machine). What the kiosk does with
+it runs on the other cores (on CPU 0 only on a one-core machine). What the kiosk does with
 the wire (pyserial reads, framing, CRC, the clock mapping) runs in the measured process.
 
 Its clock is the host's monotonic clock itself (``CLOCK_MONOTONIC`` is one clock for
@@ -119,7 +119,7 @@ async def end_set(run: Any, timeout_s: float = 20.0) -> None:
     ``sensors.camera.worker_source.WorkerAngleSource.__anext__`` returns the frame that
     came in the same moment instead of raising the cancellation, so the set's
     ``CameraFeed`` task reads on, and the set awaits it (seen in 6 of 9 camera-wired
-    children of 30 s; 0 of 4 once ended first; the figures are all taken before)."""
+    children of 30 s; 0 of 7 once ended first; the figures are all taken before)."""
     import asyncio
 
     run.end_set()
