@@ -78,8 +78,9 @@ class CameraFeed:
         until = loop.time() + timeout_s
         while not self.done and not self.stalled and self.end_s < t_s and not stopped():
             self._moved.clear()
-            try:
-                await asyncio.wait_for(self._moved.wait(), max(until - loop.time(), 0.0))
+            try:  # asyncio.timeout: 3.11's wait_for can drop a cancellation (worker_source)
+                async with asyncio.timeout_at(until):
+                    await self._moved.wait()
             except TimeoutError:
                 self.stalled = True
 

@@ -157,8 +157,9 @@ async def _stream(state: Any, only: str | None) -> AsyncIterator[str]:
         yield sse("snapshot", [enrich(state, targets, s["device"], s) for s in snapshot
                                if only is None or s["device"] == only])
         while True:
-            try:
-                device, body = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+            try:  # asyncio.timeout: 3.11's wait_for can drop a cancellation with an item
+                async with asyncio.timeout(HEARTBEAT_S):
+                    device, body = await queue.get()
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue

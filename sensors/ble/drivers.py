@@ -99,8 +99,9 @@ class RehabImuDriver:
         while h.state != HostState.STREAMING:
             if h.error_ is not None:
                 raise BleError(f"wearable: {h.error_}") from h.error_
-            try:
-                item = await asyncio.wait_for(self._outbox.get(), self.reply_timeout_s)
+            try:  # asyncio.timeout: 3.11's wait_for can drop a cancellation with an item
+                async with asyncio.timeout(self.reply_timeout_s):
+                    item = await self._outbox.get()
             except TimeoutError as exc:
                 raise BleError(f"no {h.awaiting} from the wearable within "
                                f"{self.reply_timeout_s} s") from exc

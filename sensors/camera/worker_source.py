@@ -71,8 +71,12 @@ class WorkerAngleSource:
         items = []
         while True:
             try:
-                item = await asyncio.wait_for(self._queue.get(), 0.5)
-            except asyncio.TimeoutError:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns a frame that
+                # arrives as the set's task is cancelled and drops the cancellation, and
+                # this loop then reads the camera for ever (a kiosk closed mid-set hung)
+                async with asyncio.timeout(0.5):
+                    item = await self._queue.get()
+            except TimeoutError:
                 if self.worker.error_ is not None:
                     await self.aclose()
                     raise CameraError(f"camera stopped: {self.worker.error_}") from None
