@@ -42,6 +42,18 @@ later. A smaller move, one that does not come back (a new pose), turning about t
 (no tilt: an external rotation waits for the repeat) and any move with no ROM prescribed
 wait for the movement to repeat as above.
 
+**Small reps, with a ROM prescribed.** ``move_deg_s`` and ``min_turn_deg`` are made for
+sets of ordinary size; a small prescribed ROM lowers both to its scale, to at most
+``move_frac_s`` and ``turn_frac`` of it: rehab patients often move less than prescribed, and
+a rep at 40 % of an ankle's 20° lifted over the catalogue's 1-2 s turns 8° at 4-8°/s on
+average, no stroke by the absolute figures, so the set never locked (its samples were held,
+and most reps lost). A rep at 40 % of the ROM, lifted in at most 2 s, averages at least
+``move_frac_s`` (0.2/s) of the ROM per second over its lift and turns 0.4 of it, above
+``turn_frac`` (0.25); a burst keeps only its blocks above the speed, so the slowest of those
+(8° over 1.5 s, the blocks cut in thirds) keeps 4.9° and waits for the next stroke. A still
+sensor's gyro, bias corrected, averages 0.27°/s over a block (0.37 at most, simulated noise):
+far below either. A ROM of 60° and more (40° for the turn) keeps the absolute figures.
+
 Decisions are taken at whole blocks counted from the first sample (the caller closes
 blocks), so they do not depend on how the stream is chunked. The whole angular velocity
 counts, its vertical part included: an external rotation with a band turns the forearm
@@ -91,10 +103,15 @@ class RepeatAxisLock:
                  min_dominance: float = 0.6, agree_deg: float = 20.0, repeats: int = 3,
                  forget_s: float = 15.0, sustain_s: float = 6.0,
                  target_rom_deg: float | None = None, reach_frac: float = 0.7,
-                 back_frac: float = 0.5) -> None:
+                 back_frac: float = 0.5, move_frac_s: float = 0.2,
+                 turn_frac: float = 0.25) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reach_rad = (None if target_rom_deg is None or not target_rom_deg > 0
                           else reach_frac * target_rom_deg / DEG_PER_RAD)
+        if self.reach_rad is not None and target_rom_deg is not None:
+            # A small prescribed ROM: strokes on its scale (module doc, "Small reps").
+            move_deg_s = min(move_deg_s, move_frac_s * target_rom_deg)
+            min_turn_deg = min(min_turn_deg, turn_frac * target_rom_deg)
         self.back_frac = back_frac
         self.blocks_per_window = max(1, int(round(window_s / block_s)))
         self.block_turn_rad = move_deg_s * block_s / DEG_PER_RAD
