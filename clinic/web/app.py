@@ -25,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from clinic.accounts import Accounts, LockoutPolicy
 from clinic.live import LiveFanout
+from clinic.store import write_transaction
 from clinic.tokens import Tokens
 from clinic.web import auth, fhir_api, health, live_page, messages, pages, plan_editor, visit_page
 from clinic.web.alerts import AlertRules
@@ -63,7 +64,7 @@ def shared_secret(engine: Engine, name: str) -> str:
     """A random secret kept in the store, made by the first process that asks for it."""
     query = select(web_secrets.c.value).where(web_secrets.c.name == name)
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:  # reads, then writes: the lock first
             value = conn.scalar(query)
             if value is None:
                 value = secrets.token_urlsafe(32)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from clinic.schema import resources
+from clinic.store import write_transaction
 from clinic.web_schema import web_notes, web_notes_cursor
 from therapy.fhir import CODES
 
@@ -90,7 +91,7 @@ def refresh(engine: Engine) -> int:
                                             else [])]
     if newest == cursor and not found:
         return 0
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:  # it reads what is held, then writes
         added = _insert_new(conn, found)
         if newest != cursor:
             conn.execute(delete(web_notes_cursor))
