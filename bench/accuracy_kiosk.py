@@ -26,7 +26,7 @@ from therapy.catalogue import CATALOGUE
 
 KIOSK_CHUNK = 10
 FIDGET_ROM_DEG = 90.0  # the fidgeting rest's prescribed ROM (a shoulder raise's)
-SMALLER_FRACS = (1.0, 0.6, 0.4)  # a patient's reps as a fraction of the prescribed ROM
+SMALLER_FRACS = (1.0, 0.6, 0.4, 0.3, 0.2)  # a patient's reps as a fraction of the prescribed ROM
 SMALLER_SEEDS = 3
 SMALLER_REPS = 8
 

@@ -12,10 +12,19 @@ A rep is rest → up → (hold) → down → rest:
    rests is the end of a rep, even when the patient no longer goes all the way back down
    (the rest level moved up, as when switching to small reps).
 
-The prominence adapts to the set: ``prominence_frac`` of the reference ROM (the target
-when prescribed, else the median of the last reps), never below ``min_prominence_deg``;
-the fall that starts the way down is at most ``prominence_frac`` of the rep's own
-excursion, so the first small rep after bigger ones is not held to their prominence.
+The prominence adapts to the set: ``prominence_frac`` of the reference ROM, never below
+``min_prominence_deg``. Without a prescription the reference is the median of the last
+three reps, and the prominence is ``initial_prominence_deg`` before any. With a ROM
+prescribed the prescription counts as a rep before the set's first: the reference is the
+median of the last three of (prescribed ROM, reps...), never above the prescribed ROM, so
+a patient who can do only a third or a fifth of it outvotes it from the second rep on. The
+prominence then never goes below ``start_prominence_frac`` of the prescribed ROM nor below
+``initial_prominence_deg`` (the fidget scale; unless ``prominence_frac`` of the ROM is
+smaller still), and it is that floor before the first rep: reps far below the prescribed
+ROM are seen, and the set's opening rule (:meth:`_open_set`), not the prominence, keeps
+the odd move of a rest out. The fall that starts the way down is at most
+``prominence_frac`` of the rep's own excursion, so the first small rep after bigger ones
+is not held to their prominence.
 
 The start of a rep is the rest level it lifts from. A rise that pauses for
 ``valley_window_s`` without getting higher and then climbs a full prominence above that
@@ -51,6 +60,7 @@ class RepDetector:
         min_prominence_deg: float = 2.5,
         initial_prominence_deg: float = 6.0,
         prominence_frac: float = 0.3,
+        start_prominence_frac: float = 0.15,
         settle_s: float = 0.2,
         rest_s: float = 0.5,
         held_s: float = 1.5,
@@ -69,6 +79,7 @@ class RepDetector:
         self.min_prominence_deg = min_prominence_deg
         self.initial_prominence_deg = initial_prominence_deg
         self.prominence_frac = prominence_frac
+        self.start_prominence_frac = start_prominence_frac
         self.settle_s = settle_s
         self.rest_s = rest_s
         self.held_s = held_s
@@ -111,16 +122,25 @@ class RepDetector:
         self.prominence_deg_ = self._prominence()
 
     def _reference_rom(self) -> float | None:
-        """The target ROM, else the median of the last three reps' (None before any)."""
-        if self.reference_rom_deg is None and self._roms:
-            return median_of(self._roms[-3:])
-        return self.reference_rom_deg
+        """The median of the last three reps' ROM (None before any); with a ROM
+        prescribed, of the last three of (prescribed ROM, reps...), never above it."""
+        target = self.reference_rom_deg
+        if target is None:
+            return median_of(self._roms[-3:]) if self._roms else None
+        return min(target, median_of(([target] + self._roms[-3:])[-3:]))
 
     def _prominence(self) -> float:
+        target = self.reference_rom_deg
+        if target is None:
+            ref = self._reference_rom()
+            p = self.initial_prominence_deg if ref is None else self.prominence_frac * ref
+            return max(self.min_prominence_deg, p)
+        frac = self.prominence_frac
+        floor = max(self.min_prominence_deg, min(
+            frac * target, max(self.initial_prominence_deg, self.start_prominence_frac * target)))
         ref = self._reference_rom()
-        if ref is None:
-            return max(self.min_prominence_deg, self.initial_prominence_deg)
-        return max(self.min_prominence_deg, self.prominence_frac * ref)
+        assert ref is not None
+        return floor if not self._roms else max(floor, frac * ref)
 
     def add_periods(self, updates: list[tuple[int, float | None]]) -> None:
         """The set's period from a better source than the angle (the sensor's six
@@ -293,9 +313,14 @@ class RepDetector:
         always has one; its prominence already keeps sway out) it opens with a rep that
         reaches ``reached_frac`` of it, so the first rep of a set done as prescribed counts
         as it ends, or with a second rep alike to the one before: a set done smaller than
-        prescribed counts from its second rep, the first with it. The set then starts at
+        prescribed counts from its second rep, the first with it. Reps under
+        ``prominence_frac`` of the prescribed ROM (the size the prominence started at
+        before ``start_prominence_frac`` let them through) need ``open_reps`` alike and
+        regular, as without a prescription: a fidget of that size may come twice, seldom
+        three times alike in rhythm. The set then starts at
         the earliest alike rep before that led into the next with a pause no longer than
-        the set's longest interval (with a ROM prescribed: than the last rep took), so a
+        the set's longest interval (with a ROM prescribed: than the last rep took; and not
+        back past a rep under ``prominence_frac`` of it unless such reps opened it), so a
         first rep that differs, as first reps do, still counts, and a lift of the arm a
         while before does not. Sway, fidgeting and the odd shift of posture or lift of the
         arm seldom repeat like that, nor reach a prescribed ROM about the exercise's axis;
@@ -311,25 +336,41 @@ class RepDetector:
         if cands and not cands[-1].rom_deg / r <= shape.rom_deg <= cands[-1].rom_deg * r:
             cands.clear()
         cands.append(shape)
+        small = False  # opened by reps under prominence_frac of the prescribed ROM
         if ref is not None:
-            if shape.rom_deg < self.reached_frac * ref and len(cands) < 2:
+            if shape.rom_deg >= self.reached_frac * ref:
+                need = 1
+            else:
+                small = min(c.rom_deg for c in cands[-2:]) < self.prominence_frac * ref
+                need = self.open_reps if small else 2
+            if len(cands) < need:
                 return []
-            first = len(cands) - (1 if shape.rom_deg >= self.reached_frac * ref else 2)
+            if small and not self._regular(cands[-need:]):
+                del cands[:-KEEP_CANDIDATES]
+                return []
+            first = len(cands) - need
             link = shape.t_end - shape.t_start
         else:
             k = self.open_reps
             if len(cands) < k:
                 return []
             last = cands[-k:]
-            gaps = [b.t_start - a.t_start for a, b in zip(last, last[1:])]
-            if max(gaps) > self.regular_ratio * min(gaps):
+            if not self._regular(last):
                 del cands[:-KEEP_CANDIDATES]
                 return []
-            first, link = len(cands) - k, max(gaps)
+            first, link = len(cands) - k, max(b.t_start - a.t_start for a, b in zip(last, last[1:]))
         while first > 0 and cands[first].t_start - cands[first - 1].t_end <= link:
+            if ref is not None and not small and (
+                    cands[first - 1].rom_deg < self.prominence_frac * ref):
+                break  # a small move before a set of bigger reps is not one of them
             first -= 1
         self._cands = []
         return [replace(c, t_detected=shape.t_detected) for c in cands[first:-1]] + [shape]
+
+    def _regular(self, reps: list[RepShape]) -> bool:
+        """Start-to-start intervals within a factor ``regular_ratio`` of each other."""
+        gaps = [b.t_start - a.t_start for a, b in zip(reps, reps[1:])]
+        return max(gaps) <= self.regular_ratio * min(gaps)
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
         """How long the angle stayed in the top quarter of the rise around its peak ``ip``
