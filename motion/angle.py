@@ -18,7 +18,10 @@ stays unclear for ``POLARITY_WAIT_S``, the first large excursion is taken as pos
 
 Both hold their output back until axis and polarity are known (one IMU: once the movement
 repeats, :mod:`motion.axis_lock`, so a move before the set does not set the axis), then
-release the held samples computed with them: causal, no jump in the angle.
+release the held samples computed with them: causal, no jump in the angle. One exception:
+with a ROM prescribed one rep may lock the one-IMU axis, and if the movement then repeats
+about another axis the lock gives way (axis_lock, "A reach gives way"); the angle then
+jumps once, to the rotation about the new axis from the same rest pose.
 """
 
 from __future__ import annotations
@@ -182,10 +185,60 @@ class SegmentAngle(_HeldStream):
         self._v_ref: np.ndarray | None = None
         self._use_gyro = False
         self._gyro_angle = 0.0
+        self._gyro_sum = np.zeros(3)  # the gyro integrated over the samples put out, rad
+        self._gyro_from_sum = False  # re-locked: the gyro angle restarts from _gyro_sum
         self._unwrap = _Unwrap()
 
     def process(self, t_s, gyro_rad_s, up, accel_m_s2):
-        return self._process(t_s, (gyro_rad_s, up, accel_m_s2))
+        cols = (gyro_rad_s, up, accel_m_s2)
+        if self.polarity.sign is None or not self.axis.watching():
+            return self._process(t_s, cols)
+        # A lock taken on one reach may give way at a block's end (axis_lock): take the
+        # chunk a block at a time, so what follows a re-lock is measured about the new axis.
+        parts_t: list[np.ndarray] = []
+        parts_a: list[np.ndarray] = []
+        start, n = 0, t_s.shape[0]
+        while start < n:
+            if self.polarity.sign is None or not self.axis.watching():
+                stop = n
+            else:
+                stop = min(n, start + self._check_n - self._seen % self._check_n)
+            got = self._process(t_s[start:stop], tuple(c[start:stop] for c in cols))
+            parts_t.append(got[0])
+            parts_a.append(got[1])
+            start = stop
+        return np.concatenate(parts_t), np.concatenate(parts_a)
+
+    def _watch(self, cols, end_index: int) -> None:
+        """Locked on one reach: feed the lock the samples just put out; at a block's end, if
+        it gave way to a repeated movement, measure about the new axis from the next sample
+        on: the same rest pose (``_v_ref``, or the gyro integrated from the same start), the
+        repeated strokes' way out positive."""
+        gyro, up, accel = cols
+        self.polarity.lever.add(gyro, accel, up)
+        self.axis.add(gyro, up)
+        if end_index % self._check_n:
+            return
+        before = self.axis.relocks_
+        self.axis.close_block()
+        if self.axis.relocks_ == before:
+            return
+        a = self.axis.axis_
+        assert a is not None
+        mean_up = up.mean(axis=0)
+        mean_up /= max(float(np.linalg.norm(mean_up)), 1e-9)
+        tilt = np.degrees(np.arccos(min(1.0, abs(float(a @ mean_up)))))
+        self._use_gyro = bool(tilt < VERTICAL_AXIS_DEG)
+        self._unwrap = _Unwrap()
+        self._gyro_from_sum = True
+        # The repeated strokes' way out is positive, as a reach's is.
+        self.polarity.sign, self.polarity.how_ = self._excursion_sign(), "repeat-after-reach"
+
+    def _excursion_sign(self) -> float:
+        """The sign that makes the re-lock's way out positive (a rotation about the axis
+        turns the up vector, seen from the sensor, the other way)."""
+        turn = self.axis.excursion_rad_
+        return float(np.sign(turn) if self._use_gyro else -np.sign(turn)) or 1.0
 
     def _undecided(self, t_s, cols, boundary):
         gyro, up, accel = cols
@@ -243,11 +296,19 @@ class SegmentAngle(_HeldStream):
         gyro_rad_s, up = cols[0], cols[1]
         a, v, sign = self.axis.axis_, self._v_ref, self.polarity.sign
         assert a is not None and v is not None  # both are set when the axis locks
+        if self._gyro_from_sum:  # re-locked: about the new axis, from the same start
+            self._gyro_angle = float(sign * (self._gyro_sum @ a) * DEG_PER_RAD)
+            self._gyro_from_sum = False
         if not self._use_gyro:
-            return sign * self._unwrap(signed_angle_about(up, v, a)) * DEG_PER_RAD
-        rate = sign * (gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
-        out = self._gyro_angle + np.cumsum(rate)
-        self._gyro_angle = float(out[-1])
+            out = sign * self._unwrap(signed_angle_about(up, v, a)) * DEG_PER_RAD
+        else:
+            rate = sign * (gyro_rad_s @ a) * self.dt_s * DEG_PER_RAD
+            out = self._gyro_angle + np.cumsum(rate)
+            self._gyro_angle = float(out[-1])
+        self._gyro_sum = self._gyro_sum + gyro_rad_s.sum(axis=0) * self.dt_s
+        if cols[2] is not None and self.axis.watching():
+            # process() cut the chunk at blocks' ends: this one ends one, or inside one.
+            self._watch(cols, first_index + gyro_rad_s.shape[0])
         return out
 
 

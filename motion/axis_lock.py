@@ -42,6 +42,20 @@ later. A smaller move, one that does not come back (a new pose), turning about t
 (no tilt: an external rotation waits for the repeat) and any move with no ROM prescribed
 wait for the movement to repeat as above.
 
+**A reach gives way** to a movement that repeats. A small prescribed ROM makes the reach
+small too (14-28° for 20-40°), and a lift of the arm during the rest before the set (to
+look at the watch: 8-80°) reaches it as well: the axis locked on the lift, up to 90° from
+the exercise's, and the whole set was measured about it (1-2 of 10 counted). So a lock
+taken on one reach keeps cutting strokes, and once ``repeats`` strokes begun after it turn
+about one axis (the rule above), the movement has shown its axis: within ``agree_deg`` of
+the lock's, that confirms the lock for good; further from it, the axis re-locks on those
+strokes (``how_`` "repeat-after-reach", :attr:`relocks_` counts it) and
+:attr:`excursion_rad_` keeps the gyro's turn about the new axis at the far end of their
+first excursion (the set begins from rest: that is its way out). Reps already counted
+stay: the lift that locked counted as a rep, the set's first rep, measured about the
+lift's axis, is usually lost, and the rep the re-lock falls in gets its start from the old
+axis (its ROM is off). A lock taken on a repeat or a sustained burst never gives way.
+
 **Small reps, with a ROM prescribed.** ``move_deg_s`` and ``min_turn_deg`` are made for
 sets of ordinary size; a small prescribed ROM lowers both to its scale, to at most
 ``move_frac_s`` and ``turn_frac`` of it: rehab patients often move less than prescribed, and
@@ -104,7 +118,7 @@ class RepeatAxisLock:
                  forget_s: float = 15.0, sustain_s: float = 6.0,
                  target_rom_deg: float | None = None, reach_frac: float = 0.7,
                  back_frac: float = 0.5, move_frac_s: float = 0.2,
-                 turn_frac: float = 0.25) -> None:
+                 turn_frac: float = 0.25, relock: bool = True) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reach_rad = (None if target_rom_deg is None or not target_rom_deg > 0
                           else reach_frac * target_rom_deg / DEG_PER_RAD)
@@ -143,6 +157,13 @@ class RepeatAxisLock:
         self.axis_: np.ndarray | None = None
         self.dominance_ = 0.0
         self.how_ = ""  # once locked: "repeat" or "sustained", "+candidate" if it took it
+        self.relock = relock
+        self._locked_block = 0  # blocks closed when the axis locked
+        self._confirmed = False  # a reach's lock confirmed (or replaced) by a repeat
+        # A re-lock: the gyro's turn about the new axis at the far end of the repeated
+        # strokes' first excursion (the set's way out from rest).
+        self.excursion_rad_ = 0.0
+        self.relocks_ = 0  # times a lock taken on one reach gave way to a repeated movement
 
     def add(self, gyro_rad_s: np.ndarray, up: np.ndarray | None = None) -> None:
         """Accumulate samples of the open block (gyro bias-corrected; ``up``, the unit up
@@ -158,14 +179,15 @@ class RepeatAxisLock:
         self.turned_rad_ += turned
 
     def close_block(self) -> bool:
-        """End of a block: lock if the movement repeats. True once locked."""
-        if self.axis_ is not None:
+        """End of a block: lock if the movement repeats. True once locked (a lock taken on
+        one reach keeps watching, and may give way: :attr:`relocks_`)."""
+        if self.axis_ is not None and not self.watching():
             return True
         cov, turned, spin = self._cov, self._turned, self._spin
         self._cov, self._turned, self._spin = np.zeros((3, 3)), 0.0, np.zeros(3)
         self._block += 1
         self._all_cov += cov
-        if self.candidate_ is None:
+        if self.candidate_ is None and self.axis_ is None:
             self._windows.append((cov, turned))
             self._window_candidate()
         if turned >= self.block_turn_rad:
@@ -177,6 +199,8 @@ class RepeatAxisLock:
             self._burst_spins.append(spin)
             self._burst_ups.append(self._up)
             self._block_up = self._up
+            if self.axis_ is not None:
+                return True
             return self._try_sustained() or self._reached_open()
         self._block_up = self._up
         if self._burst_blocks:
@@ -244,6 +268,9 @@ class RepeatAxisLock:
         if not self._strokes:
             self._chain_from = stroke.first_block
         self._strokes.append(stroke)
+        if self.axis_ is not None:
+            self._relock()
+            return
         if self.reach_rad is not None:
             for k in (1, 2):
                 if len(self._strokes) >= k and self._reached(list(self._strokes)[-k:]):
@@ -258,6 +285,41 @@ class RepeatAxisLock:
             self._lock(None, "repeat+candidate")
         else:
             self._lock(total, "repeat")
+
+    def watching(self) -> bool:
+        """A lock taken on one reach, not yet confirmed by a repeat: it may give way."""
+        return self.relock and not self._confirmed and self.how_.startswith("reach")
+
+    def _repeated_axis(self) -> np.ndarray | None:
+        """The axis of the last ``repeats`` strokes, all begun after the lock, if they all
+        turn within ``agree_deg`` of it (the movement repeats), else None."""
+        strokes = [s for s in self._strokes if s.first_block >= self._locked_block]
+        if len(strokes) < (self._strokes.maxlen or 1):
+            return None
+        total = _total(s.cov for s in strokes)
+        axis, _ = _principal(total, None)
+        if not all(abs(float(s.axis @ axis)) >= self.cos_agree for s in strokes):
+            return None
+        return axis
+
+    def _relock(self) -> None:
+        """Locked on one reach: the movement now repeats. About the locked axis, that
+        confirms it (no more watching); about another one, the reach was not the exercise:
+        lock on the repeated strokes (module doc, "A reach gives way")."""
+        axis = self._repeated_axis()
+        if axis is None:
+            return
+        assert self.axis_ is not None
+        self._confirmed = True
+        if abs(float(self.axis_ @ axis)) >= self.cos_agree:
+            return
+        strokes = [s for s in self._strokes if s.first_block >= self._locked_block]
+        self._lock(_total(s.cov for s in strokes), "repeat-after-reach")
+        assert self.axis_ is not None
+        # The set began from rest: its first excursion about the new axis is the movement.
+        turn = np.cumsum(np.concatenate([s.spins for s in strokes]) @ self.axis_)
+        self.excursion_rad_ = float(turn[int(np.argmax(np.abs(turn)))])
+        self.relocks_ += 1
 
     def _reached_open(self) -> bool:
         """The open burst, alone or after the last stroke: a rep already (it is on its way
@@ -313,4 +375,5 @@ class RepeatAxisLock:
         else:
             self.axis_, self.dominance_ = _principal(cov, None)
         self.how_ = how
+        self._locked_block = self._block
         return True
