@@ -13,6 +13,7 @@ its summary).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -69,24 +70,41 @@ def fidget_kiosk(seeds: int) -> list[int]:
             for seed in range(seeds)]
 
 
+class RestSetCase(NamedTuple):
+    ex_id: str
+    chunk: ImuChunk
+    set_start_s: float  # the first sample of the set, after the rest
+    rep_ends_s: list[float]  # the set's true rep ends (the simulator's truth)
+    axis: np.ndarray  # the exercise's true axis in the sensor frame
+
+
+def rest_set_case(seed: int, exercises: tuple[str, ...], reps: int) -> RestSetCase:
+    """Seed ``seed``'s fidgeting rest and set (exercise ``exercises[seed % n]``) with the
+    set's truth on the rest's clock."""
+    ex_id = exercises[seed % len(exercises)]
+    chunk = rest_then_set(seed, ex_id, reps)
+    # rest_then_set's first draw is the rest's length; the set is shifted by it.
+    dur = float(np.random.default_rng(seed).uniform(10.0, 40.0))
+    cfg = SimConfig(exercise_id=ex_id, reps=reps, rate_hz=50.0, seed=seed,
+                    initial_still_s=1.0, mounting="random")
+    res = simulate(cfg)
+    n_rest = len(np.arange(0.0, dur, 1.0 / 50.0))
+    shift = float(chunk.t_s[n_rest]) - float(res.distal.t_s[0])
+    axis = res.distal_mounting.T @ np.asarray(cfg.geometry.move_axis, float)
+    return RestSetCase(ex_id, chunk, float(chunk.t_s[n_rest]),
+                       [r.t_end + shift for r in res.truth.reps], axis)
+
+
 def rest_then_set_kiosk(seeds: int, exercises: tuple[str, ...], reps: int
                         ) -> tuple[list[int], list[float]]:
     """A fidgeting rest then a set, the exercise's ROM prescribed: reps per seed, and the
     first rep's delay after the end of the set's first rep (the simulator's truth)."""
     counts, delays = [], []
     for seed in range(seeds):
-        ex_id = exercises[seed % len(exercises)]
-        chunk = rest_then_set(seed, ex_id, reps)
-        # rest_then_set's first draw is the rest's length; the set is shifted by it.
-        dur = float(np.random.default_rng(seed).uniform(10.0, 40.0))
-        cfg = SimConfig(exercise_id=ex_id, reps=reps, rate_hz=50.0, seed=seed,
-                        initial_still_s=1.0, mounting="random")
-        res = simulate(cfg)
-        n_rest = len(np.arange(0.0, dur, 1.0 / 50.0))
-        shift = float(chunk.t_s[n_rest]) - float(res.distal.t_s[0])
-        ex = CATALOGUE[ex_id]
-        count, first = _feed(chunk, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,
-                             rep_end=res.truth.reps[0].t_end + shift)
+        c = rest_set_case(seed, exercises, reps)
+        ex = CATALOGUE[c.ex_id]
+        count, first = _feed(c.chunk, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,
+                             rep_end=c.rep_ends_s[0])
         counts.append(count)
         if first is not None:
             delays.append(first)

@@ -17,15 +17,11 @@ start, negative: during the rest) and its angle to the simulator's true axis.
 from __future__ import annotations
 
 import argparse
-from typing import NamedTuple
 
 import numpy as np
 
-from bench.accuracy_kiosk import KIOSK_CHUNK, _feed
+from bench.accuracy_kiosk import KIOSK_CHUNK, RestSetCase, _feed, rest_set_case
 from motion.pipeline import SetAnalyzer
-from sensors.sim import SimConfig, simulate
-from sensors.sim.fidget import rest_then_set
-from sensors.types import ImuChunk
 from therapy.catalogue import CATALOGUE
 
 SMALL_ROM_DEG = 40.0
@@ -37,28 +33,9 @@ HELD_OUT = range(48, 96)
 MATCH_S = 1.5  # a counted rep is a true one if their ends lie this close
 
 
-class Case(NamedTuple):
-    ex_id: str
-    chunk: ImuChunk
-    set_start_s: float  # the first sample of the set, after the rest
-    rep_ends_s: list[float]  # the set's true rep ends (the simulator's truth)
-    axis: np.ndarray  # the exercise's true axis in the sensor frame
-
-
-def case(seed: int, exercises: tuple[str, ...] = SMALL, reps: int = REPS) -> Case:
-    """Seed ``seed``'s rest and set, with rest_then_set_kiosk's arithmetic for the truth."""
-    ex_id = exercises[seed % len(exercises)]
-    chunk = rest_then_set(seed, ex_id, reps)
-    # rest_then_set's first draw is the rest's length; the set is shifted by it.
-    dur = float(np.random.default_rng(seed).uniform(10.0, 40.0))
-    cfg = SimConfig(exercise_id=ex_id, reps=reps, rate_hz=50.0, seed=seed,
-                    initial_still_s=1.0, mounting="random")
-    res = simulate(cfg)
-    n_rest = len(np.arange(0.0, dur, 1.0 / 50.0))
-    shift = float(chunk.t_s[n_rest]) - float(res.distal.t_s[0])
-    axis = res.distal_mounting.T @ np.asarray(cfg.geometry.move_axis, float)
-    return Case(ex_id, chunk, float(chunk.t_s[n_rest]),
-                [r.t_end + shift for r in res.truth.reps], axis)
+def case(seed: int, exercises: tuple[str, ...] = SMALL, reps: int = REPS) -> RestSetCase:
+    """Seed ``seed``'s rest and set, as ``rest_then_set_kiosk`` makes them."""
+    return rest_set_case(seed, exercises, reps)
 
 
 def rest_small(seeds: range, exercises: tuple[str, ...] = SMALL, reps: int = REPS

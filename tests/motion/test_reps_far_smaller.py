@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.helpers.angle_reps import raised_cosine_reps
+
 from bench.accuracy_kiosk import KIOSK_CHUNK
 from motion.pipeline import SetAnalyzer
 from motion.types import QualityFlag
@@ -23,21 +25,8 @@ RATE = 50.0
 TARGET = 90.0
 
 
-def _angle(rom_deg: list[float], rest_s: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
-    """Raised-cosine reps of ``rom_deg`` (2 s each, ``rest_s`` apart), from 1 s of rest."""
-    t, a, t0 = [np.arange(0.0, 1.0, 1 / RATE)], [np.zeros(int(RATE))], 1.0
-    for rom in rom_deg:
-        tt = np.arange(0.0, 2.0, 1 / RATE)
-        t.append(t0 + tt)
-        a.append(rom * 0.5 * (1 - np.cos(2 * np.pi * tt / 2.0)))
-        t.append(t0 + 2.0 + np.arange(0.0, rest_s, 1 / RATE))
-        a.append(np.zeros(int(round(rest_s * RATE))))
-        t0 += 2.0 + rest_s
-    return np.concatenate(t), np.concatenate(a)
-
-
 def _feed_angle(rom_deg: list[float], rest_s: float = 2.0) -> list:
-    t, a = _angle(rom_deg, rest_s)
+    t, a = raised_cosine_reps(rom_deg, RATE, rest_s)
     kiosk = SetAnalyzer(RATE, target_rom_deg=TARGET)
     reps = []
     for k in range(0, len(t), KIOSK_CHUNK):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from tests.helpers.angle_reps import raised_cosine_reps
 
 from bench.accuracy import FIDGET_SEEDS, SET_EXERCISES, SET_REPS
 from bench.accuracy_kiosk import fidget_kiosk, rest_then_set_kiosk, uci_kiosk
@@ -31,15 +32,7 @@ UCI_EXACT_MIN = 16  # of 16 UCI-PT sessions count 30 (15: e2 s1's low-amplitude 
 def _reps(rom_deg: list[float], target: float, rest_s: float = 2.0) -> tuple[list, list]:
     """Raised-cosine reps of ``rom_deg`` (2 s each, ``rest_s`` apart) through a detector
     with ``target`` prescribed: (reps, the time each came out)."""
-    t, a, t0 = [], [], 1.0
-    for rom in rom_deg:
-        tt = np.arange(0.0, 2.0, 1 / RATE)
-        t.append(t0 + tt)
-        a.append(rom * 0.5 * (1 - np.cos(2 * np.pi * tt / 2.0)))
-        t.append(t0 + 2.0 + np.arange(0.0, rest_s, 1 / RATE))
-        a.append(np.zeros(int(round(rest_s * RATE))))
-        t0 += 2.0 + rest_s
-    ts, angle = np.concatenate(t), np.concatenate(a)
+    ts, angle = raised_cosine_reps(rom_deg, RATE, rest_s)
     det = RepDetector(RATE, reference_rom_deg=target)
     out, when = [], []
     for k in range(0, len(ts), 10):  # 10 samples a chunk, as the kiosk
