@@ -95,12 +95,13 @@ def rest_set_case(seed: int, exercises: tuple[str, ...], reps: int) -> RestSetCa
                        [r.t_end + shift for r in res.truth.reps], axis)
 
 
-def rest_then_set_kiosk(seeds: int, exercises: tuple[str, ...], reps: int
+def rest_then_set_kiosk(seeds: int | range, exercises: tuple[str, ...], reps: int
                         ) -> tuple[list[int], list[float]]:
-    """A fidgeting rest then a set, the exercise's ROM prescribed: reps per seed, and the
-    first rep's delay after the end of the set's first rep (the simulator's truth)."""
+    """A fidgeting rest then a set, the exercise's ROM prescribed: reps per seed (``seeds``:
+    how many from 0, or which), and the first rep's delay after the end of the set's first
+    rep (the simulator's truth)."""
     counts, delays = [], []
-    for seed in range(seeds):
+    for seed in range(seeds) if isinstance(seeds, int) else seeds:
         c = rest_set_case(seed, exercises, reps)
         ex = CATALOGUE[c.ex_id]
         count, first = _feed(c.chunk, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,

@@ -20,7 +20,7 @@ import argparse
 
 import numpy as np
 
-from bench.accuracy_kiosk import KIOSK_CHUNK, RestSetCase, _feed, rest_set_case
+from bench.accuracy_kiosk import KIOSK_CHUNK, RestSetCase, rest_set_case, rest_then_set_kiosk
 from motion.pipeline import SetAnalyzer
 from therapy.catalogue import CATALOGUE
 
@@ -41,16 +41,7 @@ def case(seed: int, exercises: tuple[str, ...] = SMALL, reps: int = REPS) -> Res
 def rest_small(seeds: range, exercises: tuple[str, ...] = SMALL, reps: int = REPS
                ) -> tuple[list[int], list[float]]:
     """Reps counted per seed, and the first rep's delay after its true end."""
-    counts, delays = [], []
-    for seed in seeds:
-        c = case(seed, exercises, reps)
-        ex = CATALOGUE[c.ex_id]
-        count, first = _feed(c.chunk, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,
-                             rep_end=c.rep_ends_s[0])
-        counts.append(count)
-        if first is not None:
-            delays.append(first)
-    return counts, delays
+    return rest_then_set_kiosk(seeds, exercises, reps)
 
 
 def breakdown(seeds: range, exercises: tuple[str, ...] = SMALL, reps: int = REPS
