@@ -129,6 +129,10 @@ class _HeldStream:
         self._check_n = max(1, int(round(self.CHECK_S * rate_hz)))
         self.locked_at_s_: float | None = None
 
+    def _to_block_end(self, n_left: int) -> int:
+        """How many of the next ``n_left`` samples reach the end of the current block."""
+        return min(n_left, self._check_n - self._seen % self._check_n)
+
     def _process(self, t_s: np.ndarray, cols: tuple[np.ndarray, ...]):
         n = t_s.shape[0]
         if n == 0:
@@ -141,7 +145,7 @@ class _HeldStream:
         parts_a: list[np.ndarray] = []
         start = 0
         while start < n:
-            stop = min(n, start + self._check_n - self._seen % self._check_n)
+            stop = start + self._to_block_end(n - start)
             self._seen += stop - start
             got = self._undecided(t_s[start:stop], tuple(c[start:stop] for c in cols),
                                   self._seen % self._check_n == 0)
@@ -202,7 +206,7 @@ class SegmentAngle(_HeldStream):
             if self.polarity.sign is None or not self.axis.watching():
                 stop = n
             else:
-                stop = min(n, start + self._check_n - self._seen % self._check_n)
+                stop = start + self._to_block_end(n - start)
             got = self._process(t_s[start:stop], tuple(c[start:stop] for c in cols))
             parts_t.append(got[0])
             parts_a.append(got[1])
@@ -214,8 +218,7 @@ class SegmentAngle(_HeldStream):
         it gave way to a repeated movement, measure about the new axis from the next sample
         on: the same rest pose (``_v_ref``, or the gyro integrated from the same start), the
         repeated strokes' way out positive."""
-        gyro, up, accel = cols
-        self.polarity.lever.add(gyro, accel, up)
+        gyro, up = cols[0], cols[1]  # the sign is known: the lever arm is not needed
         self.axis.add(gyro, up)
         if end_index % self._check_n:
             return

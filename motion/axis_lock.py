@@ -275,12 +275,10 @@ class RepeatAxisLock:
             for k in (1, 2):
                 if len(self._strokes) >= k and self._reached(list(self._strokes)[-k:]):
                     return
-        if len(self._strokes) < (self._strokes.maxlen or 1):
+        found = self._repeat(list(self._strokes))
+        if found is None:
             return
-        total = _total(s.cov for s in self._strokes)
-        axis, _ = _principal(total, None)
-        if not all(abs(float(s.axis @ axis)) >= self.cos_agree for s in self._strokes):
-            return
+        axis, total = found
         if self._agrees(axis):
             self._lock(None, "repeat+candidate")
         else:
@@ -290,31 +288,31 @@ class RepeatAxisLock:
         """A lock taken on one reach, not yet confirmed by a repeat: it may give way."""
         return self.relock and not self._confirmed and self.how_.startswith("reach")
 
-    def _repeated_axis(self) -> np.ndarray | None:
-        """The axis of the last ``repeats`` strokes, all begun after the lock, if they all
-        turn within ``agree_deg`` of it (the movement repeats), else None."""
-        strokes = [s for s in self._strokes if s.first_block >= self._locked_block]
+    def _repeat(self, strokes: list[_Stroke]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The movement repeats: ``repeats`` strokes all turning within ``agree_deg`` of
+        the axis of their turning together. That axis and their summed covariance, or None."""
         if len(strokes) < (self._strokes.maxlen or 1):
             return None
         total = _total(s.cov for s in strokes)
         axis, _ = _principal(total, None)
         if not all(abs(float(s.axis @ axis)) >= self.cos_agree for s in strokes):
             return None
-        return axis
+        return axis, total
 
     def _relock(self) -> None:
-        """Locked on one reach: the movement now repeats. About the locked axis, that
-        confirms it (no more watching); about another one, the reach was not the exercise:
-        lock on the repeated strokes (module doc, "A reach gives way")."""
-        axis = self._repeated_axis()
-        if axis is None:
+        """Locked on one reach: once the strokes begun after the lock repeat, about the
+        locked axis that confirms it (no more watching); about another one, the reach was
+        not the exercise: lock on the repeated strokes (module doc, "A reach gives way")."""
+        strokes = [s for s in self._strokes if s.first_block >= self._locked_block]
+        found = self._repeat(strokes)
+        if found is None:
             return
+        axis, total = found
         assert self.axis_ is not None
         self._confirmed = True
         if abs(float(self.axis_ @ axis)) >= self.cos_agree:
             return
-        strokes = [s for s in self._strokes if s.first_block >= self._locked_block]
-        self._lock(_total(s.cov for s in strokes), "repeat-after-reach")
+        self._lock(total, "repeat-after-reach")
         assert self.axis_ is not None
         # The set began from rest: its first excursion about the new axis is the movement.
         turn = np.cumsum(np.concatenate([s.spins for s in strokes]) @ self.axis_)

@@ -336,29 +336,26 @@ class RepDetector:
         if cands and not cands[-1].rom_deg / r <= shape.rom_deg <= cands[-1].rom_deg * r:
             cands.clear()
         cands.append(shape)
-        small = False  # opened by reps under prominence_frac of the prescribed ROM
-        if ref is not None:
-            if shape.rom_deg >= self.reached_frac * ref:
-                need = 1
-            else:
-                small = min(c.rom_deg for c in cands[-2:]) < self.prominence_frac * ref
-                need = self.open_reps if small else 2
-            if len(cands) < need:
-                return []
-            if small and not self._regular(cands[-need:]):
-                del cands[:-KEEP_CANDIDATES]
-                return []
-            first = len(cands) - need
-            link = shape.t_end - shape.t_start
+        # How many alike reps open the set, and whether they must keep a rhythm: with a ROM
+        # prescribed one that reaches it, or two of at least prominence_frac of it; else (no
+        # ROM, or reps smaller than that) open_reps in rhythm.
+        rhythm = False
+        if ref is not None and shape.rom_deg >= self.reached_frac * ref:
+            need = 1
+        elif ref is not None and min(c.rom_deg for c in cands[-2:]) >= self.prominence_frac * ref:
+            need = 2
         else:
-            k = self.open_reps
-            if len(cands) < k:
-                return []
-            last = cands[-k:]
-            if not self._regular(last):
-                del cands[:-KEEP_CANDIDATES]
-                return []
-            first, link = len(cands) - k, max(b.t_start - a.t_start for a, b in zip(last, last[1:]))
+            need, rhythm = self.open_reps, True
+        small = rhythm and ref is not None  # opened by reps under prominence_frac of the ROM
+        if len(cands) < need:
+            return []
+        last = cands[-need:]
+        if rhythm and not self._regular(last):
+            del cands[:-KEEP_CANDIDATES]
+            return []
+        first = len(cands) - need
+        link = (shape.t_end - shape.t_start if ref is not None
+                else max(b.t_start - a.t_start for a, b in zip(last, last[1:])))
         while first > 0 and cands[first].t_start - cands[first - 1].t_end <= link:
             if ref is not None and not small and (
                     cands[first - 1].rom_deg < self.prominence_frac * ref):
