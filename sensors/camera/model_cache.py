@@ -79,10 +79,7 @@ def prune_other_versions(kept: Path) -> list[Path]:
     (with or without the segmentation head) are kept. The paths deleted."""
     stem, rest = kept.name.split(".", 1)
     var = rest.split("-v", 1)[0]
-    gone = []
-    for path in kept.parent.glob(f"{stem}.{var}-v*.tflite"):
-        if path != kept and path.name.split(".", 1)[1].split("-v", 1)[0] == var:
-            gone.append(path)
+    gone = [p for p in kept.parent.glob(f"{stem}.{var}-v*.tflite") if p != kept]
     gone += [p for p in kept.parent.glob(f".{stem}.{var}-v*") if p.is_file()
              and not p.name.startswith(f".{kept.name}.")]
     for path in gone:
