@@ -165,6 +165,18 @@ class _HeldStream:
     def _too_long(self, limit_s: float) -> bool:
         return self._held.n * self.dt_s > limit_s
 
+    def flush(self) -> tuple[np.ndarray, np.ndarray]:
+        """End of the stream: nothing more will show the axis or the polarity, so the
+        samples still held are released with what is known, as the waits' own limits
+        release them (the unsigned tilt with no axis; the first excursion positive with no
+        lift evidence). Without this the last reps of a set that never locked were lost."""
+        if self._held.n == 0 or self.polarity.sign is not None:
+            return np.empty(0), np.empty(0)
+        return self._release_all()
+
+    def _release_all(self) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def _undecided(self, t_s, cols, boundary: bool):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -284,6 +296,15 @@ class SegmentAngle(_HeldStream):
         give_up = self._too_long(POLARITY_WAIT_S) or self.axis.how_.startswith("reach")
         if not self.polarity.decide(self._raw(g_h, up_h), up_h, give_up):
             return None
+        t_h, g_h, up_h = self._held.pop()
+        return t_h, self._decided(0, (g_h, up_h, None))
+
+    def _release_all(self):
+        t_h, g_h, up_h = self._held.peek()
+        if self.axis.axis_ is None:
+            self._held.pop()
+            return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
+        self.polarity.decide(self._raw(g_h, up_h), up_h, give_up=True)
         t_h, g_h, up_h = self._held.pop()
         return t_h, self._decided(0, (g_h, up_h, None))
 

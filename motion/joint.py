@@ -123,6 +123,16 @@ class JointAngle(_HeldStream):
         t_h, ud_h, up_h = self._held.pop()
         return t_h, self.polarity.sign * self._unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
 
+    def _release_all(self):
+        t_h, ud_h, up_h = self._held.peek()
+        if self._jd is None:
+            self._held.pop()
+            return t_h, unsigned_angle(ud_h, self._vd_ref) * DEG_PER_RAD
+        raw = np.unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
+        self.polarity.decide(raw, ud_h, give_up=True)
+        self._held.pop()
+        return t_h, self.polarity.sign * self._unwrap(self._raw_rad(ud_h, up_h)) * DEG_PER_RAD
+
     def _moot(self, up_p) -> bool:
         """True while the pairing cannot change the held angle by ``PAIRING_MOOT_DEG``."""
         vp, jp = self._vp_ref, self._jp_ref
