@@ -40,10 +40,13 @@ class SensorStatus:
     def text(self) -> str:
         if not self.connected:
             return _("{sensor}: not connected").format(sensor=self.label)
-        batt = _("battery {pct}%").format(pct=self.battery_pct) \
-            if self.battery_pct is not None else _("no battery")
+        signal = _(SIGNAL.get(self.signal, self.signal))
+        if self.battery_pct is None:  # not reported (a demo sensor): say nothing, not "none"
+            return _("{sensor}: connected · signal {signal}").format(sensor=self.label,
+                                                                     signal=signal)
+        batt = _("battery {pct}%").format(pct=self.battery_pct)
         return _("{sensor}: connected · {battery} · signal {signal}").format(
-            sensor=self.label, battery=batt, signal=_(SIGNAL.get(self.signal, self.signal)))
+            sensor=self.label, battery=batt, signal=signal)
 
 
 def cue_for(rep: Rep, exercise: PlanExercise, lifts: bool) -> str:
