@@ -52,10 +52,10 @@ class ReminderTimesVM:
                      "below are used when a plan sets none.").format(
                          times=", ".join(self.plan_times))
         n = self.sessions_per_day
-        return ngettext("The plan asks for {n} session a day: only the first time below "
-                        "reminds the patient (the others are greyed).",
-                        "The plan asks for {n} sessions a day: the first {n} times below "
-                        "remind the patient.", n).format(n=n)
+        return ngettext("Your plan asks for {n} session a day: you are reminded at the "
+                        "first time below only (the others are greyed).",
+                        "Your plan asks for {n} sessions a day: you are reminded at the "
+                        "first {n} times below.", n).format(n=n)
 
     def shift(self, i: int, minutes: int) -> None:
         moved = _hhmm(_minutes(self.times[i]) + minutes)
