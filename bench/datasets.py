@@ -93,14 +93,15 @@ def uci_sessions(root: Path, subject: str) -> list[Path]:
 
 
 @lru_cache(maxsize=64)
-def _uci_recording(folder: Path) -> Recording:
+def uci_recording(folder: Path) -> Recording:
+    """The unit that rotates most in a UCI-PT session folder (loaded once, cached)."""
     return most_rotating(session_units(folder))
 
 
 def uci_replay(folder: Path, **analyzer_kwargs: Any) -> tuple[Recording, SetAnalyzer]:
     """Replay one UCI-PT session folder: the unit that rotates most, measured the way the
     ``eN`` folder says (``rehab replay`` on the folder does the same)."""
-    rec = _uci_recording(folder)
+    rec = uci_recording(folder)
     kwargs = {"lifts": bool(uci_lifts(folder)), **analyzer_kwargs}
     return rec, run_set(rec.chunk, rec.rate_hz, chunk_size=REAL_CHUNK, **kwargs)
 
