@@ -45,6 +45,7 @@ DESCRIPTION = (
     "acknowledged within --send-timeout stays in the outbox for rehab sync or the kiosk; the "
     "command still exits 0.")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+OFFLINE_DEVICE_ID = "unpaired-kiosk"  # the kiosk's own offline id (kiosk.adapters.clinic)
 MAX_SET_S = 3600.0
 
 
@@ -156,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
                          f"got {args.send_timeout}")
     try:
         cfg = load_config(args.data_dir, broker=args.broker, device=args.device,
-                          clinic=args.clinic)
+                          clinic=args.clinic, require_device=False)
         clinic_key(cfg.clinic_public_key)  # a malformed key: one line naming it, exit 2
         return asyncio.run(_session(args, cfg))
     except (ConfigError, PlanError) as exc:
@@ -220,7 +221,8 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
     link: Any = None
     try:
         say = (lambda *a: None) if args.json else print
-        recovered = recover_interrupted(store, cfg.device, say)
+        device = cfg.device or OFFLINE_DEVICE_ID
+        recovered = recover_interrupted(store, device, say)
         ex, plan_version = _plan_exercise(args, store)
         spec = args.spec or pick_source(store, ex=ex)  # the kiosk's rule (a camera exercise)
         if args.virtual and spec.kind != "ble":
@@ -238,9 +240,9 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         except SourceUnavailable as exc:
             raise UsageError(str(exc)) from exc
         closers.insert(0, sources.aclose)
-        link = DeviceLink(cfg, store)
+        link = DeviceLink(cfg, store) if cfg.device else OfflineLink()
         link.start()
-        ctl = SessionController(ex, sink=store, encoder=FhirEncoder(cfg.device),
+        ctl = SessionController(ex, sink=store, encoder=FhirEncoder(device),
                                 plan_version=plan_version, journal=DraftJournal(store))
         ctl.add_listener(link.live_listener)
         if recovered.stored:
@@ -310,6 +312,37 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         if link is not None:
             link.stop()
         store.close()
+
+
+class OfflineLink:
+    """No clinic configured (no device id given or in ``rehab.toml``): the session is stored
+    and its records wait in the outbox, as the kiosk keeps them when it works offline
+    (``kiosk.adapters.clinic.OfflineClinic``); ``rehab sync`` sends them once a clinic is
+    configured."""
+
+    last_error = ("no clinic configured: pass --device (and --broker) or set them in "
+                  "rehab.toml, then rehab sync")
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def live_listener(self, ev: Any) -> None:
+        pass
+
+    def notify_outbox(self) -> None:
+        pass
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        return False
+
+    def start_appointment(self, appointment_id: str, session_id: str) -> None:
+        pass
+
+    def wait_drained(self, timeout_s: float) -> bool:
+        return False
 
 
 def recover_interrupted(store: Any, device: str, say: Any) -> Any:
