@@ -21,6 +21,11 @@ the kiosk uses (``KioskModel``'s default sources: ``therapy.sources.pick_source`
   CPU 0. The measured process loads no bumble (checked): as on a Pi, where BlueZ and the
   radios run outside the kiosk, nothing of the radio is in it.
 
+As deployed, the kiosk has its clinic: a Mosquitto broker and ``rehab clinic serve`` on
+loopback (``bench.loopback_clinic``), in their own processes on the other cores, and the
+kiosk's data folder configured for them, so its MQTT link (paho, the outbox drainer, the
+live feed) is in the measured process (+7-8 MB against the kiosk offline).
+
 Measured once the set streams: UI frame intervals (buffer flips with the live screen
 redrawn every frame), rep confirmation delay (host clock at the REP event minus the rep's
 end on the same clock), CPU % of the process over the window (100 % = the one core), peak
@@ -41,6 +46,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bench.process_memory import (
+    reset_peak,
+    status_mb,
+    biggest_packages,
+    renderer_file_mb,
+    resident_by_mapping,
+    resident_by_path,
+)
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
 SHANK, THIGH = "F1:00:00:00:00:01", "F1:00:00:00:00:02"
@@ -111,15 +125,15 @@ class ModelThenSkeleton:
     def __init__(self) -> None:
         from sensors.camera.pose import MediaPipePose
 
-        ModelThenSkeleton.rss_mb.setdefault("before_pose", _status()["VmRSS"])
+        ModelThenSkeleton.rss_mb.setdefault("before_pose", status_mb()["VmRSS"])
         self.model = MediaPipePose(video=True)
-        ModelThenSkeleton.rss_mb.setdefault("pose_loaded", _status()["VmRSS"])
+        ModelThenSkeleton.rss_mb.setdefault("pose_loaded", status_mb()["VmRSS"])
         self.seen_ = 0
 
     def estimate(self, image: np.ndarray, t_s: float) -> Any:
         if self.model.estimate(image, t_s) is not None:
             self.seen_ += 1
-        ModelThenSkeleton.rss_mb.setdefault("pose_first_frame", _status()["VmRSS"])
+        ModelThenSkeleton.rss_mb.setdefault("pose_first_frame", status_mb()["VmRSS"])
         t0 = ModelThenSkeleton.t0
         lift = 0.0 if t0 is None else float(np.interp(t_s - t0, self.truth_t, self.truth_deg))
         return seated_knee(t_s, 90.0 - lift)  # seated at 90 degrees of flexion, extending
@@ -144,70 +158,6 @@ def photos() -> list[np.ndarray]:
     return images
 
 
-RENDERER_LIBS = ("libLLVM", "_dri.so", "libgallium", "libglapi", "libGLX_mesa", "libEGL_mesa")
-
-
-def resident_by_path() -> dict[str, float]:
-    """Resident MB of each mapped path (``/proc/self/smaps``; anonymous mappings under ""),
-    read once for the figures below."""
-    sizes: dict[str, float] = {}
-    path = ""
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
-            path = parts[5] if len(parts) >= 6 else ""  # a mapping's header (anonymous: "")
-        elif parts[:1] == ["Rss:"]:
-            sizes[path] = sizes.get(path, 0.0) + int(parts[1]) / 1024
-    return sizes
-
-
-def renderer_file_mb(rss: dict[str, float]) -> float:
-    """Resident MB of the software renderer's own libraries (Mesa's llvmpipe: libLLVM, the
-    DRI driver, ...), file pages only: a Pi renders on its GPU with other libraries. What
-    llvmpipe allocates on the heap (its compiled shaders, tiles) is not counted here."""
-    return round(sum(mb for path, mb in rss.items()
-                     if any(k in Path(path).name for k in RENDERER_LIBS)), 1)
-
-
-def _status() -> dict[str, float]:
-    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
-                  .splitlines() if ":" in line)
-    return {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM", "RssAnon",
-                                                          "RssFile")}
-
-
-def _reset_peak() -> None:
-    """Reset the process's VmHWM to its current RSS (Linux ``clear_refs`` value 5)."""
-    Path("/proc/self/clear_refs").write_text("5")
-
-
-def _largest(sizes: dict[str, float], n: int) -> list[tuple[str, float]]:
-    return [(k, round(v, 1)) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:n]]
-
-
-def resident_by_mapping(rss: dict[str, float], n: int = 12) -> list[tuple[str, float]]:
-    """Resident MB by mapping: each file by name, anonymous memory as ``[anon]`` (thread
-    stacks, mmapped blocks: numpy arrays, the model's buffers) and ``[heap]`` (glibc's main
-    heap), largest first."""
-    sizes: dict[str, float] = {}
-    for path, mb in rss.items():
-        name = Path(path).name if path.startswith("/") else path or "[anon]"
-        sizes[name] = sizes.get(name, 0.0) + mb
-    return _largest(sizes, n)
-
-
-def biggest_packages(rss: dict[str, float], n: int = 6) -> list[tuple[str, float]]:
-    """The shared libraries mapped, by resident MB and grouped by the package that ships
-    them: where the file-backed RSS goes."""
-    sizes: dict[str, float] = {}
-    for path, mb in rss.items():
-        if path.endswith(".so") or ".so." in path:
-            key = (path.split("site-packages/")[1].split("/")[0] if "site-packages/" in path
-                   else Path(path).name)
-            sizes[key] = sizes.get(key, 0.0) + mb
-    return _largest(sizes, n)
-
-
 def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     from kiosk.headless import prepare_env
     from sensors.glibc_heap import limit_heap_growth
@@ -225,6 +175,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     from kivy.core.window import Window
     from kivy.graphics.opengl import glFinish
 
+    from bench.loopback_clinic import LoopbackClinic
     from bench.rep_delay import RepDelayProbe
     from kiosk.adapters.audio import AudioCues
     from kiosk.adapters.camera import SharedCamera
@@ -244,10 +195,10 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     if wired:
         from bench import wired_wearable
     else:
-        rss_before_radio = _status()["VmRSS"]  # the bench's virtual radio (bumble) comes next:
+        rss_before_radio = status_mb()["VmRSS"]  # the bench's virtual radio (bumble) comes next:
         from sensors.ble.virtual.world import VirtualWearables  # on a Pi, BlueZ and the radio
 
-        radio_imports_mb = _status()["VmRSS"] - rss_before_radio
+        radio_imports_mb = status_mb()["VmRSS"] - rss_before_radio
 
     camera = mode in ("camera", "camera-wired")
     reps = int(set_s // 4) + 4  # more than the window holds: the set runs throughout
@@ -260,6 +211,12 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     if wired:  # plugged in before the kiosk starts: it picks the bridge (none is paired)
         emulator, _link = wired_wearable.start(dev, reps, tmp / "motion_t0.json",
                                                tmp / "emulator.log")
+    # As deployed, the kiosk has its clinic: a broker and a clinic server on loopback, in
+    # their own processes (not pinned, not measured), so its MQTT link (paho, the outbox
+    # drainer, live events to the clinic) is in the process measured.
+    clinic = LoopbackClinic(tmp / "clinic",
+                            cpus=set(range(os.cpu_count() or 1)) - set(os.sched_getaffinity(0)))
+    clinic.configure(tmp / "data", "bench-kiosk")
     model = KioskModel(tmp / "data", dev_dir=dev, source_options=SourceOptions(
         clock=clock) if wired else SourceOptions(ble_connector=lambda: world.connector(),
                                                  clock=clock))
@@ -276,10 +233,10 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
 
     async def drive() -> None:
         await app.first_frame.wait()
-        up = _status()
+        up = status_mb()
         out["rss_first_frame"] = up["VmRSS"]  # the kiosk up, before any set
         out["hwm_start_up"] = up["VmHWM"]  # start-up's peak (a transient before the frame)
-        _reset_peak()  # from here VmHWM is the peak of the screens and the set
+        reset_peak()  # from here VmHWM is the peak of the screens and the set
         sim = simulate(SimConfig(exercise_id=EX, reps=reps, seed=0, two_segment=not camera,
                                  drop_prob=0.0))
         ModelThenSkeleton.truth_t, ModelThenSkeleton.truth_deg = (sim.truth.angle_t_s,
@@ -360,7 +317,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         out["delay_parts"] = probe.summary()
         if cams:  # the pose worker's rate: frames it estimated (others dropped as stale)
             out["pose_fps"] = (cams[0].frames_ - n0) / (wall1 - wall0)
-        out.update(_status())
+        out.update(status_mb())
         out["hwm_after_start_up"] = out["VmHWM"]
         out["VmHWM"] = max(out["VmHWM"], out["hwm_start_up"])  # the process's whole peak
         if camera:
@@ -375,6 +332,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         if wired:
             out["serial"] = wired_wearable.wire_figures(run._open[0].session, boot_s)
         out["modules"] = len(sys.modules)
+        out["clinic_link"] = model.clinic.status_text()
         if wired:  # the set ended, not cancelled, by the app's stop (wired_wearable.end_set);
             out.update(delays_s=delays[:], detect_s=detect[:])  # a rep its end flushes: not
             await wired_wearable.end_set(run)  # confirmed live, not measured
@@ -395,6 +353,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         asyncio.run(main())
         model.close()
     finally:
+        clinic.stop()
         if emulator is not None:
             emulator.kill()
             emulator.wait()

@@ -14,42 +14,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.loopback_clinic import MOSQUITTO, start_broker
+from bench.loopback_clinic import free_port as _port
 from mqtt.config import load_config
 from mqtt.device import DeviceLink
 from therapy import fhir
 from therapy.records import RepRecord, SessionRecord, new_id
 from therapy.store import Channel, OutboxItem, TherapyStore
-
-MOSQUITTO = "/usr/sbin/mosquitto"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_broker(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    conf = workdir / "mosquitto.conf"
-    conf.write_text(f"user root\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
-                    "log_dest none\nmax_queued_messages 0\n")
-    proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.01)
-    raise SystemExit("mosquitto did not start")
 
 
 def items(n: int) -> list[OutboxItem]:

@@ -1,0 +1,86 @@
+"""A clinic on loopback for benchmarks: Debian's Mosquitto on a free port and, when asked,
+``rehab clinic serve`` (ingest and receipts), each its own process; and the ``rehab.toml``
+that points a kiosk's data folder at them. Imports nothing heavy: the pinned kiosk bench
+starts them from the process it measures."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int, what: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit(f"{what} did not start on 127.0.0.1:{port}")
+
+
+def start_broker(workdir: Path, port: int) -> subprocess.Popen[bytes]:
+    """Mosquitto on 127.0.0.1:``port``, anonymous, logging nowhere, queues unbounded."""
+    if not Path(MOSQUITTO).is_file():
+        raise SystemExit("mosquitto not installed: apt-get install -y mosquitto")
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(f"user root\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
+                    "log_dest none\nmax_queued_messages 0\n")
+    proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stderr=subprocess.DEVNULL)
+    _wait_port(port, "mosquitto", 5.0)
+    return proc
+
+
+class LoopbackClinic:
+    """A broker and a clinic server (ingest, receipts, the web app) on loopback, for a
+    kiosk whose data folder :meth:`configure` points at them. ``stop`` ends both.
+    ``cpus``: the cores they run on (a pinned kiosk's bench: not the kiosk's core, as they
+    run on the clinic's machine); by default those of the caller."""
+
+    def __init__(self, workdir: Path, clinic: str = "bench",
+                 cpus: set[int] | None = None) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.clinic = clinic
+        self.port = free_port()
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self.broker = start_broker(workdir, self.port)
+        if cpus:
+            os.sched_setaffinity(self.broker.pid, cpus)
+        web = free_port()
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "rehab.cli", "clinic", "serve", "--broker", self.url,
+             "--clinic", clinic, "--data-dir", str(workdir / "clinic"), "--listen",
+             f"127.0.0.1:{web}", "--check-workers", "0", "--log-level", "warning"],
+            stdout=subprocess.DEVNULL, stderr=(workdir / "clinic.log").open("wb"))
+        if cpus:
+            os.sched_setaffinity(self.server.pid, cpus)
+        _wait_port(web, "rehab clinic serve", 30.0)
+
+    def configure(self, data_dir: Path, device: str) -> None:
+        """``rehab.toml`` in ``data_dir``: this device on this clinic's broker."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / "rehab.toml").write_text(
+            f'device = "{device}"\nclinic = "{self.clinic}"\nbroker = "{self.url}"\n')
+
+    def stop(self) -> None:
+        for proc in (self.server, self.broker):
+            proc.terminate()
+        for proc in (self.server, self.broker):
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
