@@ -240,6 +240,7 @@ class ExerciseRun:
         samples = getattr(a, "samples_", None)
         if a is not None and self.set_running and samples:
             self.live.on_angle(float(getattr(a, "angle_deg_", 0.0)), now)
+            self.live.on_pending(int(getattr(a, "pending_reps_", 0)), now)
             gaps = int(getattr(a, "gaps_", 0))
             if gaps > self._gaps_seen:  # the motion core saw a hole in the stream
                 self._gaps_seen, self._weak_until = gaps, now + SIGNAL_WEAK_S

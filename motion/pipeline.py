@@ -148,6 +148,12 @@ class SetAnalyzer:
         self.gap_s_ = 0.0
         self.rejected_ = 0
 
+    @property
+    def pending_reps_(self) -> int:
+        """Reps seen but not yet counted: the set opens, and counts them, with the next
+        alike rep (a rep under 70 % of a prescribed ROM waits for a second; motion.reps)."""
+        return self._detector.pending_reps_
+
     def feed(self, chunk: ImuChunk, proximal: ImuChunk | None = None) -> list[Rep]:
         """Process one chunk (and its sample-aligned proximal chunk in two-IMU mode)."""
         if self.two_imu:

@@ -121,6 +121,12 @@ class RepDetector:
         self._anchor = 0.0
         self.prominence_deg_ = self._prominence()
 
+    @property
+    def pending_reps_(self) -> int:
+        """Reps seen that wait for the set to open (:meth:`_open_set`): they count, with
+        the rep that opens it, once one more alike comes; 0 once the set is open."""
+        return 0 if self._roms else len(self._cands)
+
     def _reference_rom(self) -> float | None:
         """The median of the last three reps' ROM (None before any); with a ROM
         prescribed, of the last three of (prescribed ROM, reps...), never above it."""

@@ -91,6 +91,7 @@ class LiveSetVM:
     lost: dict[str, str] = field(default_factory=dict)  # segment -> banner, while away
     warned_battery: set[str] = field(default_factory=set)
     link_note: str = ""  # one line: battery low, or the set ended with a wearable away
+    _pending_told: bool = False  # "keep going" said for this set (reps seen, not counted)
 
     # --- targets -----------------------------------------------------------------------
     @property
@@ -109,6 +110,7 @@ class LiveSetVM:
             self.set_no, self.reps_in_set = ev.set_no, 0
             self.running, self.resting, self.paused = True, False, False
             self._set_started, self._baseline, self._in_band_since = now, [], None
+            self._pending_told = False
             self.say(_("Set {n}. Begin when ready.").format(n=ev.set_no))
         elif ev.kind == EventKind.REP and ev.rep is not None:
             self.reps_in_set += 1
@@ -151,6 +153,16 @@ class LiveSetVM:
                 self._in_band_since = now
         else:
             self._in_band_since = None
+
+    def on_pending(self, reps_seen: int, now: float) -> None:
+        """The analyzer saw ``reps_seen`` reps it has not counted yet: a first rep well short
+        of the prescribed range counts only with a second alike one (motion.reps), up to a
+        rep's time later. Told once a set, so the patient does not think the kiosk missed it
+        and stop: both then count at once."""
+        if reps_seen and not self.reps_in_set and not self._pending_told and self.running:
+            self._pending_told = True
+            self.cue, self._cue_at = _("Keep going: the count starts with your next rep"), now
+            self.say(self.cue)
 
     def on_link(self, segment: str, kind: str, battery_pct: int | None = None) -> None:
         """A wearable's link event (``sensors.link_events.LinkEventKind`` value) from the
