@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tests.helpers.angle_reps import raised_cosine_reps
+from tests.helpers.kiosk_runs import start_one_set
 
 from kiosk.adapters.sources import SimSourceFactory
 from kiosk.model import KioskModel
@@ -46,12 +47,7 @@ class HalfRangeSim(SimSourceFactory):
 @pytest.mark.timeout(60)
 async def test_the_live_set_says_keep_going_before_the_first_count(tmp_path: Path) -> None:
     m = KioskModel(tmp_path / "data", sources=HalfRangeSim(speed=10.0))
-    ex = dataclasses.replace(m.plan()[0].exercises[0], sets=1, reps=3)
-    run = m.start_exercise(ex)
-    run.pain_before.choose(1)
-    assert run.confirm_pain_before()
-    run.start_set()
-    assert run.task is not None
+    run = start_one_set(m, reps=3)
     cues: list[tuple[str, int]] = []
     while not run.task.done():
         run.poll()

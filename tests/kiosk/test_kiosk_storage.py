@@ -4,10 +4,10 @@ the session and its pain-after report exactly once."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
+from tests.helpers.kiosk_runs import start_one_set
 from full_store import fill, free
 
 from kiosk.adapters.sources import SimSourceFactory
@@ -19,12 +19,7 @@ from therapy.errors import StorageFull
 @pytest.mark.timeout(60)
 async def test_done_after_a_failed_save_stores_pain_after_once(tmp_path: Path) -> None:
     m = KioskModel(tmp_path / "data", sources=SimSourceFactory(speed=60.0))
-    ex = dataclasses.replace(m.plan()[0].exercises[0], sets=1, reps=2)
-    run = m.start_exercise(ex)
-    run.pain_before.choose(1)
-    assert run.confirm_pain_before()
-    run.start_set()
-    assert run.task is not None
+    run = start_one_set(m, reps=2)
     await run.task
     run.pain_after.choose(2)
     fill(m)
