@@ -17,8 +17,10 @@ a UCI-PT session, 20 ± 1 a SPAR set):
   turn-on bias).
 - ``noise``: white noise, 0.05 m/s² and 0.3°/s rms per axis, on top of the sensor's own.
 
-Counted as ``bench.accuracy`` counts (the replay path, no ROM prescribed). A row that
-differs from ``as recorded`` names the sessions that moved.
+Counted as ``bench.accuracy`` counts (the replay path, no ROM prescribed), and for UCI-PT
+also as the kiosk runs a set (``bench.accuracy_kiosk``: the session's ROM prescribed, the
+median of its reps as recorded; fed 10 samples at a time). A row that differs from ``as
+recorded`` names the sessions that moved (``kiosk:`` for the kiosk's path).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench._data import shared_data
+from bench.accuracy_kiosk import _feed as kiosk_feed
 from bench.datasets import (
     REAL_CHUNK,
     SPAR_REPS,
@@ -43,6 +46,7 @@ from bench.datasets import (
     score,
     spar_files,
     uci_recording,
+    uci_replay,
     uci_sessions,
     uci_subjects,
 )
@@ -116,19 +120,25 @@ SEEDED = ("rotated", "gyro bias 0.5°/s", "noise")  # the others give one record
 
 
 def run_change(name: str, seeds: int, uci_root: Path, spar_root: Path) -> dict:
-    """Counts under one change: {"uci": [...], "spar": [...], "moved": [names]}."""
+    """Counts under one change: {"uci": [...], "kiosk": [...], "spar": [...], "moved":
+    [names]}."""
     change = CHANGES[name]
-    uci, spar, moved = [], [], []
+    uci, kiosk, spar, moved = [], [], [], []
     for seed in range(seeds if name in SEEDED else 1):
         for subject in uci_subjects(uci_root):
             for folder in uci_sessions(uci_root, subject):
                 rec = uci_recording(folder)
                 chunk, rate = change(rec.chunk, rec.rate_hz, seed)
-                n = len(run_set(chunk, rate, chunk_size=REAL_CHUNK,
-                                lifts=bool(uci_lifts(folder))).reps_)
+                lifts = bool(uci_lifts(folder))
+                n = len(run_set(chunk, rate, chunk_size=REAL_CHUNK, lifts=lifts).reps_)
                 uci.append(n)
                 if n != UCI_REPS:
                     moved.append(f"{subject}/{folder.name}: {n}")
+                rom = float(np.median([r.rom_deg for r in uci_replay(folder)[1].reps_]))
+                k = kiosk_feed(chunk, rate, lifts=lifts, rom=rom)[0]
+                kiosk.append(k)
+                if k != UCI_REPS:
+                    moved.append(f"kiosk: {subject}/{folder.name}: {k}")
         for path in spar_files(spar_root):
             rec = load_recording(path)
             chunk, rate = change(rec.chunk, rec.rate_hz, seed)
@@ -136,19 +146,21 @@ def run_change(name: str, seeds: int, uci_root: Path, spar_root: Path) -> dict:
             spar.append(n)
             if abs(n - SPAR_REPS) > SPAR_TOLERANCE:
                 moved.append(f"{path.name.removesuffix('.csv.gz')}: {n}")
-    return {"uci": uci, "spar": spar, "moved": moved}
+    return {"uci": uci, "kiosk": kiosk, "spar": spar, "moved": moved}
 
 
 def table(results: dict[str, dict]) -> Table:
     t = Table(title="The real recordings changed (bench.perturb): counts against truth")
-    for col in ("change", "UCI-PT = 30", "UCI-PT miscount", "SPAR 20 ± 1",
-                "SPAR miscount", "off (session: count)"):
+    for col in ("change", "UCI-PT = 30", "UCI-PT miscount", "the kiosk's path = 30",
+                "SPAR 20 ± 1", "SPAR miscount", "off (session: count)"):
         t.add_column(col, justify="left" if col.startswith(("change", "off")) else "right")
     for name, r in results.items():
         u = score(r["uci"], UCI_REPS)
+        k = score(r["kiosk"], UCI_REPS)
         s = score(r["spar"], SPAR_REPS, SPAR_TOLERANCE)
         t.add_row(name, f"{u['exact']}/{u['sets']}", f"{u['miscount']:.2%}",
-                  f"{s['within']}/{s['sets']}", f"{s['miscount']:.2%}",
+                  f"{k['exact']}/{k['sets']}", f"{s['within']}/{s['sets']}",
+                  f"{s['miscount']:.2%}",
                   ", ".join(sorted(set(r["moved"]))))
     return t
 
