@@ -204,6 +204,10 @@ class SegmentAngle(_HeldStream):
         self._gyro_sum = np.zeros(3)  # the gyro integrated over the samples put out, rad
         self._gyro_from_sum = False  # re-locked: the gyro angle restarts from _gyro_sum
         self._unwrap = _Unwrap()
+        # Watching a lock taken on one reach: the up vectors put out since (the last
+        # REPEAT_HELD_S), so a re-lock can ask the lift evidence about its new axis.
+        self._watched: list[np.ndarray] = []
+        self._watched_n = 0
 
     def process(self, t_s, gyro_rad_s, up, accel_m_s2):
         cols = (gyro_rad_s, up, accel_m_s2)
@@ -229,9 +233,18 @@ class SegmentAngle(_HeldStream):
         """Locked on one reach: feed the lock the samples just put out; at a block's end, if
         it gave way to a repeated movement, measure about the new axis from the next sample
         on: the same rest pose (``_v_ref``, or the gyro integrated from the same start), the
-        repeated strokes' way out positive."""
-        gyro, up = cols[0], cols[1]  # the sign is known: the lever arm is not needed
+        way that lifts the segment positive when the lever arm tells it about the new axis
+        (``lift-after-reach``), else the repeated strokes' way out (``repeat-after-reach``:
+        wrong when the strokes began on a lowering)."""
+        gyro, up, accel = cols
         self.axis.add(gyro, up)
+        # a re-lock's sign comes from the lift evidence about its axis, when there is some
+        self.polarity.lever.add(gyro, accel, up)
+        self._watched.append(up)
+        self._watched_n += up.shape[0]
+        keep = int(REPEAT_HELD_S * self.rate_hz)
+        while self._watched_n - self._watched[0].shape[0] >= keep:
+            self._watched_n -= self._watched.pop(0).shape[0]
         if end_index % self._check_n:
             return
         before = self.axis.relocks_
@@ -246,8 +259,19 @@ class SegmentAngle(_HeldStream):
         self._use_gyro = bool(tilt < VERTICAL_AXIS_DEG)
         self._unwrap = _Unwrap()
         self._gyro_from_sum = True
-        # The repeated strokes' way out is positive, as a reach's is.
-        self.polarity.sign, self.polarity.how_ = self._excursion_sign(), "repeat-after-reach"
+        # Which way lifts the segment about the new axis, if the lever arm tells (as it
+        # decides a set's sign without a reach); else the repeated strokes' way out is
+        # positive, as a reach's is (a set begins from rest).
+        d = 0
+        if not self._use_gyro:
+            ups = np.concatenate(self._watched)
+            raw = np.unwrap(signed_angle_about(ups, self._v_ref, a)) * DEG_PER_RAD
+            d = lift_direction(raw, ups, self.polarity.lever)
+        if d:
+            self.polarity.sign = float(d * self.polarity.lift_sign)
+            self.polarity.how_ = "lift-after-reach"
+        else:
+            self.polarity.sign, self.polarity.how_ = self._excursion_sign(), "repeat-after-reach"
 
     def _excursion_sign(self) -> float:
         """The sign that makes the re-lock's way out positive (a rotation about the axis

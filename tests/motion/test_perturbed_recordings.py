@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.datasets import REAL_CHUNK, uci_recording
@@ -55,3 +56,30 @@ def test_spar_sets_count_the_same_however_the_sensor_is_turned(shared_data: Path
     assert abs(as_recorded - 20) <= 1
     assert [_spar(shared_data, name, rotated, seed) for seed in (0, 1, 2)] == [as_recorded] * 3
     assert abs(_spar(shared_data, name, half_rate, 0) - 20) <= 1
+
+
+def test_a_relock_takes_its_sign_from_the_lift(shared_data: Path) -> None:
+    # UCI s1 e7 (shoulder abduction) 0.8x faster, fed as the kiosk feeds it with its ROM
+    # prescribed: one rep locked the axis, the movement then repeated about another and the
+    # lock gave way (motion/axis_lock.py). The new axis took the sign that made the repeated
+    # strokes' first excursion positive, and here they began on a lowering: the angle came
+    # out upside down, the rests between reps were counted as the reps (29, one a 19 s
+    # "rep" across the pause between blocks). The sign now comes from the lever arm's lift
+    # evidence about the new axis, as it does for a set locked without a reach.
+    from bench.accuracy_kiosk import KIOSK_CHUNK
+    from bench.datasets import uci_replay
+    from bench.perturb import tempo
+    from motion.pipeline import SetAnalyzer
+
+    folder = shared_data / "uci-pt" / "s1" / "e7"
+    rec, replayed = uci_replay(folder)
+    rom = float(np.median([r.rom_deg for r in replayed.reps_]))
+    chunk, rate = tempo(0.8)(rec.chunk, rec.rate_hz, 0)
+    kiosk = SetAnalyzer(rate, lifts=bool(uci_lifts(folder)), target_rom_deg=rom)
+    for part in chunk.split(KIOSK_CHUNK):
+        kiosk.feed(part)
+    kiosk.finish()
+    assert kiosk._angle.polarity.how_ == "lift-after-reach"
+    assert len(kiosk.reps_) == 30
+    # the reps are the lifts: each one's hold is at the top, not the rest between reps
+    assert max(r.t_end - r.t_start for r in kiosk.reps_) < 10.0
