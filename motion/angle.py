@@ -264,6 +264,7 @@ class SegmentAngle(_HeldStream):
         # positive, as a reach's is (a set begins from rest).
         d = 0
         if not self._use_gyro:
+            assert self._v_ref is not None  # set with the first sample
             ups = np.concatenate(self._watched)
             raw = np.unwrap(signed_angle_about(ups, self._v_ref, a)) * DEG_PER_RAD
             d = lift_direction(raw, ups, self.polarity.lever)
