@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 CONFIG_NAME = "rehab.toml"
 DEFAULT_BROKER = "mqtt://127.0.0.1:1883"
+# A kiosk with no clinic configured keeps its records under this id until one is.
+OFFLINE_DEVICE_ID = "unpaired-kiosk"
 
 
 def default_data_dir() -> Path:

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.i18n import _
+from mqtt.config import OFFLINE_DEVICE_ID
 from therapy.ports import FhirEncoder, SessionEvent
 from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,
                              new_id)
 from therapy.store import TherapyStore
 
 log = logging.getLogger(__name__)
-OFFLINE_DEVICE_ID = "unpaired-kiosk"
 
 
 class Clinic(Protocol):

@@ -200,8 +200,7 @@ def set_secret(args: argparse.Namespace) -> int:
 
 def _device_id(data_dir: Path) -> str:
     """The id the kiosk's audit records carry (as ``kiosk.adapters.clinic.open_clinic``)."""
-    from kiosk.adapters.clinic import OFFLINE_DEVICE_ID
-    from mqtt.config import CONFIG_NAME, load_config
+    from mqtt.config import CONFIG_NAME, OFFLINE_DEVICE_ID, load_config
     from mqtt.errors import ConfigError
 
     if not (data_dir / CONFIG_NAME).is_file():

@@ -45,7 +45,6 @@ DESCRIPTION = (
     "acknowledged within --send-timeout stays in the outbox for rehab sync or the kiosk; the "
     "command still exits 0.")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-OFFLINE_DEVICE_ID = "unpaired-kiosk"  # the kiosk's own offline id (kiosk.adapters.clinic)
 MAX_SET_S = 3600.0
 
 
@@ -205,7 +204,9 @@ async def _virtual_world(args: argparse.Namespace, ex: Any, store: Any, clock: A
 
 
 async def _session(args: argparse.Namespace, cfg: Any) -> int:
+    from mqtt.config import OFFLINE_DEVICE_ID
     from mqtt.device import DeviceLink
+    from mqtt.offline_link import OfflineLink
     from protocol.clock import MonotonicClock, ScaledClock
     from therapy.devices import WearableRegistry
     from therapy.drafts import DraftJournal
@@ -312,37 +313,6 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         if link is not None:
             link.stop()
         store.close()
-
-
-class OfflineLink:
-    """No clinic configured (no device id given or in ``rehab.toml``): the session is stored
-    and its records wait in the outbox, as the kiosk keeps them when it works offline
-    (``kiosk.adapters.clinic.OfflineClinic``); ``rehab sync`` sends them once a clinic is
-    configured."""
-
-    last_error = ("no clinic configured: pass --device (and --broker) or set them in "
-                  "rehab.toml, then rehab sync")
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def live_listener(self, ev: Any) -> None:
-        pass
-
-    def notify_outbox(self) -> None:
-        pass
-
-    def wait_connected(self, timeout_s: float) -> bool:
-        return False
-
-    def start_appointment(self, appointment_id: str, session_id: str) -> None:
-        pass
-
-    def wait_drained(self, timeout_s: float) -> bool:
-        return False
 
 
 def recover_interrupted(store: Any, device: str, say: Any) -> Any:
