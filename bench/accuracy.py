@@ -352,7 +352,7 @@ def main() -> None:
         mount = mount_future.result()
     console.print(table)
     console.print(mounting_table(mount))
-    kiosk = kiosk_rows(uci_root, FIDGET_SEEDS, SET_EXERCISES, SET_REPS)
+    kiosk = kiosk_rows(uci_root, FIDGET_SEEDS, SET_EXERCISES, SET_REPS, spar_root)
     console.print(summary(uci, types, spar, sim, mount, rest_counts(), kiosk))
     console.print(f"{_measured_on()}; {time.perf_counter() - t0:.0f} s")
 

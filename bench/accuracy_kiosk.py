@@ -17,8 +17,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bench.datasets import UCI_REPS, uci_replay, uci_sessions, uci_subjects
+from bench.datasets import (
+    REAL_CHUNK,
+    SPAR_REPS,
+    SPAR_TOLERANCE,
+    UCI_REPS,
+    score,
+    spar_files,
+    uci_replay,
+    uci_sessions,
+    uci_subjects,
+)
 from motion.pipeline import SetAnalyzer
+from motion.run import run_set
+from sensors.replay import load_recording
 from sensors.replay.labels import uci_lifts
 from sensors.sim import SimConfig, simulate
 from sensors.sim.fidget import fidgeting_rest, rest_then_set
@@ -134,9 +146,22 @@ def smaller_than_prescribed(frac: float, seeds: int = SMALLER_SEEDS,
     return exact, n, delays
 
 
-def kiosk_rows(root: Path, seeds: int, exercises: tuple[str, ...], reps: int
-               ) -> list[tuple[str, str, str, bool | None]]:
-    """bench.accuracy's summary lines: (figure, result, target, met)."""
+def spar_kiosk(root: Path) -> list[int]:
+    """Each SPAR set with its ROM prescribed (the median of its unprescribed reps), fed as
+    the kiosk feeds it (lifts: as the replay path assumes): the count per set."""
+    counts = []
+    for path in spar_files(root):
+        rec = load_recording(path)
+        an = run_set(rec.chunk, rec.rate_hz, chunk_size=REAL_CHUNK)
+        rom = float(np.median([r.rom_deg for r in an.reps_])) if an.reps_ else None
+        counts.append(_feed(rec.chunk, rec.rate_hz, lifts=True, rom=rom)[0])
+    return counts
+
+
+def kiosk_rows(root: Path, seeds: int, exercises: tuple[str, ...], reps: int,
+               spar_root: Path | None = None) -> list[tuple[str, str, str, bool | None]]:
+    """bench.accuracy's summary lines: (figure, result, target, met); ``root`` is UCI-PT's,
+    ``spar_root`` SPAR's (its row left out when None)."""
     delays, counts = uci_kiosk(root)
     exact = sum(c == UCI_REPS for c in counts)
     miss = sum(abs(c - UCI_REPS) for c in counts)
@@ -149,6 +174,11 @@ def kiosk_rows(root: Path, seeds: int, exercises: tuple[str, ...], reps: int
                      f"({len(delays)} sets)", "median ≤ 0.5 s", float(np.median(delays)) <= 0.5))
     rows.append((f"UCI-PT sessions = {UCI_REPS}, ROM prescribed, fed as the kiosk feeds",
                  f"{exact}/{len(counts)}, miscount {miss} reps", "as unprescribed", None))
+    if spar_root is not None:
+        sc = score(spar_kiosk(spar_root), SPAR_REPS, SPAR_TOLERANCE)
+        rows.append((f"SPAR sets {SPAR_REPS}±{SPAR_TOLERANCE}, ROM prescribed, fed as the "
+                     "kiosk feeds", f"{sc['within']}/{sc['sets']}, miscount "
+                     f"{sc['miscount']:.2%}", "as unprescribed", None))
     rows.append((f"rest, kiosk: a minute of fidgeting rest, ROM {FIDGET_ROM_DEG:g}° prescribed",
                  f"{sum(c == 0 for c in fidget)}/{len(fidget)} count 0 (counts {fidget})",
                  "count 0", all(c == 0 for c in fidget)))
@@ -172,7 +202,8 @@ def main() -> None:
     from bench.accuracy import FIDGET_SEEDS, SET_EXERCISES, SET_REPS
 
     for figure, result, target, _ in kiosk_rows(shared_data() / "uci-pt", FIDGET_SEEDS,
-                                                SET_EXERCISES, SET_REPS):
+                                                SET_EXERCISES, SET_REPS,
+                                                shared_data() / "spar"):
         print(f"{figure}: {result} (target {target})")
 
 
