@@ -36,7 +36,7 @@ test: install
 	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 # Benchmarks print figures and ratios against the issues' targets (not run by `make test`).
-BENCHES := accuracy throughput replay_parse outbox bridge ble camera kiosk visit
+BENCHES := accuracy perturb throughput replay_parse outbox bridge ble camera kiosk visit
 
 bench: install
 	@for b in $(BENCHES); do echo "== python -m bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
