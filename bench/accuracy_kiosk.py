@@ -44,7 +44,7 @@ SMALLER_SEEDS = 3
 SMALLER_REPS = 8
 
 
-def _feed(chunk: ImuChunk, rate_hz: float, *, lifts: bool, rom: float | None,
+def feed_as_kiosk(chunk: ImuChunk, rate_hz: float, *, lifts: bool, rom: float | None,
           rep_end: float | None = None) -> tuple[int, float | None]:
     """Reps counted, and how long after ``rep_end`` (else the first rep's own end) the
     first rep came out of ``feed``."""
@@ -69,7 +69,8 @@ def uci_kiosk(root: Path) -> tuple[list[float], list[int]]:
         for folder in uci_sessions(root, subject):
             rec, an = uci_replay(folder)
             rom = float(np.median([r.rom_deg for r in an.reps_])) if an.reps_ else None
-            count, first = _feed(rec.chunk, rec.rate_hz, lifts=bool(uci_lifts(folder)), rom=rom)
+            count, first = feed_as_kiosk(rec.chunk, rec.rate_hz,
+                                         lifts=bool(uci_lifts(folder)), rom=rom)
             counts.append(count)
             if first is not None:
                 delays.append(first)
@@ -78,7 +79,7 @@ def uci_kiosk(root: Path) -> tuple[list[float], list[int]]:
 
 def fidget_kiosk(seeds: int) -> list[int]:
     """A minute of fidgeting rest with ``FIDGET_ROM_DEG`` prescribed: reps per seed."""
-    return [_feed(fidgeting_rest(seed), 50.0, lifts=True, rom=FIDGET_ROM_DEG)[0]
+    return [feed_as_kiosk(fidgeting_rest(seed), 50.0, lifts=True, rom=FIDGET_ROM_DEG)[0]
             for seed in range(seeds)]
 
 
@@ -116,7 +117,7 @@ def rest_then_set_kiosk(seeds: int | range, exercises: tuple[str, ...], reps: in
     for seed in range(seeds) if isinstance(seeds, int) else seeds:
         c = rest_set_case(seed, exercises, reps)
         ex = CATALOGUE[c.ex_id]
-        count, first = _feed(c.chunk, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,
+        count, first = feed_as_kiosk(c.chunk, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,
                              rep_end=c.rep_ends_s[0])
         counts.append(count)
         if first is not None:
@@ -137,7 +138,7 @@ def smaller_than_prescribed(frac: float, seeds: int = SMALLER_SEEDS,
         for seed in range(seeds):
             res = simulate(SimConfig(exercise_id=ex_id, reps=reps, rate_hz=50.0, seed=seed,
                                      mounting="random", rom_deg=frac * ex.target_rom_deg))
-            count, first = _feed(res.distal, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,
+            count, first = feed_as_kiosk(res.distal, 50.0, lifts=ex.lifts, rom=ex.target_rom_deg,
                                  rep_end=res.truth.reps[0].t_end)
             n += 1
             exact += count == reps
@@ -154,7 +155,7 @@ def spar_kiosk(root: Path) -> list[int]:
         rec = load_recording(path)
         an = run_set(rec.chunk, rec.rate_hz, chunk_size=REAL_CHUNK)
         rom = float(np.median([r.rom_deg for r in an.reps_])) if an.reps_ else None
-        counts.append(_feed(rec.chunk, rec.rate_hz, lifts=True, rom=rom)[0])
+        counts.append(feed_as_kiosk(rec.chunk, rec.rate_hz, lifts=True, rom=rom)[0])
     return counts
 
 

@@ -6,8 +6,8 @@ for a prescribed ROM of 20-40° that is 14-28°, which a lift of the arm during 
 (8-80°) reaches too. This row measures the sets of the catalogue exercises that prescribe
 at most ``SMALL_ROM_DEG``: seed ``s`` runs ``SMALL[s % len(SMALL)]`` after
 :func:`sensors.sim.fidget.rest_then_set`'s rest, the exercise's ROM prescribed, 10 samples a
-chunk (:func:`bench.accuracy_kiosk._feed`), and the first rep's delay after its end as in
-:func:`bench.accuracy_kiosk.rest_then_set_kiosk`.
+chunk (:func:`bench.accuracy_kiosk.feed_as_kiosk`), and the first rep's delay after its
+end as in :func:`bench.accuracy_kiosk.rest_then_set_kiosk`.
 
 ``python -m bench.accuracy_rest_small`` prints the row for seeds 0-47 and the held-out seeds
 48-95; ``--diag`` adds, per seed, how and when the axis locked (seconds after the set's

@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench._data import shared_data
-from bench.accuracy_kiosk import _feed as kiosk_feed
+from bench.accuracy_kiosk import feed_as_kiosk
 from bench.datasets import (
     REAL_CHUNK,
     SPAR_REPS,
@@ -135,7 +135,7 @@ def run_change(name: str, seeds: int, uci_root: Path, spar_root: Path) -> dict:
                 if n != UCI_REPS:
                     moved.append(f"{subject}/{folder.name}: {n}")
                 rom = float(np.median([r.rom_deg for r in uci_replay(folder)[1].reps_]))
-                k = kiosk_feed(chunk, rate, lifts=lifts, rom=rom)[0]
+                k = feed_as_kiosk(chunk, rate, lifts=lifts, rom=rom)[0]
                 kiosk.append(k)
                 if k != UCI_REPS:
                     moved.append(f"kiosk: {subject}/{folder.name}: {k}")
@@ -170,7 +170,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3,
                     help="random rotations, biases and noises per recording (default 3)")
     args = ap.parse_args()
-    logging.getLogger("sensors.replay").setLevel(logging.ERROR)  # the loader's notes: bench.accuracy
+    # the loader's notes on SPAR's units are bench.accuracy's to show
+    logging.getLogger("sensors.replay").setLevel(logging.ERROR)
     data = shared_data()
     uci_root, spar_root = data / "uci-pt", data / "spar"
     if not uci_subjects(uci_root) or not spar_files(spar_root):

@@ -4,9 +4,10 @@ SetAnalyzer.finish).
 Small reps (here 20 % of a knee extension's prescribed 70°, 14° lifted slowly) may never
 make strokes the axis lock trusts; after 30 s the held samples go out as the unsigned tilt
 and count, but the last ~12 s stayed held when the stream ended: a set of 8 counted 5 in
-replay and in the stored session (sit-to-stand at 20 %: 5, a bridge at 30 %: 4). Now, once the set is counting, the end of the stream
-measures what is held with what is known. A stream that counted nothing drops them as
-before: a fidgeting rest's last moves are not a set.
+replay and in the stored session (sit-to-stand at 20 %: 5, a bridge at 30 %: 4). Now, once
+the set is counting, the end of the stream measures what is held with what is known. A
+stream that counted nothing drops them as before: a fidgeting rest's last moves are not a
+set.
 """
 
 from __future__ import annotations
