@@ -62,6 +62,16 @@ class _Unwrap:
         return out
 
 
+def _about_vertical(axis: np.ndarray, up: np.ndarray) -> bool:
+    """Whether ``axis`` lies within ``VERTICAL_AXIS_DEG`` of vertical over the samples
+    ``up``: turning about the vertical, the up vector (in the sensor) stays on the axis
+    while the segment moves, so the axis is compared with its mean."""
+    mean_up = up.mean(axis=0)
+    mean_up /= max(float(np.linalg.norm(mean_up)), 1e-9)
+    tilt = np.degrees(np.arccos(min(1.0, abs(float(axis @ mean_up)))))
+    return bool(tilt < VERTICAL_AXIS_DEG)
+
+
 class _Held:
     """Samples waiting for axis and polarity, as lists of arrays (released in order)."""
 
@@ -253,10 +263,7 @@ class SegmentAngle(_HeldStream):
             return
         a = self.axis.axis_
         assert a is not None
-        mean_up = up.mean(axis=0)
-        mean_up /= max(float(np.linalg.norm(mean_up)), 1e-9)
-        tilt = np.degrees(np.arccos(min(1.0, abs(float(a @ mean_up)))))
-        self._use_gyro = bool(tilt < VERTICAL_AXIS_DEG)
+        self._use_gyro = _about_vertical(a, up)
         self._unwrap = _Unwrap()
         self._gyro_from_sum = True
         # Which way lifts the segment about the new axis, if the lever arm tells (as it
@@ -305,14 +312,9 @@ class SegmentAngle(_HeldStream):
                 t_h, _, up_h = self._held.pop_front(k)
                 return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
             self.locked_at_s_ = float(t_s[-1])
-            # Turning about the vertical: the up vector (in the sensor) stays on the axis
-            # while the segment moves, so compare with its mean over the held samples.
             a = self.axis.axis_
-            _, _, up_h = self._held.peek()
-            mean_up = up_h.mean(axis=0)
-            mean_up /= max(float(np.linalg.norm(mean_up)), 1e-9)
-            tilt = np.degrees(np.arccos(min(1.0, abs(float(a @ mean_up)))))
-            self._use_gyro = bool(tilt < VERTICAL_AXIS_DEG)
+            assert a is not None
+            self._use_gyro = _about_vertical(a, self._held.peek()[2])
         if not boundary:
             return None
         _, g_h, up_h = self._held.peek()
