@@ -61,6 +61,12 @@ def feed_as_kiosk(chunk: ImuChunk, rate_hz: float, *, lifts: bool, rom: float | 
     return count, first
 
 
+def prescribed_rom(reps: list) -> float | None:
+    """The ROM these rows prescribe a recording: the median of its reps replayed without
+    one (None when none counted)."""
+    return float(np.median([r.rom_deg for r in reps])) if reps else None
+
+
 def uci_kiosk(root: Path) -> tuple[list[float], list[int]]:
     """Each UCI-PT session with its ROM prescribed (the median of its unprescribed reps):
     the first rep's delay after its end, per session, and the count per session."""
@@ -68,9 +74,8 @@ def uci_kiosk(root: Path) -> tuple[list[float], list[int]]:
     for subject in uci_subjects(root):
         for folder in uci_sessions(root, subject):
             rec, an = uci_replay(folder)
-            rom = float(np.median([r.rom_deg for r in an.reps_])) if an.reps_ else None
-            count, first = feed_as_kiosk(rec.chunk, rec.rate_hz,
-                                         lifts=bool(uci_lifts(folder)), rom=rom)
+            count, first = feed_as_kiosk(rec.chunk, rec.rate_hz, lifts=bool(uci_lifts(folder)),
+                                         rom=prescribed_rom(an.reps_))
             counts.append(count)
             if first is not None:
                 delays.append(first)
@@ -154,8 +159,8 @@ def spar_kiosk(root: Path) -> list[int]:
     for path in spar_files(root):
         rec = load_recording(path)
         an = run_set(rec.chunk, rec.rate_hz, chunk_size=REAL_CHUNK)
-        rom = float(np.median([r.rom_deg for r in an.reps_])) if an.reps_ else None
-        counts.append(feed_as_kiosk(rec.chunk, rec.rate_hz, lifts=True, rom=rom)[0])
+        counts.append(feed_as_kiosk(rec.chunk, rec.rate_hz, lifts=True,
+                                    rom=prescribed_rom(an.reps_))[0])
     return counts
 
 

@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench._data import shared_data
-from bench.accuracy_kiosk import feed_as_kiosk
+from bench.accuracy_kiosk import feed_as_kiosk, prescribed_rom
 from bench.datasets import (
     REAL_CHUNK,
     SPAR_REPS,
@@ -119,9 +119,17 @@ CHANGES: dict[str, Change] = {
 SEEDED = ("rotated", "gyro bias 0.5°/s", "noise")  # the others give one recording each
 
 
-def run_change(name: str, seeds: int, uci_root: Path, spar_root: Path) -> dict:
+def kiosk_roms(uci_root: Path) -> dict[Path, float | None]:
+    """Each UCI-PT session's prescribed ROM on the kiosk's path (as recorded, whatever the
+    change: a therapist prescribes before the patient moves)."""
+    return {folder: prescribed_rom(uci_replay(folder)[1].reps_)
+            for subject in uci_subjects(uci_root) for folder in uci_sessions(uci_root, subject)}
+
+
+def run_change(name: str, seeds: int, uci_root: Path, spar_root: Path,
+               roms: dict[Path, float | None]) -> dict:
     """Counts under one change: {"uci": [...], "kiosk": [...], "spar": [...], "moved":
-    [names]}."""
+    [names]}; ``roms``: :func:`kiosk_roms`."""
     change = CHANGES[name]
     uci, kiosk, spar, moved = [], [], [], []
     for seed in range(seeds if name in SEEDED else 1):
@@ -134,8 +142,7 @@ def run_change(name: str, seeds: int, uci_root: Path, spar_root: Path) -> dict:
                 uci.append(n)
                 if n != UCI_REPS:
                     moved.append(f"{subject}/{folder.name}: {n}")
-                rom = float(np.median([r.rom_deg for r in uci_replay(folder)[1].reps_]))
-                k = feed_as_kiosk(chunk, rate, lifts=lifts, rom=rom)[0]
+                k = feed_as_kiosk(chunk, rate, lifts=lifts, rom=roms[folder])[0]
                 kiosk.append(k)
                 if k != UCI_REPS:
                     moved.append(f"kiosk: {subject}/{folder.name}: {k}")
@@ -177,8 +184,9 @@ def main() -> None:
     if not uci_subjects(uci_root) or not spar_files(spar_root):
         raise SystemExit(f"bench.perturb needs the UCI-PT and SPAR recordings under {data}")
     t0 = time.monotonic()
+    roms = kiosk_roms(uci_root)
     with ProcessPoolExecutor() as pool:
-        futures = {n: pool.submit(run_change, n, args.seeds, uci_root, spar_root)
+        futures = {n: pool.submit(run_change, n, args.seeds, uci_root, spar_root, roms)
                    for n in CHANGES}
         results = {n: f.result() for n, f in futures.items()}
     console = Console(width=160)
