@@ -43,16 +43,16 @@ from typing import Any
 import numpy as np
 
 from bench.pinned import run_pinned
+from bench.process_memory import proc_status, status_mb
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
 CONFIGS = ("stock", "lean", "fp16", "fp32", "mapped", "kiosk")
 
 
 def _status() -> dict[str, float]:
-    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
-                  .splitlines() if ":" in line)
-    out = {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "RssAnon", "VmHWM")}
-    return out | {"threads": int(fields["Threads"]), "modules": len(sys.modules)}
+    fields = proc_status()
+    return status_mb(("VmRSS", "RssAnon", "VmHWM"), fields) | {
+        "threads": int(fields["Threads"]), "modules": len(sys.modules)}
 
 
 def _make(config: str, video: bool) -> Any:

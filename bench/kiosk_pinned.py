@@ -48,12 +48,12 @@ from typing import Any
 import numpy as np
 
 from bench.process_memory import (
-    reset_peak,
-    status_mb,
     biggest_packages,
     renderer_file_mb,
+    reset_peak,
     resident_by_mapping,
     resident_by_path,
+    status_mb,
 )
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -207,7 +207,8 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     world: Any = None
     dev = tmp / "dev"
     dev.mkdir()
-    emulator = None
+    images = photos() if camera else []  # missing photos stop the child before it starts
+    emulator = None  # the emulator and the clinic, which would outlive a failed child
     if wired:  # plugged in before the kiosk starts: it picks the bridge (none is paired)
         emulator, _link = wired_wearable.start(dev, reps, tmp / "motion_t0.json",
                                                tmp / "emulator.log")
@@ -221,7 +222,6 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
         clock=clock) if wired else SourceOptions(ble_connector=lambda: world.connector(),
                                                  clock=clock))
     if camera:
-        images = photos()
         (dev / "video0").touch()
         model.shared_camera = SharedCamera(dev_dir=dev, capture=lambda _d: PacedPhotos(images),
                                            pose=ModelThenSkeleton)

@@ -31,11 +31,18 @@ def renderer_file_mb(rss: dict[str, float]) -> float:
                      if any(k in Path(path).name for k in RENDERER_LIBS)), 1)
 
 
-def status_mb() -> dict[str, float]:
-    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
-                  .splitlines() if ":" in line)
-    return {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM", "RssAnon",
-                                                          "RssFile")}
+def proc_status() -> dict[str, str]:
+    """``/proc/self/status`` as name -> value text (``"VmRSS"`` -> ``"123456 kB"``)."""
+    return dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
+                .splitlines() if ":" in line)
+
+
+def status_mb(keys: tuple[str, ...] = ("VmRSS", "VmHWM", "RssAnon", "RssFile"),
+              fields: dict[str, str] | None = None) -> dict[str, float]:
+    """The process's memory figures ``keys`` of ``/proc/self/status`` (or of ``fields``,
+    :func:`proc_status` read already), MB."""
+    fields = proc_status() if fields is None else fields
+    return {k: int(fields[k].split()[0]) / 1024 for k in keys}
 
 
 def reset_peak() -> None:
