@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-import paho.mqtt.client as paho
+from mqtt.paho_client import paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from mqtt.client import connect, make_client

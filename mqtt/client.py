@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import ssl
 
-import paho.mqtt.client as paho
+from mqtt.paho_client import paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties

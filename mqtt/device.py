@@ -23,7 +23,7 @@ import logging
 import threading
 from typing import Any, Callable, Sequence
 
-import paho.mqtt.client as paho
+from mqtt.paho_client import paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
