@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mqtt.paho_client import paho
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from therapy.ed25519 import Ed25519PrivateKey
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode

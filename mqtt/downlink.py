@@ -25,7 +25,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from therapy.ed25519 import Ed25519PublicKey
 
 from therapy.clinic_items import MESSAGE_MAX_BYTES, AppointmentCancelled, open_clinic_item
 from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit

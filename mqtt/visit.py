@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from therapy.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from mqtt.errors import LinkError
 from mqtt.inbound import InboundRejected, Reject, decode

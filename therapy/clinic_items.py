@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from therapy.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from therapy.dates import check_time, parse_time
 from therapy.errors import PlanError, PlanRejected

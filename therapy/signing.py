@@ -38,10 +38,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Mapping
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from therapy.dates import check_time, parse_time
+from therapy.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, InvalidSignature
 from therapy.errors import PlanError, PlanRejected
 from therapy.plan import MAX_PLAN_BYTES, Plan, parse_plan_bytes
 
@@ -103,16 +101,11 @@ def new_private_key() -> Ed25519PrivateKey:
 
 
 def private_key_to_b64(key: Ed25519PrivateKey) -> str:
-    from cryptography.hazmat.primitives import serialization as s
-
-    raw = key.private_bytes(s.Encoding.Raw, s.PrivateFormat.Raw, s.NoEncryption())
-    return base64.b64encode(raw).decode()
+    return base64.b64encode(key.private_bytes_raw()).decode()
 
 
 def public_key_to_b64(key: Ed25519PublicKey) -> str:
-    from cryptography.hazmat.primitives import serialization as s
-
-    return base64.b64encode(key.public_bytes(s.Encoding.Raw, s.PublicFormat.Raw)).decode()
+    return base64.b64encode(key.public_bytes_raw()).decode()
 
 
 def private_key_from_b64(text: str) -> Ed25519PrivateKey:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from therapy.ed25519 import Ed25519PrivateKey
 
 from clinic.errors import ClinicError
 
