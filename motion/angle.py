@@ -42,6 +42,10 @@ REPEAT_HELD_S = 30.0
 AXIS_WAIT_S = 10.0  # no two windows agreed by then: all the turning seen is the candidate axis
 AXIS_FALLBACK_TURN_DEG = 30.0  # ... if there was that much of it
 POLARITY_WAIT_S = 12.0  # longest wait for clear lift evidence before the fallback
+# Not told whether the movement lifts the segment: it lowers it if the sensor sits more than
+# this above its centre of rotation at rest. Measured rest elevations: lifting exercises
+# -82..+14 deg (hanging, lying), lowering ones +54..+88 deg (trunk, standing thigh).
+UPRIGHT_REST_DEG = 30.0
 
 
 class _Unwrap:
@@ -104,20 +108,43 @@ class _Held:
 class _Polarity:
     """Decides the sign of the angle once the axis is known (see module doc)."""
 
-    def __init__(self, rate_hz: float, lifts: bool) -> None:
+    def __init__(self, rate_hz: float, lifts: bool | None) -> None:
         self.lever = LeverArmEstimator(rate_hz)
-        self.lift_sign = 1 if lifts else -1
+        # None: not said (a recording replayed without its exercise); the rest pose says it
+        self.lift_sign: int | None = None if lifts is None else (1 if lifts else -1)
+        self.rest_up: np.ndarray | None = None  # the first sample's up vector (the trackers')
         self.sign: float | None = None
         self.how_ = ""
 
     def decide(self, raw_deg: np.ndarray, up: np.ndarray, give_up: bool) -> bool:
         d = lift_direction(raw_deg, up, self.lever)
         if d != 0:
-            self.sign, self.how_ = float(d * self.lift_sign), "lift"
+            self.sign, self.how_ = float(d * self.lifting()), "lift"
         elif give_up:
             k = int(np.argmax(np.abs(raw_deg)))
             self.sign, self.how_ = (1.0 if raw_deg[k] >= 0 else -1.0), "first-excursion"
         return self.sign is not None
+
+    def lifting(self) -> int:
+        """+1 if moving away from rest lifts the segment, -1 if it lowers it: as the set was
+        told, else from the rest pose (the lever arm's elevation there, UPRIGHT_REST_DEG)."""
+        if self.lift_sign is None:
+            self.lift_sign = rest_lift_sign(self.lever.position_m(), self.rest_up)
+        return self.lift_sign
+
+
+def rest_lift_sign(r: np.ndarray, rest_up: np.ndarray | None) -> int:
+    """-1 if the sensor sits more than ``UPRIGHT_REST_DEG`` above its centre of rotation in
+    the rest pose (``r`` from the centre, ``rest_up`` in the sensor frame): a segment standing
+    up from its pivot (a trunk over the hips, a thigh over the knee in a squat) is lowered by
+    any turn away from rest. +1 otherwise: a hanging or lying segment is lifted."""
+    norm = float(np.linalg.norm(r)) * (float(np.linalg.norm(rest_up)) if rest_up is not None
+                                       else 0.0)
+    if norm <= 0.0:
+        return 1
+    assert rest_up is not None
+    elevation = np.degrees(np.arcsin(np.clip(float(r @ rest_up) / norm, -1.0, 1.0)))
+    return -1 if elevation > UPRIGHT_REST_DEG else 1
 
 
 class _HeldStream:
@@ -130,7 +157,7 @@ class _HeldStream:
 
     CHECK_S = 0.5
 
-    def __init__(self, rate_hz: float, lifts: bool) -> None:
+    def __init__(self, rate_hz: float, lifts: bool | None) -> None:
         self.rate_hz = float(rate_hz)
         self.dt_s = 1.0 / self.rate_hz
         self.polarity = _Polarity(rate_hz, lifts)
@@ -203,7 +230,7 @@ class SegmentAngle(_HeldStream):
     unsigned tilt angle, which is what a still sensor shows).
     """
 
-    def __init__(self, rate_hz: float, *, lifts: bool = True,
+    def __init__(self, rate_hz: float, *, lifts: bool | None = None,
                  target_rom_deg: float | None = None) -> None:
         super().__init__(rate_hz, lifts)
         # A prescribed ROM lets one rep's stroke out and back lock the axis (axis_lock).
@@ -276,7 +303,7 @@ class SegmentAngle(_HeldStream):
             raw = np.unwrap(signed_angle_about(ups, self._v_ref, a)) * DEG_PER_RAD
             d = lift_direction(raw, ups, self.polarity.lever)
         if d:
-            self.polarity.sign = float(d * self.polarity.lift_sign)
+            self.polarity.sign = float(d * self.polarity.lifting())
             self.polarity.how_ = "lift-after-reach"
         else:
             self.polarity.sign, self.polarity.how_ = self._excursion_sign(), "repeat-after-reach"
@@ -290,7 +317,7 @@ class SegmentAngle(_HeldStream):
     def _undecided(self, t_s, cols, boundary):
         gyro, up, accel = cols
         if self._v_ref is None:
-            self._v_ref = up[0].copy()
+            self._v_ref = self.polarity.rest_up = up[0].copy()
         self.polarity.lever.add(gyro, accel, up)
         self._held.push(t_s, gyro, up)
         if self.axis.axis_ is None:

@@ -46,7 +46,7 @@ class JointAngle(_HeldStream):
     """
 
     def __init__(self, rate_hz: float, *, lock_deg: float = 15.0, prior_weight_s: float = 0.02,
-                 lifts: bool = True, refine_every_s: float = 1.0,
+                 lifts: bool | None = None, refine_every_s: float = 1.0,
                  still_rad_s: float = 0.1, min_change_deg: float = 0.2,
                  rest_frac: float = 0.15):
         super().__init__(rate_hz, lifts)
@@ -87,6 +87,7 @@ class JointAngle(_HeldStream):
         gyro_d, up_d, accel_d, gyro_p, up_p = cols
         if self._vd_ref is None:
             self._vd_ref, self._vp_ref = up_d[0].copy(), up_p[0].copy()
+            self.polarity.rest_up = self._vd_ref
         self.polarity.lever.add(gyro_d, accel_d, up_d)
         self._held.push(t_s, up_d, up_p)
         if self._jd is None:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 class SetParams:
     """Everything the exercise and the prescription say about measuring one set.
 
-    ``lifts``: the movement raises the measured segment (False: a forward trunk bend).
+    ``lifts``: the movement raises the measured segment (False: a forward trunk bend; None:
+    not known, as for a recording replayed without its exercise: the rest pose tells).
     Targets left None make the set calibrate from its own first reps (motion.quality).
     ``target_tempo_s`` is the prescribed up + down time of one rep. ``side`` ("left",
     "right", ...) is carried for the record; the analyzer does not need it. ``two_imu``:
@@ -30,7 +31,7 @@ class SetParams:
     """
 
     exercise_id: str | None = None
-    lifts: bool = True
+    lifts: bool | None = None
     target_rom_deg: float | None = None
     target_hold_s: float | None = None
     target_tempo_s: float | None = None

@@ -111,7 +111,7 @@ class SetAnalyzer:
         target_hold_s: float | None = None,
         target_tempo_s: float | None = None,
         two_imu: bool = False,
-        lifts: bool = True,
+        lifts: bool | None = None,
         rules: QualityRules = QualityRules(),
     ) -> None:
         if not (rate_hz > 0 and np.isfinite(rate_hz)):
@@ -124,7 +124,8 @@ class SetAnalyzer:
         self._distal = _Imu(prate)
         self._proximal = _Imu(prate) if two_imu else None
         self._pending: list[ImuChunk] = []
-        # ``lifts``: the exercise raises the measured segment (False: a forward trunk bend).
+        # ``lifts``: the exercise raises the measured segment (False: a forward trunk bend;
+        # None: not known, the rest pose tells, motion.angle.rest_lift_sign).
         self._angle = (JointAngle(prate, lifts=lifts) if two_imu
                        else SegmentAngle(prate, lifts=lifts, target_rom_deg=target_rom_deg))
         self._median = CausalMedian(5)

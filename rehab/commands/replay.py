@@ -163,16 +163,15 @@ def replay_params(args: argparse.Namespace, rec: Recording, two_imu: bool) -> Se
                    target_tempo_s=args.tempo_s)
 
 
-def _layout_lifts(rec: Recording) -> bool:
-    """Whether the recording's layout names an exercise measured downwards (False), as
-    UCI-PT's ``eN`` folders do; True when it names none."""
+def _layout_lifts(rec: Recording) -> bool | None:
+    """Whether the recording's layout names an exercise that lifts the segment (True) or
+    lowers it (False), as UCI-PT's ``eN`` folders do; None when it names none: the motion
+    core then reads it from the rest pose (``motion.angle.rest_lift_sign``)."""
     if rec.fmt == ReplayFormat.UCI_PT:
         from sensors.replay.labels import uci_lifts
 
-        named = uci_lifts(rec.path)  # the layout names the exercise (eN)
-        if named is not None:
-            return bool(named)
-    return True
+        return uci_lifts(rec.path)  # the layout names the exercise (eN), or None
+    return None
 
 
 def _run_camera(args: argparse.Namespace) -> int:
