@@ -208,7 +208,9 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     dev = tmp / "dev"
     dev.mkdir()
     images = photos() if camera else []  # missing photos stop the child before it starts
-    emulator = None  # the emulator and the clinic, which would outlive a failed child
+    # The emulator and the clinic stop at this process's exit however it ends (atexit in
+    # wired_wearable.start and LoopbackClinic), and at once when the set is done (below).
+    emulator = None
     if wired:  # plugged in before the kiosk starts: it picks the bridge (none is paired)
         emulator, _link = wired_wearable.start(dev, reps, tmp / "motion_t0.json",
                                                tmp / "emulator.log")
@@ -355,8 +357,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     finally:
         clinic.stop()
         if emulator is not None:
-            emulator.kill()
-            emulator.wait()
+            wired_wearable.end_process(emulator)
     assert not (wired and out["bumble_loaded"]), "the wired kiosk loaded bumble"
     return out
 

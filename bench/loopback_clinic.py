@@ -5,6 +5,7 @@ starts them from the process it measures."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -57,6 +58,10 @@ class LoopbackClinic:
         self.port = free_port()
         self.url = f"mqtt://127.0.0.1:{self.port}"
         self.broker = start_broker(workdir, self.port)
+        self.server: subprocess.Popen[bytes] | None = None
+        # Stopped however the caller ends (an exception before its own stop, a server that
+        # never listened): a benchmark must not leave a broker or a server running.
+        atexit.register(self.stop)
         if cpus:
             os.sched_setaffinity(self.broker.pid, cpus)
         web = free_port()
@@ -76,9 +81,11 @@ class LoopbackClinic:
             f'device = "{device}"\nclinic = "{self.clinic}"\nbroker = "{self.url}"\n')
 
     def stop(self) -> None:
-        for proc in (self.server, self.broker):
+        """Both processes ended (again: a no-op)."""
+        procs = [p for p in (self.server, self.broker) if p is not None and p.poll() is None]
+        for proc in procs:
             proc.terminate()
-        for proc in (self.server, self.broker):
+        for proc in procs:
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:

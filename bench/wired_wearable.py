@@ -15,6 +15,7 @@ time, with the rep ends of its simulation, to a JSON file once the kiosk starts 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -76,6 +77,7 @@ def start(dev: Path, reps: int, t0_file: Path, log: Path) -> tuple[subprocess.Po
     with log.open("wb") as err:
         emu = subprocess.Popen([sys.executable, "-m", "bench.wired_wearable", str(link),
                                 str(reps), str(t0_file)], stdout=err, stderr=err)
+    atexit.register(end_process, emu)  # however the caller ends: no emulator left running
     deadline = time.monotonic() + 20
     while not link.exists():
         if emu.poll() is not None or time.monotonic() > deadline:
@@ -83,6 +85,13 @@ def start(dev: Path, reps: int, t0_file: Path, log: Path) -> tuple[subprocess.Po
             raise SystemExit(f"the wearable emulator made no link:\n{log.read_text()[-2000:]}")
         time.sleep(0.02)
     return emu, link
+
+
+def end_process(proc: subprocess.Popen[bytes]) -> None:
+    """The emulator ended (again: a no-op)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
 
 
 def motion_start(t0_file: Path, true_ends: list[float],
