@@ -119,6 +119,12 @@ class RepDetector:
         self._near_t = 0.0
         self._held = False
         self._anchor = 0.0
+        # Reps under the prominence, watched while the set is open (:meth:`_small_reps`):
+        # state (0 idle, 1 rising, 2 falling), valley, peak, low, the low's time, and the
+        # ones completed since the set's last rep.
+        self._sm = self._sv = self._sp = self._sl = 0
+        self._sl_t = 0.0
+        self._small: list[RepShape] = []
         self.prominence_deg_ = self._prominence()
 
     @property
@@ -178,6 +184,9 @@ class RepDetector:
         iq, jl, jc, jp = self._iq, self._jl, self._jc, self._jp
         last_low_t, near_t, anchor = self._last_low_t, self._near_t, self._anchor
         held = self._held
+        sm, sv, sp, sl, sl_t = self._sm, self._sv, self._sp, self._sl, self._sl_t
+        watch = self._watching(P)
+        small_rise = 0.5 * (self.open_rom_deg or 0.0)  # where a move under it is watched
         # The fall that starts the way down is the set's prominence, or less for a rep
         # smaller than the set's reference: ``prominence_frac`` of its own excursion (not
         # under the minimum). Inlined below with the other tolerances: this loop runs once
@@ -202,8 +211,45 @@ class RepDetector:
                     iv = i
                 elif x >= al[iv] + P:
                     state, ip, iq, jl, jc = _RISE, i, i, i, -1
+                    sm = 0
                 elif i - iv >= valley_n:
                     iv = self._recent_low(i)
+                if watch and state == _BASE:
+                    # A movement under the prominence: if it repeats alike, the reps got
+                    # smaller (a patient tiring, a low-amplitude block): see _small_reps.
+                    if sm == 0:
+                        if x >= al[iv] + small_rise:
+                            sm, sv, sp = 1, iv, i
+                    elif sm == 1:
+                        if x > al[sp]:
+                            sp = i
+                        elif x <= al[sp] - max(min_p, frac * (al[sp] - al[sv])):
+                            sm, sl, sl_t = 2, i, tl[i]
+                    else:
+                        exc_s = al[sp] - al[sv]
+                        if x < al[sl] - 0.2:
+                            sl, sl_t = i, tl[i]
+                        elif al[sl] > al[sv] + 0.5 * exc_s:  # not half way down yet
+                            if x >= al[sl] + max(min_p, frac * exc_s):  # climbs again
+                                sm = 1
+                                if x > al[sp]:
+                                    sp = i
+                        elif x >= al[sl] + max(1.0, 0.08 * exc_s) or tl[i] - sl_t >= settle_s:
+                            sm = 0
+                            t_det = tl[i] if now_s is None else max(tl[i], now_s)
+                            lo = max(0, sv - self.keep_n)
+                            done = self._small_reps(measure_rep(
+                                t_arr[lo : i + 1], a_arr[lo : i + 1], sv - lo, sp - lo,
+                                sl - lo, t_det, nominal_dt_s=self.dt_s))
+                            if done:
+                                for rep in done:
+                                    out.append(rep)
+                                    self._roms.append(rep.rom_deg)
+                                    self._starts.append(rep.start_deg)
+                                P = self.prominence_deg_ = self._prominence()
+                                watch = self._watching(P)
+                                last_confirm_t = tl[i]
+                                iv = sl
             elif state == _RISE:
                 if ip != rip or iv != riv:  # the excursion changed: its tolerances too
                     rip, riv = ip, iv
@@ -288,6 +334,9 @@ class RepDetector:
                     self._roms.append(rep.rom_deg)
                     self._starts.append(rep.start_deg)
                 P = self.prominence_deg_ = self._prominence()
+                watch = self._watching(P)
+                self._small.clear()
+                sm = 0
                 rip = -1
                 # The low after this rep is the valley candidate for the next one.
                 state, iv = _BASE, il
@@ -295,13 +344,15 @@ class RepDetector:
                 if x >= al[iv] + P:
                     state, ip, iq, jl, jc = _RISE, i, i, i, -1
         # Drop history no open rep can need (all but a second before the current valley).
-        cut = iv - self.keep_n
+        cut = (min(iv, sv) if sm else iv) - self.keep_n
         if cut > 0:
             del tl[:cut], al[:cut]
             self._t_arr, self._a_arr = t_arr[cut:], a_arr[cut:]
             iv, ip, il = iv - cut, max(ip - cut, 0), max(il - cut, 0)
             iq, jl, jp = max(iq - cut, 0), max(jl - cut, 0), max(jp - cut, 0)
             jc = jc - cut if jc >= cut else -1
+            sv, sp, sl = max(sv - cut, 0), max(sp - cut, 0), max(sl - cut, 0)
+        self._sm, self._sv, self._sp, self._sl, self._sl_t = sm, sv, sp, sl, sl_t
         self._state, self._iv, self._ip, self._il = state, iv, ip, il
         self._iq, self._jl, self._jc, self._jp = iq, jl, jc, jp
         self._last_low_t, self._near_t, self._anchor = last_low_t, near_t, anchor
@@ -369,6 +420,35 @@ class RepDetector:
             first -= 1
         self._cands = []
         return [replace(c, t_detected=shape.t_detected) for c in cands[first:-1]] + [shape]
+
+    def _watching(self, prominence: float) -> bool:
+        """Whether reps under the prominence are watched: once the set is open, while the
+        prominence is above the smallest rep a set opens with (``open_rom_deg``)."""
+        return (bool(self._roms) and self.open_rom_deg is not None
+                and prominence > self.open_rom_deg)
+
+    def _small_reps(self, shape: RepShape) -> list[RepShape]:
+        """A movement under the prominence came and went. Reps of a size the set has not
+        seen are reps when ``open_reps`` of them repeat as a set opens: each of at least
+        ``open_rom_deg``, each within ``alike_ratio`` of the one before, regular in
+        rhythm, and each coming back (``return_frac``). Then they count, and the
+        prominence follows them. Without this a set whose reps fell under a third of the
+        earlier ones (a patient tiring; a low-amplitude block after full ones) counted
+        nothing more, however clearly they repeated."""
+        small, least = self._small, self.open_rom_deg or 0.0
+        if shape.rom_deg < least or (
+                shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg):
+            return []
+        r = self.alike_ratio
+        if small and not small[-1].rom_deg / r <= shape.rom_deg <= small[-1].rom_deg * r:
+            small.clear()
+        small.append(shape)
+        del small[:-self.open_reps]
+        if len(small) < self.open_reps or not self._regular(small):
+            return []
+        out = [replace(c, t_detected=shape.t_detected) for c in small]
+        small.clear()
+        return out
 
     def _regular(self, reps: list[RepShape]) -> bool:
         """Start-to-start intervals within a factor ``regular_ratio`` of each other."""

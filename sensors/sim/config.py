@@ -62,6 +62,7 @@ class SimConfig:
     rest_s: float | None = None
     tempo_jitter: float = 0.15
     rep_kinds: tuple[str, ...] | None = None
+    partial_rom_factor: float = PARTIAL_ROM_FACTOR  # a "partial" rep's share of the ROM
     initial_still_s: float = 2.0
     final_still_s: float = 2.0
     sensor_distance_m: float = 0.3
@@ -128,6 +129,9 @@ class SimConfig:
             raise SimError(f"drop_prob must be within [0, 0.5), got {self.drop_prob}")
         if self.gap_s < 0.0 or self.initial_still_s < 0.0 or self.final_still_s < 0.0:
             raise SimError("gap_s, initial_still_s and final_still_s must be >= 0")
+        if not 0.0 < self.partial_rom_factor <= 1.0:
+            raise SimError(f"partial_rom_factor must be within (0, 1], got "
+                           f"{self.partial_rom_factor}")
         self.kinds()
 
     @property

@@ -112,3 +112,25 @@ def rest_then_set(seed: int, exercise_id: str, reps: int, *, rate_hz: float = 50
     return ImuChunk(np.concatenate([rest.t_s, s.t_s + shift]),
                     np.concatenate([rest.accel_m_s2, s.accel_m_s2]),
                     np.concatenate([rest.gyro_rad_s, s.gyro_rad_s]))
+
+
+def set_then_rest(seed: int, exercise_id: str, reps: int, *, rate_hz: float = 50.0,
+                  rest_s: float = 40.0) -> ImuChunk:
+    """A simulated set of ``reps`` (random mounting), then ``rest_s`` of fidgeting rest
+    from the pose the set ended in (its moves fade in over the first 2 s, with the set's
+    gyro bias): what a stream holds when the patient stays in view after the last rep.
+    Count: exactly ``reps``."""
+    rng = np.random.default_rng(seed)
+    cfg = SimConfig(exercise_id=exercise_id, reps=reps, rate_hz=rate_hz, seed=seed,
+                    final_still_s=1.0, mounting="random")
+    s = simulate(cfg).distal
+    still = s.t_s > s.t_s[-1] - 0.8
+    t = np.arange(0.0, rest_s, 1.0 / rate_hz)
+    rv = rest_rotvec(rng, t) * _smooth(t / 2.0)[:, None]
+    base = _tilt_to(s.accel_m_s2[still].mean(axis=0))
+    rest = wearable(t, base[None] @ exp_so3(rv), rng,
+                    gyro_bias_rad_s=s.gyro_rad_s[still].mean(axis=0))
+    shift = s.t_s[-1] + 1.0 / rate_hz
+    return ImuChunk(np.concatenate([s.t_s, rest.t_s + shift]),
+                    np.concatenate([s.accel_m_s2, rest.accel_m_s2]),
+                    np.concatenate([s.gyro_rad_s, rest.gyro_rad_s]))

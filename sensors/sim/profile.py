@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sensors.sim.config import FAST_TEMPO_FACTOR, PARTIAL_ROM_FACTOR, RepKind, SimConfig
+from sensors.sim.config import FAST_TEMPO_FACTOR, RepKind, SimConfig
 from sensors.sim.rotations import perpendicular_basis
 
 SWAY_RAMP_S = 1.0  # proximal sway fades in over this long from the first rep's start
@@ -74,7 +74,7 @@ def plan_reps(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[RepTruth],
             tempo["down"] *= FAST_TEMPO_FACTOR
             tempo["hold"] = 0.0
         elif kind is RepKind.PARTIAL:
-            rom *= PARTIAL_ROM_FACTOR
+            rom *= cfg.partial_rom_factor
         up, hold, down = max(tempo["up"], 0.2), max(tempo["hold"], 0.0), max(tempo["down"], 0.2)
         rest = tempo["rest"] if n < cfg.reps else 0.0
         reps.append(
