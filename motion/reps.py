@@ -21,7 +21,7 @@ a patient who can do only a third or a fifth of it outvotes it from the second r
 prominence then never goes below ``start_prominence_frac`` of the prescribed ROM nor below
 ``initial_prominence_deg`` (the fidget scale; unless ``prominence_frac`` of the ROM is
 smaller still), and it is that floor before the first rep: reps far below the prescribed
-ROM are seen, and the set's opening rule (:meth:`_open_set`), not the prominence, keeps
+ROM are seen, and the set's opening rule (:meth:`motion.rep_gates.RepGate.open_set`), not the prominence, keeps
 the odd move of a rest out. The fall that starts the way down is at most
 ``prominence_frac`` of the rep's own excursion, so the first small rep after bigger ones
 is not held to their prominence.
@@ -36,17 +36,16 @@ Each emitted rep is final: later samples never change it.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import replace
 
 import numpy as np
 
 from motion.measure import RepShape, measure_rep
 from motion.period import PeriodEstimator
+from motion.rep_gates import RepGate
 from motion.stats import median_of
 
 _BASE, _RISE, _DESC = 0, 1, 2
 _NEVER = 1 << 62  # an index no stream reaches
-KEEP_CANDIDATES = 20  # reps waiting for a set to open (a bound, not a rule)
 
 
 class RepDetector:
@@ -86,12 +85,11 @@ class RepDetector:
         self.valley_window_s = valley_window_s
         self.reached_frac = reached_frac
         self.merge_frac = merge_frac
-        self.open_rom_deg = open_rom_deg
-        self.alike_ratio = alike_ratio
-        self.open_reps = open_reps
-        self.regular_ratio = regular_ratio
         self.return_frac = return_frac
-        self._cands: list[RepShape] = []
+        # Which shapes count: the set's opening, and reps under the prominence
+        # (motion.rep_gates).
+        self._gate = RepGate(reference_rom_deg, open_rom_deg, alike_ratio, open_reps,
+                             regular_ratio, reached_frac, prominence_frac, return_frac)
         self._own_period: PeriodEstimator | None = PeriodEstimator(rate_hz)
         self._period_s: float | None = None
         self._periods: deque[tuple[int, float | None]] = deque()
@@ -119,19 +117,17 @@ class RepDetector:
         self._near_t = 0.0
         self._held = False
         self._anchor = 0.0
-        # Reps under the prominence, watched while the set is open (:meth:`_small_reps`):
-        # state (0 idle, 1 rising, 2 falling), valley, peak, low, the low's time, and the
-        # ones completed since the set's last rep.
+        # A move under the prominence, watched while the set is open (RepGate.small_reps):
+        # state (0 idle, 1 rising, 2 falling), valley, peak, low, the low's time.
         self._sm = self._sv = self._sp = self._sl = 0
         self._sl_t = 0.0
-        self._small: list[RepShape] = []
         self.prominence_deg_ = self._prominence()
 
     @property
     def pending_reps_(self) -> int:
-        """Reps seen that wait for the set to open (:meth:`_open_set`): they count, with
+        """Reps seen that wait for the set to open (``RepGate.open_set``): they count, with
         the rep that opens it, once one more alike comes; 0 once the set is open."""
-        return 0 if self._roms else len(self._cands)
+        return 0 if self._roms else len(self._gate.cands)
 
     def _reference_rom(self) -> float | None:
         """The median of the last three reps' ROM (None before any); with a ROM
@@ -185,8 +181,9 @@ class RepDetector:
         last_low_t, near_t, anchor = self._last_low_t, self._near_t, self._anchor
         held = self._held
         sm, sv, sp, sl, sl_t = self._sm, self._sv, self._sp, self._sl, self._sl_t
-        watch = self._watching(P)
-        small_rise = 0.5 * (self.open_rom_deg or 0.0)  # where a move under it is watched
+        gate = self._gate
+        watch = gate.watching(bool(self._roms), P)
+        small_rise = 0.5 * (gate.open_rom_deg or 0.0)  # where a move under it is watched
         # The fall that starts the way down is the set's prominence, or less for a rep
         # smaller than the set's reference: ``prominence_frac`` of its own excursion (not
         # under the minimum). Inlined below with the other tolerances: this loop runs once
@@ -216,7 +213,7 @@ class RepDetector:
                     iv = self._recent_low(i)
                 if watch and state == _BASE:
                     # A movement under the prominence: if it repeats alike, the reps got
-                    # smaller (a patient tiring, a low-amplitude block): see _small_reps.
+                    # smaller (a patient tiring, a low-amplitude block): RepGate.small_reps.
                     if sm == 0:
                         if x >= al[iv] + small_rise:
                             sm, sv, sp = 1, iv, i
@@ -238,7 +235,7 @@ class RepDetector:
                             sm = 0
                             t_det = tl[i] if now_s is None else max(tl[i], now_s)
                             lo = max(0, sv - self.keep_n)
-                            done = self._small_reps(measure_rep(
+                            done = gate.small_reps(measure_rep(
                                 t_arr[lo : i + 1], a_arr[lo : i + 1], sv - lo, sp - lo,
                                 sl - lo, t_det, nominal_dt_s=self.dt_s))
                             if done:
@@ -247,7 +244,7 @@ class RepDetector:
                                     self._roms.append(rep.rom_deg)
                                     self._starts.append(rep.start_deg)
                                 P = self.prominence_deg_ = self._prominence()
-                                watch = self._watching(P)
+                                watch = gate.watching(True, P)
                                 last_confirm_t = tl[i]
                                 iv = sl
             elif state == _RISE:
@@ -329,13 +326,13 @@ class RepDetector:
                     last_confirm_t = self._last_confirm_t
                     state, iv = _BASE, il
                     continue
-                for rep in self._open_set(shape):
+                for rep in gate.open_set(shape, bool(self._roms)):
                     out.append(rep)
                     self._roms.append(rep.rom_deg)
                     self._starts.append(rep.start_deg)
                 P = self.prominence_deg_ = self._prominence()
-                watch = self._watching(P)
-                self._small.clear()
+                watch = gate.watching(True, P)
+                gate.small.clear()
                 sm = 0
                 rip = -1
                 # The low after this rep is the valley candidate for the next one.
@@ -359,101 +356,6 @@ class RepDetector:
         self._held = held
         self._period_s, self._last_confirm_t = period_s, last_confirm_t
         return out
-
-    def _open_set(self, shape: RepShape) -> list[RepShape]:
-        """The reps to emit for a confirmed ``shape``. Until a set is open its reps wait,
-        unemitted. With no ROM prescribed it opens with ``open_reps`` reps that repeat:
-        each of at least ``open_rom_deg``, each within a factor ``alike_ratio`` of the one
-        before in ROM, regular in time (their start-to-start intervals within a factor
-        ``regular_ratio`` of each other; not their durations: a hole in the data or a
-        longer hold stretches one rep, not the rhythm). With a ROM prescribed (the kiosk
-        always has one; its prominence already keeps sway out) it opens with a rep that
-        reaches ``reached_frac`` of it, so the first rep of a set done as prescribed counts
-        as it ends, or with a second rep alike to the one before: a set done smaller than
-        prescribed counts from its second rep, the first with it. Reps under
-        ``prominence_frac`` of the prescribed ROM (the size the prominence started at
-        before ``start_prominence_frac`` let them through) need ``open_reps`` alike and
-        regular, as without a prescription: a fidget of that size may come twice, seldom
-        three times alike in rhythm. The set then starts at
-        the earliest alike rep before that led into the next with a pause no longer than
-        the set's longest interval (with a ROM prescribed: than the last rep took; and not
-        back past a rep under ``prominence_frac`` of it unless such reps opened it), so a
-        first rep that differs, as first reps do, still counts, and a lift of the arm a
-        while before does not. Sway, fidgeting and the odd shift of posture or lift of the
-        arm seldom repeat like that, nor reach a prescribed ROM about the exercise's axis;
-        once the set is open every rep counts."""
-        if self._roms or self.open_rom_deg is None:
-            return [shape]
-        cands = self._cands
-        ref = self.reference_rom_deg
-        if ref is None and shape.rom_deg < self.open_rom_deg:
-            cands.clear()
-            return []
-        r = self.alike_ratio
-        if cands and not cands[-1].rom_deg / r <= shape.rom_deg <= cands[-1].rom_deg * r:
-            cands.clear()
-        cands.append(shape)
-        # How many alike reps open the set, and whether they must keep a rhythm: with a ROM
-        # prescribed one that reaches it, or two of at least prominence_frac of it; else (no
-        # ROM, or reps smaller than that) open_reps in rhythm.
-        rhythm = False
-        if ref is not None and shape.rom_deg >= self.reached_frac * ref:
-            need = 1
-        elif ref is not None and min(c.rom_deg for c in cands[-2:]) >= self.prominence_frac * ref:
-            need = 2
-        else:
-            need, rhythm = self.open_reps, True
-        small = rhythm and ref is not None  # opened by reps under prominence_frac of the ROM
-        if len(cands) < need:
-            return []
-        last = cands[-need:]
-        if rhythm and not self._regular(last):
-            del cands[:-KEEP_CANDIDATES]
-            return []
-        first = len(cands) - need
-        link = (shape.t_end - shape.t_start if ref is not None
-                else max(b.t_start - a.t_start for a, b in zip(last, last[1:])))
-        while first > 0 and cands[first].t_start - cands[first - 1].t_end <= link:
-            if ref is not None and not small and (
-                    cands[first - 1].rom_deg < self.prominence_frac * ref):
-                break  # a small move before a set of bigger reps is not one of them
-            first -= 1
-        self._cands = []
-        return [replace(c, t_detected=shape.t_detected) for c in cands[first:-1]] + [shape]
-
-    def _watching(self, prominence: float) -> bool:
-        """Whether reps under the prominence are watched: once the set is open, while the
-        prominence is above the smallest rep a set opens with (``open_rom_deg``)."""
-        return (bool(self._roms) and self.open_rom_deg is not None
-                and prominence > self.open_rom_deg)
-
-    def _small_reps(self, shape: RepShape) -> list[RepShape]:
-        """A movement under the prominence came and went. Reps of a size the set has not
-        seen are reps when ``open_reps`` of them repeat as a set opens: each of at least
-        ``open_rom_deg``, each within ``alike_ratio`` of the one before, regular in
-        rhythm, and each coming back (``return_frac``). Then they count, and the
-        prominence follows them. Without this a set whose reps fell under a third of the
-        earlier ones (a patient tiring; a low-amplitude block after full ones) counted
-        nothing more, however clearly they repeated."""
-        small, least = self._small, self.open_rom_deg or 0.0
-        if shape.rom_deg < least or (
-                shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg):
-            return []
-        r = self.alike_ratio
-        if small and not small[-1].rom_deg / r <= shape.rom_deg <= small[-1].rom_deg * r:
-            small.clear()
-        small.append(shape)
-        del small[:-self.open_reps]
-        if len(small) < self.open_reps or not self._regular(small):
-            return []
-        out = [replace(c, t_detected=shape.t_detected) for c in small]
-        small.clear()
-        return out
-
-    def _regular(self, reps: list[RepShape]) -> bool:
-        """Start-to-start intervals within a factor ``regular_ratio`` of each other."""
-        gaps = [b.t_start - a.t_start for a, b in zip(reps, reps[1:])]
-        return max(gaps) <= self.regular_ratio * min(gaps)
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
         """How long the angle stayed in the top quarter of the rise around its peak ``ip``
@@ -496,4 +398,4 @@ class RepDetector:
         shape = measure_rep(np.asarray(tl), np.asarray(al), iv, ip, il, t_det,
                             nominal_dt_s=self.dt_s)
         self._state = _BASE
-        return self._open_set(shape)
+        return self._gate.open_set(shape, bool(self._roms))
