@@ -28,7 +28,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bench import low_amplitude
+from bench import protocol_variants
 from bench._data import REPO_ROOT, shared_data
 from bench.accuracy_kiosk import kiosk_rows
 from bench.datasets import (
@@ -354,7 +354,7 @@ def main() -> None:
     console.print(table)
     console.print(mounting_table(mount))
     kiosk = kiosk_rows(uci_root, FIDGET_SEEDS, SET_EXERCISES, SET_REPS, spar_root)
-    kiosk += low_amplitude.rows()  # replay, no ROM prescribed; listed with the kiosk's rows
+    kiosk += protocol_variants.rows()  # replay, no ROM prescribed; listed with the kiosk's rows
     console.print(summary(uci, types, spar, sim, mount, rest_counts(), kiosk))
     console.print(f"{_measured_on()}; {time.perf_counter() - t0:.0f} s")
 

@@ -95,6 +95,7 @@ class RepDetector:
         self._periods: deque[tuple[int, float | None]] = deque()
         self._count = 0
         self._last_confirm_t = -np.inf
+        self._prev_confirm_t = -np.inf  # the confirmation before the last
         # The start of a rep is the lowest point of the last few seconds, not of all time
         # since the last rep: a patient who shifts on the chair moves the rest level.
         self.valley_window_n = max(2, int(round(valley_window_s * rate_hz)))
@@ -174,7 +175,7 @@ class RepDetector:
         g0 = self._count - base
         self._count += angle_deg.shape[0]
         period_s = self._period_s
-        last_confirm_t = self._last_confirm_t
+        last_confirm_t, prev_confirm_t = self._last_confirm_t, self._prev_confirm_t
         P = self.prominence_deg_
         state, iv, ip, il = self._state, self._iv, self._ip, self._il
         iq, jl, jc, jp = self._iq, self._jl, self._jc, self._jp
@@ -245,7 +246,7 @@ class RepDetector:
                                     self._starts.append(rep.start_deg)
                                 P = self.prominence_deg_ = self._prominence()
                                 watch = gate.watching(True, P)
-                                last_confirm_t = tl[i]
+                                prev_confirm_t, last_confirm_t = last_confirm_t, tl[i]
                                 iv = sl
             elif state == _RISE:
                 if ip != rip or iv != riv:  # the excursion changed: its tolerances too
@@ -303,9 +304,13 @@ class RepDetector:
                     # ended the rep, and this is the next one.
                 elif not (x >= e + up_tol or tl[i] - last_low_t >= settle_s):
                     continue
-                if period_s is not None and tl[i] - last_confirm_t < merge_frac * period_s:
+                if period_s is not None and tl[i] - last_confirm_t < merge_frac * period_s \
+                        and last_confirm_t - prev_confirm_t >= merge_frac * period_s:
                     # Far sooner than the set's period after the last rep: one bump of a
                     # two-bump cycle (a row, a press). The rep goes on to the cycle's end.
+                    # Unless the last rep came as soon after the one before: the reps
+                    # are quicker than the period says (it lags a change of tempo, e.g.
+                    # back-to-back fast reps), not bumps of one.
                     state, iq, jl, jc = _RISE, i, i, -1
                     continue
                 if self._starts and p < median_of(self._starts[-3:]) + (
@@ -315,7 +320,8 @@ class RepDetector:
                     # and came back (repositioning), not a lift.
                     state, iv = _BASE, il
                     continue
-                last_confirm_t = tl[i]
+                confirmed_before = prev_confirm_t, last_confirm_t
+                prev_confirm_t, last_confirm_t = last_confirm_t, tl[i]
                 t_det = tl[i] if now_s is None else max(tl[i], now_s)
                 lo = max(0, iv - self.keep_n)
                 shape = measure_rep(t_arr[lo : i + 1], a_arr[lo : i + 1],
@@ -323,7 +329,7 @@ class RepDetector:
                 if shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg:
                     # It never came back: the limb settled at a new level (and a jolt at
                     # the top looked like the turn), not a rep.
-                    last_confirm_t = self._last_confirm_t
+                    prev_confirm_t, last_confirm_t = confirmed_before
                     state, iv = _BASE, il
                     continue
                 for rep in gate.open_set(shape, bool(self._roms)):
@@ -355,6 +361,7 @@ class RepDetector:
         self._last_low_t, self._near_t, self._anchor = last_low_t, near_t, anchor
         self._held = held
         self._period_s, self._last_confirm_t = period_s, last_confirm_t
+        self._prev_confirm_t = prev_confirm_t
         return out
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
