@@ -29,6 +29,12 @@ class RepGate:
     reached_frac: float = 0.7
     prominence_frac: float = 0.3
     return_frac: float = 0.6
+    # Moves under the prominence, once a set is open: the smallest that counts (twice the
+    # detector's least prominence: smaller is not told from sway and noise), and how far
+    # below the set's rest level it may start, as a share of its own size (sway swings as
+    # far below the rest level as above; a rep starts from it).
+    small_rom_deg: float = 5.0
+    start_band: float = 0.25
     cands: list[RepShape] = field(default_factory=list)
     small: list[RepShape] = field(default_factory=list)
 
@@ -94,21 +100,23 @@ class RepGate:
         return [replace(c, t_detected=shape.t_detected) for c in cands[first:-1]] + [shape]
 
     def watching(self, is_open: bool, prominence: float) -> bool:
-        """Whether moves under the prominence are watched: once the set is open, while the
-        prominence is above the smallest rep a set opens with (``open_rom_deg``)."""
-        return is_open and self.open_rom_deg is not None and prominence > self.open_rom_deg
+        """Whether moves under the prominence are watched: once the set is open (and
+        opening is gated at all), while the prominence is above ``small_rom_deg``."""
+        return is_open and self.open_rom_deg is not None and prominence > self.small_rom_deg
 
-    def small_reps(self, shape: RepShape) -> list[RepShape]:
-        """A move under the prominence came and went. Reps of a size the set has not seen
-        are reps when ``open_reps`` of them repeat as a set opens: each of at least
-        ``open_rom_deg``, each within ``alike_ratio`` of the one before, regular in
-        rhythm, and each coming back (``return_frac``). Then they count, and the
-        prominence follows them. Without this a set whose reps fell under a third of the
-        earlier ones (a patient tiring; a low-amplitude block after full ones) counted
-        nothing more, however clearly they repeated."""
-        small, least = self.small, self.open_rom_deg or 0.0
+    def small_reps(self, shape: RepShape, rest_deg: float) -> list[RepShape]:
+        """A move under the prominence came and went, starting at ``rest_deg`` or above
+        (the level the set's last reps started from, less ``start_band`` of its size).
+        Reps of a size the set has not seen are reps when ``open_reps`` of them repeat as
+        a set opens: each of at least ``small_rom_deg``, each within ``alike_ratio`` of
+        the one before, regular in rhythm, and each coming back (``return_frac``). Then
+        they count, and the prominence follows them. Without this a set whose reps fell
+        under a third of the earlier ones (a patient tiring; a low-amplitude block after
+        full ones) counted nothing more, however clearly they repeated."""
+        small, least = self.small, self.small_rom_deg
         if shape.rom_deg < least or (
-                shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg):
+                shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg) or (
+                shape.start_deg < rest_deg - self.start_band * shape.rom_deg):
             return []
         r = self.alike_ratio
         if small and not small[-1].rom_deg / r <= shape.rom_deg <= small[-1].rom_deg * r:

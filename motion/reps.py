@@ -184,7 +184,7 @@ class RepDetector:
         sm, sv, sp, sl, sl_t = self._sm, self._sv, self._sp, self._sl, self._sl_t
         gate = self._gate
         watch = gate.watching(bool(self._roms), P)
-        small_rise = 0.5 * (gate.open_rom_deg or 0.0)  # where a move under it is watched
+        small_rise = 0.5 * gate.small_rom_deg  # where a move under it is watched
         # The fall that starts the way down is the set's prominence, or less for a rep
         # smaller than the set's reference: ``prominence_frac`` of its own excursion (not
         # under the minimum). Inlined below with the other tolerances: this loop runs once
@@ -238,14 +238,15 @@ class RepDetector:
                             lo = max(0, sv - self.keep_n)
                             done = gate.small_reps(measure_rep(
                                 t_arr[lo : i + 1], a_arr[lo : i + 1], sv - lo, sp - lo,
-                                sl - lo, t_det, nominal_dt_s=self.dt_s))
+                                sl - lo, t_det, nominal_dt_s=self.dt_s),
+                                median_of(self._starts[-3:]))
                             if done:
                                 for rep in done:
                                     out.append(rep)
                                     self._roms.append(rep.rom_deg)
                                     self._starts.append(rep.start_deg)
                                 P = self.prominence_deg_ = self._prominence()
-                                watch = gate.watching(True, P)
+                                watch = gate.watching(bool(self._roms), P)
                                 prev_confirm_t, last_confirm_t = last_confirm_t, tl[i]
                                 iv = sl
             elif state == _RISE:
@@ -337,7 +338,7 @@ class RepDetector:
                     self._roms.append(rep.rom_deg)
                     self._starts.append(rep.start_deg)
                 P = self.prominence_deg_ = self._prominence()
-                watch = gate.watching(True, P)
+                watch = gate.watching(bool(self._roms), P)
                 gate.small.clear()
                 sm = 0
                 rip = -1

@@ -115,18 +115,20 @@ def rest_then_set(seed: int, exercise_id: str, reps: int, *, rate_hz: float = 50
 
 
 def set_then_rest(seed: int, exercise_id: str, reps: int, *, rate_hz: float = 50.0,
-                  rest_s: float = 40.0) -> ImuChunk:
+                  rest_s: float = 40.0, sway_deg: float | None = None) -> ImuChunk:
     """A simulated set of ``reps`` (random mounting), then ``rest_s`` of fidgeting rest
     from the pose the set ended in (its moves fade in over the first 2 s, with the set's
     gyro bias): what a stream holds when the patient stays in view after the last rep.
-    Count: exactly ``reps``."""
+    With ``sway_deg`` the rest is standing sway of that amplitude only (up to 1 Hz, as
+    :func:`sensors.sim.rest.standing_sway`), no moves. Count: exactly ``reps``."""
     rng = np.random.default_rng(seed)
     cfg = SimConfig(exercise_id=exercise_id, reps=reps, rate_hz=rate_hz, seed=seed,
                     final_still_s=1.0, mounting="random")
     s = simulate(cfg).distal
     still = s.t_s > s.t_s[-1] - 0.8
     t = np.arange(0.0, rest_s, 1.0 / rate_hz)
-    rv = rest_rotvec(rng, t) * _smooth(t / 2.0)[:, None]
+    rv = (rest_rotvec(rng, t) if sway_deg is None
+          else sway_rotvec(rng, t, sway_deg, max_hz=1.0)) * _smooth(t / 2.0)[:, None]
     base = _tilt_to(s.accel_m_s2[still].mean(axis=0))
     rest = wearable(t, base[None] @ exp_so3(rv), rng,
                     gyro_bias_rad_s=s.gyro_rad_s[still].mean(axis=0))

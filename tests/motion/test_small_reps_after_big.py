@@ -49,7 +49,7 @@ def test_a_tiring_patient_keeps_counting_with_the_rom_prescribed() -> None:
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_a_fidgeting_rest_after_a_set_adds_no_small_rep(exercise: str) -> None:
     """After full reps the small-rep watch is on (the set is open, its prominence over
-    8°); a rest's moves are not three alike, regular moves that come back. (A rest's
+    5°); a rest's moves are not three alike, regular moves that come back. (A rest's
     lift of the arm as large as a rep still counts, watch or not: 7 of these 24 streams
     count 9 of 8, as they did before the watch.)"""
     for seed in range(6):
@@ -58,3 +58,15 @@ def test_a_fidgeting_rest_after_a_set_adds_no_small_rep(exercise: str) -> None:
         roms = [r.rom_deg for r in an.reps_]
         set_rom = float(np.median(roms[:8]))
         assert all(r >= 0.3 * set_rom for r in roms[8:]), (seed, roms)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_standing_sway_after_a_set_adds_no_small_rep(exercise: str) -> None:
+    """Sway of ±5° (the largest bench.accuracy's rest rows hold) swings as far below the
+    set's rest level as above it: its moves do not start where the set's reps start, so
+    the watch counts none of them (without that rule: 12-44 reps in 23 of 32 such
+    streams, seeds 0-7)."""
+    for seed in range(4):
+        an = run_set(set_then_rest(seed, exercise, 8, rest_s=60.0, sway_deg=5.0), 50.0,
+                     chunk_size=10, lifts=CATALOGUE[exercise].lifts)
+        assert len(an.reps_) == 8, seed
