@@ -21,10 +21,13 @@ a patient who can do only a third or a fifth of it outvotes it from the second r
 prominence then never goes below ``start_prominence_frac`` of the prescribed ROM nor below
 ``initial_prominence_deg`` (the fidget scale; unless ``prominence_frac`` of the ROM is
 smaller still), and it is that floor before the first rep: reps far below the prescribed
-ROM are seen, and the set's opening rule (:meth:`motion.rep_gates.RepGate.open_set`), not the prominence, keeps
-the odd move of a rest out. The fall that starts the way down is at most
-``prominence_frac`` of the rep's own excursion, so the first small rep after bigger ones
-is not held to their prominence.
+ROM are seen, and the set's opening rule (:meth:`motion.rep_gates.RepGate.open_set`), not
+the prominence, keeps the odd move of a rest out. The fall that starts the way down is at
+most ``prominence_frac`` of the rep's own excursion, so the first small rep after bigger
+ones is not held to their prominence. Once the set is open, moves under the prominence are
+watched too, and three that repeat as a set opens count
+(:meth:`motion.rep_gates.RepGate.small_reps`): reps that fell under a third of the earlier
+ones would otherwise never lower the prominence that hides them.
 
 The start of a rep is the rest level it lifts from. A rise that pauses for
 ``valley_window_s`` without getting higher and then climbs a full prominence above that
