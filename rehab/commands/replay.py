@@ -61,8 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tempo-s", type=float,
                    help="prescribed up + down time of one rep (s), as the plan's up_s + down_s")
     p.add_argument("--exercise", metavar="ID",
-                   help="catalogue exercise (tells which way is up, e.g. a forward bend); "
-                   "`rehab sim --list` lists them")
+                   help="catalogue exercise (tells which way is up, e.g. a forward bend; "
+                   "without it the rest pose tells: a sensor standing up from its pivot "
+                   "is lowered by the movement); `rehab sim --list` lists them")
     p.add_argument("--chunk", type=int, default=REPLAY_CHUNK,
                    help=f"samples fed per step (default {REPLAY_CHUNK}; the reps do not "
                    "depend on it: the pipeline is chunk-invariant)")
