@@ -138,11 +138,9 @@ def rest_lift_sign(r: np.ndarray, rest_up: np.ndarray | None) -> int:
     the rest pose (``r`` from the centre, ``rest_up`` in the sensor frame): a segment standing
     up from its pivot (a trunk over the hips, a thigh over the knee in a squat) is lowered by
     any turn away from rest. +1 otherwise: a hanging or lying segment is lifted."""
-    norm = float(np.linalg.norm(r)) * (float(np.linalg.norm(rest_up)) if rest_up is not None
-                                       else 0.0)
-    if norm <= 0.0:
+    norm = 0.0 if rest_up is None else float(np.linalg.norm(r) * np.linalg.norm(rest_up))
+    if rest_up is None or norm <= 0.0:
         return 1
-    assert rest_up is not None
     elevation = np.degrees(np.arcsin(np.clip(float(r @ rest_up) / norm, -1.0, 1.0)))
     return -1 if elevation > UPRIGHT_REST_DEG else 1
 

@@ -67,10 +67,7 @@ class RepGate:
         if ref is None and shape.rom_deg < self.open_rom_deg:
             cands.clear()
             return []
-        r = self.alike_ratio
-        if cands and not cands[-1].rom_deg / r <= shape.rom_deg <= cands[-1].rom_deg * r:
-            cands.clear()
-        cands.append(shape)
+        self._extend_alike(cands, shape)
         # How many alike reps open the set, and whether they must keep a rhythm: with a ROM
         # prescribed one that reaches it, or two of at least prominence_frac of it; else (no
         # ROM, or reps smaller than that) open_reps in rhythm.
@@ -118,16 +115,21 @@ class RepGate:
                 shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg) or (
                 shape.start_deg < rest_deg - self.start_band * shape.rom_deg):
             return []
-        r = self.alike_ratio
-        if small and not small[-1].rom_deg / r <= shape.rom_deg <= small[-1].rom_deg * r:
-            small.clear()
-        small.append(shape)
+        self._extend_alike(small, shape)
         del small[:-self.open_reps]
         if len(small) < self.open_reps or not self._regular(small):
             return []
         out = [replace(c, t_detected=shape.t_detected) for c in small]
         small.clear()
         return out
+
+    def _extend_alike(self, run: list[RepShape], shape: RepShape) -> None:
+        """Append ``shape`` to ``run``, a run of reps each within ``alike_ratio`` of the one
+        before in ROM; one that is not starts the run anew."""
+        r = self.alike_ratio
+        if run and not run[-1].rom_deg / r <= shape.rom_deg <= run[-1].rom_deg * r:
+            run.clear()
+        run.append(shape)
 
     def _regular(self, reps: list[RepShape]) -> bool:
         """Start-to-start intervals within a factor ``regular_ratio`` of each other."""

@@ -237,18 +237,10 @@ class RepDetector:
                                     sp = i
                         elif x >= al[sl] + max(1.0, 0.08 * exc_s) or tl[i] - sl_t >= settle_s:
                             sm = 0
-                            t_det = tl[i] if now_s is None else max(tl[i], now_s)
-                            lo = max(0, sv - self.keep_n)
-                            done = gate.small_reps(measure_rep(
-                                t_arr[lo : i + 1], a_arr[lo : i + 1], sv - lo, sp - lo,
-                                sl - lo, t_det, nominal_dt_s=self.dt_s),
-                                median_of(self._starts[-3:]))
+                            done = gate.small_reps(self._shape(sv, sp, sl, i, now_s),
+                                                   median_of(self._starts[-3:]))
                             if done:
-                                for rep in done:
-                                    out.append(rep)
-                                    self._roms.append(rep.rom_deg)
-                                    self._starts.append(rep.start_deg)
-                                P = self.prominence_deg_ = self._prominence()
+                                P = self._count_reps(done, out)
                                 watch = gate.watching(bool(self._roms), P)
                                 prev_confirm_t, last_confirm_t = last_confirm_t, tl[i]
                                 iv = sl
@@ -326,21 +318,14 @@ class RepDetector:
                     continue
                 confirmed_before = prev_confirm_t, last_confirm_t
                 prev_confirm_t, last_confirm_t = last_confirm_t, tl[i]
-                t_det = tl[i] if now_s is None else max(tl[i], now_s)
-                lo = max(0, iv - self.keep_n)
-                shape = measure_rep(t_arr[lo : i + 1], a_arr[lo : i + 1],
-                                    iv - lo, ip - lo, il - lo, t_det, nominal_dt_s=self.dt_s)
+                shape = self._shape(iv, ip, il, i, now_s)
                 if shape.end_deg - shape.start_deg > self.return_frac * shape.rom_deg:
                     # It never came back: the limb settled at a new level (and a jolt at
                     # the top looked like the turn), not a rep.
                     prev_confirm_t, last_confirm_t = confirmed_before
                     state, iv = _BASE, il
                     continue
-                for rep in gate.open_set(shape, bool(self._roms)):
-                    out.append(rep)
-                    self._roms.append(rep.rom_deg)
-                    self._starts.append(rep.start_deg)
-                P = self.prominence_deg_ = self._prominence()
+                P = self._count_reps(gate.open_set(shape, bool(self._roms)), out)
                 watch = gate.watching(bool(self._roms), P)
                 gate.small.clear()
                 sm = 0
@@ -367,6 +352,25 @@ class RepDetector:
         self._period_s, self._last_confirm_t = period_s, last_confirm_t
         self._prev_confirm_t = prev_confirm_t
         return out
+
+    def _shape(self, iv: int, ip: int, il: int, i: int, now_s: float | None) -> RepShape:
+        """The rep from valley ``iv`` over peak ``ip`` to low ``il``, confirmed at sample
+        ``i`` (history indices; a second before the valley kept for its rest level)."""
+        t_i = self._t[i]
+        lo = max(0, iv - self.keep_n)
+        return measure_rep(self._t_arr[lo : i + 1], self._a_arr[lo : i + 1], iv - lo, ip - lo,
+                           il - lo, t_i if now_s is None else max(t_i, now_s),
+                           nominal_dt_s=self.dt_s)
+
+    def _count_reps(self, reps: list[RepShape], out: list[RepShape]) -> float:
+        """Emit ``reps`` (into ``out``), make them the set's latest, and return the
+        prominence they set."""
+        for rep in reps:
+            out.append(rep)
+            self._roms.append(rep.rom_deg)
+            self._starts.append(rep.start_deg)
+        self.prominence_deg_ = self._prominence()
+        return self.prominence_deg_
 
     def _top_s(self, iv: int, ip: int, i: int) -> float:
         """How long the angle stayed in the top quarter of the rise around its peak ``ip``
