@@ -105,13 +105,9 @@ def rest_then_set(seed: int, exercise_id: str, reps: int, *, rate_hz: float = 50
     t = np.arange(0.0, dur, 1.0 / rate_hz)
     fade = 1.0 - _smooth((t - (dur - 3.0)) / 2.0)
     rv = rest_rotvec(rng, t) * fade[:, None]
-    base = _tilt_to(s.accel_m_s2[still].mean(axis=0))
-    rot = base[None] @ exp_so3(rv)
-    rest = wearable(t, rot, rng, gyro_bias_rad_s=s.gyro_rad_s[still].mean(axis=0))
+    rest = _rest_in_pose(s, still, t, rv, rng)
     shift = dur - s.t_s[0]
-    return ImuChunk(np.concatenate([rest.t_s, s.t_s + shift]),
-                    np.concatenate([rest.accel_m_s2, s.accel_m_s2]),
-                    np.concatenate([rest.gyro_rad_s, s.gyro_rad_s]))
+    return ImuChunk.concat([rest, ImuChunk(s.t_s + shift, s.accel_m_s2, s.gyro_rad_s)])
 
 
 def set_then_rest(seed: int, exercise_id: str, reps: int, *, rate_hz: float = 50.0,
@@ -129,10 +125,17 @@ def set_then_rest(seed: int, exercise_id: str, reps: int, *, rate_hz: float = 50
     t = np.arange(0.0, rest_s, 1.0 / rate_hz)
     rv = (rest_rotvec(rng, t) if sway_deg is None
           else sway_rotvec(rng, t, sway_deg, max_hz=1.0)) * _smooth(t / 2.0)[:, None]
-    base = _tilt_to(s.accel_m_s2[still].mean(axis=0))
-    rest = wearable(t, base[None] @ exp_so3(rv), rng,
-                    gyro_bias_rad_s=s.gyro_rad_s[still].mean(axis=0))
+    rest = _rest_in_pose(s, still, t, rv, rng)
     shift = s.t_s[-1] + 1.0 / rate_hz
-    return ImuChunk(np.concatenate([s.t_s, rest.t_s + shift]),
-                    np.concatenate([s.accel_m_s2, rest.accel_m_s2]),
-                    np.concatenate([s.gyro_rad_s, rest.gyro_rad_s]))
+    return ImuChunk.concat([ImuChunk(s.t_s, s.accel_m_s2, s.gyro_rad_s),
+                            ImuChunk(rest.t_s + shift, rest.accel_m_s2, rest.gyro_rad_s)])
+
+
+def _rest_in_pose(s: ImuChunk, still: np.ndarray, t: np.ndarray, rv: np.ndarray,
+                  rng: np.random.Generator) -> ImuChunk:
+    """A rest of rotations ``rv`` (times ``t``) about the pose the set ``s`` holds over
+    ``still``, read with the set's own gyro bias there."""
+    base = _tilt_to(s.accel_m_s2[still].mean(axis=0))
+    return wearable(t, base[None] @ exp_so3(rv), rng,
+                    gyro_bias_rad_s=s.gyro_rad_s[still].mean(axis=0))
+
