@@ -354,7 +354,7 @@ def main() -> None:
     console.print(table)
     console.print(mounting_table(mount))
     kiosk = kiosk_rows(uci_root, FIDGET_SEEDS, SET_EXERCISES, SET_REPS, spar_root)
-    kiosk += protocol_variants.rows()  # replay, no ROM prescribed; listed with the kiosk's rows
+    kiosk += protocol_variants.rows()  # simulated protocol changes, replay and kiosk's path
     console.print(summary(uci, types, spar, sim, mount, rest_counts(), kiosk))
     console.print(f"{_measured_on()}; {time.perf_counter() - t0:.0f} s")
 

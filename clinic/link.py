@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from mqtt.paho_client import paho
 from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,6 +45,7 @@ from mqtt.inbound import (
     safe_prefix,
     should_log,
 )
+from mqtt.paho_client import paho
 from mqtt.topics import (
     INGEST_LEAVES,
     Leaf,

@@ -11,12 +11,12 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from mqtt.paho_client import paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from mqtt.client import connect, make_client
 from mqtt.config import BrokerConfig
 from mqtt.errors import BrokerRefused, LinkError
+from mqtt.paho_client import paho
 
 TOOLS_SUFFIX = "-tools"
 

@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from mqtt.paho_client import paho
-from therapy.ed25519 import Ed25519PrivateKey
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -48,6 +46,7 @@ from mqtt.client import connect, make_client
 from mqtt.config import BrokerConfig
 from mqtt.guard import CallbackGuard, install
 from mqtt.inbound import InboundRejected, InboundStats, safe_prefix, should_log
+from mqtt.paho_client import paho
 from mqtt.topics import PREFIX, Leaf, Topics, parse_topic
 from mqtt.visit import (
     CONNECT_TIMEOUT_S,
@@ -69,6 +68,7 @@ from mqtt.visit import (
     parse_out,
     seal_offer,
 )
+from therapy.ed25519 import Ed25519PrivateKey
 from therapy.records import new_id
 
 log = logging.getLogger(__name__)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import ssl
 
-from mqtt.paho_client import paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from mqtt.config import BrokerConfig
+from mqtt.paho_client import paho
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,6 @@ import logging
 import threading
 from typing import Any, Callable, Sequence
 
-from mqtt.paho_client import paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -38,6 +37,7 @@ from mqtt.inbound import (DEVICE_RULES, InboundRejected, InboundStats, Reject, a
                           safe_prefix, should_log)
 from mqtt.link_stats import SNAPSHOT_NAME, StatsSnapshot
 from mqtt.outbox import OutboxDrainer
+from mqtt.paho_client import paho
 from mqtt.topics import Leaf, Topics
 from therapy.ports import FhirEncoder, SessionEvent, SystemClock, WallClock
 from therapy.records import (Direction, Feedback, Message, PainReport, QuestionnaireAnswers,

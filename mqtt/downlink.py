@@ -25,10 +25,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
-from therapy.ed25519 import Ed25519PublicKey
-
 from therapy.clinic_items import MESSAGE_MAX_BYTES, AppointmentCancelled, open_clinic_item
 from therapy.audit import Actor, AuditKind, AuditOutcome, record_audit
+from therapy.ed25519 import Ed25519PublicKey
 from therapy.errors import PlanRejected
 from therapy.ports import WallClock
 from therapy.records import Appointment, Message

@@ -36,11 +36,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from therapy.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from mqtt.errors import LinkError
 from mqtt.inbound import InboundRejected, Reject, decode
 from mqtt.topics import valid_id
+from therapy.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from therapy.errors import PlanRejected
 from therapy.records import Appointment
 from therapy.signing import Kind, open_signed, seal_body

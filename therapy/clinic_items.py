@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from therapy.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from therapy.dates import check_time, parse_time
+from therapy.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from therapy.errors import PlanError, PlanRejected
 from therapy.records import Appointment, Direction, Message
 from therapy.signing import Kind, RejectCode, open_signed, seal_body

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from therapy.ed25519 import Ed25519PrivateKey
-
 from clinic.errors import ClinicError
+from therapy.ed25519 import Ed25519PrivateKey
 
 
 class SendError(ClinicError):
