@@ -22,6 +22,10 @@ import numpy as np
 
 from motion.stats import median_array
 
+# How far below the level held at the top the limb may be and still be holding there.
+HOLD_BAND_DEG = 2.0
+HOLD_BAND_FRAC = 0.1  # of the rep's excursion
+
 
 @dataclass(frozen=True, slots=True)
 class RepShape:
@@ -94,8 +98,8 @@ def hold_plateau(a: np.ndarray, band_deg: float, iterations: int = 3
 def measure_rep(t: np.ndarray, a: np.ndarray, i_valley: int, i_peak: int, i_low: int,
                 t_detected: float, *, nominal_dt_s: float, onset_frac: float = 0.05,
                 still_frac: float = 0.1, speed_window_s: float = 0.2,
-                level_window_s: float = 0.5, hold_band_deg: float = 2.0,
-                hold_band_frac: float = 0.1) -> RepShape:
+                level_window_s: float = 0.5, hold_band_deg: float = HOLD_BAND_DEG,
+                hold_band_frac: float = HOLD_BAND_FRAC) -> RepShape:
     """Times and sizes of a rep from its samples (valley .. low after the peak).
 
     Start and end are where the angle leaves and regains (within ``onset_frac`` of the

@@ -39,10 +39,11 @@ Each emitted rep is final: later samples never change it.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 import numpy as np
 
-from motion.measure import RepShape, measure_rep
+from motion.measure import HOLD_BAND_DEG, HOLD_BAND_FRAC, RepShape, measure_rep
 from motion.period import PeriodEstimator
 from motion.rep_gates import RepGate
 from motion.stats import median_of
@@ -75,6 +76,7 @@ class RepDetector:
         open_reps: int = 3,
         regular_ratio: float = 2.0,
         return_frac: float = 0.6,
+        end_top_share: float = 0.5,
     ) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reference_rom_deg = reference_rom_deg
@@ -89,6 +91,7 @@ class RepDetector:
         self.reached_frac = reached_frac
         self.merge_frac = merge_frac
         self.return_frac = return_frac
+        self.end_top_share = end_top_share
         # Which shapes count: the set's opening, and reps under the prominence
         # (motion.rep_gates).
         self._gate = RepGate(reference_rom_deg, open_rom_deg, alike_ratio, open_reps,
@@ -107,6 +110,7 @@ class RepDetector:
         self.keep_n = int(round(1.0 * rate_hz))
         self._roms: list[float] = []
         self._starts: list[float] = []
+        self._holds: list[float] = []
         self._t: list[float] = []
         self._a: list[float] = []
         # The same history as arrays, for measuring a rep without converting its samples.
@@ -369,6 +373,7 @@ class RepDetector:
             out.append(rep)
             self._roms.append(rep.rom_deg)
             self._starts.append(rep.start_deg)
+            self._holds.append(rep.hold_s)
         self.prominence_deg_ = self._prominence()
         return self.prominence_deg_
 
@@ -386,6 +391,18 @@ class RepDetector:
         k1 = ip + int(below[0]) if below.size else i
         return tl[k1] - tl[k0]
 
+    def _near_top_s(self, iv: int, p: float) -> float:
+        """How long the open rep (valley ``iv``, highest ``p`` so far) has been near its
+        top: from the first sample in the hold's band below ``p`` to the newest."""
+        a = self._a_arr
+        band = max(HOLD_BAND_DEG, HOLD_BAND_FRAC * (p - a[iv]))
+        k0 = iv + int((a[iv:] >= p - band).argmax())
+        return self._t[-1] - self._t[k0]
+
+    def _usual_hold_s(self) -> float:
+        """The median hold of the set's last three reps (infinite before any)."""
+        return median_of(self._holds[-3:]) if self._holds else float("inf")
+
     def _recent_low(self, i: int) -> int:
         """Index of the lowest sample in the last ``valley_window_n`` up to ``i``."""
         lo = max(0, i - self.valley_window_n + 1)
@@ -394,8 +411,14 @@ class RepDetector:
 
     def finish(self, now_s: float | None = None) -> list[RepShape]:
         """End of stream: the open rep counts if it came down at least half way, or if it
-        reached the top (``reached_frac`` of the set's reference ROM) and turned back
-        (the same 8 % tolerance as a rise's) — a patient who stops there did that rep."""
+        reached the top (``reached_frac`` of the set's reference ROM) and either turned
+        back (the same 8 % tolerance as a rise's) or has been near its top (the hold's
+        band) for ``end_top_share`` of the time the set's last reps spent there: a
+        rep's top is about even in time around the turn, so by half that time the limb
+        got where the set's reps turn, and after a hold it held for half a hold. A
+        patient who stops there did that rep; a recording cut there (SPAR's sets end
+        on a rep's way up as often as not) holds it. A rep cut on its way up, or early
+        in its hold, does not count."""
         if self._state == _BASE:
             return []
         al, tl = self._a, self._t
@@ -406,11 +429,14 @@ class RepDetector:
         ref = self._reference_rom()
         down_half = self._state == _DESC and e <= v + 0.5 * (p - v)
         turned = al[-1] <= p - max(1.0, 0.08 * (p - v))
-        reached = ref is not None and p - v >= self.reached_frac * ref and turned
+        reached = ref is not None and p - v >= self.reached_frac * ref and (
+            turned or self._near_top_s(iv, p) >= self.end_top_share * self._usual_hold_s())
         if not (down_half or reached):
             return []
         t_det = tl[-1] if now_s is None else max(tl[-1], now_s)
         shape = measure_rep(np.asarray(tl), np.asarray(al), iv, ip, il, t_det,
                             nominal_dt_s=self.dt_s)
+        if not down_half:  # most of its lowering unseen: taken as long as its lift,
+            shape = replace(shape, down_s=shape.up_s)  # not as a lowering of no time
         self._state = _BASE
         return self._gate.open_set(shape, bool(self._roms))

@@ -30,8 +30,8 @@ UCI_EXACT_MIN = 16 / 16  # sessions = 30:  16/16                   >= 23/24
 UCI_MISCOUNT_MAX = 0.0  # miscount:        0/480                   <= 1 %
 TYPES_SELF_MIN = 224 / 240  # type, s1:    224/240                 >= 90 % (self-calibrated)
 TYPES_HOLD_MIN = 217 / 240  # type, s1:    217/240                 >= 90 % (5 s hold prescribed)
-SPAR_WITHIN_MIN = 38 / 42  # sets 20±1:    38/42                   >= 90 %
-SPAR_MISCOUNT_MAX = 24 / 840  # miscount:  24/840                  <= 3 % (refused = 20 missed)
+SPAR_WITHIN_MIN = 41 / 42  # sets 20±1:    41/42                   >= 90 %
+SPAR_MISCOUNT_MAX = 18 / 840  # miscount:  18/840                  <= 3 % (refused = 20 missed)
 SPAR_REFUSED_MAX = 0  # loader refusals:   0                       0
 DELAY_MEDIAN_MAX_S = 0.3  # rep emitted after its end, median: 0.28 s   <= 0.5 s
 # -------------------------------------------------------------------------------------------
