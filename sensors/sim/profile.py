@@ -2,7 +2,9 @@
 
 Each rep: still rest -> minimum-jerk rise over ``up_s`` to ``rom_deg`` -> flat hold ->
 minimum-jerk fall over ``down_s`` -> ``rest_s`` still. Minimum jerk keeps the angular
-acceleration continuous, so the simulated linear acceleration has no steps.
+acceleration continuous, so the simulated linear acceleration has no steps. A rep rises
+from its rest level (``start_deg``) and comes back to the next one (``end_deg``): the
+same level every time unless ``SimConfig.rest_jitter`` moves it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class RepTruth:
     up_s: float
     down_s: float
     rest_s: float
+    start_deg: float = 0.0  # the rest level it rises from (rom_deg is above this)
+    end_deg: float = 0.0  # the rest level it comes back to
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,8 +55,11 @@ class RepTruth:
         }
 
 
-def plan_reps(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[RepTruth], float]:
-    """Draw each rep's ROM and tempo; return the reps and the total duration (s)."""
+def plan_reps(cfg: SimConfig, rng: np.random.Generator,
+              rest_rng: np.random.Generator | None = None) -> tuple[list[RepTruth], float]:
+    """Draw each rep's ROM and tempo (from ``rng``) and, with ``cfg.rest_jitter``, the
+    level each comes back to (from ``rest_rng``, a stream of its own: the rest of the set
+    is the same with it or without); return the reps and the total duration (s)."""
     ex = cfg.exercise
     base_rom = cfg.rom_deg if cfg.rom_deg is not None else ex.target_rom_deg
     base = {
@@ -63,6 +70,11 @@ def plan_reps(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[RepTruth],
     }
     reps: list[RepTruth] = []
     t = cfg.t0_s + cfg.initial_still_s
+    levels = np.zeros(cfg.reps + 1)  # the rest before each rep, and after the last
+    if cfg.rest_jitter > 0.0:
+        if rest_rng is None:
+            raise ValueError("rest_jitter needs a rest_rng")
+        levels[1:] = cfg.rest_jitter * base_rom * rest_rng.normal(size=cfg.reps)
     for n, kind in enumerate(cfg.kinds(), start=1):
         rom = base_rom * float(np.clip(1.0 + cfg.rom_jitter * rng.normal(), 0.6, 1.4))
         tempo = {
@@ -79,7 +91,7 @@ def plan_reps(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[RepTruth],
         rest = tempo["rest"] if n < cfg.reps else 0.0
         reps.append(
             RepTruth(n, kind, t, t + up + hold / 2.0, t + up + hold + down, rom, hold, up, down,
-                     rest)
+                     rest, float(levels[n - 1]), float(levels[n]))
         )
         t += up + hold + down + rest
     return reps, t + cfg.final_still_s - cfg.t0_s
@@ -102,14 +114,19 @@ def theta_deg(t: np.ndarray, reps: list[RepTruth]) -> tuple[np.ndarray, np.ndarr
     hold = np.array([r.hold_s for r in reps])[k]
     down = np.array([r.down_s for r in reps])[k]
     rom = np.array([r.rom_deg for r in reps])[k]
+    level0 = np.array([r.start_deg for r in reps])[k]
+    level1 = np.array([r.end_deg for r in reps])[k]
     tau = t - starts[k]
+    # how far the fall has gone (0 before it, 1 at its end and in the rest after)
+    fell = np.where(tau < up + hold, 0.0, min_jerk((tau - up - hold) / down))
     frac = np.where(
         tau < up,
         min_jerk(tau / up),
-        np.where(tau < up + hold, 1.0, 1.0 - min_jerk((tau - up - hold) / down)),
+        np.where(tau < up + hold, 1.0, 1.0 - fell),
     )
     frac = np.where(idx < 0, 0.0, frac)
-    return rom * frac, frac, idx
+    base = np.where(idx < 0, level0, level0 + (level1 - level0) * fell)
+    return base + rom * frac, frac, idx
 
 
 def wobble_rotvec(

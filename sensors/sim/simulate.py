@@ -67,7 +67,7 @@ class SimResult:
 def _streams(cfg: SimConfig) -> dict[str, np.random.Generator]:
     """Independent seeded streams, so turning noise off leaves the motion unchanged."""
     names = ("motion", "mounting", "noise_distal", "noise_proximal", "drop_distal",
-             "drop_proximal")
+             "drop_proximal", "rest")  # new streams go last: spawn keeps the earlier ones
     seqs = np.random.SeedSequence(cfg.seed).spawn(len(names))
     return {n: np.random.default_rng(s) for n, s in zip(names, seqs)}
 
@@ -102,7 +102,7 @@ def simulate(cfg: SimConfig) -> SimResult:
     cfg.validate()
     ex = cfg.exercise
     rng = _streams(cfg)
-    reps, duration = plan_reps(cfg, rng["motion"])
+    reps, duration = plan_reps(cfg, rng["motion"], rng["rest"])
     motion = LimbMotion(cfg, reps, rng["motion"])
     dt = 1.0 / cfg.rate_hz
     t = cfg.t0_s + np.arange(int(np.floor(duration * cfg.rate_hz)) + 1) * dt
