@@ -329,7 +329,8 @@ class RepDetector:
                     prev_confirm_t, last_confirm_t = confirmed_before
                     state, iv = _BASE, il
                     continue
-                P = self._count_reps(gate.open_set(shape, bool(self._roms)), out)
+                P = self._count_reps(gate.leading_small(shape) + [shape] if self._roms
+                                     else gate.open_set(shape, False), out)
                 watch = gate.watching(bool(self._roms), P)
                 gate.small.clear()
                 sm = 0
