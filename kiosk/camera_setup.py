@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import Screen
 from kiosk.camera_setup_vm import CameraSetupVM, SetupView
 from kiosk.i18n import N_, _
 from kiosk.ui import theme as T
+from kiosk.ui.camera_texture import CameraTexture
 from kiosk.ui.widgets import BigButton, Txt, paint_bg
 from sensors.camera.worker import CameraResult
 
@@ -50,6 +51,7 @@ class CameraSetupScreen(Screen):
         self._clock = clock
         self._on_start = on_start
         self._event: Any = None
+        self._picture = CameraTexture()  # the frame at the preview's size
         self._texture: Texture | None = None
         self._shown_t: float | None = None
         self.view_: SetupView | None = None
@@ -107,11 +109,8 @@ class CameraSetupScreen(Screen):
             self._on_start()
 
     def _show_image(self, result: CameraResult) -> None:
-        h, w = result.image_bgr.shape[:2]
-        if self._texture is None or self._texture.size != (w, h):
-            self._texture = Texture.create(size=(w, h), colorfmt="bgr")
-            self._texture.flip_vertical()  # image rows run top-down, GL's bottom-up
-        self._texture.blit_buffer(result.image_bgr.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+        self._texture = self._picture.show(result.image_bgr, self.preview.width,
+                                           self.preview.height)
         self.preview.texture = self._texture
         self.preview.canvas.ask_update()
 

@@ -14,6 +14,7 @@ from kivy.graphics.texture import Texture
 from kivy.uix.image import Image
 
 from kiosk.camera_setup_vm import bones
+from kiosk.ui.camera_texture import CameraTexture
 from sensors.camera.angles import CameraJoint
 
 BONE_RGBA = (1.0, 1.0, 1.0, 0.9)
@@ -24,12 +25,13 @@ class CameraView(Image):
     def __init__(self, joint: CameraJoint = CameraJoint.KNEE_RIGHT, **kw: Any) -> None:
         super().__init__(fit_mode="contain", **kw)
         self.joint = joint
+        self._picture = CameraTexture()  # the frame at the panel's size
         self._texture: Texture | None = None
         self._shown_t: float | None = None
         self._pose: Any = None
         # laid out after the frame: drawn on the next tick, once the layout has settled (inside
         # a pos/size callback center_x and norm_image_size can still hold the old values)
-        self._relaid = Clock.create_trigger(self._draw_bones)
+        self._relaid = Clock.create_trigger(self._relayout)
         self.bind(pos=self._relaid, size=self._relaid)
 
     def show(self, result: Any, joint: CameraJoint | None = None) -> None:
@@ -41,14 +43,15 @@ class CameraView(Image):
         if result is None or result.t_s == self._shown_t:
             return
         self._shown_t = result.t_s
-        h, w = result.image_bgr.shape[:2]
-        if self._texture is None or self._texture.size != (w, h):
-            self._texture = Texture.create(size=(w, h), colorfmt="bgr")
-            self._texture.flip_vertical()  # image rows run top-down, GL's bottom-up
-        self._texture.blit_buffer(result.image_bgr.tobytes(), colorfmt="bgr",
-                                  bufferfmt="ubyte")
+        self._texture = self._picture.show(result.image_bgr, self.width, self.height)
         self.texture = self._texture
         self._pose = result.pose
+        self._draw_bones()
+
+    def _relayout(self, *_args: Any) -> None:
+        texture = self._picture.refit(self.width, self.height)  # the picture at its new size
+        if texture is not None:
+            self._texture = self.texture = texture
         self._draw_bones()
 
     def _draw_bones(self, *_args: Any) -> None:
