@@ -15,7 +15,6 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.graphics import Color, Line
-from kivy.graphics.texture import Texture
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
@@ -51,8 +50,7 @@ class CameraSetupScreen(Screen):
         self._clock = clock
         self._on_start = on_start
         self._event: Any = None
-        self._picture = CameraTexture()  # the frame at the preview's size
-        self._texture: Texture | None = None
+        self._picture = CameraTexture()  # the frame at the preview's size (its texture)
         self._shown_t: float | None = None
         self.view_: SetupView | None = None
         paint_bg(self)
@@ -109,15 +107,14 @@ class CameraSetupScreen(Screen):
             self._on_start()
 
     def _show_image(self, result: CameraResult) -> None:
-        self._texture = self._picture.show(result.image_bgr, self.preview.width,
-                                           self.preview.height)
-        self.preview.texture = self._texture
+        self.preview.texture = self._picture.show(result.image_bgr, self.preview.width,
+                                                  self.preview.height)
         self.preview.canvas.ask_update()
 
     def _draw_bones(self, view: SetupView) -> None:
         img = self.preview
         self.preview.canvas.after.clear()
-        if self._texture is None:
+        if self._picture.texture is None:
             return
         # The drawn image's rectangle inside the widget (aspect kept).
         nw, nh = img.norm_image_size

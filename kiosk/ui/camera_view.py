@@ -10,7 +10,6 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.graphics import Color, Line
-from kivy.graphics.texture import Texture
 from kivy.uix.image import Image
 
 from kiosk.camera_setup_vm import bones
@@ -25,8 +24,7 @@ class CameraView(Image):
     def __init__(self, joint: CameraJoint = CameraJoint.KNEE_RIGHT, **kw: Any) -> None:
         super().__init__(fit_mode="contain", **kw)
         self.joint = joint
-        self._picture = CameraTexture()  # the frame at the panel's size
-        self._texture: Texture | None = None
+        self._picture = CameraTexture()  # the frame at the panel's size (its texture)
         self._shown_t: float | None = None
         self._pose: Any = None
         # laid out after the frame: drawn on the next tick, once the layout has settled (inside
@@ -43,20 +41,19 @@ class CameraView(Image):
         if result is None or result.t_s == self._shown_t:
             return
         self._shown_t = result.t_s
-        self._texture = self._picture.show(result.image_bgr, self.width, self.height)
-        self.texture = self._texture
+        self.texture = self._picture.show(result.image_bgr, self.width, self.height)
         self._pose = result.pose
         self._draw_bones()
 
     def _relayout(self, *_args: Any) -> None:
         texture = self._picture.refit(self.width, self.height)  # the picture at its new size
         if texture is not None:
-            self._texture = self.texture = texture
+            self.texture = texture
         self._draw_bones()
 
     def _draw_bones(self, *_args: Any) -> None:
         self.canvas.after.clear()
-        if self._texture is None:
+        if self._picture.texture is None:
             return
         nw, nh = self.norm_image_size
         x0, y0 = self.x + (self.width - nw) / 2, self.y + (self.height - nh) / 2
