@@ -7,11 +7,11 @@ low-amplitude. Subjects 1 and 2 did the low-amplitude ones at 0.41-1.09 of their
 ROM (median per session; 0.33 the smallest single rep) and rested between reps; a held-out
 subject may not. Their rest level moved from rep to rep (its sd within a block of 10: a
 median 3.5 % of the correct reps' ROM over the 16 sessions, 0.4-21 %), which the simulator
-leaves still unless ``rest_jitter`` says otherwise. The simulator does the protocol at 25 Hz (the data set's rate) on eight
-exercises, three seeds each, with one thing changed per row: replayed without a ROM
-prescribed, as recorded sessions are, and fed as the kiosk feeds them (10 samples a chunk,
-the correct reps' ROM prescribed: :func:`bench.accuracy_kiosk.feed_as_kiosk`). The
-exercises short of 30 are listed.
+leaves still unless ``rest_jitter`` says otherwise. The simulator does the protocol at
+25 Hz (the data set's rate) on eight exercises, three seeds each (``--seeds``), with one
+thing changed per row: replayed without a ROM prescribed, as recorded sessions are, and
+fed as the kiosk feeds them (10 samples a chunk, the correct reps' ROM prescribed:
+:func:`bench.accuracy_kiosk.feed_as_kiosk`). The exercises short of 30 are listed.
 """
 
 from __future__ import annotations
