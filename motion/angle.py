@@ -19,9 +19,10 @@ stays unclear for ``POLARITY_WAIT_S``, the first large excursion is taken as pos
 Both hold their output back until axis and polarity are known (one IMU: once the movement
 repeats, :mod:`motion.axis_lock`, so a move before the set does not set the axis), then
 release the held samples computed with them: causal, no jump in the angle. One exception:
-with a ROM prescribed one rep may lock the one-IMU axis, and if the movement then repeats
-about another axis the lock gives way (axis_lock, "A reach gives way"); the angle then
-jumps once, to the rotation about the new axis from the same rest pose.
+a one-IMU lock gives way when, before its own movement repeats, another movement repeats
+about an axis far from it (with a ROM prescribed, one rep may lock it, and then any other
+axis will do: axis_lock, "A reach gives way", "Any lock gives way"); the angle then jumps,
+to the rotation about the new axis from the same rest pose.
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ class SegmentAngle(_HeldStream):
         self._gyro_sum = np.zeros(3)  # the gyro integrated over the samples put out, rad
         self._gyro_from_sum = False  # re-locked: the gyro angle restarts from _gyro_sum
         self._unwrap = _Unwrap()
-        # Watching a lock taken on one reach: the up vectors put out since (the last
+        # Watching a lock not yet confirmed: the up vectors put out since (the last
         # REPEAT_HELD_S), so a re-lock can ask the lift evidence about its new axis.
         self._watched: list[np.ndarray] = []
         self._watched_n = 0
@@ -265,8 +266,8 @@ class SegmentAngle(_HeldStream):
         return np.concatenate(parts_t), np.concatenate(parts_a)
 
     def _watch(self, cols, end_index: int) -> None:
-        """Locked on one reach: feed the lock the samples just put out; at a block's end, if
-        it gave way to a repeated movement, measure about the new axis from the next sample
+        """Locked, not yet confirmed: feed the lock the samples just put out; at a block's
+        end, if it gave way to a repeated movement, measure about the new axis from the next sample
         on: the same rest pose (``_v_ref``, or the gyro integrated from the same start), the
         way that lifts the segment positive when the lever arm tells it about the new axis
         (``lift-after-reach``), else the repeated strokes' way out (``repeat-after-reach``:

@@ -54,7 +54,19 @@ strokes (``how_`` "repeat-after-reach", :attr:`relocks_` counts it) and
 first excursion (the set begins from rest: that is its way out). Reps already counted
 stay: the lift that locked counted as a rep, the set's first rep, measured about the
 lift's axis, is usually lost, and the rep the re-lock falls in gets its start from the old
-axis (its ROM is off). A lock taken on a repeat or a sustained burst never gives way.
+axis (its ROM is off).
+
+**Any lock gives way to a movement that repeats far from it, until its own repeats.** A
+rest can repeat too (a lift out and back and a scratch about the same axis, seconds
+apart), and a lock taken on it, or a reach's lock re-locked on it, measured the whole set
+64-88° off: 0-2 of 10 counted. So every lock keeps cutting strokes until ``repeats`` of
+them begun after it turn about one axis. Within ``agree_deg`` of the lock's, its movement
+has repeated: confirmed for good (a set confirms its lock with its next rep or two, after
+which nothing else is followed). Further than ``far_deg`` (60°) from it, the lock sees
+under half of what repeats (cos 60°): it was measuring another movement, and re-locks on
+those strokes (``how_`` "repeat-far", :attr:`excursion_rad_` and :attr:`relocks_` as for
+a reach), watched in turn. In between, neither: it keeps watching. A reach's lock gives way
+already past ``agree_deg`` (above): one rep is weaker evidence than a repeat.
 
 **Small reps, with a ROM prescribed.** ``move_deg_s`` and ``min_turn_deg`` are made for
 sets of ordinary size; a small prescribed ROM lowers both to its scale, to at most
@@ -118,7 +130,7 @@ class RepeatAxisLock:
                  forget_s: float = 15.0, sustain_s: float = 6.0,
                  target_rom_deg: float | None = None, reach_frac: float = 0.7,
                  back_frac: float = 0.5, move_frac_s: float = 0.2,
-                 turn_frac: float = 0.25, relock: bool = True) -> None:
+                 turn_frac: float = 0.25, relock: bool = True, far_deg: float = 60.0) -> None:
         self.dt_s = 1.0 / float(rate_hz)
         self.reach_rad = (None if target_rom_deg is None or not target_rom_deg > 0
                           else reach_frac * target_rom_deg / DEG_PER_RAD)
@@ -132,6 +144,7 @@ class RepeatAxisLock:
         self.min_turn_rad = min_turn_deg / DEG_PER_RAD
         self.min_dominance = min_dominance
         self.cos_agree = float(np.cos(np.radians(agree_deg)))
+        self.cos_far = float(np.cos(np.radians(far_deg)))
         self.cos_window = float(np.cos(np.radians(WINDOW_AGREE_DEG)))
         self.window_turn_rad = WINDOW_TURN_DEG / DEG_PER_RAD
         self.forget_blocks = int(round(forget_s / block_s))
@@ -159,11 +172,11 @@ class RepeatAxisLock:
         self.how_ = ""  # once locked: "repeat" or "sustained", "+candidate" if it took it
         self.relock = relock
         self._locked_block = 0  # blocks closed when the axis locked
-        self._confirmed = False  # a reach's lock confirmed (or replaced) by a repeat
+        self._confirmed = False  # the lock confirmed: the movement repeated about its axis
         # A re-lock: the gyro's turn about the new axis at the far end of the repeated
         # strokes' first excursion (the set's way out from rest).
         self.excursion_rad_ = 0.0
-        self.relocks_ = 0  # times a lock taken on one reach gave way to a repeated movement
+        self.relocks_ = 0  # times a lock gave way to a repeated movement (module doc)
 
     def add(self, gyro_rad_s: np.ndarray, up: np.ndarray | None = None) -> None:
         """Accumulate samples of the open block (gyro bias-corrected; ``up``, the unit up
@@ -285,8 +298,9 @@ class RepeatAxisLock:
             self._lock(total, "repeat")
 
     def watching(self) -> bool:
-        """A lock taken on one reach, not yet confirmed by a repeat: it may give way."""
-        return self.relock and not self._confirmed and self.how_.startswith("reach")
+        """Locked, and the lock not yet confirmed by its movement repeating: it may give way
+        (module doc)."""
+        return self.relock and self.axis_ is not None and not self._confirmed
 
     def _repeat(self, strokes: list[_Stroke]) -> tuple[np.ndarray, np.ndarray] | None:
         """The movement repeats: ``repeats`` strokes all turning within ``agree_deg`` of
@@ -300,19 +314,25 @@ class RepeatAxisLock:
         return axis, total
 
     def _relock(self) -> None:
-        """Locked on one reach: once the strokes begun after the lock repeat, about the
-        locked axis that confirms it (no more watching); about another one, the reach was
-        not the exercise: lock on the repeated strokes (module doc, "A reach gives way")."""
+        """Once the strokes begun after the lock repeat: about the locked axis (within
+        ``agree_deg``) that confirms it, no more watching; a lock taken on one reach gives
+        way to any other axis (the reach was not the exercise), any other lock only to an
+        axis further than ``far_deg`` from it, and between the two keeps watching. Giving
+        way locks on the repeated strokes, watched in turn (module doc)."""
         strokes = [s for s in self._strokes if s.first_block >= self._locked_block]
         found = self._repeat(strokes)
         if found is None:
             return
         axis, total = found
         assert self.axis_ is not None
-        self._confirmed = True
-        if abs(float(self.axis_ @ axis)) >= self.cos_agree:
+        cos = abs(float(self.axis_ @ axis))
+        if cos >= self.cos_agree:
+            self._confirmed = True
             return
-        self._lock(total, "repeat-after-reach")
+        reach = self.how_.startswith("reach")
+        if not reach and cos >= self.cos_far:
+            return
+        self._lock(total, "repeat-after-reach" if reach else "repeat-far")
         assert self.axis_ is not None
         # The set began from rest: its first excursion about the new axis is the movement.
         turn = np.cumsum(np.concatenate([s.spins for s in strokes]) @ self.axis_)
@@ -374,4 +394,5 @@ class RepeatAxisLock:
             self.axis_, self.dominance_ = _principal(cov, None)
         self.how_ = how
         self._locked_block = self._block
+        self._confirmed = False
         return True
