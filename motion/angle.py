@@ -13,8 +13,11 @@ flexion, the distal segment's rotation relative to the proximal one about the jo
 Polarity: positive is the movement that lifts the segment against gravity (or lowers it,
 for exercises marked ``lifts=False`` such as a forward trunk bend), read from where the
 sensor sits relative to the centre of rotation (:mod:`motion.lever`). This holds whether
-the recording starts at rest, mid-movement or after a posture change. If the lever arm
-stays unclear for ``POLARITY_WAIT_S``, the first large excursion is taken as positive.
+the recording starts at rest, mid-movement or after a posture change. The lever arm is
+fitted first on the movement the axis locked on alone (``RepeatAxisLock.from_block_`` on):
+fitted over a fidgeting rest before it too (turns about the wrist or the elbow, a shift of
+weight), it had measured some sets upside down. If neither it nor the fit over everything
+held is clear for ``POLARITY_WAIT_S``, the first large excursion is taken as positive.
 
 Both hold their output back until axis and polarity are known (one IMU: once the movement
 repeats, :mod:`motion.axis_lock`, so a move before the set does not set the axis), then
@@ -318,7 +321,7 @@ class SegmentAngle(_HeldStream):
         if self._v_ref is None:
             self._v_ref = self.polarity.rest_up = up[0].copy()
         self.polarity.lever.add(gyro, accel, up)
-        self._held.push(t_s, gyro, up)
+        self._held.push(t_s, gyro, up, accel)
         if self.axis.axis_ is None:
             self.axis.add(gyro, up)
             if not boundary:
@@ -335,7 +338,7 @@ class SegmentAngle(_HeldStream):
                 k = self.axis.live_from_block_ * self._check_n - first_held
                 if k <= 0:
                     return None
-                t_h, _, up_h = self._held.pop_front(k)
+                t_h, _, up_h, _ = self._held.pop_front(k)
                 return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
             self.locked_at_s_ = float(t_s[-1])
             a = self.axis.axis_
@@ -343,22 +346,34 @@ class SegmentAngle(_HeldStream):
             self._use_gyro = _about_vertical(a, self._held.peek()[2])
         if not boundary:
             return None
-        _, g_h, up_h = self._held.peek()
+        _, g_h, up_h, acc_h = self._held.peek()
         # A rep of the prescribed size locked the axis (axis_lock, "reach"): its first
         # excursion is the movement, no need to wait for lift evidence.
-        give_up = self._too_long(POLARITY_WAIT_S) or self.axis.how_.startswith("reach")
-        if not self.polarity.decide(self._raw(g_h, up_h), up_h, give_up):
+        reach = self.axis.how_.startswith("reach")
+        raw = self._raw(g_h, up_h)
+        # The lift evidence of the movement that locked, on its own lever arm (not one
+        # fitted over the rest's moves before it too), else of everything held.
+        k = self.axis.from_block_ * self._check_n - (self._seen - self._held.n)
+        k = min(max(k, 0), max(raw.shape[0] - 3, 0))
+        lever = LeverArmEstimator(self.rate_hz)
+        lever.add(g_h[k:], acc_h[k:], up_h[k:])
+        d = lift_direction(raw[k:], up_h[k:], lever)
+        if d:
+            self.polarity.sign = float(d * self.polarity.lifting())
+            self.polarity.how_ = "lift-of-lock"
+        give_up = self._too_long(POLARITY_WAIT_S) or reach
+        if self.polarity.sign is None and not self.polarity.decide(raw, up_h, give_up):
             return None
-        t_h, g_h, up_h = self._held.pop()
+        t_h, g_h, up_h, _ = self._held.pop()
         return t_h, self._decided(0, (g_h, up_h, None))
 
     def _release_all(self):
-        t_h, g_h, up_h = self._held.peek()
+        t_h, g_h, up_h, _ = self._held.peek()
         if self.axis.axis_ is None:
             self._held.pop()
             return t_h, unsigned_angle(up_h, self._v_ref) * DEG_PER_RAD
         self.polarity.decide(self._raw(g_h, up_h), up_h, give_up=True)
-        t_h, g_h, up_h = self._held.pop()
+        t_h, g_h, up_h, _ = self._held.pop()
         return t_h, self._decided(0, (g_h, up_h, None))
 
     def _raw(self, gyro_rad_s, up) -> np.ndarray:

@@ -177,6 +177,8 @@ class RepeatAxisLock:
         # strokes' first excursion (the set's way out from rest).
         self.excursion_rad_ = 0.0
         self.relocks_ = 0  # times a lock gave way to a repeated movement (module doc)
+        # Once locked: the first block of the movement it locked on (the strokes or burst).
+        self.from_block_ = 0
 
     def add(self, gyro_rad_s: np.ndarray, up: np.ndarray | None = None) -> None:
         """Accumulate samples of the open block (gyro bias-corrected; ``up``, the unit up
@@ -257,9 +259,10 @@ class RepeatAxisLock:
         if self._burst_blocks < self.sustain_blocks or self.candidate_ is None:
             return False
         axis, dominance = _principal(self._burst_cov, None)
+        first = self._block - self._burst_blocks
         if dominance < self.min_dominance or self._agrees(axis):
-            return self._lock(None, "sustained+candidate")
-        return self._lock(self._burst_cov, "sustained")
+            return self._lock(None, "sustained+candidate", first)
+        return self._lock(self._burst_cov, "sustained", first)
 
     def _end_burst(self) -> None:
         cov, turned, n = self._burst_cov, self._burst_turned, self._burst_blocks
@@ -292,10 +295,11 @@ class RepeatAxisLock:
         if found is None:
             return
         axis, total = found
+        first = self._strokes[0].first_block
         if self._agrees(axis):
-            self._lock(None, "repeat+candidate")
+            self._lock(None, "repeat+candidate", first)
         else:
-            self._lock(total, "repeat")
+            self._lock(total, "repeat", first)
 
     def watching(self) -> bool:
         """Locked, and the lock not yet confirmed by its movement repeating: it may give way
@@ -332,7 +336,7 @@ class RepeatAxisLock:
         reach = self.how_.startswith("reach")
         if not reach and cos >= self.cos_far:
             return
-        self._lock(total, "repeat-after-reach" if reach else "repeat-far")
+        self._lock(total, "repeat-after-reach" if reach else "repeat-far", strokes[0].first_block)
         assert self.axis_ is not None
         # The set began from rest: its first excursion about the new axis is the movement.
         turn = np.cumsum(np.concatenate([s.spins for s in strokes]) @ self.axis_)
@@ -378,14 +382,14 @@ class RepeatAxisLock:
         if float(np.arccos(np.clip(cos_tilt.min(), -1.0, 1.0))) < self.reach_rad:
             return False
         if self._agrees(axis):
-            return self._lock(None, "reach+candidate")
-        return self._lock(total, "reach")
+            return self._lock(None, "reach+candidate", strokes[0].first_block)
+        return self._lock(total, "reach", strokes[0].first_block)
 
     def _agrees(self, axis: np.ndarray) -> bool:
         c = self.candidate_
         return c is not None and abs(float(c @ axis)) >= self.cos_agree
 
-    def _lock(self, cov: np.ndarray | None, how: str) -> bool:
+    def _lock(self, cov: np.ndarray | None, how: str, from_block: int) -> bool:
         if cov is None:  # the candidate
             assert self.candidate_ is not None
             self.axis_ = self.candidate_
@@ -393,6 +397,7 @@ class RepeatAxisLock:
         else:
             self.axis_, self.dominance_ = _principal(cov, None)
         self.how_ = how
+        self.from_block_ = from_block
         self._locked_block = self._block
         self._confirmed = False
         return True
