@@ -120,11 +120,16 @@ class _Polarity:
         self.sign: float | None = None
         self.how_ = ""
 
-    def decide(self, raw_deg: np.ndarray, up: np.ndarray, give_up: bool) -> bool:
-        d = lift_direction(raw_deg, up, self.lever)
+    def take_lift(self, raw_deg: np.ndarray, up: np.ndarray, lever: LeverArmEstimator,
+                  how: str) -> bool:
+        """The sign from ``lever``'s lift evidence over these samples, if it is clear."""
+        d = lift_direction(raw_deg, up, lever)
         if d != 0:
-            self.sign, self.how_ = float(d * self.lifting()), "lift"
-        elif give_up:
+            self.sign, self.how_ = float(d * self.lifting()), how
+        return d != 0
+
+    def decide(self, raw_deg: np.ndarray, up: np.ndarray, give_up: bool) -> bool:
+        if not self.take_lift(raw_deg, up, self.lever, "lift") and give_up:
             k = int(np.argmax(np.abs(raw_deg)))
             self.sign, self.how_ = (1.0 if raw_deg[k] >= 0 else -1.0), "first-excursion"
         return self.sign is not None
@@ -298,16 +303,13 @@ class SegmentAngle(_HeldStream):
         # Which way lifts the segment about the new axis, if the lever arm tells (as it
         # decides a set's sign without a reach); else the repeated strokes' way out is
         # positive, as a reach's is (a set begins from rest).
-        d = 0
+        lifted = False
         if not self._use_gyro:
             assert self._v_ref is not None  # set with the first sample
             ups = np.concatenate(self._watched)
             raw = np.unwrap(signed_angle_about(ups, self._v_ref, a)) * DEG_PER_RAD
-            d = lift_direction(raw, ups, self.polarity.lever)
-        if d:
-            self.polarity.sign = float(d * self.polarity.lifting())
-            self.polarity.how_ = "lift-after-reach"
-        else:
+            lifted = self.polarity.take_lift(raw, ups, self.polarity.lever, "lift-after-reach")
+        if not lifted:
             self.polarity.sign, self.polarity.how_ = self._excursion_sign(), "repeat-after-reach"
 
     def _excursion_sign(self) -> float:
@@ -357,12 +359,9 @@ class SegmentAngle(_HeldStream):
         k = min(max(k, 0), max(raw.shape[0] - 3, 0))
         lever = LeverArmEstimator(self.rate_hz)
         lever.add(g_h[k:], acc_h[k:], up_h[k:])
-        d = lift_direction(raw[k:], up_h[k:], lever)
-        if d:
-            self.polarity.sign = float(d * self.polarity.lifting())
-            self.polarity.how_ = "lift-of-lock"
         give_up = self._too_long(POLARITY_WAIT_S) or reach
-        if self.polarity.sign is None and not self.polarity.decide(raw, up_h, give_up):
+        if not (self.polarity.take_lift(raw[k:], up_h[k:], lever, "lift-of-lock")
+                or self.polarity.decide(raw, up_h, give_up)):
             return None
         t_h, g_h, up_h, _ = self._held.pop()
         return t_h, self._decided(0, (g_h, up_h, None))
