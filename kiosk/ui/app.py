@@ -48,6 +48,32 @@ SCREENS = {"lock": LockScreen, "today": TodayScreen, "intake": IntakeScreen,
            "reminders": RemindersScreen, "installer": InstallerScreen}
 
 
+class ScreenShelf(dict[str, Any]):
+    """The app's screens by name, each built the first time it is asked for and added to
+    the screen manager then: a kiosk that goes from the lock screen to today's exercise
+    never builds the settings, pairing, installer or writing screens (their widgets, label
+    textures and the on-screen keyboard's keys)."""
+
+    def __init__(self, sm: ScreenManager, make: Any, names: list[str]) -> None:
+        super().__init__()
+        self._sm, self._make = sm, make
+        self.names = tuple(names)  # the screens this app can show
+
+    def __missing__(self, name: str) -> Any:
+        if name not in self.names:
+            raise KeyError(name)
+        screen = self[name] = self._make(name)
+        return screen
+
+    def __setitem__(self, name: str, screen: Any) -> None:
+        super().__setitem__(name, screen)
+        self._sm.add_widget(screen)
+
+    def every(self) -> list[Any]:
+        """Every screen the app has, built now if it was not."""
+        return [self[n] for n in self.names]
+
+
 class KioskApp(App):
     title = "rehab kiosk"
 
@@ -79,21 +105,20 @@ class KioskApp(App):
         self.strip = StatusStrip()
         self.visit_bar = VisitBarView(self.flow.visit_bar_pressed)
         self.sm = ScreenManager(transition=NoTransition())
-        self.screens: dict[str, Any] = {}
-        for name, cls in SCREENS.items():
-            self.screens[name] = cls(self.flow, name=name)
-            self.sm.add_widget(self.screens[name])
-        if self.visit_kit is not None:
-            from kiosk.ui.visit_screen import VisitScreen
-
-            self.screens[VISIT_SCREEN] = VisitScreen(
-                self.visit_kit.vm, preview=self.model.shared_camera.preview(),
-                on_done=self.flow.visit_done, name=VISIT_SCREEN)
-            self.sm.add_widget(self.screens[VISIT_SCREEN])
+        self.screens = ScreenShelf(self.sm, self._make_screen, [
+            *SCREENS, *([VISIT_SCREEN] if self.visit_kit is not None else [])])
         self.root_box.add_widget(self.bar)
         self.root_box.add_widget(self.visit_bar)
         self.root_box.add_widget(self.sm)
         self.root_box.add_widget(self.strip)
+
+    def _make_screen(self, name: str) -> Any:
+        if name == VISIT_SCREEN:
+            from kiosk.ui.visit_screen import VisitScreen
+
+            return VisitScreen(self.visit_kit.vm, preview=self.model.shared_camera.preview(),
+                               on_done=self.flow.visit_done, name=VISIT_SCREEN)
+        return SCREENS[name](self.flow, name=name)
 
     def on_start(self) -> None:
         self._events = [Clock.schedule_interval(lambda _dt: self.flow.frame(), 1 / 30),
@@ -146,8 +171,9 @@ class KioskApp(App):
 
     # --- the flow's Navigator ------------------------------------------------------------
     def show(self, name: str, bar: bool) -> None:
+        screen = self.screens[name]  # built the first time it is shown
         self.sm.current = name
-        self.screens[name].refresh()
+        screen.refresh()
         self.bar.opacity, self.bar.disabled = (1, False) if bar else (0, True)
         self.bar.height = T.touch_h(60) if bar else 0
         self.status()
@@ -176,8 +202,7 @@ class KioskApp(App):
                                    on_start=self.flow.close_camera_setup,
                                    on_back=self.flow.camera_setup_back, start_text=N_("Done"),
                                    name=CAMERA_SCREEN)
-        self.screens[CAMERA_SCREEN] = screen
-        self.sm.add_widget(screen)
+        self.screens[CAMERA_SCREEN] = screen  # the shelf adds it to the manager
         self.sm.current = CAMERA_SCREEN
         self.status()
 
@@ -185,6 +210,7 @@ class KioskApp(App):
         screen = self.screens.pop(CAMERA_SCREEN, None)
         if screen is not None:
             if self.sm.current == CAMERA_SCREEN:
+                self.screens[INSTALLER_SCREEN]  # noqa: B018 - built if it was not
                 self.sm.current = INSTALLER_SCREEN
             self.sm.remove_widget(screen)
 

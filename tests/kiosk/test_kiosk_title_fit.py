@@ -34,7 +34,7 @@ def _titles(app) -> list[str]:  # type: ignore[no-untyped-def]
     """Every title the bar shows, in the kiosk's language now."""
     _ = i18n._
     names = [_(ex.name) for ex in CATALOGUE.values()]
-    fixed = [type(s).title for s in app.screens.values() if isinstance(type(s).title, str)]
+    fixed = [type(s).title for s in app.screens.every() if isinstance(type(s).title, str)]
     return sorted({_(t) for t in (*fixed, *DYNAMIC) if t} | set(names)
                   | {_("Summary · {name}").format(name=n) for n in names})
 

@@ -64,7 +64,7 @@ async def test_a_clinic_call_reaches_the_running_kiosk_and_hanging_up_returns(
     browser: Browser | None = None
     try:
         async with running_kiosk(model, pin=None, audio=audio) as app:
-            assert app.visit_kit is not None and "visit" in app.screens
+            assert app.visit_kit is not None and "visit" in app.screens.names
             relay.start()
             await until(lambda: link.connected.is_set() and relay.connected.is_set(), 15,
                          "device and clinic relay to connect")
