@@ -78,27 +78,28 @@ def fmt_day(t: datetime) -> str:
     """Short weekday and date in the kiosk's language: 'Tue 3 Mar' / 'mar 3 mar'."""
     from babel.dates import format_date
 
-    return format_date(t.astimezone().date(), "EEE d MMM", locale=_language)
+    return _slimmed(format_date(t.astimezone().date(), "EEE d MMM", locale=_language))
 
 
 def fmt_long_day(t: datetime) -> str:
     """The lock screen's date: 'Sunday 29 November' / 'domingo 29 noviembre'."""
     from babel.dates import format_date
 
-    return format_date(t.astimezone().date(), "EEEE d MMMM", locale=_language)
+    return _slimmed(format_date(t.astimezone().date(), "EEEE d MMMM", locale=_language))
 
 
 def fmt_date(t: datetime) -> str:
     """A date in full words: '3 March 2026' / '3 de marzo de 2026'."""
     from babel.dates import format_date
 
-    return format_date(t.astimezone().date(), "long", locale=_language)
+    return _slimmed(format_date(t.astimezone().date(), "long", locale=_language))
 
 
 def fmt_weekday_time(t: datetime) -> str:
     from babel.dates import format_date
 
-    return f"{format_date(t.astimezone().date(), 'EEE', locale=_language)} {fmt_time(t)}"
+    day = _slimmed(format_date(t.astimezone().date(), "EEE", locale=_language))
+    return f"{day} {fmt_time(t)}"
 
 
 def fmt_number(x: float, digits: int = 0) -> str:
@@ -106,4 +107,13 @@ def fmt_number(x: float, digits: int = 0) -> str:
     from babel.numbers import format_decimal
 
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(x, format=fmt, locale=_language)
+    return _slimmed(format_decimal(x, format=fmt, locale=_language))
+
+
+def _slimmed(text: str) -> str:
+    """``text``, Babel's data for the language slimmed once it has formatted
+    (:mod:`kiosk.locale_data`)."""
+    from kiosk.locale_data import slim
+
+    slim(_language)
+    return text
