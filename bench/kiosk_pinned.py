@@ -217,7 +217,7 @@ def child(mode: str, size: str, set_s: float) -> dict[str, Any]:
     # As deployed, the kiosk has its clinic: a broker and a clinic server on loopback, in
     # their own processes (not pinned, not measured), so its MQTT link (paho, the outbox
     # drainer, live events to the clinic) is in the process measured.
-    clinic = LoopbackClinic(tmp / "clinic",
+    clinic = LoopbackClinic(tmp / "clinic", tls=True,  # a deployed kiosk's link is TLS
                             cpus=set(range(os.cpu_count() or 1)) - set(os.sched_getaffinity(0)))
     clinic.configure(tmp / "data", "bench-kiosk")
     model = KioskModel(tmp / "data", dev_dir=dev, source_options=SourceOptions(
