@@ -95,3 +95,17 @@ def test_only_the_i18n_module_calls_babel_in_the_kiosk() -> None:
                    and any(line.lstrip().startswith(("import babel", "from babel"))
                            for line in p.read_text().splitlines()))
     assert users == [], f"Babel is called outside kiosk/i18n.py: {users}"
+
+
+def test_switching_language_after_slimming(whole_babel: None,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patient switches English -> Spanish -> English in Settings: Spanish loads over
+    the slimmed root data (its parent) and formats as it does whole."""
+    with monkeypatch.context() as m:
+        m.setattr(locale_data, "slim", lambda _lang: None)
+        whole = {lang: _everything(lang) for lang in ("en", "es")}
+    _clear()
+    assert [_everything(lang) for lang in ("en", "es", "en")] == [
+        whole["en"], whole["es"], whole["en"]]
+    assert all(set(babel.localedata._cache[k]) <= locale_data.KEPT
+               for k in ("root", "en", "es"))
