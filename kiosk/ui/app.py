@@ -179,7 +179,8 @@ class KioskApp(App):
         self.status()
 
     def redraw(self, name: str) -> None:
-        self.screens[name].refresh()
+        if name in self.screens:  # one never shown is drawn when it is (show)
+            self.screens[name].refresh()
 
     def status(self) -> None:
         m = self.model
