@@ -154,7 +154,10 @@ def smaller_than_prescribed(frac: float, seeds: int = SMALLER_SEEDS,
 
 def spar_kiosk(root: Path) -> list[int]:
     """Each SPAR set with its ROM prescribed (the median of its unprescribed reps), fed as
-    the kiosk feeds it (lifts: as the replay path assumes): the count per set."""
+    the kiosk feeds it, the count per set. ``lifts=True``, the catalogue's default (the kiosk
+    always passes its exercise's; SPAR's are not catalogue exercises). The replay path passes
+    None (the rest pose decides): s02_IR_R, at rest with the watch above its centre of
+    rotation, is measured the other way up here (18 reps against the replay's 19)."""
     counts = []
     for path in spar_files(root):
         rec = load_recording(path)
