@@ -56,12 +56,15 @@ def _limb(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, half: int,
         img[max(0, y - half):y + half, max(0, x - half):x + half] = bgr
 
 
-def _image(xy: np.ndarray) -> np.ndarray:
-    """A plain room: wall, floor, a chair and the patient's silhouette (blocks, no OpenCV)."""
+def _image(xy: np.ndarray, patient: bool = True) -> np.ndarray:
+    """A plain room: wall, floor, a chair and the patient's silhouette (blocks, no OpenCV;
+    ``patient=False``: the room alone)."""
     img = np.full((IMAGE_H, IMAGE_W, 3), (200, 214, 222), np.uint8)  # BGR wall
     img[400:] = (120, 150, 170)  # floor
     img[285:300, 200:330] = (60, 80, 110)  # seat
     img[300:400, 205:215] = img[300:400, 315:325] = (60, 80, 110)  # chair legs
+    if not patient:
+        return img
     # every bone the skeleton draws lies on a drawn limb: trunk, thigh, lower leg and foot,
     # then the near arm (bent at the elbow, a lighter sleeve over the trunk); before, the arm
     # and foot had no body under them and the arm's bend read as a second, bent leg
@@ -88,6 +91,17 @@ def demo_camera(dark: bool = False) -> Any:
     worker = CameraWorker(ArrayCapture([image], 30.0), ScriptedPose([] if dark else [frame]))
     worker.start()
     return worker
+
+
+def demo_room_view() -> Any:
+    """The stand-in camera's picture once the patient has stepped out of it: the room
+    alone, nobody found, as a ``camera_latest`` (the screenshots' ``camera_unseen``)."""
+    from sensors.camera.worker import CameraResult
+
+    # its own time: the live screen draws a result whose time differs from the one shown,
+    # and the stand-in camera's one frame is at 0.0
+    result = CameraResult(-1.0, _image(_seated_right_side(), patient=False), None, 0.0, 0.0)
+    return lambda: result
 
 
 class DemoCameraSources:

@@ -34,6 +34,9 @@ from therapy.supervised import SupervisedEncoder, Supervision
 log = logging.getLogger(__name__)
 SIGNAL_WEAK_S = 5.0  # "signal weak" shows this long after a gap in the stream
 SET_END_GRACE_S = 2.0  # live wearables: the set ends this long after the target rep
+# the camera's banner shows once the joint has been out of view this long (frame time): a
+# few frames without it (a turn, an arm across the knee) say nothing
+CAMERA_UNSEEN_S = 1.5
 NOTHING_MEASURED = N_("The sensors did not connect, so nothing was measured or saved. "
                       "Check they are charged and close by, then try again.")
 
@@ -256,7 +259,17 @@ class ExerciseRun:
                     self.end_set()
             else:
                 self._target_at = None
+        if self.set_running and not self._ending:
+            self._camera_view(now)
         self.live.tick(now)
+
+    def _camera_view(self, now: float) -> None:
+        """A camera set (alone or fused): the banner while its joint is out of view."""
+        for src in self._open:
+            stream = getattr(src, "stream", None)  # a camera source's angle stream
+            unseen = getattr(stream, "unseen_s_", None)
+            if stream is not None and unseen is not None:
+                self.live.on_camera_view(str(stream.joint), unseen >= CAMERA_UNSEEN_S, now)
 
     def on_link_event(self, ev: Any) -> None:
         """A ``sensors.link_events.LinkEvent`` of the supervised live set (lost, back,

@@ -357,7 +357,7 @@ class LiveScreen(KioskScreen):
         self.of.text = _("{of} reps  ·  {set}").format(of=live.rep_target_text,
                                                        set=live.set_text.replace(" ", NBSP))
         self.hold.color = T.PRIMARY
-        if live.lost_banner:  # a wearable dropped out: the set waits for it
+        if live.lost_banner:  # a wearable dropped out (the set waits) or out of the camera
             self.hold.text, self.hold.color = live.lost_banner, T.DANGER
         elif live.resting:
             self.hold.text = _("Rest. Start the next set when ready.")

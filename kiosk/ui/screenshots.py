@@ -22,7 +22,7 @@ from sensors.types import BodySegment
 
 log = logging.getLogger(__name__)
 SETTLE_S = 0.3
-SHOTS = 31
+SHOTS = 32
 SHOT_PIN, SHOT_CODE = "2580", "246813"  # the demo kiosk's PIN and installer code
 
 
@@ -260,6 +260,14 @@ async def _camera_exercise(app: KioskApp, shot: Callable[[str], Awaitable[None]]
         await _until(lambda: run.live.reps_in_set >= 1 and cams.worker.latest() is not None,
                      60)
         await shot("27_camera_live")
+        # the patient steps out of the picture: the room alone and the banner, as the
+        # camera's stream gives it (tests/kiosk/test_kiosk_camera_out_of_view.py)
+        from kiosk.demo_devices import demo_room_view
+
+        run.camera_latest = demo_room_view()
+        run.live.on_camera_view(str(run.camera_joint), True, flow.now())
+        await asyncio.sleep(0.1)
+        await shot("32_camera_unseen")
         flow.stop_set()
         run.end_set()
         await _until(lambda: not run.set_running, 10)

@@ -23,6 +23,16 @@ PLACEMENTS = {"thigh": N_("Thigh"), "shank": N_("Lower leg"), "foot": N_("Foot")
               "forearm": N_("Forearm"), "hand": N_("Hand"), "unknown": N_("Wearable")}
 
 
+# the joints a camera measures (sensors.camera.angles.CameraJoint values), as a patient
+# says them, for the out-of-view banner
+CAMERA_JOINTS = {"knee_right": N_("right knee"), "knee_left": N_("left knee"),
+                 "hip_right": N_("right hip"), "hip_left": N_("left hip"),
+                 "elbow_right": N_("right elbow"), "elbow_left": N_("left elbow"),
+                 "shoulder_right": N_("right shoulder"), "shoulder_left": N_("left shoulder")}
+CAMERA_KEY = "camera"  # the camera's banner among the wearables' (LiveSetVM.lost)
+CAMERA_SAY_EVERY_S = 20.0  # the out-of-view banner is said at most this often
+
+
 def placement_name(segment: str) -> str:
     return _(PLACEMENTS.get(str(segment), PLACEMENTS["unknown"]))
 
@@ -89,6 +99,7 @@ class LiveSetVM:
     _baseline: list[float] = field(default_factory=list)
     _now: float = 0.0
     lost: dict[str, str] = field(default_factory=dict)  # segment -> banner, while away
+    _camera_said_at: float = -1e9  # when the camera's out-of-view banner was last said
     warned_battery: set[str] = field(default_factory=set)
     link_note: str = ""  # one line: battery low, or the set ended with a wearable away
     _pending_told: bool = False  # "keep going" said for this set (reps seen, not counted)
@@ -189,9 +200,29 @@ class LiveSetVM:
                                "reps done").format(**where)
             self.say(self.link_note)
 
+    def on_camera_view(self, joint: str, unseen: bool, now: float) -> None:
+        """The camera's view of the exercise's joint (a ``CameraJoint`` value) during a
+        camera set, each frame: out of view (long enough, the caller decides) -> the banner
+        "Camera can't see your right knee — move into view" (said, at most once in
+        ``CAMERA_SAY_EVERY_S``: a patient at the picture's edge is not told every second);
+        in view -> gone. The set goes on: reps the camera cannot see are not counted, and
+        in a fused set the wearable counts and measures meanwhile."""
+        if not unseen:
+            self.lost.pop(CAMERA_KEY, None)
+            return
+        if CAMERA_KEY in self.lost:
+            return
+        name = _(CAMERA_JOINTS.get(joint, joint))
+        self.lost[CAMERA_KEY] = _("Camera can't see your {joint} — move into view").format(
+            joint=name)
+        if now - self._camera_said_at >= CAMERA_SAY_EVERY_S:
+            self._camera_said_at = now
+            self.say(self.lost[CAMERA_KEY])
+
     @property
     def lost_banner(self) -> str:
-        """"Thigh sensor lost — bring it closer" while a wearable is away, else ""."""
+        """"Thigh sensor lost — bring it closer" while a wearable is away, "Camera can't
+        see your right knee — move into view" while the camera has lost the joint, else ""."""
         return "   ".join(self.lost.values())
 
     def tick(self, now: float) -> None:

@@ -46,7 +46,7 @@ class CameraAngleStream:
     :attr:`exercises.Exercise.movement_sign`; -1 when the movement straightens the joint,
     so its anatomical angle falls). Results:
     ``t_s_``/``angle_deg_`` of the last call, ``frames_``, ``unseen_`` (frames without the
-    joint's landmarks).
+    joint's landmarks), :attr:`unseen_s_` (how long the joint has been out of view).
     """
 
     def __init__(self, joint: CameraJoint, *, sign: float = 1.0,
@@ -62,15 +62,33 @@ class CameraAngleStream:
         self.angle_deg_: np.ndarray = np.empty(0)
         self.frames_ = 0
         self.unseen_ = 0
+        self._first_t = math.nan  # frame times: the first, the newest, the newest seen
+        self._last_t = math.nan
+        self._seen_t = math.nan
 
     def angle(self, t_s: float, frame: PoseFrame | None) -> float:
         """One frame (``None``: no person found) → smoothed angle or NaN."""
         raw = (joint_angle_deg(frame, self.joint, self.min_visibility)
                if frame is not None else math.nan)
         self.frames_ += 1
-        if not math.isfinite(raw):
+        if self.frames_ == 1:
+            self._first_t = t_s
+        self._last_t = t_s
+        if math.isfinite(raw):
+            self._seen_t = t_s
+        else:
             self.unseen_ += 1
         return self._filter.step(t_s, self.sign * raw)
+
+    @property
+    def unseen_s_(self) -> float:
+        """Seconds of frame time the joint has been out of view up to the newest frame
+        (since the first frame if it never was in view): 0 while it is seen or before any
+        frame. What the kiosk's live set tells the patient by (kiosk.run)."""
+        if self.frames_ == 0:
+            return 0.0
+        since = self._seen_t if math.isfinite(self._seen_t) else self._first_t
+        return self._last_t - since
 
     def process(self, items: Iterable[tuple[float, PoseFrame | None]]) -> tuple[np.ndarray,
                                                                                 np.ndarray]:

@@ -15,7 +15,8 @@ SCREENS = ("01_lock", "02_lock_pin", "03_intake_first_run", "04_checkin_red_flag
            "14_progress", "15_messages", "16_settings", "17_pairing", "18_camera_setup",
            "19_choose_pin", "20_settings_code", "21_change_pin", "22_closed", "23_feedback",
            "24_feedback_keyboard", "25_sensor_lost", "26_reminders", "27_camera_live",
-           "28_plan_ended", "29_message_keyboard", "30_camera_setup_dark", "31_installer_settings")
+           "28_plan_ended", "29_message_keyboard", "30_camera_setup_dark", "31_installer_settings",
+           "32_camera_unseen")
 SIZES = ((800, 480), (1280, 800))
 
 
