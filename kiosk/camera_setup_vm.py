@@ -14,16 +14,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from exercises import CATALOGUE, Plane
+from exercises import CATALOGUE
 from kiosk.i18n import N_, _
 from sensors.camera.angles import JOINTS, MIN_VISIBILITY, CameraJoint
-from sensors.camera.framing import FramingCheck, FramingProblem, View, check_framing
+from sensors.camera.framing import (
+    FramingCheck,
+    FramingProblem,
+    View,
+    check_framing,
+    view_of_plane,
+)
 from sensors.camera.landmarks import SKELETON, PoseFrame
 from sensors.camera.lighting import LightingCheck, LightingMonitor, LightingProblem
 
 READY_AFTER_S = 1.0
-# A camera looks across the plane of the movement (the catalogue's ``plane``).
-VIEW_OF_PLANE: dict[Plane, View] = {Plane.SAGITTAL: View.SIDE_ON, Plane.FRONTAL: View.FACING}
 
 MESSAGES: dict[FramingProblem, str] = {
     FramingProblem.NO_PERSON: N_("Step into the picture so the camera can see you."),
@@ -46,8 +50,7 @@ READY = N_("Ready. Press Start.")
 def view_for(exercise_id: str | None) -> View:
     """How the camera must see the patient for a catalogue exercise (side-on when unknown)."""
     exercise = CATALOGUE.get(exercise_id) if exercise_id is not None else None
-    # A transverse movement (turning about the long axis) has no camera view: side-on.
-    return VIEW_OF_PLANE.get(exercise.plane, View.SIDE_ON) if exercise else View.SIDE_ON
+    return view_of_plane(exercise.plane) if exercise else View.SIDE_ON
 
 
 @dataclass(frozen=True, slots=True)

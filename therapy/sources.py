@@ -313,6 +313,7 @@ def _camera(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSour
     from sensors.camera import CameraError
     from sensors.camera.angles import CameraJoint
     from sensors.camera.capture import open_live_camera
+    from sensors.camera.framing import view_of_plane
     from sensors.camera.pose import MediaPipePose
     from sensors.camera.source import CameraSource
     from sensors.camera.stream import CameraAngleStream
@@ -324,7 +325,7 @@ def _camera(spec: SourceSpec, ex: PlanExercise, o: SourceOptions) -> SessionSour
     except CameraError as exc:
         raise SourceUnavailable(f"the camera cannot measure {ex.exercise_id} "
                                 f"({cat.joint}): use a wearable") from exc
-    stream = CameraAngleStream(joint, sign=cat.movement_sign)
+    stream = CameraAngleStream(joint, sign=cat.movement_sign, view=view_of_plane(cat.plane))
     source: Any  # a CameraSource, or the kiosk's shared worker's WorkerAngleSource
     try:
         if spec.kind == SourceKind.VIDEO:

@@ -184,14 +184,17 @@ def _run_camera(args: argparse.Namespace) -> int:
     from motion.camera_set import CameraSet
     from sensors.camera import CameraError
     from sensors.camera.angles import CameraJoint
+    from sensors.camera.framing import view_of_plane
     from sensors.camera.source import CameraSource
-    from sensors.camera.stream import CameraAngleStream
+    from sensors.camera.stream import CameraAngleStream, view_warnings
 
     if not args.joint:
         raise UsageError("--camera needs --joint, e.g. --joint knee_right")
-    sign = _catalogue()[args.exercise].movement_sign if args.exercise else 1.0
+    ex = _catalogue()[args.exercise] if args.exercise else None
+    sign = ex.movement_sign if ex is not None else 1.0
+    view = view_of_plane(ex.plane) if ex is not None else None  # else side nor facing judged
     try:
-        stream = CameraAngleStream(CameraJoint.parse(args.joint), sign=sign)
+        stream = CameraAngleStream(CameraJoint.parse(args.joint), sign=sign, view=view)
         source = CameraSource.open_video(args.path, stream)
         cam = CameraSet(fps=source.info.rate_hz, target_rom_deg=args.target_rom_deg,
                         target_hold_s=args.hold_s, target_tempo_s=args.tempo_s)
@@ -207,7 +210,10 @@ def _run_camera(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     analyzer = cam.analyzer
     _LOG.info("camera replay: %d frames, joint unseen in %d", stream.frames_, stream.unseen_)
-    summary = set_summary(analyzer, 0.0)
+    warnings = view_warnings(stream)  # how the camera saw the patient (a count's doubts)
+    for w in warnings:
+        _LOG.warning("%s: %s", args.path, w)
+    summary = set_summary(analyzer, 0.0, warnings)
     summary["nan_rows"] = analyzer.rejected_  # frames where the joint was not seen
     if args.json:
         sys.stdout.write(json.dumps(summary) + "\n")

@@ -294,6 +294,8 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         for gap in gaps:
             back = "never came back" if gap.end_s is None else f"{gap.duration_s:.1f} s"
             say(f"{gap.segment} sensor away {back} ({gap.reason})")
+        for warning in _camera_warnings(sources):
+            say(warning)
         t0 = time.monotonic()
         await asyncio.to_thread(link.wait_drained, args.send_timeout)
         waiting = store.outbox_count()
@@ -353,6 +355,7 @@ def _summary(rec: Any, spec: Any, sources: Any, live: Any, ender: Any,
     from therapy.sources import placement_rows
 
     actions = live.actions_ if live is not None else []
+    camera = _camera_warnings(sources)
     return {
         "session": rec.id, "exercise": rec.exercise_id, "source": str(spec),
         "placements": list(placement_rows(sources)),
@@ -363,12 +366,24 @@ def _summary(rec: Any, spec: Any, sources: Any, live: Any, ender: Any,
                                       and live.supervisor.ended_ else "") or "source end",
         "pauses": sum(1 for a in actions if a.kind == "pause"),
         "resumes": sum(1 for a in actions if a.kind == "resume"),
-        "warnings": [a.message for a in actions if a.kind == "warn"],
+        "warnings": [a.message for a in actions if a.kind == "warn"] + camera,
         "gaps": [{"sensor_id": g.sensor_id, "segment": g.segment, "start_s": g.start_s,
                   "end_s": g.end_s, "reason": g.reason}
                  for g in (live.supervisor.gaps_ if live is not None else [])],
         "outbox_waiting": waiting,
     }
+
+
+def _camera_warnings(sources: Any) -> list[str]:
+    """How the set's camera saw the patient (``sensors.camera.stream.view_warnings``), from
+    its source's angle stream; none without a camera (nor the camera package loaded)."""
+    streams = [st for src in (sources.distal, sources.camera)
+               if (st := getattr(src, "stream", None)) is not None]
+    if not streams:
+        return []
+    from sensors.camera.stream import view_warnings
+
+    return [w for st in streams for w in view_warnings(st)]
 
 
 def _due_appointment(store: Any, now: Any) -> str | None:

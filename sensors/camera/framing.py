@@ -31,6 +31,16 @@ class View(StrEnum):
     FACING = "facing"
 
 
+# A camera looks across the plane of the movement (the catalogue's ``Exercise.plane``).
+VIEW_OF_PLANE = {"sagittal": View.SIDE_ON, "frontal": View.FACING}
+
+
+def view_of_plane(plane: str) -> View:
+    """How the camera must see a movement in ``plane``: side-on when it has no camera
+    view (a transverse movement, turning about the long axis)."""
+    return VIEW_OF_PLANE.get(str(plane), View.SIDE_ON)
+
+
 class FramingProblem(StrEnum):
     """Values reach the UI's messages: never rename them."""
 

@@ -46,13 +46,15 @@ def draw_body(f: PoseFrame) -> np.ndarray:
 
 
 def knee_extension_video(path: Path, *, reps: int, fps: float = 15.0,
-                         period_s: float = 4.0) -> int:
-    """Seated knee extensions (90° to 20° flexion), ``reps`` of them; frames written."""
+                         period_s: float = 4.0, then_empty_s: float = 0.0) -> int:
+    """Seated knee extensions (90° to 20° flexion), ``reps`` of them, then ``then_empty_s``
+    of the room without the patient; frames written."""
     duration_s = 2.0 + reps * period_s + 1.5
     t = np.arange(int(duration_s * fps)) / fps
     flex = knee_extension_flex(t, reps=reps, period_s=period_s)
-    return write_video(path, (draw_body(seated_frame(float(a), float(b)))
-                              for a, b in zip(t, flex)), fps)
+    empty = np.full((H, W, 3), 235, np.uint8)
+    frames = [draw_body(seated_frame(float(a), float(b))) for a, b in zip(t, flex)]
+    return write_video(path, [*frames, *[empty] * int(then_empty_s * fps)], fps)
 
 
 def angle_video(path: Path, t_s: np.ndarray, flex_deg: np.ndarray, fps: float = 15.0) -> int:

@@ -65,8 +65,33 @@ def test_video_source_counts_the_recorded_reps(
                                 "label": "camera, knee_right"}]
     # drawn from 90 to 20 degrees of flexion; the pose model sees a drawing, not a leg
     assert all(45.0 < r["rom_deg"] < 80.0 for r in s["reps"])
+    assert s["warnings"] == []  # side-on, whole, near enough all through
     count, rows, outbox = stored(tmp_path, s["session"])
     assert (count, rows) == (3, 3) and outbox[0] == s["session"] and len(outbox) == 2
+
+
+def test_a_video_whose_patient_leaves_says_so_and_counts_what_was_seen(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three reps, then the patient out of the picture for 5 s of the 20.5: the count is
+    the three, and the warnings (the session's and the replay's alike) say why a count may be
+    short; the text output lists them too."""
+    video = tmp_path / "knee.mp4"
+    frames = knee_extension_video(video, reps=3, then_empty_s=5.0)
+    assert main(["session", "--exercise", EX, "--source", f"video:{video}", "--reps", "5",
+                 "--json", "--data-dir", str(tmp_path), *OFFLINE]) == 0
+    s = summary(capsys.readouterr().out)
+    assert s["count"] == 3
+    empty = frames - int(15.5 * 15)
+    assert s["warnings"] == [f"camera: in {empty / frames:.0%} of {frames} frames the right "
+                             f"knee was out of view (nobody found in {empty}): reps there "
+                             "are not counted"]
+    assert main(["replay", str(video), "--camera", "--joint", "knee_right", "--exercise", EX,
+                 "--json"]) == 0
+    r = summary(capsys.readouterr().out)
+    assert r["count"] == 3 and r["warnings"] == s["warnings"]
+    assert main(["session", "--exercise", EX, "--source", f"video:{video}", "--reps", "5",
+                 "--data-dir", str(tmp_path), *OFFLINE]) == 0
+    assert s["warnings"][0] in capsys.readouterr().out.splitlines()
 
 
 BAD = [
