@@ -22,41 +22,21 @@ import numpy as np
 import pytest
 
 from flow_helpers import silent_audio, until
-from fake_navigator import Screens
+from camera_gate import GateScreens, PacedFrames, pass_gate
 from kiosk.model import KioskModel
 from kiosk.run import CAMERA_UNSEEN_S
 from kiosk.settings import load_settings, save_settings
 from kiosk.vm.flow import KioskFlow
 from sensors.camera.landmarks import PoseFrame
 from sensors.camera.worker import CameraWorker
-from tests.helpers.camera_synth import H, W, knee_extension_flex, seated_frame
+from tests.helpers.camera_synth import knee_extension_flex, seated_frame
 from therapy.plan import exercise_from_catalogue
 from therapy.ports import FakeClock
 
 EX = "knee_extension_seated"
 REPS = 2
 PERIOD_S = 4.0
-FPS = 30.0
 BANNER = "Camera can't see your right knee — move into view"
-
-
-class Frames:
-    """A paced live-camera stand-in: a small grey frame every 1/fps real seconds."""
-
-    def __init__(self) -> None:
-        self._next = time.monotonic()
-        self._image = np.full((H // 4, W // 4, 3), 128, np.uint8)
-        self.closed = False
-
-    def read(self) -> tuple[float, np.ndarray] | None:
-        if self.closed:
-            return None
-        self._next += 1.0 / FPS
-        time.sleep(max(0.0, self._next - time.monotonic()))
-        return time.monotonic(), self._image
-
-    def close(self) -> None:
-        self.closed = True
 
 
 class Patient:
@@ -78,14 +58,6 @@ class Patient:
         pass
 
 
-class GateScreens(Screens):
-    vm: Any = None
-
-    def show_camera(self, worker: Any, vm: Any) -> None:
-        super().show_camera(worker, vm)
-        self.vm = vm
-
-
 def kiosk(tmp: Path, patient: Patient) -> tuple[KioskFlow, KioskModel]:
     data, dev = tmp / "data", tmp / "dev"
     data.mkdir(parents=True)
@@ -93,7 +65,7 @@ def kiosk(tmp: Path, patient: Patient) -> tuple[KioskFlow, KioskModel]:
     (dev / "video0").touch()  # a camera is plugged in; no wearable is paired
 
     def open_pose() -> CameraWorker:
-        worker = CameraWorker(Frames(), patient)
+        worker = CameraWorker(PacedFrames(), patient)
         worker.start()
         return worker
 
@@ -108,16 +80,7 @@ async def to_live(flow: KioskFlow, model: KioskModel) -> Any:
     flow.pain_vm.choose(0)
     flow.pain_done()
     flow.begin_set()
-    nav = flow.nav
-    assert isinstance(nav, GateScreens) and flow.current == "camera_setup"
-    worker = nav.camera
-
-    def ready() -> bool:
-        got = worker.latest()
-        return got is not None and nav.vm.update(got.t_s, got.pose).ready
-
-    await until(ready, 10, "the camera set-up to see the patient", lambda: None)
-    flow.close_camera_setup()
+    await pass_gate(flow)
     run = model.run
     assert run is not None and flow.current == "live" and run.set_running, run and run.error
     return run

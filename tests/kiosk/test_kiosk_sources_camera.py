@@ -35,14 +35,14 @@ configure_kivy((800, 480), fullscreen=False, pi=False)
 
 from tests.helpers.kiosk_touch import buttons, provision, running_kiosk, tap, texts
 from touch_set import LiveLog, drawn, pain_after_to_summary, save_plan, to_instruction
-from fake_navigator import Screens
+from camera_gate import GateScreens, PacedFrames, pass_gate
 from flow_helpers import silent_audio, until
 from kiosk.model import KioskModel
 from kiosk.settings import load_settings, save_settings
 from kiosk.vm.flow import KioskFlow
 from sensors.camera.landmarks import PoseFrame
 from sensors.camera.worker import CameraWorker
-from tests.helpers.camera_synth import H, W, knee_extension_flex, seated_frame
+from tests.helpers.camera_synth import knee_extension_flex, seated_frame
 from therapy.plan import exercise_from_catalogue
 from therapy.ports import FakeClock
 from therapy.sources import SourceKind, SourceOptions
@@ -50,38 +50,6 @@ from therapy.sources import SourceKind, SourceOptions
 EX = "knee_extension_seated"
 REPS = 2
 PERIOD_S = 4.0  # one knee extension on camera
-FPS = 30.0
-
-
-class GateScreens(Screens):
-    """The fake navigator, keeping the camera set-up's view-model too."""
-
-    vm: Any = None
-
-    def show_camera(self, worker: Any, vm: Any) -> None:
-        super().show_camera(worker, vm)
-        self.vm = vm
-
-
-class PacedFrames:
-    """A live camera stand-in: a small grey frame every 1/fps real seconds, stamped with
-    ``clock`` (the host clock the wearables use, so the two can be fused)."""
-
-    def __init__(self, clock: Callable[[], float], fps: float = FPS) -> None:
-        self.fps, self._clock = fps, clock
-        self._next = time.monotonic()
-        self._image = np.full((H // 4, W // 4, 3), 128, np.uint8)
-        self.closed = False
-
-    def read(self) -> tuple[float, np.ndarray] | None:
-        if self.closed:
-            return None
-        self._next += 1.0 / self.fps
-        time.sleep(max(0.0, self._next - time.monotonic()))
-        return self._clock(), self._image
-
-    def close(self) -> None:
-        self.closed = True
 
 
 class KneeExtensionPose:
@@ -158,15 +126,7 @@ async def do_set(flow: KioskFlow, model: KioskModel) -> Any:
     flow.camera_setup_back()  # Back: the instruction again, the camera off
     assert flow.current == "instruction" and nav.camera is None
     flow.begin_set()
-    assert flow.current == "camera_setup"
-    worker = nav.camera
-
-    def ready() -> bool:  # what enables Done on the set-up screen
-        got = worker.latest()
-        return got is not None and nav.vm.update(got.t_s, got.pose).ready
-
-    await until(ready, 10, "the camera set-up to see the patient well", lambda: None)
-    flow.close_camera_setup()  # Done
+    await pass_gate(flow)
     assert flow.current == "live" and run.set_running, run.error
     pictures: list[Any] = []
 
