@@ -75,6 +75,11 @@ class DeviceLink:
         self.topics = Topics(cfg.clinic, cfg.device)
         self.encoder = FhirEncoder(cfg.device)
         self.connected = threading.Event()
+        # the downlink's SUBSCRIBE acknowledged on this connection: from then on the broker
+        # routes the clinic's plans, messages, receipts and visit signals here (a first
+        # connection's subscription is new: what was published before it is not queued)
+        self.subscribed = threading.Event()
+        self._sub_mid: int | None = None
         self.last_error: str | None = None
         self._status_mids: set[int] = set()
         self._batteries: dict[str, dict[str, Any]] = {}  # newest battery event per segment
@@ -101,7 +106,7 @@ class DeviceLink:
         self.guard = CallbackGuard(f"device link {cfg.device}", self._callback_failed)
         install(self.client, self.guard, on_connect=self._on_connect,
                 on_disconnect=self._on_disconnect, on_publish=self._on_publish,
-                on_message=self._on_message)
+                on_message=self._on_message, on_subscribe=self._on_subscribe)
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -124,6 +129,10 @@ class DeviceLink:
 
     def wait_connected(self, timeout_s: float) -> bool:
         return self.connected.wait(timeout_s)
+
+    def wait_subscribed(self, timeout_s: float) -> bool:
+        """Connected and the broker has acknowledged the downlink's subscriptions."""
+        return self.subscribed.wait(timeout_s)
 
     def wait_drained(self, timeout_s: float) -> bool:
         """Block until the clinic confirmed every row the broker did not refuse (True), or
@@ -236,10 +245,11 @@ class DeviceLink:
             _, event = self._batteries.popitem()
             client.publish(self.topics.topic(Leaf.STATUS),
                            json.dumps({"state": "online", **event}), qos=1)
-        client.subscribe([(self.topics.topic(Leaf.PLAN), 1),
-                          (self.topics.topic(Leaf.MESSAGES_IN), 1),
-                          (self.topics.topic(Leaf.ACK), 1),
-                          (self.topics.topic(Leaf.VISIT_IN), 1)])
+        self.subscribed.clear()
+        _rc, self._sub_mid = client.subscribe([(self.topics.topic(Leaf.PLAN), 1),
+                                               (self.topics.topic(Leaf.MESSAGES_IN), 1),
+                                               (self.topics.topic(Leaf.ACK), 1),
+                                               (self.topics.topic(Leaf.VISIT_IN), 1)])
         self.connected.set()
         self.drainer.set_connected(True, receive_maximum(props))
 
@@ -249,7 +259,19 @@ class DeviceLink:
             (log.warning if rc.is_failure else log.info)("disconnected from %s: %s",
                                                           self.cfg.broker.url, rc)
         self.connected.clear()
+        self.subscribed.clear()
         self.drainer.set_connected(False)
+
+    def _on_subscribe(self, _c: paho.Client, _ud: Any, mid: int,
+                      reason_codes: list[ReasonCode], _props: Any) -> None:
+        if mid != self._sub_mid:
+            return
+        refused = [str(rc) for rc in reason_codes if rc.is_failure]
+        if refused:  # the broker's ACL: nothing from the clinic would reach this kiosk
+            self.last_error = f"broker refused the downlink subscriptions: {', '.join(refused)}"
+            log.error("%s", self.last_error)
+            return
+        self.subscribed.set()
 
     def _on_publish(self, _c: paho.Client, _ud: Any, mid: int, rc: ReasonCode,
                     _props: Any) -> None:

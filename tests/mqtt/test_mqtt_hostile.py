@@ -170,7 +170,9 @@ def device(broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]): 
     store = TherapyStore(dev_dir / "rehab.db")
     link = DeviceLink(load_config(dev_dir), store, reconnect_max_s=1)
     link.start()
-    assert link.wait_connected(10)
+    # subscribed, not just connected: a payload published before the broker has the
+    # device's subscriptions reaches nobody (a CI run lost the first eight so)
+    assert link.wait_subscribed(10)
     attacker = Attacker(broker.port)
     yield broker, clinic_dir, dev_dir, store, link, attacker, events
     attacker.close()
