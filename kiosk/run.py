@@ -21,6 +21,7 @@ from kiosk.i18n import N_, _
 from kiosk.vm.live import LiveSetVM
 from kiosk.vm.pain import PainStage, PainVM
 from motion.params import SetParams
+from sensors.camera.errors import CameraError
 from therapy.plan import PlanExercise
 from therapy.ports import Analyzer, FhirEncoder, SessionEvent, set_analyzer_factory
 from therapy.records import PainPhase, PainReport, SessionRecord, new_id
@@ -39,6 +40,8 @@ SET_END_GRACE_S = 2.0  # live wearables: the set ends this long after the target
 CAMERA_UNSEEN_S = 1.5
 NOTHING_MEASURED = N_("The sensors did not connect, so nothing was measured or saved. "
                       "Check they are charged and close by, then try again.")
+CAMERA_STOPPED = N_("The camera stopped, so the set ended with the reps done. Check that it "
+                    "is plugged in.")
 
 
 class ExerciseRun:
@@ -200,6 +203,10 @@ class ExerciseRun:
             # with a camera: fused with the wearables, each rep says where its ROM came from
             await self.ctl.run_set(opened.distal, opened.proximal,
                                    camera=getattr(opened, "camera", None))
+        except CameraError as exc:  # unplugged or failed mid-set: the set ended there
+            log.error("set %d: the camera stopped: %s", self.ctl.set_no, exc)
+            self.error = CAMERA_STOPPED
+            self.live.say(_(CAMERA_STOPPED))
         except Exception as exc:  # supervised boundary: the UI shows it, the app goes on
             log.exception("set failed")
             self.error = _("The sensors stopped: {error}").format(error=exc)

@@ -262,6 +262,13 @@ class SessionController:
             if cam is not None:
                 await cam.close()
             take(analyzer.finish())
+        except Exception:
+            # a source that failed mid-set (a camera unplugged, a port gone): the set ends
+            # with the reps confirmed so far, so the session goes on (another set, or pain
+            # after and the summary) instead of staying "running"; the error goes on up
+            self.state = SessionState.BETWEEN_SETS
+            self._emit(EventKind.SET_ENDED, reps=len(reps), failed=True)
+            raise
         finally:
             if cam is not None:
                 await cam.close()

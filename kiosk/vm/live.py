@@ -146,8 +146,9 @@ class LiveSetVM:
             self.running = False
             self.resting = self.set_no < self.exercise.sets
             self._rest_started = now
-            self.say(_("Set done. Rest now.") if self.resting
-                     else _("Well done. Exercise finished."))
+            if not ev.extra.get("failed"):  # else the run says what stopped it
+                self.say(_("Set done. Rest now.") if self.resting
+                         else _("Well done. Exercise finished."))
         elif ev.kind == EventKind.SESSION_ENDED:
             self.running, self.resting, self.finished = False, False, True
 

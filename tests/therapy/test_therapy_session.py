@@ -56,6 +56,32 @@ async def test_two_sets_make_one_record_with_outbox_rows(tmp_path: Path) -> None
     assert ctl.finish() is rec  # idempotent
 
 
+class FailingSource(ListSource):
+    """Yields its chunks, then fails as an unplugged camera or a port gone does."""
+
+    async def _gen(self):  # type: ignore[no-untyped-def]
+        async for c in super()._gen():
+            yield c
+        raise OSError(19, "No such device")
+
+
+async def test_a_source_that_fails_mid_set_ends_the_set_with_its_reps(tmp_path: Path) -> None:
+    """The error goes on to the caller, but the set has ended (SET_ENDED, failed): the
+    session can run its next set or finish, keeping the reps confirmed before it."""
+    ctl, store, events = make(tmp_path)
+    src = FailingSource([150, 100])  # 250 samples: 2 reps, then the failure
+    with pytest.raises(OSError, match="No such device"):
+        await ctl.run_set(src)
+    assert src.closed and ctl.state == SessionState.BETWEEN_SETS
+    ended = [e for e in events if e.kind == EventKind.SET_ENDED]
+    assert [(e.set_no, e.extra) for e in ended] == [(1, {"reps": 2, "failed": True})]
+    assert ended[0].to_json()["failed"] is True  # the clinic's live view sees why
+    reps2 = await ctl.run_set(ListSource([100]))
+    rec = ctl.finish()
+    assert len(reps2) == 1 and rec.sets_done == 2
+    assert [(r.set_no, r.n) for r in rec.reps] == [(1, 1), (1, 2), (2, 1)]
+
+
 async def test_pause_drops_samples_and_stop_ends_the_set(tmp_path: Path) -> None:
     ctl, store, events = make(tmp_path)
     src = ListSource([50] * 40, pause_s=0.005)  # 2000 samples would make 20 reps
