@@ -145,6 +145,9 @@
     let s;
     try { s = await (await fetch(`${base}/${call}/state`, {credentials: "same-origin"})).json(); }
     catch (e) { return; }
+    // the call ended while this poll was on its way (end() stops the poller): its answer
+    // is older than the end, and once showed "connected" after the therapist hung up
+    if (!poller) return;
     if (s.answer && !answered) {
       answered = true;
       await pc.setRemoteDescription({type: "answer", sdp: s.answer});

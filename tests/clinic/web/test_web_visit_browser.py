@@ -10,6 +10,7 @@ browser's hang-up ends both sides. Saves docs/img/clinic-visit.png."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,15 @@ from visit_browser_world import visit_browser_world
 
 from kiosk.vm.visit import NOTICE_CLINIC_HUNG_UP, Phase
 from therapy.ports import EventKind
+
+# The page's polls of the call's state answered 1.2 s late (its fetch wrapped): a poll is
+# always on its way when the therapist hangs up, and its answer, older than the hang-up,
+# once showed "connected" again on the page of a call that had ended.
+SLOW_STATE_POLLS = """
+const fetch0 = window.fetch;
+window.fetch = (url, opts) => fetch0(url, opts).then((r) => String(url).endsWith("/state")
+    ? new Promise((done) => setTimeout(() => done(r), 1200)) : r);
+"""
 
 pytestmark = pytest.mark.timeout(150)
 FRAMES = 20  # decoded at the kiosk before the call is judged working
@@ -75,12 +85,15 @@ async def test_a_video_visit_from_the_browser(tmp_path: Path) -> None:
         await ui(d.set_window_size, 1280, min(max(int(height), 700), 1600))
         await ui(d.save_screenshot, str(shot_path("clinic-visit.png")))
 
-        # the therapist hangs up: both sides end
+        # the therapist hangs up, a poll of the call's state on its way: both sides end
+        await ui(d.execute_script, SLOW_STATE_POLLS)
+        await asyncio.sleep(1.5)  # the slowed polls overlap from now on
         await ui(lambda: d.find_element(By.ID, "call-hangup").click())
         await until(lambda: kit.vm.phase == Phase.ENDED, 15, "the kiosk to end the call")
         assert kit.vm.notice.startswith(NOTICE_CLINIC_HUNG_UP)
         await until(lambda: kiosk_call.state == "closed", 10, "the kiosk's peer to close")
         assert not kit.vm.camera_on and not kit.vm.microphone_on
+        await asyncio.sleep(1.5)  # every poll sent before the hang-up has its answer
         assert await ui(state, d) == "hung up"
 
         # a second call on the same appointment; this time the patient hangs up
