@@ -31,7 +31,7 @@ class LiveSet:
     session: str = ""
     exercise: str = ""
     set_no: int = 0
-    state: str = "running"  # running, paused, set_ended
+    state: str = "running"  # running, paused, set_ended, sensor_stopped (ended by its source)
     at: str = ""
     reps: list[dict[str, Any]] = field(default_factory=list)
 
@@ -59,7 +59,9 @@ def apply_event(sets: dict[str, LiveSet], device: str, body: dict[str, Any]) -> 
     if kind == "rep" and isinstance(body.get("rep"), dict):
         cur.reps.append(body["rep"])
         del cur.reps[:-REPS_KEPT]
-    if kind in ("paused", "set_ended"):
+    if kind == "set_ended" and body.get("failed") is True:  # a camera unplugged, a port gone
+        cur.state = "sensor_stopped"
+    elif kind in ("paused", "set_ended"):
         cur.state = kind
     elif kind in ("resumed", "set_started", "rep", "session_started"):
         cur.state = "running"

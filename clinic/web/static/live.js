@@ -51,7 +51,8 @@
     for (const k of ["label", "exercise", "exercise_name", "target_rom_deg", "band"]) if (ev[k] !== undefined) s[k] = ev[k];
     if (typeof ev.set === "number" && ev.set !== s.set) { s.set = ev.set; s.reps = []; }
     if (ev.type === "rep" && ev.rep) s.reps.push(ev.rep);
-    s.state = (ev.type === "paused" || ev.type === "set_ended") ? ev.type : "running";
+    s.state = ev.type === "set_ended" && ev.failed === true ? "sensor_stopped"  // as clinic/live.py
+      : (ev.type === "paused" || ev.type === "set_ended") ? ev.type : "running";
     card(s);
   }
   const es = new EventSource(box.dataset.stream);

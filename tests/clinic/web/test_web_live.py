@@ -57,6 +57,22 @@ def test_the_fanout_keeps_running_sets_and_passes_events_on() -> None:
     assert live.dropped == 1 and live.subscribers == 1 and got[-1][1]["type"] == "paused"
 
 
+def test_a_set_its_sensor_stopped_reads_so() -> None:
+    """A set ended by its source (SET_ENDED with failed: a camera unplugged) is
+    ``sensor_stopped`` in the running sets (the live card reads "sensor stopped"), a set
+    that ended as sets do ``set_ended``; a hostile ``failed`` that is not true changes
+    nothing."""
+    live = LiveFanout()
+    live.publish("dev-a", body(EventKind.SET_STARTED))
+    live.publish("dev-a", {**body(EventKind.SET_ENDED), "failed": True})
+    live.publish("dev-b", body(EventKind.SET_STARTED, session="s-2"))
+    live.publish("dev-b", {**body(EventKind.SET_ENDED, session="s-2"), "failed": "yes"})
+    assert [(s["device"], s["state"]) for s in live.running()] == [
+        ("dev-a", "sensor_stopped"), ("dev-b", "set_ended")]
+    live.publish("dev-a", body(EventKind.SET_STARTED, set_no=2))
+    assert live.running()[0]["state"] == "running"
+
+
 def test_band_is_the_kiosks() -> None:
     assert band(60.0) == (51.0, 74.0)  # 85 % .. 115 % + 5 deg, as kiosk/vm/live.py
     assert [placement(x, 51.0, 74.0) for x in (50.9, 51.0, 74.0, 74.1, "x", True)] == [

@@ -141,6 +141,10 @@ def test_live_messages_and_plan_editor_in_the_browser(
     _shot(d, "clinic-live.png")
     k2.link.live_listener(event(EventKind.SESSION_ENDED, session="s-2", exercise="heel_slide"))
     wait_until(d, lambda drv: not drv.find_elements(By.ID, "live-dev-2"), 10)
+    stopped = event(EventKind.SET_ENDED)  # dev-1's camera unplugged: the set ended by it
+    stopped.extra["failed"] = True
+    k1.link.live_listener(stopped)
+    wait_until(d, lambda _d: "sensor stopped" in card("dev-1"), 10)
 
     # --- Messages: the patient writes, the therapist replies, the device has it --------
     k1.link.send_message("The left knee is sore after the second set.")
