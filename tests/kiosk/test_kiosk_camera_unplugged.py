@@ -12,30 +12,27 @@ as a set that ends does."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from camera_gate import GateScreens, PacedFrames, pass_gate
-from flow_helpers import silent_audio, until
-from kiosk.model import KioskModel
+from camera_gate import (
+    PacedFrames,
+    SeatedPatient,
+    camera_kiosk,
+    camera_set_live,
+    pain_after_to_record,
+)
+from flow_helpers import until
 from kiosk.run import CAMERA_STOPPED
-from kiosk.settings import load_settings, save_settings
-from kiosk.vm.flow import KioskFlow
-from sensors.camera.landmarks import PoseFrame
-from sensors.camera.worker import CameraWorker
-from tests.helpers.camera_synth import knee_extension_flex, seated_frame
-from therapy.plan import exercise_from_catalogue
-from therapy.ports import FakeClock
 
 EX = "knee_extension_seated"
 REPS = 2
-PERIOD_S = 3.0
 
 
 class Cable:
@@ -51,63 +48,28 @@ class Camera(PacedFrames):
         return super().read()
 
 
-class Patient:
-    """Seated side-on; ``REPS`` knee extensions from each ``start`` (host time)."""
-
-    start: float | None = None
-
-    def estimate(self, image: np.ndarray, t_s: float) -> PoseFrame | None:
-        flex = 90.0 if self.start is None else float(knee_extension_flex(
-            np.array([t_s - self.start]), reps=REPS, period_s=PERIOD_S, lead_s=0.3)[0])
-        return seated_frame(t_s, flex)
-
-    def close(self) -> None:
-        pass
-
-
-def kiosk(tmp: Path, patient: Patient) -> tuple[KioskFlow, KioskModel]:
-    data, dev = tmp / "data", tmp / "dev"
-    data.mkdir(parents=True)
-    dev.mkdir()
-    (dev / "video0").touch()
-
-    def open_pose() -> CameraWorker:
-        worker = CameraWorker(Camera(), patient)
-        worker.start()
-        return worker
-
-    save_settings(data, load_settings(data).with_pin("2580").with_code("246813"))
-    model = KioskModel(data, clock=FakeClock(datetime.now(UTC)), monotonic=time.monotonic,
-                       dev_dir=dev, camera=open_pose)
-    return KioskFlow(model, GateScreens(), silent_audio()), model
-
-
-async def first_set(flow: KioskFlow, model: KioskModel, sets: int) -> Any:
+@asynccontextmanager
+async def unplugged_after_one_rep(tmp: Path, sets: int) -> AsyncIterator[tuple[Any, ...]]:
+    """A camera exercise of ``sets`` sets on the live screen, one rep done, then the cable
+    pulled; yields (flow, model, run, patient); plugged back and closed on leaving."""
     Cable.plugged = True
-    flow.start_exercise(dataclasses.replace(exercise_from_catalogue(EX), sets=sets, reps=REPS))
-    flow.pain_vm.choose(0)
-    flow.pain_done()
-    flow.begin_set()
-    await pass_gate(flow)
-    run = model.run
-    assert run is not None and flow.current == "live" and run.set_running, run and run.error
-    return run
-
-
-async def one_rep_then_unplug(flow: KioskFlow, run: Any, patient: Patient) -> None:
-    patient.start = time.monotonic()
-    await until(lambda: run.live.reps_in_set == 1, 15, "the first rep", flow.frame)
-    Cable.plugged = False
+    patient = SeatedPatient(REPS, period_s=3.0, lead_s=0.3)
+    flow, model = camera_kiosk(tmp, patient, Camera)
+    try:
+        run = await camera_set_live(flow, model, EX, sets=sets, reps=REPS)
+        patient.start = time.monotonic()
+        await until(lambda: run.live.reps_in_set == 1, 15, "the first rep", flow.frame)
+        Cable.plugged = False
+        yield flow, model, run, patient
+    finally:
+        Cable.plugged = True
+        model.close()
 
 
 @pytest.mark.timeout(90)
 async def test_unplugged_mid_set_the_set_ends_with_its_reps_and_the_next_one_runs(
         tmp_path: Path) -> None:
-    patient = Patient()
-    flow, model = kiosk(tmp_path, patient)
-    try:
-        run = await first_set(flow, model, sets=2)
-        await one_rep_then_unplug(flow, run, patient)
+    async with unplugged_after_one_rep(tmp_path, sets=2) as (flow, model, run, patient):
         await until(lambda: not run.set_running, 10, "the set to end", flow.frame)
         flow.frame()
         assert flow.current == "live" and run.live.resting and not run.live.running
@@ -123,32 +85,16 @@ async def test_unplugged_mid_set_the_set_ends_with_its_reps_and_the_next_one_run
         patient.start = time.monotonic()
         await until(lambda: flow.current == "pain", 30, "set 2 to end at its target",
                     flow.frame)
-        flow.pain_vm.choose(1)
-        flow.pain_done()
-        await until(lambda: flow.current == "summary", 20, "the summary", lambda: None)
-        rec = model.last_record
-        assert rec is not None and rec.sets_done == 2
+        rec = await pain_after_to_record(flow, model, pain=1)
+        assert rec.sets_done == 2
         assert [r.set_no for r in rec.reps] == [1, 2, 2]  # set 1's rep before the cable went
-    finally:
-        Cable.plugged = True
-        model.close()
 
 
 @pytest.mark.timeout(90)
 async def test_unplugged_in_the_last_set_goes_on_to_pain_after_and_keeps_its_reps(
         tmp_path: Path) -> None:
-    patient = Patient()
-    flow, model = kiosk(tmp_path, patient)
-    try:
-        run = await first_set(flow, model, sets=1)
-        await one_rep_then_unplug(flow, run, patient)
+    async with unplugged_after_one_rep(tmp_path, sets=1) as (flow, model, _run, _patient):
         await until(lambda: flow.current == "pain", 10, "pain after", flow.frame)
         assert CAMERA_STOPPED in flow.audio.spoken
-        flow.pain_vm.choose(0)
-        flow.pain_done()
-        await until(lambda: flow.current == "summary", 20, "the summary", lambda: None)
-        rec = model.last_record
-        assert rec is not None and rec.rep_count == 1 and not rec.completed
-    finally:
-        Cable.plugged = True
-        model.close()
+        rec = await pain_after_to_record(flow, model)
+        assert rec.rep_count == 1 and not rec.completed
