@@ -294,7 +294,8 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         for gap in gaps:
             back = "never came back" if gap.end_s is None else f"{gap.duration_s:.1f} s"
             say(f"{gap.segment} sensor away {back} ({gap.reason})")
-        for warning in _camera_warnings(sources):
+        camera = _camera_warnings(sources)  # how a camera saw the patient: said, and in --json
+        for warning in camera:
             say(warning)
         t0 = time.monotonic()
         await asyncio.to_thread(link.wait_drained, args.send_timeout)
@@ -306,7 +307,7 @@ async def _session(args: argparse.Namespace, cfg: Any) -> int:
         else:
             say(f"all records sent in {time.monotonic() - t0:.1f} s; 0 records wait")
         if args.json:
-            print(json.dumps(_summary(rec, spec, sources, live, ender, waiting)
+            print(json.dumps(_summary(rec, spec, sources, live, ender, waiting, camera)
                              | {"recovered": [r.id for r in recovered.stored]}))
         return 0
     finally:
@@ -351,11 +352,10 @@ async def _walk_away(world: Any, sources: Any, segment: str, at_s: float,
 
 
 def _summary(rec: Any, spec: Any, sources: Any, live: Any, ender: Any,
-             waiting: int) -> dict[str, Any]:
+             waiting: int, camera: list[str]) -> dict[str, Any]:
     from therapy.sources import placement_rows
 
     actions = live.actions_ if live is not None else []
-    camera = _camera_warnings(sources)
     return {
         "session": rec.id, "exercise": rec.exercise_id, "source": str(spec),
         "placements": list(placement_rows(sources)),
