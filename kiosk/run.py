@@ -274,8 +274,8 @@ class ExerciseRun:
         """A camera set (alone or fused): the banner while its joint is out of view."""
         for src in self._open:
             stream = getattr(src, "stream", None)  # a camera source's angle stream
-            unseen = getattr(stream, "unseen_s_", None)
-            if stream is not None and unseen is not None:
+            unseen = getattr(stream, "unseen_s_", None)  # None: no stream (a wearable)
+            if unseen is not None:
                 self.live.on_camera_view(str(stream.joint), unseen >= CAMERA_UNSEEN_S, now)
 
     def on_link_event(self, ev: Any) -> None:
