@@ -195,7 +195,9 @@ async def upload(request: Request, device: str, ident: str, call: str, why: str 
     started = c.record_started_at.isoformat(timespec="seconds") if c.record_started_at else ""
     stopped = c.record_stopped_at.isoformat(timespec="seconds") if c.record_stopped_at else now
     ended = why == "call_ended" or c.state in ("hung_up", "failed")
-    by = c.record_stopped_by or ("the call ended" if ended else "the therapist")
+    # "therapist" as the stop the therapist's page sends says it (an upload without it: its
+    # page's stop did not get through)
+    by = c.record_stopped_by or ("the call ended" if ended else "therapist")
     rec = Recording(name, ident, call, c.record_asked_by, "yes", started, stopped, by, size,
                     actor)
     meta = folder / f"{call}-{n}.json"

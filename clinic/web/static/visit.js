@@ -123,9 +123,10 @@
     } catch (e) { recState.textContent = `Not asked: ${e.message}`; $("record-ask").disabled = false; }
   }
   async function stopByTherapist() {
-    const done = stopRecording("you stopped it");
+    // the clinic hears who stopped before the file arrives (it is stored with the file):
+    // sent side by side, the upload once came first and was stored as stopped by nobody
     await post(`/${call}/record/stop`).catch(() => {});
-    await done;
+    await stopRecording("you stopped it");
   }
 
   function end(state, reason) {
