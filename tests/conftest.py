@@ -1,4 +1,5 @@
-"""Shared fixtures. Real recordings are read from ../shared/data (never copied in)."""
+"""Shared fixtures. Real recordings are read from ../shared/data, or $REHAB_SHARED_DATA
+(never copied in)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,23 @@ from pathlib import Path
 
 import pytest
 
+from bench._data import shared_data as shared_data_folder
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The shared recordings folder; a missing folder fails the test with what to do."""
-    if not (SHARED_DATA / "uci-pt").is_dir():
+    """The shared recordings folder (the benchmarks' too: ``$REHAB_SHARED_DATA`` or
+    ../shared/data); a missing folder fails the test with what to do."""
+    root = shared_data_folder()
+    if not (root / "uci-pt").is_dir():
         pytest.fail(
-            f"shared recordings not found at {SHARED_DATA}: the project expects the "
-            "workplace's shared/data folder beside the repository (see README, 'Data')"
+            f"shared recordings not found at {root}: the project expects the workplace's "
+            "shared/data folder beside the repository, or REHAB_SHARED_DATA set to it "
+            "(see README, 'Data')"
         )
-    return SHARED_DATA
+    return root
 
 
 @pytest.fixture(scope="session")
