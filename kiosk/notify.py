@@ -29,6 +29,6 @@ def sd_notify(state: str) -> bool:
 
 
 def watchdog_interval_s(default_s: float = 5.0) -> float:
-    """Half of systemd's ``WATCHDOG_USEC`` (the unit asks for a ping every 10 s)."""
+    """Half of systemd's ``WATCHDOG_USEC`` (the unit's WatchdogSec=30: a ping every 15 s)."""
     usec = os.environ.get("WATCHDOG_USEC")
     return int(usec) / 2e6 if usec and usec.isdigit() else default_s

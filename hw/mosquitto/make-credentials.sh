@@ -8,8 +8,9 @@
 # ACL block that lets a device reach only rehab/v1/CLINIC/DEVICE/... (publish status, live,
 # records, messages/out, visit/out; subscribe plan, messages/in, ack (the clinic's receipts)
 # and visit/in (virtual visit signalling, docs/visits.md)) and a clinic account read its
-# clinic only (and write plans, messages/in, receipts and visit/in), then
-# prints the lines for the device's rehab.toml. Reload the broker afterwards:
+# clinic only (and write plans, messages/in, receipts and visit/in), with the clinic's
+# USER-tools (plan push, message, appoint) and USER-visit (the web app's visit relay)
+# logins beside it, then prints the lines for the device's rehab.toml (or the clinic's). Reload the broker afterwards:
 # `systemctl reload mosquitto` (SIGHUP).
 # The broker binds client id to username (use_username_as_clientid): each process needs its
 # own login. A second clinic ingest process: `make-credentials.sh clinic --clinic C --user
@@ -70,6 +71,11 @@ if [ "$kind" = clinic ]; then
   mosquitto_passwd -b "$passwd" "$user-tools" "$password"
   printf '\nuser %s\ntopic write %s/+/plan\ntopic write %s/+/messages/in\n' \
     "$user-tools" "$base" "$base" >> "$acl"
+  # `rehab clinic serve`'s visit relay logs in as USER-visit with the same password
+  # (clinic.visit.visit_login): it reads the kiosks' visit/out and writes their visit/in.
+  mosquitto_passwd -b "$passwd" "$user-visit" "$password"
+  printf '\nuser %s\ntopic read %s/+/visit/out\ntopic write %s/+/visit/in\n' \
+    "$user-visit" "$base" "$base" >> "$acl"
 fi
 # The broker drops to user mosquitto: it must be able to read both files.
 chmod 0640 "$passwd" "$acl" 2>/dev/null || true
