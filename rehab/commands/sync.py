@@ -5,13 +5,17 @@ acknowledgement alone does not count (docs/clinic-link.md, "Delivery contract").
 clinic refused for good stay on the device, marked, and are listed; ``--retry-refused``
 sends them again (after a fix at the clinic). First, as the kiosk's start does, a session a
 crash, kill or power cut interrupted (the journal of a process now gone) is stored as not
-completed with its outbox rows, so it is sent too; a running kiosk's own is left alone. Exit 0 when nothing waits, 1 when records
-still wait for the clinic's receipt or the clinic refused some.
+completed with its outbox rows, so it is sent too; a running kiosk's own is left alone.
+What the clinic queued at the broker for the device (a plan, messages) arrives during the
+sync and is applied; what that adds to the outbox is sent too. Prints the plan version the
+device now holds. Exit 0 when nothing waits, 1 when records still wait for the clinic's
+receipt or the clinic refused some.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
 from rehab.cli import UsageError
@@ -51,21 +55,23 @@ def run(args: argparse.Namespace) -> int:
     if args.retry_refused:
         n = requeue_refused(store)
         print(f"requeued {n} refused record{'' if n == 1 else 's'}")
-    before = store.outbox_count()
     link = DeviceLink(cfg, store)
     link.start()
     try:
-        drained = link.wait_drained(args.timeout)
+        drained = drain(link, args.timeout)
     finally:
         link.stop()
     left = store.outbox_count()
     refusals = refused_lines(store)
+    plan = store.current_plan()
     store.close()
     stats = link.drainer.stats
-    print(f"sent {before - left} records; {left} wait for the clinic's receipt "
+    print(f"sent {stats.deleted} records; {left} wait for the clinic's receipt "
           f"(published {stats.published}, resent {stats.resent}, "
           f"no subscriber at the broker {stats.unrouted}, confirmed {stats.receipts}, "
           f"refused {stats.clinic_refused})")
+    print(f"plan version {plan[0].version}, valid until {plan[0].valid_until:%Y-%m-%d}"
+          if plan is not None else "no plan from the clinic yet")
     for line in refusals:
         print(line)
     if not drained or left:
@@ -80,6 +86,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"sync incomplete: {why}")
         return 1
     return 1 if refusals else 0
+
+
+SETTLE_S = 0.5  # after the drain: the clinic's queued plans and messages have come in
+
+
+def drain(link: Any, timeout_s: float) -> bool:
+    """Send until the clinic has confirmed everything, what the downlink adds included.
+
+    The broker delivers what it queued for the device (a plan, messages) once the device's
+    subscriptions are acknowledged; applying them adds rows to the outbox (the plan's
+    receipt). So the drain starts after the SUBACK and, once the outbox is empty, waits a
+    moment and drains again what came in meanwhile."""
+    deadline = time.monotonic() + timeout_s
+
+    def left() -> float:
+        return max(0.0, deadline - time.monotonic())
+
+    link.wait_subscribed(left())
+    if not link.wait_drained(left()):
+        return False
+    time.sleep(min(SETTLE_S, left()))
+    return bool(link.wait_drained(left()))
 
 
 def refused_lines(store: Any, shown: int = 20) -> list[str]:
