@@ -1,16 +1,37 @@
-"""The broker set-up as docs/clinic-link.md ("Broker set-up") tells a Debian admin to do it:
-make-credentials.sh's printed lines are the whole rehab.toml."""
+"""The broker set-up as docs/clinic-link.md ("Broker set-up") tells a Debian admin to do it,
+on a real Mosquitto: hw/mosquitto/mosquitto.conf as conf.d/rehab.conf under Debian's stock
+main config, certificates from make-certs.sh, logins from make-credentials.sh whose printed
+lines are the whole rehab.toml, the broker reloaded, and a client that verifies the CA and
+the host name connects over TLS."""
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import re
+import shutil
+import signal
+import socket
+import ssl
 import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.helpers.shipped_broker import HW
+from cryptography import x509
+from tests.helpers.link_helpers import wait_for
+from tests.helpers.shipped_broker import (
+    DEBIAN_MAIN_CONF,
+    HW,
+    make_certs,
+    mosquitto_user_exists,
+    shipped_broker,
+)
 
+from mqtt.client import connect, make_client
 from mqtt.config import load_config
 
 pytestmark = pytest.mark.timeout(60)
@@ -22,11 +43,153 @@ def _run(script: str, *args: str, check: bool = True) -> subprocess.CompletedPro
                           capture_output=True, text=True)
 
 
+@pytest.fixture
+def reachable_dir() -> Iterator[Path]:
+    """A folder the broker's own user can reach (pytest's tmp_path is 0700 root's)."""
+    d = Path(tempfile.mkdtemp(prefix="rehab-broker-"))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
+
+
+def _connect_and_publish(data_dir: Path, topic: str) -> None:
+    """Log in with data_dir's rehab.toml (TLS verified against its ca_file, host name
+    checked) and publish QoS 1 to ``topic``: CONNACK and PUBACK must both be successes."""
+    cfg = load_config(data_dir, require_device=False).broker
+    client = make_client(cfg, cfg.username)
+    codes: dict[str, object] = {}
+    done = threading.Event()
+
+    def on_connect(c, _u, _f, rc, _p):  # type: ignore[no-untyped-def]
+        codes["connack"] = rc
+        if rc.is_failure:
+            done.set()
+        else:
+            c.publish(topic, b"{}", qos=1)
+
+    def on_publish(_c, _u, _mid, rc, _p):  # type: ignore[no-untyped-def]
+        codes["puback"] = rc
+        done.set()
+
+    client.on_connect = on_connect
+    client.on_publish = on_publish
+    connect(client, cfg)
+    try:
+        assert done.wait(10), f"no CONNACK/PUBACK: {codes}"
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    assert not codes["connack"].is_failure, codes  # type: ignore[attr-defined]
+    assert not codes["puback"].is_failure, codes  # type: ignore[attr-defined]
+
+
+def test_debian_install_as_the_docs_say(reachable_dir: Path) -> None:
+    """Fails on a rehab.conf that repeats the main config's persistence_location (Mosquitto:
+    "Duplicate persistence_location value") and on a server key the broker's user cannot
+    read ("Unable to load server key file"): run as root here, the broker drops to user
+    mosquitto as Debian's does."""
+    user = "mosquitto" if mosquitto_user_exists() else "root"
+    shipped = shipped_broker(reachable_dir / "etc", {"clinic": ["clinic", "--clinic", "c1"]},
+                             service_user=user)
+    try:
+        ca_on_kiosk = reachable_dir / "kiosk" / "ca.pem"
+        ca_on_kiosk.parent.mkdir()
+        shutil.copy(shipped.ca, ca_on_kiosk)
+        d = shipped.broker.dir
+        out = _run("make-credentials.sh", "device", "--clinic", "c1", "--device", "dev-9",
+                   "--passwd", str(d / "passwd"), "--acl", str(d / "acl"),
+                   "--broker", shipped.url, "--ca-file", str(ca_on_kiosk)).stdout
+        assert all(LINE.match(line) for line in out.splitlines()), out
+        _write_private(reachable_dir / "kiosk" / "rehab.toml", out)
+        # systemctl reload mosquitto
+        assert shipped.broker.proc is not None
+        shipped.broker.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "Reloading config" in shipped.broker.log.read_text(), 5, "reload")
+        _connect_and_publish(reachable_dir / "kiosk", "rehab/v1/c1/dev-9/status")
+    finally:
+        shipped.broker.stop()
+    log = shipped.broker.log.read_text()
+    assert "Error" not in log, log
+    if user == "mosquitto" and os.geteuid() == 0:  # it did run as user mosquitto
+        db = shipped.broker.dir / "persist" / "mosquitto.db"
+        assert db.stat().st_uid == pwd.getpwnam("mosquitto").pw_uid
+
+
+def test_stock_main_config_mirror_matches_debians() -> None:
+    stock = Path("/etc/mosquitto/mosquitto.conf")
+    if not stock.exists():
+        pytest.skip("no Debian mosquitto package here")
+
+    def directives(text: str) -> list[str]:
+        return [ln.strip() for ln in text.splitlines() if ln.strip() and ln[0] != "#"]
+
+    assert directives(stock.read_text()) == directives(DEBIAN_MAIN_CONF)
+
+
+def _handshake(port: int, ca: Path, name: str) -> None:
+    ctx = ssl.create_default_context(cafile=str(ca))
+    ctx.verify_flags |= ssl.VERIFY_X509_STRICT
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        with ctx.wrap_socket(sock, server_hostname=name):
+            pass
+
+
+def test_make_certs_serves_the_shipped_config(tmp_path: Path) -> None:
+    # its certificates: make-certs.sh --host localhost --ip 127.0.0.1
+    shipped = shipped_broker(tmp_path / "broker", {"clinic": ["clinic", "--clinic", "c1"]})
+    try:
+        port = shipped.broker.port
+        for name in ("localhost", "127.0.0.1"):  # --host and --ip
+            _handshake(port, shipped.ca, name)
+        with pytest.raises(ssl.SSLCertVerificationError, match="match"):
+            _handshake(port, shipped.ca, "broker.example.org")
+        make_certs(tmp_path / "other")  # a CA that did not sign the broker's certificate
+        with pytest.raises(ssl.SSLCertVerificationError):
+            _handshake(port, tmp_path / "other" / "ca.crt", "localhost")
+    finally:
+        shipped.broker.stop()
+
+
+def test_make_certs_files_modes_and_names(tmp_path: Path) -> None:
+    certs = tmp_path / "certs"
+    out = _run("make-certs.sh", "--host", "broker.clinic.lan", "--ip", "10.0.0.5", "--dir",
+               str(certs)).stdout
+    assert f"{certs}/ca.crt" in out  # what to copy to the kiosks
+    # the names mosquitto.conf reads
+    conf = (HW / "mosquitto.conf").read_text()
+    for f in ("ca.crt", "server.crt", "server.key"):
+        assert f"/etc/mosquitto/certs/{f}" in conf
+    mode = {f: (certs / f).stat().st_mode & 0o777 for f in
+            ("ca.crt", "ca.key", "server.crt", "server.key")}
+    try:
+        group = grp.getgrnam("mosquitto").gr_gid
+    except KeyError:
+        group = None
+    if os.geteuid() == 0 and group is not None:
+        assert (certs / "server.key").stat().st_gid == group
+        assert mode["server.key"] == 0o640
+    else:
+        assert mode["server.key"] == 0o600
+    assert mode["ca.key"] == 0o600 and mode["ca.crt"] == mode["server.crt"] == 0o644
+    cert = x509.load_pem_x509_certificate((certs / "server.crt").read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["broker.clinic.lan"]
+    assert [str(a) for a in san.get_values_for_type(x509.IPAddress)] == ["10.0.0.5"]
+
+    ca = (certs / "ca.crt").read_bytes()
+    again = _run("make-certs.sh", "--host", "broker.clinic.lan", "--dir", str(certs),
+                 check=False)
+    assert again.returncode == 1 and "--force" in again.stderr
+    assert (certs / "ca.crt").read_bytes() == ca
+    _run("make-certs.sh", "--host", "broker.clinic.lan", "--dir", str(certs), "--force")
+    assert (certs / "ca.crt").read_bytes() != ca
 
 
 def test_make_credentials_prints_a_whole_rehab_toml(tmp_path: Path) -> None:
