@@ -8,6 +8,7 @@ their state there: ``clinic_ed25519.key`` (private, 0600), ``clinic_ed25519.pub`
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,16 +93,40 @@ def register(sub: Any) -> None:
 
 def db_option(q: argparse.ArgumentParser) -> None:
     q.add_argument("--db", metavar="URL", help="clinic store: postgresql://user@host/db "
-                   "(several serve processes share it); default: clinic.db in --data-dir")
+                   "(several serve processes share it); default: db in the data dir's "
+                   "rehab.toml, else clinic.db in --data-dir")
+
+
+def configured_db(data_dir: Path) -> str | None:
+    """``db`` of the clinic's ``rehab.toml`` (the store every clinic command opens when no
+    ``--db`` is given, so ``user add`` and ``plan push`` reach serve's PostgreSQL)."""
+    import tomllib
+
+    path = Path(data_dir) / "rehab.toml"
+    try:
+        value = tomllib.loads(path.read_text()).get("db")
+    except FileNotFoundError:
+        return None
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"{path}: db must be a string (a postgresql:// or sqlite:/// URL)")
+    return value or None
 
 
 def open_clinic_store(cfg: Any, args: argparse.Namespace) -> Any:
-    """The store ``--db`` names (default: SQLite in the data dir); errors exit 2."""
+    """The store ``--db`` names, else ``db`` in the data dir's ``rehab.toml``, else SQLite
+    in the data dir (a new one said on stderr: on a PostgreSQL clinic, a tool run without
+    the store's URL would otherwise quietly keep its change apart); errors exit 2."""
     from clinic.errors import StoreError
-    from clinic.store import open_store
+    from clinic.store import DB_FILE, open_store
 
+    db = getattr(args, "db", None) or configured_db(cfg.data_dir)
+    if not db and not (Path(cfg.data_dir) / DB_FILE).exists():
+        print(f"rehab clinic: no store in {cfg.data_dir} yet: making {DB_FILE} (SQLite); a "
+              "clinic on PostgreSQL sets db in its rehab.toml or passes --db", file=sys.stderr)
     try:
-        return open_store(cfg.data_dir, getattr(args, "db", None))
+        return open_store(cfg.data_dir, db)
     except StoreError as exc:
         raise UsageError(str(exc)) from exc
 

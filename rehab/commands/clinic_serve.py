@@ -70,27 +70,25 @@ def serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--name {args.name!r} must be 1-64 of A-Z a-z 0-9 _ . -")
     workers = check_workers(args.check_workers)
     cfg = _cfg(args)
+    from clinic.visit import browser_ice, relay_factory
+
     try:
+        ice = browser_ice(cfg.data_dir)  # [visit] STUN/TURN of the clinic's rehab.toml
         listen = Listen.parse(args.listen)
         sock = bind(listen)
     except ClinicError as exc:
         raise UsageError(str(exc)) from exc
-    store = open_clinic_store(cfg, args)
+    store = open_clinic_store(cfg, args)  # after the config's checks: a mistake makes no store
     try:
         watcher = ClinicWatcher(cfg.broker, cfg.clinic, store, client_name=args.name,
                                 validate=None if args.no_validate else fhir_validator,
                                 check_workers=workers)
-        from clinic.visit import browser_ice, relay_factory
         from clinic.web.sending import signing_key
         from rehab.commands.clinic import KEY_FILE
 
         key_file = cfg.data_dir / KEY_FILE
         visit = relay_factory(cfg.broker, cfg.clinic, lambda: signing_key(key_file),
                               client_name=f"{args.name}-visit")
-        try:
-            ice = browser_ice(cfg.data_dir)  # [visit] STUN/TURN of the clinic's rehab.toml
-        except ClinicError as exc:
-            raise UsageError(str(exc)) from exc
         app = make_app(store, cfg.clinic, watcher, secure_cookies=args.secure_cookies,
                        key_file=key_file, visit=visit, ice=ice)
         run(watcher, app, sock, log_level=args.log_level,

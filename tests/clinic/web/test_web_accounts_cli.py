@@ -58,6 +58,7 @@ def test_users_are_added_listed_and_removed(tmp_path: Path, monkeypatch: pytest.
 def test_mistakes_are_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],
                                           stdin: str, message: str) -> None:
+    open_store(tmp_path).close()  # the clinic's store exists (a new one is said on stderr)
     rc, _out, err = _run(monkeypatch, capsys, *argv, "--data-dir", str(tmp_path), stdin=stdin)
     assert rc == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
 
@@ -86,3 +87,36 @@ def test_a_token_is_printed_once_and_stored_hashed(tmp_path: Path,
     finally:
         store.close()
     assert _run(monkeypatch, capsys, "token", "list", "--data-dir", str(tmp_path))[1] == "ehr\n"
+
+
+def test_the_store_in_rehab_toml_is_the_one_every_tool_opens(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        pg_cluster) -> None:  # type: ignore[no-untyped-def]
+    """A clinic on PostgreSQL: with ``db`` in the data dir's rehab.toml, ``user add`` (no
+    --db) adds the therapist to that database, where serve logs them in. Without it, an
+    admin's ``user add`` made a SQLite clinic.db beside it, said "added", and the login
+    failed; a new SQLite store is now said on stderr."""
+    url = pg_cluster.create_database()
+    d = tmp_path / "clinic"
+    d.mkdir()
+    (d / "rehab.toml").write_text(f'clinic = "c1"\ndb = "{url}"\n')
+    rc, out, err = _run(monkeypatch, capsys, "user", "add", "ann", "--password-stdin",
+                        "--data-dir", str(d), stdin="correct horse battery\n")
+    assert rc == 0 and "ann" in out and "SQLite" not in err
+    assert not (d / "clinic.db").exists()
+    store = open_store(d, url)
+    try:
+        assert Accounts(store.engine).login("ann", "correct horse battery").outcome \
+            is LoginOutcome.OK
+    finally:
+        store.close()
+    plain = tmp_path / "sqlite-clinic"
+    rc, _out, err = _run(monkeypatch, capsys, "user", "add", "bob", "--password-stdin",
+                         "--data-dir", str(plain), stdin="another long secret\n")
+    assert rc == 0 and (plain / "clinic.db").exists()
+    assert "no store in" in err and "making clinic.db (SQLite)" in err
+    _run(monkeypatch, capsys, "user", "list", "--data-dir", str(plain))
+    assert "no store in" not in capsys.readouterr().err  # said once, when made
+    (d / "rehab.toml").write_text("db = 5\n")
+    rc, _out, err = _run(monkeypatch, capsys, "user", "list", "--data-dir", str(d))
+    assert rc == 2 and "db must be a string" in err
