@@ -8,7 +8,9 @@ database 0600 first covers them; :func:`private_file` tightens files left by old
 
 A folder that already exists is tightened to 0700 when this user owns it (or is root); a
 sticky world-writable folder (``/tmp``) or one owned by someone else is refused rather than
-changed.
+changed. Root writing into a folder another user owns (an installer's ``sudo rehab kiosk pin
+set --data-dir /var/lib/rehab`` for the kiosk's service user) gives each file it creates to
+the folder's owner: a root-owned 0600 ``kiosk.json`` locked the kiosk out of its own PIN.
 """
 
 from __future__ import annotations
@@ -52,14 +54,34 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def _to_folder_owner(fd: int, folder: Path) -> None:
+    """As root, give the open file to ``folder``'s owner when that is another user (the
+    service user the folder belongs to); otherwise nothing."""
+    if os.geteuid() != 0:
+        return
+    st = os.stat(folder)
+    if st.st_uid != 0:
+        os.fchown(fd, st.st_uid, st.st_gid)
+
+
 def private_file(path: Path) -> None:
     """Create ``path`` empty with mode 0600 if missing; make an existing one 0600."""
+    path = Path(path)
     try:
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, FILE_MODE)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, FILE_MODE)
+        made = True
+    except FileExistsError:
+        made = False
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise DataDirError(f"cannot open {path}: {exc.strerror}") from exc
     except OSError as exc:
         raise DataDirError(f"cannot create {path}: {exc.strerror}") from exc
     try:
         os.fchmod(fd, FILE_MODE)  # the umask may have taken bits away, never added them
+        if made:
+            _to_folder_owner(fd, path.parent)
     finally:
         os.close(fd)
 
@@ -82,6 +104,7 @@ def write_private(path: Path, data: bytes) -> None:
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             os.fchmod(fd, FILE_MODE)
+            _to_folder_owner(fd, path.parent)
             f.write(data)
             f.flush()
             os.fsync(fd)

@@ -119,8 +119,8 @@ def _pose_model(extra_missing: list[str], cameras: bool, cache_dir: Path | None)
     if not _writable(cache):
         return Check("pose model", Status.WARN,
                      f"{cache} cannot be written by this user: the kiosk runs the wheel's "
-                     "model (~28 MB more memory, frames ~1.6x as long); run the kiosk as "
-                     "its own user with a home folder, or fix the folder's owner")
+                     "model (~28 MB more memory, frames ~1.6x as long); give it a cache it "
+                     "can write (XDG_CACHE_HOME; the shipped unit: /var/cache/rehab)")
     return Check("pose model", Status.WARN,
                  f"not converted yet ({target.name} not in {cache}): the first camera "
                  "exercise converts it (~1.5 s), or run `python -m "

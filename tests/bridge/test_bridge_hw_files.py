@@ -24,9 +24,39 @@ def test_unit_restarts_watches_and_confines() -> None:
     assert svc["Restart"] == "always" and svc["Type"] == "notify"
     assert int(svc["WatchdogSec"]) > 0
     assert svc["User"] not in ("", "root")
-    assert set(svc["SupplementaryGroups"].split()) == {"bluetooth", "dialout", "video", "input"}
+    assert set(svc["SupplementaryGroups"].split()) == {"bluetooth", "dialout", "video", "input",
+                                                       "audio"}
     assert svc["ProtectSystem"] == "strict" and svc["StateDirectory"] == "rehab"
     assert "/var/lib/rehab" in svc["ExecStart"]
+
+
+def _environment() -> dict[str, str]:
+    """Every ``Environment=`` of the unit (configparser keeps only the last)."""
+    text = (HW / "systemd" / "rehab-kiosk.service").read_text()
+    return dict(line.split("=", 2)[1:] for line in text.splitlines()
+                if line.startswith("Environment="))
+
+
+def test_the_service_user_can_write_every_place_the_kiosk_writes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ProtectSystem=strict and ProtectHome, with a user without a home, only the
+    unit's state and cache directories are writable: the data folder is the state directory
+    (0700, as the kiosk makes it) and the pose model's cache (and Mesa's, matplotlib's) is in
+    the cache directory. The cache was ~/.cache: never writable under the unit, so a deployed
+    kiosk always ran the wheel's heavier model."""
+    from sensors.camera.model_cache import default_cache_dir
+    from therapy.private_files import DIR_MODE
+
+    svc, env = _unit()["Service"], _environment()
+    state = Path("/var/lib") / svc["StateDirectory"]
+    cache = Path("/var/cache") / svc["CacheDirectory"]
+    assert int(svc["StateDirectoryMode"], 8) == DIR_MODE == int(svc["CacheDirectoryMode"], 8)
+    assert env["REHAB_DATA_DIR"] == str(state) and f"--data-dir {state}" in svc["ExecStart"]
+    assert Path(env["KIVY_HOME"]).is_relative_to(state)
+    monkeypatch.setenv("HOME", "/home/rehab")  # what systemd sets: hidden by ProtectHome
+    monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+    assert default_cache_dir().is_relative_to(cache)
+    assert Path(env["MPLCONFIGDIR"]).is_relative_to(cache)
 
 
 def test_unit_passes_systemd_analyze(tmp_path: Path) -> None:

@@ -77,3 +77,31 @@ def test_a_shared_folder_is_refused_not_changed(tmp_path: Path) -> None:
     with pytest.raises(DataDirError, match="shared"):
         private_dir(shared)
     assert _mode(shared) == 0o1777
+
+
+def test_root_writing_into_the_kiosk_users_folder_gives_it_the_files(tmp_path: Path) -> None:
+    """The installer runs ``sudo rehab kiosk pin set --data-dir /var/lib/rehab`` (and ``code
+    set``, a first store) in the folder of the kiosk's service user: each file made goes to
+    that user. Made root's 0600, kiosk.json locked the kiosk ("damaged: Permission denied")."""
+    if os.geteuid() != 0:
+        pytest.fail("this test needs root (make test runs as root or with sudo): it checks "
+                    "files root makes in another user's folder")
+    uid, gid = 4242, 4243
+    data = tmp_path / "var-lib-rehab"
+    data.mkdir(mode=0o700)
+    os.chown(data, uid, gid)
+    for what, secret in (("pin", "2580\n"), ("code", "864213\n")):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("sys.stdin", io.StringIO(secret))
+            assert main(["kiosk", what, "set", "--data-dir", str(data)]) == 0
+    store = TherapyStore(data / "rehab.db")
+    record_audit(store, "dev-1", AuditKind.UNLOCKED)  # -wal and -shm exist now
+    try:
+        made = {p.name: (p.stat().st_uid, p.stat().st_gid, _mode(p)) for p in data.iterdir()}
+        assert {"kiosk.json", "rehab.db", "rehab.db-wal", "rehab.db-shm"} <= set(made)
+        assert made == {name: (uid, gid, 0o600) for name in made}
+    finally:
+        store.close()
+    own = private_dir(tmp_path / "roots-own")  # root's own folder keeps root's files
+    save_settings(own, KioskSettings())
+    assert (own / "kiosk.json").stat().st_uid == 0
