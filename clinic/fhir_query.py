@@ -27,7 +27,9 @@ page 2 must continue page 1); a date search's rows in code point order on Postgr
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, inspect, or_, select, text
@@ -53,14 +55,32 @@ class SearchError(ValueError):
 
 
 def date_filters(values: Iterable[str]) -> list[DateFilter]:
-    """(prefix, ISO text) pairs; compared as text, as times are stored (ISO, UTC)."""
+    """(prefix, ISO text) pairs; compared as text, as times are stored (ISO, UTC): a time
+    with a zone (``Z``, ``+01:00``) is taken to UTC first, at the precision given."""
     out = []
     for v in values:
         prefix, rest = (v[:2], v[2:]) if v[:2] in PREFIXES else ("eq", v)
         if not rest[:4].isdigit() or len(rest) > 40:
             raise SearchError(f"date {v[:60]!r} is not [eq|ge|gt|le|lt]YYYY-MM-DD[Thh:mm...]")
-        out.append((prefix, rest))
+        out.append((prefix, utc_text(rest)))
     return out
+
+
+_ZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+
+
+def utc_text(value: str) -> str:
+    """``2026-11-30T18:00:00+01:00`` → ``2026-11-30T17:00:00`` (the stored times' UTC,
+    as many characters as the time was given with); a time without a zone is as it is."""
+    zone = _ZONE.search(value)
+    if zone is None or "T" not in value:
+        return value
+    body = value[:zone.start()]
+    try:
+        t = datetime.fromisoformat(body + ("+00:00" if zone.group(1) == "Z" else zone.group(1)))
+    except ValueError as exc:
+        raise SearchError(f"date {value[:60]!r} is not an ISO 8601 time") from exc
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:len(body)]
 
 
 def date_ok(at: str, filters: list[DateFilter]) -> bool:

@@ -112,6 +112,7 @@ def create_app(store: Any, *, clinic: str, publisher: Any = None,
     app.add_middleware(SessionMiddleware, secret_key=key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=secure_cookies)
     app.add_exception_handler(auth.NotLoggedIn, auth.not_logged_in)
+    fhir_api.add_error_handlers(app)  # errors under /fhir as OperationOutcomes
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
     app.include_router(health.router)  # GET /healthz, no login (C1's, reads state.ingest)
     app.include_router(auth.router)

@@ -36,9 +36,9 @@ def require_user(request: Request) -> str:
 
 def require_reader(request: Request) -> str:
     """A therapist's login or an integration token (``Authorization: Bearer ...``)."""
-    auth = request.headers.get("authorization", "")
-    if auth.startswith("Bearer "):
-        who = request.app.state.tokens.who(auth[7:].strip())
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":  # the scheme is case-insensitive (RFC 7235)
+        who = request.app.state.tokens.who(credentials.strip())
         if who is None:
             raise NotLoggedIn()
         return f"token:{who}"

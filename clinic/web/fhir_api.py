@@ -15,6 +15,11 @@ the last page (the search reads only as far as the page it answers, so ``_offset
 10,000: narrow a larger search by subject or date). Subject, date and code narrow the rows
 in the database (clinic/fhir_query.py), so a search since yesterday reads a day of records.
 Responses are ``application/fhir+json``; a login session or an integration token is needed.
+A search is strict: a parameter the type does not support (``patient``, ``_sort``,
+``_summary``...), a non-date parameter given twice or a comma OR-list is answered 400 with an
+OperationOutcome naming it, never ignored (an ignored ``patient=`` would hand an EHR every
+patient's data). Every error under ``/fhir`` (a bad ``_count``, an unknown path, a method
+the API does not take) is an OperationOutcome too.
 """
 
 from __future__ import annotations
@@ -22,8 +27,12 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exception_handlers import (http_exception_handler,
+                                        request_validation_exception_handler)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from clinic import fhir_query as fq
 from clinic.fhir_query import SearchError
@@ -41,6 +50,58 @@ def _outcome(status: int, text: str) -> JSONResponse:
     return JSONResponse({"resourceType": "OperationOutcome", "issue": [
         {"severity": "error", "code": "invalid", "diagnostics": text}]},
         status_code=status, media_type=FHIR_JSON)
+
+
+PAGING = {"_count", "_offset"}
+PARAMS = {"Observation": {"code", "subject", "date"} | PAGING,
+          "QuestionnaireResponse": {"subject", "authored"} | PAGING,
+          "AuditEvent": {"subject", "date"} | PAGING}
+REPEATABLE = {"date", "authored"}  # each a bound: ge.. and le.. together
+FORMATS = {"json", "application/json", "application/fhir+json"}
+
+
+def _strict(request: Request, rtype: str) -> None:
+    """Refuse what the search would otherwise silently not do (SearchError: 400)."""
+    allowed = PARAMS[rtype]
+    items = request.query_params.multi_items()
+    for key, value in items:
+        if key == "_format":
+            if value not in FORMATS:
+                raise SearchError(f"_format {value[:40]!r}: this server answers JSON only")
+            continue
+        if key not in allowed:
+            raise SearchError(f"{rtype} does not support the parameter {key[:40]!r}; "
+                              f"it takes {', '.join(sorted(allowed))}")
+        if key not in REPEATABLE and sum(k == key for k, _v in items) > 1:
+            raise SearchError(f"{key} is given more than once: give it once")
+        if key in ("code", "subject") and "," in value:
+            raise SearchError(f"{key}: one value (OR lists are not supported): search once "
+                              "per value")
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Errors under /fhir as OperationOutcomes (FastAPI's own JSON elsewhere)."""
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        where = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ())[1:])}: {e.get('msg')}"
+                          for e in exc.errors())
+        if request.url.path.startswith("/fhir"):
+            return _outcome(400, where[:300])
+        return await request_validation_exception_handler(request, exc)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = {404: "not-found", 405: "not-supported"}.get(exc.status_code, "processing")
+        if request.url.path.startswith("/fhir"):
+            return JSONResponse({"resourceType": "OperationOutcome", "issue": [
+                {"severity": "error", "code": code, "diagnostics": str(exc.detail)}]},
+                status_code=exc.status_code, media_type=FHIR_JSON,
+                headers=getattr(exc, "headers", None))
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
 
 
 def subject_device(value: str | None) -> str | None:
@@ -79,6 +140,7 @@ def _search(request: Request, actor: str, rtype: str, subject: str | None,
             dates: list[str], date_of: Any, code: str | None, offset: int,
             count: int) -> JSONResponse:
     try:
+        _strict(request, rtype)
         device = subject_device(subject)
         filters = fq.date_filters(dates)
         if offset > OFFSET_MAX:
