@@ -220,6 +220,34 @@ def _dated(conn: Connection, rtype: str, device: str | None, lows: list[str],
         last = rows[-1]
 
 
+FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+def read(conn: Connection, rtype: str, ident: str) -> tuple[str, dict[str, Any]] | None:
+    """(device, resource) of the ``rtype`` whose id is ``ident``, as a search returns it
+    (its ``fullUrl``): one stored on its own, or an Observation of a session Bundle (its id
+    is the record's UUID with the entry's index in the last 12 hex digits,
+    therapy.fhir._entry_uuid); None when there is none."""
+    if not FHIR_ID.match(ident):
+        return None
+    r, s = resources.c, sessions.c
+    for device, body in conn.execute(select(r.device, r.body).where(
+            r.resource_type == rtype, r.identifier.in_([ident, f"urn:uuid:{ident}"]))):
+        res = _with_id(json.loads(body))
+        if res.get("id") == ident:
+            return str(device), res
+    if rtype != "Observation" or len(ident) != 36:
+        return None
+    like = f"urn:uuid:{ident[:24]}"
+    devices = {str(i): str(d) for i, d in conn.execute(select(s.identifier, s.device).where(
+        _c(conn, s.identifier) >= like, _c(conn, s.identifier) < like + "\x7f"))}
+    for session, body in _bodies(conn, list(devices)):
+        for entry in json.loads(body).get("entry", []):
+            if entry.get("fullUrl") == f"urn:uuid:{ident}":
+                return devices[session], {**entry.get("resource", {}), "id": ident}
+    return None
+
+
 def _stream(conn: Connection, q: Any) -> Iterator[Any]:
     """Rows read a buffer at a time (a server-side cursor on PostgreSQL)."""
     return (tuple(row) for row in conn.execute(q.execution_options(yield_per=ID_BUFFER)))

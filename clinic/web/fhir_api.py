@@ -5,6 +5,8 @@
   229065009) and per-rep ROM (SNOMED 364564000) are taken out of the session Bundles.
 - ``GET /fhir/QuestionnaireResponse?subject=...&authored=ge...``
 - ``GET /fhir/AuditEvent?subject=...&date=ge...`` (the devices' security events)
+- ``GET /fhir/{type}/{id}``: one resource, at the ``fullUrl`` its search entry names
+- ``GET /fhir/metadata``: the CapabilityStatement (no login)
 
 ``subject`` is a device id, ``Device/ID`` or ``urn:rehab-kiosk:device|ID``; date
 parameters take the FHIR prefixes eq, ge, gt, le, lt on a date or dateTime, and may repeat.
@@ -194,3 +196,48 @@ def audit_event(request: Request, subject: str | None = None, date: list[str] = 
                 actor: str = Depends(require_reader)) -> JSONResponse:
     return _search(request, actor, "AuditEvent", subject, date,
                    lambda r: str(r.get("recorded", "")), None, _offset, _count)
+
+
+@router.get("/metadata")
+def metadata(request: Request) -> JSONResponse:
+    """The CapabilityStatement (no login: it holds no patient data): what an EHR may ask."""
+    params = {"code": ("token", "system|code, or a code alone"),
+              "subject": ("reference", "a device id, Device/ID or urn:rehab-kiosk:device|ID"),
+              "date": ("date", "eq, ge, gt, le, lt on a date or dateTime (UTC if no zone)"),
+              "authored": ("date", "as date, on when it was answered")}
+    resources = [{"type": rtype, "interaction": [{"code": "read"}, {"code": "search-type"}],
+                  "searchParam": [{"name": name, "type": params[name][0],
+                                   "documentation": params[name][1]}
+                                  for name in sorted(allowed - PAGING)]}
+                 for rtype, allowed in PARAMS.items()]
+    return JSONResponse({
+        "resourceType": "CapabilityStatement", "status": "active", "kind": "instance",
+        "date": "2026-11-30", "fhirVersion": "4.0.1", "format": ["json"],
+        "software": {"name": "rehab-kiosk clinic server"},
+        "implementation": {"description": "rehab-kiosk clinic FHIR read API",
+                           "url": str(request.base_url).rstrip("/") + "/fhir"},
+        "rest": [{"mode": "server", "documentation": (
+            "Read-only. A login session or an integration token (Authorization: Bearer; "
+            "rehab clinic token add). Searches page with _count (at most 1,000) and _offset; "
+            "a parameter a type does not take is refused (400), never ignored."),
+            "security": {"description": "Bearer token or login session"},
+            "resource": resources}]}, media_type=FHIR_JSON)
+
+
+@router.get("/{rtype}/{ident}")
+def read(request: Request, rtype: str, ident: str,
+         actor: str = Depends(require_reader)) -> JSONResponse:
+    """One resource by the id its search entry's ``fullUrl`` names."""
+    if rtype not in PARAMS:
+        return _outcome(404, f"no resource type {rtype[:40]!r} here: "
+                             f"{', '.join(PARAMS)}")
+    with request.app.state.engine.connect() as conn:
+        found = fq.read(conn, rtype, ident)
+    if found is None:
+        return JSONResponse({"resourceType": "OperationOutcome", "issue": [
+            {"severity": "error", "code": "not-found",
+             "diagnostics": f"no {rtype} {ident[:64]!r}"}]}, status_code=404,
+            media_type=FHIR_JSON)
+    device, resource = found
+    request.app.state.audit.record(actor, "view", f"fhir {rtype} read"[:80], device)
+    return JSONResponse(resource, media_type=FHIR_JSON)
