@@ -1,7 +1,8 @@
 """FHIR R4 JSON for what the device sends to the clinic. Pure: plain dicts, no FHIR library.
 
 - a session -> a ``Bundle`` (type ``collection``) of ``Observation`` resources: one summary
-  (timing in ``effectivePeriod``, reps done, sets, mean ROM) and one per rep (SNOMED
+  (timing in ``effectivePeriod``: the session's wall-clock span, widened to hold each of its
+  reps and drop-outs, see :func:`session_span`; reps done, sets, mean ROM) and one per rep (SNOMED
   364564000 "Range of joint movement", UCUM ``deg``, body site and laterality);
 - a set's wearable drop-outs (``SessionRecord.gaps``) -> one ``Observation`` each, after
   the reps in the same Bundle: code ``wearable-signal-lost`` of :data:`CODES`, the
@@ -97,10 +98,31 @@ def _own(code: str, display: str) -> dict[str, Any]:
     return {"coding": [{"system": CODES, "code": code, "display": display}], "text": display}
 
 
+def session_span(rec: SessionRecord) -> tuple[datetime, datetime]:
+    """The session's period as its Bundle states it: the wall clock's ``started_at`` ..
+    ``ended_at`` widened to hold every rep and drop-out of the Bundle. A rep is dated from
+    the session start by the motion core's clock, which need not keep pace with the wall
+    clock (the simulator runs as fast as it can: 30 s of reps in 0.3 s); the clinic's date
+    search takes a Bundle's observations to lie within its summary's period."""
+    starts, ends = [rec.started_at], [rec.ended_at]
+    for r in rec.reps:
+        start, end = _rep_period(rec, r)
+        starts.append(start)
+        ends.append(end)
+    for g in rec.gaps:
+        if g.started_at is not None:
+            starts.append(g.started_at)
+            ends.append(g.started_at + timedelta(seconds=max(g.duration_s or 0.0, 0.0)))
+    return min(starts), max(ends)
+
+
 def session_bundle(rec: SessionRecord, device_id: str) -> dict[str, Any]:
-    """The FHIR Bundle for one session (summary Observation + one per rep)."""
+    """The FHIR Bundle for one session (summary Observation + one per rep + one per
+    drop-out); the summary's ``effectivePeriod`` and the Bundle's ``timestamp`` (its end)
+    are :func:`session_span`, so the session's period holds all its observations."""
     subj = subject(device_id)
     site = body_site(rec.joint, rec.side)
+    start, end = session_span(rec)
     summary: dict[str, Any] = {
         "resourceType": "Observation",
         "identifier": [{"system": URI_ID, "value": f"urn:uuid:{rec.id}"}],
@@ -108,7 +130,7 @@ def session_bundle(rec: SessionRecord, device_id: str) -> dict[str, Any]:
         "category": [{"coding": [{"system": OBS_CATEGORY, "code": "activity"}]}],
         "code": {"coding": [EXERCISE_CODE], "text": f"Exercise session: {rec.exercise_id}"},
         "subject": subj,
-        "effectivePeriod": {"start": ts(rec.started_at), "end": ts(rec.ended_at)},
+        "effectivePeriod": {"start": ts(start), "end": ts(end)},
         "bodySite": site,
         "method": _own(rec.exercise_id, rec.exercise_id),
         "component": [
@@ -135,7 +157,7 @@ def session_bundle(rec: SessionRecord, device_id: str) -> dict[str, Any]:
         "resourceType": "Bundle",
         "identifier": record_identifier(rec.id),
         "type": "collection",
-        "timestamp": ts(rec.ended_at),
+        "timestamp": ts(end),
         "entry": [{"fullUrl": f"urn:uuid:{_entry_uuid(rec.id, i)}", "resource": res}
                   for i, res in enumerate(entries)],
     }
@@ -145,6 +167,12 @@ def _entry_uuid(record_id: str, i: int) -> str:
     # Deterministic per entry so a resend is byte-identical: the last 12 hex digits of the
     # record UUID are replaced by the entry index.
     return f"{record_id[:24]}{i:012x}"
+
+
+def _rep_period(rec: SessionRecord, r: RepRecord) -> tuple[datetime, datetime]:
+    """A rep's start and end: the session start plus the motion core's seconds."""
+    return (rec.started_at + timedelta(seconds=max(r.t_start_s, 0.0)),
+            rec.started_at + timedelta(seconds=max(r.t_end_s, r.t_start_s, 0.0)))
 
 
 def _rep_obs(rec: SessionRecord, r: RepRecord, subj: dict[str, Any],
@@ -162,8 +190,7 @@ def _rep_obs(rec: SessionRecord, r: RepRecord, subj: dict[str, Any],
     if r.source:  # camera and wearables measured together: where the ROM came from
         comps.append({"code": _own("rom-source", "Where the range of movement was measured"),
                       "valueString": r.source})
-    start = rec.started_at + timedelta(seconds=max(r.t_start_s, 0.0))
-    end = rec.started_at + timedelta(seconds=max(r.t_end_s, r.t_start_s, 0.0))
+    start, end = _rep_period(rec, r)
     return {
         "resourceType": "Observation",
         "identifier": [{"system": URI_ID, "value": f"urn:uuid:{rec.id}"},
