@@ -1,4 +1,5 @@
-"""The therapist's pages: caseload, patient, one session's reps; the device label form.
+"""The therapist's pages: caseload, patient, one session's reps and pain; the device label
+form.
 Every view or change of a patient's data is written to the web audit."""
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def patient_page(request: Request, device: str,
     row = state.caseload.row(device)
     state.audit.record(actor, "view", f"patient {device}", device)
     return page(request, "patient.html", device=device, label=label, view=view, row=row,
-                charts=charts, recent=list(reversed(view.sessions))[:30],
+                charts=charts,
+                recent=list(reversed(view.sessions))[:patient.RECENT_SESSIONS],
                 audit=state.audit.rows(device, limit=10),
                 recordings=list_recordings(state, device))  # video visits (V1)
 
@@ -117,9 +119,10 @@ def session_page(request: Request, device: str, identifier: str,
     reps = patient.session_reps(state.engine, _device(device), identifier)
     if reps is None:
         raise HTTPException(404, "no such session")
+    pain = patient.session_pain(state.engine, device, identifier)
     state.audit.record(actor, "view", f"session {identifier[:80]}", device)
     return page(request, "session.html", device=device, label=state.labels.get(device),
-                identifier=identifier, reps=reps)
+                identifier=identifier, reps=reps, pain=pain)
 
 
 @router.post("/patients/{device}/label")

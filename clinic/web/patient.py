@@ -1,6 +1,6 @@
 """What the patient page shows for one device: per-exercise ROM against the target, pain
-before/after, quality flags, an adherence calendar, questionnaire answers, sessions, and
-one session's reps. Reads the store's tables; values that are not numbers are left out
+before/after (with the patient's notes on it), quality flags, an adherence calendar,
+questionnaire answers, sessions, and one session's reps and pain. Reads the store's tables; values that are not numbers are left out
 (a hostile or damaged row must not break the page).
 """
 
@@ -23,6 +23,8 @@ from therapy.fhir import CODES, ROM_CODE
 from therapy.plan import Plan
 
 FLAG_SESSIONS = 20  # quality flags are counted over the newest sessions
+RECENT_SESSIONS = 30  # sessions listed on the patient page (with their pain notes)
+NOTE_CHARS = 500  # a pain note is shown up to this length
 CAL_WEEKS = 6
 ANSWER_ROWS = 10
 
@@ -39,6 +41,8 @@ class SessionLine(NamedTuple):
     pain_before: int | None
     pain_after: int | None
     sensor_lost: tuple[str, ...] = ()  # e.g. "Thigh sensor lost 2x (14 s in all)"
+    note_before: str = ""  # the patient's note with the pain rating (the kiosk's pain screen)
+    note_after: str = ""
 
 
 class CalDay(NamedTuple):
@@ -46,6 +50,15 @@ class CalDay(NamedTuple):
     scheduled: bool
     sessions: int
     future: bool
+
+
+class SessionPain(NamedTuple):
+    """One session's pain ratings and the notes given with them (the session page)."""
+
+    before: int | None = None
+    after: int | None = None
+    note_before: str = ""
+    note_after: str = ""
 
 
 class RepLine(NamedTuple):
@@ -127,6 +140,11 @@ def load(engine: Engine, plans: PlanCache, device: str,
                                      _count(row[4]), _num(row[5]), _roms(row[6]),
                                      bool(row[7]), ratings.get((sid, "before")),
                                      ratings.get((sid, "after")), _sensor_lost(row[8])))
+        notes = _pain_notes(conn, device, [s.identifier for s in lines[-RECENT_SESSIONS:]])
+        if notes:
+            lines = [s._replace(note_before=notes.get((s.identifier, "before"), ""),
+                                note_after=notes.get((s.identifier, "after"), ""))
+                     for s in lines]
         newest = [s.identifier for s in lines[-FLAG_SESSIONS:]]
         flags: Counter[str] = Counter()
         for (body,) in conn.execute(select(resources.c.body).where(
@@ -143,6 +161,55 @@ def load(engine: Engine, plans: PlanCache, device: str,
         plan = plans.latest(conn).get(device)
     return PatientView(device, tuple(lines), plan, dict(flags.most_common()),
                        _calendar(plan, lines, now.date()), tuple(answers))
+
+
+def _pain_notes(conn: Any, device: str, identifiers: list[str]) -> dict[tuple[str, str], str]:
+    """(session identifier, phase) -> the note of its pain rating, for ``identifiers``
+    (sessions' identifiers, ``urn:uuid:...``). The note lives only in the pain
+    Observation's body (FHIR ``note``): read for these sessions' ratings alone."""
+    by_sid = {str(i).removeprefix("urn:uuid:"): str(i) for i in identifiers}
+    if not by_sid:
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    for sess, phase, body in conn.execute(
+            select(pain.c.session, pain.c.phase, resources.c.body)
+            .join(resources, resources.c.identifier == pain.c.identifier)
+            .where(pain.c.device == device, pain.c.session.in_(list(by_sid)))):
+        text = pain_note(body)
+        if text and str(sess) in by_sid:
+            out[(by_sid[str(sess)], str(phase))] = text
+    return out
+
+
+def pain_note(body: object) -> str:
+    """The text of a pain Observation's ``note`` (several joined by "; "), shortened to
+    :data:`NOTE_CHARS`; "" for none, or for a body that is not such JSON."""
+    try:
+        obs: Any = json.loads(body) if isinstance(body, str) else None
+    except ValueError:
+        return ""
+    notes = obs.get("note") if isinstance(obs, dict) else None
+    texts = [" ".join(n["text"].split()) for n in notes if isinstance(n, dict)
+             and isinstance(n.get("text"), str)] if isinstance(notes, list) else []
+    text = "; ".join(t for t in texts if t)
+    return text if len(text) <= NOTE_CHARS else text[:NOTE_CHARS - 1] + "…"
+
+
+def session_pain(engine: Engine, device: str, identifier: str) -> SessionPain:
+    """One session's pain before and after, with their notes (a rating not a whole number
+    0..10 is left out)."""
+    sid = identifier.removeprefix("urn:uuid:")
+    ratings: dict[str, int] = {}
+    with engine.connect() as conn:
+        for phase, rating in conn.execute(select(pain.c.phase, pain.c.rating).where(
+                pain.c.device == device, pain.c.session == sid)):
+            r = _count(rating)
+            if r is not None and r <= 10:
+                ratings[str(phase)] = r
+        notes = _pain_notes(conn, device, [identifier])
+    return SessionPain(ratings.get("before"), ratings.get("after"),
+                       notes.get((identifier, "before"), ""),
+                       notes.get((identifier, "after"), ""))
 
 
 def _calendar(plan: Plan | None, lines: list[SessionLine],
