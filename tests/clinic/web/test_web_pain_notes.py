@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
+from send_world import PASSWORD, login
 from web_world import session
 
 from clinic.store import ClinicStore, open_store
@@ -27,11 +28,9 @@ HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 
 def _login(store: ClinicStore) -> TestClient:
     app = create_app(store, clinic="c", secret_key="k")
-    app.state.accounts.add("ann", "correct horse battery")
+    app.state.accounts.add("ann", PASSWORD)
     c = TestClient(app)
-    token = re.search(r'name="csrftoken" value="([^"]+)"', c.get("/login").text).group(1)
-    c.post("/login", data={"username": "ann", "password": "correct horse battery",
-                           "csrftoken": token})
+    login(c)
     return c
 
 
