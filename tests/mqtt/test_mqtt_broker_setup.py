@@ -16,7 +16,6 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from tests.helpers.shipped_broker import (
     shipped_broker,
 )
 
-from mqtt.client import connect, make_client
+from clinic.one_shot import publish_once
 from mqtt.config import load_config
 
 pytestmark = pytest.mark.timeout(60)
@@ -61,33 +60,10 @@ def _write_private(path: Path, text: str) -> None:
 
 def _connect_and_publish(data_dir: Path, topic: str) -> None:
     """Log in with data_dir's rehab.toml (TLS verified against its ca_file, host name
-    checked) and publish QoS 1 to ``topic``: CONNACK and PUBACK must both be successes."""
+    checked) and publish QoS 1 to ``topic``: CONNACK and PUBACK must both be successes
+    (publish_once raises BrokerRefused otherwise)."""
     cfg = load_config(data_dir, require_device=False).broker
-    client = make_client(cfg, cfg.username)
-    codes: dict[str, object] = {}
-    done = threading.Event()
-
-    def on_connect(c, _u, _f, rc, _p):  # type: ignore[no-untyped-def]
-        codes["connack"] = rc
-        if rc.is_failure:
-            done.set()
-        else:
-            c.publish(topic, b"{}", qos=1)
-
-    def on_publish(_c, _u, _mid, rc, _p):  # type: ignore[no-untyped-def]
-        codes["puback"] = rc
-        done.set()
-
-    client.on_connect = on_connect
-    client.on_publish = on_publish
-    connect(client, cfg)
-    try:
-        assert done.wait(10), f"no CONNACK/PUBACK: {codes}"
-    finally:
-        client.disconnect()
-        client.loop_stop()
-    assert not codes["connack"].is_failure, codes  # type: ignore[attr-defined]
-    assert not codes["puback"].is_failure, codes  # type: ignore[attr-defined]
+    publish_once(cfg, cfg.username, topic, b"{}", as_tool=False)
 
 
 def test_debian_install_as_the_docs_say(reachable_dir: Path) -> None:
