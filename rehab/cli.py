@@ -13,6 +13,7 @@ import argparse
 import gc
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -94,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         _check_data_dir(args)
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        if entry:
+            sys.stdout.flush()  # here, where a reader that left is caught (below)
+        return rc
     except (UsageError, StorageError) as exc:
         # one line whatever the message holds (a path with a newline, SQLite's text)
         line = " ".join(str(exc).split())
@@ -102,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `rehab doctor | head -2`: the reader left; no traceback
+        if entry:  # Python's advice: point stdout at devnull so its flush at exit is quiet
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command a pipe ended
 
 
 if __name__ == "__main__":  # pragma: no cover

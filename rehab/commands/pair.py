@@ -68,8 +68,12 @@ def _registry(data_dir: str | None) -> Any:
 def run(args: argparse.Namespace) -> int:
     registry = _registry(args.data_dir)
     if args.forget:
-        registry.forget(args.forget.upper())
-        print(f"forgot {args.forget.upper()}")
+        address = args.forget.upper()
+        if address not in {row[0].upper() for row in registry.all()}:
+            raise UsageError(f"{address} is not paired here (`rehab pair --list` shows what "
+                             "is)")
+        registry.forget(address)
+        print(f"forgot {address}")
         return 0
     if args.list:
         _print_remembered(registry)
@@ -122,8 +126,13 @@ async def _pair(args: argparse.Namespace, registry: Any, assign: dict[str, Any])
     for i, f in enumerate(found, 1):
         segment = assign.get(f.advert.address.upper())
         if segment is None and not assign:
-            answer = input(f"placement for #{i} {f.advert.name} (thigh, shank, ...; "
-                           "empty to skip): ").strip()
+            try:
+                answer = input(f"placement for #{i} {f.advert.name} (thigh, shank, ...; "
+                               "empty to skip): ").strip()
+            except EOFError:  # no terminal (a script, a pipe that ended)
+                raise UsageError("no answer to the placement question: without a terminal "
+                                 "pass --assign ADDRESS=SEGMENT for each wearable (addresses "
+                                 "above)") from None
             segment = _segment(answer) if answer else None
         if segment is not None:
             w = remember(registry, f, segment)
@@ -132,6 +141,10 @@ async def _pair(args: argparse.Namespace, registry: Any, assign: dict[str, Any])
     missing = set(assign) - {f.advert.address.upper() for f in found}
     if missing:
         raise UsageError(f"not found in the scan: {', '.join(sorted(missing))}")
+    if paired and args.virtual:
+        print("these wearables are virtual: they play only where they are asked for, "
+              "`rehab session --source ble --virtual` (the kiosk and --source auto look for "
+              "real ones at these addresses: `rehab pair --forget ADDRESS` removes them)")
     return 0 if paired else 1
 
 

@@ -85,3 +85,22 @@ def test_rehab_pair_rejects_an_unknown_placement(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pair", "--data-dir", str(tmp_path), "--assign", "AA=elbowish"]) == 2
     assert "unknown body placement 'elbowish'" in capsys.readouterr().err
+
+
+def test_rehab_pair_without_a_terminal_and_forgetting_a_stranger_are_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A script (stdin not a terminal, nothing to read) got a traceback (EOFError) from the
+    placement question; forgetting an address never paired said "forgot" and exit 0."""
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["pair", "--data-dir", str(tmp_path), "--virtual", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--assign ADDRESS=SEGMENT" in err and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert main(["pair", "--data-dir", str(tmp_path), "--forget", "F1:00:00:00:00:09"]) == 2
+    assert "not paired here" in capsys.readouterr().err
+    assert main(["pair", "--data-dir", str(tmp_path), "--virtual", "1", "--assign",
+                 "F1:00:00:00:00:01=thigh"]) == 0
+    assert "rehab session --source ble --virtual" in capsys.readouterr().out
