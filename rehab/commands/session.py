@@ -367,11 +367,20 @@ def _summary(rec: Any, spec: Any, sources: Any, live: Any, ender: Any,
         "pauses": sum(1 for a in actions if a.kind == "pause"),
         "resumes": sum(1 for a in actions if a.kind == "resume"),
         "warnings": [a.message for a in actions if a.kind == "warn"] + camera,
-        "gaps": [{"sensor_id": g.sensor_id, "segment": g.segment, "start_s": g.start_s,
-                  "end_s": g.end_s, "reason": g.reason}
-                 for g in (live.supervisor.gaps_ if live is not None else [])],
+        "gaps": [_gap_json(g, rec.started_at) for g in rec.gaps],
         "outbox_waiting": waiting,
     }
+
+
+def _gap_json(g: Any, session_start: Any) -> dict[str, Any]:
+    """A stored outage for ``--json``: ``start_s``/``end_s`` in seconds from the session's
+    start, as the reps' ``t_start_s`` (the supervisor's own clock is the host's monotonic
+    one: its 29795.2 s beside reps at 2.4 s read as nothing); None where not known."""
+    start = None if g.started_at is None else round(
+        (g.started_at - session_start).total_seconds(), 3)
+    end = None if start is None or g.end_s is None else round(start + g.end_s - g.start_s, 3)
+    return {"set": g.set_no, "sensor_id": g.sensor_id, "segment": g.segment,
+            "start_s": start, "end_s": end, "reason": g.reason}
 
 
 def _camera_warnings(sources: Any) -> list[str]:

@@ -35,6 +35,9 @@ def test_a_wearable_walks_away_and_back_the_set_pauses_resumes_and_keeps_the_gap
     assert s["count"] == 2 and s["ended_by"] == "target reached" and s["completed"]
     [gap] = s["gaps"]
     assert gap["sensor_id"] == f"ble:{THIGH}" and gap["reason"] == "disconnected"
+    # on the reps' clock: seconds from the session's start (was the host's monotonic clock)
+    assert 0.0 < gap["start_s"] < gap["end_s"] < s["reps"][-1]["t_end_s"] + 5.0, (gap, s["reps"])
+    assert gap["set"] == 1
     store = TherapyStore(tmp_path / "rehab.db")
     [row] = WearableRegistry(store).gaps(s["session"])
     store.close()
