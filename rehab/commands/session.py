@@ -335,9 +335,14 @@ def recover_interrupted(store: Any, device: str, say: Any) -> Any:
 
 
 def _print_rep(ev: Any) -> None:
-    """Each rep as it is confirmed (already in the journal: a kill now keeps it)."""
+    """Each rep as it is confirmed (already in the journal: a kill now keeps it), and, with
+    a camera fused, its ROM again once measured: what the stored rep keeps and from where."""
     if ev.kind == "rep" and ev.rep is not None:
         print(f"rep {ev.rep.n} of set {ev.set_no}: {ev.rep.rom_deg:.1f} deg", flush=True)
+    elif ev.kind == "rep_measured" and ev.rep is not None:
+        where = ev.extra.get("source", "") if isinstance(ev.extra, dict) else ""
+        print(f"rep {ev.rep.n} of set {ev.set_no} measured: {ev.rep.rom_deg:.1f} deg"
+              + (f" ({where})" if where else ""), flush=True)
 
 
 async def _walk_away(world: Any, sources: Any, segment: str, at_s: float,

@@ -67,3 +67,26 @@ def test_a_wearable_set_records_no_rom_source(tmp_path: Path,
     store = TherapyStore(tmp_path / "rehab.db")
     assert {r[0] for r in store._query("SELECT source FROM reps")} == {""}
     store.close()
+
+
+def test_the_printed_reps_end_with_what_is_stored(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --json each rep is printed as confirmed (the wearable's ROM) and again once
+    the camera measured it: the "measured" lines are the stored reps' ROM and source (the
+    printed lines and the stored record disagreed on a fused set: 50.4 printed, 31.4 kept)."""
+    import re
+
+    sim = simulate(SimConfig(exercise_id=EX, reps=3, seed=0))
+    video = tmp_path / "knee.mp4"
+    assert angle_video(video, sim.truth.angle_t_s, 90.0 - sim.truth.angle_deg) > 0
+    assert main(["session", "--exercise", EX, "--source", f"sim+video:{video}", "--reps", "3",
+                 "--seed", "0", "--data-dir", str(tmp_path), *OFFLINE]) == 0
+    out = capsys.readouterr().out
+    said = [(int(n), float(rom), where) for n, rom, where in
+            re.findall(r"rep (\d+) of set 1 measured: ([\d.]+) deg \(([^)]+)\)", out)]
+    store = TherapyStore(tmp_path / "rehab.db")
+    kept = store._query("SELECT n, rom_deg, source FROM reps ORDER BY n")
+    store.close()
+    assert len(said) == len(kept) == 3, out
+    assert [(n, w) for n, _r, w in said] == [(n, w) for n, _r, w in kept]
+    assert np.allclose([r for _n, r, _w in said], [r for _n, r, _w in kept], atol=0.051)
