@@ -1,7 +1,7 @@
 """What the patient page shows for one device: per-exercise ROM against the target, pain
 before/after (with the patient's notes on it), quality flags, an adherence calendar,
-questionnaire answers, sessions, and one session's reps and pain. Reads the store's tables; values that are not numbers are left out
-(a hostile or damaged row must not break the page).
+questionnaire answers, sessions, and one session's reps and pain. Reads the store's tables;
+values that are not numbers are left out (a hostile or damaged row must not break the page).
 """
 
 from __future__ import annotations
