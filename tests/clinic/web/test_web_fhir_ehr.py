@@ -144,7 +144,8 @@ def test_what_is_not_there_is_a_404_outcome(api) -> None:  # type: ignore[no-unt
     assert c.get(f"/fhir/Observation/{ident}").status_code == 401  # no login, no token
 
 
-def test_the_capability_statement_lists_what_each_type_takes(api) -> None:  # type: ignore[no-untyped-def]
+def test_the_capability_statement_lists_what_each_type_takes(  # type: ignore[no-untyped-def]
+        api) -> None:
     c, _auth, _world = api
     r = c.get("/fhir/metadata")  # no login: no patient data in it
     assert r.status_code == 200 and r.headers["content-type"] == "application/fhir+json"
