@@ -137,8 +137,10 @@ class ClinicWatcher:
         # receipts must not wait for PUBACKs stuck behind the records coming in (paho's
         # default is 20 in flight); at most 1,000 receipts of <= 8 kB each
         self.client.max_inflight_messages_set(RECEIPTS_INFLIGHT)
+        self.connect_failures = 0  # attempts that reached no broker (paho retries them)
         install(self.client, self.guard, on_connect=self._on_connect,
-                on_disconnect=self._on_disconnect, on_message=self._on_message)
+                on_disconnect=self._on_disconnect, on_message=self._on_message,
+                on_connect_fail=self._on_connect_fail)
 
     @property
     def invalid(self) -> int:
@@ -182,11 +184,21 @@ class ClinicWatcher:
             self.last_error = f"broker refused the connection: {rc} ({rc.value})"
             log.error("%s", self.last_error)
             return
+        self.last_error = None
         client.subscribe([(f, 1) for f in watch_filters(self.clinic) + self.ingest])
         self.connected.set()
 
     def _on_disconnect(self, *_args: Any) -> None:
         self.connected.clear()
+
+    def _on_connect_fail(self, *_args: Any) -> None:
+        """No broker answered (down, wrong address, a firewall): said in the log at the
+        first attempt and every 10th, not only as /healthz's "degraded" (serve was silent)."""
+        self.connect_failures += 1
+        self.last_error = (f"cannot reach the broker at {self._broker.host}:"
+                           f"{self._broker.port} (retrying)")
+        if self.connect_failures % 10 == 1:
+            log.warning("%s; attempt %d", self.last_error, self.connect_failures)
 
     def _on_message(self, _c: paho.Client, _ud: Any, msg: paho.MQTTMessage) -> None:
         """Size first, then the inbound checks, then the handler; guarded by install()."""
