@@ -48,10 +48,11 @@ COUNT_MAX = 1000
 OFFSET_MAX = 10_000  # a page costs the rows before it: deeper searches narrow by date
 
 
-def _outcome(status: int, text: str) -> JSONResponse:
+def _outcome(status: int, text: str, code: str = "invalid",
+             headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"resourceType": "OperationOutcome", "issue": [
-        {"severity": "error", "code": "invalid", "diagnostics": text}]},
-        status_code=status, media_type=FHIR_JSON)
+        {"severity": "error", "code": code, "diagnostics": text}]},
+        status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
 PAGING = {"_count", "_offset"}
@@ -96,10 +97,8 @@ def add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         code = {404: "not-found", 405: "not-supported"}.get(exc.status_code, "processing")
         if request.url.path.startswith("/fhir"):
-            return JSONResponse({"resourceType": "OperationOutcome", "issue": [
-                {"severity": "error", "code": code, "diagnostics": str(exc.detail)}]},
-                status_code=exc.status_code, media_type=FHIR_JSON,
-                headers=getattr(exc, "headers", None))
+            return _outcome(exc.status_code, str(exc.detail), code,
+                            getattr(exc, "headers", None))
         return await http_exception_handler(request, exc)
 
     app.add_exception_handler(RequestValidationError, invalid)
@@ -234,10 +233,7 @@ def read(request: Request, rtype: str, ident: str,
     with request.app.state.engine.connect() as conn:
         found = fq.read(conn, rtype, ident)
     if found is None:
-        return JSONResponse({"resourceType": "OperationOutcome", "issue": [
-            {"severity": "error", "code": "not-found",
-             "diagnostics": f"no {rtype} {ident[:64]!r}"}]}, status_code=404,
-            media_type=FHIR_JSON)
+        return _outcome(404, f"no {rtype} {ident[:64]!r}", "not-found")
     device, resource = found
     request.app.state.audit.record(actor, "view", f"fhir {rtype} read"[:80], device)
     return JSONResponse(resource, media_type=FHIR_JSON)
