@@ -137,20 +137,26 @@ def _keep_private(path: Path) -> None:
                         "made it 0600", path, mode)
 
 
+def config_file(data_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """``rehab.toml`` of ``data_dir`` and its parsed table ({} when there is none);
+    ConfigError names a file that cannot be read or is not TOML."""
+    path = data_dir / CONFIG_NAME
+    if not path.is_file():
+        return path, {}
+    try:
+        return path, tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
 def load_config(data_dir: Path | str | None = None, *, broker: str | None = None,
                 device: str | None = None, clinic: str | None = None,
                 require_device: bool = True) -> LinkConfig:
     """Read ``rehab.toml`` (if present) and apply flag overrides (None = not given)."""
     ddir = Path(data_dir) if data_dir else default_data_dir()
-    file: dict[str, Any] = {}
-    path = ddir / CONFIG_NAME
-    if path.is_file():
-        try:
-            file = tomllib.loads(path.read_text())
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
-        if file.get("password"):
-            _keep_private(path)
+    path, file = config_file(ddir)
+    if file.get("password"):
+        _keep_private(path)
 
     def get(key: str) -> str:
         value = file.get(key, "")

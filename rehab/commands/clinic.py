@@ -100,15 +100,14 @@ def db_option(q: argparse.ArgumentParser) -> None:
 def configured_db(data_dir: Path) -> str | None:
     """``db`` of the clinic's ``rehab.toml`` (the store every clinic command opens when no
     ``--db`` is given, so ``user add`` and ``plan push`` reach serve's PostgreSQL)."""
-    import tomllib
+    from mqtt.config import config_file
+    from mqtt.errors import ConfigError
 
-    path = Path(data_dir) / "rehab.toml"
     try:
-        value = tomllib.loads(path.read_text()).get("db")
-    except FileNotFoundError:
-        return None
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: {exc}") from exc
+        path, file = config_file(Path(data_dir))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    value = file.get("db")
     if value is not None and not isinstance(value, str):
         raise UsageError(f"{path}: db must be a string (a postgresql:// or sqlite:/// URL)")
     return value or None
