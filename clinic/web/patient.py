@@ -122,13 +122,7 @@ def load(engine: Engine, plans: PlanCache, device: str,
          now: datetime | None = None) -> PatientView:
     now = now or datetime.now(timezone.utc)
     with engine.connect() as conn:
-        ratings: dict[tuple[str, str], int] = {}
-        for sess, phase, rating in conn.execute(
-                select(pain.c.session, pain.c.phase, pain.c.rating)
-                .where(pain.c.device == device)):
-            r = _count(rating)
-            if sess and r is not None and r <= 10:
-                ratings[(str(sess), str(phase))] = r
+        ratings = _ratings(conn, device)
         lines = []
         for row in conn.execute(
                 select(sessions.c.identifier, sessions.c.exercise, sessions.c.started_at,
@@ -161,6 +155,20 @@ def load(engine: Engine, plans: PlanCache, device: str,
         plan = plans.latest(conn).get(device)
     return PatientView(device, tuple(lines), plan, dict(flags.most_common()),
                        _calendar(plan, lines, now.date()), tuple(answers))
+
+
+def _ratings(conn: Any, device: str, session: str | None = None) -> dict[tuple[str, str], int]:
+    """(session id, phase) -> pain rating of ``device`` (of one ``session`` when given); a
+    rating not a whole number 0..10, or without its session, is left out."""
+    q = select(pain.c.session, pain.c.phase, pain.c.rating).where(pain.c.device == device)
+    if session is not None:
+        q = q.where(pain.c.session == session)
+    out: dict[tuple[str, str], int] = {}
+    for sess, phase, rating in conn.execute(q):
+        r = _count(rating)
+        if sess and r is not None and r <= 10:
+            out[(str(sess), str(phase))] = r
+    return out
 
 
 def _pain_notes(conn: Any, device: str, identifiers: list[str]) -> dict[tuple[str, str], str]:
@@ -199,15 +207,10 @@ def session_pain(engine: Engine, device: str, identifier: str) -> SessionPain:
     """One session's pain before and after, with their notes (a rating not a whole number
     0..10 is left out)."""
     sid = identifier.removeprefix("urn:uuid:")
-    ratings: dict[str, int] = {}
     with engine.connect() as conn:
-        for phase, rating in conn.execute(select(pain.c.phase, pain.c.rating).where(
-                pain.c.device == device, pain.c.session == sid)):
-            r = _count(rating)
-            if r is not None and r <= 10:
-                ratings[str(phase)] = r
+        ratings = _ratings(conn, device, sid)
         notes = _pain_notes(conn, device, [identifier])
-    return SessionPain(ratings.get("before"), ratings.get("after"),
+    return SessionPain(ratings.get((sid, "before")), ratings.get((sid, "after")),
                        notes.get((identifier, "before"), ""),
                        notes.get((identifier, "after"), ""))
 
